@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages nimbus needs to build and test, skipping what is already present.
+# Usage: scripts/install-deps.sh [build|test]   (test = build deps + the real clients the tests drive)
+set -euo pipefail
+mode=${1:-build}
+build_pkgs=(build-essential cmake ninja-build pkg-config libboost-dev libssl-dev libsqlite3-dev zlib1g-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev python3 zip unzip curl)
+test_pkgs=(awscli python3-botocore wrk nodejs npm clang libclang-rt-14-dev)
+pkgs=("${build_pkgs[@]}")
+if [ "$mode" = test ]; then pkgs+=("${test_pkgs[@]}"); fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# node/npm may come from elsewhere (nodesource, nvm): accept any working binary.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+filtered=(); for p in "${missing[@]}"; do [ -n "$p" ] && filtered+=("$p"); done
+if [ ${#filtered[@]} -gt 0 ]; then
+  echo "install-deps: installing ${filtered[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || true
+  apt-get install -y -qq --no-install-recommends "${filtered[@]}" >/dev/null
+fi

@@ -1,0 +1,73 @@
+// Plain HTTP/1.1 message types shared by the server, the protocol codecs and providers.
+// Value types: not thread-safe to mutate concurrently; cheap to move.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace nimbus {
+
+// Ordered header list with case-insensitive lookup (names keep the case they were given).
+class HttpHeaders {
+ public:
+  // First value for `name` (case-insensitive), or empty when absent.
+  std::string_view Get(std::string_view name) const;
+  bool Has(std::string_view name) const;
+  // Appends a header even if one with this name exists.
+  void Add(std::string name, std::string value);
+  // Replaces every header named `name` with one value.
+  void Set(std::string_view name, std::string value);
+  void Remove(std::string_view name);
+  const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
+  size_t size() const { return entries_.size(); }
+  void clear() { entries_.clear(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> entries_;
+};
+
+// True when a and b are equal ignoring ASCII case.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+struct HttpRequest {
+  std::string method;   // "GET", "POST", ... as received (upper case by protocol)
+  std::string target;   // raw request-target, e.g. "/path?x=1"
+  std::string path;     // percent-encoded path part of target
+  std::string query;    // raw query string after '?', without the '?'
+  int version_minor = 1;  // HTTP/1.<minor>
+  HttpHeaders headers;
+  std::string body;     // de-chunked body bytes
+  std::string remote_address;  // "ip:port" of the peer
+  uint16_t local_port = 0;     // port the request arrived on
+};
+
+// A response body is either in memory (`body`) or a file region streamed by the server.
+struct HttpFileBody {
+  std::string path;  // empty = no file body
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+struct HttpResponse {
+  int status = 200;
+  HttpHeaders headers;
+  std::string body;
+  HttpFileBody file;
+  // Set by handlers that want the connection closed after this response.
+  bool close = false;
+};
+
+// Standard reason phrase for `status` ("OK", "Not Found", ...); "Unknown" otherwise.
+std::string_view HttpReasonPhrase(int status);
+
+// Percent-decodes `in` ('+' stays '+' unless plus_as_space). Invalid escapes are kept verbatim.
+std::string PercentDecode(std::string_view in, bool plus_as_space = false);
+// Percent-encodes everything except RFC 3986 unreserved characters; '/' too unless keep_slash.
+std::string PercentEncode(std::string_view in, bool keep_slash = false);
+// Splits "a=1&b=2" into decoded (name, value) pairs in order ('+' decodes to space).
+std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view query);
+
+}  // namespace nimbus

@@ -1,0 +1,34 @@
+// What a provider sees of one AWS API call besides its decoded input.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/aws_error.h"
+#include "core/http.h"
+#include "core/status.h"
+
+namespace nimbus {
+
+// Decoded input and output of an operation: a JSON value tree shaped by the service model.
+// Conventions (all protocols): structures are objects keyed by member name, lists arrays, maps
+// objects, blobs json::binary, timestamps numbers (Unix epoch seconds, fractions allowed),
+// booleans/numbers/strings as themselves. Absent members are absent (not null).
+using Value = nlohmann::json;
+
+// Success value or AWS error of one operation.
+using OpResult = Result<Value, AwsError>;
+
+struct CallContext {
+  std::string request_id;     // x-amzn-RequestId of this call
+  std::string account_id;     // 12 digits, from the caller's credentials
+  std::string region;         // from the SigV4 scope, default "us-east-1"
+  std::string access_key_id;  // as signed by the caller (may be empty when unsigned)
+  std::string service;        // model name, e.g. "lambda"
+  std::string operation;      // e.g. "GetCallerIdentity"
+  std::string endpoint;       // "http://host:port" as the client addressed nimbus
+  const HttpRequest* http = nullptr;  // the raw request; valid for the call's duration
+};
+
+}  // namespace nimbus

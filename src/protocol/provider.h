@@ -1,0 +1,50 @@
+// The interface every AWS service provider implements: one handler per operation, registered
+// by name in an OperationTable. Handlers are plain functions over decoded input.
+//
+// Threading: handlers run on any event-loop thread, concurrently; providers guard their state.
+// Failure: a handler returns an AwsError (never throws across this boundary).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "protocol/call.h"
+
+namespace nimbus {
+
+using SyncHandler = std::function<OpResult(const CallContext&, const Value& input)>;
+// For operations that wait (Invoke, long polls): a coroutine on the connection's executor.
+using AsyncHandler =
+    std::function<boost::asio::awaitable<OpResult>(const CallContext&, Value input)>;
+
+class OperationTable {
+ public:
+  struct Entry {
+    SyncHandler sync;    // exactly one of sync/async is set
+    AsyncHandler async;
+  };
+  void Add(std::string operation, SyncHandler handler);
+  void AddAsync(std::string operation, AsyncHandler handler);
+  // nullptr when no handler is registered for `operation`.
+  const Entry* Find(std::string_view operation) const;
+  size_t size() const { return entries_.size(); }
+
+ private:
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  // The botocore model name this provider implements ("sts", "lambda", "logs", ...).
+  virtual std::string_view service_name() const = 0;
+  // Registers the provider's handlers. Called once, before serving.
+  virtual void RegisterOperations(OperationTable& table) = 0;
+};
+
+}  // namespace nimbus
