@@ -11,6 +11,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
 #include <boost/asio/awaitable.hpp>
 
 #include "protocol/call.h"

@@ -1,0 +1,2 @@
+// placeholder; replaced when the module lands
+namespace nimbus { void server_placeholder() {} }

@@ -1,0 +1,2 @@
+// placeholder
+int placeholder_protocol = 0;
