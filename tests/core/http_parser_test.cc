@@ -1,0 +1,129 @@
+#include "core/http_parser.h"
+
+#include <gtest/gtest.h>
+
+namespace nimbus {
+namespace {
+
+TEST(HttpParserTest, NeedsMoreUntilBlankLine) {
+  HttpRequest req;
+  auto head = ParseRequestHead("GET / HTTP/1.1\r\nHost: x\r\n", {}, req);
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->head_bytes, 0u);
+}
+
+TEST(HttpParserTest, ParsesRequestLineHeadersAndQuery) {
+  HttpRequest req;
+  std::string raw =
+      "POST /2015-03-31/functions/f/invocations?Qualifier=%24LATEST HTTP/1.1\r\n"
+      "Host: localhost:4566\r\nContent-Length: 5\r\nX-Amz-Target:  a.b  \r\n\r\nhello";
+  auto head = ParseRequestHead(raw, {}, req);
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->head_bytes, raw.size() - 5);
+  EXPECT_EQ(head->framing, BodyFraming::kContentLength);
+  EXPECT_EQ(head->content_length, 5u);
+  EXPECT_TRUE(head->keep_alive);
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.path, "/2015-03-31/functions/f/invocations");
+  EXPECT_EQ(req.query, "Qualifier=%24LATEST");
+  EXPECT_EQ(req.headers.Get("x-amz-target"), "a.b");
+}
+
+TEST(HttpParserTest, Http10ClosesUnlessKeepAlive) {
+  HttpRequest req;
+  auto head = ParseRequestHead("GET / HTTP/1.0\r\n\r\n", {}, req);
+  ASSERT_TRUE(head.ok());
+  EXPECT_FALSE(head->keep_alive);
+  head = ParseRequestHead("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", {}, req);
+  ASSERT_TRUE(head.ok());
+  EXPECT_TRUE(head->keep_alive);
+}
+
+TEST(HttpParserTest, ExpectContinueAndChunked) {
+  HttpRequest req;
+  auto head = ParseRequestHead(
+      "PUT /x HTTP/1.1\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n", {}, req);
+  ASSERT_TRUE(head.ok());
+  EXPECT_TRUE(head->expect_continue);
+  EXPECT_EQ(head->framing, BodyFraming::kChunked);
+}
+
+struct BadCase {
+  std::string raw;
+  int status;
+};
+
+TEST(HttpParserTest, RejectsMalformedHeads) {
+  std::vector<BadCase> cases = {
+      {"GET\r\n\r\n", 400},
+      {"GET / HTTP/2.0\r\n\r\n", 505},
+      {"GET / FOO/1.1\r\n\r\n", 400},
+      {"G@T / HTTP/1.1\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nNoColon\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\n folded: x\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
+      {"GET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nExpect: teapot\r\n\r\n", 417},
+      {"GET relative HTTP/1.1\r\n\r\n", 400},
+  };
+  for (const auto& c : cases) {
+    HttpRequest req;
+    auto head = ParseRequestHead(c.raw, {}, req);
+    ASSERT_FALSE(head.ok()) << c.raw;
+    EXPECT_EQ(head.error().status, c.status) << c.raw;
+  }
+}
+
+TEST(HttpParserTest, EnforcesLimits) {
+  HttpLimits limits;
+  limits.max_head_bytes = 64;
+  limits.max_body_bytes = 10;
+  HttpRequest req;
+  auto head = ParseRequestHead(std::string(100, 'a'), limits, req);
+  ASSERT_FALSE(head.ok());
+  EXPECT_EQ(head.error().status, 414);
+  head = ParseRequestHead("GET / HTTP/1.1\r\nX: " + std::string(100, 'a'), limits, req);
+  ASSERT_FALSE(head.ok());
+  EXPECT_EQ(head.error().status, 431);
+  head = ParseRequestHead("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", limits, req);
+  ASSERT_FALSE(head.ok());
+  EXPECT_EQ(head.error().status, 413);
+}
+
+TEST(ChunkedDecoderTest, DecodesAcrossArbitrarySplits) {
+  std::string wire = "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\nNEXT";
+  for (size_t split = 0; split <= wire.size(); ++split) {
+    ChunkedDecoder dec(1024);
+    std::string out, pending;
+    size_t fed = 0;
+    for (std::string_view piece : {std::string_view(wire).substr(0, split),
+                                   std::string_view(wire).substr(split)}) {
+      pending.append(piece);
+      auto n = dec.Feed(pending, out);
+      ASSERT_TRUE(n.ok());
+      fed += *n;
+      pending.erase(0, *n);
+      if (dec.done()) break;
+    }
+    ASSERT_TRUE(dec.done()) << split;
+    EXPECT_EQ(out, "hello world");
+    EXPECT_EQ(wire.substr(fed), "NEXT") << split;
+  }
+}
+
+TEST(ChunkedDecoderTest, RejectsBadSizesAndOversize) {
+  std::string out;
+  ChunkedDecoder bad(1024);
+  EXPECT_FALSE(bad.Feed("zz\r\n", out).ok());
+  ChunkedDecoder big(4);
+  auto r = big.Feed("5\r\nhello\r\n", out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().status, 413);
+  ChunkedDecoder noterm(1024);
+  EXPECT_FALSE(noterm.Feed("1\r\naXX", out).ok());
+}
+
+}  // namespace
+}  // namespace nimbus
