@@ -1,0 +1,53 @@
+# nimbus: `make run` and `make test` do everything on a fresh Debian 12 machine (as root).
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+PORT ?= 4566
+HOST ?= 127.0.0.1
+
+.PHONY: all deps test-deps build run test unit integration fuzz bench examples format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+	@scripts/install-npm-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	./$(BUILD)/nimbus serve --host $(HOST) --port $(PORT)
+
+test: test-deps build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 900
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE integration
+
+integration: test-deps build
+	cd $(BUILD) && ctest --output-on-failure -L integration
+
+# libFuzzer targets (clang); not part of `make test`. FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz: test-deps
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DNIMBUS_FUZZ=ON -DNIMBUS_TESTS=OFF \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build-fuzz -j$(JOBS)
+	@for f in build-fuzz/fuzz/fuzz_*; do \
+	  echo "== $$f"; mkdir -p build-fuzz/corpus/$$(basename $$f); \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 build-fuzz/corpus/$$(basename $$f) \
+	    2>&1 | tail -2 || exit 1; done
+
+bench: test-deps build
+	bench/run-all.sh $(BUILD)
+
+format:
+	@find src tests bench runtime examples fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) build-fuzz

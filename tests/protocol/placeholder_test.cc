@@ -1,2 +1,0 @@
-// placeholder
-int placeholder_protocol = 0;
