@@ -1,0 +1,40 @@
+// Runs N invocations through run_handler() against the in-process fake Runtime API, then stops
+// with SIGTERM while the loop waits on /next. Used by valgrind.sh and as a ctest smoke test.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "fake_runtime_api.h"
+#include "nimbus/lambda/runtime.h"
+
+int main(int argc, char** argv) {
+  using namespace nimbus::lambda;
+  const int n = argc > 1 ? std::atoi(argv[1]) : 10000;
+  testing::FakeRuntimeApi api(testing::serve_events(n, R"({"name":"soak"})"));
+  RunOptions options;
+  options.client.endpoint = api.endpoint();
+  std::thread killer([&] {
+    // Wait until every event has been answered, then request shutdown.
+    while (api.requests().size() < static_cast<std::size_t>(2 * n + 1)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(::getpid(), SIGTERM);
+  });
+  int count = 0;
+  int rc = run_handler(
+      [&](const InvocationRequest& r) {
+        ++count;
+        if (count % 10 == 0) return InvocationResponse::failure("every tenth fails", "Soak.Error");
+        return InvocationResponse::success("{\"n\":" + std::to_string(count) + ",\"p\":" +
+                                           r.payload + "}");
+      },
+      options);
+  killer.join();
+  api.stop();
+  std::printf("soak: %d invocations, exit code %d\n", count, rc);
+  return (rc == 0 && count == n) ? 0 : 1;
+}
