@@ -1,0 +1,262 @@
+// The cloned child ("init", PID 1 of the sandbox) and the function process it starts.
+// Async-signal-safe system calls only: this runs in a copy of a multithreaded process.
+#include "sandbox/child.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace nimbus::sandbox {
+namespace {
+
+struct MountAttr {  // struct mount_attr (linux/mount.h clashes with sys/mount.h)
+  uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+constexpr unsigned kAtRecursive = 0x8000;
+constexpr uint64_t kMountAttrReadOnly = 0x1;
+
+[[noreturn]] void Fail(const ChildPlan& p, int32_t stage, int err) {
+  ChildReport r{stage, err};
+  (void)!::write(p.report_fd, &r, sizeof(r));
+  ::_exit(126);
+}
+
+bool WriteString(int fd, const char* s) {
+  size_t n = std::strlen(s);
+  return ::write(fd, s, n) == static_cast<ssize_t>(n);
+}
+
+bool WriteFileAt(const char* path, const char* s) {
+  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = WriteString(fd, s);
+  ::close(fd);
+  return ok;
+}
+
+void CloseRange(unsigned lo, unsigned hi) {
+  if (lo > hi) return;
+  if (::syscall(SYS_close_range, lo, hi, 0) == 0) return;
+  struct rlimit rl = {1024, 1024};
+  ::getrlimit(RLIMIT_NOFILE, &rl);
+  for (rlim_t fd = lo; fd <= hi && fd < rl.rlim_cur; ++fd) ::close(static_cast<int>(fd));
+}
+
+// Read-only for the mount at `target` (and below when recursive), keeping flags the kernel
+// locks in a user namespace (nosuid, nodev, noexec, atime).
+int MakeReadOnly(const char* target, bool recursive) {
+  MountAttr attr{kMountAttrReadOnly, 0, 0, 0};
+  if (::syscall(SYS_mount_setattr, AT_FDCWD, target, recursive ? kAtRecursive : 0, &attr,
+                sizeof(attr)) == 0) {
+    return 0;
+  }
+  struct statfs sf;
+  if (::statfs(target, &sf) != 0) return errno;
+  unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
+  if (sf.f_flags & ST_NOSUID) flags |= MS_NOSUID;
+  if (sf.f_flags & ST_NODEV) flags |= MS_NODEV;
+  if (sf.f_flags & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (sf.f_flags & ST_NOATIME) flags |= MS_NOATIME;
+  if (sf.f_flags & ST_NODIRATIME) flags |= MS_NODIRATIME;
+  if (sf.f_flags & ST_RELATIME) flags |= MS_RELATIME;
+  return ::mount(nullptr, target, nullptr, flags, nullptr) == 0 ? 0 : errno;
+}
+
+int RunOp(const ChildOp& op) {
+  switch (op.kind) {
+    case ChildOp::kMkdir:
+      return ::mkdir(op.target, op.mode) == 0 || errno == EEXIST ? 0 : errno;
+    case ChildOp::kSymlink:
+      return ::symlink(op.source, op.target) == 0 ? 0 : errno;
+    case ChildOp::kTouch: {
+      int fd = ::open(op.target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (fd < 0) return errno;
+      ::close(fd);
+      return 0;
+    }
+    case ChildOp::kMount:
+      return ::mount(op.source, op.target, op.fstype, op.flags, op.data) == 0 ? 0 : errno;
+    case ChildOp::kBindReadOnly:
+      if (::mount(op.source, op.target, nullptr, MS_BIND | MS_REC, nullptr) != 0) return errno;
+      return MakeReadOnly(op.target, true);
+    case ChildOp::kRemountReadOnly:
+      return MakeReadOnly(op.target, false);
+  }
+  return EINVAL;
+}
+
+int ExitCodeOf(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
+// The function process, between vfork and execve. Shares init's memory: touch nothing.
+[[noreturn]] void ExecFunction(const ChildPlan& p) {
+  if (::dup2(p.stdout_fd, 1) < 0 || ::dup2(p.stderr_fd, 2) < 0) Fail(p, kStageFds, errno);
+  CloseRange(3, static_cast<unsigned>(p.report_fd) - 1);  // report_fd is CLOEXEC
+  CloseRange(static_cast<unsigned>(p.report_fd) + 1, ~0U);
+  if (p.oom_score_adj) WriteFileAt("/proc/self/oom_score_adj", p.oom_score_adj);
+  // Raw system calls: glibc's setuid would try to signal threads this process does not have.
+  if (p.gid >= 0) {
+    if (::syscall(SYS_setgroups, 0, nullptr) != 0 ||
+        ::syscall(SYS_setresgid, p.gid, p.gid, p.gid) != 0) {
+      Fail(p, kStageCredentials, errno);
+    }
+  }
+  if (p.uid >= 0 && ::syscall(SYS_setresuid, p.uid, p.uid, p.uid) != 0) {
+    Fail(p, kStageCredentials, errno);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::execve(p.argv[0], p.argv.data(), p.envp.data());
+  Fail(p, kStageExec, errno);
+}
+
+}  // namespace
+
+[[noreturn]] void RunChild(const ChildPlan& p) {
+  // Signals: everything blocked (init reads them from a signalfd), default dispositions so the
+  // function does not inherit nimbus's ignored signals (SIGPIPE).
+  sigset_t all;
+  sigfillset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  struct sigaction dfl;
+  std::memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; ++s) {
+    if (s != SIGKILL && s != SIGSTOP) ::sigaction(s, &dfl, nullptr);
+  }
+  ::setsid();  // own session: nimbus's terminal signals do not reach the sandbox
+
+  // Descriptors: keep only the plan's; stdin/stdout/stderr of init become /dev/null.
+  int keep[24];
+  int nkeep = 0;
+  for (int fd : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd}) {
+    if (fd >= 3 && nkeep < 24) keep[nkeep++] = fd;
+  }
+  for (int fd : p.cgroup_procs_fds) {
+    if (fd >= 3 && nkeep < 24) keep[nkeep++] = fd;
+  }
+  for (int i = 1; i < nkeep; ++i) {  // insertion sort: no library calls
+    for (int j = i; j > 0 && keep[j - 1] > keep[j]; --j) std::swap(keep[j - 1], keep[j]);
+  }
+  unsigned lo = 3;
+  for (int i = 0; i < nkeep; ++i) {
+    if (static_cast<unsigned>(keep[i]) > lo) CloseRange(lo, static_cast<unsigned>(keep[i]) - 1);
+    lo = static_cast<unsigned>(keep[i]) + 1;
+  }
+  CloseRange(lo, ~0U);
+  int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0) Fail(p, kStageFds, errno);
+  for (int fd = 0; fd < 3; ++fd) {
+    if (::dup2(devnull, fd) < 0) Fail(p, kStageFds, errno);
+  }
+  ::close(devnull);
+
+  for (int fd : p.cgroup_procs_fds) {
+    if (!WriteString(fd, "0")) Fail(p, kStageCgroup, errno);
+    ::close(fd);
+  }
+  // The OOM killer should pick the function, not init (whose RSS is nimbus's shared pages).
+  if (p.oom_score_adj) WriteFileAt("/proc/self/oom_score_adj", "-1000");
+  if (p.user_namespace) {
+    WriteFileAt("/proc/self/setgroups", "deny");
+    if (!WriteFileAt("/proc/self/uid_map", p.uid_map) ||
+        !WriteFileAt("/proc/self/gid_map", p.gid_map)) {
+      Fail(p, kStageUserNs, errno);
+    }
+  }
+  if (!p.cgroup_procs_fds.empty()) ::unshare(CLONE_NEWCGROUP);  // best effort: "/" inside
+
+  if (p.mount_namespace) {
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+      Fail(p, kStagePrivate, errno);
+    }
+    for (size_t i = 0; i < p.ops.size(); ++i) {
+      int err = RunOp(p.ops[i]);
+      if (err != 0) Fail(p, static_cast<int32_t>(i), err);
+    }
+    if (::chdir(p.new_root) != 0 || ::syscall(SYS_pivot_root, ".", ".") != 0 ||
+        ::umount2(".", MNT_DETACH) != 0 || ::chdir("/") != 0) {
+      Fail(p, kStagePivot, errno);
+    }
+    for (const char* path : p.read_only_after_pivot) {
+      int err = MakeReadOnly(path, false);
+      if (err != 0) Fail(p, kStagePivot, err);
+    }
+  }
+  if (p.hostname && ::sethostname(p.hostname, std::strlen(p.hostname)) != 0) {
+    Fail(p, kStageHostname, errno);
+  }
+  if (p.workdir && ::chdir(p.workdir) != 0) Fail(p, kStageChdir, errno);
+  if (!p.pid_namespace) ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+  sigset_t watched;
+  sigemptyset(&watched);
+  for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) {
+    sigaddset(&watched, s);
+  }
+  int sfd = ::signalfd(-1, &watched, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) Fail(p, kStageSignals, errno);
+
+  pid_t main_pid = ::vfork();
+  if (main_pid == 0) ExecFunction(p);
+  if (main_pid < 0) Fail(p, kStageFork, errno);
+  // The function exec'd (or reported its failure): the parent sees EOF on the report pipe.
+  ::close(p.report_fd);
+  ::close(p.stdout_fd);
+  ::close(p.stderr_fd);
+
+  pid_t self = ::getpid();
+  auto signal_all = [&](int sig) {
+    if (p.pid_namespace) {
+      ::kill(-1, sig);  // every process of the namespace but init
+    } else {
+      ::kill(main_pid, sig);
+      ::kill(0, sig);  // the process group (includes init: filtered below)
+    }
+  };
+  for (;;) {
+    struct pollfd fds[2] = {{sfd, POLLIN, 0}, {p.lifeline_fd, POLLIN, 0}};
+    int n = ::poll(fds, p.lifeline_fd >= 0 ? 2 : 1, -1);
+    if (n < 0) continue;
+    if (p.lifeline_fd >= 0 && fds[1].revents != 0) {  // nimbus is gone
+      signal_all(SIGKILL);
+      ::_exit(137);
+    }
+    signalfd_siginfo si;
+    while (::read(sfd, &si, sizeof(si)) == static_cast<ssize_t>(sizeof(si))) {
+      int sig = static_cast<int>(si.ssi_signo);
+      if (sig == SIGCHLD) continue;
+      if (static_cast<pid_t>(si.ssi_pid) == self) continue;  // our own group signal
+      signal_all(sig);
+    }
+    int status = 0;
+    pid_t w;
+    while ((w = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      if (w != main_pid) continue;
+      int32_t raw = status;
+      (void)!::write(p.status_fd, &raw, sizeof(raw));
+      if (!p.pid_namespace) ::kill(0, SIGKILL);  // stragglers of the group, and init
+      ::_exit(ExitCodeOf(status));               // PID 1 exiting kills the rest of the namespace
+    }
+  }
+}
+
+}  // namespace nimbus::sandbox

@@ -1,0 +1,95 @@
+// Internal to the sandbox module: the plan the cloned child executes, and the child itself.
+//
+// Everything is prepared in the parent (allocation allowed) so that after clone the child only
+// makes async-signal-safe system calls: no malloc, no locks, no C++ runtime. The child reports
+// a failed step to the parent as a ChildReport on a CLOEXEC pipe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace nimbus::sandbox {
+
+// One file-system step before pivot_root. Paths are absolute host paths (targets live under
+// the staging root).
+struct ChildOp {
+  enum Kind : uint8_t {
+    kMkdir,            // mkdir(target, mode); EEXIST is fine
+    kSymlink,          // symlink(source -> target)
+    kTouch,            // create an empty regular file (a bind-mount target)
+    kMount,            // mount(source, target, fstype, flags, data)
+    kBindReadOnly,     // recursive bind of source at target, then read-only (mount_setattr)
+    kRemountReadOnly,  // make the mount at target read-only (keeps locked flags)
+  };
+  Kind kind;
+  const char* source = nullptr;
+  const char* target = nullptr;
+  const char* fstype = nullptr;
+  const char* data = nullptr;
+  unsigned long flags = 0;
+  unsigned mode = 0755;
+};
+
+// Fixed steps of the child, for error reports (ops use their index >= 0).
+enum ChildStage : int32_t {
+  kStageExec = -1,
+  kStageCgroup = -2,
+  kStageUserNs = -3,
+  kStagePivot = -4,
+  kStageHostname = -5,
+  kStageChdir = -6,
+  kStageCredentials = -7,
+  kStageFork = -8,
+  kStageFds = -9,
+  kStageSignals = -10,
+  kStagePrivate = -11,
+};
+
+// Written by the child on failure: which step, and errno.
+struct ChildReport {
+  int32_t stage;
+  int32_t error;
+};
+
+struct ChildPlan {
+  // Stable storage for every string the raw pointers below point into.
+  std::deque<std::string> storage;
+  const char* Keep(std::string s) { return storage.emplace_back(std::move(s)).c_str(); }
+
+  bool mount_namespace = false;   // run the ops and pivot_root
+  bool pid_namespace = false;     // the child is PID 1 of a new pid namespace
+  bool user_namespace = false;    // write uid_map/gid_map for itself
+  const char* uid_map = nullptr;  // e.g. "0 1000 1"
+  const char* gid_map = nullptr;
+  std::vector<ChildOp> ops;                        // before pivot_root
+  const char* new_root = nullptr;                  // staging directory (a tmpfs after the first op)
+  std::vector<const char*> read_only_after_pivot;  // remounted read-only after pivot_root
+  const char* hostname = nullptr;                  // nullptr: leave as is
+  const char* workdir = nullptr;
+  const char* oom_score_adj = nullptr;  // restored in the function process (init lowers its own)
+
+  std::vector<char*> argv;  // null-terminated
+  std::vector<char*> envp;  // null-terminated
+  int uid = -1;             // -1: keep
+  int gid = -1;
+
+  // Descriptors inherited from the parent (all others are closed in the child).
+  std::vector<int> cgroup_procs_fds;  // "0" is written to each
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  int report_fd = -1;    // CLOEXEC; ChildReport on failure, EOF once the function exec'd
+  int status_fd = -1;    // init writes the function's raw wait status (int32) here
+  int lifeline_fd = -1;  // read end; EOF means nimbus died: kill everything
+};
+
+// Describes stage `stage` of `plan` for error messages ("mount tmpfs on /tmp", "execve", ...).
+std::string DescribeChildStage(const ChildPlan& plan, int32_t stage);
+
+// The child's entry point after clone. Never returns. Async-signal-safe only.
+[[noreturn]] void RunChild(const ChildPlan& plan);
+
+}  // namespace nimbus::sandbox

@@ -1,0 +1,52 @@
+// Owned file descriptors and small POSIX helpers shared by the sandbox module.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/status.h"
+
+namespace nimbus::sandbox {
+
+// Owns one file descriptor; closes it on destruction. Move-only. Not thread-safe.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) reset(o.release());
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  // Gives up ownership; returns the descriptor (or -1).
+  int release() { return std::exchange(fd_, -1); }
+  // Closes the current descriptor (if any) and owns `fd`.
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+// A pipe whose both ends are O_CLOEXEC (plus `extra_flags`, e.g. O_NONBLOCK).
+struct Pipe {
+  UniqueFd read;
+  UniqueFd write;
+};
+Result<Pipe> MakePipe(int extra_flags = 0);
+
+// "what: strerror(errno)" as an IoError Status.
+Status ErrnoStatus(std::string_view what, int err);
+
+// Whole-file helpers. ReadFile fails with NotFound when absent. WriteFile opens an existing or
+// new file O_WRONLY|O_TRUNC and writes `data` in one write(2) (as cgroupfs expects).
+Result<std::string> ReadFile(const std::string& path);
+Status WriteFile(const std::string& path, std::string_view data);
+
+}  // namespace nimbus::sandbox

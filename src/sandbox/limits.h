@@ -1,0 +1,39 @@
+// Pure arithmetic for Lambda-like resource limits: CPU share by memory, visible cores by memory
+// band, cpu lists. No I/O; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace nimbus::sandbox {
+
+// CFS bandwidth: `quota_us` of CPU time per `period_us` (v1 cfs_quota_us/cfs_period_us, v2
+// cpu.max "quota period").
+struct CpuQuota {
+  int64_t quota_us = 0;
+  int64_t period_us = 100000;
+};
+
+// Lambda gives memory_mb/1769 of one vCPU. Period 100 ms; quota never below 1 ms (the kernel
+// minimum). memory_mb 0 is treated as 128.
+CpuQuota CpuQuotaForMemory(uint32_t memory_mb);
+
+// Cores `nproc` shows on Lambda for `memory_mb` (the measured band table of the reference: 2 up
+// to 3008 MB, 3 up to 5307, 4 up to 7076, 5 up to 8845, 6 above).
+int VisibleCoresForMemory(uint32_t memory_mb);
+
+// Parses a kernel cpu list ("0-3,8,10-11\n") into sorted, unique cpu numbers. Rejects garbage
+// and absurd ranges (> 65536 cpus) with InvalidArgument.
+Result<std::vector<int>> ParseCpuList(std::string_view text);
+// Formats cpu numbers as a kernel cpu list ("0-3,8"); input need not be sorted.
+std::string FormatCpuList(std::vector<int> cpus);
+
+// Picks `count` cpus out of `host` (capped by host.size()), rotating the start by `rotation` so
+// sandboxes spread over the host's cores. Empty when host is empty.
+std::vector<int> PickCpus(const std::vector<int>& host, int count, uint64_t rotation);
+
+}  // namespace nimbus::sandbox

@@ -1,0 +1,256 @@
+// SandboxManager: kernel probing, and Launch (clone of the sandbox's init).
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "sandbox/child.h"
+#include "sandbox/plan.h"
+#include "sandbox/sandbox.h"
+
+namespace nimbus::sandbox {
+namespace {
+
+struct CloneArgs {  // struct clone_args (linux/sched.h), v0 layout
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+constexpr uint64_t kClonePidfd = 0x1000;
+
+// fork-like clone with namespace flags; returns the pid (0 in the child) and a pidfd if any.
+pid_t CloneProcess(uint64_t flags, int* pidfd) {
+  *pidfd = -1;
+  CloneArgs args{};
+  args.flags = flags | kClonePidfd;
+  args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+  args.exit_signal = SIGCHLD;
+  long rc = ::syscall(SYS_clone3, &args, sizeof(args));
+  if (rc >= 0 || errno != ENOSYS) return static_cast<pid_t>(rc);
+  return static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+}
+
+// Moves `fd` to a number >= 3 (the child's 0..2 are rebuilt) keeping CLOEXEC.
+UniqueFd Above2(UniqueFd fd) {
+  if (fd.get() >= 3) return fd;
+  return UniqueFd(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 3));
+}
+
+Result<Pipe> SafePipe(int flags = 0) {
+  auto p = MakePipe(flags);
+  if (!p.ok()) return p;
+  p->read = Above2(std::move(p->read));
+  p->write = Above2(std::move(p->write));
+  if (!p->read.valid() || !p->write.valid()) return ErrnoStatus("fcntl", errno);
+  return p;
+}
+
+Status MakeDirs(const std::string& path, mode_t mode) {
+  for (size_t i = 1; i <= path.size(); ++i) {
+    if (i != path.size() && path[i] != '/') continue;
+    std::string part = path.substr(0, i);
+    if (::mkdir(part.c_str(), mode) != 0 && errno != EEXIST)
+      return ErrnoStatus("mkdir " + part, errno);
+  }
+  return Status::Ok();
+}
+
+// Can this (unprivileged) process create user+mount+pid namespaces and mount a tmpfs?
+bool ProbeUserNamespace(const std::string& staging) {
+  std::string uid_map = "0 " + std::to_string(::geteuid()) + " 1";
+  std::string gid_map = "0 " + std::to_string(::getegid()) + " 1";
+  int pidfd;
+  pid_t pid = CloneProcess(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID, &pidfd);
+  if (pid < 0) return false;
+  if (pid == 0) {
+    auto write_file = [](const char* path, const char* s) {
+      int fd = ::open(path, O_WRONLY);
+      bool ok = fd >= 0 && ::write(fd, s, std::strlen(s)) == static_cast<ssize_t>(std::strlen(s));
+      if (fd >= 0) ::close(fd);
+      return ok;
+    };
+    write_file("/proc/self/setgroups", "deny");
+    bool ok = write_file("/proc/self/uid_map", uid_map.c_str()) &&
+              write_file("/proc/self/gid_map", gid_map.c_str()) &&
+              ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+              ::mount("tmpfs", staging.c_str(), "tmpfs", 0, "size=64k") == 0;
+    ::_exit(ok ? 0 : 1);
+  }
+  if (pidfd >= 0) ::close(pidfd);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+}  // namespace
+
+struct SandboxManager::Impl {
+  SandboxManagerOptions options;
+  PlanContext context;
+  uint64_t clone_flags = 0;
+  std::optional<CgroupParent> cgroups;
+  Pipe lifeline;  // write end held here; init sees EOF when nimbus dies
+  std::atomic<uint64_t> sequence{0};
+};
+
+SandboxManager::~SandboxManager() = default;
+
+Result<std::unique_ptr<SandboxManager>> SandboxManager::Create(SandboxManagerOptions options) {
+  std::unique_ptr<SandboxManager> m(new SandboxManager());
+  m->impl_ = std::make_unique<Impl>();
+  Impl& impl = *m->impl_;
+  impl.options = std::move(options);
+  const auto& opt = impl.options;
+  std::string staging = opt.state_dir + "/root";
+  NIMBUS_RETURN_IF_ERROR(MakeDirs(staging, 0700));
+
+  using Iso = SandboxManagerOptions::Isolation;
+  Iso iso = opt.isolation;
+  bool root = ::geteuid() == 0;
+  if (iso == Iso::kAuto) {
+    iso = root ? Iso::kNamespaces : ProbeUserNamespace(staging) ? Iso::kUserNamespace : Iso::kNone;
+  }
+  SandboxCapabilities& caps = m->caps_;
+  PlanContext& ctx = impl.context;
+  ctx.staging_dir = staging;
+  ctx.outer_uid = ::geteuid();
+  ctx.outer_gid = ::getegid();
+  if (iso == Iso::kNone) {
+    caps.isolation = SandboxCapabilities::Isolation::kNone;
+    ctx.mount_namespace = ctx.pid_namespace = ctx.uts_namespace = false;
+    ctx.allow_credentials = root;
+  } else {
+    impl.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+    if (iso == Iso::kUserNamespace) {
+      impl.clone_flags |= CLONE_NEWUSER;
+      ctx.user_namespace = true;
+      ctx.allow_credentials = false;  // only root (= our uid) is mapped
+      caps.isolation = SandboxCapabilities::Isolation::kUserNamespace;
+    } else {
+      caps.isolation = SandboxCapabilities::Isolation::kNamespaces;
+    }
+    caps.tmp_size_limit = true;
+  }
+  caps.run_as_uid = ctx.allow_credentials;
+  if (auto adj = ReadFile("/proc/self/oom_score_adj"); adj.ok()) {
+    std::string v = *adj;
+    while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+    ctx.oom_score_adj = v;
+  }
+
+  if (opt.use_cgroups) {
+    CgroupLayout layout = opt.cgroup_layout ? *opt.cgroup_layout : HostCgroupLayout();
+    auto parent = CgroupParent::Open(layout, opt.cgroup_parent);
+    if (parent.ok()) {
+      caps.cgroup_version = parent->version();
+      caps.memory_limit = parent->memory();
+      caps.cpu_quota = parent->cpu();
+      caps.cpuset = parent->cpuset() && !parent->host_cpus().empty();
+      caps.pids_limit = parent->pids();
+      impl.cgroups = std::move(*parent);
+    }
+  }
+  long ncpu = ::sysconf(_SC_NPROCESSORS_ONLN);
+  caps.host_cpus = impl.cgroups && !impl.cgroups->host_cpus().empty()
+                       ? static_cast<int>(impl.cgroups->host_cpus().size())
+                       : static_cast<int>(ncpu > 0 ? ncpu : 1);
+
+  auto lifeline = SafePipe();
+  if (!lifeline.ok()) return lifeline.error();
+  impl.lifeline = std::move(*lifeline);
+  return m;
+}
+
+Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec) {
+  auto start = std::chrono::steady_clock::now();
+  Impl& impl = *impl_;
+  auto plan_or = BuildChildPlan(spec, impl.context);
+  if (!plan_or.ok()) return plan_or.error();
+  ChildPlan& plan = **plan_or;
+  std::unique_ptr<Sandbox> sb(new Sandbox());
+  sb->own_pid_namespace_ = impl.context.pid_namespace;
+
+  std::vector<UniqueFd> procs_fds;
+  if (impl.cgroups) {
+    CgroupLimits limits;
+    limits.memory_bytes = static_cast<uint64_t>(spec.memory_mb) << 20;
+    limits.cpu = CpuQuotaForMemory(spec.memory_mb);
+    uint64_t seq = impl.sequence.fetch_add(1);
+    limits.cpus = PickCpus(impl.cgroups->host_cpus(), VisibleCoresForMemory(spec.memory_mb), seq);
+    limits.pids_max = spec.pids_limit;
+    auto cg = impl.cgroups->Create(std::to_string(::getpid()) + "-" + std::to_string(seq), limits);
+    if (!cg.ok()) return Status::Internal("cgroup: " + cg.error().message());
+    sb->cgroup_ = std::move(*cg);
+    for (const auto& f : sb->cgroup_->procs_files()) {
+      UniqueFd fd = Above2(UniqueFd(::open(f.c_str(), O_WRONLY | O_CLOEXEC)));
+      if (!fd.valid()) return Status::Internal("cgroup: open " + f + ": " + std::strerror(errno));
+      plan.cgroup_procs_fds.push_back(fd.get());
+      procs_fds.push_back(std::move(fd));
+    }
+  }
+  auto out = SafePipe();
+  auto err = SafePipe();
+  auto report = SafePipe();
+  auto status = SafePipe();
+  for (auto* p : {&out, &err, &report, &status}) {
+    if (!p->ok()) return Status::Internal(p->error().message());
+  }
+  plan.stdout_fd = out->write.get();
+  plan.stderr_fd = err->write.get();
+  plan.report_fd = report->write.get();
+  plan.status_fd = status->write.get();
+  plan.lifeline_fd = impl.lifeline.read.get();
+
+  int pidfd = -1;
+  pid_t pid = CloneProcess(impl.clone_flags, &pidfd);
+  if (pid == 0) RunChild(plan);
+  if (pid < 0) return Status::Internal(std::string("clone: ") + std::strerror(errno));
+  sb->pid_ = pid;
+  sb->exit_fd_.reset(pidfd);
+  procs_fds.clear();
+  out->write.reset();
+  err->write.reset();
+  report->write.reset();
+  status->write.reset();
+  ::fcntl(status->read.get(), F_SETFL, O_NONBLOCK);
+  sb->status_fd_ = std::move(status->read);
+  sb->stdout_ = std::move(out->read);
+  sb->stderr_ = std::move(err->read);
+
+  // EOF on the report pipe: the function exec'd. A ChildReport: a step failed.
+  ChildReport rep{0, 0};
+  size_t got = 0;
+  for (;;) {
+    struct pollfd pfd = {report->read.get(), POLLIN, 0};
+    int pr = ::poll(&pfd, 1, 10000);
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr <= 0) {
+      sb->Kill();
+      return Status::Internal("sandbox setup timed out");
+    }
+    ssize_t n = ::read(report->read.get(), reinterpret_cast<char*>(&rep) + got, sizeof(rep) - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+    if (got == sizeof(rep)) break;
+  }
+  if (got == sizeof(rep)) {
+    std::string what = DescribeChildStage(plan, rep.stage) + ": " + std::strerror(rep.error);
+    sb->Kill();
+    sb->Wait();
+    if (rep.stage == kStageExec) return Status::FailedPrecondition(what);
+    return Status::Internal(what);
+  }
+  sb->launch_duration_ = std::chrono::steady_clock::now() - start;
+  return sb;
+}
+
+}  // namespace nimbus::sandbox

@@ -1,0 +1,228 @@
+#include "sandbox/plan.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace nimbus::sandbox {
+namespace {
+
+constexpr const char* kHostDirs[] = {"usr",    "lib", "lib32", "lib64",
+                                     "libx32", "bin", "sbin",  "etc"};
+constexpr const char* kDevices[] = {"null", "zero", "full", "random", "urandom"};
+constexpr const char* kReservedTargets[] = {"/usr", "/lib",      "/lib32", "/lib64", "/libx32",
+                                            "/bin", "/sbin",     "/etc",   "/proc",  "/dev",
+                                            "/tmp", "/var/task", "/opt"};
+
+bool HasNul(const std::string& s) { return s.find('\0') != std::string::npos; }
+
+// Absolute, no empty/"."/".." components, no trailing slash.
+bool IsCleanAbsolute(const std::string& p) {
+  if (p.size() < 2 || p[0] != '/' || p.back() == '/' || HasNul(p)) return false;
+  size_t i = 1;
+  while (i <= p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string::npos) j = p.size();
+    std::string part = p.substr(i, j - i);
+    if (part.empty() || part == "." || part == "..") return false;
+    i = j + 1;
+  }
+  return true;
+}
+
+bool IsUnder(const std::string& path, const std::string& dir) {
+  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+                         path[dir.size()] == '/');
+}
+
+Status ValidateSpec(const SandboxSpec& spec) {
+  if (spec.argv.empty() || spec.argv[0].empty() || spec.argv[0][0] != '/') {
+    return Status::InvalidArgument("argv[0] must be an absolute path inside the sandbox");
+  }
+  for (const auto& a : spec.argv) {
+    if (HasNul(a)) return Status::InvalidArgument("argv contains a NUL byte");
+  }
+  for (const auto& e : spec.env) {
+    if (HasNul(e) || e.find('=') == std::string::npos || e[0] == '=') {
+      return Status::InvalidArgument("environment entries must be NAME=value");
+    }
+  }
+  if (!spec.code_dir.empty() && !IsCleanAbsolute(spec.code_dir)) {
+    return Status::InvalidArgument("code_dir must be a clean absolute path");
+  }
+  if (spec.layer_dirs.size() > 5) return Status::InvalidArgument("at most 5 layers");
+  for (const auto& l : spec.layer_dirs) {
+    if (!IsCleanAbsolute(l) || l.find_first_of(":,\\") != std::string::npos) {
+      return Status::InvalidArgument("layer dirs must be clean absolute paths without : , \\");
+    }
+  }
+  for (const auto& [host, target] : spec.extra_read_only) {
+    if (!IsCleanAbsolute(host) || !IsCleanAbsolute(target)) {
+      return Status::InvalidArgument("extra binds need clean absolute paths");
+    }
+    for (const char* r : kReservedTargets) {
+      if (IsUnder(target, r) || IsUnder(r, target)) {
+        return Status::InvalidArgument("extra bind target collides with " + std::string(r));
+      }
+    }
+  }
+  if (spec.memory_mb == 0 || spec.ephemeral_storage_mb == 0) {
+    return Status::InvalidArgument("memory and ephemeral storage must be positive");
+  }
+  if (HasNul(spec.hostname) || spec.hostname.size() > 64) {
+    return Status::InvalidArgument("bad hostname");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const PlanContext& ctx) {
+  NIMBUS_RETURN_IF_ERROR(ValidateSpec(spec));
+  auto plan = std::make_unique<ChildPlan>();
+  ChildPlan& p = *plan;
+  p.mount_namespace = ctx.mount_namespace;
+  p.pid_namespace = ctx.pid_namespace;
+  p.user_namespace = ctx.user_namespace;
+  if (ctx.user_namespace) {
+    p.uid_map = p.Keep("0 " + std::to_string(ctx.outer_uid) + " 1");
+    p.gid_map = p.Keep("0 " + std::to_string(ctx.outer_gid) + " 1");
+  }
+  if (!ctx.oom_score_adj.empty()) p.oom_score_adj = p.Keep(ctx.oom_score_adj);
+  if (ctx.allow_credentials) {
+    if (spec.uid) p.uid = static_cast<int>(*spec.uid);
+    if (spec.gid) p.gid = static_cast<int>(*spec.gid);
+  }
+  if (ctx.uts_namespace) p.hostname = p.Keep(spec.hostname);
+  for (const auto& a : spec.argv) p.argv.push_back(const_cast<char*>(p.Keep(a)));
+  p.argv.push_back(nullptr);
+  for (const auto& e : spec.env) p.envp.push_back(const_cast<char*>(p.Keep(e)));
+  p.envp.push_back(nullptr);
+
+  if (!ctx.mount_namespace) {
+    p.workdir = spec.code_dir.empty() ? nullptr : p.Keep(spec.code_dir);
+    return plan;
+  }
+  if (!IsCleanAbsolute(ctx.staging_dir)) return Status::Internal("bad staging dir");
+  const std::string root = ctx.staging_dir;
+  std::string host = ctx.host_root == "/" ? "" : ctx.host_root;
+  auto at = [&](const std::string& rel) { return p.Keep(root + rel); };
+  auto add = [&](ChildOp op) { p.ops.push_back(op); };
+  auto mkdir = [&](const std::string& rel, unsigned mode = 0755) {
+    add({ChildOp::kMkdir, nullptr, at(rel), nullptr, nullptr, 0, mode});
+  };
+  auto bind_ro = [&](const std::string& src, const std::string& rel) {
+    add({ChildOp::kBindReadOnly, p.Keep(src), at(rel)});
+  };
+  auto tmpfs = [&](const std::string& rel, unsigned long flags, const std::string& data) {
+    add({ChildOp::kMount, p.Keep("tmpfs"), at(rel), p.Keep("tmpfs"), p.Keep(data), flags});
+  };
+
+  p.new_root = p.Keep(root);
+  tmpfs("", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=0755");
+  for (const char* d : kHostDirs) {
+    std::string src = host + "/" + d;
+    struct stat st;
+    if (::lstat(src.c_str(), &st) != 0) continue;
+    if (S_ISLNK(st.st_mode)) {
+      char buf[4096];
+      ssize_t n = ::readlink(src.c_str(), buf, sizeof(buf) - 1);
+      if (n <= 0) continue;
+      add({ChildOp::kSymlink, p.Keep(std::string(buf, static_cast<size_t>(n))),
+           at(std::string("/") + d)});
+    } else if (S_ISDIR(st.st_mode)) {
+      mkdir(std::string("/") + d);
+      bind_ro(src, std::string("/") + d);
+    }
+  }
+  for (const char* d : {"/var", "/var/task", "/opt", "/tmp", "/proc", "/dev"}) mkdir(d);
+  if (!spec.code_dir.empty()) bind_ro(spec.code_dir, "/var/task");
+  if (spec.layer_dirs.size() == 1) {
+    bind_ro(spec.layer_dirs[0], "/opt");
+  } else if (spec.layer_dirs.size() > 1) {
+    std::string lower = "lowerdir=";
+    for (size_t i = spec.layer_dirs.size(); i-- > 0;) {  // leftmost is the top layer
+      lower += spec.layer_dirs[i];
+      if (i > 0) lower += ':';
+    }
+    add({ChildOp::kMount, p.Keep("overlay"), at("/opt"), p.Keep("overlay"), p.Keep(lower),
+         MS_RDONLY | MS_NOSUID | MS_NODEV});
+  }
+  for (const auto& [src, target] : spec.extra_read_only) {
+    for (size_t i = 1; i <= target.size(); ++i) {
+      if (i == target.size() || target[i] == '/') mkdir(target.substr(0, i));
+    }
+    bind_ro(src, target);
+  }
+  tmpfs("/tmp", MS_NOSUID | MS_NODEV,
+        "size=" + std::to_string(spec.ephemeral_storage_mb) + "m,mode=1777");
+  tmpfs("/dev", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755");
+  for (const char* d : kDevices) {
+    std::string rel = std::string("/dev/") + d;
+    add({ChildOp::kTouch, nullptr, at(rel)});
+    add({ChildOp::kMount, p.Keep(host + rel), at(rel), nullptr, nullptr, MS_BIND});
+  }
+  add({ChildOp::kSymlink, p.Keep("/proc/self/fd"), at("/dev/fd")});
+  add({ChildOp::kSymlink, p.Keep("/proc/self/fd/0"), at("/dev/stdin")});
+  add({ChildOp::kSymlink, p.Keep("/proc/self/fd/1"), at("/dev/stdout")});
+  add({ChildOp::kSymlink, p.Keep("/proc/self/fd/2"), at("/dev/stderr")});
+  add({ChildOp::kMount, p.Keep("proc"), at("/proc"), p.Keep("proc"), nullptr,
+       MS_NOSUID | MS_NODEV | MS_NOEXEC});
+  p.read_only_after_pivot = {p.Keep("/dev"), p.Keep("/")};
+  p.workdir = p.Keep("/var/task");
+  return plan;
+}
+
+std::string DescribeChildStage(const ChildPlan& plan, int32_t stage) {
+  if (stage >= 0 && static_cast<size_t>(stage) < plan.ops.size()) {
+    const ChildOp& op = plan.ops[static_cast<size_t>(stage)];
+    std::string target = op.target ? op.target : "";
+    if (plan.new_root && target.rfind(plan.new_root, 0) == 0) {
+      target = target.substr(std::string(plan.new_root).size());
+      if (target.empty()) target = "/";
+    }
+    std::string src = op.source ? op.source : "";
+    switch (op.kind) {
+      case ChildOp::kMkdir:
+        return "mkdir " + target;
+      case ChildOp::kSymlink:
+        return "symlink " + target;
+      case ChildOp::kTouch:
+        return "create " + target;
+      case ChildOp::kMount:
+        return "mount " + (op.fstype ? std::string(op.fstype) : "bind " + src) + " on " + target;
+      case ChildOp::kBindReadOnly:
+        return "bind " + src + " read-only on " + target;
+      case ChildOp::kRemountReadOnly:
+        return "remount read-only " + target;
+    }
+  }
+  switch (stage) {
+    case kStageExec:
+      return "execve " + std::string(plan.argv.empty() || !plan.argv[0] ? "" : plan.argv[0]);
+    case kStageCgroup:
+      return "join cgroup";
+    case kStageUserNs:
+      return "write uid_map/gid_map";
+    case kStagePivot:
+      return "pivot_root";
+    case kStageHostname:
+      return "sethostname";
+    case kStageChdir:
+      return "chdir " + std::string(plan.workdir ? plan.workdir : "");
+    case kStageCredentials:
+      return "set uid/gid";
+    case kStageFork:
+      return "fork the function process";
+    case kStageFds:
+      return "set up stdio";
+    case kStageSignals:
+      return "signalfd";
+    case kStagePrivate:
+      return "make mounts private";
+    default:
+      return "sandbox setup";
+  }
+}
+
+}  // namespace nimbus::sandbox

@@ -1,0 +1,33 @@
+// Internal to the sandbox module: turns a SandboxSpec into the ChildPlan the cloned child runs.
+// Pure apart from lstat/readlink of the host's top-level directories; testable without root.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "sandbox/child.h"
+#include "sandbox/sandbox.h"
+
+namespace nimbus::sandbox {
+
+struct PlanContext {
+  bool mount_namespace = true;  // build the root file system and pivot_root
+  bool pid_namespace = true;
+  bool user_namespace = false;    // map outer_uid/outer_gid to 0 inside
+  bool uts_namespace = true;      // set the hostname
+  bool allow_credentials = true;  // honour spec.uid/gid
+  uid_t outer_uid = 0;
+  gid_t outer_gid = 0;
+  std::string staging_dir;      // empty directory used as the new root's mount point
+  std::string host_root = "/";  // where /usr, /lib*, /etc, /dev/null ... are looked up
+  std::string oom_score_adj;    // nimbus's value, restored in the function ("" = leave)
+};
+
+// Validates `spec` (InvalidArgument on bad input) and builds the plan. The returned plan's
+// argv/envp point into its own storage; descriptors are left at -1 for the caller to fill.
+Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const PlanContext& ctx);
+
+}  // namespace nimbus::sandbox

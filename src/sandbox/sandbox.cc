@@ -1,0 +1,167 @@
+// Sandbox handle: signals, reaping, exit status, cgroup queries.
+#include "sandbox/sandbox.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+namespace nimbus::sandbox {
+
+std::string ExitStatus::Describe() const {
+  if (exited) return "exit status " + std::to_string(code);
+  const char* name = ::strsignal(signal);
+  std::string text = name ? name : "signal " + std::to_string(signal);
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return "signal: " + text;
+}
+
+std::string SandboxCapabilities::Describe() const {
+  std::string out = "sandbox: ";
+  switch (isolation) {
+    case Isolation::kNamespaces:
+      out += "namespaces";
+      break;
+    case Isolation::kUserNamespace:
+      out += "user namespace (not root)";
+      break;
+    case Isolation::kNone:
+      out += "no namespaces (no /var/task, /opt or /tmp isolation)";
+      break;
+  }
+  out += ", cgroup " + std::string(CgroupVersionName(cgroup_version));
+  std::string off;
+  auto add = [&](bool on, const char* what) {
+    if (on) return;
+    off += off.empty() ? "" : ", ";
+    off += what;
+  };
+  add(memory_limit, "memory limit");
+  add(cpu_quota, "cpu quota");
+  add(cpuset, "visible cores");
+  add(pids_limit, "pids limit");
+  add(tmp_size_limit, "/tmp size");
+  add(run_as_uid, "run as uid");
+  out += off.empty() ? ", all limits on" : "; off: " + off;
+  return out;
+}
+
+Sandbox::~Sandbox() {
+  if (!reaped_) {
+    Kill();
+    Wait();
+  }
+  if (cgroup_) (void)cgroup_->Remove();
+}
+
+void Sandbox::SignalAll(int sig) {
+  if (reaped_) return;
+  if (exit_fd_.valid() && ::syscall(SYS_pidfd_send_signal, exit_fd_.get(), sig, nullptr, 0) == 0) {
+  } else {
+    ::kill(pid_, sig);
+  }
+  if (sig == SIGKILL && !own_pid_namespace_) {
+    ::kill(-pid_, SIGKILL);  // init's process group (it called setsid)
+  }
+}
+
+void Sandbox::SignalTerminate() { SignalAll(SIGTERM); }
+
+void Sandbox::Kill() {
+  SignalAll(SIGKILL);
+  if (cgroup_ && !own_pid_namespace_) (void)cgroup_->Kill();
+}
+
+namespace {
+
+ExitStatus FromWaitStatus(int raw) {
+  ExitStatus s;
+  if (WIFEXITED(raw)) {
+    s.exited = true;
+    s.code = WEXITSTATUS(raw);
+  } else if (WIFSIGNALED(raw)) {
+    s.signal = WTERMSIG(raw);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::optional<ExitStatus> Sandbox::TryWait() {
+  if (reaped_) return status_;
+  siginfo_t si;
+  std::memset(&si, 0, sizeof(si));
+  int rc;
+  do {
+    rc = ::waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED | WNOHANG);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0) {  // ECHILD: someone else reaped it (SIGCHLD ignored); report a kill
+    reaped_ = true;
+    status_ = ExitStatus{false, 0, SIGKILL};
+    return status_;
+  }
+  if (si.si_pid == 0) return std::nullopt;
+  reaped_ = true;
+  int32_t raw = 0;
+  ssize_t n = ::read(status_fd_.get(), &raw, sizeof(raw));
+  if (n == static_cast<ssize_t>(sizeof(raw))) {
+    status_ = FromWaitStatus(raw);
+  } else if (si.si_code == CLD_EXITED) {
+    status_ = ExitStatus{true, si.si_status, 0};
+  } else {
+    status_ = ExitStatus{false, 0, si.si_status};
+  }
+  if (!own_pid_namespace_) {
+    ::kill(-pid_, SIGKILL);
+    if (cgroup_) (void)cgroup_->Kill();
+  }
+  return status_;
+}
+
+ExitStatus Sandbox::Wait() {
+  for (;;) {
+    if (auto s = TryWait()) return *s;
+    struct pollfd pfd = {exit_fd(), POLLIN, 0};
+    ::poll(&pfd, 1, exit_fd_.valid() ? -1 : 10);  // a pipe may stay quiet: poll with a period
+  }
+}
+
+ExitStatus Sandbox::Terminate(std::chrono::milliseconds grace) {
+  if (auto s = TryWait()) return *s;
+  SignalTerminate();
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  for (;;) {
+    if (auto s = TryWait()) return *s;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    struct pollfd pfd = {exit_fd(), POLLIN, 0};
+    ::poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 10)));
+  }
+  Kill();
+  return Wait();
+}
+
+bool Sandbox::WasOomKilled() const { return cgroup_ && cgroup_->OomKilled(); }
+
+Result<uint64_t> Sandbox::MaxMemoryUsedBytes() const {
+  if (!cgroup_) return Status::Unavailable("no memory cgroup");
+  return cgroup_->PeakMemoryBytes();
+}
+
+Status Sandbox::Freeze() {
+  if (!cgroup_) return Status::Unavailable("no cgroup");
+  return cgroup_->Freeze();
+}
+
+Status Sandbox::Thaw() {
+  if (!cgroup_) return Status::Unavailable("no cgroup");
+  return cgroup_->Thaw();
+}
+
+}  // namespace nimbus::sandbox

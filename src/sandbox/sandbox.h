@@ -1,0 +1,176 @@
+// Execution environments for Lambda functions: a process tree in fresh mount/pid/ipc/uts
+// namespaces (not network: the function reaches the Runtime API on 127.0.0.1), a minimal root
+// file system (host /usr, /lib*, /bin, /sbin, /etc read-only; code at /var/task, layers at /opt,
+// private sized /tmp, fresh /proc, minimal /dev without /dev/shm), and cgroup limits (memory,
+// CPU quota, cpuset, pids). PID 1 inside is a tiny init that reaps zombies, forwards SIGTERM and
+// friends to every process, and exits with the function's status.
+//
+// Usage: create one SandboxManager at startup (it probes the kernel once and prints nothing;
+// log capabilities().Describe() once), then Launch() per execution environment.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "sandbox/cgroup.h"
+#include "sandbox/fd.h"
+
+namespace nimbus::sandbox {
+
+// What one execution environment runs and with which limits. Value type.
+struct SandboxSpec {
+  // argv[0] must be an absolute path as seen inside the sandbox (e.g. "/var/task/bootstrap");
+  // no PATH search. Must not be empty.
+  std::vector<std::string> argv;
+  // The complete environment ("NAME=value"); nothing is inherited from nimbus.
+  std::vector<std::string> env;
+  // Host directory bound read-only at /var/task (the working directory). Empty: empty dir.
+  std::string code_dir;
+  // Host directories merged read-only at /opt in order; later layers override earlier ones
+  // (overlayfs). At most 5 (as on Lambda); paths must not contain ':' or ','.
+  std::vector<std::string> layer_dirs;
+  // Extra read-only binds (host dir, absolute sandbox path), e.g. nimbus's language bootstraps
+  // at /var/runtime. Targets must not be inside /usr, /etc, /lib*, /bin, /sbin, /proc or /dev.
+  std::vector<std::pair<std::string, std::string>> extra_read_only;
+  uint32_t memory_mb = 128;             // cgroup memory limit, swap off
+  uint32_t ephemeral_storage_mb = 512;  // size of the private tmpfs /tmp
+  uint32_t pids_limit = 1024;           // processes + threads
+  std::optional<uid_t> uid;             // run the function as this uid (root tier only)
+  std::optional<gid_t> gid;
+  std::string hostname = "localhost";
+};
+
+// Exit of the function process (not of init).
+struct ExitStatus {
+  bool exited = false;  // normal exit with `code`
+  int code = 0;
+  int signal = 0;  // killed by this signal when !exited
+  // Go-style text as Lambda prints it after "Runtime exited with error: ": "exit status 1",
+  // "signal: killed", "signal: segmentation fault".
+  std::string Describe() const;
+};
+
+// Which isolation the kernel gave us. Computed once by SandboxManager.
+struct SandboxCapabilities {
+  enum class Isolation { kNamespaces, kUserNamespace, kNone };
+  Isolation isolation = Isolation::kNone;
+  CgroupVersion cgroup_version = CgroupVersion::kNone;
+  bool memory_limit = false;
+  bool cpu_quota = false;
+  bool cpuset = false;
+  bool pids_limit = false;
+  bool tmp_size_limit = false;  // needs a mount namespace
+  bool run_as_uid = false;      // SandboxSpec::uid honoured
+  int host_cpus = 0;
+  // One line for the startup log, e.g. "sandbox: namespaces, cgroup v1, all limits on" or
+  // "sandbox: no namespaces (not root, user namespaces denied); off: memory limit, cpu quota".
+  std::string Describe() const;
+};
+
+// A running (or finished) execution environment. Not copyable or movable; owned through
+// unique_ptr. Not thread-safe: use from one thread (or serialize). The destructor kills
+// whatever still runs, reaps init, and removes the cgroups.
+class Sandbox {
+ public:
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  // Host pid of the sandbox's init (PID 1 inside).
+  pid_t pid() const { return pid_; }
+  // Becomes readable when init exits (a pidfd, or a pipe on old kernels). Owned by the Sandbox;
+  // valid until destruction. Suitable for an asio posix::stream_descriptor wait.
+  int exit_fd() const { return exit_fd_.valid() ? exit_fd_.get() : status_fd_.get(); }
+  // Read ends of the function's stdout/stderr (CLOEXEC, blocking). EOF once every process that
+  // holds the write end is gone. The function blocks when the caller stops draining them.
+  int stdout_fd() const { return stdout_.get(); }
+  int stderr_fd() const { return stderr_.get(); }
+  // Hand the read ends to the caller (the Sandbox then no longer closes them).
+  UniqueFd TakeStdout() { return std::move(stdout_); }
+  UniqueFd TakeStderr() { return std::move(stderr_); }
+
+  // Sends SIGTERM to every process in the sandbox (init forwards it). Non-blocking.
+  void SignalTerminate();
+  // SIGKILLs every process (init, hence the pid namespace; and the cgroup). Non-blocking.
+  void Kill();
+  // Reaps init without blocking; the exit status once it has exited.
+  std::optional<ExitStatus> TryWait();
+  // Blocks until init exits and returns the function's exit status.
+  ExitStatus Wait();
+  // SignalTerminate, wait up to `grace`, then Kill; returns the exit status. Blocking.
+  ExitStatus Terminate(std::chrono::milliseconds grace);
+
+  // True when the kernel's OOM killer killed a process of this sandbox (memory limit hit).
+  bool WasOomKilled() const;
+  // Peak memory of the sandbox's cgroup; Unavailable without a memory cgroup or memory.peak.
+  Result<uint64_t> MaxMemoryUsedBytes() const;
+  // Freeze / thaw every process (cgroup freezer). Unavailable without cgroups.
+  Status Freeze();
+  Status Thaw();
+
+  // Time from Launch() entry until the function process exec'd.
+  std::chrono::nanoseconds launch_duration() const { return launch_duration_; }
+
+ private:
+  friend class SandboxManager;
+  Sandbox() = default;
+  void SignalAll(int sig);
+
+  pid_t pid_ = -1;
+  bool own_pid_namespace_ = false;
+  bool reaped_ = false;
+  ExitStatus status_;
+  UniqueFd exit_fd_;    // pidfd
+  UniqueFd status_fd_;  // read end: the function's raw wait status from init
+  UniqueFd stdout_, stderr_;
+  std::optional<SandboxCgroup> cgroup_;
+  std::chrono::nanoseconds launch_duration_{0};
+};
+
+struct SandboxManagerOptions {
+  enum class Isolation { kAuto, kNamespaces, kUserNamespace, kNone };
+  // kAuto: namespaces as root, else a user namespace when the kernel allows it, else none.
+  Isolation isolation = Isolation::kAuto;
+  bool use_cgroups = true;
+  // Private directory for the staging mount point (created, mode 0700).
+  std::string state_dir = "/tmp/nimbus-sandbox";
+  // Name of the parent cgroup under each hierarchy's root.
+  std::string cgroup_parent = "nimbus";
+  // Tests inject a layout (e.g. a fake cgroupfs); default: HostCgroupLayout().
+  std::optional<CgroupLayout> cgroup_layout;
+};
+
+// Launches sandboxes. Thread-safe: Launch may be called concurrently.
+class SandboxManager {
+ public:
+  // Probes the kernel (namespaces, cgroups) and prepares state_dir and the parent cgroups.
+  // Fails only when state_dir cannot be created; missing features degrade (see capabilities).
+  static Result<std::unique_ptr<SandboxManager>> Create(SandboxManagerOptions options = {});
+  ~SandboxManager();
+
+  const SandboxCapabilities& capabilities() const { return caps_; }
+
+  // Starts an execution environment and returns once the function process has exec'd.
+  // Errors: InvalidArgument (bad spec); FailedPrecondition when argv[0] cannot be exec'd inside
+  // the sandbox (missing, not executable, bad interpreter: the caller answers
+  // Runtime.InvalidEntrypoint), message "execve /var/task/bootstrap: No such file or directory";
+  // Internal for setup failures (mounts, cgroups, clone), message naming the step.
+  // Blocks for the setup time (about a millisecond).
+  Result<std::unique_ptr<Sandbox>> Launch(const SandboxSpec& spec);
+
+ private:
+  SandboxManager() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  SandboxCapabilities caps_;
+};
+
+}  // namespace nimbus::sandbox

@@ -1,0 +1,162 @@
+// cgroup detection and the v1/v2 file writes, against fake cgroupfs directories (no root).
+#include "sandbox/cgroup.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "sandbox/fd.h"
+#include "sandbox/test_util.h"
+
+namespace nimbus::sandbox {
+namespace {
+
+using testing::TempDir;
+
+constexpr char kHybridMountinfo[] =
+    "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+    "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n"
+    "34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
+    "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
+    "garbage line\n";
+
+constexpr char kUnifiedMountinfo[] =
+    "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+    "30 27 0:26 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n";
+
+TEST(CgroupDetectTest, HybridHostIsV1) {
+  auto layout =
+      DetectCgroupLayout(kHybridMountinfo, [](const std::string& p) -> Result<std::string> {
+        if (p == "/sys/fs/cgroup/unified/cgroup.controllers") return std::string("hugetlb\n");
+        return Status::NotFound(p);
+      });
+  EXPECT_EQ(layout.version, CgroupVersion::kV1);
+  EXPECT_EQ(layout.v1_roots.at("memory"), "/sys/fs/cgroup/memory");
+  EXPECT_EQ(layout.v1_roots.at("cpu"), "/sys/fs/cgroup/cpu,cpuacct");
+  EXPECT_EQ(layout.v1_roots.at("pids"), "/sys/fs/cgroup/pids");
+  EXPECT_EQ(layout.v1_roots.count("freezer"), 0u);
+}
+
+TEST(CgroupDetectTest, UnifiedHostIsV2) {
+  auto layout =
+      DetectCgroupLayout(kUnifiedMountinfo, [](const std::string& p) -> Result<std::string> {
+        if (p == "/sys/fs/cgroup/cgroup.controllers")
+          return std::string("cpuset cpu io memory pids\n");
+        return Status::NotFound(p);
+      });
+  EXPECT_EQ(layout.version, CgroupVersion::kV2);
+  EXPECT_EQ(layout.v2_root, "/sys/fs/cgroup");
+}
+
+TEST(CgroupDetectTest, NothingMountedIsNone) {
+  auto layout = DetectCgroupLayout(
+      "", [](const std::string& p) -> Result<std::string> { return Status::NotFound(p); });
+  EXPECT_EQ(layout.version, CgroupVersion::kNone);
+  EXPECT_FALSE(CgroupParent::Open(layout).ok());
+}
+
+TEST(CgroupDetectTest, ThisHostIsDetected) {
+  // Informational: whatever this machine has must not crash detection.
+  const auto& layout = HostCgroupLayout();
+  SUCCEED() << CgroupVersionName(layout.version);
+}
+
+TEST(CgroupV2Test, WritesLimitFilesAndReadsCounters) {
+  TempDir fs;
+  fs.Write("cgroup.controllers", "cpuset cpu io memory pids\n");
+  fs.Write("cpuset.cpus.effective", "0-7\n");
+  CgroupLayout layout;
+  layout.version = CgroupVersion::kV2;
+  layout.v2_root = fs.path();
+  auto parent = CgroupParent::Open(layout, "nimbus");
+  ASSERT_TRUE(parent.ok()) << parent.error().ToString();
+  EXPECT_TRUE(parent->memory() && parent->cpu() && parent->cpuset() && parent->pids());
+  EXPECT_EQ(parent->host_cpus().size(), 8u);
+  // The last "+controller" write wins in a plain file; the real file accumulates.
+  EXPECT_EQ(fs.Read("cgroup.subtree_control"), "+pids");
+
+  CgroupLimits limits;
+  limits.memory_bytes = 128ull << 20;
+  limits.cpu = CpuQuotaForMemory(128);
+  limits.cpus = {2, 3};
+  limits.pids_max = 1024;
+  auto cg = parent->Create("4242-1", limits);
+  ASSERT_TRUE(cg.ok()) << cg.error().ToString();
+  EXPECT_EQ(fs.Read("nimbus/4242-1/memory.max"), "134217728");
+  EXPECT_EQ(fs.Read("nimbus/4242-1/memory.swap.max"), "0");
+  EXPECT_EQ(fs.Read("nimbus/4242-1/cpu.max"), "7235 100000");
+  EXPECT_EQ(fs.Read("nimbus/4242-1/cpuset.cpus"), "2-3");
+  EXPECT_EQ(fs.Read("nimbus/4242-1/pids.max"), "1024");
+  ASSERT_EQ(cg->procs_files().size(), 1u);
+  EXPECT_EQ(cg->procs_files()[0], fs.path() + "/nimbus/4242-1/cgroup.procs");
+
+  EXPECT_FALSE(cg->OomKilled());
+  fs.Write("nimbus/4242-1/memory.events", "low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\n");
+  EXPECT_TRUE(cg->OomKilled());
+  EXPECT_FALSE(cg->PeakMemoryBytes().ok());
+  fs.Write("nimbus/4242-1/memory.peak", "52428800\n");
+  ASSERT_TRUE(cg->PeakMemoryBytes().ok());
+  EXPECT_EQ(*cg->PeakMemoryBytes(), 52428800u);
+  ASSERT_TRUE(cg->Freeze().ok());
+  EXPECT_EQ(fs.Read("nimbus/4242-1/cgroup.freeze"), "1");
+  ASSERT_TRUE(cg->Kill().ok());
+  EXPECT_EQ(fs.Read("nimbus/4242-1/cgroup.kill"), "1");
+}
+
+TEST(CgroupV1Test, WritesLimitFilesPerHierarchy) {
+  TempDir fs;
+  for (const char* c : {"memory", "cpu", "cpuset", "pids"}) fs.Write(std::string(c) + "/tasks", "");
+  fs.Write("cpuset/cpuset.cpus", "0-1\n");
+  fs.Write("cpuset/cpuset.mems", "0\n");
+  CgroupLayout layout;
+  layout.version = CgroupVersion::kV1;
+  for (const char* c : {"memory", "cpu", "cpuset", "pids"})
+    layout.v1_roots[c] = fs.path() + "/" + c;
+  auto parent = CgroupParent::Open(layout, "nimbus");
+  ASSERT_TRUE(parent.ok()) << parent.error().ToString();
+  EXPECT_EQ(fs.Read("cpuset/nimbus/cpuset.cpus"), "0-1");
+  EXPECT_EQ(fs.Read("cpuset/nimbus/cpuset.mems"), "0");
+
+  CgroupLimits limits;
+  limits.memory_bytes = 256ull << 20;
+  limits.cpu = CpuQuotaForMemory(3538);
+  limits.cpus = PickCpus(parent->host_cpus(), VisibleCoresForMemory(3538), 0);
+  limits.pids_max = 64;
+  auto cg = parent->Create("4242-2", limits);
+  ASSERT_TRUE(cg.ok()) << cg.error().ToString();
+  EXPECT_EQ(fs.Read("memory/nimbus/4242-2/memory.limit_in_bytes"), "268435456");
+  EXPECT_EQ(fs.Read("memory/nimbus/4242-2/memory.memsw.limit_in_bytes"), "268435456");
+  EXPECT_EQ(fs.Read("cpu/nimbus/4242-2/cpu.cfs_period_us"), "100000");
+  EXPECT_EQ(fs.Read("cpu/nimbus/4242-2/cpu.cfs_quota_us"), "200000");
+  EXPECT_EQ(fs.Read("cpuset/nimbus/4242-2/cpuset.cpus"), "0-1");  // 3 wanted, host has 2
+  EXPECT_EQ(fs.Read("pids/nimbus/4242-2/pids.max"), "64");
+  EXPECT_EQ(cg->procs_files().size(), 4u);
+  fs.Write("memory/nimbus/4242-2/memory.oom_control",
+           "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+  EXPECT_FALSE(cg->OomKilled());
+  fs.Write("memory/nimbus/4242-2/memory.oom_control",
+           "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+  EXPECT_TRUE(cg->OomKilled());
+  fs.Write("memory/nimbus/4242-2/memory.max_usage_in_bytes", "1048576\n");
+  EXPECT_EQ(*cg->PeakMemoryBytes(), 1048576u);
+}
+
+TEST(CgroupV1Test, StaleChildrenOfDeadOwnersAreRemoved) {
+  TempDir fs;
+  CgroupLayout layout;
+  layout.version = CgroupVersion::kV1;
+  layout.v1_roots["pids"] = fs.path() + "/pids";
+  ::mkdir((fs.path() + "/pids").c_str(), 0755);
+  ::mkdir((fs.path() + "/pids/nimbus").c_str(), 0755);
+  ::mkdir((fs.path() + "/pids/nimbus/999999999-1").c_str(), 0755);  // no such pid
+  std::string live = fs.path() + "/pids/nimbus/" + std::to_string(::getpid()) + "-1";
+  ::mkdir(live.c_str(), 0755);
+  ASSERT_TRUE(CgroupParent::Open(layout, "nimbus").ok());
+  EXPECT_NE(::access((fs.path() + "/pids/nimbus/999999999-1").c_str(), F_OK), 0);
+  EXPECT_EQ(::access(live.c_str(), F_OK), 0);
+}
+
+}  // namespace
+}  // namespace nimbus::sandbox

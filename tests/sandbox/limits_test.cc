@@ -1,0 +1,52 @@
+#include "sandbox/limits.h"
+
+#include <gtest/gtest.h>
+
+namespace nimbus::sandbox {
+namespace {
+
+TEST(LimitsTest, CpuQuotaIsMemoryOver1769) {
+  EXPECT_EQ(CpuQuotaForMemory(1769).quota_us, 100000);
+  EXPECT_EQ(CpuQuotaForMemory(1769).period_us, 100000);
+  EXPECT_EQ(CpuQuotaForMemory(128).quota_us, 7235);
+  EXPECT_EQ(CpuQuotaForMemory(10240).quota_us, 578858);
+  EXPECT_EQ(CpuQuotaForMemory(1).quota_us, 1000);  // kernel minimum
+}
+
+TEST(LimitsTest, VisibleCoresFollowBandTable) {
+  EXPECT_EQ(VisibleCoresForMemory(128), 2);
+  EXPECT_EQ(VisibleCoresForMemory(1769), 2);
+  EXPECT_EQ(VisibleCoresForMemory(3008), 2);
+  EXPECT_EQ(VisibleCoresForMemory(3009), 3);
+  EXPECT_EQ(VisibleCoresForMemory(5307), 3);
+  EXPECT_EQ(VisibleCoresForMemory(5308), 4);
+  EXPECT_EQ(VisibleCoresForMemory(7077), 5);
+  EXPECT_EQ(VisibleCoresForMemory(8846), 6);
+  EXPECT_EQ(VisibleCoresForMemory(10240), 6);
+}
+
+TEST(LimitsTest, ParsesAndFormatsCpuLists) {
+  auto l = ParseCpuList("0-3,8,10-11\n");
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(*l, (std::vector<int>{0, 1, 2, 3, 8, 10, 11}));
+  EXPECT_EQ(FormatCpuList(*l), "0-3,8,10-11");
+  EXPECT_EQ(FormatCpuList({5, 1, 2}), "1-2,5");
+  EXPECT_TRUE(ParseCpuList("").ok());
+  EXPECT_FALSE(ParseCpuList("a-b").ok());
+  EXPECT_FALSE(ParseCpuList("3-1").ok());
+  EXPECT_FALSE(ParseCpuList("0-99999999").ok());
+  EXPECT_FALSE(ParseCpuList("-1").ok());
+}
+
+TEST(LimitsTest, PickCpusCapsByHostAndRotates) {
+  std::vector<int> host = {0, 1};
+  EXPECT_EQ(PickCpus(host, 6, 0), (std::vector<int>{0, 1}));
+  std::vector<int> big = {0, 1, 2, 3, 4, 5, 6, 7};
+  EXPECT_EQ(PickCpus(big, 2, 0), (std::vector<int>{0, 1}));
+  EXPECT_EQ(PickCpus(big, 2, 3), (std::vector<int>{3, 4}));
+  EXPECT_EQ(PickCpus(big, 3, 7), (std::vector<int>{0, 1, 7}));
+  EXPECT_TRUE(PickCpus({}, 2, 0).empty());
+}
+
+}  // namespace
+}  // namespace nimbus::sandbox

@@ -1,0 +1,117 @@
+// The child plan built from a spec (no root needed).
+#include "sandbox/plan.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace nimbus::sandbox {
+namespace {
+
+SandboxSpec BasicSpec() {
+  SandboxSpec s;
+  s.argv = {"/var/task/bootstrap", "arg"};
+  s.env = {"A=1", "PATH=/usr/bin:/bin"};
+  s.code_dir = "/srv/code";
+  s.ephemeral_storage_mb = 600;
+  return s;
+}
+
+PlanContext Ctx() {
+  PlanContext c;
+  c.staging_dir = "/run/nimbus/root";
+  return c;
+}
+
+bool HasOp(const ChildPlan& p, ChildOp::Kind kind, const std::string& target,
+           const std::string& needle = "") {
+  for (const auto& op : p.ops) {
+    if (op.kind != kind || !op.target || target != op.target) continue;
+    std::string all = std::string(op.source ? op.source : "") + "|" + (op.data ? op.data : "");
+    if (all.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(PlanTest, BuildsLambdaLikeRoot) {
+  auto plan = BuildChildPlan(BasicSpec(), Ctx());
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  const ChildPlan& p = **plan;
+  EXPECT_STREQ(p.argv[0], "/var/task/bootstrap");
+  EXPECT_EQ(p.argv.back(), nullptr);
+  EXPECT_EQ(p.envp.size(), 3u);
+  EXPECT_STREQ(p.workdir, "/var/task");
+  EXPECT_STREQ(p.hostname, "localhost");
+  const std::string r = "/run/nimbus/root";
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, r, "mode=0755"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kBindReadOnly, r + "/var/task", "/srv/code"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, r + "/tmp", "size=600m"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, r + "/proc"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, r + "/dev/null", "/dev/null"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, r + "/dev/urandom", "/dev/urandom"));
+  EXPECT_FALSE(HasOp(p, ChildOp::kMkdir, r + "/dev/shm"));
+  // /usr is bound read-only; /bin is either bound or a symlink, as on the host.
+  EXPECT_TRUE(HasOp(p, ChildOp::kBindReadOnly, r + "/usr", "/usr"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kBindReadOnly, r + "/bin") ||
+              HasOp(p, ChildOp::kSymlink, r + "/bin"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kBindReadOnly, r + "/etc", "/etc"));
+  ASSERT_EQ(p.read_only_after_pivot.size(), 2u);
+}
+
+TEST(PlanTest, LayersStackLaterOnTop) {
+  SandboxSpec s = BasicSpec();
+  s.layer_dirs = {"/l/one"};
+  auto one = BuildChildPlan(s, Ctx());
+  ASSERT_TRUE(one.ok());
+  EXPECT_TRUE(HasOp(**one, ChildOp::kBindReadOnly, "/run/nimbus/root/opt", "/l/one"));
+  s.layer_dirs = {"/l/one", "/l/two", "/l/three"};
+  auto three = BuildChildPlan(s, Ctx());
+  ASSERT_TRUE(three.ok());
+  EXPECT_TRUE(
+      HasOp(**three, ChildOp::kMount, "/run/nimbus/root/opt", "lowerdir=/l/three:/l/two:/l/one"));
+}
+
+TEST(PlanTest, RejectsBadInput) {
+  auto bad = [](auto mutate) {
+    SandboxSpec s = BasicSpec();
+    mutate(s);
+    auto r = BuildChildPlan(s, Ctx());
+    return !r.ok() && r.error().code() == StatusCode::kInvalidArgument;
+  };
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.argv.clear(); }));
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.argv[0] = "bootstrap"; }));
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.argv[1] = std::string("a\0b", 3); }));
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.env = {"NOEQUALS"}; }));
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.env = {"=x"}; }));
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.code_dir = "relative"; }));
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.code_dir = "/a/../etc"; }));
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.layer_dirs = {"/a:b"}; }));
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.layer_dirs = {"/1", "/2", "/3", "/4", "/5", "/6"}; }));
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.extra_read_only = {{"/x", "/usr/x"}}; }));
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.extra_read_only = {{"/x", "/var"}}; }));
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.memory_mb = 0; }));
+  EXPECT_TRUE(bad([](SandboxSpec& s) { s.hostname = std::string(65, 'h'); }));
+  SandboxSpec ok = BasicSpec();
+  ok.extra_read_only = {{"/srv/runtime", "/var/runtime"}};
+  EXPECT_TRUE(BuildChildPlan(ok, Ctx()).ok());
+}
+
+TEST(PlanTest, NoMountNamespaceRunsInCodeDir) {
+  PlanContext c = Ctx();
+  c.mount_namespace = c.pid_namespace = c.uts_namespace = false;
+  auto plan = BuildChildPlan(BasicSpec(), c);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE((*plan)->ops.empty());
+  EXPECT_STREQ((*plan)->workdir, "/srv/code");
+  EXPECT_EQ((*plan)->hostname, nullptr);
+}
+
+TEST(PlanTest, DescribesStages) {
+  auto plan = BuildChildPlan(BasicSpec(), Ctx());
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(DescribeChildStage(**plan, kStageExec), "execve /var/task/bootstrap");
+  EXPECT_EQ(DescribeChildStage(**plan, 0), "mount tmpfs on /");
+}
+
+}  // namespace
+}  // namespace nimbus::sandbox
