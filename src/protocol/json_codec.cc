@@ -1,0 +1,98 @@
+#include "protocol/json_codec.h"
+
+#include "protocol/codec_common.h"
+#include "protocol/json_shape.h"
+#include "protocol/protocol_errors.h"
+
+namespace nimbus {
+namespace {
+
+std::string ContentType(const ServiceModel& model) {
+  const std::string& v = model.metadata().json_version;
+  return "application/x-amz-json-" + (v.empty() ? std::string("1.0") : v);
+}
+
+}  // namespace
+
+Result<DecodedCall, AwsError> JsonCodec::Decode(const ServiceModel& model,
+                                                const HttpRequest& request) const {
+  std::string_view target = request.headers.Get("X-Amz-Target");
+  size_t dot = target.rfind('.');
+  const OperationModel* op = nullptr;
+  if (dot != std::string_view::npos && target.substr(0, dot) == model.metadata().target_prefix) {
+    op = model.FindOperation(target.substr(dot + 1));
+  }
+  if (op == nullptr) {
+    return AwsError("UnknownOperationException", target.empty()
+                                                     ? std::string("Missing X-Amz-Target header")
+                                                     : "Unknown operation " + std::string(target));
+  }
+  DecodedCall call;
+  call.operation = op;
+  Value parsed;
+  std::string error;
+  if (!json_shape::ParseBody(request.body, parsed, error)) {
+    return protocol_errors::BadContent(model, op, error);
+  }
+  if (op->input() == nullptr) {
+    call.input = Value::object();
+    return call;
+  }
+  if (!json_shape::FromJson(json_shape::RefTo(*op->input()), std::move(parsed), call.input,
+                            error)) {
+    return protocol_errors::BadContent(model, op, error);
+  }
+  std::string missing;
+  if (!protocol_errors::CheckRequired(*op->input(), call.input, missing)) {
+    return protocol_errors::MissingRequired(model, *op, missing);
+  }
+  return call;
+}
+
+void JsonCodec::EncodeResult(const ServiceModel& model, const OperationModel& operation,
+                             const Value& output, const CallContext& call,
+                             HttpResponse& response) const {
+  response.status = 200;
+  response.headers.Set("Content-Type", ContentType(model));
+  codec_common::SetRequestId(call, response);
+  response.body.clear();
+  if (operation.output() == nullptr || !output.is_object()) {
+    response.body = "{}";
+    return;
+  }
+  json_shape::ToJson(json_shape::RefTo(*operation.output()), output, response.body);
+}
+
+void JsonCodec::EncodeError(const ServiceModel& model, const AwsError& error,
+                            const CallContext& call, HttpResponse& response) const {
+  response.status = error.http_status;
+  response.headers.Set("Content-Type", ContentType(model));
+  response.headers.Set("x-amzn-ErrorType", error.code);
+  if (model.metadata().query_compatible) {
+    response.headers.Set("x-amzn-query-error",
+                         error.code + (error.sender_fault ? ";Sender" : ";Receiver"));
+  }
+  codec_common::SetRequestId(call, response);
+  codec_common::AddErrorHeaders(error, response);
+  std::string& out = response.body;
+  out.clear();
+  out += "{\"__type\":";
+  json_shape::WriteString(error.code, out);
+  std::string_view key = codec_common::MessageKey(model, error.code);
+  out += ",";
+  json_shape::WriteString(key, out);
+  out += ':';
+  json_shape::WriteString(error.message, out);
+  if (error.fields.is_object()) {
+    for (auto it = error.fields.begin(); it != error.fields.end(); ++it) {
+      if (it.key() == "__type" || it.key() == key) continue;
+      out += ',';
+      json_shape::WriteString(it.key(), out);
+      out += ':';
+      json_shape::WriteGeneric(*it, out);
+    }
+  }
+  out += '}';
+}
+
+}  // namespace nimbus
