@@ -137,8 +137,8 @@ ExitStatus Sandbox::Terminate(std::chrono::milliseconds grace) {
   auto deadline = std::chrono::steady_clock::now() + grace;
   for (;;) {
     if (auto s = TryWait()) return *s;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     struct pollfd pfd = {exit_fd(), POLLIN, 0};
     ::poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 10)));

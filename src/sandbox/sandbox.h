@@ -116,6 +116,12 @@ class Sandbox {
   Status Freeze();
   Status Thaw();
 
+  // The sandbox's cgroup directory for `controller` ("memory", "cpu", ...; any for v2), or ""
+  // without cgroups. For diagnostics and tests.
+  std::string CgroupDir(const std::string& controller) const {
+    return cgroup_ ? cgroup_->Dir(controller) : "";
+  }
+
   // Time from Launch() entry until the function process exec'd.
   std::chrono::nanoseconds launch_duration() const { return launch_duration_; }
 
