@@ -182,7 +182,7 @@ int ExitCodeOf(int status) {
       Fail(p, kStageUserNs, errno);
     }
   }
-  if (!p.cgroup_procs_fds.empty()) ::unshare(CLONE_NEWCGROUP);  // best effort: "/" inside
+  if (p.cgroup_namespace) ::unshare(CLONE_NEWCGROUP);  // best effort: "/" inside
 
   if (p.mount_namespace) {
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {

@@ -63,6 +63,7 @@ struct ChildPlan {
   bool mount_namespace = false;   // run the ops and pivot_root
   bool pid_namespace = false;     // the child is PID 1 of a new pid namespace
   bool user_namespace = false;    // write uid_map/gid_map for itself
+  bool cgroup_namespace = false;  // unshare a cgroup namespace once inside the cgroup
   const char* uid_map = nullptr;  // e.g. "0 1000 1"
   const char* gid_map = nullptr;
   std::vector<ChildOp> ops;                        // before pivot_root

@@ -20,20 +20,27 @@
 namespace nimbus::sandbox {
 namespace {
 
-struct CloneArgs {  // struct clone_args (linux/sched.h), v0 layout
+struct CloneArgs {  // struct clone_args (linux/sched.h), v2 layout (with cgroup)
   uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+  uint64_t set_tid, set_tid_size, cgroup;
 };
 constexpr uint64_t kClonePidfd = 0x1000;
+constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;
 
 // fork-like clone with namespace flags; returns the pid (0 in the child) and a pidfd if any.
-pid_t CloneProcess(uint64_t flags, int* pidfd) {
+// With cgroup_fd >= 0 the child starts in that (v2) cgroup; fails on kernels before 5.7.
+pid_t CloneProcess(uint64_t flags, int* pidfd, int cgroup_fd = -1) {
   *pidfd = -1;
   CloneArgs args{};
   args.flags = flags | kClonePidfd;
   args.pidfd = reinterpret_cast<uint64_t>(pidfd);
   args.exit_signal = SIGCHLD;
+  if (cgroup_fd >= 0) {
+    args.flags |= kCloneIntoCgroup;
+    args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  }
   long rc = ::syscall(SYS_clone3, &args, sizeof(args));
-  if (rc >= 0 || errno != ENOSYS) return static_cast<pid_t>(rc);
+  if (rc >= 0 || errno != ENOSYS || cgroup_fd >= 0) return static_cast<pid_t>(rc);
   return static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
 }
 
@@ -189,6 +196,7 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
     auto cg = impl.cgroups->Create(std::to_string(::getpid()) + "-" + std::to_string(seq), limits);
     if (!cg.ok()) return Status::Internal("cgroup: " + cg.error().message());
     sb->cgroup_ = std::move(*cg);
+    plan.cgroup_namespace = impl.clone_flags != 0;
     for (const auto& f : sb->cgroup_->procs_files()) {
       UniqueFd fd = Above2(UniqueFd(::open(f.c_str(), O_WRONLY | O_CLOEXEC)));
       if (!fd.valid()) return Status::Internal("cgroup: open " + f + ": " + std::strerror(errno));
@@ -210,7 +218,17 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
   plan.lifeline_fd = impl.lifeline.read.get();
 
   int pidfd = -1;
-  pid_t pid = CloneProcess(impl.clone_flags, &pidfd);
+  pid_t pid = -1;
+  if (sb->cgroup_ && sb->cgroup_->version() == CgroupVersion::kV2) {
+    // Start the child inside its cgroup: no migration (which costs a threadgroup rwsem).
+    UniqueFd dir(::open(sb->cgroup_->Dir("").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    std::vector<int> join = std::move(plan.cgroup_procs_fds);
+    plan.cgroup_procs_fds.clear();
+    if (dir.valid()) pid = CloneProcess(impl.clone_flags, &pidfd, dir.get());
+    if (pid == 0) RunChild(plan);
+    if (pid < 0) plan.cgroup_procs_fds = std::move(join);
+  }
+  if (pid < 0) pid = CloneProcess(impl.clone_flags, &pidfd);
   if (pid == 0) RunChild(plan);
   if (pid < 0) return Status::Internal(std::string("clone: ") + std::strerror(errno));
   sb->pid_ = pid;
