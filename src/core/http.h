@@ -58,6 +58,8 @@ struct HttpResponse {
   HttpFileBody file;
   // Set by handlers that want the connection closed after this response.
   bool close = false;
+  // For the access log: "Service.Operation" that served the request (empty = none).
+  std::string operation;
 };
 
 // Standard reason phrase for `status` ("OK", "Not Found", ...); "Unknown" otherwise.

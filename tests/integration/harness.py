@@ -84,12 +84,18 @@ class Nimbus:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
     # -- clients ---------------------------------------------------------------------------
+    def _empty_file(self):
+        path = os.path.join(tempfile.gettempdir(), "nimbus-test-empty-aws-config")
+        if not os.path.exists(path):
+            open(path, "w").close()
+        return path
+
     def client_env(self, access_key="test", secret_key="test", region="us-east-1"):
         env = dict(os.environ)
         env.update({
             "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key,
             "AWS_DEFAULT_REGION": region, "AWS_REGION": region,
-            "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            "AWS_CONFIG_FILE": self._empty_file(), "AWS_SHARED_CREDENTIALS_FILE": self._empty_file(),
             "AWS_PAGER": "", "AWS_EC2_METADATA_DISABLED": "true",
             "NIMBUS_ENDPOINT": self.endpoint,
         })

@@ -1,0 +1,132 @@
+#include "server/access_log.h"
+
+#include <unistd.h>
+
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+
+namespace nimbus {
+namespace {
+
+std::string Dash(std::string_view s) { return s.empty() ? "-" : std::string(s); }
+
+// Quotes for the text log: escapes '"' and '\' and control bytes like nginx does.
+std::string Quoted(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      out += buf;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out + "\"";
+}
+
+std::string ClientHost(std::string_view client) {
+  size_t colon = client.rfind(':');
+  return Dash(colon == std::string_view::npos ? client : client.substr(0, colon));
+}
+
+}  // namespace
+
+std::string FormatAccessLogText(const AccessLogEntry& e) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(e.time);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char date[40];
+  std::strftime(date, sizeof date, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+  char latency[32];
+  std::snprintf(latency, sizeof latency, "%.3fms", e.latency_ms);
+  std::string request = std::string(e.method) + " " + std::string(e.target) + " HTTP/1." +
+                        std::to_string(e.version_minor);
+  std::string line = ClientHost(e.client) + " - - [" + date + "] " + Quoted(request) + " " +
+                     std::to_string(e.status) + " " + std::to_string(e.bytes) + " \"-\" " +
+                     Quoted(e.user_agent) + " " + latency + " " + Dash(e.operation) + " " +
+                     Dash(e.request_id);
+  return line;
+}
+
+std::string FormatAccessLogJson(const AccessLogEntry& e) {
+  nlohmann::json j = {
+      {"time", FormatIso8601(e.time, true)},
+      {"client", std::string(e.client)},
+      {"method", std::string(e.method)},
+      {"path", std::string(e.target)},
+      {"protocol", "HTTP/1." + std::to_string(e.version_minor)},
+      {"status", e.status},
+      {"bytes", e.bytes},
+      {"latency_ms", e.latency_ms},
+      {"user_agent", std::string(e.user_agent)},
+      {"operation", Dash(e.operation)},
+      {"request_id", Dash(e.request_id)},
+  };
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+AccessLog::AccessLog(int fd, LogFormat format)
+    : fd_(fd), format_(format), writer_([this] { WriterLoop(); }) {}
+
+AccessLog::~AccessLog() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+  }
+  cv_.notify_one();
+  writer_.join();
+}
+
+void AccessLog::Record(const AccessLogEntry& entry) {
+  Append(format_ == LogFormat::kJson ? FormatAccessLogJson(entry) : FormatAccessLogText(entry));
+}
+
+void AccessLog::Note(std::string_view message) {
+  if (format_ == LogFormat::kJson) {
+    nlohmann::json j = {{"time", FormatIso8601(SystemClock().Now(), true)},
+                        {"message", std::string(message)}};
+    Append(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  } else {
+    Append(std::string(message));
+  }
+}
+
+void AccessLog::Append(std::string line) {
+  line.push_back('\n');
+  bool was_empty;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    was_empty = pending_.empty();
+    pending_ += line;
+  }
+  if (was_empty) cv_.notify_one();
+}
+
+void AccessLog::WriterLoop() {
+  std::string batch;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return done_ || !pending_.empty(); });
+    batch.swap(pending_);
+    bool done = done_;
+    lock.unlock();
+    size_t off = 0;
+    while (off < batch.size()) {
+      ssize_t n = ::write(fd_, batch.data() + off, batch.size() - off);
+      if (n <= 0) {
+        if (n < 0 && errno == EINTR) continue;
+        break;  // console gone: drop the log rather than block serving
+      }
+      off += static_cast<size_t>(n);
+    }
+    batch.clear();
+    lock.lock();
+    if (done && pending_.empty()) return;
+  }
+}
+
+}  // namespace nimbus

@@ -1,0 +1,171 @@
+#include "server/gateway.h"
+
+#include <algorithm>
+#include <optional>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "core/ids.h"
+#include "protocol/codec.h"
+#include "protocol/model.h"
+
+namespace nimbus {
+
+struct Gateway::Service {
+  const ServiceModel* model = nullptr;
+  std::unique_ptr<Provider> provider;
+  OperationTable operations;
+  std::string label;  // service id without spaces, e.g. "CloudWatchLogs"
+};
+
+namespace {
+
+std::string LabelFor(const ServiceMetadata& meta) {
+  std::string label;
+  for (char c : meta.service_id.empty() ? meta.name : meta.service_id) {
+    if (c != ' ') label.push_back(c);
+  }
+  return label;
+}
+
+HttpResponse JsonResponse(int status, const nlohmann::json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.headers.Add("Content-Type", "application/json");
+  return r;
+}
+
+// A request nimbus cannot attribute to any service it serves.
+HttpResponse UnknownService(const HttpRequest& request, std::string_view scope_service) {
+  std::string message = scope_service.empty()
+                            ? "nimbus cannot tell which AWS service " + request.method + " " +
+                                  request.path + " is for"
+                            : "nimbus does not serve the AWS service '" +
+                                  std::string(scope_service) + "'";
+  HttpResponse r = JsonResponse(404, {{"__type", "UnknownServiceException"}, {"message", message}});
+  r.headers.Add("x-amzn-ErrorType", "UnknownServiceException");
+  r.headers.Add("x-amzn-RequestId", NewUuid());
+  return r;
+}
+
+}  // namespace
+
+Gateway::Gateway(std::vector<std::unique_ptr<Provider>> providers,
+                 const RequestAuthenticator& auth)
+    : auth_(auth), started_(std::chrono::steady_clock::now()) {
+  std::vector<const ServiceModel*> models;
+  for (auto& provider : providers) {
+    auto service = std::make_unique<Service>();
+    service->model = FindServiceModel(provider->service_name());
+    if (service->model == nullptr) continue;  // a provider without an embedded model
+    service->label = LabelFor(service->model->metadata());
+    provider->RegisterOperations(service->operations);
+    service->provider = std::move(provider);
+    models.push_back(service->model);
+    services_.push_back(std::move(service));
+  }
+  router_ = std::make_unique<ServiceRouter>(std::move(models));
+}
+
+Gateway::~Gateway() = default;
+
+void Gateway::AddRoute(std::string prefix, RawHandler handler) {
+  routes_.emplace_back(std::move(prefix), std::move(handler));
+  std::sort(routes_.begin(), routes_.end(),
+            [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+}
+
+std::vector<std::string> Gateway::ServiceNames() const {
+  std::vector<std::string> names;
+  for (const auto& s : services_) names.push_back(s->model->metadata().name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+HttpResponse Gateway::Health() const {
+  double uptime =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  return JsonResponse(200, {{"status", "ok"},
+                            {"version", NIMBUS_VERSION},
+                            {"uptime_seconds", uptime},
+                            {"services", ServiceNames()}});
+}
+
+boost::asio::awaitable<HttpResponse> Gateway::Handle(HttpRequest& request) {
+  if (request.path.starts_with("/_nimbus/")) {
+    if (request.path == "/_nimbus/health" && (request.method == "GET" || request.method == "HEAD")) {
+      HttpResponse r = Health();
+      r.operation = "nimbus.Health";
+      co_return r;
+    }
+    HttpResponse r = JsonResponse(404, {{"message", "no such nimbus endpoint: " + request.path}});
+    co_return r;
+  }
+  for (auto& [prefix, handler] : routes_) {
+    if (request.path.starts_with(prefix)) co_return co_await handler(request);
+  }
+  co_return co_await HandleAws(request);
+}
+
+boost::asio::awaitable<HttpResponse> Gateway::HandleAws(HttpRequest& request) {
+  AuthOutcome auth = auth_.Authenticate(request);
+  const ServiceModel* model = router_->Route(request, auth.scope_service);
+  if (model == nullptr) co_return UnknownService(request, auth.scope_service);
+  Service* service = nullptr;
+  for (auto& s : services_) {
+    if (s->model == model) service = s.get();
+  }
+  const ProtocolCodec& codec = CodecFor(*model);
+
+  CallContext call;
+  call.request_id = NewUuid();
+  call.service = model->metadata().name;
+  call.http = &request;
+  call.endpoint = "http://" + std::string(request.headers.Get("Host"));
+  HttpResponse response;
+  auto fail = [&](const AwsError& error) {
+    codec.EncodeError(*model, error, call, response);
+    for (const auto& [n, v] : error.headers) response.headers.Set(n, v);
+  };
+  if (!auth.ok) {
+    fail(auth_.ErrorFor(auth, model->metadata().protocol));
+    response.operation = service->label;
+    co_return response;
+  }
+  call.account_id = auth.identity.account_id;
+  call.access_key_id = auth.identity.access_key_id;
+  call.region = auth.identity.region.empty() ? "us-east-1" : auth.identity.region;
+
+  auto decoded = codec.Decode(*model, request);
+  if (!decoded.ok()) {
+    fail(decoded.error());
+    response.operation = service->label;
+    co_return response;
+  }
+  const OperationModel& op = *decoded->operation;
+  call.operation = op.name();
+  response.operation = service->label + "." + op.name();
+  const OperationTable::Entry* entry = service->operations.Find(op.name());
+  if (entry == nullptr) {
+    fail(AwsError("NotImplemented",
+                  "nimbus does not implement " + response.operation + " yet", 501, false));
+    co_return response;
+  }
+  // Not a conditional expression: GCC 12 miscompiles co_await inside ?: (double destruction).
+  std::optional<OpResult> result;
+  if (entry->sync) {
+    result.emplace(entry->sync(call, decoded->input));
+  } else {
+    result.emplace(co_await entry->async(call, std::move(decoded->input)));
+  }
+  if (result->ok()) {
+    codec.EncodeResult(*model, op, **result, call, response);
+  } else {
+    fail(result->error());
+  }
+  co_return response;
+}
+
+}  // namespace nimbus

@@ -1,0 +1,77 @@
+// The gateway: every request enters here. It serves nimbus's own routes (/_nimbus/...) and
+// registered raw routes (the Lambda Runtime API, the OCI registry), and otherwise routes the
+// request to an AWS service the way clients address them, authenticates it, decodes it with the
+// service's protocol codec, calls the provider's handler and encodes the result or AWS error.
+// Thread-safe after construction: Handle() runs concurrently on every event loop.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/aws_error.h"
+#include "core/http.h"
+#include "protocol/provider.h"
+#include "protocol/router.h"
+
+namespace nimbus {
+
+// Who signed a request, as far as the gateway needs to know.
+struct CallerIdentity {
+  std::string account_id;
+  std::string access_key_id;
+  std::string region;
+};
+
+struct AuthOutcome {
+  std::string scope_service;  // SigV4 credential-scope service; "" when unsigned/unparsable
+  CallerIdentity identity;    // valid when ok
+  bool ok = true;
+  int failure = 0;            // authenticator-specific failure kind when !ok
+  std::string detail;         // failure detail for the error message
+};
+
+// Authentication behind an interface so the gateway does not depend on SigV4 details.
+class RequestAuthenticator {
+ public:
+  virtual ~RequestAuthenticator() = default;
+  // Parses (and in strict mode verifies) the request's signature. Cheap in open mode.
+  virtual AuthOutcome Authenticate(const HttpRequest& request) const = 0;
+  // The AWS error a failed outcome answers with, in the words of a `protocol` service.
+  virtual AwsError ErrorFor(const AuthOutcome& outcome, std::string_view protocol) const = 0;
+};
+
+// A non-AWS route: requests whose path starts with `prefix` go to `handler`.
+using RawHandler = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest&)>;
+
+class Gateway {
+ public:
+  // Takes ownership of the providers; `auth` must outlive the gateway.
+  Gateway(std::vector<std::unique_ptr<Provider>> providers, const RequestAuthenticator& auth);
+  ~Gateway();
+
+  // Adds a raw route (before serving). Longest prefix wins.
+  void AddRoute(std::string prefix, RawHandler handler);
+  // Handles one request. Never throws.
+  boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request);
+  // Model names of the services served, sorted.
+  std::vector<std::string> ServiceNames() const;
+
+ private:
+  struct Service;
+  boost::asio::awaitable<HttpResponse> HandleAws(HttpRequest& request);
+  HttpResponse Health() const;
+
+  const RequestAuthenticator& auth_;
+  std::vector<std::unique_ptr<Service>> services_;
+  std::unique_ptr<ServiceRouter> router_;
+  std::vector<std::pair<std::string, RawHandler>> routes_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace nimbus

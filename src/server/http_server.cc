@@ -1,0 +1,122 @@
+#include "server/http_server.h"
+#include "server/http_conn.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+
+namespace nimbus {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler,
+                       HttpExchangeObserver observer)
+    : options_(std::move(options)), handler_(std::move(handler)), observer_(std::move(observer)) {
+  if (options_.threads == 0) {
+    options_.threads = std::max(1u, std::thread::hardware_concurrency());
+  }
+}
+
+HttpServer::~HttpServer() = default;
+
+Result<uint16_t> HttpServer::Bind() {
+  error_code ec;
+  auto address = asio::ip::make_address(options_.host, ec);
+  if (ec) return Status::InvalidArgument("invalid --host '" + options_.host + "': " + ec.message());
+  uint16_t port = options_.port;
+  for (size_t i = 0; i < options_.threads; ++i) {
+    ctxs_.push_back(std::make_unique<asio::io_context>(1));
+    auto loop = std::make_unique<Loop>();
+    loop->ctx = ctxs_.back().get();
+    loop->acceptor = std::make_unique<tcp::acceptor>(*loop->ctx);
+    tcp::endpoint endpoint(address, port);
+    auto& acc = *loop->acceptor;
+    acc.open(endpoint.protocol(), ec);
+    if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acc.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+    if (!ec) acc.bind(endpoint, ec);
+    if (!ec) acc.listen(1024, ec);
+    if (ec) {
+      return Status::Unavailable("cannot listen on " + options_.host + ":" + std::to_string(port) +
+                                 ": " + ec.message());
+    }
+    port = acc.local_endpoint().port();  // later loops share the first loop's (maybe picked) port
+    loops_.push_back(std::move(loop));
+  }
+  options_.port = port;
+  return port;
+}
+
+void HttpServer::Run() {
+  for (auto& loop : loops_) asio::co_spawn(*loop->ctx, Accept(*loop), asio::detached);
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < ctxs_.size(); ++i) {
+    threads.emplace_back([ctx = ctxs_[i].get()] { ctx->run(); });
+  }
+  ctxs_[0]->run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::Stop() {
+  if (stopping_.exchange(true)) return;
+  for (auto& loop : loops_) {
+    asio::post(*loop->ctx, [l = loop.get()] {
+      error_code ignored;
+      l->acceptor->close(ignored);
+      for (Conn* c : l->conns) {
+        if (!c->busy) c->socket.close(ignored);
+      }
+    });
+  }
+  asio::co_spawn(*ctxs_[0], Drain(), asio::detached);
+}
+
+asio::awaitable<void> HttpServer::Drain() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+  while (live_sessions_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(5));
+    error_code ec;
+    co_await timer.async_wait(asio::redirect_error(kAwait, ec));
+  }
+  for (auto& ctx : ctxs_) ctx->stop();
+}
+
+asio::awaitable<void> HttpServer::Accept(Loop& loop) {
+  for (;;) {
+    error_code ec;
+    auto conn = std::make_unique<Conn>(*loop.ctx);
+    co_await loop.acceptor->async_accept(conn->socket, asio::redirect_error(kAwait, ec));
+    if (ec) {
+      if (stopping_.load() || ec == asio::error::operation_aborted) co_return;
+      if (ec == asio::error::no_descriptors) {  // EMFILE: back off instead of spinning
+        asio::steady_timer t(*loop.ctx, std::chrono::milliseconds(50));
+        co_await t.async_wait(asio::redirect_error(kAwait, ec));
+      }
+      continue;
+    }
+    conn->socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(*loop.ctx, Session(loop, std::move(conn)), asio::detached);
+  }
+}
+
+}  // namespace nimbus

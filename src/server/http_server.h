@@ -1,0 +1,82 @@
+// The HTTP/1.1 server: one Asio event loop per thread (SO_REUSEPORT acceptors), a C++20
+// coroutine per connection, keep-alive, TCP_NODELAY, chunked request bodies, Expect:
+// 100-continue, head/body/idle limits answered with AWS-shaped 4xx, sendfile for file bodies,
+// graceful drain on Stop().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "core/http.h"
+#include "core/http_parser.h"
+#include "core/status.h"
+
+namespace nimbus {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4566;  // 0 picks a free port
+  size_t threads = 0;    // 0 = one per core
+  HttpLimits limits;
+  std::chrono::seconds idle_timeout{75};    // between requests and while reading one
+  std::chrono::seconds drain_timeout{30};   // Stop() waits this long for in-flight requests
+};
+
+// Called once per request, on the connection's event-loop thread. The returned response is
+// written by the server. Must not throw (the server answers 500 if it does).
+using HttpHandler = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest&)>;
+
+// Called after each response is written (or failed), for the access log. `bytes` is the body
+// size sent; `latency` covers read-complete to write-complete.
+using HttpExchangeObserver = std::function<void(const HttpRequest&, const HttpResponse&,
+                                                uint64_t bytes, std::chrono::nanoseconds latency)>;
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, HttpHandler handler, HttpExchangeObserver observer);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Creates the event loops and binds the listening sockets. Returns the bound port.
+  Result<uint16_t> Bind();
+  // Event loops, one per thread (valid after Bind). Services may post work to them.
+  const std::vector<std::unique_ptr<boost::asio::io_context>>& contexts() const { return ctxs_; }
+  // Serves on all threads; blocks until Stop() has drained and the loops ended.
+  void Run();
+  // Thread-safe and idempotent: stop accepting, close idle connections, let in-flight requests
+  // finish (up to drain_timeout), then end the event loops.
+  void Stop();
+
+  // Internal to the server's implementation files (http_conn.h).
+  struct Loop;
+  struct Conn;
+
+ private:
+  boost::asio::awaitable<void> Accept(Loop& loop);
+  boost::asio::awaitable<void> Session(Loop& loop, std::unique_ptr<Conn> conn);
+  boost::asio::awaitable<bool> ReadBody(Conn& conn, const RequestHead& head, std::string& buf,
+                                        HttpRequest& request);
+  boost::asio::awaitable<void> Drain();
+
+  HttpServerOptions options_;
+  HttpHandler handler_;
+  HttpExchangeObserver observer_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> ctxs_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> live_sessions_{0};
+};
+
+}  // namespace nimbus

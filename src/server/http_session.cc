@@ -1,0 +1,186 @@
+// HttpServer's per-connection coroutine: read a request, call the handler, write the response,
+// repeat while the connection is kept alive.
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include <array>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/write.hpp>
+
+#include "server/http_conn.h"
+#include "server/http_server.h"
+#include "server/response_writer.h"
+
+namespace nimbus {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+
+// Appends what the socket has to `buf`. False on EOF, error or stall timeout.
+asio::awaitable<bool> ReadMore(HttpServer::Conn& conn, std::string& buf,
+                               std::chrono::seconds timeout, size_t max_read = kReadChunk) {
+  size_t old = buf.size();
+  buf.resize(old + max_read);
+  error_code ec;
+  conn.Arm(timeout);
+  size_t n = co_await conn.socket.async_read_some(asio::buffer(buf.data() + old, max_read),
+                                                  asio::redirect_error(kAwait, ec));
+  conn.Disarm();
+  buf.resize(old + n);
+  co_return !ec && n > 0;
+}
+
+asio::awaitable<bool> WriteAll(HttpServer::Conn& conn, std::string_view a, std::string_view b,
+                               std::chrono::seconds timeout) {
+  error_code ec;
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(a), asio::buffer(b)};
+  conn.Arm(timeout);
+  co_await asio::async_write(conn.socket, bufs, asio::redirect_error(kAwait, ec));
+  conn.Disarm();
+  co_return !ec;
+}
+
+// Streams a file region with sendfile(2), waiting for writability when the socket is full.
+asio::awaitable<bool> SendFile(HttpServer::Conn& conn, const HttpFileBody& file,
+                               std::chrono::seconds timeout) {
+  int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) co_return false;
+  conn.socket.native_non_blocking(true);
+  off_t offset = static_cast<off_t>(file.offset);
+  uint64_t remaining = file.length;
+  bool ok = true;
+  while (remaining > 0) {
+    ssize_t n = ::sendfile(conn.socket.native_handle(), fd, &offset, remaining);
+    if (n > 0) {
+      remaining -= static_cast<uint64_t>(n);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      error_code ec;
+      conn.Arm(timeout);
+      co_await conn.socket.async_wait(asio::ip::tcp::socket::wait_write,
+                                      asio::redirect_error(kAwait, ec));
+      conn.Disarm();
+      if (!ec) continue;
+    }
+    ok = false;  // error, or the file shrank under us
+    break;
+  }
+  ::close(fd);
+  co_return ok;
+}
+
+std::string PeerAddress(HttpServer::Conn& conn) {
+  error_code ec;
+  auto ep = conn.socket.remote_endpoint(ec);
+  if (ec) return "-";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+asio::awaitable<bool> HttpServer::ReadBody(Conn& conn, const RequestHead& head, std::string& buf,
+                                           HttpRequest& request) {
+  if (head.expect_continue && (head.framing == BodyFraming::kChunked || buf.size() < head.content_length)) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (!co_await WriteAll(conn, kContinue, {}, options_.idle_timeout)) co_return false;
+  }
+  if (head.framing == BodyFraming::kContentLength) {
+    size_t want = static_cast<size_t>(head.content_length);
+    size_t have = std::min(buf.size(), want);
+    request.body.assign(buf, 0, have);
+    buf.erase(0, have);
+    while (request.body.size() < want) {
+      size_t chunk = std::min<size_t>(want - request.body.size(), 1 << 20);
+      if (!co_await ReadMore(conn, request.body, options_.idle_timeout, chunk)) co_return false;
+    }
+    co_return true;
+  }
+  if (head.framing == BodyFraming::kChunked) {
+    ChunkedDecoder decoder(options_.limits.max_body_bytes);
+    for (;;) {
+      auto used = decoder.Feed(buf, request.body);
+      if (!used.ok()) {
+        HttpResponse err = HttpLevelError(used.error().status, used.error().message);
+        std::string h = BuildResponseHead(err, err.body.size(), false);
+        co_await WriteAll(conn, h, err.body, options_.idle_timeout);
+        co_return false;
+      }
+      buf.erase(0, *used);
+      if (decoder.done()) co_return true;
+      if (!co_await ReadMore(conn, buf, options_.idle_timeout)) co_return false;
+    }
+  }
+  co_return true;
+}
+
+asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn) {
+  live_sessions_.fetch_add(1);
+  loop.conns.push_front(conn.get());
+  auto self = loop.conns.begin();
+  const std::string peer = PeerAddress(*conn);
+  error_code ec;
+  const uint16_t local_port = conn->socket.local_endpoint(ec).port();
+  std::string buf;
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    HttpRequest request;
+    Result<RequestHead, HttpParseError> head = RequestHead{};
+    for (;;) {
+      head = ParseRequestHead(buf, options_.limits, request);
+      if (!head.ok() || head->head_bytes > 0) break;
+      if (!co_await ReadMore(*conn, buf, options_.idle_timeout)) break;
+    }
+    if (head.ok() && head->head_bytes == 0) break;  // closed, stalled or idle
+    if (!head.ok()) {
+      HttpResponse err = HttpLevelError(head.error().status, head.error().message);
+      std::string h = BuildResponseHead(err, err.body.size(), false);
+      co_await WriteAll(*conn, h, err.body, options_.idle_timeout);
+      if (observer_) observer_(request, err, err.body.size(), {});
+      break;
+    }
+    buf.erase(0, head->head_bytes);
+    request.remote_address = peer;
+    request.local_port = local_port;
+    conn->busy = true;
+    if (!co_await ReadBody(*conn, *head, buf, request)) break;
+
+    auto started = std::chrono::steady_clock::now();
+    HttpResponse response;
+    try {
+      response = co_await handler_(request);
+    } catch (const std::exception& e) {
+      response = HttpLevelError(500, std::string("internal error: ") + e.what());
+    }
+    bool keep_alive = head->keep_alive && !response.close && !stopping_.load();
+    bool is_head = request.method == "HEAD";
+    uint64_t length = response.file.path.empty() ? response.body.size() : response.file.length;
+    std::string h = BuildResponseHead(response, length, keep_alive);
+    bool ok;
+    if (is_head) {
+      ok = co_await WriteAll(*conn, h, {}, options_.idle_timeout);
+    } else if (!response.file.path.empty()) {
+      ok = co_await WriteAll(*conn, h, {}, options_.idle_timeout) &&
+           co_await SendFile(*conn, response.file, options_.idle_timeout);
+    } else {
+      ok = co_await WriteAll(*conn, h, response.body, options_.idle_timeout);
+    }
+    conn->busy = false;
+    if (observer_) {
+      observer_(request, response, is_head ? 0 : length, std::chrono::steady_clock::now() - started);
+    }
+    if (!ok || !keep_alive) break;
+  }
+  error_code ignored;
+  conn->socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  conn->socket.close(ignored);
+  loop.conns.erase(self);
+  live_sessions_.fetch_sub(1);
+}
+
+}  // namespace nimbus

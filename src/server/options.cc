@@ -1,0 +1,139 @@
+#include "server/options.h"
+
+#include <charconv>
+#include <cstdlib>
+
+namespace nimbus {
+namespace {
+
+Result<int> ParseInt(const std::string& name, const std::string& value, int min, int max) {
+  int n = 0;
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || p != value.data() + value.size() || n < min || n > max) {
+    return Status::InvalidArgument("invalid value '" + value + "' for " + name + " (expected " +
+                                   std::to_string(min) + ".." + std::to_string(max) + ")");
+  }
+  return n;
+}
+
+Status ApplyServeOption(const std::string& name, const std::string& value, ServeOptions& o) {
+  if (name == "--host") {
+    o.host = value;
+  } else if (name == "--port") {
+    auto n = ParseInt(name, value, 0, 65535);
+    if (!n.ok()) return n.error();
+    o.port = static_cast<uint16_t>(*n);
+  } else if (name == "--data-dir") {
+    o.data_dir = value;
+  } else if (name == "--credentials") {
+    o.credentials_file = value;
+  } else if (name == "--log-format") {
+    if (value == "text") {
+      o.log_format = LogFormat::kText;
+    } else if (value == "json") {
+      o.log_format = LogFormat::kJson;
+    } else {
+      return Status::InvalidArgument("--log-format must be text or json, not '" + value + "'");
+    }
+  } else if (name == "--registry-host") {
+    o.registry_host = value;
+  } else if (name == "--lambda-concurrency") {
+    auto n = ParseInt(name, value, 1, 1000000);
+    if (!n.ok()) return n.error();
+    o.lambda_concurrency = *n;
+  } else if (name == "--lambda-idle-seconds") {
+    auto n = ParseInt(name, value, 1, 86400 * 7);
+    if (!n.ok()) return n.error();
+    o.lambda_idle_seconds = *n;
+  } else {
+    return Status::InvalidArgument("unknown option " + name + " (see nimbus serve --help)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string DefaultDataDir() {
+  const char* xdg = std::getenv("XDG_DATA_HOME");
+  if (xdg != nullptr && *xdg != '\0') return std::string(xdg) + "/nimbus";
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr && *home != '\0' ? home : ".") + "/.local/share/nimbus";
+}
+
+Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
+  CommandLine cl;
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") return cl;
+  if (args[0] == "--version" || args[0] == "version") {
+    cl.command = CommandLine::Command::kVersion;
+    return cl;
+  }
+  if (args[0] == "package") {
+    cl.command = CommandLine::Command::kPackage;
+    cl.args.assign(args.begin() + 1, args.end());
+    return cl;
+  }
+  if (args[0] != "serve") {
+    return Status::InvalidArgument("unknown command '" + args[0] + "' (see nimbus --help)");
+  }
+  cl.command = CommandLine::Command::kServe;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      cl.command = CommandLine::Command::kServeHelp;
+      return cl;
+    }
+    if (!arg.starts_with("--")) {
+      return Status::InvalidArgument("unexpected argument '" + arg + "' (see nimbus serve --help)");
+    }
+    std::string name = arg, value;
+    size_t eq = arg.find('=');
+    if (eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return Status::InvalidArgument("option " + arg + " needs a value");
+    }
+    NIMBUS_RETURN_IF_ERROR(ApplyServeOption(name, value, cl.serve));
+  }
+  if (cl.serve.data_dir.empty()) cl.serve.data_dir = DefaultDataDir();
+  return cl;
+}
+
+std::string_view MainHelp() {
+  return R"(nimbus - AWS compute services on one machine (Lambda, ECR, ECS, SNS, CloudWatch Logs, STS,
+EC2 Image Builder) for real AWS clients.
+
+Usage:
+  nimbus serve [options]             start the server (see nimbus serve --help)
+  nimbus package BINARY -o fn.zip    package a C++ Lambda binary for provided.al2023
+  nimbus --version                   print the version
+  nimbus --help                      print this help
+
+Point any AWS client at the server:  aws --endpoint-url http://localhost:4566 sts get-caller-identity
+)";
+}
+
+std::string_view ServeHelp() {
+  return R"(Usage: nimbus serve [options]
+
+Options:
+  --host ADDR                 address to listen on (default 127.0.0.1)
+  --port N                    port to listen on; 0 picks a free port (default 4566)
+  --data-dir DIR              where state lives (default $XDG_DATA_HOME/nimbus,
+                              else ~/.local/share/nimbus)
+  --credentials FILE          require valid SigV4 signatures; FILE has lines
+                              "ACCESS_KEY_ID SECRET_ACCESS_KEY ACCOUNT_ID"; each account sees only
+                              its own resources (default: any key is accepted, account 000000000000)
+  --log-format text|json      console access log format (default text)
+  --registry-host HOST[:PORT] host in ECR repositoryUri values (default the address served)
+  --lambda-concurrency N      account concurrency limit for Lambda (default 1000)
+  --lambda-idle-seconds N     reap idle Lambda environments after N seconds (default 600)
+
+When ready, prints exactly one line: "nimbus ready on http://HOST:PORT".
+SIGTERM or SIGINT stops accepting, finishes in-flight requests, closes the store and exits 0.
+)";
+}
+
+}  // namespace nimbus

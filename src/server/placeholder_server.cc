@@ -1,2 +1,0 @@
-// placeholder; replaced when the module lands
-namespace nimbus { void server_placeholder() {} }

@@ -1,0 +1,21 @@
+// Serializes HTTP/1.1 response heads and the server's own protocol-level error responses.
+// Stateless apart from a per-thread cached Date header value; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/http.h"
+
+namespace nimbus {
+
+// Status line and headers (with Content-Length, Date, Connection) ending in CRLFCRLF.
+// `body_length` is what Content-Length says unless the response sets it itself.
+std::string BuildResponseHead(const HttpResponse& response, uint64_t body_length,
+                              bool keep_alive);
+
+// A response for a request nimbus could not read as HTTP (malformed, over a limit, timed out):
+// AWS-shaped JSON `{"__type","message"}` with x-amzn-ErrorType, and Connection: close.
+HttpResponse HttpLevelError(int status, const std::string& message);
+
+}  // namespace nimbus
