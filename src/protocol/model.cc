@@ -8,7 +8,8 @@
 
 namespace nimbus {
 
-using nlohmann::json;
+// Ordered: structure members must keep model order.
+using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -159,30 +160,37 @@ class ModelBuilder {
   }
 
   // Resolves a member reference: the target shape's traits, overridden by the reference's.
-  static bool FillRef(const ServiceModel& model, const json& ref, const json& shapes_doc,
-                      MemberRef& out) {
+  static void MergeTraits(const json& src, MemberRef& out) {
+    if (src.contains("locationName")) out.location_name = Str(src, "locationName");
+    if (src.contains("location")) out.location = ParseLocation(Str(src, "location"));
+    if (src.contains("timestampFormat")) {
+      out.timestamp_format = ParseTimestampFormat(Str(src, "timestampFormat"));
+    }
+    if (src.contains("flattened")) out.flattened = Flag(src, "flattened");
+    if (src.contains("jsonvalue")) out.jsonvalue = Flag(src, "jsonvalue");
+    if (src.contains("streaming")) out.streaming = Flag(src, "streaming");
+    if (src.contains("idempotencyToken")) out.idempotency_token = Flag(src, "idempotencyToken");
+  }
+
+  // Resolves a member reference: the target shape's traits, overridden by the reference's.
+  static bool FillRef(const ServiceModel& model, const json& ref, MemberRef& out) {
     if (!ref.is_object()) return false;
     out.shape = model.FindShape(Str(ref, "shape"));
     if (out.shape == nullptr) return false;
-    const json* target = nullptr;
-    if (auto it = shapes_doc.find(out.shape->name); it != shapes_doc.end()) target = &*it;
-    for (const json* src : {target, &ref}) {
-      if (src == nullptr || !src->is_object()) continue;
-      if (src->contains("locationName")) out.location_name = Str(*src, "locationName");
-      if (src->contains("location")) out.location = ParseLocation(Str(*src, "location"));
-      if (src->contains("timestampFormat")) {
-        out.timestamp_format = ParseTimestampFormat(Str(*src, "timestampFormat"));
-      }
-      if (src->contains("flattened")) out.flattened = Flag(*src, "flattened");
-      if (src->contains("jsonvalue")) out.jsonvalue = Flag(*src, "jsonvalue");
-      if (src->contains("streaming")) out.streaming = Flag(*src, "streaming");
-      if (src->contains("idempotencyToken")) out.idempotency_token = Flag(*src, "idempotencyToken");
-    }
+    const MemberRef& own = out.shape->traits;
+    out.location_name = own.location_name;
+    out.location = own.location;
+    out.timestamp_format = own.timestamp_format;
+    out.flattened = own.flattened;
+    out.jsonvalue = own.jsonvalue;
+    out.streaming = own.streaming;
+    MergeTraits(ref, out);
     return true;
   }
 
   static bool FillShape(const ServiceModel&, const json& s, Shape& shape) {
     shape.type = ParseType(Str(s, "type"));
+    MergeTraits(s, shape.traits);
     shape.payload = Str(s, "payload");
     shape.document = Flag(s, "document");
     shape.is_union = Flag(s, "union");
@@ -219,14 +227,14 @@ class ModelBuilder {
         for (auto mit = m->begin(); mit != m->end(); ++mit) {
           MemberRef ref;
           ref.name = mit.key();
-          if (!FillRef(model, *mit, shapes_doc, ref)) return false;
+          if (!FillRef(model, *mit, ref)) return false;
           ref.required = std::find(required.begin(), required.end(), ref.name) != required.end();
           shape.members.push_back(std::move(ref));
         }
       }
       for (auto [key, dst] : {std::pair{"member", &shape.member}, std::pair{"key", &shape.key},
                               std::pair{"value", &shape.value}}) {
-        if (auto r = s.find(key); r != s.end() && !FillRef(model, *r, shapes_doc, *dst)) {
+        if (auto r = s.find(key); r != s.end() && !FillRef(model, *r, *dst)) {
           return false;
         }
       }

@@ -73,6 +73,7 @@ struct Shape {
   std::vector<MemberRef> members;  // structure members in model order
   MemberRef member;                // list element
   MemberRef key, value;            // map entry
+  MemberRef traits;                // the shape's own serialization traits (shape unset)
   std::string payload;             // structure: name of the payload member, or empty
   bool document = false;
   bool is_union = false;

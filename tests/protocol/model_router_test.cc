@@ -1,0 +1,138 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "protocol/model.h"
+#include "protocol/router.h"
+#include "protocol/test_util.h"
+
+namespace nimbus {
+namespace {
+
+TEST(Model, EmbedsTheServices) {
+  auto names = EmbeddedServiceNames();
+  for (const char* n : {"sts", "lambda", "ecr", "ecs", "sns", "sqs", "logs", "imagebuilder"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+  }
+  EXPECT_EQ(FindServiceModel("s3"), nullptr);
+  EXPECT_EQ(FindServiceModel(""), nullptr);
+  EXPECT_FALSE(EmbeddedBotocoreVersion().empty());
+}
+
+TEST(Model, Metadata) {
+  const ServiceModel* ecr = FindServiceModel("ecr");
+  ASSERT_NE(ecr, nullptr);
+  EXPECT_EQ(ecr, FindServiceModel("ecr"));  // parsed once
+  EXPECT_EQ(ecr->metadata().name, "ecr");
+  EXPECT_EQ(ecr->metadata().protocol, "json");
+  EXPECT_EQ(ecr->metadata().signing_name, "ecr");
+  EXPECT_EQ(ecr->metadata().endpoint_prefix, "api.ecr");
+  EXPECT_EQ(ecr->metadata().target_prefix, "AmazonEC2ContainerRegistry_V20150921");
+  EXPECT_EQ(ecr->metadata().json_version, "1.1");
+  EXPECT_EQ(ecr->metadata().botocore_version, EmbeddedBotocoreVersion());
+  const ServiceModel* sts = FindServiceModel("sts");
+  ASSERT_NE(sts, nullptr);
+  EXPECT_EQ(sts->metadata().protocol, "query");
+  EXPECT_EQ(sts->metadata().signing_name, "sts");
+  EXPECT_EQ(sts->metadata().xml_namespace, "https://sts.amazonaws.com/doc/2011-06-15/");
+  EXPECT_TRUE(FindServiceModel("sqs")->metadata().query_compatible);
+}
+
+TEST(Model, Operations) {
+  const ServiceModel* lambda = FindServiceModel("lambda");
+  ASSERT_NE(lambda, nullptr);
+  auto names = lambda->OperationNames();
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_EQ(lambda->FindOperation("Nope"), nullptr);
+  const OperationModel* invoke = lambda->FindOperation("Invoke");
+  ASSERT_NE(invoke, nullptr);
+  EXPECT_EQ(invoke->name(), "Invoke");
+  EXPECT_EQ(invoke->http_method(), "POST");
+  EXPECT_EQ(invoke->request_uri(), "/2015-03-31/functions/{FunctionName}/invocations");
+  ASSERT_EQ(invoke->path_segments().size(), 4u);
+  EXPECT_EQ(invoke->path_segments()[2].kind, UriSegment::kLabel);
+  const Shape* in = invoke->input();
+  ASSERT_NE(in, nullptr);
+  EXPECT_EQ(in->payload, "Payload");
+  const MemberRef* fn = in->FindMember("FunctionName");
+  ASSERT_NE(fn, nullptr);
+  EXPECT_EQ(fn->location, Location::kUri);
+  EXPECT_TRUE(fn->required);
+  EXPECT_EQ(in->FindMember("InvocationType")->wire_name(), "X-Amz-Invocation-Type");
+  EXPECT_EQ(invoke->output()->FindMember("StatusCode")->location, Location::kStatusCode);
+  EXPECT_TRUE(invoke->HasError("ResourceNotFoundException"));
+  const Shape* nf = lambda->FindShape("ResourceNotFoundException");
+  ASSERT_NE(nf, nullptr);
+  EXPECT_TRUE(nf->exception);
+  EXPECT_EQ(nf->error_status, 404);
+  EXPECT_EQ(lambda->FindOperation("TagResource")->response_code(), 204);
+
+  const OperationModel* gci = FindServiceModel("sts")->FindOperation("GetCallerIdentity");
+  EXPECT_EQ(gci->result_wrapper(), "GetCallerIdentityResult");
+  const Shape* sns_err = FindServiceModel("sns")->FindShape("InvalidParameterException");
+  EXPECT_EQ(sns_err->error_code, "InvalidParameter");
+}
+
+TEST(Model, ParseRejectsGarbage) {
+  EXPECT_EQ(ServiceModel::Parse(""), nullptr);
+  EXPECT_EQ(ServiceModel::Parse("[]"), nullptr);
+  EXPECT_EQ(ServiceModel::Parse(R"({"metadata":{},"operations":{},"shapes":{"A":{"type":
+    "structure","members":{"x":{"shape":"Missing"}}}}})"),
+            nullptr);
+  EXPECT_NE(ServiceModel::Parse(R"({"metadata":{},"operations":{},"shapes":{}})"), nullptr);
+}
+
+class RouterTest : public ::testing::Test {
+ protected:
+  RouterTest() : router_(Models()) {}
+  static std::vector<const ServiceModel*> Models() {
+    std::vector<const ServiceModel*> m;
+    for (const auto& n : EmbeddedServiceNames()) m.push_back(FindServiceModel(n));
+    m.push_back(nullptr);
+    return m;
+  }
+  ServiceRouter router_;
+};
+
+TEST_F(RouterTest, ByTarget) {
+  HttpRequest r = testing::MakeRequest("POST", "/", "", "{}");
+  r.headers.Add("X-Amz-Target", "Logs_20140328.PutLogEvents");
+  EXPECT_EQ(router_.Route(r, ""), FindServiceModel("logs"));
+  // The target wins over a (mismatching) scope.
+  EXPECT_EQ(router_.Route(r, "ecs"), FindServiceModel("logs"));
+  r.headers.Set("X-Amz-Target", "AmazonEC2ContainerRegistry_V20150921.DescribeImages");
+  EXPECT_EQ(router_.Route(r, "ecr"), FindServiceModel("ecr"));
+  r.headers.Set("X-Amz-Target", "Unknown_2020.Op");
+  EXPECT_EQ(router_.Route(r, ""), nullptr);
+}
+
+TEST_F(RouterTest, ByScope) {
+  HttpRequest r = testing::MakeRequest("POST", "/", "", "");
+  EXPECT_EQ(router_.Route(r, "ecr"), FindServiceModel("ecr"));
+  EXPECT_EQ(router_.Route(r, "api.ecr"), FindServiceModel("ecr"));
+  EXPECT_EQ(router_.Route(r, "sts"), FindServiceModel("sts"));
+  EXPECT_EQ(router_.Route(r, "imagebuilder"), FindServiceModel("imagebuilder"));
+  EXPECT_EQ(router_.Route(r, "s3"), nullptr);
+}
+
+TEST_F(RouterTest, ByPathAndQuery) {
+  EXPECT_EQ(router_.Route(testing::MakeRequest("GET", "/2015-03-31/functions/"), ""),
+            FindServiceModel("lambda"));
+  EXPECT_EQ(router_.Route(testing::MakeRequest("PUT", "/CreateImage"), ""),
+            FindServiceModel("imagebuilder"));
+  EXPECT_EQ(
+      router_.Route(
+          testing::MakeRequest("POST", "/", "", "Action=GetCallerIdentity&Version=2011-06-15"), ""),
+      FindServiceModel("sts"));
+  EXPECT_EQ(
+      router_.Route(testing::MakeRequest("GET", "/", "Action=Publish&Version=2010-03-31"), ""),
+      FindServiceModel("sns"));
+  // No Version: the action name decides.
+  EXPECT_EQ(router_.Route(testing::MakeRequest("POST", "/", "", "Action=ListTopics"), ""),
+            FindServiceModel("sns"));
+  EXPECT_EQ(router_.Route(testing::MakeRequest("GET", "/favicon.ico"), ""), nullptr);
+  EXPECT_EQ(router_.Route(HttpRequest{}, ""), nullptr);
+}
+
+}  // namespace
+}  // namespace nimbus
