@@ -113,7 +113,7 @@ TEST(ErrorsTest, StaleKeepAliveConnectionIsReplaced) {
 TEST(ErrorsTest, GarbageIsAProtocolErrorNeverACrash) {
   const std::vector<std::string> garbage = {
       "HELLO WORLD\r\n\r\n",
-      std::string("\x00\xff\x13\x37garbage\r\n\r\n", 17),
+      std::string("\x00\xff\x13\x37garbage\r\n\r\n", 15),
       "HTTP/1.1 abc OK\r\n\r\n",
       "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n",
       "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",

@@ -97,6 +97,11 @@ std::vector<FakeRequest> FakeRuntimeApi::requests() {
   return requests_;
 }
 
+std::size_t FakeRuntimeApi::request_count() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return requests_.size();
+}
+
 void FakeRuntimeApi::stop() {
   if (stopping_.exchange(true)) return;
   char b = 1;

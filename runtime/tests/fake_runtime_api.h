@@ -55,6 +55,8 @@ class FakeRuntimeApi {
   std::string endpoint() const;
   // Copies of all requests received so far.
   std::vector<FakeRequest> requests();
+  // Number of requests received so far (cheap; no copy).
+  std::size_t request_count();
   // Number of accepted TCP connections.
   int connections() const { return connections_.load(); }
   // Stops accepting, closes every connection and joins threads.

@@ -160,7 +160,7 @@ TEST(RunHandlerTest, SigtermWhileWaitingOnNextExitsCleanly) {
   o.handle_sigterm = true;
   int served = 0;
   std::thread killer([&] {
-    while (api.requests().size() < 3) std::this_thread::sleep_for(5ms);
+    while (api.request_count() < 3) std::this_thread::sleep_for(5ms);
     std::this_thread::sleep_for(50ms);  // the loop is now blocked on the hanging /next
     ::kill(::getpid(), SIGTERM);
   });

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -17,12 +18,13 @@ int main(int argc, char** argv) {
   testing::FakeRuntimeApi api(testing::serve_events(n, R"({"name":"soak"})"));
   RunOptions options;
   options.client.endpoint = api.endpoint();
+  std::atomic<bool> finished{false};
   std::thread killer([&] {
     // Wait until every event has been answered, then request shutdown.
-    while (api.requests().size() < static_cast<std::size_t>(2 * n + 1)) {
+    while (!finished && api.request_count() < static_cast<std::size_t>(2 * n + 1)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    ::kill(::getpid(), SIGTERM);
+    if (!finished) ::kill(::getpid(), SIGTERM);
   });
   int count = 0;
   int rc = run_handler(
@@ -33,6 +35,7 @@ int main(int argc, char** argv) {
                                            r.payload + "}");
       },
       options);
+  finished = true;
   killer.join();
   api.stop();
   std::printf("soak: %d invocations, exit code %d\n", count, rc);
