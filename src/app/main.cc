@@ -29,16 +29,18 @@ int Serve(const nimbus::ServeOptions& options) {
   ::signal(SIGPIPE, SIG_IGN);
   auto auth = MakeSigV4Authenticator(options.credentials_file, SystemClock());
   if (!auth.ok()) return Fail(auth.error().ToString());
-
-  ServiceDeps deps;
-  Gateway gateway(MakeProviders(deps), **auth);
+  auto db = store::Database::Open(options.data_dir);
+  if (!db.ok()) return Fail("cannot open the store in " + options.data_dir + ": " + db.error().ToString());
+  auto blobs = store::BlobStore::Open(options.data_dir);
+  if (!blobs.ok()) return Fail("cannot open the blob store: " + blobs.error().ToString());
   AccessLog log(STDOUT_FILENO, options.log_format);
 
+  std::unique_ptr<Gateway> gateway;  // built once the port is known
   HttpServerOptions http;
   http.host = options.host;
   http.port = options.port;
   HttpServer server(
-      http, [&gateway](HttpRequest& request) { return gateway.Handle(request); },
+      http, [&gateway](HttpRequest& request) { return gateway->Handle(request); },
       [&log](const HttpRequest& req, const HttpResponse& resp, uint64_t bytes,
              std::chrono::nanoseconds latency) {
         AccessLogEntry e;
@@ -58,13 +60,33 @@ int Serve(const nimbus::ServeOptions& options) {
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.error().ToString());
 
+  ServiceDeps deps;
+  deps.db = db->get();
+  deps.blobs = blobs->get();
+  deps.clock = &SystemClock();
+  deps.data_dir = options.data_dir;
+  deps.host = options.host;
+  deps.port = *port;
+  deps.registry_host = options.registry_host.empty()
+                           ? options.host + ":" + std::to_string(*port)
+                           : options.registry_host;
+  deps.lambda_concurrency = options.lambda_concurrency;
+  deps.lambda_idle_seconds = options.lambda_idle_seconds;
+  for (const auto& ctx : server.contexts()) deps.loops.push_back(ctx.get());
+  auto providers = MakeProviders(deps);
+  if (!providers.ok()) return Fail(providers.error().ToString());
+  gateway = std::make_unique<Gateway>(std::move(*providers), **auth);
+
   boost::asio::signal_set signals(*server.contexts()[0], SIGTERM, SIGINT);
   signals.async_wait([&](boost::system::error_code ec, int) {
-    if (!ec) server.Stop();
+    if (ec) return;
+    gateway->Shutdown();
+    server.Stop();
   });
   std::string ready = "nimbus ready on http://" + options.host + ":" + std::to_string(*port) + "\n";
   if (::write(STDOUT_FILENO, ready.data(), ready.size()) < 0) return 1;
   server.Run();
+  gateway.reset();  // providers first, then the store they use closes
   return 0;
 }
 

@@ -40,6 +40,17 @@ class OperationTable {
   std::unordered_map<std::string, Entry> entries_;
 };
 
+// A non-AWS HTTP route (Lambda Runtime API, OCI registry): requests whose path starts with a
+// prefix go to its handler, a coroutine on the connection's event loop. Must not throw.
+using RawHandler = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest&)>;
+
+class RouteTable {
+ public:
+  virtual ~RouteTable() = default;
+  // Registers `handler` for paths starting with `prefix`. Longest prefix wins.
+  virtual void AddRoute(std::string prefix, RawHandler handler) = 0;
+};
+
 class Provider {
  public:
   virtual ~Provider() = default;
@@ -47,6 +58,11 @@ class Provider {
   virtual std::string_view service_name() const = 0;
   // Registers the provider's handlers. Called once, before serving.
   virtual void RegisterOperations(OperationTable& table) = 0;
+  // Registers raw HTTP routes, if the service has any. Called once, before serving.
+  virtual void RegisterRoutes(RouteTable& /*routes*/) {}
+  // Called once when the server starts draining (SIGTERM): end long polls, stop background
+  // work and child processes. Called from an event-loop thread; must not block for long.
+  virtual void Shutdown() {}
 };
 
 }  // namespace nimbus

@@ -62,6 +62,7 @@ Gateway::Gateway(std::vector<std::unique_ptr<Provider>> providers,
     if (service->model == nullptr) continue;  // a provider without an embedded model
     service->label = LabelFor(service->model->metadata());
     provider->RegisterOperations(service->operations);
+    provider->RegisterRoutes(*this);
     service->provider = std::move(provider);
     models.push_back(service->model);
     services_.push_back(std::move(service));
@@ -70,6 +71,10 @@ Gateway::Gateway(std::vector<std::unique_ptr<Provider>> providers,
 }
 
 Gateway::~Gateway() = default;
+
+void Gateway::Shutdown() {
+  for (auto& s : services_) s->provider->Shutdown();
+}
 
 void Gateway::AddRoute(std::string prefix, RawHandler handler) {
   routes_.emplace_back(std::move(prefix), std::move(handler));

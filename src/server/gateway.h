@@ -46,17 +46,16 @@ class RequestAuthenticator {
   virtual AwsError ErrorFor(const AuthOutcome& outcome, std::string_view protocol) const = 0;
 };
 
-// A non-AWS route: requests whose path starts with `prefix` go to `handler`.
-using RawHandler = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest&)>;
-
-class Gateway {
+class Gateway : public RouteTable {
  public:
   // Takes ownership of the providers; `auth` must outlive the gateway.
   Gateway(std::vector<std::unique_ptr<Provider>> providers, const RequestAuthenticator& auth);
-  ~Gateway();
+  ~Gateway() override;
 
   // Adds a raw route (before serving). Longest prefix wins.
-  void AddRoute(std::string prefix, RawHandler handler);
+  void AddRoute(std::string prefix, RawHandler handler) override;
+  // Tells every provider the server is draining (Provider::Shutdown).
+  void Shutdown();
   // Handles one request. Never throws.
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request);
   // Model names of the services served, sorted.

@@ -4,7 +4,7 @@
 
 namespace nimbus {
 
-std::vector<std::unique_ptr<Provider>> MakeProviders(const ServiceDeps& /*deps*/) {
+Result<std::vector<std::unique_ptr<Provider>>> MakeProviders(const ServiceDeps& /*deps*/) {
   std::vector<std::unique_ptr<Provider>> providers;
   providers.push_back(MakeStsProvider());
   return providers;
