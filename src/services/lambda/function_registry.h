@@ -1,0 +1,86 @@
+// The contract between Lambda's control plane (functions, versions, aliases, layers, config;
+// implemented in control/) and its data plane (Invoke, the Runtime API, execution environments;
+// in invoke/). The control plane owns persistence; the data plane only reads immutable
+// snapshots and listens for changes.
+//
+// Threading: every method is thread-safe. Snapshots are immutable and shared.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/aws_error.h"
+#include "core/status.h"
+
+namespace nimbus::lambda {
+
+// Async-invocation settings (PutFunctionEventInvokeConfig), with AWS's defaults.
+struct EventInvokeConfig {
+  int maximum_retry_attempts = 2;           // 0..2
+  int maximum_event_age_seconds = 21600;    // 60..21600
+  std::string on_success_destination;      // ARN or empty
+  std::string on_failure_destination;      // ARN or empty
+};
+
+// Everything needed to run one published version (or $LATEST) of a function.
+struct FunctionSnapshot {
+  std::string account_id;
+  std::string region;
+  std::string function_name;
+  std::string function_arn;        // unqualified: arn:aws:lambda:<region>:<acct>:function:<name>
+  std::string version;             // "$LATEST" or "1", "2", ...
+  std::string runtime;             // "provided.al2023", "python3.12", "nodejs20.x", ...
+  std::string handler;
+  std::string package_type = "Zip";  // "Zip" | "Image"
+  std::string code_sha256;         // base64 sha256 of the zip, as AWS reports CodeSha256
+  std::string code_dir;            // extracted, read-only code directory (mounted at /var/task)
+  std::vector<std::string> layer_dirs;  // extracted layer directories, in order (merged at /opt)
+  int memory_mb = 128;
+  int timeout_seconds = 3;
+  int ephemeral_storage_mb = 512;
+  std::string architecture = "x86_64";
+  std::map<std::string, std::string> environment;
+  std::optional<int> reserved_concurrency;  // PutFunctionConcurrency
+  EventInvokeConfig event_invoke_config;
+  std::string log_group;           // "/aws/lambda/<name>" unless LoggingConfig says otherwise
+  std::string revision_id;
+  // Changes whenever code or configuration of this version changes: environments built from
+  // an older generation are retired.
+  uint64_t generation = 0;
+};
+
+// What an Invoke names after resolving FunctionName (name, partial or full ARN) and Qualifier.
+struct ResolvedInvoke {
+  std::shared_ptr<const FunctionSnapshot> function;
+  std::string invoked_arn;       // the ARN as invoked (includes the qualifier when given)
+  std::string executed_version;  // version that runs (alias routing applied)
+};
+
+class FunctionRegistry {
+ public:
+  virtual ~FunctionRegistry() = default;
+
+  // Resolves an invoke target. `qualifier` may be empty, "$LATEST", a version or an alias (an
+  // alias with routing weights picks a version at random by weight). Errors are AWS's:
+  // ResourceNotFoundException (404) for unknown functions/qualifiers, InvalidParameterValue /
+  // ValidationException for malformed names, ResourceConflictException when the function is
+  // not Active (State Pending/Failed).
+  virtual Result<ResolvedInvoke, AwsError> ResolveInvoke(const std::string& account_id,
+                                                         const std::string& region,
+                                                         const std::string& function_name,
+                                                         const std::string& qualifier) = 0;
+
+  // Called with (account, region, function name) after any change to a function's code,
+  // configuration, concurrency or deletion. Listeners must be cheap and thread-safe.
+  using ChangeListener = std::function<void(const std::string& account_id,
+                                            const std::string& region,
+                                            const std::string& function_name)>;
+  virtual void AddChangeListener(ChangeListener listener) = 0;
+};
+
+}  // namespace nimbus::lambda
