@@ -68,6 +68,7 @@ class SandboxTest : public ::testing::Test {
     code_.Write("hello.txt", "hi from task\n");
   }
 
+ public:
   SandboxSpec Shell(const std::string& script) {
     SandboxSpec s;
     s.argv = {"/bin/sh", "-c", script};
