@@ -14,10 +14,6 @@ namespace nimbus::codec_common {
 // Sets x-amzn-RequestId (when known) plus the error's extra headers.
 void SetRequestId(const CallContext& call, HttpResponse& response);
 
-// The member name an error body uses for its message: "Message" when the modeled error shape
-// spells it that way, else "message".
-std::string_view MessageKey(const ServiceModel& model, std::string_view code);
-
 // Copies `error.headers` to the response.
 void AddErrorHeaders(const AwsError& error, HttpResponse& response);
 

@@ -78,7 +78,8 @@ void JsonCodec::EncodeError(const ServiceModel& model, const AwsError& error,
   out.clear();
   out += "{\"__type\":";
   json_shape::WriteString(error.code, out);
-  std::string_view key = codec_common::MessageKey(model, error.code);
+  // AWS sends "message" (lower case) even where models spell the member "Message".
+  constexpr std::string_view key = "message";
   out += ",";
   json_shape::WriteString(key, out);
   out += ':';

@@ -82,8 +82,9 @@ AwsError MissingRequired(const ServiceModel& model, const OperationModel& op,
 }
 
 AwsError BadContent(const ServiceModel& model, const OperationModel* op, std::string_view detail) {
-  if (model.metadata().protocol == "rest-json" && op != nullptr &&
-      op->HasError("InvalidRequestContentException")) {
+  (void)op;
+  if (model.metadata().protocol == "rest-json" &&
+      model.FindShape("InvalidRequestContentException") != nullptr) {
     return AwsError("InvalidRequestContentException",
                     "Could not parse request body into json: " + std::string(detail));
   }

@@ -23,7 +23,8 @@ AwsError MissingRequired(const ServiceModel& model, const OperationModel& op,
                          std::string_view path);
 
 // A body that is not valid for the protocol (bad JSON, wrong types). json: SerializationException;
-// rest-json: InvalidRequestContentException when modeled (Lambda), else SerializationException.
+// rest-json: InvalidRequestContentException when the service models it (Lambda), else
+// SerializationException.
 AwsError BadContent(const ServiceModel& model, const OperationModel* op, std::string_view detail);
 
 // A query parameter with a value of the wrong type.

@@ -140,8 +140,8 @@ void RestJsonCodec::EncodeResult(const ServiceModel&, const OperationModel& oper
   json_shape::ToJson(json_shape::RefTo(*out), output, response.body, /*body_only=*/true);
 }
 
-void RestJsonCodec::EncodeError(const ServiceModel& model, const AwsError& error,
-                                const CallContext& call, HttpResponse& response) const {
+void RestJsonCodec::EncodeError(const ServiceModel&, const AwsError& error, const CallContext& call,
+                                HttpResponse& response) const {
   response.status = error.http_status;
   response.headers.Set("Content-Type", "application/json");
   response.headers.Set("x-amzn-ErrorType", error.code);
@@ -155,7 +155,8 @@ void RestJsonCodec::EncodeError(const ServiceModel& model, const AwsError& error
                               ? error.fields["Type"].get<std::string>()
                               : (error.sender_fault ? "User" : "Service"),
                           out);
-  std::string_view key = codec_common::MessageKey(model, error.code);
+  // AWS sends "message" (lower case) even where models spell the member "Message".
+  constexpr std::string_view key = "message";
   out += ',';
   json_shape::WriteString(key, out);
   out += ':';
