@@ -92,7 +92,7 @@ std::optional<std::string> gunzip(std::string_view bytes, std::size_t limit) {
     rc = inflate(&z, Z_NO_FLUSH);
     if (rc != Z_OK && rc != Z_STREAM_END) break;
     out.append(buf, sizeof(buf) - z.avail_out);
-    if (out.size() > limit) rc = Z_MEM_ERROR;  // gzip bomb guard
+    if (out.size() > limit) rc = Z_MEM_ERROR;                                  // gzip bomb guard
     if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) rc = Z_DATA_ERROR;  // truncated
   }
   inflateEnd(&z);

@@ -44,8 +44,8 @@ class PipelinedServer {
         while (::recv(fd_, buf, sizeof(buf), 0) > 0) {
         }
       });
-      std::string pair = nimbus::lambda::testing::event_reply("8476a536-e9f4-11e8-9739-2dfe598c3fcd",
-                                                             R"({"key":"value"})") +
+      std::string pair = nimbus::lambda::testing::event_reply(
+                             "8476a536-e9f4-11e8-9739-2dfe598c3fcd", R"({"key":"value"})") +
                          nimbus::lambda::testing::accepted_reply();
       std::string batch;
       for (int i = 0; i < 64; ++i) batch += pair;

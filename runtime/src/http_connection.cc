@@ -46,7 +46,8 @@ Status HttpConnection::wait_io(short events, const Wait& wait) {
     int timeout_ms = -1;
     if (wait.deadline) {
       auto left = std::chrono::ceil<std::chrono::milliseconds>(*wait.deadline - Clock::now());
-      if (left.count() <= 0) return Error{ErrorCode::kTimeout, "Runtime API did not answer in time"};
+      if (left.count() <= 0)
+        return Error{ErrorCode::kTimeout, "Runtime API did not answer in time"};
       timeout_ms = static_cast<int>(std::min<long long>(left.count(), 1 << 30));
     }
     pollfd fds[2] = {{fd_, events, 0}, {shutdown_fd(), POLLIN, 0}};
@@ -73,8 +74,7 @@ Status HttpConnection::connect(const Wait& wait) {
   addrinfo* list = nullptr;
   int rc = ::getaddrinfo(host_.c_str(), port_.c_str(), &hints, &list);
   if (rc != 0) {
-    return Error{ErrorCode::kConnection,
-                 "cannot resolve " + host_ + ": " + ::gai_strerror(rc)};
+    return Error{ErrorCode::kConnection, "cannot resolve " + host_ + ": " + ::gai_strerror(rc)};
   }
   Wait bounded = wait;
   auto cap = Clock::now() + kMaxConnectWait;

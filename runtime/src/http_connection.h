@@ -35,7 +35,8 @@ struct HttpResponse {
 // One keep-alive connection. Reconnect by calling connect() after close().
 class HttpConnection {
  public:
-  HttpConnection(std::string host, std::string port) : host_(std::move(host)), port_(std::move(port)) {}
+  HttpConnection(std::string host, std::string port)
+      : host_(std::move(host)), port_(std::move(port)) {}
   ~HttpConnection() { close(); }
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;

@@ -115,13 +115,15 @@ Status HttpConnection::read_chunked(std::string& body, const Wait& wait, std::si
     std::size_t size = 0;
     if (!parse_hex(*size_line, size)) return protocol("invalid chunk size");
     if (size == 0) break;
-    if (size > max_body || body.size() + size > max_body) return protocol("response body too large");
+    if (size > max_body || body.size() + size > max_body)
+      return protocol("response body too large");
     Status s = read_exact(size, body, wait);
     if (!s.ok()) return s;
     auto crlf = read_line(wait, 0);
-    if (!crlf.ok()) return crlf.error().code == ErrorCode::kProtocol
-                               ? Status(protocol("missing CRLF after chunk"))
-                               : Status(crlf.error());
+    if (!crlf.ok())
+      return crlf.error().code == ErrorCode::kProtocol
+                 ? Status(protocol("missing CRLF after chunk"))
+                 : Status(crlf.error());
   }
   std::size_t trailer_bytes = 0;
   for (;;) {  // trailers, ignored

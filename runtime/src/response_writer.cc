@@ -64,7 +64,8 @@ Status ResponseWriter::write(std::string_view bytes) {
   if (bytes.empty()) return {};
   char size_line[24];
   int n = std::snprintf(size_line, sizeof(size_line), "%zx\r\n", bytes.size());
-  Status s = client_->conn.send({std::string_view(size_line, n), bytes, "\r\n"}, client_->io_wait());
+  Status s =
+      client_->conn.send({std::string_view(size_line, n), bytes, "\r\n"}, client_->io_wait());
   if (!s.ok()) {
     finished_ = true;
     client_->conn.close();

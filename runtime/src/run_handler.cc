@@ -48,7 +48,8 @@ int run_loop(bool have_handler, const Invoke& invoke, const RunOptions& options)
   }
   RuntimeClient& client = *created;
   if (!have_handler) {
-    Status s = client.init_error("Runtime.InvalidEntrypoint", "no handler was given to the runtime");
+    Status s =
+        client.init_error("Runtime.InvalidEntrypoint", "no handler was given to the runtime");
     if (!s.ok()) log_line(options, "reporting the init error failed", s.error());
     return 1;
   }

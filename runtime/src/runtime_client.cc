@@ -16,17 +16,28 @@ using internal::Wait;
 
 std::string_view to_string(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return "invalid_argument";
-    case ErrorCode::kConfig: return "config";
-    case ErrorCode::kConnection: return "connection";
-    case ErrorCode::kTimeout: return "timeout";
-    case ErrorCode::kProtocol: return "protocol";
-    case ErrorCode::kInvalidRequestId: return "invalid_request_id";
-    case ErrorCode::kInvalidState: return "invalid_state";
-    case ErrorCode::kPayloadTooLarge: return "payload_too_large";
-    case ErrorCode::kContainerError: return "container_error";
-    case ErrorCode::kServerError: return "server_error";
-    case ErrorCode::kShutdown: return "shutdown";
+    case ErrorCode::kInvalidArgument:
+      return "invalid_argument";
+    case ErrorCode::kConfig:
+      return "config";
+    case ErrorCode::kConnection:
+      return "connection";
+    case ErrorCode::kTimeout:
+      return "timeout";
+    case ErrorCode::kProtocol:
+      return "protocol";
+    case ErrorCode::kInvalidRequestId:
+      return "invalid_request_id";
+    case ErrorCode::kInvalidState:
+      return "invalid_state";
+    case ErrorCode::kPayloadTooLarge:
+      return "payload_too_large";
+    case ErrorCode::kContainerError:
+      return "container_error";
+    case ErrorCode::kServerError:
+      return "server_error";
+    case ErrorCode::kShutdown:
+      return "shutdown";
   }
   return "unknown";
 }
@@ -62,15 +73,24 @@ Status parse_endpoint(std::string_view endpoint, std::string& host, std::string&
 
 Error status_error(const HttpResponse& response) {
   std::string body = internal::header_safe(std::string_view(response.body).substr(0, 256));
-  std::string msg = "Runtime API answered " + std::to_string(response.status) +
-                    (body.empty() ? "" : ": " + body);
+  std::string msg =
+      "Runtime API answered " + std::to_string(response.status) + (body.empty() ? "" : ": " + body);
   ErrorCode code = ErrorCode::kServerError;
   switch (response.status) {
-    case 400: code = ErrorCode::kInvalidRequestId; break;
-    case 403: code = ErrorCode::kInvalidState; break;
-    case 413: code = ErrorCode::kPayloadTooLarge; break;
-    case 500: code = ErrorCode::kContainerError; break;
-    default: break;
+    case 400:
+      code = ErrorCode::kInvalidRequestId;
+      break;
+    case 403:
+      code = ErrorCode::kInvalidState;
+      break;
+    case 413:
+      code = ErrorCode::kPayloadTooLarge;
+      break;
+    case 500:
+      code = ErrorCode::kContainerError;
+      break;
+    default:
+      break;
   }
   return Error{code, std::move(msg), response.status};
 }
@@ -126,9 +146,9 @@ Result<HttpResponse> RuntimeClient::Impl::exchange(std::string_view head, std::s
     if (err.code != ErrorCode::kInvalidRequestId && err.code != ErrorCode::kPayloadTooLarge) {
       conn.close();
     }
-    bool transient = err.code == ErrorCode::kConnection || err.code == ErrorCode::kProtocol ||
-                     (err.code == ErrorCode::kServerError &&
-                      (err.http_status >= 500 || err.http_status == 429));
+    bool transient =
+        err.code == ErrorCode::kConnection || err.code == ErrorCode::kProtocol ||
+        (err.code == ErrorCode::kServerError && (err.http_status >= 500 || err.http_status == 429));
     if (!transient || attempt >= attempts) {
       if (transient) err.message += " (after " + std::to_string(attempt) + " attempts)";
       return err;
@@ -223,9 +243,9 @@ Status RuntimeClient::respond(std::string_view request_id, const InvocationRespo
 
 Status RuntimeClient::fail(std::string_view request_id, std::string_view error_type,
                            std::string_view error_message) {
-  return impl_->post_error("runtime/invocation/" + internal::escape_path_segment(request_id) +
-                               "/error",
-                           error_type, error_json(error_message, error_type));
+  return impl_->post_error(
+      "runtime/invocation/" + internal::escape_path_segment(request_id) + "/error", error_type,
+      error_json(error_message, error_type));
 }
 
 Status RuntimeClient::init_error(std::string_view error_type, std::string_view error_message) {

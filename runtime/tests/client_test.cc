@@ -1,10 +1,11 @@
 // RuntimeClient against the fake Runtime API: round trips, headers, payload sizes, keep-alive.
+#include "nimbus/lambda/client.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
 #include "fake_runtime_api.h"
-#include "nimbus/lambda/client.h"
 
 namespace nimbus::lambda {
 namespace {
@@ -33,10 +34,11 @@ RuntimeClient make_client(const FakeRuntimeApi& api) {
 
 TEST(ClientTest, NextParsesEveryHeaderAndExportsTraceId) {
   FakeRuntimeApi api([](const FakeRequest&, int) {
-    return FakeReply{event_reply("req-1", R"({"a":1})",
-                                 {{"Lambda-Runtime-Client-Context", R"({"custom":{"k":"v"}})"},
-                                  {"Lambda-Runtime-Cognito-Identity", R"({"cognitoIdentityId":"x"})"},
-                                  {"Lambda-Runtime-Aws-Tenant-Id", "tenant-7"}})};
+    return FakeReply{
+        event_reply("req-1", R"({"a":1})",
+                    {{"Lambda-Runtime-Client-Context", R"({"custom":{"k":"v"}})"},
+                     {"Lambda-Runtime-Cognito-Identity", R"({"cognitoIdentityId":"x"})"},
+                     {"Lambda-Runtime-Aws-Tenant-Id", "tenant-7"}})};
   });
   RuntimeClient client = make_client(api);
   auto r = client.next();
@@ -116,7 +118,9 @@ TEST(ClientTest, BinaryPayloadsSurviveBothWays) {
   auto r = client.next();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->payload, bytes);
-  ASSERT_TRUE(client.respond("b", InvocationResponse::success(r->payload, "application/octet-stream")).ok());
+  ASSERT_TRUE(
+      client.respond("b", InvocationResponse::success(r->payload, "application/octet-stream"))
+          .ok());
   EXPECT_EQ(api.requests()[1].body, bytes);
 }
 
@@ -142,7 +146,8 @@ TEST(ClientTest, ChunkedAndCloseDelimitedNextBodies) {
           "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: c1\r\nTransfer-Encoding: chunked\r\n"
           "\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n"};
     }
-    return FakeReply{"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: c2\r\n\r\nuntil close", true};
+    return FakeReply{"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: c2\r\n\r\nuntil close",
+                     true};
   });
   RuntimeClient client = make_client(api);
   auto a = client.next();
@@ -157,12 +162,13 @@ TEST(ClientTest, RequestIdIsEscapedInThePath) {
   FakeRuntimeApi api([](const FakeRequest&, int) { return FakeReply{accepted_reply()}; });
   RuntimeClient client = make_client(api);
   ASSERT_TRUE(client.respond("a b/..\r\nX: y", InvocationResponse::success("")).ok());
-  EXPECT_EQ(api.requests()[0].path, "/2018-06-01/runtime/invocation/a%20b%2F..%0D%0AX%3A%20y/response");
+  EXPECT_EQ(api.requests()[0].path,
+            "/2018-06-01/runtime/invocation/a%20b%2F..%0D%0AX%3A%20y/response");
 }
 
 TEST(ClientTest, EndpointValidation) {
-  for (const char* bad : {"nohost", ":9001", "host:", "host:0", "host:70000", "host:12ab",
-                          "a:b:1", "[::1:80", "h st:80"}) {
+  for (const char* bad : {"nohost", ":9001", "host:", "host:0", "host:70000", "host:12ab", "a:b:1",
+                          "[::1:80", "h st:80"}) {
     ClientOptions o;
     o.endpoint = bad;
     auto c = RuntimeClient::create(o);

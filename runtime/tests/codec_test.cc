@@ -1,7 +1,8 @@
 // Internal codecs and the AWS error JSON shape.
+#include "codec.h"
+
 #include <gtest/gtest.h>
 
-#include "codec.h"
 #include "nimbus/lambda/invocation.h"
 
 namespace nimbus::lambda {
@@ -22,8 +23,9 @@ TEST(CodecTest, ErrorJsonEscapesAndRepairsUtf8) {
             "{\"errorMessage\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\",\"errorType\":\"T\","
             "\"stackTrace\":[]}");
   // Lone continuation, overlong, surrogate, truncated sequences.
-  EXPECT_EQ(error_json("\x80|\xc0\xaf|\xed\xa0\x80|\xe2\x82", "T"),
-            R"({"errorMessage":"\ufffd|\ufffd\ufffd|\ufffd\ufffd\ufffd|\ufffd\ufffd","errorType":"T","stackTrace":[]})");
+  EXPECT_EQ(
+      error_json("\x80|\xc0\xaf|\xed\xa0\x80|\xe2\x82", "T"),
+      R"({"errorMessage":"\ufffd|\ufffd\ufffd|\ufffd\ufffd\ufffd|\ufffd\ufffd","errorType":"T","stackTrace":[]})");
 }
 
 TEST(CodecTest, FailureResponse) {

@@ -179,8 +179,9 @@ TEST(ErrorsTest, TrickleFedResponseIsStillParsed) {
   // The whole answer arrives byte by byte: parsing must cope with every split point.
   std::string body = "{\"k\":\"v\"}";
   FakeRuntimeApi api([&](const FakeRequest&, int) {
-    FakeReply r{"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: t\r\n"
-                "Transfer-Encoding: chunked\r\n\r\n3\r\n{\"k\r\n6\r\n\":\"v\"}\r\n0\r\n\r\n"};
+    FakeReply r{
+        "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: t\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n3\r\n{\"k\r\n6\r\n\":\"v\"}\r\n0\r\n\r\n"};
     r.trickle = 1;
     return r;
   });

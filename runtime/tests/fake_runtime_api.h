@@ -27,11 +27,11 @@ struct FakeRequest {
 
 // What the server does with one request.
 struct FakeReply {
-  std::string raw;            // bytes written back (may be garbage or partial)
-  bool close_after = false;   // close the connection after writing raw
+  std::string raw;                     // bytes written back (may be garbage or partial)
+  bool close_after = false;            // close the connection after writing raw
   std::chrono::milliseconds delay{0};  // wait before answering
-  bool hang = false;          // never answer (until the server stops)
-  std::size_t trickle = 0;    // if > 0, send raw in pieces of this many bytes, 1 ms apart
+  bool hang = false;                   // never answer (until the server stops)
+  std::size_t trickle = 0;             // if > 0, send raw in pieces of this many bytes, 1 ms apart
 };
 
 // A complete HTTP/1.1 response with Content-Length.

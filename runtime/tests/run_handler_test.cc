@@ -48,7 +48,9 @@ TEST(RunHandlerTest, ServesEventsAndKeepsState) {
 TEST(RunHandlerTest, FailureResponseGoesToErrorPath) {
   FakeRuntimeApi api(testing::serve_events(1, "not json at all \xff"));
   int rc = run_handler(
-      [](const InvocationRequest&) { return InvocationResponse::failure("bad input", "Input.Bad"); },
+      [](const InvocationRequest&) {
+        return InvocationResponse::failure("bad input", "Input.Bad");
+      },
       options_for(api, 1));
   EXPECT_EQ(rc, 0);
   auto reqs = api.requests();
@@ -150,8 +152,8 @@ TEST(RunHandlerTest, MissingRuntimeApiExitsAtOnce) {
   RunOptions o;
   o.log = false;
   o.handle_sigterm = false;
-  EXPECT_EQ(run_handler([](const InvocationRequest&) { return InvocationResponse::success(""); }, o),
-            1);
+  EXPECT_EQ(
+      run_handler([](const InvocationRequest&) { return InvocationResponse::success(""); }, o), 1);
 }
 
 TEST(RunHandlerTest, SigtermWhileWaitingOnNextExitsCleanly) {

@@ -31,8 +31,8 @@ int main(int argc, char** argv) {
       [&](const InvocationRequest& r) {
         ++count;
         if (count % 10 == 0) return InvocationResponse::failure("every tenth fails", "Soak.Error");
-        return InvocationResponse::success("{\"n\":" + std::to_string(count) + ",\"p\":" +
-                                           r.payload + "}");
+        return InvocationResponse::success("{\"n\":" + std::to_string(count) +
+                                           ",\"p\":" + r.payload + "}");
       },
       options);
   finished = true;

@@ -57,7 +57,8 @@ TEST(StreamingTest, ErrorAfterFirstByteGoesInTrailers) {
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].body, "part");
   EXPECT_EQ(reqs[0].trailer("Lambda-Runtime-Function-Error-Type"), "Stream.Broken");
-  std::string json = R"({"errorMessage":"disk\r\nfull","errorType":"Stream.Broken","stackTrace":[]})";
+  std::string json =
+      R"({"errorMessage":"disk\r\nfull","errorType":"Stream.Broken","stackTrace":[]})";
   EXPECT_EQ(reqs[0].trailer("Lambda-Runtime-Function-Error-Body"), internal::base64_encode(json));
 }
 
