@@ -98,6 +98,20 @@ TEST(ErrorsTest, ConnectionClosedMidResponseIsRetriedOnANewConnection) {
   EXPECT_EQ(api.connections(), 4);
 }
 
+TEST(ErrorsTest, ResponsePostIsRetriedWhenTheConnectionDrops) {
+  FakeRuntimeApi api([](const FakeRequest&, int i) {
+    if (i == 0) return FakeReply{"", true};  // read the body, then hang up
+    if (i == 1) return FakeReply{"\x16\x03\x01garbage\r\n\r\n", true};  // not HTTP
+    return FakeReply{accepted_reply()};
+  });
+  RuntimeClient client = make_client(api.endpoint());
+  std::string body(100000, 'r');
+  ASSERT_TRUE(client.respond("drop", InvocationResponse::success(body)).ok());
+  auto reqs = api.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[2].body, body);
+}
+
 TEST(ErrorsTest, StaleKeepAliveConnectionIsReplaced) {
   FakeRuntimeApi api([](const FakeRequest& r, int) {
     // Answer, then close the connection without saying so.

@@ -15,6 +15,12 @@
 #include <exception>
 #endif
 
+#if defined(__cpp_exceptions) && (defined(__GXX_RTTI) || defined(__cpp_rtti))
+#define NIMBUS_LAMBDA_TYPEID_(e) (&typeid(e))
+#else
+#define NIMBUS_LAMBDA_TYPEID_(e) (nullptr)
+#endif
+
 namespace nimbus::lambda {
 
 // A function handler: one event in, one response out.
@@ -60,7 +66,7 @@ inline int run_handler(Handler handler, const RunOptions& options = {}) {
       try {
         return inner(request);
       } catch (const std::exception& e) {
-        return detail::exception_response(&typeid(e), e.what());
+        return detail::exception_response(NIMBUS_LAMBDA_TYPEID_(e), e.what());
       } catch (...) {
         return detail::exception_response(nullptr, "unknown exception");
       }
@@ -78,7 +84,7 @@ inline int run_streaming_handler(StreamingHandler handler, const RunOptions& opt
       try {
         inner(request, w);
       } catch (const std::exception& e) {
-        auto r = detail::exception_response(&typeid(e), e.what());
+        auto r = detail::exception_response(NIMBUS_LAMBDA_TYPEID_(e), e.what());
         (void)w.fail(r.error_type(), e.what());
       } catch (...) {
         (void)w.fail("Runtime.UnknownException", "unknown exception");
