@@ -73,6 +73,7 @@ int Serve(const nimbus::ServeOptions& options) {
   deps.lambda_concurrency = options.lambda_concurrency;
   deps.lambda_idle_seconds = options.lambda_idle_seconds;
   for (const auto& ctx : server.contexts()) deps.loops.push_back(ctx.get());
+  deps.listeners = &server;
   auto providers = MakeProviders(deps);
   if (!providers.ok()) return Fail(providers.error().ToString());
   gateway = std::make_unique<Gateway>(std::move(*providers), **auth);

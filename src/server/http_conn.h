@@ -37,9 +37,17 @@ struct HttpServer::Conn {
   void Disarm() { timer.cancel(); }
 };
 
+// A listening socket and the handler for requests arriving through it. Shared by the accept
+// loop and its sessions; the socket itself is touched only on its loop's thread.
+struct HttpServer::Acceptor {
+  Acceptor(boost::asio::io_context& ctx, HttpHandler h) : socket(ctx), handler(std::move(h)) {}
+  boost::asio::ip::tcp::acceptor socket;
+  HttpHandler handler;
+};
+
 struct HttpServer::Loop {
   boost::asio::io_context* ctx = nullptr;
-  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
+  std::vector<std::shared_ptr<Acceptor>> acceptors;  // the main port's, one per loop
   std::list<Conn*> conns;  // live connections of this loop (touched only on its thread)
 };
 

@@ -38,6 +38,41 @@ HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler,
 
 HttpServer::~HttpServer() = default;
 
+namespace {
+
+// Opens, binds and listens `acc` on host:port. SO_REUSEPORT lets every loop share the main port.
+boost::system::error_code Open(tcp::acceptor& acc, const tcp::endpoint& endpoint, bool reuse_port) {
+  error_code ec;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && reuse_port) {
+    acc.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+  }
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(1024, ec);
+  return ec;
+}
+
+class PrivateListener : public Listener {
+ public:
+  PrivateListener(std::shared_ptr<HttpServer::Acceptor> acceptor, asio::io_context& ctx, uint16_t port)
+      : acceptor_(std::move(acceptor)), ctx_(ctx), port_(port) {}
+  ~PrivateListener() override {
+    asio::post(ctx_, [a = acceptor_] {
+      error_code ignored;
+      a->socket.close(ignored);
+    });
+  }
+  uint16_t port() const override { return port_; }
+
+ private:
+  std::shared_ptr<HttpServer::Acceptor> acceptor_;
+  asio::io_context& ctx_;
+  uint16_t port_;
+};
+
+}  // namespace
+
 Result<uint16_t> HttpServer::Bind() {
   error_code ec;
   auto address = asio::ip::make_address(options_.host, ec);
@@ -47,27 +82,38 @@ Result<uint16_t> HttpServer::Bind() {
     ctxs_.push_back(std::make_unique<asio::io_context>(1));
     auto loop = std::make_unique<Loop>();
     loop->ctx = ctxs_.back().get();
-    loop->acceptor = std::make_unique<tcp::acceptor>(*loop->ctx);
-    tcp::endpoint endpoint(address, port);
-    auto& acc = *loop->acceptor;
-    acc.open(endpoint.protocol(), ec);
-    if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acc.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
-    if (!ec) acc.bind(endpoint, ec);
-    if (!ec) acc.listen(1024, ec);
+    auto acceptor = std::make_shared<Acceptor>(*loop->ctx, handler_);
+    ec = Open(acceptor->socket, tcp::endpoint(address, port), true);
     if (ec) {
       return Status::Unavailable("cannot listen on " + options_.host + ":" + std::to_string(port) +
                                  ": " + ec.message());
     }
-    port = acc.local_endpoint().port();  // later loops share the first loop's (maybe picked) port
+    port = acceptor->socket.local_endpoint().port();  // later loops share the first one's port
+    loop->acceptors.push_back(std::move(acceptor));
     loops_.push_back(std::move(loop));
   }
   options_.port = port;
   return port;
 }
 
+Result<std::unique_ptr<Listener>> HttpServer::Listen(RawHandler handler) {
+  if (loops_.empty()) return Status::FailedPrecondition("server not bound");
+  if (stopping_.load()) return Status::Unavailable("server is shutting down");
+  Loop& loop = *loops_[next_loop_.fetch_add(1) % loops_.size()];
+  error_code ec;
+  auto address = asio::ip::make_address(options_.host, ec);
+  auto acceptor = std::make_shared<Acceptor>(*loop.ctx, std::move(handler));
+  ec = Open(acceptor->socket, tcp::endpoint(address, 0), false);
+  if (ec) return Status::Unavailable("cannot open a listener: " + ec.message());
+  uint16_t port = acceptor->socket.local_endpoint(ec).port();
+  asio::co_spawn(*loop.ctx, Accept(loop, acceptor), asio::detached);
+  return std::unique_ptr<Listener>(std::make_unique<PrivateListener>(acceptor, *loop.ctx, port));
+}
+
 void HttpServer::Run() {
-  for (auto& loop : loops_) asio::co_spawn(*loop->ctx, Accept(*loop), asio::detached);
+  for (auto& loop : loops_) {
+    asio::co_spawn(*loop->ctx, Accept(*loop, loop->acceptors.front()), asio::detached);
+  }
   std::vector<std::thread> threads;
   for (size_t i = 1; i < ctxs_.size(); ++i) {
     threads.emplace_back([ctx = ctxs_[i].get()] { ctx->run(); });
@@ -81,7 +127,7 @@ void HttpServer::Stop() {
   for (auto& loop : loops_) {
     asio::post(*loop->ctx, [l = loop.get()] {
       error_code ignored;
-      l->acceptor->close(ignored);
+      for (auto& a : l->acceptors) a->socket.close(ignored);
       for (Conn* c : l->conns) {
         if (!c->busy) c->socket.close(ignored);
       }
@@ -101,13 +147,15 @@ asio::awaitable<void> HttpServer::Drain() {
   for (auto& ctx : ctxs_) ctx->stop();
 }
 
-asio::awaitable<void> HttpServer::Accept(Loop& loop) {
+asio::awaitable<void> HttpServer::Accept(Loop& loop, std::shared_ptr<Acceptor> acceptor) {
   for (;;) {
     error_code ec;
     auto conn = std::make_unique<Conn>(*loop.ctx);
-    co_await loop.acceptor->async_accept(conn->socket, asio::redirect_error(kAwait, ec));
+    co_await acceptor->socket.async_accept(conn->socket, asio::redirect_error(kAwait, ec));
     if (ec) {
-      if (stopping_.load() || ec == asio::error::operation_aborted) co_return;
+      if (stopping_.load() || ec == asio::error::operation_aborted || !acceptor->socket.is_open()) {
+        co_return;
+      }
       if (ec == asio::error::no_descriptors) {  // EMFILE: back off instead of spinning
         asio::steady_timer t(*loop.ctx, std::chrono::milliseconds(50));
         co_await t.async_wait(asio::redirect_error(kAwait, ec));
@@ -115,7 +163,7 @@ asio::awaitable<void> HttpServer::Accept(Loop& loop) {
       continue;
     }
     conn->socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(*loop.ctx, Session(loop, std::move(conn)), asio::detached);
+    asio::co_spawn(*loop.ctx, Session(loop, std::move(conn), acceptor), asio::detached);
   }
 }
 

@@ -21,6 +21,7 @@
 #include "core/http.h"
 #include "core/http_parser.h"
 #include "core/status.h"
+#include "protocol/listener.h"
 
 namespace nimbus {
 
@@ -42,7 +43,7 @@ using HttpHandler = std::function<boost::asio::awaitable<HttpResponse>(HttpReque
 using HttpExchangeObserver = std::function<void(const HttpRequest&, const HttpResponse&,
                                                 uint64_t bytes, std::chrono::nanoseconds latency)>;
 
-class HttpServer {
+class HttpServer : public ListenerFactory {
  public:
   HttpServer(HttpServerOptions options, HttpHandler handler, HttpExchangeObserver observer);
   ~HttpServer();
@@ -58,25 +59,30 @@ class HttpServer {
   // Thread-safe and idempotent: stop accepting, close idle connections, let in-flight requests
   // finish (up to drain_timeout), then end the event loops.
   void Stop();
+  // ListenerFactory: a private listener on a free port of the served host (after Bind).
+  Result<std::unique_ptr<Listener>> Listen(RawHandler handler) override;
 
   // Internal to the server's implementation files (http_conn.h).
   struct Loop;
   struct Conn;
+  struct Acceptor;
 
  private:
-  boost::asio::awaitable<void> Accept(Loop& loop);
-  boost::asio::awaitable<void> Session(Loop& loop, std::unique_ptr<Conn> conn);
+  boost::asio::awaitable<void> Accept(Loop& loop, std::shared_ptr<Acceptor> acceptor);
+  boost::asio::awaitable<void> Session(Loop& loop, std::unique_ptr<Conn> conn,
+                                       std::shared_ptr<Acceptor> acceptor);
   boost::asio::awaitable<bool> ReadBody(Conn& conn, const RequestHead& head, std::string& buf,
                                         HttpRequest& request);
   boost::asio::awaitable<void> Drain();
 
   HttpServerOptions options_;
-  HttpHandler handler_;
+  HttpHandler handler_;  // for the main port
   HttpExchangeObserver observer_;
   std::vector<std::unique_ptr<boost::asio::io_context>> ctxs_;
   std::vector<std::unique_ptr<Loop>> loops_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> live_sessions_{0};
+  std::atomic<size_t> next_loop_{0};  // round robin for private listeners
 };
 
 }  // namespace nimbus

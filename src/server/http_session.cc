@@ -120,7 +120,8 @@ asio::awaitable<bool> HttpServer::ReadBody(Conn& conn, const RequestHead& head, 
   co_return true;
 }
 
-asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn) {
+asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn,
+                                          std::shared_ptr<Acceptor> acceptor) {
   live_sessions_.fetch_add(1);
   loop.conns.push_front(conn.get());
   auto self = loop.conns.begin();
@@ -153,7 +154,7 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
     auto started = std::chrono::steady_clock::now();
     HttpResponse response;
     try {
-      response = co_await handler_(request);
+      response = co_await acceptor->handler(request);
     } catch (const std::exception& e) {
       response = HttpLevelError(500, std::string("internal error: ") + e.what());
     }

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "core/clock.h"
+#include "protocol/listener.h"
 #include "protocol/provider.h"
 #include "store/blob_store.h"
 #include "store/database.h"
@@ -29,6 +30,8 @@ struct ServiceDeps {
   int lambda_idle_seconds = 600;
   // The server's event loops (one per thread); background work may be posted to any of them.
   std::vector<boost::asio::io_context*> loops;
+  // Opens private HTTP listeners (Lambda Runtime API per execution environment).
+  ListenerFactory* listeners = nullptr;
 };
 
 // Every provider, in one list. Add a service here. Fails when a provider cannot start (e.g.
