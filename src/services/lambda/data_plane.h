@@ -1,0 +1,69 @@
+// Lambda's data plane as the provider sees it: Invoke and the Runtime API, registered next to
+// the control plane's operations. Implemented in invoke/.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "core/clock.h"
+#include "protocol/listener.h"
+#include "protocol/provider.h"
+#include "services/lambda/function_registry.h"
+#include "store/database.h"
+
+namespace nimbus::lambda {
+
+// Where function logs go (CloudWatch Logs). Thread-safe; may block briefly (a durable write).
+struct LogLine {
+  int64_t timestamp_ms = 0;
+  std::string message;
+};
+class LogSink {
+ public:
+  virtual ~LogSink() = default;
+  // Appends lines to group/stream, creating both when missing. Failures are dropped (logged).
+  virtual void Append(const std::string& account_id, const std::string& region,
+                      const std::string& group, const std::string& stream,
+                      std::vector<LogLine> lines) = 0;
+};
+
+struct DataPlaneOptions {
+  std::string host = "127.0.0.1";        // address the Runtime API listeners bind to
+  std::string data_dir;                  // runtimes and sandbox state live under it
+  int account_concurrency = 1000;        // --lambda-concurrency
+  int idle_seconds = 600;                // --lambda-idle-seconds
+  int async_retry_base_seconds = 60;     // first async retry delay (AWS: ~1 min, then ~2 min)
+};
+
+// Everything the data plane uses; pointers outlive it.
+struct DataPlaneDeps {
+  FunctionRegistry* registry = nullptr;
+  LogSink* logs = nullptr;
+  ListenerFactory* listeners = nullptr;
+  store::Database* db = nullptr;
+  const Clock* clock = nullptr;
+  std::vector<boost::asio::io_context*> loops;
+  DataPlaneOptions options;
+};
+
+class DataPlane {
+ public:
+  virtual ~DataPlane() = default;
+  // Registers Invoke (and friends) in the lambda provider's table.
+  virtual void RegisterOperations(OperationTable& table) = 0;
+  // Registers raw routes, if any.
+  virtual void RegisterRoutes(RouteTable& routes) = 0;
+  // Stops every execution environment (SIGTERM, then SIGKILL) and background work.
+  virtual void Shutdown() = 0;
+  // One line saying which sandbox limits are off on this host ("" when all are on).
+  virtual std::string LimitsNote() const = 0;
+};
+
+// Builds the data plane. Fails when the sandbox cannot start at all or its tables can't migrate.
+Result<std::unique_ptr<DataPlane>> MakeDataPlane(DataPlaneDeps deps);
+
+}  // namespace nimbus::lambda
