@@ -6,5 +6,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$here/../build-runtime}"
 n="${2:-10000}"
 cmake --build "$build" -j2 --target nimbus_lambda_soak
+soak="$build/tests/nimbus_lambda_soak"
+[ -x "$soak" ] || soak="$build/runtime/tests/nimbus_lambda_soak"  # inside the nimbus build tree
 exec valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \
-  --errors-for-leak-kinds=definite,indirect,possible "$build/tests/nimbus_lambda_soak" "$n"
+  --errors-for-leak-kinds=definite,indirect,possible "$soak" "$n"
