@@ -117,10 +117,47 @@ class QueryDecoder {
   std::string bad_param_;
 };
 
+// Fast path for the common "Action=X&Version=Y" form with no other (or encoded) parameters:
+// sets action/version views into `form` and returns true.
+bool OnlyActionVersion(std::string_view form, std::string_view& action, std::string_view& version) {
+  if (form.find_first_of("%+") != std::string_view::npos) return false;
+  int seen = 0;
+  while (!form.empty()) {
+    size_t amp = form.find('&');
+    std::string_view part = form.substr(0, amp);
+    if (part.substr(0, 7) == "Action=") {
+      action = part.substr(7);
+    } else if (part.substr(0, 8) == "Version=") {
+      version = part.substr(8);
+    } else {
+      return false;
+    }
+    if (++seen > 2) return false;
+    if (amp == std::string_view::npos) break;
+    form.remove_prefix(amp + 1);
+  }
+  return !action.empty() && !version.empty();
+}
+
 }  // namespace
 
 Result<DecodedCall, AwsError> QueryCodec::Decode(const ServiceModel& model,
                                                  const HttpRequest& request) const {
+  std::string_view fast_action, fast_version;
+  if (request.query.empty() && request.target.find('?') == std::string::npos &&
+      OnlyActionVersion(request.body, fast_action, fast_version) &&
+      fast_version == model.metadata().api_version) {
+    if (const OperationModel* op = model.FindOperation(fast_action)) {
+      std::string missing;
+      DecodedCall call;
+      call.operation = op;
+      call.input = Value::object();
+      if (op->input() == nullptr ||
+          protocol_errors::CheckRequired(*op->input(), call.input, missing)) {
+        return call;
+      }
+    }
+  }
   FormParams form = FormParams::FromRequest(request);
   const std::string* action = form.Get("Action");
   if (action == nullptr || action->empty()) return AwsError("MissingAction", "Missing Action");
