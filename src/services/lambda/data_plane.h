@@ -33,6 +33,7 @@ class LogSink {
 
 struct DataPlaneOptions {
   std::string host = "127.0.0.1";        // address the Runtime API listeners bind to
+  uint16_t port = 4566;                  // nimbus's main port (AWS_ENDPOINT_URL in functions)
   std::string data_dir;                  // runtimes and sandbox state live under it
   int account_concurrency = 1000;        // --lambda-concurrency
   int idle_seconds = 600;                // --lambda-idle-seconds

@@ -1,0 +1,154 @@
+// Building, starting and stopping the data plane; idle reaping.
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "services/lambda/invoke/data_plane_impl.h"
+#include "services/lambda/invoke/embedded_runtimes.h"
+#include "services/lambda/invoke/event_queue.h"
+
+namespace nimbus::lambda {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Writes `content` to `path` unless it already holds exactly that (read-only for functions).
+Status WriteIfChanged(const std::string& path, std::string_view content) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  if (ec) return Status::IoError("cannot create " + path + ": " + ec.message());
+  std::ifstream in(path, std::ios::binary);
+  std::string existing((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (existing == content) return Status::Ok();
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    if (!out) return Status::IoError("cannot write " + tmp);
+  }
+  ::chmod(tmp.c_str(), 0755);
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::IoError("cannot write " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+DataPlaneImpl::DataPlaneImpl(DataPlaneDeps deps,
+                             std::unique_ptr<sandbox::SandboxManager> sandboxes,
+                             std::string runtimes_dir)
+    : deps_(std::move(deps)),
+      sandboxes_(std::move(sandboxes)),
+      runtimes_dir_(std::move(runtimes_dir)),
+      shipper_(deps_.logs) {
+  events_ = std::make_unique<EventQueue>(*this, *deps_.db, *deps_.clock,
+                                         deps_.options.async_retry_base_seconds);
+  deps_.registry->AddChangeListener(
+      [this](const std::string& account, const std::string& region, const std::string& name) {
+        Retire(account, region, name);
+      });
+}
+
+DataPlaneImpl::~DataPlaneImpl() {
+  std::vector<std::shared_ptr<Environment>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutting_down_ = true;
+    for (auto& [key, pool] : pools_) all.insert(all.end(), pool.begin(), pool.end());
+  }
+  // Shutdown phase as on Lambda: SIGTERM, at most 2 s, then SIGKILL.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (auto& env : all) {
+    if (env->sandbox) env->sandbox->SignalTerminate();
+  }
+  for (auto& env : all) {
+    if (!env->sandbox) continue;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    env->sandbox->Terminate(std::max(left, std::chrono::milliseconds(0)));
+  }
+  shipper_.Flush();
+}
+
+Status DataPlaneImpl::StartEventQueue() {
+  NIMBUS_RETURN_IF_ERROR(events_->Migrate());
+  events_->Start(*deps_.loops.front());
+  asio::co_spawn(*deps_.loops.front(), Reaper(), asio::detached);
+  return Status::Ok();
+}
+
+void DataPlaneImpl::RegisterOperations(OperationTable& table) {
+  table.AddAsync("Invoke", [this](const CallContext& call, Value input) {
+    return Invoke(call, std::move(input));
+  });
+}
+
+void DataPlaneImpl::Shutdown() {
+  events_->Stop();
+  std::lock_guard<std::mutex> lock(mu_);
+  shutting_down_ = true;
+  for (auto& [key, pool] : pools_) {
+    for (auto& env : pool) {
+      if (env->next_waiter) env->next_waiter->Notify();  // parked /next polls end now
+      if (env->sandbox) env->sandbox->SignalTerminate();
+      if (env->current && !env->current->finished) {
+        FinishLocked(*env, *env->current, true,
+                     R"({"errorMessage":"nimbus is shutting down","errorType":"Runtime.Unknown"})");
+      }
+      env->state = Environment::State::kDead;
+    }
+  }
+}
+
+std::string DataPlaneImpl::LimitsNote() const { return sandboxes_->capabilities().Describe(); }
+
+asio::awaitable<void> DataPlaneImpl::Reaper() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto idle = std::chrono::seconds(deps_.options.idle_seconds);
+  for (;;) {
+    timer.expires_after(std::min<std::chrono::steady_clock::duration>(idle, std::chrono::seconds(1)));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutting_down_) co_return;
+    auto now = std::chrono::steady_clock::now();
+    for (auto& [key, pool] : pools_) {
+      for (auto env : std::vector<std::shared_ptr<Environment>>(pool)) {
+        if (env->state == Environment::State::kIdle && now - env->last_used >= idle) {
+          Kill(env, "idle");
+        }
+      }
+    }
+  }
+}
+
+Result<std::unique_ptr<DataPlane>> MakeDataPlane(DataPlaneDeps deps) {
+  if (!deps.registry || !deps.listeners || !deps.db || !deps.clock || deps.loops.empty()) {
+    return Status::InvalidArgument("data plane dependencies missing");
+  }
+  std::string base = deps.options.data_dir + "/lambda";
+  std::string runtimes = base + "/runtimes";
+  NIMBUS_RETURN_IF_ERROR(WriteIfChanged(runtimes + "/python/bootstrap.py", PythonBootstrapSource()));
+  NIMBUS_RETURN_IF_ERROR(WriteIfChanged(runtimes + "/node/bootstrap.js", NodeBootstrapSource()));
+  sandbox::SandboxManagerOptions options;
+  options.state_dir = base + "/sandbox";
+  auto sandboxes = sandbox::SandboxManager::Create(options);
+  if (!sandboxes.ok()) return sandboxes.error();
+  auto plane = std::make_unique<DataPlaneImpl>(std::move(deps), std::move(*sandboxes), runtimes);
+  NIMBUS_RETURN_IF_ERROR(plane->StartEventQueue());
+  return std::unique_ptr<DataPlane>(std::move(plane));
+}
+
+}  // namespace nimbus::lambda

@@ -1,0 +1,94 @@
+// The Lambda data plane: schedules invocations onto execution environments (warm reuse,
+// scale-out, reserved and account concurrency), serves each environment's Runtime API on a
+// private port, watches environments (exit, OOM, timeouts, idle reaping), ships logs, and runs
+// the durable Event queue. One mutex (mu_) guards all scheduling state; sandboxes are launched
+// outside it. Internal to invoke/.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/aws_error.h"
+#include "core/http.h"
+#include "sandbox/sandbox.h"
+#include "services/lambda/data_plane.h"
+#include "services/lambda/invoke/invocation.h"
+#include "services/lambda/invoke/log_shipper.h"
+
+namespace nimbus::lambda {
+
+class EventQueue;
+
+class DataPlaneImpl : public DataPlane {
+ public:
+  DataPlaneImpl(DataPlaneDeps deps, std::unique_ptr<sandbox::SandboxManager> sandboxes,
+                std::string runtimes_dir);
+  ~DataPlaneImpl() override;
+
+  void RegisterOperations(OperationTable& table) override;
+  void RegisterRoutes(RouteTable&) override {}
+  void Shutdown() override;
+  std::string LimitsNote() const override;
+  Status StartEventQueue();
+
+  // Runs `inv` to completion (or timeout/crash) on an environment. Returns an AwsError only
+  // when the invocation could not start (throttled, no environment); function failures are
+  // outcomes on `inv`. `executor` is the caller's.
+  boost::asio::awaitable<Result<bool, AwsError>> Run(std::shared_ptr<Invocation> inv);
+
+  // The Invoke operation.
+  boost::asio::awaitable<OpResult> Invoke(const CallContext& call, Value input);
+
+  const DataPlaneDeps& deps() const { return deps_; }
+
+ private:
+  // Scheduling (scheduler.cc).
+  Result<std::shared_ptr<Environment>, AwsError> Assign(const std::shared_ptr<Invocation>& inv,
+                                                        bool& fresh);
+  Status Launch(const std::shared_ptr<Environment>& env);
+  void Retire(const std::string& account, const std::string& region, const std::string& name);
+  void Kill(const std::shared_ptr<Environment>& env, const std::string& why);
+  void FinishLocked(Environment& env, Invocation& inv, bool function_error, std::string result);
+  boost::asio::awaitable<void> Reaper();
+
+  // Runtime API (runtime_api.cc).
+  boost::asio::awaitable<HttpResponse> ServeRuntimeApi(std::weak_ptr<Environment> env,
+                                                      HttpRequest& request);
+  boost::asio::awaitable<HttpResponse> Next(std::shared_ptr<Environment> env);
+  HttpResponse PostResult(Environment& env, std::string_view request_id, bool is_error,
+                          HttpRequest& request);
+  HttpResponse PostInitError(Environment& env, HttpRequest& request);
+
+  // Watching (watch.cc): pipes to logs, process exit.
+  void Watch(const std::shared_ptr<Environment>& env);
+  boost::asio::awaitable<void> PumpOutput(std::shared_ptr<Environment> env, int fd, int which);
+  boost::asio::awaitable<void> AwaitExit(std::shared_ptr<Environment> env);
+  void AppendLogLocked(Environment& env, Invocation* inv, std::string line);
+  void OutputLocked(Environment& env, int which, std::string_view data);
+  void DrainPipesLocked(Environment& env);
+  void ShipLogs(Environment& env);
+  // END and REPORT lines for `inv` (status "timeout" etc. or empty).
+  void PlatformEndLocked(Environment& env, Invocation& inv, std::string_view status);
+
+  DataPlaneDeps deps_;
+  std::unique_ptr<sandbox::SandboxManager> sandboxes_;
+  std::string runtimes_dir_;
+  std::unique_ptr<EventQueue> events_;
+  LogShipper shipper_;
+
+  std::mutex mu_;
+  bool shutting_down_ = false;
+  std::map<std::string, std::vector<std::shared_ptr<Environment>>> pools_;  // by pool key
+  std::map<std::string, int> account_busy_;   // in-flight invocations per account/region
+  std::map<std::string, int> function_busy_;  // per account/region/function (all versions)
+  size_t next_loop_ = 0;
+};
+
+}  // namespace nimbus::lambda

@@ -1,0 +1,73 @@
+// One invocation in flight and the execution environment that runs it. Internal to the data
+// plane: every mutable field is guarded by DataPlaneImpl::mu_.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/listener.h"
+#include "sandbox/sandbox.h"
+#include "services/lambda/data_plane.h"
+#include "services/lambda/function_registry.h"
+#include "services/lambda/invoke/waiter.h"
+
+namespace nimbus::lambda {
+
+struct Invocation {
+  std::string request_id;
+  std::shared_ptr<const FunctionSnapshot> fn;
+  std::string invoked_arn;
+  std::string executed_version;
+  std::string payload;
+  std::string client_context;    // decoded JSON text, or empty
+  std::string cognito_identity;  // JSON text, or empty
+  std::string trace_id;
+  bool tail = false;             // capture the log for X-Amz-Log-Result
+  std::shared_ptr<Waiter> done;  // fired once the outcome is set
+
+  // Set when delivered to a runtime (the function's deadline is counted from here).
+  std::chrono::steady_clock::time_point delivered_at{};
+  int64_t deadline_ms = 0;
+
+  // Outcome (valid once done fired).
+  bool finished = false;
+  bool function_error = false;  // X-Amz-Function-Error: Unhandled
+  std::string result;           // response payload, or the error JSON
+  std::string log;              // this invocation's log text (when tail)
+};
+
+class Environment {
+ public:
+  enum class State { kStarting, kIdle, kBusy, kDead };
+
+  std::string id;         // 32 hex, also the log stream suffix
+  std::string pool_key;   // account/region/function/version
+  std::shared_ptr<const FunctionSnapshot> fn;
+  std::string executed_version;
+  std::string log_stream;
+  std::unique_ptr<Listener> listener;
+  std::unique_ptr<sandbox::Sandbox> sandbox;
+  boost::asio::any_io_executor io;  // where its pipes and exit are watched
+
+  State state = State::kStarting;
+  std::shared_ptr<Invocation> current;  // assigned invocation (delivered or waiting for /next)
+  bool delivered = false;
+  std::shared_ptr<Waiter> next_waiter;  // a parked GET /next
+  bool init_done = false;
+  std::chrono::steady_clock::time_point created{};
+  double init_ms = 0;
+  bool init_reported = false;     // the REPORT of the first invocation carries Init Duration
+  std::string init_error;         // body posted to /runtime/init/error (or empty)
+  std::string init_error_type;
+  std::chrono::steady_clock::time_point last_used{};
+  bool retired = false;           // code/config changed: do not reuse; kill when done
+  std::string partial[2];         // unterminated stdout/stderr text
+  int out_fd[2] = {-1, -1};       // stdout/stderr read ends while their pumps run
+  std::vector<LogLine> pending;   // lines not yet shipped to the log sink
+};
+
+}  // namespace nimbus::lambda

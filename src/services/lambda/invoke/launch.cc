@@ -1,0 +1,106 @@
+// Starting an execution environment: the Runtime API listener, the Lambda environment
+// variables, the sandbox (code at /var/task, layers at /opt, nimbus's language bootstraps at
+// /var/runtime), then the watchers.
+#include <sys/stat.h>
+
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "services/lambda/invoke/data_plane_impl.h"
+
+namespace nimbus::lambda {
+
+namespace {
+
+bool IsFile(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// argv for the runtime: a custom runtime's bootstrap (zip root, else the last layer that has
+// one), or nimbus's bootstrap for managed runtimes on the host's interpreter.
+std::vector<std::string> EntryPoint(const FunctionSnapshot& fn) {
+  if (fn.runtime.starts_with("python")) {
+    return {"/usr/bin/python3", "/var/runtime/python/bootstrap.py"};
+  }
+  if (fn.runtime.starts_with("nodejs")) return {"/usr/bin/node", "/var/runtime/node/bootstrap.js"};
+  if (IsFile(fn.code_dir + "/bootstrap")) return {"/var/task/bootstrap"};
+  for (auto it = fn.layer_dirs.rbegin(); it != fn.layer_dirs.rend(); ++it) {
+    if (IsFile(*it + "/bootstrap")) return {"/opt/bootstrap"};
+  }
+  return {"/var/task/bootstrap"};  // exec fails: Runtime.InvalidEntrypoint
+}
+
+}  // namespace
+
+Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
+  const FunctionSnapshot& fn = *env->fn;
+  std::weak_ptr<Environment> weak = env;
+  auto listener = deps_.listeners->Listen([this, weak](HttpRequest& request) {
+    return ServeRuntimeApi(weak, request);
+  });
+  if (!listener.ok()) return listener.error();
+  uint16_t port = (*listener)->port();
+
+  sandbox::SandboxSpec spec;
+  spec.argv = EntryPoint(fn);
+  spec.code_dir = fn.code_dir;
+  spec.layer_dirs = fn.layer_dirs;
+  spec.memory_mb = static_cast<uint32_t>(fn.memory_mb);
+  spec.ephemeral_storage_mb = static_cast<uint32_t>(fn.ephemeral_storage_mb);
+  bool managed = !fn.runtime.starts_with("provided");
+  if (managed) spec.extra_read_only.emplace_back(runtimes_dir_, "/var/runtime");
+
+  std::map<std::string, std::string> vars = {
+      {"PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin"},
+      {"LD_LIBRARY_PATH", "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:"
+                          "/var/task/lib:/opt/lib"},
+      {"LANG", "en_US.UTF-8"},
+      {"TZ", ":UTC"},
+  };
+  if (fn.runtime.starts_with("nodejs")) {
+    vars["NODE_PATH"] = "/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:"
+                        "/var/runtime/node_modules:/var/runtime:/var/task";
+  }
+  for (const auto& [k, v] : fn.environment) vars[k] = v;  // users may override unreserved ones
+  std::map<std::string, std::string> reserved = {
+      {"_HANDLER", fn.handler},
+      {"AWS_REGION", fn.region},
+      {"AWS_DEFAULT_REGION", fn.region},
+      {"AWS_LAMBDA_FUNCTION_NAME", fn.function_name},
+      {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(fn.memory_mb)},
+      {"AWS_LAMBDA_FUNCTION_VERSION", env->executed_version},
+      {"AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"},
+      {"AWS_LAMBDA_LOG_GROUP_NAME", fn.log_group},
+      {"AWS_LAMBDA_LOG_STREAM_NAME", env->log_stream},
+      {"AWS_LAMBDA_RUNTIME_API", deps_.options.host + ":" + std::to_string(port)},
+      {"LAMBDA_TASK_ROOT", "/var/task"},
+      {"LAMBDA_RUNTIME_DIR", "/var/runtime"},
+      // Credentials that act as the function's own account when it calls nimbus back.
+      {"AWS_ACCESS_KEY_ID", fn.account_id},
+      {"AWS_ACCESS_KEY", fn.account_id},
+      {"AWS_SECRET_ACCESS_KEY", "nimbus"},
+      {"AWS_SESSION_TOKEN", "nimbus"},
+      {"AWS_ENDPOINT_URL", "http://" + deps_.options.host + ":" + std::to_string(deps_.options.port)},
+  };
+  if (managed) reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + fn.runtime;
+  for (const auto& [k, v] : reserved) vars[k] = v;
+  for (const auto& [k, v] : vars) spec.env.push_back(k + "=" + v);
+
+  auto box = sandboxes_->Launch(spec);
+  if (!box.ok()) return box.error();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    env->listener = std::move(*listener);
+    env->sandbox = std::move(*box);
+    if (env->state == Environment::State::kDead) {  // killed while starting (shutdown)
+      env->sandbox->Kill();
+    }
+  }
+  Watch(env);
+  return Status::Ok();
+}
+
+}  // namespace nimbus::lambda

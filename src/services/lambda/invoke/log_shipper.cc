@@ -1,0 +1,59 @@
+#include "services/lambda/invoke/log_shipper.h"
+
+#include <chrono>
+
+namespace nimbus::lambda {
+
+LogShipper::LogShipper(LogSink* sink) : sink_(sink), thread_([this] { Loop(); }) {}
+
+LogShipper::~LogShipper() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void LogShipper::Ship(const std::string& account, const std::string& region,
+                      const std::string& group, const std::string& stream,
+                      std::vector<LogLine> lines) {
+  if (lines.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& q = queue_[Key{account, region, group, stream}];
+  for (auto& l : lines) q.push_back(std::move(l));
+  ++queued_;
+  cv_.notify_one();
+}
+
+void LogShipper::Flush() {
+  std::unique_lock<std::mutex> lock(mu_);
+  uint64_t target = queued_;
+  cv_.notify_one();
+  flushed_.wait(lock, [&] { return written_ >= target; });
+}
+
+void LogShipper::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return done_ || !queue_.empty(); });
+    if (queue_.empty() && done_) return;
+    // Let a burst accumulate into one write per stream.
+    cv_.wait_for(lock, std::chrono::milliseconds(20), [this] { return done_; });
+    auto batch = std::move(queue_);
+    queue_.clear();
+    uint64_t covered = queued_;
+    lock.unlock();
+    for (auto& [key, lines] : batch) {
+      if (sink_ != nullptr) {
+        sink_->Append(std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key),
+                      std::move(lines));
+      }
+    }
+    lock.lock();
+    written_ = covered;
+    flushed_.notify_all();
+  }
+}
+
+}  // namespace nimbus::lambda

@@ -1,0 +1,189 @@
+// The Lambda Runtime API (2018-06-01) of one execution environment, on its private port:
+// invocation/next (long poll), invocation/{id}/response, invocation/{id}/error, init/error.
+#include <boost/asio/this_coro.hpp>
+#include <nlohmann/json.hpp>
+
+#include "services/lambda/invoke/data_plane_impl.h"
+#include "services/lambda/invoke/platform_text.h"
+
+namespace nimbus::lambda {
+
+namespace {
+
+constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024 + 100;  // 6 MiB + 100, as AWS's emulator
+constexpr std::string_view kPrefix = "/2018-06-01/runtime/";
+
+HttpResponse RuntimeError(int status, std::string_view type, std::string_view message) {
+  HttpResponse r;
+  r.status = status;
+  r.body = ErrorPayload(type, message);
+  r.headers.Add("Content-Type", "application/json");
+  r.operation = "Lambda.RuntimeAPI";
+  return r;
+}
+
+HttpResponse Accepted() {
+  HttpResponse r;
+  r.status = 202;
+  r.body = R"({"status":"OK"})";
+  r.headers.Add("Content-Type", "application/json");
+  r.operation = "Lambda.RuntimeAPI";
+  return r;
+}
+
+// The error object a runtime posted: its body when it is JSON, else one built from the
+// Lambda-Runtime-Function-Error-Type header.
+std::string ErrorBody(const HttpRequest& request) {
+  auto parsed = nlohmann::json::parse(request.body, nullptr, false);
+  if (!request.body.empty() && !parsed.is_discarded()) return request.body;
+  std::string type(request.headers.Get("Lambda-Runtime-Function-Error-Type"));
+  if (type.empty()) type = "Unhandled";
+  return ErrorPayload(type, request.body);
+}
+
+}  // namespace
+
+boost::asio::awaitable<HttpResponse> DataPlaneImpl::ServeRuntimeApi(std::weak_ptr<Environment> weak,
+                                                                   HttpRequest& request) {
+  std::shared_ptr<Environment> env = weak.lock();
+  if (!env) co_return RuntimeError(500, "Runtime.Unknown", "execution environment is gone");
+  std::string_view path = request.path;
+  if (!path.starts_with(kPrefix)) {
+    co_return RuntimeError(404, "InvalidRequest", "unknown Runtime API path");
+  }
+  path.remove_prefix(kPrefix.size());
+  if (path == "invocation/next") {
+    if (request.method != "GET") co_return RuntimeError(405, "InvalidRequest", "use GET");
+    co_return co_await Next(env);
+  }
+  if (path == "init/error" && request.method == "POST") co_return PostInitError(*env, request);
+  if (path.starts_with("invocation/") && request.method == "POST") {
+    std::string_view rest = path.substr(11);
+    size_t slash = rest.find('/');
+    if (slash != std::string_view::npos) {
+      std::string_view id = rest.substr(0, slash), what = rest.substr(slash + 1);
+      if (what == "response") co_return PostResult(*env, id, false, request);
+      if (what == "error") co_return PostResult(*env, id, true, request);
+    }
+  }
+  co_return RuntimeError(404, "InvalidRequest", "unknown Runtime API path");
+}
+
+boost::asio::awaitable<HttpResponse> DataPlaneImpl::Next(std::shared_ptr<Environment> env) {
+  auto executor = co_await boost::asio::this_coro::executor;
+  for (;;) {
+    std::shared_ptr<Waiter> waiter;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (env->state == Environment::State::kDead) {
+        HttpResponse r = RuntimeError(500, "Runtime.Unknown", "execution environment stopped");
+        r.close = true;
+        co_return r;
+      }
+      if (!env->init_done) {
+        env->init_done = true;
+        env->init_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                                 env->created)
+                           .count();
+      }
+      if (env->current && env->delivered && !env->current->finished) {
+        co_return RuntimeError(403, "InvalidStateTransition",
+                               "State transition from Invoke to Ready is not allowed");
+      }
+      if (env->current && !env->delivered) {
+        Invocation& inv = *env->current;
+        env->delivered = true;
+        env->state = Environment::State::kBusy;
+        inv.delivered_at = std::chrono::steady_clock::now();
+        inv.deadline_ms = deps_.clock->NowMillis() + int64_t{inv.fn->timeout_seconds} * 1000;
+        AppendLogLocked(*env, &inv, "START RequestId: " + inv.request_id +
+                                        " Version: " + inv.executed_version);
+        HttpResponse r;
+        r.status = 200;
+        r.operation = "Lambda.RuntimeAPI";
+        r.headers.Add("Content-Type", "application/json");
+        r.headers.Add("Lambda-Runtime-Aws-Request-Id", inv.request_id);
+        r.headers.Add("Lambda-Runtime-Deadline-Ms", std::to_string(inv.deadline_ms));
+        r.headers.Add("Lambda-Runtime-Invoked-Function-Arn", inv.invoked_arn);
+        r.headers.Add("Lambda-Runtime-Trace-Id", inv.trace_id);
+        if (!inv.client_context.empty()) {
+          r.headers.Add("Lambda-Runtime-Client-Context", inv.client_context);
+        }
+        if (!inv.cognito_identity.empty()) {
+          r.headers.Add("Lambda-Runtime-Cognito-Identity", inv.cognito_identity);
+        }
+        r.body = inv.payload;
+        co_return r;
+      }
+      if (env->retired) {
+        Kill(env, "environment retired");
+        continue;
+      }
+      env->state = Environment::State::kIdle;
+      env->last_used = std::chrono::steady_clock::now();
+      waiter = std::make_shared<Waiter>(executor);
+      env->next_waiter = waiter;
+    }
+    co_await waiter->Wait();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (env->next_waiter == waiter) env->next_waiter.reset();
+  }
+}
+
+HttpResponse DataPlaneImpl::PostResult(Environment& env, std::string_view request_id, bool is_error,
+                                       HttpRequest& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!env.current || !env.delivered || env.current->request_id != request_id ||
+      env.current->finished) {
+    return RuntimeError(400, "InvalidRequestID", "Invalid request ID");
+  }
+  std::shared_ptr<Invocation> inv = env.current;
+  if (!is_error && request.body.size() > kMaxResponseBytes) {
+    std::string message = "Response payload size (" + std::to_string(request.body.size()) +
+                          " bytes) exceeded maximum allowed payload size (" +
+                          std::to_string(kMaxResponseBytes) + " bytes).";
+    PlatformEndLocked(env, *inv, "");
+    FinishLocked(env, *inv, true, ErrorPayload("Function.ResponseSizeTooLarge", message));
+    ShipLogs(env);
+    return RuntimeError(413, "RequestEntityTooLarge",
+                        "Exceeded maximum allowed payload size (" +
+                            std::to_string(kMaxResponseBytes) + " bytes).");
+  }
+  std::string result = is_error ? ErrorBody(request) : std::move(request.body);
+  PlatformEndLocked(env, *inv, "");
+  FinishLocked(env, *inv, is_error, std::move(result));
+  ShipLogs(env);
+  return Accepted();
+}
+
+HttpResponse DataPlaneImpl::PostInitError(Environment& env, HttpRequest& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (env.init_done) {
+    return RuntimeError(403, "InvalidStateTransition",
+                        "State transition from Ready to InitError is not allowed");
+  }
+  env.init_error = ErrorBody(request);
+  auto parsed = nlohmann::json::parse(env.init_error, nullptr, false);
+  env.init_error_type = parsed.is_object() && parsed.value("errorType", nlohmann::json()).is_string()
+                            ? parsed["errorType"].get<std::string>()
+                            : "Runtime.Unknown";
+  env.retired = true;  // the runtime exits after reporting; the next invoke starts afresh
+  double init_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - env.created)
+          .count();
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: error",
+                init_ms);
+  AppendLogLocked(env, env.current.get(), std::string(buf) + "\tError Type: " + env.init_error_type);
+  if (env.current && !env.current->finished) {
+    Invocation& inv = *env.current;
+    AppendLogLocked(env, &inv,
+                    "START RequestId: " + inv.request_id + " Version: " + inv.executed_version);
+    PlatformEndLocked(env, inv, "error");
+    FinishLocked(env, inv, true, env.init_error);
+  }
+  ShipLogs(env);
+  return Accepted();
+}
+
+}  // namespace nimbus::lambda

@@ -1,0 +1,174 @@
+// Scheduling invocations onto execution environments: reuse a warm idle environment of the
+// same function version and generation, else scale out (within reserved and account
+// concurrency), else throttle with 429.
+#include <filesystem>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "core/ids.h"
+#include "services/lambda/invoke/data_plane_impl.h"
+#include "services/lambda/invoke/platform_text.h"
+
+namespace nimbus::lambda {
+
+namespace {
+
+std::string PoolKey(const FunctionSnapshot& fn) {
+  return fn.account_id + "/" + fn.region + "/" + fn.function_name + "/" + fn.version;
+}
+std::string AccountKey(const FunctionSnapshot& fn) { return fn.account_id + "/" + fn.region; }
+std::string FunctionKey(const FunctionSnapshot& fn) {
+  return fn.account_id + "/" + fn.region + "/" + fn.function_name;
+}
+
+AwsError Throttle(std::string reason) {
+  AwsError e("TooManyRequestsException", "Rate Exceeded.", 429);
+  e.fields = {{"Type", "User"}, {"Reason", std::move(reason)}};
+  e.headers.emplace_back("Retry-After", "1");
+  return e;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Environment>, AwsError> DataPlaneImpl::Assign(
+    const std::shared_ptr<Invocation>& inv, bool& fresh) {
+  const FunctionSnapshot& fn = *inv->fn;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shutting_down_) return AwsError("ServiceException", "nimbus is shutting down", 503, false);
+  int& function_busy = function_busy_[FunctionKey(fn)];
+  int& account_busy = account_busy_[AccountKey(fn)];
+  if (fn.reserved_concurrency && function_busy >= *fn.reserved_concurrency) {
+    return Throttle("ReservedFunctionConcurrentInvocationLimitExceeded");
+  }
+  if (account_busy >= deps_.options.account_concurrency) {
+    return Throttle("ConcurrentInvocationLimitExceeded");
+  }
+  auto& pool = pools_[PoolKey(fn)];
+  std::shared_ptr<Environment> env;
+  for (auto& candidate : pool) {
+    if (candidate->state == Environment::State::kIdle && !candidate->retired &&
+        candidate->fn->generation == fn.generation) {
+      env = candidate;
+      break;
+    }
+  }
+  fresh = env == nullptr;
+  if (fresh) {
+    env = std::make_shared<Environment>();
+    env->id = RandomHex(32);
+    env->pool_key = PoolKey(fn);
+    env->fn = inv->fn;
+    env->executed_version = inv->executed_version;
+    env->log_stream = LogStreamName(deps_.clock->Now(), inv->executed_version, env->id);
+    env->created = std::chrono::steady_clock::now();
+    env->io = deps_.loops[next_loop_++ % deps_.loops.size()]->get_executor();
+    pool.push_back(env);
+  } else {
+    env->state = Environment::State::kBusy;
+  }
+  env->current = inv;
+  env->delivered = false;
+  ++function_busy;
+  ++account_busy;
+  if (!fresh && env->next_waiter) env->next_waiter->Notify();
+  return env;
+}
+
+void DataPlaneImpl::FinishLocked(Environment& env, Invocation& inv, bool function_error,
+                                 std::string result) {
+  if (inv.finished) return;
+  inv.finished = true;
+  inv.function_error = function_error;
+  inv.result = std::move(result);
+  --function_busy_[FunctionKey(*inv.fn)];
+  --account_busy_[AccountKey(*inv.fn)];
+  if (env.current.get() == &inv) {
+    env.current.reset();
+    env.delivered = false;
+    if (env.state == Environment::State::kBusy) env.state = Environment::State::kIdle;
+  }
+  env.last_used = std::chrono::steady_clock::now();
+  inv.done->Notify();
+}
+
+void DataPlaneImpl::Kill(const std::shared_ptr<Environment>& env, const std::string& why) {
+  // Caller holds mu_.
+  if (env->state == Environment::State::kDead) return;
+  env->state = Environment::State::kDead;
+  auto& pool = pools_[env->pool_key];
+  std::erase(pool, env);
+  if (env->current && !env->current->finished) {
+    FinishLocked(*env, *env->current, true,
+                 ErrorPayload("Runtime.Unknown", "RequestId: " + env->current->request_id +
+                                                     " Error: " + why));
+  }
+  if (env->next_waiter) env->next_waiter->Notify();
+  if (env->sandbox) env->sandbox->Kill();
+}
+
+void DataPlaneImpl::Retire(const std::string& account, const std::string& region,
+                           const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string prefix = account + "/" + region + "/" + name + "/";
+  for (auto& [key, pool] : pools_) {
+    if (!key.starts_with(prefix)) continue;
+    for (auto env : std::vector<std::shared_ptr<Environment>>(pool)) {
+      env->retired = true;
+      if (env->state == Environment::State::kIdle) Kill(env, "environment retired");
+    }
+  }
+}
+
+boost::asio::awaitable<Result<bool, AwsError>> DataPlaneImpl::Run(std::shared_ptr<Invocation> inv) {
+  bool fresh = false;
+  auto assigned = Assign(inv, fresh);
+  if (!assigned.ok()) co_return assigned.take_error();
+  std::shared_ptr<Environment> env = *assigned;
+  if (fresh) {
+    Status launched = Launch(env);
+    if (!launched.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      bool entrypoint = launched.code() == StatusCode::kFailedPrecondition;
+      std::string type = entrypoint ? "Runtime.InvalidEntrypoint" : "Runtime.Unknown";
+      std::string message = "RequestId: " + inv->request_id + " Error: " + launched.message();
+      AppendLogLocked(*env, inv.get(), "START RequestId: " + inv->request_id +
+                                              " Version: " + inv->executed_version);
+      AppendLogLocked(*env, inv.get(), message);
+      FinishLocked(*env, *inv, true, ErrorPayload(type, message));
+      Kill(env, launched.message());
+      ShipLogs(*env);
+    }
+  }
+  const auto timeout = std::chrono::seconds(inv->fn->timeout_seconds);
+  const auto assigned_at = std::chrono::steady_clock::now();
+  auto deadline = assigned_at + timeout + (fresh ? std::chrono::seconds(10) : std::chrono::seconds(0));
+  for (;;) {
+    if (co_await inv->done->Wait(deadline)) break;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (inv->finished) break;
+    auto now = std::chrono::steady_clock::now();
+    bool delivered = inv->delivered_at != std::chrono::steady_clock::time_point{};
+    if (delivered && now < inv->delivered_at + timeout) {
+      deadline = inv->delivered_at + timeout;  // init took a while; the timeout starts at delivery
+      continue;
+    }
+    // Timed out (in the handler, or in an init that never asked for work).
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.2f",
+                  delivered ? static_cast<double>(inv->fn->timeout_seconds) : 10.0);
+    std::string message = "RequestId: " + inv->request_id + " Error: Task timed out after " +
+                          secs + " seconds";
+    AppendLogLocked(*env, inv.get(), FormatLogTimestamp(deps_.clock->Now()) + " " +
+                                            inv->request_id + " Task timed out after " + secs +
+                                            " seconds");
+    PlatformEndLocked(*env, *inv, "timeout");
+    FinishLocked(*env, *inv, true, ErrorPayload("Sandbox.Timedout", message));
+    Kill(env, "Task timed out");
+    ShipLogs(*env);
+    break;
+  }
+  co_return true;
+}
+
+}  // namespace nimbus::lambda

@@ -1,0 +1,49 @@
+// A one-shot notification one coroutine awaits and any thread fires. Internal to the data plane.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <utility>
+
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace nimbus::lambda {
+
+// Create with the executor of the coroutine that will Wait(); hold it in a shared_ptr so a late
+// Notify() is harmless.
+class Waiter : public std::enable_shared_from_this<Waiter> {
+ public:
+  explicit Waiter(boost::asio::any_io_executor executor) : timer_(executor) {}
+
+  // Waits until Notify() or `deadline`. True when notified. Call from the executor's thread.
+  boost::asio::awaitable<bool> Wait(std::chrono::steady_clock::time_point deadline) {
+    if (notified_.load()) co_return true;
+    timer_.expires_at(deadline);
+    boost::system::error_code ec;
+    co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    co_return notified_.load();
+  }
+  boost::asio::awaitable<bool> Wait() {
+    co_return co_await Wait(std::chrono::steady_clock::time_point::max());
+  }
+
+  // Thread-safe; idempotent.
+  void Notify() {
+    if (notified_.exchange(true)) return;
+    boost::asio::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
+  }
+  bool notified() const { return notified_.load(); }
+
+ private:
+  boost::asio::steady_timer timer_;
+  std::atomic<bool> notified_{false};
+};
+
+}  // namespace nimbus::lambda

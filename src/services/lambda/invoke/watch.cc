@@ -1,0 +1,169 @@
+// Watching execution environments: their stdout/stderr become log lines, their exit (crash,
+// OOM kill, init failure) finishes the invocation they were running with Lambda's error.
+#include <fcntl.h>
+
+#include <utility>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "services/lambda/invoke/data_plane_impl.h"
+#include "services/lambda/invoke/platform_text.h"
+
+namespace nimbus::lambda {
+
+namespace asio = boost::asio;
+
+void DataPlaneImpl::AppendLogLocked(Environment& env, Invocation* inv, std::string line) {
+  if (inv == nullptr && env.current && env.delivered) inv = env.current.get();
+  if (inv != nullptr && inv->tail) {
+    inv->log += line;
+    inv->log += '\n';
+    if (inv->log.size() > 64 * 1024) inv->log.erase(0, inv->log.size() - 8 * 1024);
+  }
+  env.pending.push_back(LogLine{deps_.clock->NowMillis(), std::move(line)});
+}
+
+void DataPlaneImpl::OutputLocked(Environment& env, int which, std::string_view data) {
+  std::string& partial = env.partial[which];
+  partial.append(data);
+  size_t start = 0, nl;
+  while ((nl = partial.find('\n', start)) != std::string::npos) {
+    AppendLogLocked(env, nullptr, partial.substr(start, nl - start));
+    start = nl + 1;
+  }
+  partial.erase(0, start);
+  if (partial.size() > 256 * 1024) {  // a line without end: ship it in pieces as Lambda does
+    AppendLogLocked(env, nullptr, std::move(partial));
+    partial.clear();
+  }
+}
+
+void DataPlaneImpl::DrainPipesLocked(Environment& env) {
+  char buf[16384];
+  for (int which = 0; which < 2; ++which) {
+    int fd = env.out_fd[which];
+    if (fd < 0) continue;
+    for (int rounds = 0; rounds < 64; ++rounds) {  // bounded: a chatty function can't stall us
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      OutputLocked(env, which, std::string_view(buf, static_cast<size_t>(n)));
+    }
+  }
+}
+
+void DataPlaneImpl::ShipLogs(Environment& env) {
+  if (env.pending.empty()) return;
+  shipper_.Ship(env.fn->account_id, env.fn->region, env.fn->log_group, env.log_stream,
+                std::move(env.pending));
+  env.pending.clear();
+}
+
+void DataPlaneImpl::PlatformEndLocked(Environment& env, Invocation& inv, std::string_view status) {
+  DrainPipesLocked(env);
+  auto now = std::chrono::steady_clock::now();
+  double duration_ms =
+      inv.delivered_at == std::chrono::steady_clock::time_point{}
+          ? 0.0
+          : std::chrono::duration<double, std::milli>(now - inv.delivered_at).count();
+  int max_used_mb = 0;
+  if (env.sandbox) {
+    auto peak = env.sandbox->MaxMemoryUsedBytes();
+    if (peak.ok()) max_used_mb = static_cast<int>(*peak / (1024 * 1024));
+  }
+  std::optional<double> init;
+  if (!env.init_reported && env.init_done) {
+    init = env.init_ms;
+    env.init_reported = true;
+  }
+  AppendLogLocked(env, &inv, "END RequestId: " + inv.request_id);
+  AppendLogLocked(env, &inv,
+                  ReportLine(inv.request_id, duration_ms, inv.fn->memory_mb, max_used_mb, init,
+                             status));
+}
+
+void DataPlaneImpl::Watch(const std::shared_ptr<Environment>& env) {
+  int out = env->sandbox->TakeStdout().release();
+  int err = env->sandbox->TakeStderr().release();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    env->out_fd[0] = out;
+    env->out_fd[1] = err;
+  }
+  if (out >= 0) asio::co_spawn(env->io, PumpOutput(env, out, 0), asio::detached);
+  if (err >= 0) asio::co_spawn(env->io, PumpOutput(env, err, 1), asio::detached);
+  asio::co_spawn(env->io, AwaitExit(env), asio::detached);
+}
+
+asio::awaitable<void> DataPlaneImpl::PumpOutput(std::shared_ptr<Environment> env, int fd,
+                                                int which) {
+  asio::posix::stream_descriptor pipe(env->io, fd);
+  std::string buf(16384, '\0');
+  for (;;) {
+    boost::system::error_code ec;
+    size_t n = co_await pipe.async_read_some(asio::buffer(buf.data(), buf.size()),
+                                             asio::redirect_error(asio::use_awaitable, ec));
+    std::lock_guard<std::mutex> lock(mu_);
+    if (n > 0) OutputLocked(*env, which, std::string_view(buf.data(), n));
+    if (ec) {
+      if (!env->partial[which].empty()) {
+        AppendLogLocked(*env, nullptr, std::move(env->partial[which]));
+        env->partial[which].clear();
+      }
+      env->out_fd[which] = -1;
+      ShipLogs(*env);
+      break;
+    }
+    if (!env->current) ShipLogs(*env);  // output between invocations (init, background)
+  }
+}
+
+asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env) {
+  int pidfd = ::fcntl(env->sandbox->exit_fd(), F_DUPFD_CLOEXEC, 0);
+  if (pidfd >= 0) {
+    asio::posix::stream_descriptor exit(env->io, pidfd);
+    boost::system::error_code ec;
+    co_await exit.async_wait(asio::posix::stream_descriptor::wait_read,
+                             asio::redirect_error(asio::use_awaitable, ec));
+  }
+  std::unique_ptr<sandbox::Sandbox> box;
+  std::unique_ptr<Listener> listener;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sandbox::ExitStatus status = env->sandbox->Wait();
+    std::shared_ptr<Invocation> inv = env->current;
+    if (inv && !inv->finished) {
+      DrainPipesLocked(*env);
+      std::string type, message;
+      if (!env->init_error.empty()) {
+        PlatformEndLocked(*env, *inv, "error");
+        FinishLocked(*env, *inv, true, env->init_error);
+      } else {
+        type = env->sandbox->WasOomKilled() ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+        message = "RequestId: " + inv->request_id +
+                  " Error: Runtime exited with error: " + status.Describe();
+        if (inv->delivered_at == std::chrono::steady_clock::time_point{}) {
+          AppendLogLocked(*env, inv.get(), "START RequestId: " + inv->request_id +
+                                               " Version: " + inv->executed_version);
+        }
+        AppendLogLocked(*env, inv.get(), message);
+        AppendLogLocked(*env, inv.get(), type);
+        PlatformEndLocked(*env, *inv, "error");
+        FinishLocked(*env, *inv, true, ErrorPayload(type, message));
+      }
+    }
+    if (env->state != Environment::State::kDead) {
+      env->state = Environment::State::kDead;
+      std::erase(pools_[env->pool_key], env);
+    }
+    if (env->next_waiter) env->next_waiter->Notify();
+    ShipLogs(*env);
+    box = std::move(env->sandbox);
+    listener = std::move(env->listener);
+  }
+  // Cgroup removal and listener close happen outside the lock.
+}
+
+}  // namespace nimbus::lambda
