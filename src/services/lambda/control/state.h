@@ -1,0 +1,71 @@
+// The control plane's records: what is persisted (as JSON, one row per function and per layer)
+// and what the registry keeps in memory. Value types, copied on write by LambdaControl.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/call.h"
+#include "services/lambda/function_registry.h"
+
+namespace nimbus::lambda {
+
+// A layer version a function version uses (kept even if the layer version is deleted later).
+struct LayerUse {
+  std::string arn;  // layer version ARN
+  std::string hex;  // code digest
+  int64_t size = 0;
+  uint64_t unzipped = 0;
+};
+
+// $LATEST or one published version.
+struct VersionState {
+  Value config = Value::object();  // FunctionConfiguration as AWS returns it
+  std::string code_hex;            // sha256 hex of the zip in the BlobStore
+  uint64_t code_unzipped = 0;
+  std::vector<LayerUse> layers;
+  uint64_t generation = 0;                           // in memory only
+  std::shared_ptr<const FunctionSnapshot> snapshot;  // in memory only, rebuilt on commit
+};
+
+struct FunctionState {
+  std::string account, region, name;
+  VersionState latest;
+  std::map<int64_t, VersionState> versions;
+  std::map<std::string, Value> aliases;        // alias name -> AliasConfiguration
+  std::map<std::string, Value> event_configs;  // qualifier ("$LATEST", "1", alias) -> config
+  Value tags = Value::object();
+  std::optional<int> reserved_concurrency;
+  int64_t next_version = 1;
+};
+
+struct LayerVersionState {
+  Value body = Value::object();  // GetLayerVersionResponse without Content.Location
+  std::string hex;
+  uint64_t unzipped = 0;
+};
+
+struct LayerState {
+  std::string account, region, name;
+  std::map<int64_t, LayerVersionState> versions;
+  int64_t next_version = 1;
+};
+
+// JSON forms for the database. FromJson is tolerant: missing members keep defaults; false when
+// the document is not an object.
+Value ToJson(const FunctionState& f);
+bool FromJson(const Value& j, FunctionState& f);
+Value ToJson(const LayerState& l);
+bool FromJson(const Value& j, LayerState& l);
+
+// EventInvokeConfig from a FunctionEventInvokeConfig value (AWS defaults for absent members).
+EventInvokeConfig EventConfigFromValue(const Value& config);
+
+// "2024-01-01T00:00:00.000+0000", Lambda's LastModified format.
+std::string LambdaTimestamp(int64_t epoch_ms);
+
+}  // namespace nimbus::lambda

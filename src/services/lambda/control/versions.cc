@@ -1,0 +1,152 @@
+// PublishVersion, ListVersionsByFunction, ListFunctions.
+#include "core/ids.h"
+#include "services/lambda/control/control_plane.h"
+#include "services/lambda/control/errors.h"
+#include "services/lambda/control/json_util.h"
+
+namespace nimbus::lambda {
+namespace {
+
+// MaxItems (1..10000, default 50) or a ValidationException.
+Result<int64_t, AwsError> MaxItems(const Value& in) {
+  int64_t max = Int(in, "MaxItems", 50);
+  Violations v;
+  v.Range(max, 1, 10000, "maxItems");
+  if (!v.empty()) return v.Error();
+  return max;
+}
+
+// Pages `items` (already in order, each with a sortable key) after `marker`.
+Value Page(const std::vector<std::pair<std::string, Value>>& items, const std::string& marker,
+           int64_t max, const char* list_member) {
+  Value out = {{list_member, Value::array()}};
+  size_t i = 0;
+  if (!marker.empty()) {
+    while (i < items.size() && items[i].first <= marker) ++i;
+  }
+  for (; i < items.size() && static_cast<int64_t>(out[list_member].size()) < max; ++i) {
+    out[list_member].push_back(items[i].second);
+  }
+  if (i < items.size()) out["NextMarker"] = items[i - 1].first;
+  return out;
+}
+
+// Sort key for a version: "$LATEST" before every number, numbers in numeric order.
+std::string VersionKey(const std::string& name, int64_t n) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%019lld", static_cast<long long>(n));
+  return name + "!" + buf;
+}
+
+bool SameContent(const Value& a, const Value& b) {
+  for (const char* key : {"CodeSha256", "Runtime", "Handler", "Role", "Timeout", "MemorySize",
+                          "Environment", "Layers", "Description", "EphemeralStorage",
+                          "TracingConfig", "LoggingConfig", "DeadLetterConfig", "VpcConfig"}) {
+    const Value* x = Member(a, key);
+    const Value* y = Member(b, key);
+    if ((x == nullptr) != (y == nullptr) || (x && *x != *y)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+VersionState LambdaControl::NewVersion(const FunctionState& f, int64_t number,
+                                       const std::optional<std::string>& description) const {
+  VersionState v = f.latest;
+  v.snapshot = nullptr;
+  Value& c = v.config;
+  c["Version"] = std::to_string(number);
+  c["FunctionArn"] = QualifiedArn(f.region, f.account, f.name, std::to_string(number));
+  c["RevisionId"] = NewUuid();
+  if (description) c["Description"] = *description;
+  if (Str(c, "State") == "Pending") {
+    c["State"] = "Active";
+    c.erase("StateReason");
+    c.erase("StateReasonCode");
+  }
+  c["LastUpdateStatus"] = "Successful";
+  c.erase("LastUpdateStatusReason");
+  c.erase("LastUpdateStatusReasonCode");
+  return v;
+}
+
+int64_t LambdaControl::PublishInto(FunctionState& f,
+                                   const std::optional<std::string>& description) const {
+  if (!f.versions.empty()) {
+    const auto& [n, last] = *f.versions.rbegin();
+    Value candidate = f.latest.config;
+    if (description) candidate["Description"] = *description;
+    if (SameContent(last.config, candidate)) return n;
+  }
+  int64_t n = f.next_version++;
+  VersionState v = NewVersion(f, n, description);
+  v.generation = next_generation_++;
+  f.versions[n] = std::move(v);
+  return n;
+}
+
+OpResult LambdaControl::PublishVersion(const CallContext& call, const Value& in) {
+  auto found = Lookup(call, in, nullptr);
+  if (!found.ok()) return found.error();
+  const FunctionRef& ref = found->first;
+  std::lock_guard write(write_mu_);
+  FunctionPtr cur = Find(ref.account, ref.region, ref.name);
+  if (cur == nullptr) return FunctionNotFound(FunctionArn(ref.region, ref.account, ref.name));
+  auto rev = OptStr(in, "RevisionId");
+  if (rev && *rev != Str(cur->latest.config, "RevisionId")) return RevisionMismatch("GetFunction");
+  auto sha = OptStr(in, "CodeSha256");
+  std::string current = Str(cur->latest.config, "CodeSha256");
+  if (sha && *sha != current) {
+    return InvalidParam("CodeSHA256 (" + *sha + ") is different from current CodeSHA256 in " +
+                        "$LATEST (" + current + "). Please try again with the CodeSHA256 in " +
+                        "$LATEST.");
+  }
+  auto next = std::make_shared<FunctionState>(*cur);
+  int64_t n = PublishInto(*next, OptStr(in, "Description"));
+  Value out = next->versions[n].config;
+  Status st = Commit(next);
+  if (!st.ok()) return ServiceError("cannot store the version: " + st.message());
+  return out;
+}
+
+OpResult LambdaControl::ListVersionsByFunction(const CallContext& call, const Value& in) {
+  auto found = Lookup(call, in, nullptr);
+  if (!found.ok()) return found.error();
+  auto max = MaxItems(in);
+  if (!max.ok()) return max.error();
+  const FunctionState& f = *found->second;
+  std::vector<std::pair<std::string, Value>> items;
+  items.emplace_back(VersionKey("", 0), f.latest.config);
+  for (const auto& [n, v] : f.versions) items.emplace_back(VersionKey("", n), v.config);
+  return Page(items, Str(in, "Marker"), *max, "Versions");
+}
+
+OpResult LambdaControl::ListFunctions(const CallContext& call, const Value& in) {
+  auto max = MaxItems(in);
+  if (!max.ok()) return max.error();
+  std::string which = Str(in, "FunctionVersion");
+  if (!which.empty() && which != "ALL") {
+    Violations v;
+    v.Add(which, "functionVersion", "Member must satisfy enum value set: [ALL]");
+    return v.Error();
+  }
+  std::vector<FunctionPtr> all;
+  {
+    std::shared_lock lock(state_mu_);
+    std::string prefix = call.account_id + "/" + call.region + "/";
+    for (auto it = functions_.lower_bound(prefix);
+         it != functions_.end() && it->first.starts_with(prefix); ++it) {
+      all.push_back(it->second);
+    }
+  }
+  std::vector<std::pair<std::string, Value>> items;
+  for (const FunctionPtr& f : all) {
+    items.emplace_back(VersionKey(f->name, 0), f->latest.config);
+    if (which != "ALL") continue;
+    for (const auto& [n, v] : f->versions) items.emplace_back(VersionKey(f->name, n), v.config);
+  }
+  return Page(items, Str(in, "Marker"), *max, "Functions");
+}
+
+}  // namespace nimbus::lambda
