@@ -34,11 +34,12 @@ integration: test-deps build
 
 # libFuzzer targets (clang); not part of `make test`. FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= fuzz_http_parser fuzz_json_codec fuzz_rest_json_codec fuzz_query_codec
 fuzz: test-deps
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DNIMBUS_FUZZ=ON -DNIMBUS_TESTS=OFF \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build build-fuzz -j$(JOBS)
-	@for f in build-fuzz/fuzz/fuzz_*; do \
+	@cmake --build build-fuzz -j$(JOBS) --target $(FUZZ_TARGETS)
+	@for f in $(addprefix build-fuzz/fuzz/,$(FUZZ_TARGETS)); do \
 	  echo "== $$f"; mkdir -p build-fuzz/corpus/$$(basename $$f); \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 build-fuzz/corpus/$$(basename $$f) \
 	    2>&1 | tail -2 || exit 1; done
