@@ -123,6 +123,7 @@ void WalkDirs(int fd, int depth, bool post_order, void (*fn)(int)) {
     int copy = ::dup(fd);
     DIR* d = copy >= 0 ? ::fdopendir(copy) : nullptr;
     if (d == nullptr && copy >= 0) ::close(copy);
+    if (d != nullptr) ::rewinddir(d);  // the dup shares its position with earlier walks
     while (d != nullptr) {
       dirent* ent = ::readdir(d);
       if (ent == nullptr) break;
