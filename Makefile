@@ -44,6 +44,9 @@ fuzz: test-deps
 	  $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 build-fuzz/corpus/$$(basename $$f) \
 	    2>&1 | tail -2 || exit 1; done
 
+examples: build
+	@cmake --build $(BUILD) --target examples
+
 bench: test-deps build
 	bench/run-all.sh $(BUILD)
 
