@@ -152,6 +152,23 @@ TEST_F(ControlPlaneTest, PersistsAcrossReopen) {
   EXPECT_EQ((*list)["Functions"].size(), 2u);
 }
 
+TEST_F(ControlPlaneTest, LayersPersistAndResolveToDirectories) {
+  std::string zip = ZipBuilder().Add("bin/tool", "x", 0100755).Build();
+  Value content = {{"ZipFile", Value::binary(std::vector<uint8_t>(zip.begin(), zip.end()))}};
+  auto l = control_->PublishLayerVersion(call_, {{"LayerName", "tools"}, {"Content", content}});
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  Value in = CreateInput("f");
+  in["Layers"] = {(*l)["LayerVersionArn"]};
+  ASSERT_TRUE(control_->CreateFunction(call_, in).ok());
+  Reopen();
+  auto got = control_->GetLayerVersion(call_, {{"LayerName", "tools"}, {"VersionNumber", 1}});
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  auto r = control_->ResolveInvoke(call_.account_id, call_.region, "f", "");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->function->layer_dirs.size(), 1u);
+  EXPECT_EQ(::access((r->function->layer_dirs[0] + "/bin/tool").c_str(), X_OK), 0);
+}
+
 TEST_F(ControlPlaneTest, ConcurrencyKeepsHundredUnreserved) {
   ASSERT_TRUE(Create("a").ok());
   ASSERT_TRUE(Create("b").ok());

@@ -69,10 +69,12 @@ Status LambdaControl::Load() {
       v.generation = next_generation_++;
       v.snapshot = BuildSnapshot(*next, v);
     }
-    functions_[Key(next->account, next->region, next->name)] = std::move(next);
+    std::string key = Key(next->account, next->region, next->name);
+    functions_[key] = std::move(next);
   }));
   return LoadLayers(*opts_.db, [this](LayerState l) {
-    layers_[Key(l.account, l.region, l.name)] = std::make_shared<LayerState>(std::move(l));
+    std::string key = Key(l.account, l.region, l.name);  // before l is moved
+    layers_[key] = std::make_shared<LayerState>(std::move(l));
   });
 }
 
@@ -136,7 +138,8 @@ Status LambdaControl::Commit(std::shared_ptr<FunctionState> next, bool erase) {
 Status LambdaControl::CommitLayer(std::shared_ptr<LayerState> next) {
   NIMBUS_RETURN_IF_ERROR(SaveLayer(*opts_.db, *next));
   std::unique_lock lock(state_mu_);
-  layers_[Key(next->account, next->region, next->name)] = std::move(next);
+  std::string key = Key(next->account, next->region, next->name);
+  layers_[key] = std::move(next);
   return Status::Ok();
 }
 
