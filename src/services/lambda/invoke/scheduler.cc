@@ -141,27 +141,42 @@ boost::asio::awaitable<Result<bool, AwsError>> DataPlaneImpl::Run(std::shared_pt
     }
   }
   const auto timeout = std::chrono::seconds(inv->fn->timeout_seconds);
-  const auto assigned_at = std::chrono::steady_clock::now();
-  auto deadline = assigned_at + timeout + (fresh ? std::chrono::seconds(10) : std::chrono::seconds(0));
+  const auto kNever = std::chrono::steady_clock::time_point{};
+  // Before delivery the runtime is initializing (10 s limit for a fresh environment) or about
+  // to ask for work; the function's own timeout starts when /next hands the event over.
+  const auto init_deadline = std::chrono::steady_clock::now() +
+                             (fresh ? std::chrono::seconds(10) : timeout);
   for (;;) {
+    auto deadline = init_deadline;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (inv->finished) break;
+      if (inv->delivered_at != kNever) {
+        deadline = inv->delivered_at + timeout;
+      } else {
+        deadline = std::min(init_deadline,
+                            std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+      }
+    }
     if (co_await inv->done->Wait(deadline)) break;
     std::lock_guard<std::mutex> lock(mu_);
     if (inv->finished) break;
     auto now = std::chrono::steady_clock::now();
-    bool delivered = inv->delivered_at != std::chrono::steady_clock::time_point{};
-    if (delivered && now < inv->delivered_at + timeout) {
-      deadline = inv->delivered_at + timeout;  // init took a while; the timeout starts at delivery
-      continue;
-    }
+    bool delivered = inv->delivered_at != kNever;
+    if (delivered ? now < inv->delivered_at + timeout : now < init_deadline) continue;
     // Timed out (in the handler, or in an init that never asked for work).
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.2f",
-                  delivered ? static_cast<double>(inv->fn->timeout_seconds) : 10.0);
+                  delivered || !fresh ? static_cast<double>(inv->fn->timeout_seconds) : 10.0);
     std::string message = "RequestId: " + inv->request_id + " Error: Task timed out after " +
                           secs + " seconds";
+    if (!delivered) {
+      AppendLogLocked(*env, inv.get(), "START RequestId: " + inv->request_id +
+                                           " Version: " + inv->executed_version);
+    }
     AppendLogLocked(*env, inv.get(), FormatLogTimestamp(deps_.clock->Now()) + " " +
-                                            inv->request_id + " Task timed out after " + secs +
-                                            " seconds");
+                                         inv->request_id + " Task timed out after " + secs +
+                                         " seconds");
     PlatformEndLocked(*env, *inv, "timeout");
     FinishLocked(*env, *inv, true, ErrorPayload("Sandbox.Timedout", message));
     Kill(env, "Task timed out");

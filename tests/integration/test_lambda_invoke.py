@@ -1,0 +1,329 @@
+"""Lambda functions that really run: provided.al2023 (a shell bootstrap using curl), Python and
+Node handlers, errors, timeouts, OOM, concurrency, warm reuse, Tail logs, versions and aliases,
+binary payloads, Event invocations, logs in CloudWatch, restart persistence; AWS CLI v1/v2 and
+boto3."""
+import base64
+import concurrent.futures
+import gzip
+import json
+import os
+import subprocess
+import tempfile
+import time
+import unittest
+
+from botocore.exceptions import ClientError
+
+from harness import Nimbus
+from lambda_util import SHELL_BOOTSTRAP, create, invoke, make_zip
+
+PY_ECHO = """
+import json, os
+count = 0
+def handler(event, context):
+    global count
+    count += 1
+    print("event", json.dumps(event))
+    return {"event": event, "count": count, "pid": os.getpid(),
+            "request_id": context.aws_request_id, "memory": context.memory_limit_in_mb,
+            "remaining": context.get_remaining_time_in_millis(),
+            "env": {k: os.environ.get(k) for k in ["AWS_LAMBDA_FUNCTION_NAME",
+                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_REGION", "LAMBDA_TASK_ROOT",
+                    "_HANDLER", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME"]}}
+"""
+
+PY_TOOLS = r"""
+import base64, gzip, json, os, time, multiprocessing
+def fail(event, context):
+    raise ValueError("bad input: %s" % event.get("x"))
+def sleep(event, context):
+    time.sleep(event.get("seconds", 5))
+    return "slept"
+def oom(event, context):
+    blocks = []
+    while True:
+        blocks.append(bytearray(16 * 1024 * 1024))
+        for i in range(0, len(blocks[-1]), 4096):
+            blocks[-1][i] = 1
+def cpu(event, context):
+    start_wall, start_cpu = time.time(), time.process_time()
+    while time.time() - start_wall < event.get("seconds", 1.0):
+        pass
+    return {"cpu": time.process_time() - start_cpu, "wall": time.time() - start_wall,
+            "nproc": os.cpu_count(), "affinity": len(os.sched_getaffinity(0))}
+def shm(event, context):
+    out = {"dev_shm": os.path.exists("/dev/shm")}
+    try:
+        multiprocessing.Pool(2)
+        out["pool"] = "ok"
+    except OSError as e:
+        out["pool"] = "OSError"
+    parent, child = multiprocessing.Pipe()
+    parent.send("ping"); out["pipe"] = child.recv()
+    return out
+def binary(event, context):
+    text = gzip.decompress(base64.b64decode(event["input"])).decode()
+    return {"length": len(text), "output": base64.b64encode(gzip.compress(text.upper().encode())).decode()}
+"""
+
+NODE_HANDLER = """
+let count = 0;
+exports.handler = async (event, context) => {
+  count += 1;
+  console.log("node got", JSON.stringify(event));
+  return { node: true, count, event, fn: context.functionName };
+};
+"""
+
+
+class LambdaInvoke(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.n = Nimbus("--lambda-idle-seconds", "120").start()
+        cls.lam = cls.n.client("lambda")
+        create(cls.lam, "echo", {"app.py": PY_ECHO})
+        create(cls.lam, "tools", {"tools.py": PY_TOOLS}, handler="tools.fail", Timeout=30)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.n.stop()
+
+    def tools(self, name, handler, **kw):
+        try:
+            self.lam.get_function(FunctionName=name)
+        except ClientError:
+            create(self.lam, name, {"tools.py": PY_TOOLS}, handler="tools." + handler, **kw)
+
+    def test_shell_bootstrap_with_curl_and_tail_logs(self):
+        create(self.lam, "shell", {"bootstrap": (SHELL_BOOTSTRAP, 0o755)}, runtime="provided.al2023",
+               handler="unused")
+        r = invoke(self.lam, "shell", {"hello": "world"}, LogType="Tail")
+        self.assertEqual(r["StatusCode"], 200)
+        self.assertNotIn("FunctionError", r)
+        self.assertEqual(json.loads(r["Body"])["echo"], {"hello": "world"})
+        self.assertEqual(r["ExecutedVersion"], "$LATEST")
+        log = base64.b64decode(r["LogResult"]).decode()
+        rid = r["ResponseMetadata"]["RequestId"]
+        self.assertIn("START RequestId: %s Version: $LATEST" % rid, log)
+        self.assertIn("handling " + rid, log)
+        self.assertIn("END RequestId: " + rid, log)
+        self.assertRegex(log, r"REPORT RequestId: %s\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\t"
+                              r"Memory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [\d.]+ ms" % rid)
+
+    def test_python_handler_context_environment_and_warm_reuse(self):
+        first = json.loads(invoke(self.lam, "echo", {"n": 1})["Body"])
+        second = json.loads(invoke(self.lam, "echo", {"n": 2})["Body"])
+        self.assertEqual(first["event"], {"n": 1})
+        self.assertEqual(second["count"], first["count"] + 1)  # globals survive: same environment
+        self.assertEqual(second["pid"], first["pid"])
+        env = first["env"]
+        self.assertEqual(env["AWS_LAMBDA_FUNCTION_NAME"], "echo")
+        self.assertEqual(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "128")
+        self.assertEqual(env["LAMBDA_TASK_ROOT"], "/var/task")
+        self.assertEqual(env["_HANDLER"], "app.handler")
+        self.assertEqual(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/echo")
+        self.assertRegex(env["AWS_LAMBDA_LOG_STREAM_NAME"], r"^\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}$")
+        self.assertEqual(first["memory"], "128")  # a string, as in AWS's Python runtime
+        self.assertGreater(first["remaining"], 1000)
+
+    def test_function_error_is_200_with_function_error_header(self):
+        r = invoke(self.lam, "tools", {"x": 42})
+        self.assertEqual(r["StatusCode"], 200)
+        self.assertEqual(r["FunctionError"], "Unhandled")
+        body = json.loads(r["Body"])
+        self.assertEqual(body["errorType"], "ValueError")
+        self.assertEqual(body["errorMessage"], "bad input: 42")
+        self.assertIsInstance(body["stackTrace"], list)
+
+    def test_import_error_is_runtime_import_module_error(self):
+        create(self.lam, "broken", {"app.py": "import does_not_exist\n"})
+        r = invoke(self.lam, "broken", {})
+        self.assertEqual(r["FunctionError"], "Unhandled")
+        body = json.loads(r["Body"])
+        self.assertEqual(body["errorType"], "Runtime.ImportModuleError")
+        self.assertIn("Unable to import module 'app'", body["errorMessage"])
+
+    def test_missing_bootstrap_is_invalid_entrypoint(self):
+        create(self.lam, "nobootstrap", {"readme.txt": "no bootstrap here"}, runtime="provided.al2023",
+               handler="x")
+        r = invoke(self.lam, "nobootstrap", {})
+        self.assertEqual(r["FunctionError"], "Unhandled")
+        self.assertEqual(json.loads(r["Body"])["errorType"], "Runtime.InvalidEntrypoint")
+
+    def test_timeout_answers_sandbox_timedout_and_resets(self):
+        self.tools("sleeper", "sleep", Timeout=1)
+        r = invoke(self.lam, "sleeper", {"seconds": 5}, LogType="Tail")
+        self.assertEqual(r["FunctionError"], "Unhandled")
+        body = json.loads(r["Body"])
+        self.assertEqual(body["errorType"], "Sandbox.Timedout")
+        self.assertEqual(body["errorMessage"],
+                         "RequestId: %s Error: Task timed out after 1.00 seconds"
+                         % r["ResponseMetadata"]["RequestId"])
+        self.assertIn("Task timed out after 1.00 seconds", base64.b64decode(r["LogResult"]).decode())
+        r = invoke(self.lam, "sleeper", {"seconds": 0})  # a fresh environment answers
+        self.assertEqual(json.loads(r["Body"]), "slept")
+
+    def test_out_of_memory(self):
+        self.tools("hog", "oom", MemorySize=128)
+        r = invoke(self.lam, "hog", {})
+        self.assertEqual(r["FunctionError"], "Unhandled")
+        body = json.loads(r["Body"])
+        self.assertEqual(body["errorType"], "Runtime.OutOfMemory")
+        self.assertIn("Runtime exited with error: signal: killed", body["errorMessage"])
+
+    def test_no_dev_shm_pool_fails_pipe_works(self):
+        self.tools("shm", "shm")
+        out = json.loads(invoke(self.lam, "shm", {})["Body"])
+        self.assertEqual(out, {"dev_shm": False, "pool": "OSError", "pipe": "ping"})
+
+    def test_cpu_share_follows_memory(self):
+        self.tools("cpu128", "cpu", MemorySize=128)
+        self.tools("cpu1769", "cpu", MemorySize=1769)
+        small = json.loads(invoke(self.lam, "cpu128", {"seconds": 1.0})["Body"])
+        big = json.loads(invoke(self.lam, "cpu1769", {"seconds": 1.0})["Body"])
+        # 128 MB gets 128/1769 = 7% of one CPU; 1769 MB one full CPU (the host permitting).
+        self.assertLess(small["cpu"] / small["wall"], 0.2)
+        self.assertGreater(big["cpu"] / big["wall"], 0.4)
+        self.assertGreater(big["cpu"], 3 * small["cpu"])
+
+    def test_binary_payload_gzip_base64_byte_exact(self):
+        self.tools("binary", "binary")
+        text = "nimbus binary payloads \u00e9\u4e2d " * 500
+        payload = {"input": base64.b64encode(gzip.compress(text.encode())).decode()}
+        out = json.loads(invoke(self.lam, "binary", payload)["Body"])
+        self.assertEqual(out["length"], len(text))
+        self.assertEqual(gzip.decompress(base64.b64decode(out["output"])).decode(), text.upper())
+
+    def test_twenty_concurrent_invokes_scale_out(self):
+        self.tools("slow", "sleep", Timeout=30)
+        with concurrent.futures.ThreadPoolExecutor(20) as pool:
+            client = self.n.client("lambda", max_pool_connections=25)
+            results = list(pool.map(lambda i: invoke(client, "slow", {"seconds": 1}), range(20)))
+        self.assertTrue(all(json.loads(r["Body"]) == "slept" for r in results))
+        self.assertTrue(all("FunctionError" not in r for r in results))
+
+    def test_reserved_concurrency_throttles_with_429(self):
+        self.tools("reserved", "sleep", Timeout=30)
+        self.lam.put_function_concurrency(FunctionName="reserved", ReservedConcurrentExecutions=1)
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            client = self.n.client("lambda")
+            slow = pool.submit(invoke, client, "reserved", {"seconds": 2})
+            time.sleep(0.5)
+            with self.assertRaises(ClientError) as cm:
+                invoke(self.n.client("lambda"), "reserved", {"seconds": 0})
+            self.assertEqual(json.loads(slow.result()["Body"]), "slept")
+        err = cm.exception.response
+        self.assertEqual(err["Error"]["Code"], "TooManyRequestsException")
+        self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], 429)
+        self.assertEqual(err["Reason"], "ReservedFunctionConcurrentInvocationLimitExceeded")
+        self.lam.put_function_concurrency(FunctionName="reserved", ReservedConcurrentExecutions=0)
+        with self.assertRaises(ClientError):
+            invoke(self.lam, "reserved", {"seconds": 0})
+
+    def test_node_handler(self):
+        create(self.lam, "node", {"index.js": NODE_HANDLER}, runtime="nodejs20.x",
+               handler="index.handler")
+        out = json.loads(invoke(self.lam, "node", {"k": "v"})["Body"])
+        self.assertEqual(out, {"node": True, "count": 1, "event": {"k": "v"}, "fn": "node"})
+        self.assertEqual(json.loads(invoke(self.lam, "node", {})["Body"])["count"], 2)
+
+    def test_versions_and_aliases(self):
+        create(self.lam, "versioned", {"app.py": "def handler(e, c):\n    return 'v1'\n"})
+        v1 = self.lam.publish_version(FunctionName="versioned")["Version"]
+        self.lam.update_function_code(FunctionName="versioned",
+                                      ZipFile=make_zip({"app.py": "def handler(e, c):\n    return 'v2'\n"}))
+        self.lam.get_waiter("function_updated_v2").wait(FunctionName="versioned")
+        self.lam.create_alias(FunctionName="versioned", Name="live", FunctionVersion=v1)
+        r = invoke(self.lam, "versioned", {}, Qualifier="live")
+        self.assertEqual(json.loads(r["Body"]), "v1")
+        self.assertEqual(r["ExecutedVersion"], v1)
+        self.assertEqual(json.loads(invoke(self.lam, "versioned", {})["Body"]), "v2")
+        r = invoke(self.lam, "versioned", {}, Qualifier=v1)
+        self.assertEqual(json.loads(r["Body"]), "v1")
+
+    def test_code_update_retires_warm_environment(self):
+        create(self.lam, "updated", {"app.py": "def handler(e, c):\n    return 'old'\n"})
+        self.assertEqual(json.loads(invoke(self.lam, "updated", {})["Body"]), "old")
+        self.lam.update_function_code(FunctionName="updated",
+                                      ZipFile=make_zip({"app.py": "def handler(e, c):\n    return 'new'\n"}))
+        self.lam.get_waiter("function_updated_v2").wait(FunctionName="updated")
+        self.assertEqual(json.loads(invoke(self.lam, "updated", {})["Body"]), "new")
+
+    def test_bad_requests(self):
+        with self.assertRaises(ClientError) as cm:
+            invoke(self.lam, "no-such-function", {})
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ResourceNotFoundException")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+        with self.assertRaises(ClientError) as cm:
+            invoke(self.lam, "echo", b"not json")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidRequestContentException")
+        with self.assertRaises(ClientError) as cm:
+            invoke(self.lam, "echo", b'"' + b"x" * (6 * 1024 * 1024) + b'"')
+        self.assertEqual(cm.exception.response["Error"]["Code"], "RequestTooLargeException")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 413)
+
+    def test_dry_run_and_event(self):
+        self.assertEqual(invoke(self.lam, "echo", {}, InvocationType="DryRun")["StatusCode"], 204)
+        marker = "event-marker-%d" % time.time_ns()
+        r = invoke(self.lam, "echo", {"marker": marker}, InvocationType="Event")
+        self.assertEqual(r["StatusCode"], 202)
+        logs = self.n.client("logs")
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            found = logs.filter_log_events(logGroupName="/aws/lambda/echo", filterPattern=marker)
+            if found["events"]:
+                break
+            time.sleep(0.2)
+        self.assertTrue(found["events"], "the Event invocation never ran")
+
+    def test_logs_reach_cloudwatch(self):
+        r = invoke(self.lam, "echo", {"logged": "yes"})
+        rid = r["ResponseMetadata"]["RequestId"]
+        logs = self.n.client("logs")
+        deadline = time.time() + 10
+        messages = []
+        while time.time() < deadline:
+            events = logs.filter_log_events(logGroupName="/aws/lambda/echo")["events"]
+            messages = [e["message"] for e in events]
+            if any(m.startswith("REPORT RequestId: " + rid) for m in messages):
+                break
+            time.sleep(0.1)
+        self.assertIn("START RequestId: %s Version: $LATEST" % rid, messages)
+        self.assertTrue(any('event {"logged": "yes"}' in m for m in messages))
+        self.assertIn("END RequestId: " + rid, messages)
+        streams = logs.describe_log_streams(logGroupName="/aws/lambda/echo")["logStreams"]
+        self.assertTrue(all("[$LATEST]" in s["logStreamName"] for s in streams))
+
+    def test_aws_cli_v1_and_v2(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "out.json")
+            r = self.n.aws("lambda", "invoke", "--function-name", "echo", "--payload", '{"cli": 1}', out)
+            self.assertEqual(r["StatusCode"], 200)
+            self.assertEqual(json.load(open(out))["event"], {"cli": 1})
+            r = self.n.aws("lambda", "invoke", "--function-name", "echo", "--cli-binary-format",
+                           "raw-in-base64-out", "--payload", '{"cli": 2}', "--log-type", "Tail",
+                           out, v2=True)
+            self.assertEqual(json.load(open(out))["event"], {"cli": 2})
+            self.assertIn("START RequestId:", base64.b64decode(r["LogResult"]).decode())
+
+
+class LambdaPersistence(unittest.TestCase):
+    def test_functions_and_queued_events_survive_restart_and_kill9(self):
+        n = Nimbus("--lambda-idle-seconds", "60").start()
+        try:
+            lam = n.client("lambda")
+            create(lam, "durable", {"app.py": PY_ECHO})
+            self.assertEqual(json.loads(invoke(lam, "durable", {"a": 1})["Body"])["count"], 1)
+            n.restart(sig=9)
+            lam = n.client("lambda")
+            out = json.loads(invoke(lam, "durable", {"a": 2})["Body"])
+            self.assertEqual(out["event"], {"a": 2})
+            self.assertEqual(out["count"], 1)  # a new environment after the restart
+        finally:
+            n.stop()
+            import shutil
+            shutil.rmtree(n.data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
