@@ -1,0 +1,269 @@
+// Groups, streams and appends. Reads are in log_store_read.cc.
+#include "services/logs/log_store.h"
+
+#include <algorithm>
+
+namespace nimbus::logs {
+namespace {
+
+const store::Migration kMigrations[] = {
+    {1, "groups-streams-events",
+     "CREATE TABLE logs_groups ("
+     "  id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,"
+     "  name TEXT NOT NULL, creation_time INTEGER NOT NULL, retention_days INTEGER,"
+     "  kms_key_id TEXT NOT NULL DEFAULT '', class TEXT NOT NULL DEFAULT 'STANDARD',"
+     "  stored_bytes INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '{}',"
+     "  UNIQUE(account, region, name));"
+     "CREATE TABLE logs_streams ("
+     "  id INTEGER PRIMARY KEY,"
+     "  group_id INTEGER NOT NULL REFERENCES logs_groups(id) ON DELETE CASCADE,"
+     "  name TEXT NOT NULL, creation_time INTEGER NOT NULL, first_event INTEGER,"
+     "  last_event INTEGER, last_ingestion INTEGER, stored_bytes INTEGER NOT NULL DEFAULT 0,"
+     "  UNIQUE(group_id, name));"
+     "CREATE TABLE logs_events ("
+     "  id INTEGER PRIMARY KEY,"
+     "  group_id INTEGER NOT NULL,"
+     "  stream_id INTEGER NOT NULL REFERENCES logs_streams(id) ON DELETE CASCADE,"
+     "  ts INTEGER NOT NULL, ingestion INTEGER NOT NULL, message TEXT NOT NULL);"
+     "CREATE INDEX logs_events_stream ON logs_events(stream_id, ts, id);"
+     "CREATE INDEX logs_events_group ON logs_events(group_id, ts, id);"},
+};
+
+std::string CacheKey(std::string_view a, std::string_view r, std::string_view g,
+                     std::string_view s) {
+  std::string key;
+  key.reserve(a.size() + r.size() + g.size() + s.size() + 3);
+  key.append(a).push_back('\0');
+  key.append(r).push_back('\0');
+  key.append(g).push_back('\0');
+  key.append(s);
+  return key;
+}
+
+bool IsUniqueViolation(const Status& st) {
+  return st.message().find("UNIQUE") != std::string::npos;
+}
+
+}  // namespace
+
+Status LogStore::Init() { return db_.Migrate("logs", kMigrations); }
+
+Result<std::shared_ptr<LogStore>> MakeLogStore(store::Database& db, const Clock& clock) {
+  auto s = std::make_shared<LogStore>(db, clock);
+  Status st = s->Init();
+  if (!st.ok()) return st;
+  return s;
+}
+
+std::string GroupArn(std::string_view account, std::string_view region, std::string_view group,
+                     bool with_star) {
+  std::string arn = "arn:aws:logs:";
+  arn.append(region).append(":").append(account).append(":log-group:").append(group);
+  if (with_star) arn += ":*";
+  return arn;
+}
+
+int64_t LogStore::RetentionFloor(std::optional<int> days) const {
+  if (!days || *days <= 0) return 0;
+  return clock_.NowMillis() - int64_t{*days} * 86'400'000;
+}
+
+void LogStore::ForgetCache() {
+  std::lock_guard lock(cache_mu_);
+  stream_cache_.clear();
+}
+
+Result<int64_t> LogStore::GroupId(std::string_view account, std::string_view region,
+                                  std::string_view group, std::optional<int>* retention) {
+  std::optional<int64_t> id;
+  Status st = db_.Query(
+      "SELECT id, retention_days FROM logs_groups WHERE account=? AND region=? AND name=?",
+      {account, region, group}, [&](const store::Row& row) {
+        id = row.Int(0);
+        if (retention != nullptr && !row.IsNull(1)) *retention = static_cast<int>(row.Int(1));
+        return false;
+      });
+  if (!st.ok()) return st;
+  if (!id) return Status::NotFound("The specified log group does not exist.");
+  return *id;
+}
+
+Result<LogStore::Ids> LogStore::StreamIds(std::string_view account, std::string_view region,
+                                          std::string_view group, std::string_view stream) {
+  std::string key = CacheKey(account, region, group, stream);
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = stream_cache_.find(key);
+    if (it != stream_cache_.end()) return it->second;
+  }
+  auto gid = GroupId(account, region, group);
+  if (!gid.ok()) return gid.error();
+  std::optional<int64_t> sid;
+  Status st = db_.Query("SELECT id FROM logs_streams WHERE group_id=? AND name=?", {*gid, stream},
+                        [&](const store::Row& row) {
+                          sid = row.Int(0);
+                          return false;
+                        });
+  if (!st.ok()) return st;
+  if (!sid) return Status::NotFound("The specified log stream does not exist.");
+  Ids ids{*gid, *sid};
+  std::lock_guard lock(cache_mu_);
+  if (stream_cache_.size() > 10000) stream_cache_.clear();
+  stream_cache_.emplace(std::move(key), ids);
+  return ids;
+}
+
+Status LogStore::CheckStream(std::string_view account, std::string_view region,
+                             std::string_view group, std::string_view stream) {
+  auto ids = StreamIds(account, region, group, stream);
+  return ids.ok() ? Status::Ok() : ids.error();
+}
+
+Status LogStore::EnsureGroup(std::string_view account, std::string_view region,
+                             std::string_view group) {
+  auto r = db_.Exec(
+      "INSERT INTO logs_groups(account, region, name, creation_time) VALUES(?,?,?,?) "
+      "ON CONFLICT(account, region, name) DO NOTHING",
+      {account, region, group, clock_.NowMillis()});
+  return r.ok() ? Status::Ok() : r.error();
+}
+
+Status LogStore::EnsureStream(std::string_view account, std::string_view region,
+                              std::string_view group, std::string_view stream) {
+  return db_.Transaction([&]() -> Status {
+    NIMBUS_RETURN_IF_ERROR(EnsureGroup(account, region, group));
+    auto gid = GroupId(account, region, group);
+    if (!gid.ok()) return gid.error();
+    auto r = db_.Exec(
+        "INSERT INTO logs_streams(group_id, name, creation_time) VALUES(?,?,?) "
+        "ON CONFLICT(group_id, name) DO NOTHING",
+        {*gid, stream, clock_.NowMillis()});
+    return r.ok() ? Status::Ok() : r.error();
+  });
+}
+
+Status LogStore::Append(std::string_view account, std::string_view region, std::string_view group,
+                        std::string_view stream, const std::vector<LogEvent>& events) {
+  if (events.empty()) return Status::Ok();
+  auto ids = StreamIds(account, region, group, stream);
+  if (!ids.ok()) return ids.error();
+  Status st = InsertEvents(*ids, events);
+  // A cached id may belong to a stream deleted meanwhile: retry once with fresh ids.
+  if (!st.ok() && st.message().find("FOREIGN KEY") != std::string::npos) {
+    ForgetCache();
+    ids = StreamIds(account, region, group, stream);
+    if (!ids.ok()) return ids.error();
+    st = InsertEvents(*ids, events);
+  }
+  return st;
+}
+
+Status LogStore::AppendEnsuring(std::string_view account, std::string_view region,
+                                std::string_view group, std::string_view stream,
+                                const std::vector<LogEvent>& events) {
+  if (events.empty()) return EnsureStream(account, region, group, stream);
+  Status st = Append(account, region, group, stream, events);
+  if (st.code() != StatusCode::kNotFound) return st;
+  NIMBUS_RETURN_IF_ERROR(EnsureStream(account, region, group, stream));
+  return Append(account, region, group, stream, events);
+}
+
+Status LogStore::InsertEvents(const Ids& ids, const std::vector<LogEvent>& events) {
+  const int64_t now = clock_.NowMillis();
+  int64_t bytes = 0;
+  int64_t first = INT64_MAX;
+  int64_t last = INT64_MIN;
+  for (const LogEvent& e : events) {
+    bytes += static_cast<int64_t>(e.message.size());
+    first = std::min(first, std::max<int64_t>(0, e.timestamp_ms));
+    last = std::max(last, std::max<int64_t>(0, e.timestamp_ms));
+  }
+  return db_.Transaction([&]() -> Status {
+    for (const LogEvent& e : events) {
+      auto r = db_.Exec(
+          "INSERT INTO logs_events(group_id, stream_id, ts, ingestion, message) "
+          "VALUES(?,?,?,?,?)",
+          {ids.group, ids.stream, std::max<int64_t>(0, e.timestamp_ms), now,
+           std::string_view(e.message)});
+      if (!r.ok()) return r.error();
+    }
+    auto r = db_.Exec(
+        "UPDATE logs_streams SET first_event=min(coalesce(first_event, ?1), ?1),"
+        " last_event=max(coalesce(last_event, ?2), ?2), last_ingestion=?3,"
+        " stored_bytes=stored_bytes+?4 WHERE id=?5",
+        {first, last, now, bytes, ids.stream});
+    if (!r.ok()) return r.error();
+    if (*r == 0) return Status::NotFound("The specified log stream does not exist.");
+    r = db_.Exec("UPDATE logs_groups SET stored_bytes=stored_bytes+? WHERE id=?",
+                 {bytes, ids.group});
+    return r.ok() ? Status::Ok() : r.error();
+  });
+}
+
+Status LogStore::CreateGroup(std::string_view account, std::string_view region,
+                             const GroupInfo& info, std::string_view tags_json) {
+  auto r = db_.Exec(
+      "INSERT INTO logs_groups(account, region, name, creation_time, kms_key_id, class, tags)"
+      " VALUES(?,?,?,?,?,?,?)",
+      {account, region, std::string_view(info.name), clock_.NowMillis(),
+       std::string_view(info.kms_key_id),
+       std::string_view(info.log_group_class.empty() ? "STANDARD" : info.log_group_class),
+       tags_json});
+  if (r.ok()) return Status::Ok();
+  if (IsUniqueViolation(r.error())) {
+    return Status::AlreadyExists("The specified log group already exists");
+  }
+  return r.error();
+}
+
+Status LogStore::DeleteGroup(std::string_view account, std::string_view region,
+                             std::string_view group) {
+  Status st = db_.Transaction([&]() -> Status {
+    auto gid = GroupId(account, region, group);
+    if (!gid.ok()) return gid.error();
+    auto r = db_.Exec("DELETE FROM logs_events WHERE group_id=?", {*gid});
+    if (r.ok()) r = db_.Exec("DELETE FROM logs_streams WHERE group_id=?", {*gid});
+    if (r.ok()) r = db_.Exec("DELETE FROM logs_groups WHERE id=?", {*gid});
+    return r.ok() ? Status::Ok() : r.error();
+  });
+  ForgetCache();
+  return st;
+}
+
+Status LogStore::CreateStream(std::string_view account, std::string_view region,
+                              std::string_view group, std::string_view stream) {
+  auto gid = GroupId(account, region, group);
+  if (!gid.ok()) return gid.error();
+  auto r = db_.Exec("INSERT INTO logs_streams(group_id, name, creation_time) VALUES(?,?,?)",
+                    {*gid, stream, clock_.NowMillis()});
+  if (r.ok()) return Status::Ok();
+  if (IsUniqueViolation(r.error())) {
+    return Status::AlreadyExists("The specified log stream already exists");
+  }
+  return r.error();
+}
+
+Status LogStore::DeleteStream(std::string_view account, std::string_view region,
+                              std::string_view group, std::string_view stream) {
+  Status st = db_.Transaction([&]() -> Status {
+    auto ids = StreamIds(account, region, group, stream);
+    if (!ids.ok()) return ids.error();
+    int64_t bytes = 0;
+    NIMBUS_RETURN_IF_ERROR(db_.Query("SELECT stored_bytes FROM logs_streams WHERE id=?",
+                                     {ids->stream}, [&](const store::Row& row) {
+                                       bytes = row.Int(0);
+                                       return false;
+                                     }));
+    auto r = db_.Exec("DELETE FROM logs_events WHERE stream_id=?", {ids->stream});
+    if (r.ok()) r = db_.Exec("DELETE FROM logs_streams WHERE id=?", {ids->stream});
+    if (r.ok()) {
+      r = db_.Exec("UPDATE logs_groups SET stored_bytes=max(0, stored_bytes-?) WHERE id=?",
+                   {bytes, ids->group});
+    }
+    return r.ok() ? Status::Ok() : r.error();
+  });
+  ForgetCache();
+  return st;
+}
+
+}  // namespace nimbus::logs

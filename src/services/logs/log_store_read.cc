@@ -1,0 +1,226 @@
+// Reads: groups, streams, tags, events.
+#include <algorithm>
+
+#include "services/logs/log_store.h"
+
+namespace nimbus::logs {
+namespace {
+
+constexpr int64_t kEventOverhead = 26;
+
+GroupInfo GroupFromRow(const store::Row& row) {
+  GroupInfo g;
+  g.name = row.Text(0);
+  g.creation_time = row.Int(1);
+  if (!row.IsNull(2)) g.retention_days = static_cast<int>(row.Int(2));
+  g.stored_bytes = row.Int(3);
+  g.kms_key_id = row.Text(4);
+  g.log_group_class = row.Text(5);
+  return g;
+}
+
+StreamInfo StreamFromRow(const store::Row& row) {
+  StreamInfo s;
+  s.name = row.Text(0);
+  s.creation_time = row.Int(1);
+  if (!row.IsNull(2)) s.first_event = row.Int(2);
+  if (!row.IsNull(3)) s.last_event = row.Int(3);
+  if (!row.IsNull(4)) s.last_ingestion = row.Int(4);
+  s.stored_bytes = row.Int(5);
+  return s;
+}
+
+constexpr char kGroupColumns[] =
+    "SELECT name, creation_time, retention_days, stored_bytes, kms_key_id, class "
+    "FROM logs_groups ";
+
+// Stream listings: (?1 group, ?2 prefix, ?3 cursor key or NULL, ?4 cursor name, ?5 limit).
+constexpr char kStreamsByName[] =
+    "SELECT name, creation_time, first_event, last_event, last_ingestion, stored_bytes "
+    "FROM logs_streams WHERE group_id=?1 AND substr(name, 1, length(?2))=?2 "
+    "AND (?3 IS NULL OR name > ?4) ORDER BY name LIMIT ?5";
+constexpr char kStreamsByNameDesc[] =
+    "SELECT name, creation_time, first_event, last_event, last_ingestion, stored_bytes "
+    "FROM logs_streams WHERE group_id=?1 AND substr(name, 1, length(?2))=?2 "
+    "AND (?3 IS NULL OR name < ?4) ORDER BY name DESC LIMIT ?5";
+constexpr char kStreamsByTime[] =
+    "SELECT name, creation_time, first_event, last_event, last_ingestion, stored_bytes "
+    "FROM logs_streams WHERE group_id=?1 AND substr(name, 1, length(?2))=?2 "
+    "AND (?3 IS NULL OR (coalesce(last_event, 0), name) > (?3, ?4)) "
+    "ORDER BY coalesce(last_event, 0), name LIMIT ?5";
+constexpr char kStreamsByTimeDesc[] =
+    "SELECT name, creation_time, first_event, last_event, last_ingestion, stored_bytes "
+    "FROM logs_streams WHERE group_id=?1 AND substr(name, 1, length(?2))=?2 "
+    "AND (?3 IS NULL OR (coalesce(last_event, 0), name) < (?3, ?4)) "
+    "ORDER BY coalesce(last_event, 0) DESC, name DESC LIMIT ?5";
+
+}  // namespace
+
+Result<GroupInfo> LogStore::GetGroup(std::string_view account, std::string_view region,
+                                     std::string_view group) {
+  std::optional<GroupInfo> out;
+  Status st = db_.Query(
+      "SELECT name, creation_time, retention_days, stored_bytes, kms_key_id,"
+      " class FROM logs_groups WHERE account=? AND region=? AND name=?",
+      {account, region, group}, [&](const store::Row& row) {
+        out = GroupFromRow(row);
+        return false;
+      });
+  if (!st.ok()) return st;
+  if (!out) return Status::NotFound("The specified log group does not exist.");
+  return *out;
+}
+
+Result<std::vector<GroupInfo>> LogStore::ListGroups(std::string_view account,
+                                                    std::string_view region,
+                                                    std::string_view prefix,
+                                                    std::string_view contains,
+                                                    std::string_view after, int limit) {
+  static const std::string sql = std::string(kGroupColumns) +
+                                 "WHERE account=?1 AND region=?2 AND name > ?3 "
+                                 "AND substr(name, 1, length(?4))=?4 "
+                                 "AND instr(name, ?5) > 0 ORDER BY name LIMIT ?6";
+  std::vector<GroupInfo> out;
+  Status st =
+      db_.Query(sql, {account, region, after, prefix, contains, limit}, [&](const store::Row& row) {
+        out.push_back(GroupFromRow(row));
+        return true;
+      });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Status LogStore::SetRetention(std::string_view account, std::string_view region,
+                              std::string_view group, std::optional<int> days) {
+  auto r =
+      db_.Exec("UPDATE logs_groups SET retention_days=? WHERE account=? AND region=? AND name=?",
+               {days ? store::Param(*days) : store::Param(nullptr), account, region, group});
+  if (!r.ok()) return r.error();
+  if (*r == 0) return Status::NotFound("The specified log group does not exist.");
+  return Status::Ok();
+}
+
+Result<std::string> LogStore::GetTags(std::string_view account, std::string_view region,
+                                      std::string_view group) {
+  std::optional<std::string> tags;
+  Status st = db_.Query("SELECT tags FROM logs_groups WHERE account=? AND region=? AND name=?",
+                        {account, region, group}, [&](const store::Row& row) {
+                          tags = row.Text(0);
+                          return false;
+                        });
+  if (!st.ok()) return st;
+  if (!tags) return Status::NotFound("The specified log group does not exist.");
+  return *tags;
+}
+
+Status LogStore::SetTags(std::string_view account, std::string_view region, std::string_view group,
+                         std::string_view tags_json) {
+  auto r = db_.Exec("UPDATE logs_groups SET tags=? WHERE account=? AND region=? AND name=?",
+                    {tags_json, account, region, group});
+  if (!r.ok()) return r.error();
+  if (*r == 0) return Status::NotFound("The specified log group does not exist.");
+  return Status::Ok();
+}
+
+Result<std::vector<StreamInfo>> LogStore::ListStreams(std::string_view account,
+                                                      std::string_view region,
+                                                      std::string_view group,
+                                                      const StreamQuery& q) {
+  auto gid = GroupId(account, region, group);
+  if (!gid.ok()) return gid.error();
+  const char* sql = q.by_last_event ? (q.descending ? kStreamsByTimeDesc : kStreamsByTime)
+                                    : (q.descending ? kStreamsByNameDesc : kStreamsByName);
+  std::vector<StreamInfo> out;
+  store::Param key = q.after ? store::Param(q.after->first) : store::Param(nullptr);
+  std::string_view name = q.after ? std::string_view(q.after->second) : std::string_view();
+  Status st = db_.Query(sql, {*gid, std::string_view(q.prefix), key, name, q.limit},
+                        [&](const store::Row& row) {
+                          out.push_back(StreamFromRow(row));
+                          return true;
+                        });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Result<std::vector<StoredEvent>> LogStore::ReadStream(std::string_view account,
+                                                      std::string_view region,
+                                                      std::string_view group,
+                                                      std::string_view stream, TimeRange range,
+                                                      std::optional<EventPos> from, bool forward,
+                                                      int limit, int64_t max_bytes) {
+  std::optional<int> retention;
+  auto gid = GroupId(account, region, group, &retention);
+  if (!gid.ok()) return gid.error();
+  auto ids = StreamIds(account, region, group, stream);
+  if (!ids.ok()) return ids.error();
+  range.start = std::max(range.start, RetentionFloor(retention));
+  EventPos pos =
+      from.value_or(forward ? EventPos{INT64_MIN, INT64_MIN} : EventPos{INT64_MAX, INT64_MAX});
+  std::vector<StoredEvent> out;
+  int64_t bytes = 0;
+  auto on_row = [&](const store::Row& row) {
+    int64_t size = static_cast<int64_t>(row.TextView(3).size()) + kEventOverhead;
+    if (!out.empty() && bytes + size > max_bytes) return false;
+    bytes += size;
+    out.push_back(
+        StoredEvent{{row.Int(1), row.Int(0)}, std::string(stream), row.Int(2), row.Text(3)});
+    return true;
+  };
+  Status st =
+      forward ? db_.Query(
+                    "SELECT id, ts, ingestion, message FROM logs_events "
+                    "WHERE stream_id=? AND ts>=? AND ts<? AND (ts, id) > (?, ?) "
+                    "ORDER BY ts, id LIMIT ?",
+                    {ids->stream, range.start, range.end, pos.timestamp, pos.id, limit}, on_row)
+              : db_.Query(
+                    "SELECT id, ts, ingestion, message FROM logs_events "
+                    "WHERE stream_id=? AND ts>=? AND ts<? AND (ts, id) < (?, ?) "
+                    "ORDER BY ts DESC, id DESC LIMIT ?",
+                    {ids->stream, range.start, range.end, pos.timestamp, pos.id, limit}, on_row);
+  if (!st.ok()) return st;
+  if (!forward) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<LogStore::FilterResult> LogStore::Filter(
+    std::string_view account, std::string_view region, std::string_view group, TimeRange range,
+    std::optional<EventPos> after, const std::function<bool(std::string_view)>& stream_ok,
+    const std::function<bool(std::string_view)>& match, int limit, int64_t max_bytes) {
+  std::optional<int> retention;
+  auto gid = GroupId(account, region, group, &retention);
+  if (!gid.ok()) return gid.error();
+  range.start = std::max(range.start, RetentionFloor(retention));
+  EventPos pos = after.value_or(EventPos{INT64_MIN, INT64_MIN});
+  FilterResult res;
+  int64_t bytes = 0;
+  int scanned = 0;
+  Status st = db_.Query(
+      "SELECT e.id, e.ts, e.ingestion, e.message, s.name FROM logs_events e "
+      "JOIN logs_streams s ON s.id = e.stream_id "
+      "WHERE e.group_id=? AND e.ts>=? AND e.ts<? AND (e.ts, e.id) > (?, ?) "
+      "ORDER BY e.ts, e.id",
+      {*gid, range.start, range.end, pos.timestamp, pos.id}, [&](const store::Row& row) {
+        EventPos here{row.Int(1), row.Int(0)};
+        if (static_cast<int>(res.events.size()) >= limit || scanned >= kMaxFilterScan) {
+          res.more = true;
+          return false;
+        }
+        std::string_view message = row.TextView(3);
+        if (stream_ok(row.TextView(4)) && match(message)) {
+          int64_t size = static_cast<int64_t>(message.size()) + kEventOverhead;
+          if (!res.events.empty() && bytes + size > max_bytes) {
+            res.more = true;
+            return false;
+          }
+          bytes += size;
+          res.events.push_back(StoredEvent{here, row.Text(4), row.Int(2), std::string(message)});
+        }
+        ++scanned;
+        res.resume = here;
+        return true;
+      });
+  if (!st.ok()) return st;
+  return res;
+}
+
+}  // namespace nimbus::logs

@@ -1,0 +1,51 @@
+// Internal: the logs API operations (one function per operation) and their shared helpers.
+// Each takes the shared LogStore, the call and the decoded input; none throws.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "protocol/call.h"
+#include "services/logs/log_store.h"
+
+namespace nimbus::logs::ops {
+
+using Op = OpResult (*)(LogStore&, const CallContext&, const Value&);
+
+OpResult CreateLogGroup(LogStore&, const CallContext&, const Value&);
+OpResult DeleteLogGroup(LogStore&, const CallContext&, const Value&);
+OpResult DescribeLogGroups(LogStore&, const CallContext&, const Value&);
+OpResult PutRetentionPolicy(LogStore&, const CallContext&, const Value&);
+OpResult DeleteRetentionPolicy(LogStore&, const CallContext&, const Value&);
+OpResult TagLogGroup(LogStore&, const CallContext&, const Value&);
+OpResult UntagLogGroup(LogStore&, const CallContext&, const Value&);
+OpResult ListTagsLogGroup(LogStore&, const CallContext&, const Value&);
+OpResult TagResource(LogStore&, const CallContext&, const Value&);
+OpResult UntagResource(LogStore&, const CallContext&, const Value&);
+OpResult ListTagsForResource(LogStore&, const CallContext&, const Value&);
+OpResult CreateLogStream(LogStore&, const CallContext&, const Value&);
+OpResult DeleteLogStream(LogStore&, const CallContext&, const Value&);
+OpResult DescribeLogStreams(LogStore&, const CallContext&, const Value&);
+OpResult PutLogEvents(LogStore&, const CallContext&, const Value&);
+OpResult GetLogEvents(LogStore&, const CallContext&, const Value&);
+OpResult FilterLogEvents(LogStore&, const CallContext&, const Value&);
+
+// --- helpers (ops_util.cc) -------------------------------------------------------------------
+// Maps a store Status to AWS: NotFound -> ResourceNotFoundException, AlreadyExists ->
+// ResourceAlreadyExistsException, InvalidArgument -> InvalidParameterException, else 500
+// ServiceUnavailableException.
+AwsError ToAwsError(const Status& st);
+// String member or "" when absent / not a string.
+std::string Str(const Value& in, std::string_view key);
+// Integer member when present.
+std::optional<int64_t> Int(const Value& in, std::string_view key);
+// Boolean member, `def` when absent.
+bool Bool(const Value& in, std::string_view key, bool def = false);
+// The group named by logGroupName or logGroupIdentifier (a name or a log-group ARN); exactly
+// one must be given. Validates the name.
+Result<std::string, AwsError> ResolveGroup(const Value& in);
+// The group name in a log-group ARN (arn:aws:logs:<r>:<a>:log-group:<name>[:*]), else nullopt.
+std::optional<std::string> GroupFromArn(std::string_view arn);
+
+}  // namespace nimbus::logs::ops
