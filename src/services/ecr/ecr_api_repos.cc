@@ -1,0 +1,290 @@
+// ECR API: repositories, tag mutability, scanning settings, lifecycle policies, resource tags
+// and GetAuthorizationToken.
+#include <nlohmann/json.hpp>
+
+#include "services/ecr/api.h"
+#include "services/ecr/lifecycle.h"
+#include "services/ecr/names.h"
+
+namespace nimbus::ecr {
+namespace {
+
+using nlohmann::json;
+
+std::string Arn(const Ns& ns, const std::string& name) {
+  return "arn:aws:ecr:" + ns.region + ":" + ns.account + ":repository/" + name;
+}
+
+Value RepoValue(const EcrState& s, const Ns& ns, const RepoRow& r) {
+  Value v = {{"repositoryArn", Arn(ns, r.name)},
+             {"registryId", ns.account},
+             {"repositoryName", r.name},
+             {"repositoryUri", s.registry_host + "/" + r.name},
+             {"createdAt", static_cast<double>(r.created_ms) / 1000.0},
+             {"imageTagMutability", r.mutability},
+             {"imageScanningConfiguration", {{"scanOnPush", r.scan_on_push}}},
+             {"encryptionConfiguration", {{"encryptionType", r.encryption_type}}}};
+  if (!r.kms_key.empty()) v["encryptionConfiguration"]["kmsKey"] = r.kms_key;
+  return v;
+}
+
+Result<std::string, AwsError> Mutability(const Value& input, const std::string& fallback) {
+  auto it = input.find("imageTagMutability");
+  if (it == input.end()) return fallback;
+  std::string m = it->is_string() ? it->get<std::string>() : "";
+  if (m == "MUTABLE" || m == "IMMUTABLE") return m;
+  return InvalidParameter(
+      "Invalid parameter at 'imageTagMutability' failed to satisfy constraint: "
+      "'Member must satisfy enum value set: [MUTABLE, IMMUTABLE]'");
+}
+
+Result<json, AwsError> ValidTags(const Value& tags) {
+  if (!tags.is_array()) return InvalidParameter("tags must be a list");
+  for (const auto& t : tags) {
+    if (!t.is_object() || !t.contains("Key") || !t["Key"].is_string() ||
+        t["Key"].get<std::string>().empty()) {
+      return AwsError("InvalidTagParameterException", "Tag keys must be non-empty strings");
+    }
+  }
+  return tags;
+}
+
+// Replaces or adds `add` in the repository's tag list.
+std::string MergeTags(const std::string& current_json, const json& add) {
+  json current = json::parse(current_json, nullptr, false);
+  if (!current.is_array()) current = json::array();
+  for (const auto& t : add) {
+    bool replaced = false;
+    for (auto& c : current) {
+      if (c["Key"] == t["Key"]) {
+        c["Value"] = t.value("Value", "");
+        replaced = true;
+      }
+    }
+    if (!replaced) current.push_back({{"Key", t["Key"]}, {"Value", t.value("Value", "")}});
+  }
+  return current.dump();
+}
+
+// Repository name from an ECR repository ARN of the caller's namespace.
+Result<RepoRow, AwsError> RepoFromArn(EcrState& s, const CallContext& call, const Value& input) {
+  auto arn = RequiredString(input, "resourceArn");
+  if (!arn.ok()) return arn.error();
+  Ns ns = NsOf(call);
+  std::string prefix = "arn:aws:ecr:" + ns.region + ":" + ns.account + ":repository/";
+  if (!arn->starts_with(prefix)) {
+    return InvalidParameter(
+        "Invalid parameter at 'resourceArn' failed to satisfy constraint: "
+        "'Invalid ARN'");
+  }
+  return InputRepo(s, call, Value{{"repositoryName", arn->substr(prefix.size())}});
+}
+
+Value Ids(const Ns& ns, const std::string& name) {
+  return {{"registryId", ns.account}, {"repositoryName", name}};
+}
+
+AwsError NoLifecycle(const Ns& ns, const std::string& name) {
+  return AwsError("LifecyclePolicyNotFoundException",
+                  "Lifecycle policy does not exist for the repository with name '" + name +
+                      "' in the registry with id '" + ns.account + "'");
+}
+
+}  // namespace
+
+void RegisterRepoOps(OperationTable& t, EcrState& s) {
+  t.Add("CreateRepository", [&s](const CallContext& call, const Value& in) -> OpResult {
+    auto name = RequiredString(in, "repositoryName");
+    if (!name.ok()) return name.error();
+    if (!ValidRepoName(*name)) {
+      return InvalidParameter(
+          "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy "
+          "regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''");
+    }
+    auto mutability = Mutability(in, "MUTABLE");
+    if (!mutability.ok()) return mutability.error();
+    RepoRow row;
+    row.name = *name;
+    row.created_ms = s.core->clock().NowMillis();
+    row.mutability = *mutability;
+    if (auto sc = in.find("imageScanningConfiguration"); sc != in.end()) {
+      row.scan_on_push = sc->value("scanOnPush", false);
+    }
+    if (auto enc = in.find("encryptionConfiguration"); enc != in.end()) {
+      row.encryption_type = enc->value("encryptionType", "AES256");
+      row.kms_key = enc->value("kmsKey", "");
+    }
+    if (auto tags = in.find("tags"); tags != in.end()) {
+      auto valid = ValidTags(*tags);
+      if (!valid.ok()) return valid.error();
+      row.tags_json = MergeTags("[]", *valid);
+    }
+    Ns ns = NsOf(call);
+    Status st = s.core->repos().CreateRepo(ns, row);
+    if (st.code() == StatusCode::kAlreadyExists) {
+      return AwsError("RepositoryAlreadyExistsException",
+                      "The repository with name '" + *name +
+                          "' already exists in the registry with id '" + ns.account + "'");
+    }
+    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+    return Value{{"repository", RepoValue(s, ns, row)}};
+  });
+
+  t.Add("DescribeRepositories", [&s](const CallContext& call, const Value& in) -> OpResult {
+    Ns ns = NsOf(call);
+    Value repos = Value::array();
+    if (auto names = in.find("repositoryNames"); names != in.end() && names->is_array()) {
+      for (const auto& n : *names) {
+        auto repo = InputRepo(s, call, Value{{"repositoryName", n}});
+        if (!repo.ok()) return repo.error();
+        repos.push_back(RepoValue(s, ns, *repo));
+      }
+      return Value{{"repositories", repos}};
+    }
+    auto start = PageStart(in);
+    if (!start.ok()) return start.error();
+    auto size = PageSize(in, 1000);
+    if (!size.ok()) return size.error();
+    auto all = s.core->repos().ListRepos(ns);
+    if (!all.ok()) return AwsError("ServerException", all.error().ToString(), 500, false);
+    size_t end = std::min(all->size(), *start + *size);
+    for (size_t i = *start; i < end; ++i) repos.push_back(RepoValue(s, ns, (*all)[i]));
+    Value out = {{"repositories", repos}};
+    if (end < all->size()) out["nextToken"] = NextToken(end);
+    return out;
+  });
+
+  t.Add("DeleteRepository", [&s](const CallContext& call, const Value& in) -> OpResult {
+    auto repo = InputRepo(s, call, in);
+    if (!repo.ok()) return repo.error();
+    Ns ns = NsOf(call);
+    bool force = in.value("force", false);
+    auto images = s.core->repos().ListImages(ns, repo->name);
+    if (!images.ok()) return AwsError("ServerException", images.error().ToString(), 500, false);
+    if (!images->empty() && !force) {
+      return AwsError("RepositoryNotEmptyException",
+                      "The repository with name '" + repo->name + "' in registry with id '" +
+                          ns.account + "' cannot be deleted because it still contains images");
+    }
+    auto done = s.core->DeleteRepository(ns, repo->name);
+    if (!done.ok()) return ApiError(done.error(), ns, repo->name);
+    return Value{{"repository", RepoValue(s, ns, *repo)}};
+  });
+
+  t.Add("PutImageTagMutability", [&s](const CallContext& call, const Value& in) -> OpResult {
+    auto repo = InputRepo(s, call, in);
+    if (!repo.ok()) return repo.error();
+    if (!in.contains("imageTagMutability"))
+      return InvalidParameter("imageTagMutability is required");
+    auto m = Mutability(in, repo->mutability);
+    if (!m.ok()) return m.error();
+    repo->mutability = *m;
+    Ns ns = NsOf(call);
+    Status st = s.core->repos().UpdateRepo(ns, *repo);
+    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+    Value out = Ids(ns, repo->name);
+    out["imageTagMutability"] = *m;
+    return out;
+  });
+
+  t.Add("PutImageScanningConfiguration",
+        [&s](const CallContext& call, const Value& in) -> OpResult {
+          auto repo = InputRepo(s, call, in);
+          if (!repo.ok()) return repo.error();
+          auto sc = in.find("imageScanningConfiguration");
+          if (sc == in.end()) return InvalidParameter("imageScanningConfiguration is required");
+          repo->scan_on_push = sc->value("scanOnPush", false);
+          Ns ns = NsOf(call);
+          Status st = s.core->repos().UpdateRepo(ns, *repo);
+          if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+          Value out = Ids(ns, repo->name);
+          out["imageScanningConfiguration"] = {{"scanOnPush", repo->scan_on_push}};
+          return out;
+        });
+
+  t.Add("PutLifecyclePolicy", [&s](const CallContext& call, const Value& in) -> OpResult {
+    auto repo = InputRepo(s, call, in);
+    if (!repo.ok()) return repo.error();
+    auto text = RequiredString(in, "lifecyclePolicyText");
+    if (!text.ok()) return text.error();
+    auto policy = ParseLifecyclePolicy(*text);
+    if (!policy.ok()) return InvalidParameter(policy.error().message());
+    repo->lifecycle = *text;
+    Ns ns = NsOf(call);
+    Status st = s.core->repos().UpdateRepo(ns, *repo);
+    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+    auto applied = s.core->ApplyLifecycle(ns, repo->name);
+    if (!applied.ok()) return ApiError(applied.error(), ns, repo->name);
+    Value out = Ids(ns, repo->name);
+    out["lifecyclePolicyText"] = *text;
+    return out;
+  });
+
+  auto get_policy = [&s](bool remove) {
+    return [&s, remove](const CallContext& call, const Value& in) -> OpResult {
+      auto repo = InputRepo(s, call, in);
+      if (!repo.ok()) return repo.error();
+      Ns ns = NsOf(call);
+      if (!repo->lifecycle) return NoLifecycle(ns, repo->name);
+      Value out = Ids(ns, repo->name);
+      out["lifecyclePolicyText"] = *repo->lifecycle;
+      if (repo->lifecycle_eval_ms > 0) {
+        out["lastEvaluatedAt"] = static_cast<double>(repo->lifecycle_eval_ms) / 1000.0;
+      }
+      if (remove) {
+        repo->lifecycle.reset();
+        Status st = s.core->repos().UpdateRepo(ns, *repo);
+        if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+      }
+      return out;
+    };
+  };
+  t.Add("GetLifecyclePolicy", get_policy(false));
+  t.Add("DeleteLifecyclePolicy", get_policy(true));
+
+  t.Add("TagResource", [&s](const CallContext& call, const Value& in) -> OpResult {
+    auto repo = RepoFromArn(s, call, in);
+    if (!repo.ok()) return repo.error();
+    auto tags = ValidTags(in.contains("tags") ? in["tags"] : Value());
+    if (!tags.ok()) return tags.error();
+    repo->tags_json = MergeTags(repo->tags_json, *tags);
+    Status st = s.core->repos().UpdateRepo(NsOf(call), *repo);
+    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+    return Value::object();
+  });
+
+  t.Add("UntagResource", [&s](const CallContext& call, const Value& in) -> OpResult {
+    auto repo = RepoFromArn(s, call, in);
+    if (!repo.ok()) return repo.error();
+    json current = json::parse(repo->tags_json, nullptr, false);
+    json kept = json::array();
+    auto keys = in.value("tagKeys", json::array());
+    for (const auto& t : current.is_array() ? current : json::array()) {
+      bool drop = false;
+      for (const auto& k : keys) drop = drop || t["Key"] == k;
+      if (!drop) kept.push_back(t);
+    }
+    repo->tags_json = kept.dump();
+    Status st = s.core->repos().UpdateRepo(NsOf(call), *repo);
+    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+    return Value::object();
+  });
+
+  t.Add("ListTagsForResource", [&s](const CallContext& call, const Value& in) -> OpResult {
+    auto repo = RepoFromArn(s, call, in);
+    if (!repo.ok()) return repo.error();
+    json tags = json::parse(repo->tags_json, nullptr, false);
+    return Value{{"tags", tags.is_array() ? tags : json::array()}};
+  });
+
+  t.Add("GetAuthorizationToken", [&s](const CallContext& call, const Value&) -> OpResult {
+    auto token = s.auth->Issue(NsOf(call));
+    if (!token.ok()) return AwsError("ServerException", token.error().ToString(), 500, false);
+    return Value{{"authorizationData",
+                  Value::array({{{"authorizationToken", token->authorization_token},
+                                 {"expiresAt", static_cast<double>(token->expires_ms) / 1000.0},
+                                 {"proxyEndpoint", "http://" + s.registry_host}}})}};
+  });
+}
+
+}  // namespace nimbus::ecr

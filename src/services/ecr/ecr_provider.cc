@@ -1,0 +1,150 @@
+#include "services/ecr/ecr_provider.h"
+
+#include "services/ecr/api.h"
+#include "services/ecr/names.h"
+
+namespace nimbus::ecr {
+namespace {
+
+class EcrProvider : public Provider {
+ public:
+  explicit EcrProvider(std::unique_ptr<EcrState> state) : state_(std::move(state)) {}
+  std::string_view service_name() const override { return "ecr"; }
+
+  void RegisterOperations(OperationTable& table) override {
+    RegisterRepoOps(table, *state_);
+    RegisterImageOps(table, *state_);
+    RegisterLayerOps(table, *state_);
+  }
+
+  void RegisterRoutes(RouteTable& routes) override {
+    OciRoutes* oci = state_->routes.get();
+    routes.AddRoute("/v2", [oci](HttpRequest& request) -> boost::asio::awaitable<HttpResponse> {
+      co_return oci->Handle(request);
+    });
+  }
+
+ private:
+  std::unique_ptr<EcrState> state_;
+};
+
+}  // namespace
+
+Ns NsOf(const CallContext& call) { return Ns{call.account_id, call.region}; }
+
+AwsError InvalidParameter(const std::string& message) {
+  return AwsError("InvalidParameterException", message);
+}
+
+Result<std::string, AwsError> RequiredString(const Value& input, const char* key) {
+  auto it = input.find(key);
+  if (it == input.end() || !it->is_string()) {
+    return InvalidParameter(std::string("1 validation error detected: Value null at '") + key +
+                            "' failed to satisfy constraint: Member must not be null");
+  }
+  return it->get<std::string>();
+}
+
+Result<RepoRow, AwsError> InputRepo(EcrState& state, const CallContext& call, const Value& input) {
+  auto name = RequiredString(input, "repositoryName");
+  if (!name.ok()) return name.error();
+  Ns ns = NsOf(call);
+  if (!ValidRepoName(*name)) return ApiError({Err::kNameUnknown, ""}, ns, *name);
+  auto repo = state.core->Repo(ns, *name);
+  if (!repo.ok()) return ApiError(repo.error(), ns, *name);
+  return std::move(*repo);
+}
+
+AwsError ApiError(const CoreError& e, const Ns& ns, const std::string& repo) {
+  switch (e.code) {
+    case Err::kNameUnknown:
+    case Err::kNameInvalid:
+      return AwsError("RepositoryNotFoundException", EcrCore::RepoNotFoundMessage(ns, repo));
+    case Err::kManifestUnknown:
+      return AwsError("ImageNotFoundException", e.message);
+    case Err::kManifestBlobUnknown:
+      return AwsError("LayersNotFoundException", "Layers with digests '[" + e.message +
+                                                     "]' required for pushing image into "
+                                                     "repository with name '" +
+                                                     repo + "' in the registry with id '" +
+                                                     ns.account + "' do not exist");
+    case Err::kTagImmutable:
+      return AwsError("ImageTagAlreadyExistsException", e.message);
+    case Err::kDigestInvalid:
+      return AwsError("ImageDigestDoesNotMatchException", e.message);
+    case Err::kReferencedByIndex:
+      return AwsError("InvalidParameterException", e.message);
+    case Err::kTooLarge:
+    case Err::kManifestInvalid:
+    case Err::kTagInvalid:
+    case Err::kSizeInvalid:
+    case Err::kRangeInvalid:
+    case Err::kUploadInvalid:
+    case Err::kUnsupported:
+      return InvalidParameter(e.message);
+    case Err::kBlobUnknown:
+      return AwsError("LayersNotFoundException", e.message);
+    case Err::kUploadUnknown:
+      return AwsError("UploadNotFoundException", e.message);
+    case Err::kInternal:
+      break;
+  }
+  return AwsError("ServerException", e.message, 500, false);
+}
+
+Result<size_t, AwsError> PageStart(const Value& input) {
+  auto it = input.find("nextToken");
+  if (it == input.end()) return size_t{0};
+  if (it->is_string()) {
+    auto decoded = Base64Decode(it->get<std::string>());
+    if (decoded && decoded->starts_with("o:")) {
+      size_t v = 0;
+      bool ok = decoded->size() > 2;
+      for (char c : decoded->substr(2)) {
+        if (c < '0' || c > '9' || v > 100000000) ok = false;
+        v = v * 10 + static_cast<size_t>(c - '0');
+      }
+      if (ok) return v;
+    }
+  }
+  return InvalidParameter(
+      "Invalid parameter at 'nextToken' failed to satisfy constraint: "
+      "'Invalid pagination token'");
+}
+
+Result<size_t, AwsError> PageSize(const Value& input, size_t limit) {
+  auto it = input.find("maxResults");
+  if (it == input.end()) return limit;
+  if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
+      it->get<int64_t>() > static_cast<int64_t>(limit)) {
+    return InvalidParameter(
+        "Invalid parameter at 'maxResults' failed to satisfy constraint: "
+        "'Member must have value between 1 and " +
+        std::to_string(limit) + "'");
+  }
+  return static_cast<size_t>(it->get<int64_t>());
+}
+
+std::string NextToken(size_t offset) { return Base64Encode("o:" + std::to_string(offset)); }
+
+Result<std::unique_ptr<Provider>> MakeEcrProvider(const EcrConfig& config) {
+  if (config.db == nullptr || config.clock == nullptr) {
+    return Status::InvalidArgument("ecr: database and clock are required");
+  }
+  Status st = RepoStore::Install(*config.db);
+  if (!st.ok()) return st;
+  auto blobs = store::BlobStore::Open(config.data_dir + "/ecr");
+  if (!blobs.ok()) return blobs.error();
+  auto state = std::make_unique<EcrState>();
+  state->blobs = std::move(*blobs);
+  state->registry_host = config.registry_host;
+  state->core = std::make_unique<EcrCore>(*config.db, *state->blobs, *config.clock);
+  state->uploads = std::make_unique<UploadTable>(*state->blobs, *config.clock);
+  state->auth = std::make_unique<RegistryAuth>(state->core->repos(), *config.clock,
+                                               config.require_registry_auth);
+  state->routes = std::make_unique<OciRoutes>(*state->core, *state->uploads, *state->auth,
+                                              config.registry_host);
+  return std::unique_ptr<Provider>(std::make_unique<EcrProvider>(std::move(state)));
+}
+
+}  // namespace nimbus::ecr
