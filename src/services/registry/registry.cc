@@ -2,6 +2,8 @@
 
 #include "services/ecr/ecr_provider.h"
 #include "services/lambda/lambda_provider.h"
+#include "services/logs/log_store.h"
+#include "services/logs/logs_provider.h"
 #include "services/sts/sts_provider.h"
 
 namespace nimbus {
@@ -9,6 +11,13 @@ namespace nimbus {
 Result<std::vector<std::unique_ptr<Provider>>> MakeProviders(const ServiceDeps& deps) {
   std::vector<std::unique_ptr<Provider>> providers;
   providers.push_back(MakeStsProvider());
+  // One LogStore for the logs API and every service that ships logs (Lambda, ECS).
+  if (deps.db == nullptr || deps.clock == nullptr) {
+    return Status::FailedPrecondition("providers need the database and the clock");
+  }
+  auto log_store = logs::MakeLogStore(*deps.db, *deps.clock);
+  if (!log_store.ok()) return log_store.error();
+  providers.push_back(logs::MakeLogsProvider(*log_store));
   auto ecr = ecr::MakeEcrProvider({deps.db, deps.data_dir, deps.clock, deps.registry_host});
   if (!ecr.ok()) return ecr.error();
   providers.push_back(std::move(*ecr));
