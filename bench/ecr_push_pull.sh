@@ -34,7 +34,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 now() { date +%s.%N; }
 mbps() { awk -v b="$bytes" -v t="$1" 'BEGIN{ if (t <= 0) print "n/a"; else printf "%.0f", b/1048576/t }'; }
 
-start_nimbus() {
+start_nimbus() {  # sets host and pids
   local dir=$work/nimbus-$1; mkdir -p "$dir"
   "$build/nimbus" serve --port 0 --data-dir "$dir" > "$dir/log" &
   pids+=($!)
@@ -43,10 +43,10 @@ start_nimbus() {
   curl -s -o /dev/null -X POST "$url/" -H 'Content-Type: application/x-amz-json-1.1' \
     -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.CreateRepository' \
     -d '{"repositoryName":"bench"}'
-  echo "${url#http://}"
+  host=${url#http://}
 }
 
-start_registry() {
+start_registry() {  # sets host and pids
   local dir=$work/registry-$1 port; port=$(free_port); mkdir -p "$dir/data"
   cat > "$dir/config.yml" <<YML
 version: 0.1
@@ -59,14 +59,14 @@ YML
   docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
   pids+=($!)
   for _ in $(seq 200); do curl -s "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.05; done
-  echo "127.0.0.1:$port"
+  host=127.0.0.1:$port
 }
 
 declare -A best_push best_pull
 for name in nimbus registry; do best_push[$name]=999999; best_pull[$name]=999999; done
 for round in $(seq "$rounds"); do
   for name in nimbus registry; do
-    if [ $name = nimbus ]; then host=$(start_nimbus "$round"); else host=$(start_registry "$round"); fi
+    if [ $name = nimbus ]; then start_nimbus "$round"; else start_registry "$round"; fi
     t0=$(now)
     skopeo copy -q --dest-tls-verify=false "oci:$work/image:bench" "docker://$host/bench:bench"
     t1=$(now)
@@ -78,8 +78,8 @@ for round in $(seq "$rounds"); do
       'BEGIN{ printf "%.3f %.3f %.3f", b-a, d-c, c-b }')"
     net_push=$(awk -v p="$push" -v q="$ping" 'BEGIN{printf "%.3f", p-q}')
     net_pull=$(awk -v p="$pull" -v q="$ping" 'BEGIN{printf "%.3f", p-q}')
-    cmp -s <(cd "$work/image/blobs" && find . -type f | sort | xargs cat | sha256sum) \
-           <(cd "$work/pull-$name-$round/blobs" && find . -type f | sort | xargs cat | sha256sum) \
+    diff -q <(cd "$work/image/blobs/sha256" && ls | sort) \
+            <(cd "$work/pull-$name-$round/blobs/sha256" && ls | sort) >/dev/null \
       || echo "  !! $name round $round: pulled blobs differ"
     printf '%-8s round %d: push %6.2fs pull %6.2fs (ping cost %5.2fs) -> push %5s MB/s, pull %5s MB/s\n' \
       "$name" "$round" "$push" "$pull" "$ping" "$(mbps "$net_push")" "$(mbps "$net_pull")"

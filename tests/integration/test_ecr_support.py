@@ -49,8 +49,8 @@ def make_layout(layout, tag="latest", layers=None, raw_layers=None):
     """Writes an OCI image layout at `layout` with one image tagged `tag`.
 
     `layers` is a list of {name: bytes} dicts (each becomes a gzipped tar layer); `raw_layers`
-    a list of pre-built bytes used as gzip layers as they are (for the bench). Returns the
-    manifest digest.
+    a list of bytes each wrapped in a stored (uncompressed) gzip stream (for the bench: clients
+    neither compress nor decompress them). Returns the manifest digest.
     """
     os.makedirs(os.path.join(layout, "blobs", "sha256"), exist_ok=True)
     descs, diff_ids = [], []
@@ -60,7 +60,8 @@ def make_layout(layout, tag="latest", layers=None, raw_layers=None):
         descs.append(dict(mediaType=OCI_LAYER_GZ, **d))
         diff_ids.append(sha256(plain))
     for data in raw_layers or []:
-        d = write_blob(layout, data)
+        # Stored (level 0) gzip: a real gzip stream, so clients pass it through untouched.
+        d = write_blob(layout, gzip.compress(data, compresslevel=0, mtime=0))
         descs.append(dict(mediaType=OCI_LAYER_GZ, **d))
         diff_ids.append(sha256(data))
     config = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
