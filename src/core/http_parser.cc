@@ -80,6 +80,12 @@ Result<RequestHead, HttpParseError> ParseRequestHead(std::string_view data,
   // Tolerate (RFC 9112 2.2) empty lines before the request line.
   size_t start = 0;
   while (start + 1 < data.size() && data[start] == '\r' && data[start + 1] == '\n') start += 2;
+  // Reject a request whose method is already malformed without waiting for the whole head:
+  // a TLS ClientHello (0x16 ...) on this plain-HTTP port gets its answer at once, so clients
+  // that try https first (skopeo, podman, docker) fall back to http immediately.
+  for (size_t i = start; i < data.size() && data[i] != ' '; ++i) {
+    if (!IsTokenChar(data[i])) return Bad("malformed method (TLS or garbage on an HTTP port?)");
+  }
   size_t end = data.find("\r\n\r\n", start);
   if (end == std::string_view::npos) {
     if (data.size() > limits.max_head_bytes) {

@@ -76,6 +76,14 @@ TEST(HttpParserTest, RejectsMalformedHeads) {
   }
 }
 
+TEST(HttpParserTest, RejectsTlsHandshakeBeforeTheHeadIsComplete) {
+  HttpRequest req;
+  const char hello[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01};
+  auto head = ParseRequestHead(std::string_view(hello, sizeof hello), {}, req);
+  ASSERT_FALSE(head.ok());
+  EXPECT_EQ(head.error().status, 400);
+}
+
 TEST(HttpParserTest, EnforcesLimits) {
   HttpLimits limits;
   limits.max_head_bytes = 64;
