@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Lambda invoke bench: warm latency p50/p99 (1 connection) and throughput (2, 8, 32 keep-alive
+# connections) with a 1 KB JSON payload from the compiled client (build/bench/lambda_invoke_bench),
+# for do-nothing handlers on nimbus (native provided.al2023 = examples/hello-cpp, python3.12,
+# nodejs20.x) and, in the same run, the same Node handler under npm's lambda-local (HTTP mode);
+# then cold start (environment created -> first response) of the native bootstrap.
+# Usage: bench/lambda_bench.sh [BUILD] ; env SECONDS_PER_RUN (default 4), COLD_RUNS (default 30)
+set -euo pipefail
+build=${1:-build}
+cd "$(dirname "$0")/.."
+root=$PWD
+secs=${SECONDS_PER_RUN:-4}
+cold_runs=${COLD_RUNS:-30}
+client="$root/$build/bench/lambda_invoke_bench"
+zip_native="$root/$build/examples/hello-cpp.zip"
+[ -x "$client" ] || { echo "missing $client: ninja -C $build lambda_invoke_bench" >&2; exit 1; }
+[ -f "$zip_native" ] || { echo "missing $zip_native: ninja -C $build examples" >&2; exit 1; }
+if [ ! -d bench/peer/node_modules/lambda-local ]; then
+  (cd bench/peer && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+work=$(mktemp -d /tmp/nimbus-lambda-bench-XXXXXX)
+nimbus_pid="" peer_pid=""
+cleanup() {
+  [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null && wait "$peer_pid" 2>/dev/null
+  [ -n "$nimbus_pid" ] && kill "$nimbus_pid" 2>/dev/null && wait "$nimbus_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# nimbus: stdout (ready line, then the access log) goes to a file.
+"$root/$build/nimbus" serve --port 0 --data-dir "$work/data" --lambda-idle-seconds 3600 \
+  >"$work/nimbus.out" 2>"$work/nimbus.err" &
+nimbus_pid=$!
+for _ in $(seq 100); do grep -q '^nimbus ready on' "$work/nimbus.out" 2>/dev/null && break; sleep 0.05; done
+port=$(sed -n 's/^nimbus ready on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$work/nimbus.out" | head -1)
+[ -n "$port" ] || { cat "$work/nimbus.err" >&2; exit 1; }
+
+# The do-nothing handlers.
+mkdir -p "$work/node" "$work/py"
+cat >"$work/node/index.js" <<'EOF'
+exports.handler = async (event, context) => ({ ok: true });
+EOF
+cat >"$work/py/app.py" <<'EOF'
+def handler(event, context):
+    return {"ok": True}
+EOF
+
+NIMBUS_ENDPOINT="http://127.0.0.1:$port" python3 - "$zip_native" "$work" <<'EOF'
+import io, os, sys, zipfile, boto3
+from botocore.config import Config
+native_zip, work = sys.argv[1], sys.argv[2]
+lam = boto3.client("lambda", endpoint_url=os.environ["NIMBUS_ENDPOINT"], region_name="us-east-1",
+                   aws_access_key_id="test", aws_secret_access_key="test",
+                   config=Config(retries={"max_attempts": 1}))
+def zipped(path, name):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.write(os.path.join(path, name), name)
+    return buf.getvalue()
+role = "arn:aws:iam::000000000000:role/lambda-role"
+fns = {"native": ("provided.al2023", "hello", open(native_zip, "rb").read()),
+       "python": ("python3.12", "app.handler", zipped(work + "/py", "app.py")),
+       "node": ("nodejs20.x", "index.handler", zipped(work + "/node", "index.js"))}
+for name, (runtime, handler, code) in fns.items():
+    lam.create_function(FunctionName=name, Runtime=runtime, Handler=handler, Role=role,
+                        Code={"ZipFile": code}, MemorySize=1024, Timeout=30)
+    lam.get_waiter("function_active_v2").wait(FunctionName=name,
+                                              WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
+    r = lam.invoke(FunctionName=name, Payload=b'{"name":"warm"}')
+    assert r["StatusCode"] == 200 and "FunctionError" not in r, (name, r["Payload"].read())
+EOF
+
+# The peer: lambda-local in HTTP (watch) mode, least verbose, on a free port.
+peer_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+(cd "$work/node" && exec node "$root/bench/peer/node_modules/lambda-local/build/cli.js" \
+  -l index.js -h handler -v 0 -t 30 --watch "$peer_port" >"$work/peer.out" 2>&1) &
+peer_pid=$!
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$peer_port") 2>/dev/null && break; sleep 0.1
+done
+
+run() {  # run LABEL PORT PATH CONNS -> the client's key=value line
+  "$client" load 127.0.0.1 "$2" "$3" --conns "$4" --seconds "$secs" --warmup 1
+}
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+
+declare -A rows
+targets=("nimbus (native)|$port|/2015-03-31/functions/native/invocations"
+         "nimbus (python)|$port|/2015-03-31/functions/python/invocations"
+         "nimbus (node)|$port|/2015-03-31/functions/node/invocations"
+         "lambda-local (node)|$peer_port|/")
+echo "### Lambda warm invoke, 1 KB payload, ${secs}s per run (+1s warm-up), $(nproc) cores"
+for t in "${targets[@]}"; do
+  IFS='|' read -r label p path <<<"$t"
+  lat=$(run "$label" "$p" "$path" 1)
+  echo "$label c=1: $lat"
+  line="$(printf '%-20s %9s %9s %9s' "$label" "$(field p50_ms "$lat")" "$(field p99_ms "$lat")" \
+    "$(field rps "$lat")")"
+  for c in 2 8 32; do
+    out=$(run "$label" "$p" "$path" "$c")
+    echo "$label c=$c: $out"
+    line+="$(printf ' %9s' "$(field rps "$out")")"
+  done
+  rows[$label]=$line
+done
+
+echo "### native cold start (UpdateFunctionConfiguration retires the warm environment; next invoke)"
+cold=$("$client" cold 127.0.0.1 "$port" native --runs "$cold_runs")
+echo "$cold"
+
+echo
+printf '%-20s %9s %9s %9s %9s %9s %9s\n' "target" "p50 ms" "p99 ms" "inv/s c1" "inv/s c2" \
+  "inv/s c8" "inv/s c32"
+for t in "${targets[@]}"; do printf '%s\n' "${rows[${t%%|*}]}"; done
+printf 'native cold start: first response p50 %s ms (p90 %s), REPORT Init Duration p50 %s ms\n' \
+  "$(field first_invoke_p50_ms "$cold")" "$(field first_invoke_p90_ms "$cold")" \
+  "$(field init_duration_p50_ms "$cold")"
