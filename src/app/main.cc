@@ -2,7 +2,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -70,6 +74,7 @@ int Serve(const nimbus::ServeOptions& options) {
   deps.registry_host = options.registry_host.empty()
                            ? options.host + ":" + std::to_string(*port)
                            : options.registry_host;
+  deps.strict_auth = !options.credentials_file.empty();
   deps.lambda_concurrency = options.lambda_concurrency;
   deps.lambda_idle_seconds = options.lambda_idle_seconds;
   for (const auto& ctx : server.contexts()) deps.loops.push_back(ctx.get());
@@ -91,6 +96,55 @@ int Serve(const nimbus::ServeOptions& options) {
   return 0;
 }
 
+// The packager script `nimbus package` runs (runtime/tools/nimbus-lambda-package, Python 3
+// stdlib, the same script as the CMake function nimbus_lambda_package()). First found wins:
+//   1. $NIMBUS_LAMBDA_PACKAGER;
+//   2. nimbus-lambda-package next to the nimbus executable (an install puts both in bin/);
+//   3. runtime/tools/ of the source tree this binary was built from (located at compile time
+//      through __FILE__, which CMake makes absolute): what a build/ tree uses.
+std::string FindPackager() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto usable = [&ec](const fs::path& p) { return fs::is_regular_file(p, ec); };
+  if (const char* env = std::getenv("NIMBUS_LAMBDA_PACKAGER"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && usable(exe.parent_path() / "nimbus-lambda-package")) {
+    return (exe.parent_path() / "nimbus-lambda-package").string();
+  }
+  fs::path source(__FILE__);  // <source>/src/app/main.cc
+  if (source.is_absolute()) {
+    fs::path script = source.parent_path().parent_path().parent_path() / "runtime" / "tools" /
+                      "nimbus-lambda-package";
+    if (usable(script)) return script.string();
+  }
+  return "";
+}
+
+// `nimbus package BINARY -o fn.zip [--no-libc] [--strip] [--name NAME]`: execs python3 on the
+// packager with the arguments unchanged; its usage messages name the command `nimbus package`.
+int Package(const std::vector<std::string>& args) {
+  std::string script = FindPackager();
+  if (script.empty()) {
+    return Fail(
+        "package: cannot find the packager script nimbus-lambda-package (set "
+        "NIMBUS_LAMBDA_PACKAGER, or install it next to the nimbus binary)");
+  }
+  std::vector<std::string> argv_s = {
+      "python3", "-c",
+      "import sys; p = sys.argv.pop(1); sys.argv[0] = 'nimbus package'; "
+      "exec(compile(open(p).read(), p, 'exec'), {'__name__': '__main__', '__file__': p})",
+      script};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  ::execvp("python3", argv.data());
+  return Fail(std::string("package: cannot run python3: ") + std::strerror(errno));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,7 +162,7 @@ int main(int argc, char** argv) {
       std::cout << "nimbus " << NIMBUS_VERSION << "\n";
       return 0;
     case nimbus::CommandLine::Command::kPackage:
-      return Fail("package: not available in this build yet");
+      return Package(cl->args);
     case nimbus::CommandLine::Command::kServe:
       return Serve(cl->serve);
   }

@@ -43,7 +43,7 @@ struct DataPlaneOptions {
 // Everything the data plane uses; pointers outlive it.
 struct DataPlaneDeps {
   FunctionRegistry* registry = nullptr;
-  LogSink* logs = nullptr;
+  std::shared_ptr<LogSink> logs;  // may be null (logs dropped)
   ListenerFactory* listeners = nullptr;
   store::Database* db = nullptr;
   const Clock* clock = nullptr;

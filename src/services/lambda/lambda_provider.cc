@@ -90,7 +90,8 @@ class LambdaProvider : public Provider {
 
 }  // namespace
 
-Result<std::unique_ptr<Provider>> MakeLambdaProvider(const ServiceDeps& deps, LogSink* logs,
+Result<std::unique_ptr<Provider>> MakeLambdaProvider(const ServiceDeps& deps,
+                                                     std::shared_ptr<LogSink> logs,
                                                      DataPlaneFactory data_plane) {
   ControlOptions options;
   options.db = deps.db;
@@ -108,7 +109,7 @@ Result<std::unique_ptr<Provider>> MakeLambdaProvider(const ServiceDeps& deps, Lo
   if (data_plane) {
     DataPlaneDeps d;
     d.registry = &provider->control();
-    d.logs = logs;
+    d.logs = std::move(logs);
     d.listeners = deps.listeners;
     d.db = deps.db;
     d.clock = deps.clock;

@@ -25,7 +25,7 @@ using DataPlaneFactory = std::function<Result<std::unique_ptr<DataPlane>>(DataPl
 // is handed to the data plane. Fails when the schema migration, loading the stored functions or
 // the data plane fails.
 Result<std::unique_ptr<Provider>> MakeLambdaProvider(const ServiceDeps& deps,
-                                                     LogSink* logs = nullptr,
+                                                     std::shared_ptr<LogSink> logs = nullptr,
                                                      DataPlaneFactory data_plane = nullptr);
 
 }  // namespace nimbus::lambda

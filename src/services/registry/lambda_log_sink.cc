@@ -24,8 +24,8 @@ class LogStoreSink : public lambda::LogSink {
 
 }  // namespace
 
-std::unique_ptr<lambda::LogSink> MakeLambdaLogSink(std::shared_ptr<logs::LogStore> store) {
-  return std::make_unique<LogStoreSink>(std::move(store));
+std::shared_ptr<lambda::LogSink> MakeLambdaLogSink(std::shared_ptr<logs::LogStore> store) {
+  return std::make_shared<LogStoreSink>(std::move(store));
 }
 
 }  // namespace nimbus

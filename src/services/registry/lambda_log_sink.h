@@ -10,6 +10,6 @@ namespace nimbus {
 
 // Ships Lambda log lines into CloudWatch Logs, creating the group and stream on first use.
 // Thread-safe. Keeps the store alive.
-std::unique_ptr<lambda::LogSink> MakeLambdaLogSink(std::shared_ptr<logs::LogStore> store);
+std::shared_ptr<lambda::LogSink> MakeLambdaLogSink(std::shared_ptr<logs::LogStore> store);
 
 }  // namespace nimbus

@@ -1,9 +1,10 @@
 #include "services/registry/registry.h"
 
-#include "services/ecr/ecr_provider.h"
-#include "services/lambda/lambda_provider.h"
 #include "services/logs/log_store.h"
 #include "services/logs/logs_provider.h"
+#include "services/ecr/ecr_provider.h"
+#include "services/lambda/lambda_provider.h"
+#include "services/registry/lambda_log_sink.h"
 #include "services/sts/sts_provider.h"
 
 namespace nimbus {
@@ -18,10 +19,13 @@ Result<std::vector<std::unique_ptr<Provider>>> MakeProviders(const ServiceDeps& 
   auto log_store = logs::MakeLogStore(*deps.db, *deps.clock);
   if (!log_store.ok()) return log_store.error();
   providers.push_back(logs::MakeLogsProvider(*log_store));
-  auto ecr = ecr::MakeEcrProvider({deps.db, deps.data_dir, deps.clock, deps.registry_host});
+  ecr::EcrConfig ecr_config{deps.db, deps.data_dir, deps.clock, deps.registry_host};
+  ecr_config.require_registry_auth = deps.strict_auth;  // /v2/ needs a GetAuthorizationToken token
+  auto ecr = ecr::MakeEcrProvider(ecr_config);
   if (!ecr.ok()) return ecr.error();
   providers.push_back(std::move(*ecr));
-  auto lambda = lambda::MakeLambdaProvider(deps);
+  auto lambda =
+      lambda::MakeLambdaProvider(deps, MakeLambdaLogSink(*log_store), lambda::MakeDataPlane);
   if (!lambda.ok()) return lambda.error();
   providers.push_back(std::move(*lambda));
   return providers;

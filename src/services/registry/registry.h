@@ -26,6 +26,7 @@ struct ServiceDeps {
   std::string host;                     // address served, e.g. "127.0.0.1"
   uint16_t port = 0;                    // port served
   std::string registry_host;            // host[:port] for ECR repositoryUri
+  bool strict_auth = false;             // --credentials: every request must be authenticated
   int lambda_concurrency = 1000;
   int lambda_idle_seconds = 600;
   // The server's event loops (one per thread); background work may be posted to any of them.

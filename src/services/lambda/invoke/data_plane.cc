@@ -52,7 +52,7 @@ DataPlaneImpl::DataPlaneImpl(DataPlaneDeps deps,
     : deps_(std::move(deps)),
       sandboxes_(std::move(sandboxes)),
       runtimes_dir_(std::move(runtimes_dir)),
-      shipper_(deps_.logs) {
+      shipper_(deps_.logs.get()) {
   events_ = std::make_unique<EventQueue>(*this, *deps_.db, *deps_.clock,
                                          deps_.options.async_retry_base_seconds);
   deps_.registry->AddChangeListener(
