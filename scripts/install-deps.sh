@@ -6,7 +6,7 @@ mode=${1:-build}
 build_pkgs=(build-essential cmake ninja-build pkg-config libboost-dev libssl-dev libsqlite3-dev zlib1g-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev python3 zip unzip curl)
 test_pkgs=(awscli python3-botocore wrk nodejs npm clang libclang-rt-14-dev
-  skopeo podman runc docker-registry)
+  skopeo podman runc docker-registry autoconf automake libtool libcurl4-openssl-dev)
 pkgs=("${build_pkgs[@]}")
 if [ "$mode" = test ]; then pkgs+=("${test_pkgs[@]}"); fi
 missing=()
