@@ -79,20 +79,7 @@ void JsonCodec::EncodeError(const ServiceModel& model, const AwsError& error,
   out += "{\"__type\":";
   json_shape::WriteString(error.code, out);
   // AWS sends "message" (lower case) even where models spell the member "Message".
-  constexpr std::string_view key = "message";
-  out += ",";
-  json_shape::WriteString(key, out);
-  out += ':';
-  json_shape::WriteString(error.message, out);
-  if (error.fields.is_object()) {
-    for (auto it = error.fields.begin(); it != error.fields.end(); ++it) {
-      if (it.key() == "__type" || it.key() == key) continue;
-      out += ',';
-      json_shape::WriteString(it.key(), out);
-      out += ':';
-      json_shape::WriteGeneric(*it, out);
-    }
-  }
+  codec_common::AppendErrorMessageAndFields(error, "__type", out);
   out += '}';
 }
 

@@ -12,39 +12,6 @@ namespace {
 
 constexpr int kMaxDepth = 48;
 
-std::string ScalarText(const MemberRef& ref, const Value& v) {
-  switch (v.type()) {
-    case Value::value_t::string:
-      if (ref.shape->type == ShapeType::kBlob) {
-        return wire::Base64Encode(v.get_ref<const std::string&>());
-      }
-      return v.get<std::string>();
-    case Value::value_t::boolean:
-      return v.get<bool>() ? "true" : "false";
-    case Value::value_t::number_integer:
-    case Value::value_t::number_unsigned:
-    case Value::value_t::number_float:
-      if (ref.shape->type == ShapeType::kTimestamp) {
-        TimestampFormat f = ref.timestamp_format == TimestampFormat::kDefault
-                                ? TimestampFormat::kIso8601
-                                : ref.timestamp_format;
-        return wire::FormatTimestamp(v.get<double>(), f);
-      }
-      if (v.is_number_float()) return wire::FormatDouble(v.get<double>());
-      return v.is_number_unsigned() ? std::to_string(v.get<uint64_t>())
-                                    : std::to_string(v.get<int64_t>());
-    case Value::value_t::binary: {
-      const auto& b = v.get_binary();
-      return wire::Base64Encode(
-          std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
-    }
-    default: {
-      std::string out;
-      json_shape::WriteGeneric(v, out);
-      return out;
-    }
-  }
-}
 
 // The element name botocore looks up for structure member `m`.
 const std::string& MemberTag(const MemberRef& m) {
@@ -95,7 +62,7 @@ void WriteValue(XmlWriter& xml, const std::string& tag, const MemberRef& ref, co
     }
     if (!ref.flattened) xml.Close(tag);
   } else {
-    xml.Element(tag, ScalarText(ref, v));
+    xml.Element(tag, codec_common::ScalarText(ref, v, TimestampFormat::kIso8601));
   }
 }
 

@@ -7,48 +7,6 @@
 namespace nimbus {
 namespace {
 
-std::string ScalarText(const MemberRef& m, const Value& v) {
-  switch (v.type()) {
-    case Value::value_t::string:
-      if (m.shape->type == ShapeType::kTimestamp) {
-        if (auto t = wire::ParseTimestamp(v.get_ref<const std::string&>())) {
-          TimestampFormat f = m.timestamp_format == TimestampFormat::kDefault
-                                  ? TimestampFormat::kRfc822
-                                  : m.timestamp_format;
-          return wire::FormatTimestamp(*t, f);
-        }
-      }
-      if (m.shape->type == ShapeType::kBlob) {
-        return wire::Base64Encode(v.get_ref<const std::string&>());
-      }
-      return v.get<std::string>();
-    case Value::value_t::boolean:
-      return v.get<bool>() ? "true" : "false";
-    case Value::value_t::number_integer:
-    case Value::value_t::number_unsigned:
-    case Value::value_t::number_float:
-      if (m.shape->type == ShapeType::kTimestamp) {
-        TimestampFormat f = m.timestamp_format == TimestampFormat::kDefault
-                                ? TimestampFormat::kRfc822
-                                : m.timestamp_format;
-        return wire::FormatTimestamp(v.get<double>(), f);
-      }
-      if (v.is_number_float()) return wire::FormatDouble(v.get<double>());
-      return v.is_number_unsigned() ? std::to_string(v.get<uint64_t>())
-                                    : std::to_string(v.get<int64_t>());
-    case Value::value_t::binary: {
-      const auto& b = v.get_binary();
-      return wire::Base64Encode(
-          std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
-    }
-    default: {
-      std::string out;
-      json_shape::WriteGeneric(v, out);
-      return out;
-    }
-  }
-}
-
 // Header value text for member `m`: jsonvalue base64 JSON, lists comma-joined (quoted when
 // needed), header control characters replaced by spaces.
 std::string HeaderText(const MemberRef& m, const Value& v) {
@@ -59,7 +17,7 @@ std::string HeaderText(const MemberRef& m, const Value& v) {
     text = wire::Base64Encode(json);
   } else if (v.is_array()) {
     for (size_t i = 0; i < v.size(); ++i) {
-      std::string item = ScalarText(m.shape->member, v[i]);
+      std::string item = codec_common::ScalarText(m.shape->member, v[i], TimestampFormat::kRfc822);
       if (item.find_first_of(",\"") != std::string::npos) {
         std::string quoted = "\"";
         for (char c : item) {
@@ -72,7 +30,7 @@ std::string HeaderText(const MemberRef& m, const Value& v) {
       text += item;
     }
   } else {
-    text = ScalarText(m, v);
+    text = codec_common::ScalarText(m, v, TimestampFormat::kRfc822);
   }
   for (char& c : text) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
@@ -156,20 +114,7 @@ void RestJsonCodec::EncodeError(const ServiceModel&, const AwsError& error, cons
                               : (error.sender_fault ? "User" : "Service"),
                           out);
   // AWS sends "message" (lower case) even where models spell the member "Message".
-  constexpr std::string_view key = "message";
-  out += ',';
-  json_shape::WriteString(key, out);
-  out += ':';
-  json_shape::WriteString(error.message, out);
-  if (error.fields.is_object()) {
-    for (auto it = error.fields.begin(); it != error.fields.end(); ++it) {
-      if (it.key() == "Type" || it.key() == key) continue;
-      out += ',';
-      json_shape::WriteString(it.key(), out);
-      out += ':';
-      json_shape::WriteGeneric(*it, out);
-    }
-  }
+  codec_common::AppendErrorMessageAndFields(error, "Type", out);
   out += '}';
 }
 
