@@ -88,9 +88,12 @@ int HexValue(char c) {
 }  // namespace
 
 std::string PercentDecode(std::string_view in, bool plus_as_space) {
+  size_t first = in.find_first_of(plus_as_space ? std::string_view("%+") : std::string_view("%"));
+  if (first == std::string_view::npos) return std::string(in);  // nothing to decode
   std::string out;
   out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
+  out.append(in.data(), first);
+  for (size_t i = first; i < in.size(); ++i) {
     char c = in[i];
     if (c == '%' && i + 2 < in.size()) {
       int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);

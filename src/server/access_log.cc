@@ -13,19 +13,25 @@ namespace {
 
 std::string Dash(std::string_view s) { return s.empty() ? "-" : std::string(s); }
 
-// Quotes for the text log: escapes '"' and '\' and control bytes like nginx does.
+// Quotes for the text log: escapes '"', backslash and control bytes like nginx does.
 std::string Quoted(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02X", c);
-      out += buf;
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
+  auto plain = [](unsigned char c) { return c != '"' && c != '\\' && c >= 0x20 && c < 0x7f; };
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t run = i;
+    while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
+    out.append(s.data() + i, run - i);
+    if (run == s.size()) break;
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned char>(s[run]));
+    out += buf;
+    i = run + 1;
   }
-  return out + "\"";
+  out.push_back('"');
+  return out;
 }
 
 std::string ClientHost(std::string_view client) {
@@ -124,6 +130,12 @@ void AccessLog::WriterLoop() {
       off += static_cast<size_t>(n);
     }
     batch.clear();
+    if (!done) {
+      // A short batching window: lines logged meanwhile share the next write, and their
+      // producers skip the wake-up (the buffer is not empty), so a busy server pays one
+      // write and one wake-up per window instead of per request.
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
     lock.lock();
     if (done && pending_.empty()) return;
   }
