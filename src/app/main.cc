@@ -77,6 +77,7 @@ int Serve(const nimbus::ServeOptions& options) {
   deps.strict_auth = !options.credentials_file.empty();
   deps.lambda_concurrency = options.lambda_concurrency;
   deps.lambda_idle_seconds = options.lambda_idle_seconds;
+  deps.lambda_async_retry_seconds = options.lambda_async_retry_seconds;
   for (const auto& ctx : server.contexts()) deps.loops.push_back(ctx.get());
   deps.listeners = &server;
   auto providers = MakeProviders(deps);

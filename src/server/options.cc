@@ -41,6 +41,10 @@ Status ApplyServeOption(const std::string& name, const std::string& value, Serve
     auto n = ParseInt(name, value, 1, 1000000);
     if (!n.ok()) return n.error();
     o.lambda_concurrency = *n;
+  } else if (name == "--lambda-async-retry-seconds") {
+    auto n = ParseInt(name, value, 0, 3600);
+    if (!n.ok()) return n.error();
+    o.lambda_async_retry_seconds = *n;
   } else if (name == "--lambda-idle-seconds") {
     auto n = ParseInt(name, value, 1, 86400 * 7);
     if (!n.ok()) return n.error();
@@ -130,6 +134,9 @@ Options:
   --registry-host HOST[:PORT] host in ECR repositoryUri values (default the address served)
   --lambda-concurrency N      account concurrency limit for Lambda (default 1000)
   --lambda-idle-seconds N     reap idle Lambda environments after N seconds (default 600)
+  --lambda-async-retry-seconds N
+                              delay before retrying a failed Event invocation; the second
+                              retry waits twice as long (default 60, as Lambda's ~1 and ~2 min)
 
 When ready, prints exactly one line: "nimbus ready on http://HOST:PORT".
 SIGTERM or SIGINT stops accepting, finishes in-flight requests, closes the store and exits 0.

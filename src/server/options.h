@@ -19,6 +19,7 @@ struct ServeOptions {
   std::string registry_host;     // host[:port] in ECR repositoryUri; default host:port served
   int lambda_concurrency = 1000;
   int lambda_idle_seconds = 600;
+  int lambda_async_retry_seconds = 60;  // delay before the 1st async retry (2nd waits twice)
 };
 
 // What the command line asks for.

@@ -307,6 +307,30 @@ class LambdaInvoke(unittest.TestCase):
             self.assertIn("START RequestId:", base64.b64decode(r["LogResult"]).decode())
 
 
+class LambdaAsyncRetries(unittest.TestCase):
+    def count_starts(self, logs, group):
+        try:
+            events = logs.filter_log_events(logGroupName=group, filterPattern="START")["events"]
+        except ClientError:
+            return 0
+        return len(events)
+
+    def test_failed_events_retry_per_maximum_retry_attempts(self):
+        with Nimbus("--lambda-async-retry-seconds", "1") as n:
+            lam, logs = n.client("lambda"), n.client("logs")
+            create(lam, "flaky", {"tools.py": PY_TOOLS}, handler="tools.fail")
+            create(lam, "flaky1", {"tools.py": PY_TOOLS}, handler="tools.fail")
+            lam.put_function_event_invoke_config(FunctionName="flaky1", MaximumRetryAttempts=1)
+            for name in ("flaky", "flaky1"):
+                self.assertEqual(invoke(lam, name, {"x": 1}, InvocationType="Event")["StatusCode"], 202)
+            deadline = time.time() + 15  # attempts at ~0 s, ~1 s, ~3 s
+            while time.time() < deadline and self.count_starts(logs, "/aws/lambda/flaky") < 3:
+                time.sleep(0.2)
+            time.sleep(1.5)
+            self.assertEqual(self.count_starts(logs, "/aws/lambda/flaky"), 3)   # 1 + 2 retries
+            self.assertEqual(self.count_starts(logs, "/aws/lambda/flaky1"), 2)  # 1 + 1 retry
+
+
 class LambdaPersistence(unittest.TestCase):
     def test_functions_and_queued_events_survive_restart_and_kill9(self):
         n = Nimbus("--lambda-idle-seconds", "60").start()

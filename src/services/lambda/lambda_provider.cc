@@ -119,6 +119,7 @@ Result<std::unique_ptr<Provider>> MakeLambdaProvider(const ServiceDeps& deps,
     d.options.data_dir = deps.data_dir;
     d.options.account_concurrency = deps.lambda_concurrency;
     d.options.idle_seconds = deps.lambda_idle_seconds;
+    d.options.async_retry_base_seconds = deps.lambda_async_retry_seconds;
     auto plane = data_plane(std::move(d));
     if (!plane.ok()) return plane.error();
     provider->SetDataPlane(std::move(*plane));

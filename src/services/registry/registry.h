@@ -29,6 +29,7 @@ struct ServiceDeps {
   bool strict_auth = false;             // --credentials: every request must be authenticated
   int lambda_concurrency = 1000;
   int lambda_idle_seconds = 600;
+  int lambda_async_retry_seconds = 60;
   // The server's event loops (one per thread); background work may be posted to any of them.
   std::vector<boost::asio::io_context*> loops;
   // Opens private HTTP listeners (Lambda Runtime API per execution environment).
