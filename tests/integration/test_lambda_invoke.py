@@ -349,5 +349,34 @@ class LambdaPersistence(unittest.TestCase):
             shutil.rmtree(n.data_dir, ignore_errors=True)
 
 
+class LambdaQueuedEventsSurviveKill(unittest.TestCase):
+    def test_queued_event_runs_after_kill9_and_restart(self):
+        n = Nimbus().start()
+        try:
+            lam = n.client("lambda")
+            create(lam, "later", {"app.py": PY_ECHO})
+            # Reserved concurrency 0 throttles every run: the event stays queued.
+            lam.put_function_concurrency(FunctionName="later", ReservedConcurrentExecutions=0)
+            marker = "queued-%d" % time.time_ns()
+            self.assertEqual(invoke(lam, "later", {"m": marker}, InvocationType="Event")["StatusCode"], 202)
+            time.sleep(0.5)
+            n.restart(sig=9)
+            lam, logs = n.client("lambda"), n.client("logs")
+            lam.delete_function_concurrency(FunctionName="later")
+            deadline, found = time.time() + 20, []
+            while time.time() < deadline and not found:
+                try:
+                    found = logs.filter_log_events(logGroupName="/aws/lambda/later",
+                                                   filterPattern=marker)["events"]
+                except ClientError:
+                    pass
+                time.sleep(0.2)
+            self.assertTrue(found, "the queued event was lost across kill -9")
+        finally:
+            n.stop()
+            import shutil
+            shutil.rmtree(n.data_dir, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main()
