@@ -90,6 +90,8 @@ int Serve(const nimbus::ServeOptions& options) {
     gateway->Shutdown();
     server.Stop();
   });
+  // Said once, on stderr so stdout's first line stays the ready line.
+  for (const auto& note : gateway->StartupNotes()) std::cerr << "nimbus: " << note << "\n";
   std::string ready = "nimbus ready on http://" + options.host + ":" + std::to_string(*port) + "\n";
   if (::write(STDOUT_FILENO, ready.data(), ready.size()) < 0) return 1;
   server.Run();

@@ -63,6 +63,8 @@ class Provider {
   // Called once when the server starts draining (SIGTERM): end long polls, stop background
   // work and child processes. Called from an event-loop thread; must not block for long.
   virtual void Shutdown() {}
+  // One line for the console at start-up (e.g. which sandbox limits this host enforces), or "".
+  virtual std::string StartupNote() const { return ""; }
 };
 
 }  // namespace nimbus

@@ -1,6 +1,7 @@
 #include "server/gateway.h"
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
 #include <unordered_map>
 
@@ -13,17 +14,29 @@
 namespace nimbus {
 
 struct Gateway::Service {
-  const ServiceModel* model = nullptr;
+  const ServiceRouting* routing = nullptr;  // embedded routing index (static)
   std::unique_ptr<Provider> provider;
   OperationTable operations;
   std::string label;  // service id without spaces, e.g. "CloudWatchLogs"
+
+  // The embedded model, parsed by the first request that needs it (FindServiceModel parses
+  // once, thread-safely); nullptr only if the embedded model does not parse.
+  const ServiceModel* Model() {
+    const ServiceModel* m = model.load(std::memory_order_acquire);
+    if (m == nullptr) {
+      m = FindServiceModel(routing->name);
+      model.store(m, std::memory_order_release);
+    }
+    return m;
+  }
+  std::atomic<const ServiceModel*> model{nullptr};
 };
 
 namespace {
 
-std::string LabelFor(const ServiceMetadata& meta) {
+std::string LabelFor(const ServiceRouting& routing) {
   std::string label;
-  for (char c : meta.service_id.empty() ? meta.name : meta.service_id) {
+  for (char c : routing.service_id.empty() ? routing.name : routing.service_id) {
     if (c != ' ') label.push_back(c);
   }
   return label;
@@ -55,22 +68,32 @@ HttpResponse UnknownService(const HttpRequest& request, std::string_view scope_s
 Gateway::Gateway(std::vector<std::unique_ptr<Provider>> providers,
                  const RequestAuthenticator& auth)
     : auth_(auth), started_(std::chrono::steady_clock::now()) {
-  std::vector<const ServiceModel*> models;
+  // Routing needs only the embedded routing indexes; models are parsed on first use.
+  std::vector<const ServiceRouting*> routings;
   for (auto& provider : providers) {
     auto service = std::make_unique<Service>();
-    service->model = FindServiceModel(provider->service_name());
-    if (service->model == nullptr) continue;  // a provider without an embedded model
-    service->label = LabelFor(service->model->metadata());
+    service->routing = FindServiceRouting(provider->service_name());
+    if (service->routing == nullptr) continue;  // a provider without an embedded model
+    service->label = LabelFor(*service->routing);
     provider->RegisterOperations(service->operations);
     provider->RegisterRoutes(*this);
     service->provider = std::move(provider);
-    models.push_back(service->model);
+    routings.push_back(service->routing);
     services_.push_back(std::move(service));
   }
-  router_ = std::make_unique<ServiceRouter>(std::move(models));
+  router_ = std::make_unique<ServiceRouter>(std::move(routings));
 }
 
 Gateway::~Gateway() = default;
+
+std::vector<std::string> Gateway::StartupNotes() const {
+  std::vector<std::string> notes;
+  for (const auto& s : services_) {
+    std::string note = s->provider->StartupNote();
+    if (!note.empty()) notes.push_back(std::move(note));
+  }
+  return notes;
+}
 
 void Gateway::Shutdown() {
   for (auto& s : services_) s->provider->Shutdown();
@@ -84,7 +107,7 @@ void Gateway::AddRoute(std::string prefix, RawHandler handler) {
 
 std::vector<std::string> Gateway::ServiceNames() const {
   std::vector<std::string> names;
-  for (const auto& s : services_) names.push_back(s->model->metadata().name);
+  for (const auto& s : services_) names.emplace_back(s->routing->name);
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -116,11 +139,16 @@ boost::asio::awaitable<HttpResponse> Gateway::Handle(HttpRequest& request) {
 
 boost::asio::awaitable<HttpResponse> Gateway::HandleAws(HttpRequest& request) {
   AuthOutcome auth = auth_.Authenticate(request);
-  const ServiceModel* model = router_->Route(request, auth.scope_service);
-  if (model == nullptr) co_return UnknownService(request, auth.scope_service);
-  Service* service = nullptr;
-  for (auto& s : services_) {
-    if (s->model == model) service = s.get();
+  int index = router_->RouteIndex(request, auth.scope_service);
+  if (index < 0) co_return UnknownService(request, auth.scope_service);
+  Service* service = services_[static_cast<size_t>(index)].get();
+  const ServiceModel* model = service->Model();
+  if (model == nullptr) {
+    HttpResponse r = JsonResponse(500, {{"__type", "InternalFailure"},
+                                        {"message", "nimbus cannot load the " + service->label +
+                                                        " service model"}});
+    r.headers.Add("x-amzn-ErrorType", "InternalFailure");
+    co_return r;
   }
   const ProtocolCodec& codec = CodecFor(*model);
 

@@ -56,6 +56,8 @@ class Gateway : public RouteTable {
   void AddRoute(std::string prefix, RawHandler handler) override;
   // Tells every provider the server is draining (Provider::Shutdown).
   void Shutdown();
+  // Providers' start-up notes, one per line.
+  std::vector<std::string> StartupNotes() const;
   // Handles one request. Never throws.
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request);
   // Model names of the services served, sorted.

@@ -79,6 +79,10 @@ class LambdaProvider : public Provider {
     if (data_plane_) data_plane_->RegisterRoutes(routes);
   }
 
+  std::string StartupNote() const override {
+    return data_plane_ ? "lambda " + data_plane_->LimitsNote() : "";
+  }
+
   void Shutdown() override {
     if (data_plane_) data_plane_->Shutdown();
   }
