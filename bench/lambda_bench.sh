@@ -22,8 +22,15 @@ fi
 work=$(mktemp -d /tmp/nimbus-lambda-bench-XXXXXX)
 nimbus_pid="" peer_pid=""
 cleanup() {
-  [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null && wait "$peer_pid" 2>/dev/null
-  [ -n "$nimbus_pid" ] && kill "$nimbus_pid" 2>/dev/null && wait "$nimbus_pid" 2>/dev/null
+  set +e
+  [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
+  [ -n "$nimbus_pid" ] && kill "$nimbus_pid" 2>/dev/null
+  for _ in $(seq 100); do kill -0 "$nimbus_pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$nimbus_pid" 2>/dev/null; then
+    echo "nimbus did not stop on SIGTERM in 10 s: SIGKILL" >&2
+    kill -9 "$nimbus_pid" 2>/dev/null
+  fi
+  wait 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -80,10 +87,15 @@ for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$peer_port") 2>/dev/null && break; sleep 0.1
 done
 
-run() {  # run LABEL PORT PATH CONNS -> the client's key=value line
+run() {  # run LABEL PORT PATH CONNS -> the client's key=value line 
   "$client" load 127.0.0.1 "$2" "$3" --conns "$4" --seconds "$secs" --warmup 1
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{print ($14+$15)*1000/t}' "/proc/$1/stat"; }
+
+echo "### native cold start (UpdateFunctionConfiguration retires the warm environment; next invoke)"
+cold=$("$client" cold 127.0.0.1 "$port" native --runs "$cold_runs")
+echo "$cold"
 
 declare -A rows
 targets=("nimbus (native)|$port|/2015-03-31/functions/native/invocations"
@@ -93,8 +105,15 @@ targets=("nimbus (native)|$port|/2015-03-31/functions/native/invocations"
 echo "### Lambda warm invoke, 1 KB payload, ${secs}s per run (+1s warm-up), $(nproc) cores"
 for t in "${targets[@]}"; do
   IFS='|' read -r label p path <<<"$t"
+  # Warm-up at the highest concurrency first, so every run below meets warm environments
+  # (nimbus scales out to one environment per concurrent invoke, as Lambda does).
+  "$client" load 127.0.0.1 "$p" "$path" --conns 32 --seconds 2 --warmup 1 >/dev/null
+  server_pid=$nimbus_pid; [ "$p" = "$port" ] || server_pid=$peer_pid
+  cpu0=$(cpu_ms "$server_pid")
   lat=$(run "$label" "$p" "$path" 1)
-  echo "$label c=1: $lat"
+  cpu1=$(cpu_ms "$server_pid")
+  echo "$label c=1: $lat server_cpu_us_per_invoke=$(awk -v a="$cpu0" -v b="$cpu1" \
+    -v n="$(field total_requests "$lat")" 'BEGIN{printf "%.0f", (b-a)*1000/n}')"
   line="$(printf '%-20s %9s %9s %9s' "$label" "$(field p50_ms "$lat")" "$(field p99_ms "$lat")" \
     "$(field rps "$lat")")"
   for c in 2 8 32; do
@@ -104,10 +123,6 @@ for t in "${targets[@]}"; do
   done
   rows[$label]=$line
 done
-
-echo "### native cold start (UpdateFunctionConfiguration retires the warm environment; next invoke)"
-cold=$("$client" cold 127.0.0.1 "$port" native --runs "$cold_runs")
-echo "$cold"
 
 echo
 printf '%-20s %9s %9s %9s %9s %9s %9s\n' "target" "p50 ms" "p99 ms" "inv/s c1" "inv/s c2" \

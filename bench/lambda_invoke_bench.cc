@@ -295,10 +295,10 @@ int Load(const std::string& host, int port, const std::string& path, int conns, 
   for (double v : lat_ms) mean += v;
   mean = lat_ms.empty() ? 0 : mean / static_cast<double>(lat_ms.size());
   std::printf("conns=%d requests=%ld seconds=%.2f rps=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f "
-              "mean_ms=%.3f max_ms=%.3f errors=%ld reconnects=%ld\n",
+              "mean_ms=%.3f max_ms=%.3f errors=%ld reconnects=%ld total_requests=%ld\n",
               conns, done_measured, window, window > 0 ? static_cast<double>(done_measured) / window : 0,
               p50, p90, p99, mean, sorted.empty() ? 0 : *std::max_element(sorted.begin(), sorted.end()),
-              errors, reconnects);
+              errors, reconnects, done_total);
   return errors > 0 ? 3 : 0;
 }
 
@@ -307,7 +307,11 @@ Response RoundTrip(int& fd, const std::string& host, int port, const std::string
   std::string in;
   char buf[65536];
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (fd < 0) fd = Connect(host, port, false);
+    if (fd < 0) {
+      fd = Connect(host, port, false);
+      timeval tv{60, 0};  // a server that never answers is a finding, not a hang of the bench
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
     if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
         static_cast<ssize_t>(request.size())) {
       close(fd);
@@ -324,6 +328,10 @@ Response RoundTrip(int& fd, const std::string& host, int port, const std::string
         return *r;
       }
       ssize_t got = ::recv(fd, buf, sizeof buf, 0);
+      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        std::fprintf(stderr, "lambda_invoke_bench: no response in 60 s\n");
+        std::exit(1);
+      }
       if (got <= 0) break;
       in.append(buf, static_cast<size_t>(got));
     }
