@@ -7,3 +7,5 @@ echo "### start -> ready, idle RSS"
 "$build/bench/startup_bench" "$build/nimbus" 20
 echo "### STS GetCallerIdentity throughput (nimbus vs moto_server)"
 bench/sts_throughput.sh "$build" 10
+echo "### Lambda invoke: warm latency/throughput, native cold start (nimbus vs lambda-local)"
+bench/lambda_bench.sh "$build"
