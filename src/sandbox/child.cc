@@ -131,6 +131,8 @@ int ExitCodeOf(int status) {
 }  // namespace
 
 [[noreturn]] void RunChild(const ChildPlan& p) {
+  // If nimbus dies (even by SIGKILL), the environment goes with it: no orphaned functions.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   // Signals: everything blocked (init reads them from a signalfd), default dispositions so the
   // function does not inherit nimbus's ignored signals (SIGPIPE).
   sigset_t all;

@@ -2,12 +2,14 @@
 // OOM kill, init failure) finishes the invocation they were running with Lambda's error.
 #include <fcntl.h>
 
+#include <optional>
 #include <utility>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "services/lambda/invoke/data_plane_impl.h"
 #include "services/lambda/invoke/platform_text.h"
@@ -121,18 +123,34 @@ asio::awaitable<void> DataPlaneImpl::PumpOutput(std::shared_ptr<Environment> env
 }
 
 asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env) {
+  // Wait for the environment's init to exit without ever blocking the event loop or holding
+  // mu_: the pidfd turns readable on exit; should waiting on it fail, poll the exit instead.
+  // Only this coroutine reaps the sandbox (TryWait), so calling it without mu_ is safe.
+  std::optional<asio::posix::stream_descriptor> exit;
   int pidfd = ::fcntl(env->sandbox->exit_fd(), F_DUPFD_CLOEXEC, 0);
-  if (pidfd >= 0) {
-    asio::posix::stream_descriptor exit(env->io, pidfd);
+  if (pidfd >= 0) exit.emplace(env->io, pidfd);
+  asio::steady_timer poll(env->io);
+  sandbox::ExitStatus status;
+  for (;;) {
+    if (auto s = env->sandbox->TryWait()) {
+      status = *s;
+      break;
+    }
     boost::system::error_code ec;
-    co_await exit.async_wait(asio::posix::stream_descriptor::wait_read,
-                             asio::redirect_error(asio::use_awaitable, ec));
+    if (exit) {
+      co_await exit->async_wait(asio::posix::stream_descriptor::wait_read,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!exit || ec) {
+      exit.reset();
+      poll.expires_after(std::chrono::milliseconds(20));
+      co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
   }
   std::unique_ptr<sandbox::Sandbox> box;
   std::unique_ptr<Listener> listener;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    sandbox::ExitStatus status = env->sandbox->Wait();
     std::shared_ptr<Invocation> inv = env->current;
     if (inv && !inv->finished) {
       DrainPipesLocked(*env);
