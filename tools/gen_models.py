@@ -7,7 +7,9 @@ Reads botocore's service-2.json(.gz) for each SERVICE (newest api-version direct
 botocore importable by this python, else from Debian's /usr/lib/python3/dist-packages/botocore.
 Strips documentation, examples, validation-only and deprecation text, and writes
 OUT_DIR/<service>.json (compact) plus OUT_DIR/embedded_models.cc, which embeds the files with
-`.incbin` and exposes them through protocol/embedded_models.h. Stdlib only.
+`.incbin` and exposes them through protocol/embedded_models.h, together with each service's
+routing index (protocol/service_routing.h: the metadata and operation keys ServiceRouter needs),
+as static C++ data, so routing needs no model parse. Stdlib only.
 """
 
 import gzip
@@ -104,6 +106,47 @@ def compact_model(service, model, botocore_version):
     }
 
 
+def first_literal_segment(request_uri):
+    """The first path segment of a requestUri when it is a literal (as model.cc parses it)."""
+    path = request_uri.split('?', 1)[0].rstrip('/')
+    for seg in path.split('/'):
+        if not seg:
+            continue
+        if len(seg) >= 2 and seg[0] == '{' and seg[-1] == '}':
+            return None
+        return seg
+    return None
+
+
+def routing_index(service, model):
+    """What ServiceRouter needs of `model`: metadata, rest-json path prefixes, query actions."""
+    meta = model['metadata']
+    endpoint_prefix = meta.get('endpointPrefix', '')
+    route = {
+        'name': service,
+        'protocol': meta.get('protocol', ''),
+        'api_version': meta.get('apiVersion', ''),
+        'target_prefix': meta.get('targetPrefix', ''),
+        'signing_name': meta.get('signingName') or endpoint_prefix,
+        'endpoint_prefix': endpoint_prefix,
+        'service_id': meta.get('serviceId', ''),
+        'path_prefixes': [],
+        'actions': [],
+    }
+    if route['protocol'] == 'rest-json':
+        for op in sorted(model['operations']):
+            seg = first_literal_segment(model['operations'][op]['http'].get('requestUri', '/'))
+            if seg is not None and seg not in route['path_prefixes']:
+                route['path_prefixes'].append(seg)
+    elif route['protocol'] == 'query':
+        route['actions'] = sorted(model['operations'])
+    return route
+
+
+def c_str(text):
+    return json.dumps(text, ensure_ascii=True)
+
+
 def write_if_changed(path, data):
     try:
         with open(path, 'rb') as f:
@@ -128,9 +171,10 @@ def main():
     out_dir, services = sys.argv[1], sys.argv[2:]
     os.makedirs(out_dir, exist_ok=True)
     root, version = find_botocore()
-    asm, table = [], []
+    asm, table, routes = [], [], []
     for service in services:
         model = compact_model(service, load_service(root, service), version)
+        routes.append(routing_index(service, model))
         data = json.dumps(model, separators=(',', ':'), sort_keys=False).encode('utf-8')
         path = os.path.abspath(os.path.join(out_dir, service + '.json'))
         write_if_changed(path, data)
@@ -145,8 +189,20 @@ def main():
     lines.append('__asm__(\n' + '\n'.join(asm) + ');\n')
     lines.append('namespace nimbus::protocol_internal {\n')
     lines.append(f'const char kBotocoreVersion[] = "{version}";\n')
+    lines.append('namespace {\n')
+    for i, route in enumerate(routes):
+        for key in ('path_prefixes', 'actions'):
+            if route[key]:
+                items = ', '.join(c_str(v) for v in route[key])
+                lines.append(f'constexpr std::string_view k{key}{i}[] = {{{items}}};')
+    lines.append('\n}  // namespace\n')
     lines.append('static const EmbeddedModel kModels[] = {')
-    lines += [f'    {{"{n}", {sym}, {size}}},' for n, sym, size in table]
+    for i, ((n, sym, size), route) in enumerate(zip(table, routes)):
+        fields = ', '.join(c_str(route[k]) for k in ('name', 'protocol', 'api_version',
+                                                     'target_prefix', 'signing_name',
+                                                     'endpoint_prefix', 'service_id'))
+        spans = ', '.join(f'k{k}{i}' if route[k] else '{}' for k in ('path_prefixes', 'actions'))
+        lines.append(f'    {{"{n}", {sym}, {size}, {{{fields}, {spans}}}}},')
     lines.append('};\n')
     lines.append('std::span<const EmbeddedModel> EmbeddedModels() { return kModels; }\n')
     lines.append('}  // namespace nimbus::protocol_internal\n')

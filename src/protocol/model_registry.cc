@@ -80,6 +80,13 @@ const ServiceModel* FindServiceModel(std::string_view name) {
   return nullptr;
 }
 
+const ServiceRouting* FindServiceRouting(std::string_view name) {
+  for (const auto& m : protocol_internal::EmbeddedModels()) {
+    if (name == m.name) return &m.routing;
+  }
+  return nullptr;
+}
+
 std::vector<std::string> EmbeddedServiceNames() {
   std::vector<std::string> names;
   for (const auto& m : protocol_internal::EmbeddedModels()) names.emplace_back(m.name);

@@ -93,8 +93,10 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   // Applies `module`'s migrations not yet recorded in schema_migrations, each in its own
-  // transaction (all-or-nothing per migration). InvalidArgument on duplicate versions;
-  // FailedPrecondition if a recorded version has a different name (diverged schema).
+  // transaction (all-or-nothing per migration), committed at synchronous=NORMAL (a power loss
+  // may undo a migration no data depends on yet; the next start applies it again). When up to
+  // date, costs one indexed read. InvalidArgument on duplicate versions; FailedPrecondition if
+  // a recorded version has a different name (diverged schema).
   Status Migrate(std::string_view module, std::span<const Migration> migrations);
   // Highest applied version of `module`, 0 when none.
   Result<int> SchemaVersion(std::string_view module);
@@ -115,6 +117,8 @@ class Database {
   Result<sqlite3_stmt*> Prepare(std::string_view sql);
   Status Bind(sqlite3_stmt* stmt, std::initializer_list<Param> params);
   Status ExecScript(const std::string& sql);
+  // Migrate's second half: applies `pending` (sorted, not yet applied) with mu_ held.
+  Status ApplyMigrations(std::string_view module, std::span<const Migration* const> pending);
   Status Error(int rc, std::string_view context) const;
 
   std::recursive_mutex mu_;

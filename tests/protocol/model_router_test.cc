@@ -134,5 +134,44 @@ TEST_F(RouterTest, ByPathAndQuery) {
   EXPECT_EQ(router_.Route(HttpRequest{}, ""), nullptr);
 }
 
+// The generated routing indexes route exactly as the parsed models do, without parsing.
+TEST(RoutingIndexTest, MatchesParsedModels) {
+  std::vector<const ServiceRouting*> routings;
+  std::vector<const ServiceModel*> models;
+  for (const auto& n : EmbeddedServiceNames()) {
+    const ServiceRouting* r = FindServiceRouting(n);
+    ASSERT_NE(r, nullptr) << n;
+    const ServiceMetadata& md = FindServiceModel(n)->metadata();
+    EXPECT_EQ(r->protocol, md.protocol) << n;
+    EXPECT_EQ(r->signing_name, md.signing_name) << n;
+    EXPECT_EQ(r->endpoint_prefix, md.endpoint_prefix) << n;
+    EXPECT_EQ(r->target_prefix, md.target_prefix) << n;
+    EXPECT_EQ(r->api_version, md.api_version) << n;
+    EXPECT_EQ(r->service_id, md.service_id) << n;
+    routings.push_back(r);
+    models.push_back(FindServiceModel(n));
+  }
+  EXPECT_EQ(FindServiceRouting("s3"), nullptr);
+  ServiceRouter by_index(routings), by_model(models);
+  std::vector<HttpRequest> requests = {
+      testing::MakeRequest("GET", "/2015-03-31/functions/"),
+      testing::MakeRequest("PUT", "/CreateImage"),
+      testing::MakeRequest("POST", "/", "", "Action=GetCallerIdentity&Version=2011-06-15"),
+      testing::MakeRequest("GET", "/", "Action=Publish&Version=2010-03-31"),
+      testing::MakeRequest("POST", "/", "", "Action=ListTopics"),
+      testing::MakeRequest("GET", "/favicon.ico"),
+      testing::MakeRequest("GET", "/2021-10-31/functions/f/url")};
+  for (const HttpRequest& r : requests) {
+    EXPECT_EQ(by_index.Route(r, ""), by_model.Route(r, "")) << r.target;
+    EXPECT_EQ(by_index.RouteIndex(r, ""), by_model.RouteIndex(r, "")) << r.target;
+  }
+  HttpRequest t = testing::MakeRequest("POST", "/", "", "{}");
+  t.headers.Add("X-Amz-Target", "Logs_20140328.PutLogEvents");
+  EXPECT_EQ(by_index.Route(t, ""), FindServiceModel("logs"));
+  for (std::string_view scope : {"ecr", "api.ecr", "sts", "lambda", "s3"}) {
+    EXPECT_EQ(by_index.Route(HttpRequest{}, scope), by_model.Route(HttpRequest{}, scope)) << scope;
+  }
+}
+
 }  // namespace
 }  // namespace nimbus

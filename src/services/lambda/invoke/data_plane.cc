@@ -29,9 +29,16 @@ Status WriteIfChanged(const std::string& path, std::string_view content) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   if (ec) return Status::IoError("cannot create " + path + ": " + ec.message());
-  std::ifstream in(path, std::ios::binary);
-  std::string existing((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (existing == content) return Status::Ok();
+  // Common start: the file is already current; compare sizes first, then the bytes in one read.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) == content.size()) {
+    std::ifstream in(path, std::ios::binary);
+    std::string existing(content.size(), '\0');
+    if (in.read(existing.data(), static_cast<std::streamsize>(existing.size())) &&
+        existing == content) {
+      return Status::Ok();
+    }
+  }
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
