@@ -158,10 +158,7 @@ boost::asio::awaitable<HttpResponse> Gateway::HandleAws(HttpRequest& request) {
   call.http = &request;
   call.endpoint = "http://" + std::string(request.headers.Get("Host"));
   HttpResponse response;
-  auto fail = [&](const AwsError& error) {
-    codec.EncodeError(*model, error, call, response);
-    for (const auto& [n, v] : error.headers) response.headers.Set(n, v);
-  };
+  auto fail = [&](const AwsError& error) { codec.EncodeError(*model, error, call, response); };
   if (!auth.ok) {
     fail(auth_.ErrorFor(auth, model->metadata().protocol));
     response.operation = service->label;
