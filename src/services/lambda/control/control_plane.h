@@ -104,6 +104,9 @@ class LambdaControl : public FunctionRegistry {
   }
   FunctionPtr Find(const std::string& account, const std::string& region,
                    const std::string& name) const;
+  // Caller holds write_mu_. The function's current state once the optional RevisionId input
+  // matches it; FunctionNotFound or PreconditionFailed otherwise.
+  Result<FunctionPtr, AwsError> CurrentForWrite(const FunctionRef& ref, const Value& in) const;
   // Resolves FunctionName/Qualifier input members to an existing function (NotFound otherwise).
   Result<std::pair<FunctionRef, FunctionPtr>, AwsError> Lookup(
       const CallContext& call, const Value& in, const char* qualifier_member = "Qualifier") const;

@@ -178,12 +178,9 @@ OpResult LambdaControl::UpdateFunctionCode(const CallContext& call, const Value&
   Value out;
   {
     std::lock_guard write(write_mu_);
-    FunctionPtr cur = Find(ref.account, ref.region, ref.name);
-    if (cur == nullptr) return FunctionNotFound(FunctionArn(ref.region, ref.account, ref.name));
-    auto rev = OptStr(in, "RevisionId");
-    if (rev && *rev != Str(cur->latest.config, "RevisionId"))
-      return RevisionMismatch("GetFunction");
-    auto next = std::make_shared<FunctionState>(*cur);
+    auto cur = CurrentForWrite(ref, in);
+    if (!cur.ok()) return cur.error();
+    auto next = std::make_shared<FunctionState>(**cur);
     VersionState& v = next->latest;
     v.code_hex = info->hex;
     v.code_unzipped = info->unzipped_size;
@@ -212,12 +209,9 @@ OpResult LambdaControl::UpdateFunctionConfiguration(const CallContext& call, con
   Value out;
   {
     std::lock_guard write(write_mu_);
-    FunctionPtr cur = Find(ref.account, ref.region, ref.name);
-    if (cur == nullptr) return FunctionNotFound(FunctionArn(ref.region, ref.account, ref.name));
-    auto rev = OptStr(in, "RevisionId");
-    if (rev && *rev != Str(cur->latest.config, "RevisionId"))
-      return RevisionMismatch("GetFunction");
-    auto next = std::make_shared<FunctionState>(*cur);
+    auto cur = CurrentForWrite(ref, in);
+    if (!cur.ok()) return cur.error();
+    auto next = std::make_shared<FunctionState>(**cur);
     VersionState& v = next->latest;
     if (auto e = ApplyConfig(call, in, /*creating=*/false, *next, v)) return *e;
     v.config["LastModified"] = NowTimestamp();

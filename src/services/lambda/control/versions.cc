@@ -86,15 +86,23 @@ int64_t LambdaControl::PublishInto(FunctionState& f,
   return n;
 }
 
+Result<LambdaControl::FunctionPtr, AwsError> LambdaControl::CurrentForWrite(const FunctionRef& ref,
+                                                                            const Value& in) const {
+  FunctionPtr cur = Find(ref.account, ref.region, ref.name);
+  if (cur == nullptr) return FunctionNotFound(FunctionArn(ref.region, ref.account, ref.name));
+  auto rev = OptStr(in, "RevisionId");
+  if (rev && *rev != Str(cur->latest.config, "RevisionId")) return RevisionMismatch("GetFunction");
+  return cur;
+}
+
 OpResult LambdaControl::PublishVersion(const CallContext& call, const Value& in) {
   auto found = Lookup(call, in, nullptr);
   if (!found.ok()) return found.error();
   const FunctionRef& ref = found->first;
   std::lock_guard write(write_mu_);
-  FunctionPtr cur = Find(ref.account, ref.region, ref.name);
-  if (cur == nullptr) return FunctionNotFound(FunctionArn(ref.region, ref.account, ref.name));
-  auto rev = OptStr(in, "RevisionId");
-  if (rev && *rev != Str(cur->latest.config, "RevisionId")) return RevisionMismatch("GetFunction");
+  auto checked = CurrentForWrite(ref, in);
+  if (!checked.ok()) return checked.error();
+  FunctionPtr cur = *checked;
   auto sha = OptStr(in, "CodeSha256");
   std::string current = Str(cur->latest.config, "CodeSha256");
   if (sha && *sha != current) {
