@@ -2,16 +2,18 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <boost/asio/signal_set.hpp>
 
 #include "core/clock.h"
 #include "server/access_log.h"
@@ -34,7 +36,8 @@ int Serve(const nimbus::ServeOptions& options) {
   auto auth = MakeSigV4Authenticator(options.credentials_file, SystemClock());
   if (!auth.ok()) return Fail(auth.error().ToString());
   auto db = store::Database::Open(options.data_dir);
-  if (!db.ok()) return Fail("cannot open the store in " + options.data_dir + ": " + db.error().ToString());
+  if (!db.ok())
+    return Fail("cannot open the store in " + options.data_dir + ": " + db.error().ToString());
   auto blobs = store::BlobStore::Open(options.data_dir);
   if (!blobs.ok()) return Fail("cannot open the blob store: " + blobs.error().ToString());
   AccessLog log(STDOUT_FILENO, options.log_format);
@@ -71,9 +74,8 @@ int Serve(const nimbus::ServeOptions& options) {
   deps.data_dir = options.data_dir;
   deps.host = options.host;
   deps.port = *port;
-  deps.registry_host = options.registry_host.empty()
-                           ? options.host + ":" + std::to_string(*port)
-                           : options.registry_host;
+  deps.registry_host = options.registry_host.empty() ? options.host + ":" + std::to_string(*port)
+                                                     : options.registry_host;
   deps.strict_auth = !options.credentials_file.empty();
   deps.lambda_concurrency = options.lambda_concurrency;
   deps.lambda_idle_seconds = options.lambda_idle_seconds;
@@ -85,10 +87,23 @@ int Serve(const nimbus::ServeOptions& options) {
   gateway = std::make_unique<Gateway>(std::move(*providers), **auth);
 
   boost::asio::signal_set signals(*server.contexts()[0], SIGTERM, SIGINT);
+  boost::asio::steady_timer grace(*server.contexts()[0]);
+  auto deadline = std::chrono::steady_clock::now();
+  // Providers stop first (Lambda environments get SIGTERM and up to 2 s, as on AWS) while the
+  // loops still serve their I/O; then the server drains in-flight requests.
+  std::function<void(boost::system::error_code)> wait_providers = [&](boost::system::error_code) {
+    if (gateway->Stopped() || std::chrono::steady_clock::now() >= deadline) {
+      server.Stop();
+      return;
+    }
+    grace.expires_after(std::chrono::milliseconds(10));
+    grace.async_wait(wait_providers);
+  };
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
     gateway->Shutdown();
-    server.Stop();
+    deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(2100);
+    wait_providers({});
   });
   // Said once, on stderr so stdout's first line stays the ready line.
   for (const auto& note : gateway->StartupNotes()) std::cerr << "nimbus: " << note << "\n";

@@ -63,6 +63,9 @@ class Provider {
   // Called once when the server starts draining (SIGTERM): end long polls, stop background
   // work and child processes. Called from an event-loop thread; must not block for long.
   virtual void Shutdown() {}
+  // After Shutdown(): true once the provider's background work and child processes are gone
+  // (the server keeps serving their I/O until then, for at most a couple of seconds).
+  virtual bool Stopped() const { return true; }
   // One line for the console at start-up (e.g. which sandbox limits this host enforces), or "".
   virtual std::string StartupNote() const { return ""; }
 };

@@ -95,6 +95,13 @@ std::vector<std::string> Gateway::StartupNotes() const {
   return notes;
 }
 
+bool Gateway::Stopped() const {
+  for (const auto& s : services_) {
+    if (!s->provider->Stopped()) return false;
+  }
+  return true;
+}
+
 void Gateway::Shutdown() {
   for (auto& s : services_) s->provider->Shutdown();
 }

@@ -56,6 +56,8 @@ class Gateway : public RouteTable {
   void AddRoute(std::string prefix, RawHandler handler) override;
   // Tells every provider the server is draining (Provider::Shutdown).
   void Shutdown();
+  // True once every provider reports Stopped() after Shutdown().
+  bool Stopped() const;
   // Providers' start-up notes, one per line.
   std::vector<std::string> StartupNotes() const;
   // Handles one request. Never throws.

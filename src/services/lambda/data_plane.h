@@ -60,6 +60,8 @@ class DataPlane {
   virtual void RegisterRoutes(RouteTable& routes) = 0;
   // Stops every execution environment (SIGTERM, then SIGKILL) and background work.
   virtual void Shutdown() = 0;
+  // True once every execution environment has exited (after Shutdown).
+  virtual bool Stopped() = 0;
   // One line saying which sandbox limits are off on this host ("" when all are on).
   virtual std::string LimitsNote() const = 0;
 };

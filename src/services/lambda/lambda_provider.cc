@@ -83,6 +83,8 @@ class LambdaProvider : public Provider {
     return data_plane_ ? "lambda " + data_plane_->LimitsNote() : "";
   }
 
+  bool Stopped() const override { return !data_plane_ || data_plane_->Stopped(); }
+
   void Shutdown() override {
     if (data_plane_) data_plane_->Shutdown();
   }

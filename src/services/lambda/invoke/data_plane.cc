@@ -119,6 +119,16 @@ void DataPlaneImpl::Shutdown() {
   }
 }
 
+bool DataPlaneImpl::Stopped() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [key, pool] : pools_) {
+    for (const auto& env : pool) {
+      if (env->sandbox) return false;  // AwaitExit releases it once the environment exited
+    }
+  }
+  return true;
+}
+
 std::string DataPlaneImpl::LimitsNote() const { return sandboxes_->capabilities().Describe(); }
 
 asio::awaitable<void> DataPlaneImpl::Reaper() {

@@ -35,6 +35,7 @@ class DataPlaneImpl : public DataPlane {
   void RegisterOperations(OperationTable& table) override;
   void RegisterRoutes(RouteTable&) override {}
   void Shutdown() override;
+  bool Stopped() override;
   std::string LimitsNote() const override;
   Status StartEventQueue();
 
