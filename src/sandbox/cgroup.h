@@ -90,7 +90,7 @@ class SandboxCgroup {
   SandboxCgroup& operator=(SandboxCgroup&&) = default;
 
   CgroupVersion version() const { return version_; }
-  // cgroup.procs files; writing "0" to each moves the writer in (used by the child after clone).
+  // Files the child writes "0" to after clone to move itself in (v1 `tasks`, v2 cgroup.procs).
   const std::vector<std::string>& procs_files() const { return procs_files_; }
   // Directory of the given controller's cgroup ("" when that controller is absent).
   std::string Dir(const std::string& controller) const;
