@@ -29,6 +29,8 @@ class HttpHeaders {
   std::vector<std::pair<std::string, std::string>> entries_;
 };
 
+class HttpBodyStream;  // core/http_body.h
+
 // True when a and b are equal ignoring ASCII case.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
@@ -40,6 +42,9 @@ struct HttpRequest {
   int version_minor = 1;  // HTTP/1.<minor>
   HttpHeaders headers;
   std::string body;     // de-chunked body bytes
+  // Set while a handler that reads bodies itself runs and the body has not been read yet
+  // (core/http_body.h); nullptr otherwise.
+  HttpBodyStream* body_stream = nullptr;
   std::string remote_address;  // "ip:port" of the peer
   uint16_t local_port = 0;     // port the request arrived on
 };

@@ -16,7 +16,9 @@ namespace nimbus {
 struct HttpLimits {
   size_t max_head_bytes = 64 * 1024;        // request line + headers
   size_t max_headers = 256;                 // header field count
-  size_t max_body_bytes = 128 * 1024 * 1024;  // decoded body
+  size_t max_body_bytes = 128 * 1024 * 1024;  // decoded body held in memory
+  // A body a handler streams through HttpBodyStream (e.g. a registry blob upload to disk).
+  size_t max_streamed_body_bytes = size_t{64} << 30;
 };
 
 // Why a request could not be parsed, and the status to answer before closing.

@@ -47,8 +47,12 @@ using RawHandler = std::function<boost::asio::awaitable<HttpResponse>(HttpReques
 class RouteTable {
  public:
   virtual ~RouteTable() = default;
-  // Registers `handler` for paths starting with `prefix`. Longest prefix wins.
+  // Registers `handler` for paths starting with `prefix`. Longest prefix wins. The handler gets
+  // the whole body in request.body.
   virtual void AddRoute(std::string prefix, RawHandler handler) = 0;
+  // The same for a handler that reads the body itself from request.body_stream when set
+  // (core/http_body.h), e.g. to stream an upload to disk.
+  virtual void AddStreamingRoute(std::string prefix, RawHandler handler) = 0;
 };
 
 class Provider {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/http_body.h"
 #include "core/ids.h"
 #include "protocol/codec.h"
 #include "protocol/model.h"
@@ -107,9 +108,18 @@ void Gateway::Shutdown() {
 }
 
 void Gateway::AddRoute(std::string prefix, RawHandler handler) {
-  routes_.emplace_back(std::move(prefix), std::move(handler));
-  std::sort(routes_.begin(), routes_.end(),
-            [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  Add(std::move(prefix), std::move(handler), false);
+}
+
+void Gateway::AddStreamingRoute(std::string prefix, RawHandler handler) {
+  Add(std::move(prefix), std::move(handler), true);
+}
+
+void Gateway::Add(std::string prefix, RawHandler handler, bool streaming) {
+  routes_.push_back({std::move(prefix), std::move(handler), streaming});
+  std::stable_sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) {
+    return a.prefix.size() > b.prefix.size();
+  });
 }
 
 std::vector<std::string> Gateway::ServiceNames() const {
@@ -129,6 +139,16 @@ HttpResponse Gateway::Health() const {
 }
 
 boost::asio::awaitable<HttpResponse> Gateway::Handle(HttpRequest& request) {
+  const Route* route = nullptr;
+  for (const auto& r : routes_) {
+    if (request.path.starts_with(r.prefix)) {
+      route = &r;
+      break;
+    }
+  }
+  if (route == nullptr || !route->streaming) {
+    if (!co_await ReadRequestBody(request)) co_return HttpResponse{};  // the server answers
+  }
   if (request.path.starts_with("/_nimbus/")) {
     if (request.path == "/_nimbus/health" && (request.method == "GET" || request.method == "HEAD")) {
       HttpResponse r = Health();
@@ -138,9 +158,7 @@ boost::asio::awaitable<HttpResponse> Gateway::Handle(HttpRequest& request) {
     HttpResponse r = JsonResponse(404, {{"message", "no such nimbus endpoint: " + request.path}});
     co_return r;
   }
-  for (auto& [prefix, handler] : routes_) {
-    if (request.path.starts_with(prefix)) co_return co_await handler(request);
-  }
+  if (route != nullptr) co_return co_await route->handler(request);
   co_return co_await HandleAws(request);
 }
 

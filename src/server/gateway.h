@@ -54,26 +54,34 @@ class Gateway : public RouteTable {
 
   // Adds a raw route (before serving). Longest prefix wins.
   void AddRoute(std::string prefix, RawHandler handler) override;
+  void AddStreamingRoute(std::string prefix, RawHandler handler) override;
   // Tells every provider the server is draining (Provider::Shutdown).
   void Shutdown();
   // True once every provider reports Stopped() after Shutdown().
   bool Stopped() const;
   // Providers' start-up notes, one per line.
   std::vector<std::string> StartupNotes() const;
-  // Handles one request. Never throws.
+  // Handles one request. Never throws. Reads the body (request.body_stream) unless a streaming
+  // route takes the request.
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request);
   // Model names of the services served, sorted.
   std::vector<std::string> ServiceNames() const;
 
  private:
   struct Service;
+  void Add(std::string prefix, RawHandler handler, bool streaming);
   boost::asio::awaitable<HttpResponse> HandleAws(HttpRequest& request);
   HttpResponse Health() const;
 
   const RequestAuthenticator& auth_;
   std::vector<std::unique_ptr<Service>> services_;
   std::unique_ptr<ServiceRouter> router_;
-  std::vector<std::pair<std::string, RawHandler>> routes_;
+  struct Route {
+    std::string prefix;
+    RawHandler handler;
+    bool streaming;
+  };
+  std::vector<Route> routes_;
   std::chrono::steady_clock::time_point started_;
 };
 

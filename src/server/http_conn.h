@@ -43,6 +43,7 @@ struct HttpServer::Acceptor {
   Acceptor(boost::asio::io_context& ctx, HttpHandler h) : socket(ctx), handler(std::move(h)) {}
   boost::asio::ip::tcp::acceptor socket;
   HttpHandler handler;
+  bool handler_reads_body = false;  // the main port's: request.body_stream (HttpServer)
 };
 
 struct HttpServer::Loop {

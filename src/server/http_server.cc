@@ -83,6 +83,7 @@ Result<uint16_t> HttpServer::Bind() {
     auto loop = std::make_unique<Loop>();
     loop->ctx = ctxs_.back().get();
     auto acceptor = std::make_shared<Acceptor>(*loop->ctx, handler_);
+    acceptor->handler_reads_body = true;
     ec = Open(acceptor->socket, tcp::endpoint(address, port), true);
     if (ec) {
       return Status::Unavailable("cannot listen on " + options_.host + ":" + std::to_string(port) +

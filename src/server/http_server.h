@@ -36,6 +36,10 @@ struct HttpServerOptions {
 
 // Called once per request, on the connection's event-loop thread. The returned response is
 // written by the server. Must not throw (the server answers 500 if it does).
+// The main port's handler is called once the head is read: a request with a body carries it in
+// request.body_stream (core/http_body.h), to read whole (ReadRequestBody) or piece by piece; up
+// to 1 MiB it leaves unread is drained, more closes the connection after the response. Handlers
+// of private listeners (Listen) get the whole body in request.body.
 using HttpHandler = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest&)>;
 
 // Called after each response is written (or failed), for the access log. `bytes` is the body
@@ -71,8 +75,6 @@ class HttpServer : public ListenerFactory {
   boost::asio::awaitable<void> Accept(Loop& loop, std::shared_ptr<Acceptor> acceptor);
   boost::asio::awaitable<void> Session(Loop& loop, std::unique_ptr<Conn> conn,
                                        std::shared_ptr<Acceptor> acceptor);
-  boost::asio::awaitable<bool> ReadBody(Conn& conn, const RequestHead& head, std::string& buf,
-                                        HttpRequest& request);
   boost::asio::awaitable<void> Drain();
 
   HttpServerOptions options_;

@@ -4,6 +4,7 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 
 #include <boost/asio/redirect_error.hpp>
@@ -11,6 +12,7 @@
 
 #include "server/http_conn.h"
 #include "server/http_server.h"
+#include "server/request_body.h"
 #include "server/response_writer.h"
 
 namespace nimbus {
@@ -21,6 +23,7 @@ using boost::system::error_code;
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
+constexpr uint64_t kMaxDrain = 1 << 20;  // body bytes a handler left that are read and dropped
 
 // Appends what the socket has to `buf`. False on EOF, error or stall timeout.
 asio::awaitable<bool> ReadMore(HttpServer::Conn& conn, std::string& buf,
@@ -85,41 +88,6 @@ std::string PeerAddress(HttpServer::Conn& conn) {
 
 }  // namespace
 
-asio::awaitable<bool> HttpServer::ReadBody(Conn& conn, const RequestHead& head, std::string& buf,
-                                           HttpRequest& request) {
-  if (head.expect_continue && (head.framing == BodyFraming::kChunked || buf.size() < head.content_length)) {
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    if (!co_await WriteAll(conn, kContinue, {}, options_.idle_timeout)) co_return false;
-  }
-  if (head.framing == BodyFraming::kContentLength) {
-    size_t want = static_cast<size_t>(head.content_length);
-    size_t have = std::min(buf.size(), want);
-    request.body.assign(buf, 0, have);
-    buf.erase(0, have);
-    while (request.body.size() < want) {
-      size_t chunk = std::min<size_t>(want - request.body.size(), 1 << 20);
-      if (!co_await ReadMore(conn, request.body, options_.idle_timeout, chunk)) co_return false;
-    }
-    co_return true;
-  }
-  if (head.framing == BodyFraming::kChunked) {
-    ChunkedDecoder decoder(options_.limits.max_body_bytes);
-    for (;;) {
-      auto used = decoder.Feed(buf, request.body);
-      if (!used.ok()) {
-        HttpResponse err = HttpLevelError(used.error().status, used.error().message);
-        std::string h = BuildResponseHead(err, err.body.size(), false);
-        co_await WriteAll(conn, h, err.body, options_.idle_timeout);
-        co_return false;
-      }
-      buf.erase(0, *used);
-      if (decoder.done()) co_return true;
-      if (!co_await ReadMore(conn, buf, options_.idle_timeout)) co_return false;
-    }
-  }
-  co_return true;
-}
-
 asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn,
                                           std::shared_ptr<Acceptor> acceptor) {
   live_sessions_.fetch_add(1);
@@ -129,11 +97,16 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
   error_code ec;
   const uint16_t local_port = conn->socket.local_endpoint(ec).port();
   std::string buf;
+  HttpLimits head_limits = options_.limits;  // a streamed body may be larger than one held
+  if (acceptor->handler_reads_body) {
+    head_limits.max_body_bytes =
+        std::max(head_limits.max_body_bytes, head_limits.max_streamed_body_bytes);
+  }
   while (!stopping_.load(std::memory_order_relaxed)) {
     HttpRequest request;
     Result<RequestHead, HttpParseError> head = RequestHead{};
     for (;;) {
-      head = ParseRequestHead(buf, options_.limits, request);
+      head = ParseRequestHead(buf, head_limits, request);
       if (!head.ok() || head->head_bytes > 0) break;
       if (!co_await ReadMore(*conn, buf, options_.idle_timeout)) break;
     }
@@ -149,16 +122,34 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
     request.remote_address = peer;
     request.local_port = local_port;
     conn->busy = true;
-    if (!co_await ReadBody(*conn, *head, buf, request)) break;
+    RequestBody body(*conn, *head, buf, options_.limits, options_.idle_timeout);
+    bool body_ok = true;
+    if (acceptor->handler_reads_body && body.present()) {
+      request.body_stream = &body;
+    } else {
+      body_ok = co_await body.ReadAll(request.body);
+    }
 
     auto started = std::chrono::steady_clock::now();
     HttpResponse response;
-    try {
-      response = co_await acceptor->handler(request);
-    } catch (const std::exception& e) {
-      response = HttpLevelError(500, std::string("internal error: ") + e.what());
+    if (body_ok) {
+      try {
+        response = co_await acceptor->handler(request);
+      } catch (const std::exception& e) {
+        response = HttpLevelError(500, std::string("internal error: ") + e.what());
+      }
     }
-    bool keep_alive = head->keep_alive && !response.close && !stopping_.load();
+    request.body_stream = nullptr;
+    if (body.failed()) {  // the handler's response (if any) is moot: answer the body's error
+      if (body.error()) {
+        std::string h = BuildResponseHead(*body.error(), body.error()->body.size(), false);
+        co_await WriteAll(*conn, h, body.error()->body, options_.idle_timeout);
+      }
+      break;
+    }
+    if (body.done_at()) started = std::max(started, *body.done_at());
+    bool reusable = co_await body.Finish(kMaxDrain);
+    bool keep_alive = reusable && head->keep_alive && !response.close && !stopping_.load();
     bool is_head = request.method == "HEAD";
     uint64_t length = response.file.path.empty() ? response.body.size() : response.file.length;
     std::string h = BuildResponseHead(response, length, keep_alive);

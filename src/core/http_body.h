@@ -1,0 +1,48 @@
+// A request body the handler pulls from the connection itself instead of receiving it read whole
+// in HttpRequest::body: large uploads can then go to disk as they arrive, in bounded memory.
+//
+// The HTTP server sets HttpRequest::body_stream for the handlers that read bodies themselves
+// (see HttpServer); everything else gets request.body filled as before. The stream is owned by
+// the server and valid only while the handler runs, on the connection's event loop.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/http.h"
+
+namespace nimbus {
+
+class HttpBodyStream {
+ public:
+  virtual ~HttpBodyStream() = default;
+
+  // The declared length (Content-Length); nullopt for a chunked body.
+  virtual std::optional<uint64_t> length() const = 0;
+  // Body bytes handed out so far.
+  virtual uint64_t consumed() const = 0;
+  // The next piece of the body (de-chunked, sends "100 Continue" first when the client asked),
+  // valid until the next call; an empty view once the body is complete. nullopt when the body
+  // cannot be read: the peer closed or stalled, or the body broke its framing or a size limit.
+  // The server then answers (or just closes) on its own and ignores the handler's response.
+  virtual boost::asio::awaitable<std::optional<std::string_view>> Next() = 0;
+  // Appends the rest of the body to `out`, within the server's limit for bodies held in memory
+  // (HttpLimits::max_body_bytes, else 413). False as for Next().
+  virtual boost::asio::awaitable<bool> ReadAll(std::string& out) = 0;
+};
+
+// Reads a body not read yet (request.body_stream) into request.body and clears body_stream.
+// True when there was none. False when it could not be read (see HttpBodyStream::Next): the
+// handler should return at once; its response is ignored.
+inline boost::asio::awaitable<bool> ReadRequestBody(HttpRequest& request) {
+  HttpBodyStream* stream = std::exchange(request.body_stream, nullptr);
+  if (stream == nullptr) co_return true;
+  co_return co_await stream->ReadAll(request.body);
+}
+
+}  // namespace nimbus

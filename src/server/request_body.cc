@@ -1,0 +1,183 @@
+#include "server/request_body.h"
+
+#include <algorithm>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/write.hpp>
+
+#include "server/response_writer.h"
+
+namespace nimbus {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+constexpr size_t kPiece = 256 * 1024;  // largest socket read per Next()
+}  // namespace
+
+RequestBody::RequestBody(HttpServer::Conn& conn, const RequestHead& head, std::string& buf,
+                         const HttpLimits& limits, std::chrono::seconds timeout)
+    : conn_(conn),
+      buf_(buf),
+      limits_(limits),
+      timeout_(timeout),
+      framing_(head.framing),
+      length_(head.content_length),
+      expect_continue_(head.expect_continue),
+      decoder_(std::max<size_t>(limits.max_body_bytes, limits.max_streamed_body_bytes)) {
+  if (framing_ == BodyFraming::kNone) complete_ = true;
+}
+
+std::optional<uint64_t> RequestBody::length() const {
+  if (framing_ == BodyFraming::kChunked) return std::nullopt;
+  return framing_ == BodyFraming::kContentLength ? length_ : 0;
+}
+
+void RequestBody::Complete() {
+  complete_ = true;
+  done_at_ = std::chrono::steady_clock::now();
+}
+
+void RequestBody::Fail(int status, const std::string& message) {
+  failed_ = true;
+  if (status != 0) error_ = HttpLevelError(status, message);
+}
+
+asio::awaitable<bool> RequestBody::SendContinue() {
+  if (!expect_continue_ || continued_) co_return true;
+  continued_ = true;
+  // A client that sent its whole body already is not waiting for it.
+  if (framing_ == BodyFraming::kContentLength && buf_.size() >= length_) co_return true;
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  error_code ec;
+  conn_.Arm(timeout_);
+  co_await asio::async_write(conn_.socket, asio::buffer(kContinue),
+                             asio::redirect_error(kAwait, ec));
+  conn_.Disarm();
+  co_return !ec;
+}
+
+asio::awaitable<size_t> RequestBody::ReadSome(char* dst, size_t max) {
+  error_code ec;
+  conn_.Arm(timeout_);
+  size_t n = co_await conn_.socket.async_read_some(asio::buffer(dst, max),
+                                                   asio::redirect_error(kAwait, ec));
+  conn_.Disarm();
+  co_return ec ? 0 : n;
+}
+
+asio::awaitable<std::optional<std::string_view>> RequestBody::Next() {
+  if (failed_) co_return std::nullopt;
+  if (complete_) co_return std::string_view();
+  if (!co_await SendContinue()) {
+    Fail(0, "");
+    co_return std::nullopt;
+  }
+  if (framing_ == BodyFraming::kContentLength) {
+    uint64_t left = length_ - consumed_;
+    size_t n = 0;
+    const char* data = nullptr;
+    if (!buf_.empty()) {  // bytes that came with the head
+      n = static_cast<size_t>(std::min<uint64_t>(buf_.size(), left));
+      piece_.assign(buf_, 0, n);
+      buf_.erase(0, n);
+      data = piece_.data();
+    } else {
+      if (!scratch_) scratch_ = std::make_unique<char[]>(kPiece);
+      n = co_await ReadSome(scratch_.get(), static_cast<size_t>(std::min<uint64_t>(left, kPiece)));
+      if (n == 0) {
+        Fail(0, "");
+        co_return std::nullopt;
+      }
+      data = scratch_.get();
+    }
+    consumed_ += n;
+    if (consumed_ == length_) Complete();
+    co_return std::string_view(data, n);
+  }
+  for (;;) {  // chunked
+    piece_.clear();
+    auto used = decoder_.Feed(buf_, piece_);
+    if (!used.ok()) {
+      Fail(used.error().status, used.error().message);
+      co_return std::nullopt;
+    }
+    buf_.erase(0, *used);
+    if (decoder_.done()) Complete();
+    if (!piece_.empty() || complete_) {
+      consumed_ += piece_.size();
+      co_return std::string_view(piece_);
+    }
+    size_t old = buf_.size();
+    buf_.resize(old + kPiece);
+    size_t n = co_await ReadSome(buf_.data() + old, kPiece);
+    buf_.resize(old + n);
+    if (n == 0) {
+      Fail(0, "");
+      co_return std::nullopt;
+    }
+  }
+}
+
+asio::awaitable<bool> RequestBody::ReadAll(std::string& out) {
+  if (failed_) co_return false;
+  if (framing_ == BodyFraming::kContentLength && length_ > limits_.max_body_bytes) {
+    Fail(413, "request body too large");
+    co_return false;
+  }
+  if (framing_ == BodyFraming::kContentLength && !complete_) {
+    // Straight into `out`: one allocation, no intermediate copy.
+    if (!co_await SendContinue()) {
+      Fail(0, "");
+      co_return false;
+    }
+    size_t take = static_cast<size_t>(std::min<uint64_t>(buf_.size(), length_ - consumed_));
+    out.append(buf_, 0, take);
+    buf_.erase(0, take);
+    consumed_ += take;
+    size_t at = out.size();
+    out.resize(at + static_cast<size_t>(length_ - consumed_));
+    while (consumed_ < length_) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(length_ - consumed_, 1 << 20));
+      size_t n = co_await ReadSome(out.data() + at, want);
+      if (n == 0) {
+        out.resize(at);
+        Fail(0, "");
+        co_return false;
+      }
+      at += n;
+      consumed_ += n;
+    }
+    Complete();
+    co_return true;
+  }
+  size_t start = out.size();
+  while (!complete_) {
+    auto piece = co_await Next();
+    if (!piece) co_return false;
+    if (out.size() - start + piece->size() > limits_.max_body_bytes) {
+      Fail(413, "request body too large");
+      co_return false;
+    }
+    out.append(*piece);
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> RequestBody::Finish(uint64_t max_drain) {
+  if (failed_) co_return false;
+  if (complete_) co_return true;
+  if (expect_continue_ && !continued_) co_return false;  // the client holds its body back
+  if (length_ - consumed_ > max_drain && framing_ == BodyFraming::kContentLength) co_return false;
+  uint64_t drained = 0;
+  while (!complete_) {
+    auto piece = co_await Next();
+    if (!piece) co_return false;
+    drained += piece->size();
+    if (drained > max_drain) co_return false;
+  }
+  co_return true;
+}
+
+}  // namespace nimbus

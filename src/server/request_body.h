@@ -1,0 +1,68 @@
+// Internal to the HTTP server: one request's body as it comes off the connection, either read
+// whole before the handler runs or pulled by the handler through HttpBodyStream. Lives on the
+// connection's coroutine frame; touched only on its loop's thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/http_body.h"
+#include "core/http_parser.h"
+#include "server/http_conn.h"
+
+namespace nimbus {
+
+class RequestBody : public HttpBodyStream {
+ public:
+  // `buf` holds the bytes read past the head (they may reach into the next request); what the
+  // body takes from it is removed. `limits.max_body_bytes` bounds ReadAll;
+  // `limits.max_streamed_body_bytes` bounds a chunked body pulled with Next.
+  RequestBody(HttpServer::Conn& conn, const RequestHead& head, std::string& buf,
+              const HttpLimits& limits, std::chrono::seconds timeout);
+
+  // True when the request has a body at all.
+  bool present() const { return framing_ != BodyFraming::kNone; }
+  std::optional<uint64_t> length() const override;
+  uint64_t consumed() const override { return consumed_; }
+  boost::asio::awaitable<std::optional<std::string_view>> Next() override;
+  boost::asio::awaitable<bool> ReadAll(std::string& out) override;
+
+  // After the handler: reads and discards what it left, at most `max_drain` bytes. False when
+  // the connection cannot carry another request (too much left, the body failed, or the client
+  // still waits for a "100 Continue" it was never sent).
+  boost::asio::awaitable<bool> Finish(uint64_t max_drain);
+  // The body could not be read; error() is the response to send before closing, if any.
+  bool failed() const { return failed_; }
+  const std::optional<HttpResponse>& error() const { return error_; }
+  // When the last body byte was read (nullopt until then, and for requests without a body).
+  std::optional<std::chrono::steady_clock::time_point> done_at() const { return done_at_; }
+
+ private:
+  boost::asio::awaitable<bool> SendContinue();
+  // Reads what the socket has (at most `max`) into `dst`; 0 on EOF, error or stall.
+  boost::asio::awaitable<size_t> ReadSome(char* dst, size_t max);
+  void Complete();
+  void Fail(int status, const std::string& message);
+
+  HttpServer::Conn& conn_;
+  std::string& buf_;
+  HttpLimits limits_;
+  std::chrono::seconds timeout_;
+  BodyFraming framing_;
+  uint64_t length_;  // kContentLength only
+  bool expect_continue_;
+  bool continued_ = false;
+  bool complete_ = false;
+  bool failed_ = false;
+  uint64_t consumed_ = 0;
+  ChunkedDecoder decoder_;
+  std::string piece_;                // the last piece handed out from buf_ / the decoder
+  std::unique_ptr<char[]> scratch_;  // direct socket reads of a Content-Length body
+  std::optional<HttpResponse> error_;
+  std::optional<std::chrono::steady_clock::time_point> done_at_;
+};
+
+}  // namespace nimbus
