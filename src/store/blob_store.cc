@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,16 +14,6 @@
 
 namespace nimbus::store {
 namespace {
-
-std::string Hex(const unsigned char* d, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[d[i] >> 4];
-    out[2 * i + 1] = kHex[d[i] & 15];
-  }
-  return out;
-}
 
 // Removes temp files whose writer process is gone ("<pid>-<n>.tmp"; anything else is junk).
 void CleanTemp(const std::string& tmp_dir) {
@@ -44,78 +33,12 @@ void CleanTemp(const std::string& tmp_dir) {
 
 }  // namespace
 
-BlobWriter::BlobWriter(const BlobStore& store, std::string tmp_path, int fd)
-    : store_(store), tmp_path_(std::move(tmp_path)), fd_(fd), hash_(EVP_MD_CTX_new()) {
-  if (hash_ == nullptr || EVP_DigestInit_ex(hash_, EVP_sha256(), nullptr) != 1) failed_ = true;
-}
-
-BlobWriter::~BlobWriter() {
-  Abort();
-  EVP_MD_CTX_free(hash_);
-}
-
-Status BlobWriter::Append(std::string_view chunk) {
-  if (fd_ < 0 || failed_) return Status::FailedPrecondition("blob writer is finished or failed");
-  Status st = WriteAll(fd_, chunk, tmp_path_);
-  if (!st.ok()) {
-    failed_ = true;
-    return st;
-  }
-  EVP_DigestUpdate(hash_, chunk.data(), chunk.size());
-  size_ += chunk.size();
-  return Status::Ok();
-}
-
-Result<std::string> BlobWriter::Commit(std::string_view expected_digest) {
-  if (fd_ < 0 || failed_) {
-    Abort();
-    return Status::FailedPrecondition("blob writer is finished or failed");
-  }
-  std::string expected_hex;
-  if (!expected_digest.empty()) {
-    auto hex = BlobStore::HexOf(expected_digest);
-    if (!hex.ok()) {
-      Abort();
-      return hex.take_error();
-    }
-    expected_hex = std::move(hex.value());
-  }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  EVP_DigestFinal_ex(hash_, md, &md_len);
-  std::string hex = Hex(md, md_len);
-  if (!expected_hex.empty() && expected_hex != hex) {
-    Abort();
-    return Status::InvalidArgument("digest mismatch: expected sha256:" + expected_hex +
-                                   ", got sha256:" + hex);
-  }
-  if (::fsync(fd_) != 0) {
-    Status st = ErrnoStatus("fsync", tmp_path_);
-    Abort();
-    return st;
-  }
-  ::close(fd_);
-  fd_ = -1;
-  Status st = store_.Install(tmp_path_, hex);
-  if (!st.ok()) {
-    ::unlink(tmp_path_.c_str());
-    return st;
-  }
-  return "sha256:" + hex;
-}
-
-void BlobWriter::Abort() {
-  if (fd_ < 0) return;
-  ::close(fd_);
-  fd_ = -1;
-  ::unlink(tmp_path_.c_str());
-}
-
 Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& data_dir) {
   NIMBUS_RETURN_IF_ERROR(MakeDirs(data_dir));
   std::string root = data_dir + "/blobs";
   NIMBUS_RETURN_IF_ERROR(MakeDirs(root + "/sha256"));
   NIMBUS_RETURN_IF_ERROR(MakeDirs(root + "/tmp"));
+  NIMBUS_RETURN_IF_ERROR(MakeDirs(root + "/uploads"));
   CleanTemp(root + "/tmp");
   return std::unique_ptr<BlobStore>(new BlobStore(std::move(root)));
 }
@@ -133,15 +56,21 @@ std::string BlobStore::PathOfHex(const std::string& hex) const {
   return root_ + "/sha256/" + hex.substr(0, 2) + "/" + hex;
 }
 
-Status BlobStore::Install(const std::string& tmp_path, const std::string& hex) const {
+Status BlobStore::Install(int fd, const std::string& path, const std::string& hex) const {
   std::string dir = root_ + "/sha256/" + hex.substr(0, 2);
+  std::string dest = dir + "/" + hex;
+  if (::access(dest.c_str(), F_OK) == 0) {
+    // Already stored: drop the copy; the directory sync covers a commit of it still in flight.
+    ::unlink(path.c_str());
+    return SyncDir(dir);
+  }
+  if (::fsync(fd) != 0) return ErrnoStatus("fsync", path);
   if (::mkdir(dir.c_str(), 0700) == 0) {
     NIMBUS_RETURN_IF_ERROR(SyncDir(root_ + "/sha256"));
   } else if (errno != EEXIST) {
     return ErrnoStatus("mkdir", dir);
   }
-  std::string dest = dir + "/" + hex;
-  if (::rename(tmp_path.c_str(), dest.c_str()) != 0) return ErrnoStatus("rename to", dest);
+  if (::rename(path.c_str(), dest.c_str()) != 0) return ErrnoStatus("rename to", dest);
   return SyncDir(dir);
 }
 
@@ -150,7 +79,7 @@ Result<std::unique_ptr<BlobWriter>> BlobStore::NewWriter() {
                      std::to_string(next_tmp_.fetch_add(1)) + ".tmp";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoStatus("create", path);
-  return std::unique_ptr<BlobWriter>(new BlobWriter(*this, std::move(path), fd));
+  return std::unique_ptr<BlobWriter>(new BlobWriter(*this, std::move(path), fd, ""));
 }
 
 Result<std::string> BlobStore::Put(std::string_view data, std::string_view expected_digest) {
@@ -184,24 +113,11 @@ Result<std::string> BlobStore::Read(std::string_view digest, bool verify) const 
   int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open", *path);
   std::string out;
-  char buf[64 * 1024];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status st = ErrnoStatus("read", *path);
-      ::close(fd);
-      return st;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
+  Status st = ReadChunks(fd, *path, [&out](std::string_view piece) { out.append(piece); });
   ::close(fd);
-  if (verify) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(out.data(), out.size(), md, &len, EVP_sha256(), nullptr);
-    if (Hex(md, len) != *HexOf(digest)) return Status::Corruption("blob " + *path + " is corrupt");
+  if (!st.ok()) return st;
+  if (verify && Sha256::Hex(out) != *HexOf(digest)) {
+    return Status::Corruption("blob " + *path + " is corrupt");
   }
   return out;
 }
