@@ -210,13 +210,18 @@ class PersistenceTest(unittest.TestCase):
             self.assertEqual(http(n, "GET", "/v2/keep/manifests/" + d1)[2], m1)
             images = n.aws("ecr", "describe-images", "--repository-name", "keep")["imageDetails"]
             self.assertEqual(len(images), 2)
-            # An upload session does not survive a restart: the client starts over.
+            # An upload session survives kill -9 (test_ecr_uploads has the details); one
+            # cancelled before the restart stays unknown.
             status, h, _ = http(n, "POST", "/v2/keep/blobs/uploads/")
             http(n, "PATCH", h["location"], b"partial")
+            status, gone, _ = http(n, "POST", "/v2/keep/blobs/uploads/")
+            self.assertEqual(http(n, "DELETE", gone["location"])[0], 204)
             n.restart(signal.SIGKILL)
-            status, _, body = http(n, "PUT", h["location"] + "?digest=" + sha256(b"partial"))
+            status, _, body = http(n, "PUT", gone["location"] + "?digest=" + sha256(b"x"), b"x")
             self.assertEqual((status, oci_error(body)), (404, "BLOB_UPLOAD_UNKNOWN"))
-            self.assertEqual(http(n, "GET", "/v2/keep/blobs/" + sha256(b"partial"))[0], 404)
+            status, _, _ = http(n, "PUT", h["location"] + "?digest=" + sha256(b"partial"))
+            self.assertEqual(status, 201)
+            self.assertEqual(http(n, "GET", "/v2/keep/blobs/" + sha256(b"partial"))[2], b"partial")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
 // ECR API: BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart,
 // CompleteLayerUpload, GetDownloadUrlForLayer.
-#include <mutex>
-
 #include "services/ecr/api.h"
 #include "services/ecr/names.h"
 
@@ -14,6 +12,15 @@ AwsError UploadNotFound(const std::string& id, const Ns& ns, const std::string& 
   return AwsError("UploadNotFoundException",
                   "Upload with id '" + id + "' is not found in the repository with name '" + repo +
                       "' in the registry with id '" + ns.account + "'");
+}
+
+// Exclusive use of upload `id` for one request.
+Result<UploadLease, AwsError> Lease(EcrState& s, const Ns& ns, const std::string& repo,
+                                    const std::string& id) {
+  auto lease = s.uploads->Acquire(ns, repo, id);
+  if (lease.ok()) return std::move(*lease);
+  if (lease.error().code == Err::kUploadUnknown) return UploadNotFound(id, ns, repo);
+  return ApiError(lease.error(), ns, repo);
 }
 
 }  // namespace
@@ -52,7 +59,7 @@ void RegisterLayerOps(OperationTable& t, EcrState& s) {
     auto repo = InputRepo(s, call, in);
     if (!repo.ok()) return repo.error();
     auto upload = s.uploads->Start(NsOf(call), repo->name);
-    if (!upload.ok()) return AwsError("ServerException", upload.error().ToString(), 500, false);
+    if (!upload.ok()) return ApiError(upload.error(), NsOf(call), repo->name);
     return Value{{"uploadId", (*upload)->id}, {"partSize", kPartSize}};
   });
 
@@ -62,17 +69,16 @@ void RegisterLayerOps(OperationTable& t, EcrState& s) {
     Ns ns = NsOf(call);
     auto id = RequiredString(in, "uploadId");
     if (!id.ok()) return id.error();
-    auto u = s.uploads->Find(ns, repo->name, *id);
-    if (!u) return UploadNotFound(*id, ns, repo->name);
+    auto u = Lease(s, ns, repo->name, *id);
+    if (!u.ok()) return u.error();
     auto blob = in.find("layerPartBlob");
     if (blob == in.end() || !blob->is_binary())
       return InvalidParameter("layerPartBlob is required");
     const auto& bytes = blob->get_binary();
     int64_t first = in.value("partFirstByte", int64_t{-1});
     int64_t last = in.value("partLastByte", int64_t{-1});
-    std::lock_guard lock(u->mu);
-    if (!u->writer) return UploadNotFound(*id, ns, repo->name);
-    int64_t have = static_cast<int64_t>(u->writer->size());
+    store::BlobWriter& writer = *(*u)->writer;
+    int64_t have = static_cast<int64_t>(writer.size());
     if (first != have || last - first + 1 != static_cast<int64_t>(bytes.size()) ||
         static_cast<int64_t>(bytes.size()) > kPartSize) {
       AwsError e("InvalidLayerPartException",
@@ -85,13 +91,17 @@ void RegisterLayerOps(OperationTable& t, EcrState& s) {
                   {"lastValidByteReceived", have - 1}};
       return e;
     }
-    Status st = u->writer->Append(
-        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+    writer.Mark();
+    Status st =
+        writer.Append(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    if (!st.ok()) {
+      (void)writer.Rewind();  // the part leaves no trace
+      return AwsError("ServerException", st.ToString(), 500, false);
+    }
     return Value{{"registryId", ns.account},
                  {"repositoryName", repo->name},
                  {"uploadId", *id},
-                 {"lastByteReceived", static_cast<int64_t>(u->writer->size()) - 1}};
+                 {"lastByteReceived", static_cast<int64_t>(writer.size()) - 1}};
   });
 
   t.Add("CompleteLayerUpload", [&s](const CallContext& call, const Value& in) -> OpResult {
@@ -105,19 +115,15 @@ void RegisterLayerOps(OperationTable& t, EcrState& s) {
       return InvalidParameter("layerDigests must hold exactly one digest");
     }
     std::string digest = digests[0].get<std::string>();
-    auto u = s.uploads->Find(ns, repo->name, *id);
-    if (!u) return UploadNotFound(*id, ns, repo->name);
-    std::unique_lock lock(u->mu);
-    if (!u->writer) return UploadNotFound(*id, ns, repo->name);
-    if (u->writer->size() == 0) {
+    auto u = Lease(s, ns, repo->name, *id);
+    if (!u.ok()) return u.error();
+    if ((*u)->writer->size() == 0) {
       return AwsError("EmptyUploadException", "The upload with id '" + *id + "' is empty");
     }
     auto linked = s.core->repos().LinkedSize(ns, repo->name, digest);
     bool existed = linked.ok() && linked->has_value();
-    auto committed = s.core->CommitBlob(ns, repo->name, *u->writer, digest);
-    u->writer.reset();
-    lock.unlock();
-    s.uploads->Remove(*id);
+    auto committed = s.core->CommitBlob(ns, repo->name, *(*u)->writer, digest);
+    (*u)->writer.reset();  // committed or discarded: the upload ends with the lease
     if (!committed.ok()) {
       if (committed.error().code == Err::kDigestInvalid) {
         return AwsError("InvalidLayerException", committed.error().message);

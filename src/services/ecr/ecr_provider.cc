@@ -19,9 +19,10 @@ class EcrProvider : public Provider {
 
   void RegisterRoutes(RouteTable& routes) override {
     OciRoutes* oci = state_->routes.get();
-    routes.AddRoute("/v2", [oci](HttpRequest& request) -> boost::asio::awaitable<HttpResponse> {
-      co_return oci->Handle(request);
-    });
+    routes.AddStreamingRoute("/v2",
+                             [oci](HttpRequest& request) -> boost::asio::awaitable<HttpResponse> {
+                               return oci->Handle(request);
+                             });
   }
 
  private:

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "core/http_body.h"
 #include "services/ecr/manifest.h"
 
 namespace nimbus::ecr {
@@ -12,14 +13,6 @@ namespace {
 using nlohmann::json;
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-// The value of query parameter `name`, nullopt when absent.
-std::optional<std::string> QueryParam(const HttpRequest& req, std::string_view name) {
-  for (auto& [k, v] : ParseQueryString(req.query)) {
-    if (k == name) return v;
-  }
-  return std::nullopt;
-}
 
 std::optional<int64_t> ParseCount(const std::string& s) {
   int64_t v = 0;
@@ -122,22 +115,46 @@ std::string UploadLocation(const std::string& name, const std::string& id) {
 
 std::string RangeValue(uint64_t size) { return "0-" + std::to_string(size == 0 ? 0 : size - 1); }
 
-HttpResponse OciRoutes::Handle(const HttpRequest& req) {
+bool ParseU64(std::string_view s, uint64_t& out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+std::optional<std::string> QueryParam(const HttpRequest& req, std::string_view name) {
+  for (auto& [k, v] : ParseQueryString(req.query)) {
+    if (k == name) return v;
+  }
+  return std::nullopt;
+}
+
+boost::asio::awaitable<HttpResponse> OciRoutes::Handle(HttpRequest& req) {
   auto ns = auth_.Authorize(req);
   if (!ns) {
     HttpResponse r = OciError(401, "UNAUTHORIZED", "authentication required");
     r.headers.Add("WWW-Authenticate",
                   "Basic realm=\"https://" + registry_host_ + "/\",service=\"ecr.amazonaws.com\"");
-    return r;
+    co_return r;
   }
   auto path = ParseV2Path(req.path);
-  if (!path) return OciError(404, "NAME_UNKNOWN", "no such registry endpoint: " + req.path);
+  if (!path) co_return OciError(404, "NAME_UNKNOWN", "no such registry endpoint: " + req.path);
   if (path->kind != V2Kind::kBase && path->kind != V2Kind::kCatalog && !ValidRepoName(path->name)) {
-    return OciError(400, "NAME_INVALID", "invalid repository name: " + path->name);
+    co_return OciError(400, "NAME_INVALID", "invalid repository name: " + path->name);
   }
-  HttpResponse r = Dispatch(req, *ns, *path);
+  const std::string& m = req.method;
+  HttpResponse r;
+  if (path->kind == V2Kind::kUploadStart && m == "POST") {
+    r = co_await StartUpload(req, *ns, *path);
+  } else if (path->kind == V2Kind::kUpload && m == "PATCH") {
+    r = co_await PatchUpload(req, *ns, *path);
+  } else if (path->kind == V2Kind::kUpload && m == "PUT") {
+    r = co_await PutUpload(req, *ns, *path);
+  } else {
+    if (!co_await ReadRequestBody(req)) co_return HttpResponse{};  // the server answers
+    r = Dispatch(req, *ns, *path);
+  }
   r.operation = "ECR.Registry";
-  return r;
+  co_return r;
 }
 
 HttpResponse OciRoutes::Dispatch(const HttpRequest& req, const Ns& ns, const V2Path& path) {
@@ -155,11 +172,8 @@ HttpResponse OciRoutes::Dispatch(const HttpRequest& req, const Ns& ns, const V2P
       if (m == "DELETE") return DeleteBlob(ns, path);
       break;
     case V2Kind::kUploadStart:
-      if (m == "POST") return StartUpload(req, ns, path);
-      break;
-    case V2Kind::kUpload:
-      if (m == "PATCH") return PatchUpload(req, ns, path);
-      if (m == "PUT") return PutUpload(req, ns, path);
+      break;               // POST: Handle
+    case V2Kind::kUpload:  // PATCH, PUT: Handle
       if (read) return UploadStatus(ns, path, false);
       if (m == "DELETE") return UploadStatus(ns, path, true);
       break;

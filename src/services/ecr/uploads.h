@@ -1,11 +1,14 @@
-// In-progress blob uploads (OCI upload sessions and ECR InitiateLayerUpload), each streaming
-// into a BlobWriter so memory stays flat and the digest is computed as bytes arrive.
+// In-progress blob uploads (OCI upload sessions and ECR InitiateLayerUpload), each a resumable
+// upload of the blob store: bytes go to disk as they arrive, hashed on the way, and only
+// become a blob on commit, so nothing is ever half-published.
 //
-// Sessions live in memory: after a restart their ids are unknown (BLOB_UPLOAD_UNKNOWN) and
-// clients start over; nothing is half-published because data only becomes a blob on Commit.
-// Sessions idle for longer than the idle limit are dropped (their temp data discarded).
+// Sessions survive a restart: an id the table does not know is looked up on disk (the label
+// records account, region and repository) and resumed at the size it had. Sessions idle for
+// longer than the idle limit are dropped with their data, in memory and on disk.
 //
-// Thread-safe. A session's own mutex serializes requests on the same upload.
+// A request works on a session through a Lease, which gives it the session alone until the
+// lease ends (a second request meanwhile is told the session is busy), so a lease may be held
+// across co_await. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -17,42 +20,71 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "services/ecr/core.h"
 #include "services/ecr/repo_store.h"
 #include "store/blob_store.h"
 
 namespace nimbus::ecr {
 
 struct Upload {
-  std::mutex mu;  // held while appending/committing
   std::string id;
   Ns ns;
   std::string repo;
   std::unique_ptr<store::BlobWriter> writer;  // null once committed or aborted
-  int64_t last_used_ms = 0;
+  int64_t last_used_ms = 0;                   // guarded by the table's mutex
+  bool busy = false;                          // a lease holds it; guarded by the table's mutex
+};
+
+class UploadTable;
+
+// Exclusive use of one session; releasing it (destruction) marks it idle again, or forgets it
+// when its writer is gone (committed or aborted). Move-only.
+class UploadLease {
+ public:
+  UploadLease(UploadLease&& other) noexcept;
+  UploadLease& operator=(UploadLease&&) = delete;
+  UploadLease(const UploadLease&) = delete;
+  ~UploadLease();
+  Upload* operator->() const { return upload_.get(); }
+  Upload& operator*() const { return *upload_; }
+
+ private:
+  friend class UploadTable;
+  UploadLease(UploadTable* table, std::shared_ptr<Upload> upload)
+      : table_(table), upload_(std::move(upload)) {}
+  UploadTable* table_;
+  std::shared_ptr<Upload> upload_;
 };
 
 class UploadTable {
  public:
   // `blobs` and `clock` must outlive the table.
   UploadTable(store::BlobStore& blobs, const Clock& clock,
-              std::chrono::milliseconds idle_limit = std::chrono::hours(1))
-      : blobs_(blobs), clock_(clock), idle_limit_ms_(idle_limit.count()) {}
+              std::chrono::milliseconds idle_limit = std::chrono::hours(1));
 
-  // Starts a session for (ns, repo) and returns it.
-  Result<std::shared_ptr<Upload>> Start(const Ns& ns, const std::string& repo);
-  // The live session `id` of (ns, repo); nullptr when unknown, finished or of another repo.
-  std::shared_ptr<Upload> Find(const Ns& ns, const std::string& repo, const std::string& id);
-  // Forgets a session (after commit or cancel); aborts its writer if still open.
-  void Remove(const std::string& id);
-  // Number of live sessions (tests).
+  // Starts a session for (ns, repo), leased to the caller.
+  Result<UploadLease, CoreError> Start(const Ns& ns, const std::string& repo);
+  // Leases session `id` of (ns, repo), resuming it from disk when this process has not seen
+  // it. kUploadUnknown when there is no such live session (or it belongs to another
+  // repository); kRangeInvalid when another request holds it.
+  Result<UploadLease, CoreError> Acquire(const Ns& ns, const std::string& repo,
+                                         const std::string& id);
+  // Discards the leased session's data (cancel, failed monolithic upload); the lease then
+  // forgets it.
+  static void Abort(UploadLease& lease);
+  // Number of sessions in memory (tests).
   size_t size();
 
  private:
+  friend class UploadLease;
+  void Release(const std::shared_ptr<Upload>& upload);
+  // Drops idle sessions (memory and disk). Caller holds mu_.
   void ExpireLocked(int64_t now_ms);
 
   store::BlobStore& blobs_;
   const Clock& clock_;
   int64_t idle_limit_ms_;
+  int64_t next_disk_sweep_ms_ = 0;
   std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Upload>> uploads_;
 };

@@ -37,7 +37,7 @@ class CoreTest : public ::testing::Test {
     std::string digest = "sha256:" + auth::Sha256Hex(data);
     auto c = core_->CommitBlob(ns_, repo, *(*u)->writer, digest);
     EXPECT_TRUE(c.ok());
-    uploads_->Remove((*u)->id);
+    (*u)->writer.reset();  // the lease ends with `u`
     return digest;
   }
 
