@@ -1,5 +1,7 @@
 // ECR API: ListImages, DescribeImages, BatchGetImage, BatchDeleteImage, PutImage.
 #include <algorithm>
+#include <functional>
+#include <optional>
 
 #include "auth/crypto.h"
 #include "services/ecr/api.h"
@@ -49,6 +51,24 @@ Result<ImageRow, Failure> Resolve(EcrState& s, const Ns& ns, const std::string& 
 
 Value FailureValue(const Value& id, const Failure& f) {
   return {{"imageId", id}, {"failureCode", f.code}, {"failureReason", f.reason}};
+}
+
+using ImageVisitor = std::function<std::optional<AwsError>(const Value& id, ImageRow& image)>;
+
+// Resolves the image ids of `ids` in order: one that names no image (or is malformed) becomes
+// an entry of `failures`; `each` gets the others and may end the walk with an error.
+std::optional<AwsError> ForEachImage(EcrState& s, const Ns& ns, const std::string& repo,
+                                     const Value& ids, Value& failures, const ImageVisitor& each) {
+  if (!ids.is_array()) return std::nullopt;
+  for (const auto& id : ids) {
+    auto image = Resolve(s, ns, repo, id);
+    if (!image.ok()) {
+      failures.push_back(FailureValue(id, image.error()));
+      continue;
+    }
+    if (auto error = each(id, *image)) return error;
+  }
+  return std::nullopt;
 }
 
 Value Detail(const Ns& ns, const std::string& repo, const ImageRow& i) {
@@ -117,20 +137,21 @@ void RegisterImageOps(OperationTable& t, EcrState& s) {
       if (in.contains("maxResults")) {
         return InvalidParameter("maxResults cannot be combined with imageIds");
       }
-      for (const auto& id : *ids) {
-        auto image = Resolve(s, ns, repo->name, id);
-        if (!image.ok()) {
-          if (image.error().code == "ImageNotFound") {
-            return AwsError("ImageNotFoundException",
-                            "The image with imageId " + id.dump() +
-                                " does not exist within the repository with name '" + repo->name +
-                                "' in the registry with id '" + ns.account + "'");
-          }
-          return InvalidParameter(image.error().reason);
-        }
-        details.push_back(Detail(ns, repo->name, *image));
+      Value failures = Value::array();
+      (void)ForEachImage(s, ns, repo->name, *ids, failures,
+                         [&](const Value&, ImageRow& image) -> std::optional<AwsError> {
+                           details.push_back(Detail(ns, repo->name, image));
+                           return std::nullopt;
+                         });
+      if (failures.empty()) return Value{{"imageDetails", details}};
+      const Value& first = failures[0];  // DescribeImages fails as a whole
+      if (first["failureCode"] != "ImageNotFound") {
+        return InvalidParameter(first["failureReason"].get<std::string>());
       }
-      return Value{{"imageDetails", details}};
+      return AwsError("ImageNotFoundException",
+                      "The image with imageId " + first["imageId"].dump() +
+                          " does not exist within the repository with name '" + repo->name +
+                          "' in the registry with id '" + ns.account + "'");
     }
     auto status = TagStatus(in);
     if (!status.ok()) return status.error();
@@ -156,25 +177,22 @@ void RegisterImageOps(OperationTable& t, EcrState& s) {
     if (!repo.ok()) return repo.error();
     Ns ns = NsOf(call);
     Value images = Value::array(), failures = Value::array();
-    for (const auto& id : in.value("imageIds", Value::array())) {
-      auto image = Resolve(s, ns, repo->name, id);
-      if (!image.ok()) {
-        failures.push_back(FailureValue(id, image.error()));
-        continue;
-      }
-      auto m = s.core->GetManifest(ns, repo->name, image->digest, /*record_pull=*/true);
+    auto get = [&](const Value& id, ImageRow& image) -> std::optional<AwsError> {
+      auto m = s.core->GetManifest(ns, repo->name, image.digest, /*record_pull=*/true);
       if (!m.ok()) {
         failures.push_back(FailureValue(id, {"ImageNotFound", "Requested image not found"}));
-        continue;
+        return std::nullopt;
       }
-      Value image_id = {{"imageDigest", image->digest}};
+      Value image_id = {{"imageDigest", image.digest}};
       if (id.contains("imageTag")) image_id["imageTag"] = id["imageTag"];
       images.push_back({{"registryId", ns.account},
                         {"repositoryName", repo->name},
                         {"imageId", image_id},
                         {"imageManifest", m->bytes},
                         {"imageManifestMediaType", m->media_type}});
-    }
+      return std::nullopt;
+    };
+    (void)ForEachImage(s, ns, repo->name, in.value("imageIds", Value::array()), failures, get);
     return Value{{"images", images}, {"failures", failures}};
   });
 
@@ -183,37 +201,33 @@ void RegisterImageOps(OperationTable& t, EcrState& s) {
     if (!repo.ok()) return repo.error();
     Ns ns = NsOf(call);
     Value deleted = Value::array(), failures = Value::array();
-    for (const auto& id : in.value("imageIds", Value::array())) {
-      auto image = Resolve(s, ns, repo->name, id);
-      if (!image.ok()) {
-        failures.push_back(FailureValue(id, image.error()));
-        continue;
-      }
+    auto remove = [&](const Value& id, ImageRow& image) -> std::optional<AwsError> {
       std::string tag = id.value("imageTag", "");
-      std::vector<std::string> remaining = image->tags;
+      std::vector<std::string> remaining = image.tags;
       if (!tag.empty() && !id.contains("imageDigest")) {
         // By tag: only that tag goes; the image goes with its last tag.
         Status st = s.core->repos().DeleteTag(ns, repo->name, tag);
         if (!st.ok()) return Server(st);
         std::erase(remaining, tag);
-        deleted.push_back({{"imageDigest", image->digest}, {"imageTag", tag}});
-        if (!remaining.empty()) continue;
+        deleted.push_back({{"imageDigest", image.digest}, {"imageTag", tag}});
+        if (!remaining.empty()) return std::nullopt;
       } else {
-        for (const auto& t2 : image->tags) {
-          deleted.push_back({{"imageDigest", image->digest}, {"imageTag", t2}});
+        for (const auto& t2 : image.tags) {
+          deleted.push_back({{"imageDigest", image.digest}, {"imageTag", t2}});
         }
-        if (image->tags.empty()) deleted.push_back({{"imageDigest", image->digest}});
+        if (image.tags.empty()) deleted.push_back({{"imageDigest", image.digest}});
       }
-      auto done = s.core->DeleteImages(ns, repo->name, {image->digest});
-      if (!done.ok()) {
-        if (done.error().code == Err::kReferencedByIndex) {
-          failures.push_back(
-              FailureValue(id, {"ImageReferencedByManifestList", done.error().message}));
-          continue;
-        }
+      auto done = s.core->DeleteImages(ns, repo->name, {image.digest});
+      if (done.ok()) return std::nullopt;
+      if (done.error().code != Err::kReferencedByIndex) {
         return ApiError(done.error(), ns, repo->name);
       }
-    }
+      failures.push_back(FailureValue(id, {"ImageReferencedByManifestList", done.error().message}));
+      return std::nullopt;
+    };
+    auto error =
+        ForEachImage(s, ns, repo->name, in.value("imageIds", Value::array()), failures, remove);
+    if (error) return *error;
     return Value{{"imageIds", deleted}, {"failures", failures}};
   });
 
