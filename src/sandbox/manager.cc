@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,8 +15,10 @@
 #include <cstring>
 
 #include "sandbox/child.h"
+#include "sandbox/cleaner.h"
 #include "sandbox/plan.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/scratch.h"
 
 namespace nimbus::sandbox {
 namespace {
@@ -106,7 +109,21 @@ struct SandboxManager::Impl {
   std::optional<CgroupParent> cgroups;
   Pipe lifeline;  // write end held here; init sees EOF when nimbus dies
   std::atomic<uint64_t> sequence{0};
+  std::unique_ptr<ScratchPool> scratch;  // disk-backed /tmp volumes, when available
+  std::shared_ptr<Cleaner> cleaner = std::make_shared<Cleaner>();
 };
+
+namespace {
+
+// True when `dir` is on a file system backed by memory (a volume image there would be RAM).
+bool OnMemoryFs(const std::string& dir) {
+  constexpr long kTmpfsMagic = 0x01021994, kRamfsMagic = 0x858458f6;
+  struct statfs sf;
+  return ::statfs(dir.c_str(), &sf) == 0 && (static_cast<long>(sf.f_type) == kTmpfsMagic ||
+                                             static_cast<long>(sf.f_type) == kRamfsMagic);
+}
+
+}  // namespace
 
 SandboxManager::~SandboxManager() = default;
 
@@ -146,6 +163,15 @@ Result<std::unique_ptr<SandboxManager>> SandboxManager::Create(SandboxManagerOpt
     }
     caps.tmp_size_limit = true;
   }
+  if (iso == Iso::kNamespaces && opt.disk_tmp && !OnMemoryFs(opt.state_dir)) {
+    ScratchPoolOptions so;
+    so.dir = opt.state_dir + "/scratch";
+    auto pool = ScratchPool::Create(so);
+    if (pool.ok()) {
+      impl.scratch = std::move(*pool);
+      caps.tmp_on_disk = true;
+    }
+  }
   caps.run_as_uid = ctx.allow_credentials;
   if (auto adj = ReadFile("/proc/self/oom_score_adj"); adj.ok()) {
     std::string v = *adj;
@@ -179,11 +205,17 @@ Result<std::unique_ptr<SandboxManager>> SandboxManager::Create(SandboxManagerOpt
 Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec) {
   auto start = std::chrono::steady_clock::now();
   Impl& impl = *impl_;
-  auto plan_or = BuildChildPlan(spec, impl.context);
+  // A ready disk volume for /tmp (a tmpfs should none be available, e.g. the disk is full).
+  ScratchVolume tmp;
+  if (impl.scratch && impl.context.mount_namespace && spec.ephemeral_storage_mb > 0) {
+    if (auto v = impl.scratch->Take(spec.ephemeral_storage_mb); v.ok()) tmp = std::move(*v);
+  }
+  auto plan_or = BuildChildPlan(spec, impl.context, tmp.mount_point);
   if (!plan_or.ok()) return plan_or.error();
   ChildPlan& plan = **plan_or;
   std::unique_ptr<Sandbox> sb(new Sandbox());
   sb->own_pid_namespace_ = impl.context.pid_namespace;
+  sb->cleaner_ = impl.cleaner;
 
   std::vector<UniqueFd> procs_fds;
   if (impl.cgroups) {
@@ -243,6 +275,9 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
   sb->stdout_ = std::move(out->read);
   sb->stderr_ = std::move(err->read);
 
+  // The child binds /tmp before it reports: from then on its mount namespace (and our root
+  // descriptor) hold the volume, and nimbus's own mount goes.
+  sb->scratch_root_ = std::move(tmp.root);
   // EOF on the report pipe: the function exec'd. A ChildReport: a step failed.
   ChildReport rep{0, 0};
   size_t got = 0;
@@ -260,6 +295,7 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
     got += static_cast<size_t>(n);
     if (got == sizeof(rep)) break;
   }
+  ScratchPool::Detach(tmp);
   if (got == sizeof(rep)) {
     std::string what = DescribeChildStage(plan, rep.stage) + ": " + std::strerror(rep.error);
     sb->Kill();
@@ -269,6 +305,11 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
   }
   sb->launch_duration_ = std::chrono::steady_clock::now() - start;
   return sb;
+}
+
+void SandboxManager::WaitForCleanup() {
+  impl_->cleaner->Flush();
+  if (impl_->scratch) impl_->scratch->WaitIdle();
 }
 
 }  // namespace nimbus::sandbox

@@ -77,7 +77,8 @@ Status ValidateSpec(const SandboxSpec& spec) {
 
 }  // namespace
 
-Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const PlanContext& ctx) {
+Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const PlanContext& ctx,
+                                                  const std::string& tmp_volume) {
   NIMBUS_RETURN_IF_ERROR(ValidateSpec(spec));
   auto plan = std::make_unique<ChildPlan>();
   ChildPlan& p = *plan;
@@ -154,8 +155,12 @@ Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const
     }
     bind_ro(src, target);
   }
-  tmpfs("/tmp", MS_NOSUID | MS_NODEV,
-        "size=" + std::to_string(spec.ephemeral_storage_mb) + "m,mode=1777");
+  if (tmp_volume.empty()) {
+    tmpfs("/tmp", MS_NOSUID | MS_NODEV,
+          "size=" + std::to_string(spec.ephemeral_storage_mb) + "m,mode=1777");
+  } else {  // keeps the volume's nosuid,nodev
+    add({ChildOp::kMount, p.Keep(tmp_volume), at("/tmp"), nullptr, nullptr, MS_BIND});
+  }
   tmpfs("/dev", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755");
   for (const char* d : kDevices) {
     std::string rel = std::string("/dev/") + d;

@@ -28,6 +28,9 @@ struct PlanContext {
 
 // Validates `spec` (InvalidArgument on bad input) and builds the plan. The returned plan's
 // argv/envp point into its own storage; descriptors are left at -1 for the caller to fill.
-Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const PlanContext& ctx);
+// `tmp_volume`: a mounted host directory bound at /tmp (a disk-backed volume of
+// spec.ephemeral_storage_mb); empty: a tmpfs of that size.
+Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const PlanContext& ctx,
+                                                  const std::string& tmp_volume = "");
 
 }  // namespace nimbus::sandbox

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sandbox/cleaner.h"
+
 namespace nimbus::sandbox {
 
 std::string ExitStatus::Describe() const {
@@ -46,17 +48,25 @@ std::string SandboxCapabilities::Describe() const {
   add(cpuset, "visible cores");
   add(pids_limit, "pids limit");
   add(tmp_size_limit, "/tmp size");
+  add(tmp_on_disk, "/tmp on disk");
   add(run_as_uid, "run as uid");
   out += off.empty() ? ", all limits on" : "; off: " + off;
   return out;
 }
 
 Sandbox::~Sandbox() {
+  Remains remains;
   if (!reaped_) {
     Kill();
-    Wait();
+    remains.unreaped_pid = pid_;
   }
-  if (cgroup_) (void)cgroup_->Remove();
+  remains.cgroup = std::move(cgroup_);
+  remains.scratch_root = std::move(scratch_root_);
+  if (cleaner_) {
+    cleaner_->Post(std::move(remains));
+  } else {
+    Finish(std::move(remains));
+  }
 }
 
 void Sandbox::SignalAll(int sig) {

@@ -1,9 +1,9 @@
 // Execution environments for Lambda functions: a process tree in fresh mount/pid/ipc/uts
 // namespaces (not network: the function reaches the Runtime API on 127.0.0.1), a minimal root
 // file system (host /usr, /lib*, /bin, /sbin, /etc read-only; code at /var/task, layers at /opt,
-// private sized /tmp, fresh /proc, minimal /dev without /dev/shm), and cgroup limits (memory,
-// CPU quota, cpuset, pids). PID 1 inside is a tiny init that reaps zombies, forwards SIGTERM and
-// friends to every process, and exits with the function's status.
+// private sized /tmp on disk, fresh /proc, minimal /dev without /dev/shm), and cgroup limits
+// (memory, CPU quota, cpuset, pids). PID 1 inside is a tiny init that reaps zombies, forwards
+// SIGTERM and friends to every process, and exits with the function's status.
 //
 // Usage: create one SandboxManager at startup (it probes the kernel once and prints nothing;
 // log capabilities().Describe() once), then Launch() per execution environment.
@@ -25,6 +25,8 @@
 
 namespace nimbus::sandbox {
 
+class Cleaner;
+
 // What one execution environment runs and with which limits. Value type.
 struct SandboxSpec {
   // argv[0] must be an absolute path as seen inside the sandbox (e.g. "/var/task/bootstrap");
@@ -41,7 +43,7 @@ struct SandboxSpec {
   // at /var/runtime. Targets must not be inside /usr, /etc, /lib*, /bin, /sbin, /proc or /dev.
   std::vector<std::pair<std::string, std::string>> extra_read_only;
   uint32_t memory_mb = 128;             // cgroup memory limit, swap off
-  uint32_t ephemeral_storage_mb = 512;  // size of the private tmpfs /tmp
+  uint32_t ephemeral_storage_mb = 512;  // size of the private /tmp (disk-backed when possible)
   uint32_t pids_limit = 1024;           // processes + threads
   std::optional<uid_t> uid;             // run the function as this uid (root tier only)
   std::optional<gid_t> gid;
@@ -68,7 +70,11 @@ struct SandboxCapabilities {
   bool cpuset = false;
   bool pids_limit = false;
   bool tmp_size_limit = false;  // needs a mount namespace
-  bool run_as_uid = false;      // SandboxSpec::uid honoured
+  // /tmp is an ext4 volume on a loop device (ENOSPC when full, page cache reclaimable under the
+  // memory limit) rather than a tmpfs, whose pages count against the memory limit. Needs root,
+  // loop devices and mkfs.ext4.
+  bool tmp_on_disk = false;
+  bool run_as_uid = false;  // SandboxSpec::uid honoured
   int host_cpus = 0;
   // One line for the startup log, e.g. "sandbox: namespaces, cgroup v1, all limits on" or
   // "sandbox: no namespaces (not root, user namespaces denied); off: memory limit, cpu quota".
@@ -77,7 +83,8 @@ struct SandboxCapabilities {
 
 // A running (or finished) execution environment. Not copyable or movable; owned through
 // unique_ptr. Not thread-safe: use from one thread (or serialize). The destructor kills
-// whatever still runs, reaps init, and removes the cgroups.
+// whatever still runs and does not block: reaping init, removing the cgroups and unmounting
+// /tmp happen on the manager's cleanup thread.
 class Sandbox {
  public:
   ~Sandbox();
@@ -138,6 +145,8 @@ class Sandbox {
   UniqueFd status_fd_;  // read end: the function's raw wait status from init
   UniqueFd stdout_, stderr_;
   std::optional<SandboxCgroup> cgroup_;
+  UniqueFd scratch_root_;             // the /tmp volume's root (keeps it until teardown)
+  std::shared_ptr<Cleaner> cleaner_;  // finishes the teardown off the caller's thread
   std::chrono::nanoseconds launch_duration_{0};
 };
 
@@ -152,6 +161,9 @@ struct SandboxManagerOptions {
   std::string cgroup_parent = "nimbus";
   // Tests inject a layout (e.g. a fake cgroupfs); default: HostCgroupLayout().
   std::optional<CgroupLayout> cgroup_layout;
+  // A disk-backed /tmp (see SandboxCapabilities::tmp_on_disk) when the host allows it; its
+  // volumes live under state_dir/scratch, which must be on a disk (not a tmpfs).
+  bool disk_tmp = true;
 };
 
 // Launches sandboxes. Thread-safe: Launch may be called concurrently.
@@ -169,8 +181,12 @@ class SandboxManager {
   // the sandbox (missing, not executable, bad interpreter: the caller answers
   // Runtime.InvalidEntrypoint), message "execve /var/task/bootstrap: No such file or directory";
   // Internal for setup failures (mounts, cgroups, clone), message naming the step.
-  // Blocks for the setup time (about a millisecond).
+  // Blocks for the setup time (about a millisecond; tens of ms for the first /tmp volume of a
+  // new EphemeralStorage size, later ones are prepared in the background).
   Result<std::unique_ptr<Sandbox>> Launch(const SandboxSpec& spec);
+  // Blocks until every Sandbox destroyed so far is torn down (init reaped, cgroups removed,
+  // /tmp unmounted) and no /tmp volume is being prepared.
+  void WaitForCleanup();
 
  private:
   SandboxManager() = default;

@@ -58,6 +58,15 @@ TEST(PlanTest, BuildsLambdaLikeRoot) {
   ASSERT_EQ(p.read_only_after_pivot.size(), 2u);
 }
 
+TEST(PlanTest, BindsADiskVolumeAtTmpInsteadOfATmpfs) {
+  auto plan = BuildChildPlan(BasicSpec(), Ctx(), "/data/scratch/42/m7");
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  const ChildPlan& p = **plan;
+  const std::string r = "/run/nimbus/root";
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, r + "/tmp", "/data/scratch/42/m7"));
+  EXPECT_FALSE(HasOp(p, ChildOp::kMount, r + "/tmp", "size="));
+}
+
 TEST(PlanTest, LayersStackLaterOnTop) {
   SandboxSpec s = BasicSpec();
   s.layer_dirs = {"/l/one"};

@@ -1,0 +1,74 @@
+// ScratchPool: real ext4-on-loop volumes (root only).
+#include "sandbox/scratch.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "sandbox/test_util.h"
+
+namespace nimbus::sandbox {
+namespace {
+
+using testing::TempDir;
+
+// Writes 1 MiB blocks into `path` until an error or `limit_mb`; returns MiB written, errno.
+std::pair<int, int> Fill(const std::string& path, int limit_mb) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return {0, errno};
+  std::string block(1 << 20, 'x');
+  int written = 0, err = 0;
+  for (; written < limit_mb; ++written) {
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) {
+      err = errno;
+      break;
+    }
+  }
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  ::close(fd);
+  return {written, err};
+}
+
+TEST(ScratchPoolTest, VolumesHaveTheirSizeAndEndInEnospc) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (loop devices, mounts)";
+  TempDir dir;
+  ScratchPoolOptions o;
+  o.dir = dir.path() + "/scratch";
+  o.warm_sizes_mb = {32};
+  o.depth = 1;
+  auto pool = ScratchPool::Create(o);
+  if (!pool.ok()) GTEST_SKIP() << pool.error().ToString();
+  auto v = (*pool)->Take(32);
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  struct statvfs sv;
+  ASSERT_EQ(::fstatvfs(v->root.get(), &sv), 0);
+  uint64_t avail_kb = static_cast<uint64_t>(sv.f_bavail) * sv.f_frsize >> 10;
+  EXPECT_GE(avail_kb, 32u * 1024);
+  EXPECT_LE(avail_kb, 32u * 1024 * 107 / 100);
+  struct stat st;
+  ASSERT_EQ(::fstat(v->root.get(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 01777u);
+  EXPECT_EQ(Fill(v->mount_point + "/a", 16), std::make_pair(16, 0));
+  auto [mb, err] = Fill(v->mount_point + "/b", 64);
+  EXPECT_EQ(err, ENOSPC);
+  EXPECT_LT(mb, 20);
+  // A new size is made on the spot; a taken volume is never handed out again.
+  auto w = (*pool)->Take(512);
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  EXPECT_NE(w->mount_point, v->mount_point);
+  ASSERT_EQ(::fstatvfs(w->root.get(), &sv), 0);
+  avail_kb = static_cast<uint64_t>(sv.f_bavail) * sv.f_frsize >> 10;
+  EXPECT_GE(avail_kb, 512u * 1024);
+  EXPECT_LE(avail_kb, 512u * 1024 * 107 / 100);
+  std::string mp = v->mount_point;
+  ScratchPool::Detach(*v);
+  EXPECT_NE(::access(mp.c_str(), F_OK), 0);
+  ScratchPool::Discard(std::move(v->root));
+}
+
+}  // namespace
+}  // namespace nimbus::sandbox
