@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include "protocol/provider.h"
 #include "services/ecr/core.h"
 #include "services/ecr/oci_routes.h"
@@ -21,6 +23,8 @@ struct EcrState {
   std::unique_ptr<RegistryAuth> auth;
   std::unique_ptr<OciRoutes> routes;
   std::string registry_host;
+  // Blocking blob commits of the registry routes. Last, so it is joined first on destruction.
+  std::unique_ptr<boost::asio::thread_pool> disk;
 };
 
 // Registers the repository, policy, tag and token operations (ecr_api_repos.cc).

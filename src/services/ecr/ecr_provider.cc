@@ -143,8 +143,9 @@ Result<std::unique_ptr<Provider>> MakeEcrProvider(const EcrConfig& config) {
   state->uploads = std::make_unique<UploadTable>(*state->blobs, *config.clock);
   state->auth = std::make_unique<RegistryAuth>(state->core->repos(), *config.clock,
                                                config.require_registry_auth);
+  state->disk = std::make_unique<boost::asio::thread_pool>(2);
   state->routes = std::make_unique<OciRoutes>(*state->core, *state->uploads, *state->auth,
-                                              config.registry_host);
+                                              config.registry_host, *state->disk);
   return std::unique_ptr<Provider>(std::make_unique<EcrProvider>(std::move(state)));
 }
 

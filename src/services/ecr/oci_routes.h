@@ -11,6 +11,7 @@
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "core/http.h"
 #include "services/ecr/core.h"
@@ -22,9 +23,15 @@ namespace nimbus::ecr {
 
 class OciRoutes {
  public:
-  // All referenced objects must outlive the routes.
-  OciRoutes(EcrCore& core, UploadTable& uploads, RegistryAuth& auth, std::string registry_host)
-      : core_(core), uploads_(uploads), auth_(auth), registry_host_(std::move(registry_host)) {}
+  // All referenced objects must outlive the routes. Blob commits (fsync, rename, link) run on
+  // `disk` so the event loop goes on serving other connections meanwhile.
+  OciRoutes(EcrCore& core, UploadTable& uploads, RegistryAuth& auth, std::string registry_host,
+            boost::asio::thread_pool& disk)
+      : core_(core),
+        uploads_(uploads),
+        auth_(auth),
+        registry_host_(std::move(registry_host)),
+        disk_(disk) {}
 
   // Serves one request whose path starts with /v2, reading its body from request.body_stream
   // when set. Never throws.
@@ -47,9 +54,11 @@ class OciRoutes {
   boost::asio::awaitable<HttpResponse> PutUpload(HttpRequest& req, const Ns& ns,
                                                  const V2Path& path);
   HttpResponse UploadStatus(const Ns& ns, const V2Path& path, bool cancel);
-  // Commits the leased upload as `digest` and links it into `name`; the lease's session ends.
-  HttpResponse CommitUpload(UploadLease& lease, const Ns& ns, const std::string& name,
-                            const std::string& digest);
+  // Commits the leased upload as `digest` (on disk_) and links it into `name`; the lease's
+  // session ends.
+  boost::asio::awaitable<HttpResponse> CommitUpload(UploadLease& lease, const Ns& ns,
+                                                    const std::string& name,
+                                                    const std::string& digest);
   // oci_routes_manifests.cc
   HttpResponse GetManifest(const HttpRequest& req, const Ns& ns, const V2Path& path);
   HttpResponse PutManifest(const HttpRequest& req, const Ns& ns, const V2Path& path);
@@ -59,6 +68,7 @@ class OciRoutes {
   UploadTable& uploads_;
   RegistryAuth& auth_;
   std::string registry_host_;
+  boost::asio::thread_pool& disk_;
 };
 
 // An OCI error response: status and {"errors":[{"code":code,"message":message}]}.

@@ -2,6 +2,13 @@
 // Content-Range, closing PUT, status, cancel, cross-repository mount). Bodies stream from the
 // connection to the session's file; a body that fails half-way (peer gone, wrong length) is
 // cut off again, so the session stays where the last good request left it.
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "core/http_body.h"
 #include "services/ecr/oci_routes.h"
 
@@ -110,14 +117,31 @@ asio::awaitable<std::optional<HttpResponse>> AppendBody(HttpRequest& req, store:
   co_return failure;
 }
 
+// Runs `work` (blocking disk I/O) on `pool`; the coroutine resumes on its own executor.
+template <typename Work>
+asio::awaitable<void> OffLoop(asio::thread_pool& pool, Work& work) {
+  co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+      [&pool, &work](auto handler) {
+        asio::post(pool, [&work, handler = std::move(handler)]() mutable {
+          work();
+          auto executor = asio::get_associated_executor(handler);
+          asio::post(executor, std::move(handler));
+        });
+      },
+      asio::use_awaitable);
+}
+
 }  // namespace
 
-HttpResponse OciRoutes::CommitUpload(UploadLease& lease, const Ns& ns, const std::string& name,
-                                     const std::string& digest) {
-  auto committed = core_.CommitBlob(ns, name, *lease->writer, digest);
+asio::awaitable<HttpResponse> OciRoutes::CommitUpload(UploadLease& lease, const Ns& ns,
+                                                      const std::string& name,
+                                                      const std::string& digest) {
+  std::optional<CoreResult<std::string>> committed;
+  auto commit = [&] { committed.emplace(core_.CommitBlob(ns, name, *lease->writer, digest)); };
+  co_await OffLoop(disk_, commit);
   lease->writer.reset();  // committed or discarded: the session ends with the lease
-  if (!committed.ok()) return OciError(committed.error());
-  return BlobCreated(name, *committed);
+  if (!committed->ok()) co_return OciError(committed->error());
+  co_return BlobCreated(name, **committed);
 }
 
 asio::awaitable<HttpResponse> OciRoutes::StartUpload(HttpRequest& req, const Ns& ns,
@@ -142,7 +166,7 @@ asio::awaitable<HttpResponse> OciRoutes::StartUpload(HttpRequest& req, const Ns&
     UploadTable::Abort(lease);
     co_return std::move(*failed);
   }
-  co_return CommitUpload(lease, ns, path.name, *digest);
+  co_return co_await CommitUpload(lease, ns, path.name, *digest);
 }
 
 asio::awaitable<HttpResponse> OciRoutes::PatchUpload(HttpRequest& req, const Ns& ns,
@@ -171,7 +195,7 @@ asio::awaitable<HttpResponse> OciRoutes::PutUpload(HttpRequest& req, const Ns& n
   }
   auto failed = co_await AppendBody(req, *lease->writer, expect);
   if (failed) co_return std::move(*failed);
-  co_return CommitUpload(lease, ns, path.name, *digest);
+  co_return co_await CommitUpload(lease, ns, path.name, *digest);
 }
 
 HttpResponse OciRoutes::UploadStatus(const Ns& ns, const V2Path& path, bool cancel) {
