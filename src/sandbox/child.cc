@@ -28,6 +28,7 @@ struct MountAttr {  // struct mount_attr (linux/mount.h clashes with sys/mount.h
 };
 constexpr unsigned kAtRecursive = 0x8000;
 constexpr uint64_t kMountAttrReadOnly = 0x1;
+constexpr unsigned kMoveMountFEmptyPath = 0x4;
 
 [[noreturn]] void Fail(const ChildPlan& p, int32_t stage, int err) {
   ChildReport r{stage, err};
@@ -95,6 +96,10 @@ int RunOp(const ChildOp& op) {
       return MakeReadOnly(op.target, true);
     case ChildOp::kRemountReadOnly:
       return MakeReadOnly(op.target, false);
+    case ChildOp::kAttach:
+      return ::syscall(SYS_move_mount, op.fd, "", AT_FDCWD, op.target, kMoveMountFEmptyPath) == 0
+                 ? 0
+                 : errno;
   }
   return EINVAL;
 }
@@ -149,7 +154,8 @@ int ExitCodeOf(int status) {
   // Descriptors: keep only the plan's; stdin/stdout/stderr of init become /dev/null.
   int keep[24];
   int nkeep = 0;
-  for (int fd : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd}) {
+  for (int fd :
+       {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd, p.tmp_mount_fd}) {
     if (fd >= 3 && nkeep < 24) keep[nkeep++] = fd;
   }
   for (int fd : p.cgroup_procs_fds) {
@@ -194,6 +200,7 @@ int ExitCodeOf(int status) {
       int err = RunOp(p.ops[i]);
       if (err != 0) Fail(p, static_cast<int32_t>(i), err);
     }
+    if (p.tmp_mount_fd >= 0) ::close(p.tmp_mount_fd);
     if (::chdir(p.new_root) != 0 || ::syscall(SYS_pivot_root, ".", ".") != 0 ||
         ::umount2(".", MNT_DETACH) != 0 || ::chdir("/") != 0) {
       Fail(p, kStagePivot, errno);

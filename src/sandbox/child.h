@@ -24,6 +24,7 @@ struct ChildOp {
     kMount,            // mount(source, target, fstype, flags, data)
     kBindReadOnly,     // recursive bind of source at target, then read-only (mount_setattr)
     kRemountReadOnly,  // make the mount at target read-only (keeps locked flags)
+    kAttach,           // move_mount the detached mount `fd` onto target
   };
   Kind kind;
   const char* source = nullptr;
@@ -32,6 +33,7 @@ struct ChildOp {
   const char* data = nullptr;
   unsigned long flags = 0;
   unsigned mode = 0755;
+  int fd = -1;  // kAttach
 };
 
 // Fixed steps of the child, for error reports (ops use their index >= 0).
@@ -80,6 +82,7 @@ struct ChildPlan {
 
   // Descriptors inherited from the parent (all others are closed in the child).
   std::vector<int> cgroup_procs_fds;  // "0" is written to each
+  int tmp_mount_fd = -1;              // the /tmp volume (kAttach's fd), closed after the ops
   int stdout_fd = -1;
   int stderr_fd = -1;
   int report_fd = -1;    // CLOEXEC; ChildReport on failure, EOF once the function exec'd

@@ -210,7 +210,8 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
   if (impl.scratch && impl.context.mount_namespace && spec.ephemeral_storage_mb > 0) {
     if (auto v = impl.scratch->Take(spec.ephemeral_storage_mb); v.ok()) tmp = std::move(*v);
   }
-  auto plan_or = BuildChildPlan(spec, impl.context, tmp.mount_point);
+  if (tmp.mount.valid()) tmp.mount = Above2(std::move(tmp.mount));
+  auto plan_or = BuildChildPlan(spec, impl.context, tmp.mount.valid() ? tmp.mount.get() : -1);
   if (!plan_or.ok()) return plan_or.error();
   ChildPlan& plan = **plan_or;
   std::unique_ptr<Sandbox> sb(new Sandbox());
@@ -275,8 +276,8 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
   sb->stdout_ = std::move(out->read);
   sb->stderr_ = std::move(err->read);
 
-  // The child binds /tmp before it reports: from then on its mount namespace (and our root
-  // descriptor) hold the volume, and nimbus's own mount goes.
+  // The child attaches /tmp before it reports: from then on its mount namespace (and the root
+  // descriptor) hold the volume.
   sb->scratch_root_ = std::move(tmp.root);
   // EOF on the report pipe: the function exec'd. A ChildReport: a step failed.
   ChildReport rep{0, 0};
@@ -295,7 +296,7 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
     got += static_cast<size_t>(n);
     if (got == sizeof(rep)) break;
   }
-  ScratchPool::Detach(tmp);
+  tmp.mount.reset();
   if (got == sizeof(rep)) {
     std::string what = DescribeChildStage(plan, rep.stage) + ": " + std::strerror(rep.error);
     sb->Kill();

@@ -78,7 +78,7 @@ Status ValidateSpec(const SandboxSpec& spec) {
 }  // namespace
 
 Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const PlanContext& ctx,
-                                                  const std::string& tmp_volume) {
+                                                  int tmp_mount_fd) {
   NIMBUS_RETURN_IF_ERROR(ValidateSpec(spec));
   auto plan = std::make_unique<ChildPlan>();
   ChildPlan& p = *plan;
@@ -155,11 +155,12 @@ Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const
     }
     bind_ro(src, target);
   }
-  if (tmp_volume.empty()) {
+  if (tmp_mount_fd < 0) {
     tmpfs("/tmp", MS_NOSUID | MS_NODEV,
           "size=" + std::to_string(spec.ephemeral_storage_mb) + "m,mode=1777");
-  } else {  // keeps the volume's nosuid,nodev
-    add({ChildOp::kMount, p.Keep(tmp_volume), at("/tmp"), nullptr, nullptr, MS_BIND});
+  } else {  // the volume is nosuid,nodev already
+    add({ChildOp::kAttach, nullptr, at("/tmp"), nullptr, nullptr, 0, 0, tmp_mount_fd});
+    p.tmp_mount_fd = tmp_mount_fd;
   }
   tmpfs("/dev", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755");
   for (const char* d : kDevices) {
@@ -200,6 +201,8 @@ std::string DescribeChildStage(const ChildPlan& plan, int32_t stage) {
         return "bind " + src + " read-only on " + target;
       case ChildOp::kRemountReadOnly:
         return "remount read-only " + target;
+      case ChildOp::kAttach:
+        return "attach the /tmp volume on " + target;
     }
   }
   switch (stage) {

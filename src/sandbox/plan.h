@@ -28,9 +28,9 @@ struct PlanContext {
 
 // Validates `spec` (InvalidArgument on bad input) and builds the plan. The returned plan's
 // argv/envp point into its own storage; descriptors are left at -1 for the caller to fill.
-// `tmp_volume`: a mounted host directory bound at /tmp (a disk-backed volume of
-// spec.ephemeral_storage_mb); empty: a tmpfs of that size.
+// `tmp_mount_fd`: a detached mount (a disk-backed volume of spec.ephemeral_storage_mb) the
+// child attaches at /tmp; -1: a tmpfs of that size.
 Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const PlanContext& ctx,
-                                                  const std::string& tmp_volume = "");
+                                                  int tmp_mount_fd = -1);
 
 }  // namespace nimbus::sandbox

@@ -7,9 +7,9 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +27,25 @@ constexpr unsigned long kExt4Shutdown = _IOR('X', 125, uint32_t);
 constexpr uint32_t kNoLogFlush = 0x2;
 // Volumes holding more than this at the end are shut down rather than written back.
 constexpr uint64_t kDiscardAboveBytes = 8 * kMiB;
+// The new mount API (linux/mount.h clashes with sys/mount.h).
+constexpr unsigned kFsopenCloexec = 0x1, kFsmountCloexec = 0x1;
+constexpr unsigned kFsconfigSetFlag = 0, kFsconfigSetString = 1, kFsconfigCmdCreate = 6;
+constexpr unsigned kMountAttrNosuid = 0x2, kMountAttrNodev = 0x4;
+
+// Mounts the ext4 on `device` as a detached mount (nosuid, nodev); returns the mount fd.
+Result<UniqueFd> MountDetached(const std::string& device) {
+  UniqueFd fs(static_cast<int>(::syscall(SYS_fsopen, "ext4", kFsopenCloexec)));
+  if (!fs.valid()) return ErrnoStatus("fsopen ext4", errno);
+  if (::syscall(SYS_fsconfig, fs.get(), kFsconfigSetString, "source", device.c_str(), 0) != 0 ||
+      ::syscall(SYS_fsconfig, fs.get(), kFsconfigSetFlag, "noinit_itable", nullptr, 0) != 0 ||
+      ::syscall(SYS_fsconfig, fs.get(), kFsconfigCmdCreate, nullptr, nullptr, 0) != 0) {
+    return ErrnoStatus("mount " + device, errno);
+  }
+  UniqueFd mnt(static_cast<int>(
+      ::syscall(SYS_fsmount, fs.get(), kFsmountCloexec, kMountAttrNosuid | kMountAttrNodev)));
+  if (!mnt.valid()) return ErrnoStatus("fsmount " + device, errno);
+  return mnt;
+}
 
 // Image size for at least `size_mb` MiB of usable space: ext4 (one 256-byte inode per 16 KiB)
 // keeps 1/64 for inode tables and holds back 2% (at most 16 MiB) for its own metadata, plus
@@ -138,19 +157,15 @@ Result<UniqueFd> AttachLoop(int image, std::string& device) {
   return Status::Unavailable("no free loop device");
 }
 
-// Unmounts and deletes what a (dead) owner left in `dir`: mount points, images, the dir.
+// Deletes what a (dead) owner left in `dir` (backing files not yet attached), and the dir.
 void RemoveTree(const std::string& dir) {
   if (DIR* d = ::opendir(dir.c_str())) {
     while (dirent* e = ::readdir(d)) {
       std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
-      std::string path = dir + "/" + name;
-      ::umount2(path.c_str(), MNT_DETACH);
-      if (::rmdir(path.c_str()) != 0) ::unlink(path.c_str());
+      if (name != "." && name != "..") ::unlink((dir + "/" + name).c_str());
     }
     ::closedir(d);
   }
-  ::umount2(dir.c_str(), MNT_DETACH);
   ::rmdir(dir.c_str());
 }
 
@@ -179,16 +194,9 @@ Result<std::unique_ptr<ScratchPool>> ScratchPool::Create(ScratchPoolOptions opti
     }
     ::closedir(d);
   }
-  // Our own directory is a private mount, so the volumes mounted below it never propagate to
-  // other mount namespaces of the host.
   pool->own_dir_ = dir + "/" + std::to_string(::getpid());
-  const char* own = pool->own_dir_.c_str();
-  if (::mkdir(own, 0700) != 0) return ErrnoStatus("mkdir " + pool->own_dir_, errno);
-  if (::mount(own, own, nullptr, MS_BIND, nullptr) != 0 ||
-      ::mount(nullptr, own, nullptr, MS_PRIVATE, nullptr) != 0) {
-    Status st = ErrnoStatus("private mount " + pool->own_dir_, errno);
-    RemoveTree(pool->own_dir_);
-    return st;
+  if (::mkdir(pool->own_dir_.c_str(), 0700) != 0) {
+    return ErrnoStatus("mkdir " + pool->own_dir_, errno);
   }
   {
     std::lock_guard<std::mutex> lock(pool->mu_);
@@ -205,7 +213,7 @@ ScratchPool::~ScratchPool() {
   }
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
-  ready_.clear();  // detaches and unmounts each
+  ready_.clear();  // closing the descriptors unmounts each
   RemoveTree(own_dir_);
 }
 
@@ -233,13 +241,13 @@ Result<ScratchVolume> ScratchPool::Take(uint32_t size_mb) {
     }
   }
   cv_.notify_all();
-  if (v.mount_point.empty()) {
+  if (!v.mount.valid()) {
     auto made = Make(size_mb);
     if (!made.ok()) return made.error();
     v = std::move(*made);
   }
-  v.root.reset(::open(v.mount_point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!v.root.valid()) return ErrnoStatus("open " + v.mount_point, errno);
+  v.root.reset(::openat(v.mount.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!v.root.valid()) return ErrnoStatus("open volume root", errno);
   return v;
 }
 
@@ -325,37 +333,17 @@ Result<ScratchVolume> ScratchPool::Make(uint32_t size_mb) {
   ::unlink(image.c_str());  // the loop device holds the file from here on
   if (!loop.ok()) return loop.error();
   file.reset();
+  auto mnt = MountDetached(device);  // on failure, closing the loop device clears it
+  if (!mnt.ok()) return mnt.error();
+  loop->reset();  // the file system holds the device now
+  UniqueFd root(::openat(mnt->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid() || ::fchmod(root.get(), 01777) != 0) {
+    return ErrnoStatus("chmod volume root", errno);
+  }
+  ::unlinkat(root.get(), "lost+found", AT_REMOVEDIR);
   ScratchVolume v;
-  v.mount_point = own_dir_ + "/m" + std::to_string(id);
-  const char* mp = v.mount_point.c_str();
-  if (::mkdir(mp, 0700) != 0) return ErrnoStatus("mkdir " + v.mount_point, errno);
-  if (::mount(device.c_str(), mp, "ext4", MS_NOSUID | MS_NODEV, "noinit_itable") != 0) {
-    Status st = ErrnoStatus("mount " + device, errno);
-    ::rmdir(mp);
-    return st;  // closing the loop device clears it (autoclear)
-  }
-  loop->reset();  // the mount holds the device now
-  ::chmod(mp, 01777);
-  ::rmdir((v.mount_point + "/lost+found").c_str());
+  v.mount = std::move(*mnt);
   return v;
-}
-
-ScratchVolume& ScratchVolume::operator=(ScratchVolume&& o) noexcept {
-  if (this != &o) {
-    ScratchPool::Detach(*this);
-    mount_point = std::exchange(o.mount_point, {});
-    root = std::move(o.root);
-  }
-  return *this;
-}
-
-ScratchVolume::~ScratchVolume() { ScratchPool::Detach(*this); }
-
-void ScratchPool::Detach(ScratchVolume& volume) {
-  if (volume.mount_point.empty()) return;
-  ::umount2(volume.mount_point.c_str(), MNT_DETACH);
-  ::rmdir(volume.mount_point.c_str());
-  volume.mount_point.clear();
 }
 
 void ScratchPool::Discard(UniqueFd root) {

@@ -4,10 +4,11 @@
 // end in ENOSPC when the volume is full.
 //
 // Making a volume costs 5-30 ms (copy of a pre-formatted template, loop attach, mount), so a
-// background thread keeps a few mounted volumes ready per size in use; Launch only binds one at
-// /tmp. Each backing file is unlinked once attached and its loop device clears itself when the
-// file system goes away, so a volume lives exactly as long as its last reference (the sandbox's
-// mount, the Sandbox's root descriptor): nothing is left behind, even when nimbus is killed.
+// background thread keeps a few volumes ready per size in use; Launch only attaches one at /tmp.
+// A volume is a detached mount (fsmount): it never appears in nimbus's mount namespace, only in
+// the sandbox's. Its backing file is unlinked once attached and its loop device clears itself
+// when the file system goes away, so a volume lives exactly as long as its last reference (the
+// sandbox's mount, a descriptor): nothing is left behind, even when nimbus is killed.
 #pragma once
 
 #include <condition_variable>
@@ -18,7 +19,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -26,20 +26,14 @@
 
 namespace nimbus::sandbox {
 
-// One mounted volume. Move-only; destruction detaches nimbus's mount and closes the root.
+// One volume. Move-only; closing both descriptors (with no sandbox attached) unmounts it.
 struct ScratchVolume {
-  ScratchVolume() = default;
-  ScratchVolume(ScratchVolume&& o) noexcept
-      : mount_point(std::exchange(o.mount_point, {})), root(std::move(o.root)) {}
-  ScratchVolume& operator=(ScratchVolume&& o) noexcept;
-  ~ScratchVolume();
-
-  std::string mount_point;  // nimbus's mount of it (host path); empty once detached
-  UniqueFd root;            // its root directory (opened by Take): keeps the file system
+  UniqueFd mount;  // the detached mount (fsmount); move_mount attaches it in a sandbox
+  UniqueFd root;   // its root directory (opened by Take): keeps the file system until Discard
 };
 
 struct ScratchPoolOptions {
-  // Disk-backed directory for templates, backing files and mount points (created).
+  // Disk-backed directory for the templates and (briefly) the backing files (created).
   std::string dir;
   std::vector<uint32_t> warm_sizes_mb = {512};  // prepared right away
   size_t depth = 2;                             // ready volumes kept per size in use
@@ -62,9 +56,6 @@ class ScratchPool {
   // Blocks until the background thread has nothing to make (tests count descriptors).
   void WaitIdle();
 
-  // Drops nimbus's own mount of the volume (once the sandbox bound it, or on failure): the
-  // volume then lives on in the sandbox's mount namespace and `root`.
-  static void Detach(ScratchVolume& volume);
   // The sandbox is gone: throws away unwritten data (no write-back of garbage) and closes the
   // root, which unmounts the file system and frees the loop device and its file. May block
   // for the unmount (a few ms): call off the event loops.
@@ -79,7 +70,7 @@ class ScratchPool {
   uint32_t Missing();           // a size below depth, or 0; caller holds mu_
 
   ScratchPoolOptions options_;
-  std::string own_dir_;  // options_.dir/<pid>, a private mount
+  std::string own_dir_;  // options_.dir/<pid>: backing files until attached
   std::string mkfs_;
   std::mutex make_mu_;  // serializes template creation
   std::mutex mu_;

@@ -59,12 +59,19 @@ TEST(PlanTest, BuildsLambdaLikeRoot) {
 }
 
 TEST(PlanTest, BindsADiskVolumeAtTmpInsteadOfATmpfs) {
-  auto plan = BuildChildPlan(BasicSpec(), Ctx(), "/data/scratch/42/m7");
+  auto plan = BuildChildPlan(BasicSpec(), Ctx(), 42);
   ASSERT_TRUE(plan.ok()) << plan.error().ToString();
   const ChildPlan& p = **plan;
   const std::string r = "/run/nimbus/root";
-  EXPECT_TRUE(HasOp(p, ChildOp::kMount, r + "/tmp", "/data/scratch/42/m7"));
-  EXPECT_FALSE(HasOp(p, ChildOp::kMount, r + "/tmp", "size="));
+  EXPECT_TRUE(HasOp(p, ChildOp::kAttach, r + "/tmp"));
+  EXPECT_FALSE(HasOp(p, ChildOp::kMount, r + "/tmp"));
+  EXPECT_EQ(p.tmp_mount_fd, 42);
+  for (size_t i = 0; i < p.ops.size(); ++i) {
+    if (p.ops[i].kind == ChildOp::kAttach) {
+      EXPECT_EQ(p.ops[i].fd, 42);
+      EXPECT_EQ(DescribeChildStage(p, static_cast<int32_t>(i)), "attach the /tmp volume on /tmp");
+    }
+  }
 }
 
 TEST(PlanTest, LayersStackLaterOnTop) {
