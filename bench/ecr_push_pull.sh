@@ -106,7 +106,8 @@ skopeo_round() {  # name round -> appends to $work/<name>.{spush,spull}
   local push pull
   push=$(awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN{printf "%.3f", (b-a)-(c-b)}')
   pull=$(awk -v c="$t2" -v d="$t3" -v b="$t1" 'BEGIN{printf "%.3f", (d-c)-(c-b)}')
-  rate "$bytes" "$push" >> "$work/$name.spush"; rate "$bytes" "$pull" >> "$work/$name.spull"
+  echo "$(rate "$bytes" "$push")" >> "$work/$name.spush"
+  echo "$(rate "$bytes" "$pull")" >> "$work/$name.spull"
   printf '  %-8s round %d skopeo: push %5s MB/s   pull %5s MB/s (ping cost %.2fs)\n' "$name" \
     "$round" "$(rate "$bytes" "$push")" "$(rate "$bytes" "$pull")" "$(awk -v b="$t1" -v c="$t2" 'BEGIN{print c-b}')"
 }
