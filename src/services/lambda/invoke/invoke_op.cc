@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
+#include "core/json_validate.h"
 #include "protocol/wire.h"
 #include "services/lambda/invoke/data_plane_impl.h"
 #include "services/lambda/invoke/event_queue.h"
@@ -73,8 +74,7 @@ boost::asio::awaitable<OpResult> DataPlaneImpl::Invoke(const CallContext& call, 
     co_return e;
   }
   if (!payload.empty()) {
-    auto parsed = nlohmann::json::parse(payload, nullptr, false);
-    if (parsed.is_discarded()) {
+    if (!IsValidJson(payload)) {
       co_return InvalidContent(
           "Could not parse request body into json: Could not parse payload into json: "
           "Unexpected character or end-of-input in the payload");
