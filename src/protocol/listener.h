@@ -3,6 +3,7 @@
 // invocations). Implemented by the HTTP server; handed to providers through ServiceDeps.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -22,9 +23,14 @@ class Listener {
 class ListenerFactory {
  public:
   virtual ~ListenerFactory() = default;
+  static constexpr size_t kAnyLoop = static_cast<size_t>(-1);
+
   // Listens on the server's host, on a free port, serving every request with `handler` (same
-  // HTTP features and limits as the main port). Thread-safe.
-  virtual Result<std::unique_ptr<Listener>> Listen(RawHandler handler) = 0;
+  // HTTP features and limits as the main port) on event loop `loop` (an index into
+  // ServiceDeps::loops; kAnyLoop or out of range: round robin), so a provider can keep a
+  // conversation on one thread. Requests on private listeners are not in the access log
+  // (they are nimbus's internal plumbing, e.g. the Lambda Runtime API). Thread-safe.
+  virtual Result<std::unique_ptr<Listener>> Listen(RawHandler handler, size_t loop = kAnyLoop) = 0;
 };
 
 }  // namespace nimbus

@@ -14,10 +14,9 @@ namespace {
 std::string Dash(std::string_view s) { return s.empty() ? "-" : std::string(s); }
 
 // Quotes for the text log: escapes '"', backslash and control bytes like nginx does.
-std::string Quoted(std::string_view s) {
+// Appends `s` in quotes for the text log, escaping '"', backslash and control bytes like nginx.
+void AppendQuoted(std::string& out, std::string_view s) {
   auto plain = [](unsigned char c) { return c != '"' && c != '\\' && c >= 0x20 && c < 0x7f; };
-  std::string out;
-  out.reserve(s.size() + 2);
   out.push_back('"');
   size_t i = 0;
   while (i < s.size()) {
@@ -31,30 +30,58 @@ std::string Quoted(std::string_view s) {
     i = run + 1;
   }
   out.push_back('"');
-  return out;
 }
 
-std::string ClientHost(std::string_view client) {
-  size_t colon = client.rfind(':');
-  return Dash(colon == std::string_view::npos ? client : client.substr(0, colon));
+void AppendDash(std::string& out, std::string_view s) {
+  if (s.empty()) {
+    out.push_back('-');
+  } else {
+    out.append(s);
+  }
+}
+
+// "[28/Nov/2026:20:07:47 +0000]" for `t`, formatted once per second per thread.
+std::string_view CommonLogDate(std::chrono::system_clock::time_point t) {
+  thread_local std::time_t cached_second = -1;
+  thread_local char date[40];
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  if (tt != cached_second) {
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    std::strftime(date, sizeof date, "[%d/%b/%Y:%H:%M:%S +0000]", &tm);
+    cached_second = tt;
+  }
+  return date;
 }
 
 }  // namespace
 
 std::string FormatAccessLogText(const AccessLogEntry& e) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(e.time);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char date[40];
-  std::strftime(date, sizeof date, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+  std::string line;
+  line.reserve(160 + e.target.size() + e.user_agent.size());
+  size_t colon = e.client.rfind(':');
+  AppendDash(line, colon == std::string_view::npos ? e.client : e.client.substr(0, colon));
+  line += " - - ";
+  line += CommonLogDate(e.time);
+  line += ' ';
+  // The request line, quoted as one field.
+  std::string request;
+  request.reserve(e.method.size() + e.target.size() + 10);
+  request.append(e.method).append(" ").append(e.target).append(" HTTP/1.");
+  request += std::to_string(e.version_minor);
+  AppendQuoted(line, request);
+  line += ' ';
+  line += std::to_string(e.status);
+  line += ' ';
+  line += std::to_string(e.bytes);
+  line += " \"-\" ";
+  AppendQuoted(line, e.user_agent);
   char latency[32];
-  std::snprintf(latency, sizeof latency, "%.3fms", e.latency_ms);
-  std::string request = std::string(e.method) + " " + std::string(e.target) + " HTTP/1." +
-                        std::to_string(e.version_minor);
-  std::string line = ClientHost(e.client) + " - - [" + date + "] " + Quoted(request) + " " +
-                     std::to_string(e.status) + " " + std::to_string(e.bytes) + " \"-\" " +
-                     Quoted(e.user_agent) + " " + latency + " " + Dash(e.operation) + " " +
-                     Dash(e.request_id);
+  std::snprintf(latency, sizeof latency, " %.3fms ", e.latency_ms);
+  line += latency;
+  AppendDash(line, e.operation);
+  line += ' ';
+  AppendDash(line, e.request_id);
   return line;
 }
 

@@ -97,13 +97,15 @@ Result<uint16_t> HttpServer::Bind() {
   return port;
 }
 
-Result<std::unique_ptr<Listener>> HttpServer::Listen(RawHandler handler) {
+Result<std::unique_ptr<Listener>> HttpServer::Listen(RawHandler handler, size_t loop_index) {
   if (loops_.empty()) return Status::FailedPrecondition("server not bound");
   if (stopping_.load()) return Status::Unavailable("server is shutting down");
-  Loop& loop = *loops_[next_loop_.fetch_add(1) % loops_.size()];
+  if (loop_index >= loops_.size()) loop_index = next_loop_.fetch_add(1) % loops_.size();
+  Loop& loop = *loops_[loop_index];
   error_code ec;
   auto address = asio::ip::make_address(options_.host, ec);
   auto acceptor = std::make_shared<Acceptor>(*loop.ctx, std::move(handler));
+  acceptor->observed = false;
   ec = Open(acceptor->socket, tcp::endpoint(address, 0), false);
   if (ec) return Status::Unavailable("cannot open a listener: " + ec.message());
   uint16_t port = acceptor->socket.local_endpoint(ec).port();

@@ -64,7 +64,7 @@ class HttpServer : public ListenerFactory {
   // finish (up to drain_timeout), then end the event loops.
   void Stop();
   // ListenerFactory: a private listener on a free port of the served host (after Bind).
-  Result<std::unique_ptr<Listener>> Listen(RawHandler handler) override;
+  Result<std::unique_ptr<Listener>> Listen(RawHandler handler, size_t loop = kAnyLoop) override;
 
   // Internal to the server's implementation files (http_conn.h).
   struct Loop;

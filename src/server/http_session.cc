@@ -115,7 +115,7 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
       HttpResponse err = HttpLevelError(head.error().status, head.error().message);
       std::string h = BuildResponseHead(err, err.body.size(), false);
       co_await WriteAll(*conn, h, err.body, options_.idle_timeout);
-      if (observer_) observer_(request, err, err.body.size(), {});
+      if (observer_ && acceptor->observed) observer_(request, err, err.body.size(), {});
       break;
     }
     buf.erase(0, head->head_bytes);
@@ -163,7 +163,7 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
       ok = co_await WriteAll(*conn, h, response.body, options_.idle_timeout);
     }
     conn->busy = false;
-    if (observer_) {
+    if (observer_ && acceptor->observed) {
       observer_(request, response, is_head ? 0 : length, std::chrono::steady_clock::now() - started);
     }
     if (!ok || !keep_alive) break;
