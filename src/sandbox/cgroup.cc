@@ -1,12 +1,14 @@
 #include "sandbox/cgroup.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <chrono>
 #include <thread>
 
@@ -389,9 +391,28 @@ Result<uint64_t> SandboxCgroup::PeakMemoryBytes() const {
   if (file.empty() || (version_ == CgroupVersion::kV2 && Dir("").empty())) {
     return Status::Unavailable("no memory cgroup");
   }
-  auto text = ReadFile(file);
-  if (!text.ok()) return Status::Unavailable(text.error().message());
-  return ParseU64(*text);
+  if (!peak_) return Status::Unavailable("cgroup removed");
+  int fd = peak_->fd.load(std::memory_order_acquire);
+  if (fd < 0) {
+    int opened = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (opened < 0) return Status::Unavailable("open " + file + ": " + std::strerror(errno));
+    int expected = -1;
+    if (peak_->fd.compare_exchange_strong(expected, opened, std::memory_order_acq_rel)) {
+      fd = opened;
+    } else {  // another thread opened it first
+      ::close(opened);
+      fd = expected;
+    }
+  }
+  char buf[32];
+  ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return Status::Unavailable("read " + file + ": " + std::strerror(errno));
+  return ParseU64(std::string_view(buf, static_cast<size_t>(n)));
+}
+
+SandboxCgroup::PeakFile::~PeakFile() {
+  int f = fd.load();
+  if (f >= 0) ::close(f);
 }
 
 Status SandboxCgroup::Freeze() const {
@@ -409,6 +430,10 @@ Status SandboxCgroup::Thaw() const {
 }
 
 Status SandboxCgroup::Remove() {
+  if (peak_) {
+    int f = peak_->fd.exchange(-1);
+    if (f >= 0) ::close(f);
+  }
   Status result;
   for (auto it = dirs_.begin(); it != dirs_.end();) {
     int err = 0;

@@ -6,7 +6,9 @@
 // SandboxCgroups may be used from distinct threads.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <functional>
 #include <map>
 #include <string>
@@ -101,6 +103,7 @@ class SandboxCgroup {
   // v2 memory.events oom_kill).
   bool OomKilled() const;
   // Peak memory (v1 memory.max_usage_in_bytes, v2 memory.peak); Unavailable when not provided.
+  // Thread-safe.
   Result<uint64_t> PeakMemoryBytes() const;
   // Freezes / thaws all processes (v1 freezer, v2 cgroup.freeze).
   Status Freeze() const;
@@ -113,6 +116,13 @@ class SandboxCgroup {
   CgroupVersion version_ = CgroupVersion::kNone;
   std::map<std::string, std::string> dirs_;  // controller ("" for v2) -> directory
   std::vector<std::string> procs_files_;
+  // The peak-memory file, opened on first use and kept open (pread per REPORT instead of
+  // open/read/close). Closed by Remove() and on destruction.
+  struct PeakFile {
+    std::atomic<int> fd{-1};
+    ~PeakFile();
+  };
+  std::unique_ptr<PeakFile> peak_ = std::make_unique<PeakFile>();
 };
 
 }  // namespace nimbus::sandbox

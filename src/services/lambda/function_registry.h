@@ -6,6 +6,7 @@
 // Threading: every method is thread-safe. Snapshots are immutable and shared.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -52,6 +53,9 @@ struct FunctionSnapshot {
   // Changes whenever code or configuration of this version changes: environments built from
   // an older generation are retired.
   uint64_t generation = 0;
+  // Set once this process found code_dir and layer_dirs on disk (they are caches of the blobs,
+  // re-extracted when missing), so warm invokes skip the check. Shared by copies; thread-safe.
+  std::shared_ptr<std::atomic<bool>> code_ready = std::make_shared<std::atomic<bool>>(false);
 };
 
 // What an Invoke names after resolving FunctionName (name, partial or full ARN) and Qualifier.

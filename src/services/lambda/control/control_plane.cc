@@ -234,11 +234,14 @@ Result<ResolvedInvoke, AwsError> LambdaControl::ResolveInvoke(const std::string&
     auto r = code_.EnsureExtracted(dir.substr(dir.rfind('/') + 1));
     return r.ok() ? Status::Ok() : r.error();
   };
-  Status st = ensure(snap->code_dir);
-  for (const std::string& dir : snap->layer_dirs) {
-    if (st.ok()) st = ensure(dir);
+  if (!snap->code_ready->load(std::memory_order_acquire)) {
+    Status st = ensure(snap->code_dir);
+    for (const std::string& dir : snap->layer_dirs) {
+      if (st.ok()) st = ensure(dir);
+    }
+    if (!st.ok()) return ServiceError("cannot prepare the function's code: " + st.message());
+    snap->code_ready->store(true, std::memory_order_release);
   }
-  if (!st.ok()) return ServiceError("cannot prepare the function's code: " + st.message());
   if (alias_config != nullptr) {
     auto copy = std::make_shared<FunctionSnapshot>(*snap);
     copy->event_invoke_config = EventConfigFromValue(*alias_config);

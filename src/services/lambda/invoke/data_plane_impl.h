@@ -5,6 +5,7 @@
 // outside it. Internal to invoke/.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,8 +52,12 @@ class DataPlaneImpl : public DataPlane {
 
  private:
   // Scheduling (scheduler.cc).
+  // Picks (or creates, `fresh`) the environment for `inv`, preferring one served on event
+  // loop `loop` (the caller's). Caller must not hold mu_.
   Result<std::shared_ptr<Environment>, AwsError> Assign(const std::shared_ptr<Invocation>& inv,
-                                                        bool& fresh);
+                                                        size_t loop, bool& fresh);
+  // Index in deps_.loops of the loop running `executor` (round robin when it is none of them).
+  size_t LoopOf(const boost::asio::any_io_executor& executor) const;
   Status Launch(const std::shared_ptr<Environment>& env);
   void Retire(const std::string& account, const std::string& region, const std::string& name);
   void Kill(const std::shared_ptr<Environment>& env, const std::string& why);
@@ -75,8 +80,19 @@ class DataPlaneImpl : public DataPlane {
   void OutputLocked(Environment& env, int which, std::string_view data);
   void DrainPipesLocked(Environment& env);
   void ShipLogs(Environment& env);
-  // END and REPORT lines for `inv` (status "timeout" etc. or empty).
-  void PlatformEndLocked(Environment& env, Invocation& inv, std::string_view status);
+  // What an invocation's END needs from the kernel: output the function wrote before it
+  // posted its result (not yet pumped) and the environment's peak memory.
+  struct EndSample {
+    std::string output[2];  // stdout, stderr
+    int max_used_mb = 0;
+  };
+  // Collects an EndSample without holding mu_ over the syscalls. Call on env's loop thread
+  // (where its output pumps run and its sandbox is released), without mu_.
+  EndSample SampleEnd(Environment& env);
+  // END and REPORT lines for `inv` (status "timeout" etc. or empty). Without `sample`, drains
+  // the pipes and reads the peak memory itself, under mu_.
+  void PlatformEndLocked(Environment& env, Invocation& inv, std::string_view status,
+                         EndSample* sample = nullptr);
 
   DataPlaneDeps deps_;
   std::unique_ptr<sandbox::SandboxManager> sandboxes_;
@@ -89,7 +105,7 @@ class DataPlaneImpl : public DataPlane {
   std::map<std::string, std::vector<std::shared_ptr<Environment>>> pools_;  // by pool key
   std::map<std::string, int> account_busy_;   // in-flight invocations per account/region
   std::map<std::string, int> function_busy_;  // per account/region/function (all versions)
-  size_t next_loop_ = 0;
+  mutable std::atomic<size_t> next_loop_{0};
 };
 
 }  // namespace nimbus::lambda

@@ -51,7 +51,8 @@ class Environment {
   std::string log_stream;
   std::unique_ptr<Listener> listener;
   std::unique_ptr<sandbox::Sandbox> sandbox;
-  boost::asio::any_io_executor io;  // where its pipes and exit are watched
+  size_t loop = 0;                  // index into DataPlaneDeps::loops: its Runtime API's loop
+  boost::asio::any_io_executor io;  // that loop's executor: where its pipes and exit are watched
 
   State state = State::kStarting;
   std::shared_ptr<Invocation> current;  // assigned invocation (delivered or waiting for /next)

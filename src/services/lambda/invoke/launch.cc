@@ -38,9 +38,8 @@ std::vector<std::string> EntryPoint(const FunctionSnapshot& fn) {
 Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
   const FunctionSnapshot& fn = *env->fn;
   std::weak_ptr<Environment> weak = env;
-  auto listener = deps_.listeners->Listen([this, weak](HttpRequest& request) {
-    return ServeRuntimeApi(weak, request);
-  });
+  auto listener = deps_.listeners->Listen(
+      [this, weak](HttpRequest& request) { return ServeRuntimeApi(weak, request); }, env->loop);
   if (!listener.ok()) return listener.error();
   uint16_t port = (*listener)->port();
 

@@ -20,15 +20,19 @@ void LogShipper::Ship(const std::string& account, const std::string& region,
                       std::vector<LogLine> lines) {
   if (lines.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
+  const bool was_empty = queue_.empty();
   auto& q = queue_[Key{account, region, group, stream}];
   for (auto& l : lines) q.push_back(std::move(l));
   ++queued_;
-  cv_.notify_one();
+  // Only the first line of a batch wakes the writer; the rest join the batching window
+  // without a wake-up each (one per invocation otherwise).
+  if (was_empty) cv_.notify_one();
 }
 
 void LogShipper::Flush() {
   std::unique_lock<std::mutex> lock(mu_);
   uint64_t target = queued_;
+  ++flush_requests_;
   cv_.notify_one();
   flushed_.wait(lock, [&] { return written_ >= target; });
 }
@@ -39,7 +43,9 @@ void LogShipper::Loop() {
     cv_.wait(lock, [this] { return done_ || !queue_.empty(); });
     if (queue_.empty() && done_) return;
     // Let a burst accumulate into one write per stream.
-    cv_.wait_for(lock, std::chrono::milliseconds(20), [this] { return done_; });
+    cv_.wait_for(lock, std::chrono::milliseconds(20),
+                 [this] { return done_ || flush_requests_ != flushes_seen_; });
+    flushes_seen_ = flush_requests_;
     auto batch = std::move(queue_);
     queue_.clear();
     uint64_t covered = queued_;

@@ -3,6 +3,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/json_validate.h"
 #include "services/lambda/invoke/data_plane_impl.h"
 #include "services/lambda/invoke/platform_text.h"
 
@@ -34,8 +35,7 @@ HttpResponse Accepted() {
 // The error object a runtime posted: its body when it is JSON, else one built from the
 // Lambda-Runtime-Function-Error-Type header.
 std::string ErrorBody(const HttpRequest& request) {
-  auto parsed = nlohmann::json::parse(request.body, nullptr, false);
-  if (!request.body.empty() && !parsed.is_discarded()) return request.body;
+  if (IsValidJson(request.body)) return request.body;
   std::string type(request.headers.Get("Lambda-Runtime-Function-Error-Type"));
   if (type.empty()) type = "Unhandled";
   return ErrorPayload(type, request.body);
@@ -132,7 +132,14 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::Next(std::shared_ptr<Environ
 
 HttpResponse DataPlaneImpl::PostResult(Environment& env, std::string_view request_id, bool is_error,
                                        HttpRequest& request) {
+  // This runs on env's loop (its private listener's): collect output and peak memory before
+  // taking mu_, so the lock every loop shares is not held over syscalls.
+  EndSample sample = SampleEnd(env);
   std::lock_guard<std::mutex> lock(mu_);
+  for (int which = 0; which < 2; ++which) {  // logged whatever the post turns out to be
+    OutputLocked(env, which, sample.output[which]);
+    sample.output[which].clear();
+  }
   if (!env.current || !env.delivered || env.current->request_id != request_id ||
       env.current->finished) {
     return RuntimeError(400, "InvalidRequestID", "Invalid request ID");
@@ -142,7 +149,7 @@ HttpResponse DataPlaneImpl::PostResult(Environment& env, std::string_view reques
     std::string message = "Response payload size (" + std::to_string(request.body.size()) +
                           " bytes) exceeded maximum allowed payload size (" +
                           std::to_string(kMaxResponseBytes) + " bytes).";
-    PlatformEndLocked(env, *inv, "");
+    PlatformEndLocked(env, *inv, "", &sample);
     FinishLocked(env, *inv, true, ErrorPayload("Function.ResponseSizeTooLarge", message));
     ShipLogs(env);
     return RuntimeError(413, "RequestEntityTooLarge",
@@ -150,7 +157,7 @@ HttpResponse DataPlaneImpl::PostResult(Environment& env, std::string_view reques
                             std::to_string(kMaxResponseBytes) + " bytes).");
   }
   std::string result = is_error ? ErrorBody(request) : std::move(request.body);
-  PlatformEndLocked(env, *inv, "");
+  PlatformEndLocked(env, *inv, "", &sample);
   FinishLocked(env, *inv, is_error, std::move(result));
   ShipLogs(env);
   return Accepted();

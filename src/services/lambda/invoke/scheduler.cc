@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <utility>
 
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/query.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
@@ -31,8 +34,16 @@ AwsError Throttle(std::string reason) {
 
 }  // namespace
 
+size_t DataPlaneImpl::LoopOf(const boost::asio::any_io_executor& executor) const {
+  auto& context = boost::asio::query(executor, boost::asio::execution::context);
+  for (size_t i = 0; i < deps_.loops.size(); ++i) {
+    if (deps_.loops[i] == &context) return i;
+  }
+  return deps_.loops.empty() ? 0 : next_loop_.fetch_add(1) % deps_.loops.size();
+}
+
 Result<std::shared_ptr<Environment>, AwsError> DataPlaneImpl::Assign(
-    const std::shared_ptr<Invocation>& inv, bool& fresh) {
+    const std::shared_ptr<Invocation>& inv, size_t loop, bool& fresh) {
   const FunctionSnapshot& fn = *inv->fn;
   std::lock_guard<std::mutex> lock(mu_);
   if (shutting_down_) return AwsError("ServiceException", "nimbus is shutting down", 503, false);
@@ -45,12 +56,14 @@ Result<std::shared_ptr<Environment>, AwsError> DataPlaneImpl::Assign(
     return Throttle("ConcurrentInvocationLimitExceeded");
   }
   auto& pool = pools_[PoolKey(fn)];
+  // A warm environment whose Runtime API is served on the caller's loop first: the whole
+  // exchange then stays on one thread (no cross-thread wake-ups).
   std::shared_ptr<Environment> env;
   for (auto& candidate : pool) {
     if (candidate->state == Environment::State::kIdle && !candidate->retired &&
         candidate->fn->generation == fn.generation) {
-      env = candidate;
-      break;
+      if (!env || (env->loop != loop && candidate->loop == loop)) env = candidate;
+      if (env->loop == loop) break;
     }
   }
   fresh = env == nullptr;
@@ -62,7 +75,8 @@ Result<std::shared_ptr<Environment>, AwsError> DataPlaneImpl::Assign(
     env->executed_version = inv->executed_version;
     env->log_stream = LogStreamName(deps_.clock->Now(), inv->executed_version, env->id);
     env->created = std::chrono::steady_clock::now();
-    env->io = deps_.loops[next_loop_++ % deps_.loops.size()]->get_executor();
+    env->loop = loop;
+    env->io = deps_.loops[loop]->get_executor();
     pool.push_back(env);
   } else {
     env->state = Environment::State::kBusy;
@@ -122,7 +136,7 @@ void DataPlaneImpl::Retire(const std::string& account, const std::string& region
 
 boost::asio::awaitable<Result<bool, AwsError>> DataPlaneImpl::Run(std::shared_ptr<Invocation> inv) {
   bool fresh = false;
-  auto assigned = Assign(inv, fresh);
+  auto assigned = Assign(inv, LoopOf(co_await boost::asio::this_coro::executor), fresh);
   if (!assigned.ok()) co_return assigned.take_error();
   std::shared_ptr<Environment> env = *assigned;
   if (fresh) {
@@ -154,8 +168,9 @@ boost::asio::awaitable<Result<bool, AwsError>> DataPlaneImpl::Run(std::shared_pt
       if (inv->delivered_at != kNever) {
         deadline = inv->delivered_at + timeout;
       } else {
-        deadline = std::min(init_deadline,
-                            std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+        // Delivery comes later than now, so its deadline is later than now + timeout: wake
+        // then (or at the init limit) and look again; no polling while the function runs.
+        deadline = std::min(init_deadline, std::chrono::steady_clock::now() + timeout);
       }
     }
     if (co_await inv->done->Wait(deadline)) break;

@@ -43,17 +43,51 @@ void DataPlaneImpl::OutputLocked(Environment& env, int which, std::string_view d
   }
 }
 
-void DataPlaneImpl::DrainPipesLocked(Environment& env) {
+namespace {
+
+// Reads what is buffered in pipe `fd` now (non-blocking), bounded so a chatty function can't
+// stall the caller.
+template <typename Sink>
+void DrainPipe(int fd, Sink&& sink) {
+  if (fd < 0) return;
   char buf[16384];
-  for (int which = 0; which < 2; ++which) {
-    int fd = env.out_fd[which];
-    if (fd < 0) continue;
-    for (int rounds = 0; rounds < 64; ++rounds) {  // bounded: a chatty function can't stall us
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n <= 0) break;
-      OutputLocked(env, which, std::string_view(buf, static_cast<size_t>(n)));
-    }
+  for (int rounds = 0; rounds < 64; ++rounds) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    sink(std::string_view(buf, static_cast<size_t>(n)));
   }
+}
+
+int PeakMb(const sandbox::Sandbox* box) {
+  if (box == nullptr) return 0;
+  auto peak = box->MaxMemoryUsedBytes();
+  return peak.ok() ? static_cast<int>(*peak / (1024 * 1024)) : 0;
+}
+
+}  // namespace
+
+void DataPlaneImpl::DrainPipesLocked(Environment& env) {
+  for (int which = 0; which < 2; ++which) {
+    DrainPipe(env.out_fd[which], [&](std::string_view data) { OutputLocked(env, which, data); });
+  }
+}
+
+DataPlaneImpl::EndSample DataPlaneImpl::SampleEnd(Environment& env) {
+  int fds[2];
+  const sandbox::Sandbox* box;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    fds[0] = env.out_fd[0];
+    fds[1] = env.out_fd[1];
+    box = env.sandbox.get();
+  }
+  // The pipes are closed and the sandbox released only on this (env's loop) thread.
+  EndSample sample;
+  for (int which = 0; which < 2; ++which) {
+    DrainPipe(fds[which], [&](std::string_view data) { sample.output[which].append(data); });
+  }
+  sample.max_used_mb = PeakMb(box);
+  return sample;
 }
 
 void DataPlaneImpl::ShipLogs(Environment& env) {
@@ -63,18 +97,21 @@ void DataPlaneImpl::ShipLogs(Environment& env) {
   env.pending.clear();
 }
 
-void DataPlaneImpl::PlatformEndLocked(Environment& env, Invocation& inv, std::string_view status) {
-  DrainPipesLocked(env);
+void DataPlaneImpl::PlatformEndLocked(Environment& env, Invocation& inv, std::string_view status,
+                                      EndSample* sample) {
+  if (sample != nullptr) {
+    for (int which = 0; which < 2; ++which) {
+      if (!sample->output[which].empty()) OutputLocked(env, which, sample->output[which]);
+    }
+  } else {
+    DrainPipesLocked(env);
+  }
   auto now = std::chrono::steady_clock::now();
   double duration_ms =
       inv.delivered_at == std::chrono::steady_clock::time_point{}
           ? 0.0
           : std::chrono::duration<double, std::milli>(now - inv.delivered_at).count();
-  int max_used_mb = 0;
-  if (env.sandbox) {
-    auto peak = env.sandbox->MaxMemoryUsedBytes();
-    if (peak.ok()) max_used_mb = static_cast<int>(*peak / (1024 * 1024));
-  }
+  int max_used_mb = sample != nullptr ? sample->max_used_mb : PeakMb(env.sandbox.get());
   std::optional<double> init;
   if (!env.init_reported && env.init_done) {
     init = env.init_ms;
