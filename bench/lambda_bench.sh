@@ -3,7 +3,9 @@
 # connections) with a 1 KB JSON payload from the compiled client (build/bench/lambda_invoke_bench),
 # for do-nothing handlers on nimbus (native provided.al2023 = examples/hello-cpp, python3.12,
 # nodejs20.x) and, in the same run, the same Node handler under npm's lambda-local (HTTP mode);
-# then cold start (environment created -> first response) of the native bootstrap.
+# then cold start (environment created -> first response) of the native bootstrap: the packaged
+# example (a /bin/sh bootstrap that starts the binary through its bundled glibc loader) and the
+# same binary as an ELF `bootstrap` (host libraries), which shows nimbus's own part.
 # Usage: bench/lambda_bench.sh [BUILD] ; env SECONDS_PER_RUN (default 4), COLD_RUNS (default 30)
 set -euo pipefail
 build=${1:-build}
@@ -13,6 +15,7 @@ secs=${SECONDS_PER_RUN:-4}
 cold_runs=${COLD_RUNS:-30}
 client="$root/$build/bench/lambda_invoke_bench"
 zip_native="$root/$build/examples/hello-cpp.zip"
+elf_native="$root/$build/examples/hello-cpp/hello-cpp"
 [ -x "$client" ] || { echo "missing $client: ninja -C $build lambda_invoke_bench" >&2; exit 1; }
 [ -f "$zip_native" ] || { echo "missing $zip_native: ninja -C $build examples" >&2; exit 1; }
 if [ ! -d bench/peer/node_modules/lambda-local ]; then
@@ -53,10 +56,10 @@ def handler(event, context):
     return {"ok": True}
 EOF
 
-NIMBUS_ENDPOINT="http://127.0.0.1:$port" python3 - "$zip_native" "$work" <<'EOF'
+NIMBUS_ENDPOINT="http://127.0.0.1:$port" python3 - "$zip_native" "$work" "$elf_native" <<'EOF'
 import io, os, sys, zipfile, boto3
 from botocore.config import Config
-native_zip, work = sys.argv[1], sys.argv[2]
+native_zip, work, elf = sys.argv[1], sys.argv[2], sys.argv[3]
 lam = boto3.client("lambda", endpoint_url=os.environ["NIMBUS_ENDPOINT"], region_name="us-east-1",
                    aws_access_key_id="test", aws_secret_access_key="test",
                    config=Config(retries={"max_attempts": 1}))
@@ -66,7 +69,16 @@ def zipped(path, name):
         z.write(os.path.join(path, name), name)
     return buf.getvalue()
 role = "arn:aws:iam::000000000000:role/lambda-role"
+def elf_zip(path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o100755 << 16
+        info.create_system = 3
+        z.writestr(info, open(path, "rb").read())
+    return buf.getvalue()
 fns = {"native": ("provided.al2023", "hello", open(native_zip, "rb").read()),
+       "native-elf": ("provided.al2023", "hello", elf_zip(elf)),
        "python": ("python3.12", "app.handler", zipped(work + "/py", "app.py")),
        "node": ("nodejs20.x", "index.handler", zipped(work + "/node", "index.js"))}
 for name, (runtime, handler, code) in fns.items():
@@ -96,6 +108,8 @@ cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{print ($14+$15)*1000/t}' "/proc/$1/st
 echo "### native cold start (UpdateFunctionConfiguration retires the warm environment; next invoke)"
 cold=$("$client" cold 127.0.0.1 "$port" native --runs "$cold_runs")
 echo "$cold"
+cold_elf=$("$client" cold 127.0.0.1 "$port" native-elf --runs "$cold_runs")
+echo "$cold_elf"
 
 declare -A rows
 targets=("nimbus (native)|$port|/2015-03-31/functions/native/invocations"
@@ -128,6 +142,9 @@ echo
 printf '%-20s %9s %9s %9s %9s %9s %9s\n' "target" "p50 ms" "p99 ms" "inv/s c1" "inv/s c2" \
   "inv/s c8" "inv/s c32"
 for t in "${targets[@]}"; do printf '%s\n' "${rows[${t%%|*}]}"; done
-printf 'native cold start: first response p50 %s ms (p90 %s), REPORT Init Duration p50 %s ms\n' \
+printf 'native cold start (packaged example): first response p50 %s ms (p90 %s), REPORT Init Duration p50 %s ms\n' \
   "$(field first_invoke_p50_ms "$cold")" "$(field first_invoke_p90_ms "$cold")" \
   "$(field init_duration_p50_ms "$cold")"
+printf 'native cold start (ELF bootstrap):     first response p50 %s ms (p90 %s), REPORT Init Duration p50 %s ms\n' \
+  "$(field first_invoke_p50_ms "$cold_elf")" "$(field first_invoke_p90_ms "$cold_elf")" \
+  "$(field init_duration_p50_ms "$cold_elf")"
