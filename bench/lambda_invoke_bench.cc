@@ -33,6 +33,8 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/wire.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -344,30 +346,6 @@ Response RoundTrip(int& fd, const std::string& host, int port, const std::string
   return bad;
 }
 
-std::string Base64Decode(std::string_view s) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  int acc = 0, bits = 0;
-  for (char c : s) {
-    int v = val(c);
-    if (v < 0) continue;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
 int Cold(const std::string& host, int port, const std::string& function, int runs,
          size_t payload_bytes) {
   const std::string base = "/2015-03-31/functions/" + function;
@@ -392,7 +370,8 @@ int Cold(const std::string& host, int port, const std::string& function, int run
       return 1;
     }
     first_ms.push_back(ms);
-    std::string log = Base64Decode(Header(r.headers, "X-Amz-Log-Result"));
+    std::string log =
+        nimbus::wire::Base64Decode(Header(r.headers, "X-Amz-Log-Result")).value_or("");
     size_t at = log.find("Init Duration: ");
     if (at != std::string::npos) init_ms.push_back(std::atof(log.c_str() + at + 15));
     // The same environment, now warm, for comparison.
