@@ -430,10 +430,7 @@ Status SandboxCgroup::Thaw() const {
 }
 
 Status SandboxCgroup::Remove() {
-  if (peak_) {
-    int f = peak_->fd.exchange(-1);
-    if (f >= 0) ::close(f);
-  }
+  peak_.reset();  // closes the peak-memory file
   Status result;
   for (auto it = dirs_.begin(); it != dirs_.end();) {
     int err = 0;
