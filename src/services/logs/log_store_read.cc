@@ -1,6 +1,8 @@
 // Reads: groups, streams, tags, events.
 #include <algorithm>
+#include <unordered_map>
 
+#include "services/logs/event_scan.h"
 #include "services/logs/log_store.h"
 
 namespace nimbus::logs {
@@ -158,25 +160,17 @@ Result<std::vector<StoredEvent>> LogStore::ReadStream(std::string_view account,
       from.value_or(forward ? EventPos{INT64_MIN, INT64_MIN} : EventPos{INT64_MAX, INT64_MAX});
   std::vector<StoredEvent> out;
   int64_t bytes = 0;
-  auto on_row = [&](const store::Row& row) {
-    int64_t size = static_cast<int64_t>(row.TextView(3).size()) + kEventOverhead;
-    if (!out.empty() && bytes + size > max_bytes) return false;
-    bytes += size;
-    out.push_back(
-        StoredEvent{{row.Int(1), row.Int(0)}, std::string(stream), row.Int(2), row.Text(3)});
-    return true;
-  };
-  Status st =
-      forward ? db_.Query(
-                    "SELECT id, ts, ingestion, message FROM logs_events "
-                    "WHERE stream_id=? AND ts>=? AND ts<? AND (ts, id) > (?, ?) "
-                    "ORDER BY ts, id LIMIT ?",
-                    {ids->stream, range.start, range.end, pos.timestamp, pos.id, limit}, on_row)
-              : db_.Query(
-                    "SELECT id, ts, ingestion, message FROM logs_events "
-                    "WHERE stream_id=? AND ts>=? AND ts<? AND (ts, id) < (?, ?) "
-                    "ORDER BY ts DESC, id DESC LIMIT ?",
-                    {ids->stream, range.start, range.end, pos.timestamp, pos.id, limit}, on_row);
+  Status st = ScanEvents(
+      db_, ChunkScope::kStream, ids->stream, range, pos, forward, [](int64_t) { return true; },
+      [&](const ScannedEvent& e) {
+        if (static_cast<int>(out.size()) >= limit) return false;
+        int64_t size = static_cast<int64_t>(e.message.size()) + kEventOverhead;
+        if (!out.empty() && bytes + size > max_bytes) return false;
+        bytes += size;
+        out.push_back(
+            StoredEvent{e.pos, std::string(stream), e.ingestion_time, std::string(e.message)});
+        return true;
+      });
   if (!st.ok()) return st;
   if (!forward) std::reverse(out.begin(), out.end());
   return out;
@@ -191,32 +185,37 @@ Result<LogStore::FilterResult> LogStore::Filter(
   if (!gid.ok()) return gid.error();
   range.start = std::max(range.start, RetentionFloor(retention));
   EventPos pos = after.value_or(EventPos{INT64_MIN, INT64_MIN});
+  // Names of the group's streams, and which of them the caller wants.
+  std::unordered_map<int64_t, std::string> names;
+  Status st = db_.Query("SELECT id, name FROM logs_streams WHERE group_id=?", {*gid},
+                        [&](const store::Row& row) {
+                          if (stream_ok(row.TextView(1))) names.emplace(row.Int(0), row.Text(1));
+                          return true;
+                        });
+  if (!st.ok()) return st;
   FilterResult res;
   int64_t bytes = 0;
   int scanned = 0;
-  Status st = db_.Query(
-      "SELECT e.id, e.ts, e.ingestion, e.message, s.name FROM logs_events e "
-      "JOIN logs_streams s ON s.id = e.stream_id "
-      "WHERE e.group_id=? AND e.ts>=? AND e.ts<? AND (e.ts, e.id) > (?, ?) "
-      "ORDER BY e.ts, e.id",
-      {*gid, range.start, range.end, pos.timestamp, pos.id}, [&](const store::Row& row) {
-        EventPos here{row.Int(1), row.Int(0)};
+  st = ScanEvents(
+      db_, ChunkScope::kGroup, *gid, range, pos, /*forward=*/true,
+      [&](int64_t stream_id) { return names.count(stream_id) != 0; },
+      [&](const ScannedEvent& e) {
         if (static_cast<int>(res.events.size()) >= limit || scanned >= kMaxFilterScan) {
           res.more = true;
           return false;
         }
-        std::string_view message = row.TextView(3);
-        if (stream_ok(row.TextView(4)) && match(message)) {
-          int64_t size = static_cast<int64_t>(message.size()) + kEventOverhead;
+        if (match(e.message)) {
+          int64_t size = static_cast<int64_t>(e.message.size()) + kEventOverhead;
           if (!res.events.empty() && bytes + size > max_bytes) {
             res.more = true;
             return false;
           }
           bytes += size;
-          res.events.push_back(StoredEvent{here, row.Text(4), row.Int(2), std::string(message)});
+          res.events.push_back(
+              StoredEvent{e.pos, names[e.stream_id], e.ingestion_time, std::string(e.message)});
         }
         ++scanned;
-        res.resume = here;
+        res.resume = e.pos;
         return true;
       });
   if (!st.ok()) return st;

@@ -213,7 +213,7 @@ TEST_F(LogsTest, DeleteStreamAndGroupRemoveEvents) {
   EXPECT_TRUE(store_->DeleteGroup("000000000000", "us-east-1", "g").ok());
   EXPECT_EQ(store_->DeleteGroup("000000000000", "us-east-1", "g").code(), StatusCode::kNotFound);
   int64_t rows = -1;
-  ASSERT_TRUE(db_->Query("SELECT count(*) FROM logs_events", {},
+  ASSERT_TRUE(db_->Query("SELECT count(*) FROM logs_chunks", {},
                          [&](const store::Row& r) {
                            rows = r.Int(0);
                            return false;
