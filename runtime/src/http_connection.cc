@@ -150,24 +150,20 @@ Status HttpConnection::fill(const Wait& wait) {
     buf_.erase(0, pos_);
     pos_ = 0;
   }
-  std::size_t old = buf_.size();
-  buf_.resize(old + kReadChunk);
+  // recv() goes to a scratch buffer and is then appended: growing buf_ by a whole chunk
+  // before each recv() would zero 64 KiB every time (a std::string can't grow uninitialized).
+  if (!scratch_) scratch_ = std::make_unique<char[]>(kReadChunk);
   for (;;) {
-    ssize_t n = ::recv(fd_, buf_.data() + old, kReadChunk, 0);
+    ssize_t n = ::recv(fd_, scratch_.get(), kReadChunk, 0);
     if (n > 0) {
-      buf_.resize(old + static_cast<std::size_t>(n));
+      buf_.append(scratch_.get(), static_cast<std::size_t>(n));
       return {};
     }
-    buf_.resize(old);
     if (n == 0) return Error{ErrorCode::kConnection, "connection closed by the Runtime API"};
-    if (errno == EINTR) {
-      buf_.resize(old + kReadChunk);
-      continue;
-    }
+    if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return connection_error("recv", errno);
     Status s = wait_io(POLLIN, wait);
     if (!s.ok()) return s;
-    buf_.resize(old + kReadChunk);
   }
 }
 

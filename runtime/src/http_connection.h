@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,8 +64,9 @@ class HttpConnection {
   std::string host_;
   std::string port_;
   int fd_ = -1;
-  std::string buf_;      // bytes received but not consumed
-  std::size_t pos_ = 0;  // start of unconsumed bytes in buf_
+  std::string buf_;                  // bytes received but not consumed
+  std::size_t pos_ = 0;              // start of unconsumed bytes in buf_
+  std::unique_ptr<char[]> scratch_;  // recv() target, kReadChunk bytes once allocated
 };
 
 }  // namespace nimbus::lambda::internal
