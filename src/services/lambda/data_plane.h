@@ -22,13 +22,19 @@ struct LogLine {
   int64_t timestamp_ms = 0;
   std::string message;
 };
+
+// One stream's new lines.
+struct LogBatch {
+  std::string account_id, region, group, stream;
+  std::vector<LogLine> lines;
+};
+
 class LogSink {
  public:
   virtual ~LogSink() = default;
-  // Appends lines to group/stream, creating both when missing. Failures are dropped (logged).
-  virtual void Append(const std::string& account_id, const std::string& region,
-                      const std::string& group, const std::string& stream,
-                      std::vector<LogLine> lines) = 0;
+  // Appends each batch's lines to its group/stream, creating both when missing, all in one
+  // durable write when the sink can. A failing batch is dropped (logged); the others are kept.
+  virtual void Append(std::vector<LogBatch> batches) = 0;
 };
 
 struct DataPlaneOptions {

@@ -187,6 +187,19 @@ Status LogStore::AppendEnsuring(std::string_view account, std::string_view regio
   return Append(account, region, group, stream, events);
 }
 
+std::vector<Status> LogStore::AppendEnsuringAll(const std::vector<StreamEvents>& batches) {
+  std::vector<Status> results;
+  results.reserve(batches.size());
+  Status st = db_.Transaction([&]() -> Status {
+    for (const StreamEvents& b : batches) {
+      results.push_back(AppendEnsuring(b.account, b.region, b.group, b.stream, b.events));
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) results.assign(batches.size(), st);  // the commit failed: nothing was kept
+  return results;
+}
+
 Status LogStore::InsertEvents(const Ids& ids, const std::vector<LogEvent>& events) {
   const int64_t now = clock_.NowMillis();
   int64_t bytes = 0;

@@ -40,6 +40,12 @@ struct LogEvent {
   std::string message;
 };
 
+// Events for one stream, for AppendEnsuringAll.
+struct StreamEvents {
+  std::string account, region, group, stream;
+  std::vector<LogEvent> events;
+};
+
 struct GroupInfo {
   std::string name;
   int64_t creation_time = 0;  // epoch ms
@@ -95,6 +101,11 @@ class LogStore {
   // Append that first creates the group and stream when missing (what a log shipper wants).
   Status AppendEnsuring(std::string_view account, std::string_view region, std::string_view group,
                         std::string_view stream, const std::vector<LogEvent>& events);
+
+  // AppendEnsuring for several streams in one transaction (one commit: what a shipper that
+  // batches many streams wants). Returns one status per batch, in order; a failing batch is
+  // rolled back alone and the others are kept.
+  std::vector<Status> AppendEnsuringAll(const std::vector<StreamEvents>& batches);
 
   // --- Used by the provider -----------------------------------------------------------------
   // OK when the stream exists; NotFound (group or stream) otherwise.

@@ -83,6 +83,23 @@ TEST_F(LogsTest, AppendEnsuringCreatesGroupAndStream) {
   EXPECT_EQ(Messages(out), (std::vector<std::string>{"START", "END", "REPORT"}));
 }
 
+TEST_F(LogsTest, AppendEnsuringAllWritesEveryStreamInOneCall) {
+  std::vector<StreamEvents> batches = {
+      {"000000000000", "us-east-1", "/aws/lambda/a", "s1", {{kNow, "a1"}, {kNow + 1, "a2"}}},
+      {"000000000000", "us-east-1", "/aws/lambda/b", "s2", {{kNow, "b1"}}},
+      {"000000000000", "us-east-1", "/aws/lambda/a", "s3", {}},
+  };
+  std::vector<Status> results = store_->AppendEnsuringAll(batches);
+  ASSERT_EQ(results.size(), 3u);
+  for (const Status& st : results) EXPECT_TRUE(st.ok()) << st.ToString();
+  auto a = store_->ReadStream("000000000000", "us-east-1", "/aws/lambda/a", "s1", {}, std::nullopt,
+                              true, 10, 1 << 20);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->size(), 2u);
+  EXPECT_EQ(store_->GetGroup("000000000000", "us-east-1", "/aws/lambda/b")->stored_bytes, 2);
+  EXPECT_TRUE(store_->CheckStream("000000000000", "us-east-1", "/aws/lambda/a", "s3").ok());
+}
+
 TEST_F(LogsTest, GetLogEventsPagesForwardToTheSameTokenAtTheEnd) {
   Fill("g", "s", 5);
   Value in = {{"logGroupName", "g"}, {"logStreamName", "s"}, {"startFromHead", true}, {"limit", 2}};

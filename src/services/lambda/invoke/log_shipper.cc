@@ -50,11 +50,14 @@ void LogShipper::Loop() {
     queue_.clear();
     uint64_t covered = queued_;
     lock.unlock();
-    for (auto& [key, lines] : batch) {
-      if (sink_ != nullptr) {
-        sink_->Append(std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key),
-                      std::move(lines));
+    if (sink_ != nullptr) {
+      std::vector<LogBatch> batches;
+      batches.reserve(batch.size());
+      for (auto& [key, lines] : batch) {
+        auto& [account, region, group, stream] = key;
+        batches.push_back(LogBatch{account, region, group, stream, std::move(lines)});
       }
+      sink_->Append(std::move(batches));
     }
     lock.lock();
     written_ = covered;
