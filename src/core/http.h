@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,7 +30,8 @@ class HttpHeaders {
   std::vector<std::pair<std::string, std::string>> entries_;
 };
 
-class HttpBodyStream;  // core/http_body.h
+class HttpBodyStream;      // core/http_body.h
+class HttpResponseStream;  // core/http_body.h
 
 // True when a and b are equal ignoring ASCII case.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
@@ -61,6 +63,9 @@ struct HttpResponse {
   HttpHeaders headers;
   std::string body;
   HttpFileBody file;
+  // A body produced while it is sent (core/http_body.h): when set, the server sends it with
+  // Transfer-Encoding: chunked and ignores `body` and `file`.
+  std::shared_ptr<HttpResponseStream> stream;
   // Set by handlers that want the connection closed after this response.
   bool close = false;
   // For the access log: "Service.Operation" that served the request (empty = none).

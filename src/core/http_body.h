@@ -34,6 +34,22 @@ class HttpBodyStream {
   // Appends the rest of the body to `out`, within the server's limit for bodies held in memory
   // (HttpLimits::max_body_bytes, else 413). False as for Next().
   virtual boost::asio::awaitable<bool> ReadAll(std::string& out) = 0;
+  // Trailer fields of a chunked body, valid once Next() returned the empty view (empty
+  // otherwise, and for bodies that are not chunked).
+  virtual const HttpHeaders& trailers() const = 0;
+};
+
+// A response body produced while it is sent (HttpResponse::stream), e.g. events of a function's
+// streamed response. The server pulls it piece by piece on the connection's event loop and
+// sends each piece as one HTTP chunk; it drops the stream (destroys its reference) when the body
+// is complete or the client went away.
+class HttpResponseStream {
+ public:
+  virtual ~HttpResponseStream() = default;
+  // Replaces `piece` with the next bytes of the body (may wait for them). False once the body
+  // is complete (`piece` is then ignored). Called on the connection's event loop, one call at
+  // a time.
+  virtual boost::asio::awaitable<bool> Next(std::string& piece) = 0;
 };
 
 // Reads a body not read yet (request.body_stream) into request.body and clears body_stream.

@@ -37,6 +37,22 @@ bool HasToken(std::string_view value, std::string_view token) {
   return false;
 }
 
+// Adds the trailer field `line` ("Name: value") to `out` unless it is malformed or the
+// trailers already hold 64 fields.
+void AddTrailer(std::string_view line, HttpHeaders& out) {
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0 || out.size() >= 64) return;
+  std::string_view name = line.substr(0, colon);
+  for (char c : name) {
+    if (!IsTokenChar(c)) return;
+  }
+  std::string_view value = Trim(line.substr(colon + 1));
+  for (char c : value) {
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return;
+  }
+  out.Add(std::string(name), std::string(value));
+}
+
 Result<bool, HttpParseError> ParseRequestLine(std::string_view line, HttpRequest& request) {
   size_t sp1 = line.find(' ');
   if (sp1 == std::string_view::npos || sp1 == 0) return Bad("malformed request line");
@@ -206,6 +222,9 @@ Result<size_t, HttpParseError> ChunkedDecoder::Feed(std::string_view in, std::st
           if (rest.size() > 8192) return Bad("trailer too large", 431);
           return pos;
         }
+        trailer_bytes_ += eol + 2;
+        if (trailer_bytes_ > 64 * 1024) return Bad("trailers too large", 431);
+        if (eol > 0) AddTrailer(rest.substr(0, eol), trailers_);
         pos += eol + 2;
         if (eol == 0) state_ = State::kDone;
         break;

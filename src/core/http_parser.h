@@ -45,7 +45,7 @@ Result<RequestHead, HttpParseError> ParseRequestHead(std::string_view data,
                                                      HttpRequest& request);
 
 // Decodes a chunked body incrementally. Feed it bytes as they arrive; it appends payload bytes
-// to `out` and reports how many input bytes it consumed. Trailers are read and discarded.
+// to `out` and reports how many input bytes it consumed. Trailer fields are kept (trailers()).
 class ChunkedDecoder {
  public:
   explicit ChunkedDecoder(size_t max_body_bytes) : max_body_(max_body_bytes) {}
@@ -53,6 +53,8 @@ class ChunkedDecoder {
   // grows past the limit). done() turns true after the terminating chunk and trailers.
   Result<size_t, HttpParseError> Feed(std::string_view in, std::string& out);
   bool done() const { return state_ == State::kDone; }
+  // Trailer fields read so far (complete once done()); malformed trailer lines are skipped.
+  const HttpHeaders& trailers() const { return trailers_; }
 
  private:
   enum class State { kSize, kData, kDataCrlf, kTrailer, kDone };
@@ -60,6 +62,8 @@ class ChunkedDecoder {
   uint64_t remaining_ = 0;
   size_t total_ = 0;
   size_t max_body_;
+  size_t trailer_bytes_ = 0;
+  HttpHeaders trailers_;
 };
 
 }  // namespace nimbus

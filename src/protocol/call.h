@@ -1,6 +1,7 @@
 // What a provider sees of one AWS API call besides its decoded input.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,10 @@ struct CallContext {
   std::string operation;      // e.g. "GetCallerIdentity"
   std::string endpoint;       // "http://host:port" as the client addressed nimbus
   const HttpRequest* http = nullptr;  // the raw request; valid for the call's duration
+  // Set by an operation whose output is an event stream (hence mutable: handlers get the
+  // context const): the gateway sends it as the body (HttpResponse::stream) after the head the
+  // codec encoded from the output, whose own body is dropped. Ignored when the call fails.
+  mutable std::shared_ptr<HttpResponseStream> response_stream;
 };
 
 }  // namespace nimbus

@@ -26,7 +26,8 @@ class ListenerFactory {
   static constexpr size_t kAnyLoop = static_cast<size_t>(-1);
 
   // Listens on the server's host, on a free port, serving every request with `handler` (same
-  // HTTP features and limits as the main port) on event loop `loop` (an index into
+  // HTTP features and limits as the main port; a chunked request body comes as
+  // request.body_stream, any other whole in request.body) on event loop `loop` (an index into
   // ServiceDeps::loops; kAnyLoop or out of range: round robin), so a provider can keep a
   // conversation on one thread. Requests on private listeners are not in the access log
   // (they are nimbus's internal plumbing, e.g. the Lambda Runtime API). Thread-safe.

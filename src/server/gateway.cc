@@ -217,6 +217,10 @@ boost::asio::awaitable<HttpResponse> Gateway::HandleAws(HttpRequest& request) {
   }
   if (result->ok()) {
     codec.EncodeResult(*model, op, **result, call, response);
+    if (call.response_stream) {
+      response.stream = std::move(call.response_stream);
+      response.body.clear();
+    }
   } else {
     fail(result->error());
   }

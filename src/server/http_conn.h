@@ -44,6 +44,7 @@ struct HttpServer::Acceptor {
   boost::asio::ip::tcp::acceptor socket;
   HttpHandler handler;
   bool handler_reads_body = false;  // the main port's: request.body_stream (HttpServer)
+  bool handler_reads_chunked = false;  // private listeners': chunked bodies only (Listen)
   bool observed = true;  // requests reach the exchange observer (the access log)
 };
 

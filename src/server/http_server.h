@@ -39,7 +39,8 @@ struct HttpServerOptions {
 // The main port's handler is called once the head is read: a request with a body carries it in
 // request.body_stream (core/http_body.h), to read whole (ReadRequestBody) or piece by piece; up
 // to 1 MiB it leaves unread is drained, more closes the connection after the response. Handlers
-// of private listeners (Listen) get the whole body in request.body.
+// of private listeners (Listen) get a Content-Length body whole in request.body and a chunked
+// one in request.body_stream (the sender streams it: e.g. a Lambda streamed response).
 using HttpHandler = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest&)>;
 
 // Called after each response is written (or failed), for the access log. `bytes` is the body

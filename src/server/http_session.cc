@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/write.hpp>
@@ -79,6 +80,29 @@ asio::awaitable<bool> SendFile(HttpServer::Conn& conn, const HttpFileBody& file,
   co_return ok;
 }
 
+// Sends `stream` as HTTP chunks, then the last chunk. False when a write failed. `sent` counts
+// body bytes.
+asio::awaitable<bool> WriteStream(HttpServer::Conn& conn, HttpResponseStream& stream,
+                                  std::chrono::seconds timeout, uint64_t& sent) {
+  std::string piece;
+  for (;;) {
+    piece.clear();
+    if (!co_await stream.Next(piece)) break;
+    if (piece.empty()) continue;  // a zero-size chunk would end the body
+    char size_line[24];
+    int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
+    error_code ec;
+    std::array<asio::const_buffer, 3> bufs{asio::buffer(size_line, static_cast<size_t>(n)),
+                                           asio::buffer(piece), asio::buffer("\r\n", 2)};
+    conn.Arm(timeout);
+    co_await asio::async_write(conn.socket, bufs, asio::redirect_error(kAwait, ec));
+    conn.Disarm();
+    if (ec) co_return false;
+    sent += piece.size();
+  }
+  co_return co_await WriteAll(conn, "0\r\n\r\n", {}, timeout);
+}
+
 std::string PeerAddress(HttpServer::Conn& conn) {
   error_code ec;
   auto ep = conn.socket.remote_endpoint(ec);
@@ -124,7 +148,9 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
     conn->busy = true;
     RequestBody body(*conn, *head, buf, options_.limits, options_.idle_timeout);
     bool body_ok = true;
-    if (acceptor->handler_reads_body && body.present()) {
+    if ((acceptor->handler_reads_body ||
+         (acceptor->handler_reads_chunked && head->framing == BodyFraming::kChunked)) &&
+        body.present()) {
       request.body_stream = &body;
     } else {
       body_ok = co_await body.ReadAll(request.body);
@@ -152,9 +178,15 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
     bool keep_alive = reusable && head->keep_alive && !response.close && !stopping_.load();
     bool is_head = request.method == "HEAD";
     uint64_t length = response.file.path.empty() ? response.body.size() : response.file.length;
+    if (response.stream) response.headers.Set("Transfer-Encoding", "chunked");
     std::string h = BuildResponseHead(response, length, keep_alive);
     bool ok;
-    if (is_head) {
+    if (response.stream && !is_head) {
+      length = 0;
+      ok = co_await WriteAll(*conn, h, {}, options_.idle_timeout) &&
+           co_await WriteStream(*conn, *response.stream, options_.idle_timeout, length);
+      response.stream.reset();  // the producer learns the client is gone or done
+    } else if (is_head) {
       ok = co_await WriteAll(*conn, h, {}, options_.idle_timeout);
     } else if (!response.file.path.empty()) {
       ok = co_await WriteAll(*conn, h, {}, options_.idle_timeout) &&

@@ -29,6 +29,7 @@ class RequestBody : public HttpBodyStream {
   uint64_t consumed() const override { return consumed_; }
   boost::asio::awaitable<std::optional<std::string_view>> Next() override;
   boost::asio::awaitable<bool> ReadAll(std::string& out) override;
+  const HttpHeaders& trailers() const override { return decoder_.trailers(); }
 
   // After the handler: reads and discards what it left, at most `max_drain` bytes. False when
   // the connection cannot carry another request (too much left, the body failed, or the client

@@ -61,7 +61,7 @@ std::string BuildResponseHead(const HttpResponse& response, uint64_t body_length
   }
   bool bodiless = response.status == 204 || response.status == 304 ||
                   (response.status >= 100 && response.status < 200);
-  if (!has_length && !bodiless) {
+  if (!has_length && !bodiless && !response.stream) {
     head += "Content-Length: ";
     head += std::to_string(body_length);
     head += "\r\n";

@@ -10,7 +10,8 @@
 namespace nimbus {
 
 // Status line and headers (with Content-Length, Date, Connection) ending in CRLFCRLF.
-// `body_length` is what Content-Length says unless the response sets it itself.
+// `body_length` is what Content-Length says unless the response sets it itself or has a
+// stream (then the caller adds Transfer-Encoding: chunked).
 std::string BuildResponseHead(const HttpResponse& response, uint64_t body_length,
                               bool keep_alive);
 

@@ -118,7 +118,37 @@ TEST(ChunkedDecoderTest, DecodesAcrossArbitrarySplits) {
     ASSERT_TRUE(dec.done()) << split;
     EXPECT_EQ(out, "hello world");
     EXPECT_EQ(wire.substr(fed), "NEXT") << split;
+    EXPECT_EQ(dec.trailers().Get("trailer"), "x") << split;
   }
+}
+
+TEST(ChunkedDecoderTest, KeepsTrailersSkipsMalformedOnesAndBoundsThem) {
+  std::string out;
+  ChunkedDecoder dec(1024);
+  auto n = dec.Feed(
+      "2\r\nok\r\n0\r\nLambda-Runtime-Function-Error-Type:  Fn.Err \r\nno colon\r\n"
+      ": empty name\r\nBad Name: x\r\nCtl: a\x01"
+      "b\r\nLambda-Runtime-Function-Error-Body: e30=\r\n\r\n",
+      out);
+  ASSERT_TRUE(n.ok());
+  ASSERT_TRUE(dec.done());
+  EXPECT_EQ(out, "ok");
+  EXPECT_EQ(dec.trailers().size(), 2u);
+  EXPECT_EQ(dec.trailers().Get("lambda-runtime-function-error-type"), "Fn.Err");
+  EXPECT_EQ(dec.trailers().Get("Lambda-Runtime-Function-Error-Body"), "e30=");
+  // Many short trailer lines: at most 64 kept, and 64 KiB of them in all.
+  ChunkedDecoder many(1024);
+  std::string wire = "0\r\n";
+  for (int i = 0; i < 100; ++i) wire += "T" + std::to_string(i) + ": v\r\n";
+  ASSERT_TRUE(many.Feed(wire + "\r\n", out).ok());
+  EXPECT_EQ(many.trailers().size(), 64u);
+  ChunkedDecoder flood(1024);
+  std::string line = "X: " + std::string(8000, 'v') + "\r\n";
+  std::string lots = "0\r\n";
+  for (int i = 0; i < 10; ++i) lots += line;
+  auto r = flood.Feed(lots, out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().status, 431);
 }
 
 TEST(ChunkedDecoderTest, RejectsBadSizesAndOversize) {
