@@ -100,6 +100,9 @@ void DataPlaneImpl::RegisterOperations(OperationTable& table) {
   table.AddAsync("Invoke", [this](const CallContext& call, Value input) {
     return Invoke(call, std::move(input));
   });
+  table.AddAsync("InvokeWithResponseStream", [this](const CallContext& call, Value input) {
+    return InvokeWithResponseStream(call, std::move(input));
+  });
 }
 
 void DataPlaneImpl::Shutdown() {

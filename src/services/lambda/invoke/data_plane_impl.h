@@ -47,6 +47,8 @@ class DataPlaneImpl : public DataPlane {
 
   // The Invoke operation.
   boost::asio::awaitable<OpResult> Invoke(const CallContext& call, Value input);
+  // The InvokeWithResponseStream operation (stream_op.cc).
+  boost::asio::awaitable<OpResult> InvokeWithResponseStream(const CallContext& call, Value input);
 
   const DataPlaneDeps& deps() const { return deps_; }
 
@@ -71,6 +73,11 @@ class DataPlaneImpl : public DataPlane {
   HttpResponse PostResult(Environment& env, std::string_view request_id, bool is_error,
                           HttpRequest& request);
   HttpResponse PostInitError(Environment& env, HttpRequest& request);
+  // A chunked POST .../response (request.body_stream set): a streamed response is forwarded
+  // as it arrives, error trailers included (streamed_result.cc); any other is read whole.
+  boost::asio::awaitable<HttpResponse> PostStreamedResult(std::shared_ptr<Environment> env,
+                                                          std::string request_id,
+                                                          HttpRequest& request);
 
   // Watching (watch.cc): pipes to logs, process exit.
   void Watch(const std::shared_ptr<Environment>& env);

@@ -17,6 +17,8 @@
 
 namespace nimbus::lambda {
 
+class ResponseChannel;  // response_channel.h
+
 struct Invocation {
   std::string request_id;
   std::shared_ptr<const FunctionSnapshot> fn;
@@ -28,6 +30,9 @@ struct Invocation {
   std::string trace_id;
   bool tail = false;             // capture the log for X-Amz-Log-Result
   std::shared_ptr<Waiter> done;  // fired once the outcome is set
+  // InvokeWithResponseStream: where a streamed response's bytes go as they arrive (then
+  // `result` stays empty); null for Invoke, whose streamed responses are buffered in `result`.
+  std::shared_ptr<ResponseChannel> stream;
 
   // Set when delivered to a runtime (the function's deadline is counted from here).
   std::chrono::steady_clock::time_point delivered_at{};

@@ -3,6 +3,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/http_body.h"
 #include "core/json_validate.h"
 #include "services/lambda/invoke/data_plane_impl.h"
 #include "services/lambda/invoke/platform_text.h"
@@ -52,6 +53,12 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::ServeRuntimeApi(std::weak_pt
     co_return RuntimeError(404, "InvalidRequest", "unknown Runtime API path");
   }
   path.remove_prefix(kPrefix.size());
+  // A chunked body comes unread (streamed_result.cc takes a streamed response's as it arrives).
+  if (request.body_stream != nullptr && !path.ends_with("/response")) {
+    if (!co_await std::exchange(request.body_stream, nullptr)->ReadAll(request.body)) {
+      co_return HttpResponse{};  // the server answers
+    }
+  }
   if (path == "invocation/next") {
     if (request.method != "GET") co_return RuntimeError(405, "InvalidRequest", "use GET");
     co_return co_await Next(env);
@@ -62,6 +69,9 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::ServeRuntimeApi(std::weak_pt
     size_t slash = rest.find('/');
     if (slash != std::string_view::npos) {
       std::string_view id = rest.substr(0, slash), what = rest.substr(slash + 1);
+      if (what == "response" && request.body_stream != nullptr) {
+        co_return co_await PostStreamedResult(env, std::string(id), request);
+      }
       if (what == "response") co_return PostResult(*env, id, false, request);
       if (what == "error") co_return PostResult(*env, id, true, request);
     }

@@ -1,0 +1,125 @@
+#include "services/lambda/invoke/invoke_request.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "core/ids.h"
+#include "core/json_validate.h"
+#include "protocol/wire.h"
+
+namespace nimbus::lambda {
+
+namespace {
+
+constexpr size_t kMaxSyncPayload = 6 * 1024 * 1024;
+constexpr size_t kMaxAsyncPayload = 1024 * 1024;
+constexpr size_t kMaxClientContext = 3583;
+constexpr size_t kTailBytes = 4096;
+
+std::string StringMember(const Value& input, const char* name) {
+  auto it = input.find(name);
+  return it != input.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string PayloadBytes(const Value& input) {
+  auto it = input.find("Payload");
+  if (it == input.end()) return {};
+  if (it->is_binary()) {
+    const auto& bin = it->get_binary();
+    return std::string(bin.begin(), bin.end());
+  }
+  return it->is_string() ? it->get<std::string>() : std::string();
+}
+
+AwsError InvalidContent(std::string message) {
+  AwsError e("InvalidRequestContentException", std::move(message), 400);
+  e.fields = {{"Type", "User"}};
+  return e;
+}
+
+std::string NewTraceId(const Clock& clock) {
+  char time_hex[16];
+  std::snprintf(time_hex, sizeof time_hex, "%08llx",
+                static_cast<unsigned long long>(clock.NowMillis() / 1000));
+  return "Root=1-" + std::string(time_hex) + "-" + RandomHex(24) + ";Parent=" + RandomHex(16) +
+         ";Sampled=0;Lineage=1:" + RandomHex(8) + ":0";
+}
+
+}  // namespace
+
+Result<InvokeRequest, AwsError> ParseInvokeRequest(FunctionRegistry& registry,
+                                                   const CallContext& call, const Value& input,
+                                                   bool streaming) {
+  InvokeRequest r;
+  r.type = StringMember(input, "InvocationType");
+  if (r.type.empty()) r.type = "RequestResponse";
+  if (r.type != "RequestResponse" && r.type != "DryRun" && (streaming || r.type != "Event")) {
+    return AwsError(
+        "InvalidParameterValueException",
+        "1 validation error detected: Value '" + r.type +
+            "' at 'invocationType' failed to satisfy constraint: Member must "
+            "satisfy enum value set: " +
+            (streaming ? "[RequestResponse, DryRun]" : "[Event, RequestResponse, DryRun]"));
+  }
+  auto resolved =
+      registry.ResolveInvoke(call.account_id, call.region, StringMember(input, "FunctionName"),
+                             StringMember(input, "Qualifier"));
+  if (!resolved.ok()) return resolved.take_error();
+  r.target = std::move(*resolved);
+
+  r.payload = PayloadBytes(input);
+  size_t limit = r.type == "Event" ? kMaxAsyncPayload : kMaxSyncPayload;
+  if (r.payload.size() > limit) {
+    AwsError e("RequestTooLargeException",
+               "Request must be smaller than " + std::to_string(limit) + " bytes for the " +
+                   (streaming ? "InvokeWithResponseStream" : "InvokeFunction") + " operation",
+               413);
+    e.fields = {{"Type", "User"}};
+    return e;
+  }
+  if (!r.payload.empty()) {
+    if (!IsValidJson(r.payload)) {
+      return InvalidContent(
+          "Could not parse request body into json: Could not parse payload into json: "
+          "Unexpected character or end-of-input in the payload");
+    }
+  } else {
+    r.payload = "{}";
+  }
+  std::string context_b64 = StringMember(input, "ClientContext");
+  if (!context_b64.empty()) {
+    auto decoded = wire::Base64Decode(context_b64);
+    if (context_b64.size() > kMaxClientContext || !decoded ||
+        nlohmann::json::parse(*decoded, nullptr, false).is_discarded()) {
+      return InvalidContent("Client context must be a valid Base64-encoded JSON object.");
+    }
+    r.client_context = std::move(*decoded);
+  }
+  r.tail = StringMember(input, "LogType") == "Tail";
+  return r;
+}
+
+std::shared_ptr<Invocation> MakeInvocation(const CallContext& call, InvokeRequest& request,
+                                           const Clock& clock,
+                                           boost::asio::any_io_executor executor) {
+  auto inv = std::make_shared<Invocation>();
+  inv->request_id = call.request_id;
+  inv->fn = request.target.function;
+  inv->invoked_arn = request.target.invoked_arn;
+  inv->executed_version = request.target.executed_version;
+  inv->payload = std::move(request.payload);
+  inv->client_context = std::move(request.client_context);
+  std::string_view trace = call.http ? call.http->headers.Get("X-Amzn-Trace-Id") : "";
+  inv->trace_id = trace.empty() ? NewTraceId(clock) : std::string(trace);
+  inv->tail = request.tail;
+  inv->done = std::make_shared<Waiter>(std::move(executor));
+  return inv;
+}
+
+std::string TailLogResult(const Invocation& inv) {
+  std::string_view log = inv.log;
+  if (log.size() > kTailBytes) log = log.substr(log.size() - kTailBytes);
+  return wire::Base64Encode(log);
+}
+
+}  // namespace nimbus::lambda

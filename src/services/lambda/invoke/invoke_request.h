@@ -1,0 +1,42 @@
+// What Invoke and InvokeWithResponseStream share: validating the call as AWS does, resolving
+// its target, and building the Invocation. Internal to the data plane.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <memory>
+#include <string>
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include "core/aws_error.h"
+#include "core/clock.h"
+#include "protocol/call.h"
+#include "services/lambda/function_registry.h"
+#include "services/lambda/invoke/invocation.h"
+
+namespace nimbus::lambda {
+
+struct InvokeRequest {
+  std::string type;  // InvocationType ("RequestResponse" when absent)
+  ResolvedInvoke target;
+  std::string payload;         // the event ("{}" when the call sent none)
+  std::string client_context;  // decoded JSON text, or empty
+  bool tail = false;           // LogType Tail
+};
+
+// Validates the input of Invoke (`streaming` false: RequestResponse/Event/DryRun) or
+// InvokeWithResponseStream (true: RequestResponse/DryRun) in AWS's order and words (invocation
+// type, then the target, payload size and JSON, client context) and resolves the target.
+Result<InvokeRequest, AwsError> ParseInvokeRequest(FunctionRegistry& registry,
+                                                   const CallContext& call, const Value& input,
+                                                   bool streaming);
+
+// A synchronous invocation of `request` (its payload and client context are moved out) whose
+// `done` waiter belongs to `executor` (the caller's).
+std::shared_ptr<Invocation> MakeInvocation(const CallContext& call, InvokeRequest& request,
+                                           const Clock& clock,
+                                           boost::asio::any_io_executor executor);
+
+// X-Amz-Log-Result / InvokeComplete.LogResult: the last 4 KB of `inv`'s log, base64.
+std::string TailLogResult(const Invocation& inv);
+
+}  // namespace nimbus::lambda
