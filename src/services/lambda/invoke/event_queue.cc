@@ -13,6 +13,7 @@
 
 #include "core/ids.h"
 #include "services/lambda/invoke/data_plane_impl.h"
+#include "services/lambda/invoke/destinations.h"
 
 namespace nimbus::lambda {
 
@@ -129,8 +130,25 @@ asio::awaitable<void> EventQueue::Deliver(Event e) {
   }
   const EventInvokeConfig& config = resolved->function->event_invoke_config;
   int64_t now = clock_.NowMillis();
+  auto record = [&](std::string condition, int invoke_count) {
+    InvocationRecordInput r;
+    r.request_id = e.request_id;
+    r.function_arn = resolved->function->function_arn + ":" + resolved->executed_version;
+    r.condition = std::move(condition);
+    r.approximate_invoke_count = invoke_count;
+    r.request_payload = e.payload;
+    r.executed_version = resolved->executed_version;
+    r.timestamp_ms = clock_.NowMillis();
+    return r;
+  };
+  auto deliver = [&](const std::string& destination, const InvocationRecordInput& r) {
+    if (destination.empty()) return;
+    DeliverToDestination(*plane_.deps().registry, *this, e.account_id, e.region, destination,
+                         InvocationRecord(r));
+  };
   if (now - e.enqueued_ms > int64_t{config.maximum_event_age_seconds} * 1000) {
-    Remove(e.id);  // too old: dropped, as Lambda does without a destination
+    Remove(e.id);  // too old: dropped (to the on-failure destination, if any)
+    deliver(config.on_failure_destination, record("EventAgeExceeded", e.attempts));
     done();
     co_return;
   }
@@ -150,6 +168,13 @@ asio::awaitable<void> EventQueue::Deliver(Event e) {
     Reschedule(e.id, e.attempts + 1, clock_.NowMillis() + delay_ms);
   } else {
     Remove(e.id);
+    InvocationRecordInput r = record(inv->function_error ? "RetriesExhausted" : "Success",
+                                     e.attempts + 1);
+    r.has_response = true;
+    r.function_error = inv->function_error;
+    r.response_payload = inv->result;
+    deliver(inv->function_error ? config.on_failure_destination : config.on_success_destination,
+            r);
   }
   done();
 }
