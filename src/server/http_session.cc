@@ -126,8 +126,14 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
     head_limits.max_body_bytes =
         std::max(head_limits.max_body_bytes, head_limits.max_streamed_body_bytes);
   }
+  // One request object for the connection's lifetime: its strings and header vector keep
+  // their capacity from one keep-alive request to the next (the parser assigns every field).
+  HttpRequest request;
+  request.remote_address = peer;
+  request.local_port = local_port;
   while (!stopping_.load(std::memory_order_relaxed)) {
-    HttpRequest request;
+    request.body.clear();
+    request.body_stream = nullptr;
     Result<RequestHead, HttpParseError> head = RequestHead{};
     for (;;) {
       head = ParseRequestHead(buf, head_limits, request);
@@ -143,8 +149,6 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
       break;
     }
     buf.erase(0, head->head_bytes);
-    request.remote_address = peer;
-    request.local_port = local_port;
     conn->busy = true;
     RequestBody body(*conn, *head, buf, options_.limits, options_.idle_timeout);
     bool body_ok = true;
@@ -196,7 +200,8 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
     }
     conn->busy = false;
     if (observer_ && acceptor->observed) {
-      observer_(request, response, is_head ? 0 : length, std::chrono::steady_clock::now() - started);
+      observer_(request, response, is_head ? 0 : length,
+                std::chrono::steady_clock::now() - started);
     }
     if (!ok || !keep_alive) break;
   }

@@ -85,3 +85,21 @@ TEST(JsonValidateTest, AgreesWithNlohmannOnMutations) {
 
 }  // namespace
 }  // namespace nimbus
+
+// Strings are skipped 8 bytes at a time: a special byte at any offset of a word must still be
+// seen (quote, backslash escape, control character, UTF-8 lead and continuation bytes).
+TEST(JsonValidateTest, SpecialBytesAtEveryOffsetOfLongStrings) {
+  const std::string specials[] = {"\"",   "\\n",      "\\u00e9", std::string(1, '\x01'),
+                                  "\x1f", "\xc3\xa9", "\xc3",    "\x80",
+                                  "\xff", "\x7f",     " "};
+  for (size_t before = 0; before < 20; ++before) {
+    for (size_t after = 0; after < 12; ++after) {
+      for (const std::string& special : specials) {
+        std::string doc =
+            "[\"" + std::string(before, 'a') + special + std::string(after, 'b') + "\"]";
+        EXPECT_EQ(nimbus::IsValidJson(doc), nlohmann::json::accept(doc))
+            << before << " " << after << " " << special;
+      }
+    }
+  }
+}

@@ -1,7 +1,7 @@
 #include "services/lambda/invoke/platform_text.h"
 
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -27,24 +27,42 @@ std::string FormatLogTimestamp(std::chrono::system_clock::time_point t) {
   return FormatIso8601(t, true);
 }
 
+namespace {
+
+// Appends `v` with two decimals, as printf's "%.2f" (std::to_chars rounds the same way).
+void AppendFixed2(std::string& out, double v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 2);
+  out.append(buf, r.ec == std::errc() ? r.ptr : buf);
+}
+
+void AppendInt(std::string& out, long long v) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+}  // namespace
+
 std::string ReportLine(std::string_view request_id, double duration_ms, int memory_mb,
                        int max_memory_used_mb, std::optional<double> init_ms,
                        std::string_view status) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "REPORT RequestId: %.*s\tDuration: %.2f ms\tBilled Duration: %lld ms\t"
-                "Memory Size: %d MB\tMax Memory Used: %d MB",
-                static_cast<int>(request_id.size()), request_id.data(), duration_ms,
-                static_cast<long long>(std::ceil(duration_ms)), memory_mb, max_memory_used_mb);
-  std::string line = buf;
+  std::string line;
+  line.reserve(160 + request_id.size());
+  line.append("REPORT RequestId: ").append(request_id).append("\tDuration: ");
+  AppendFixed2(line, duration_ms);
+  line.append(" ms\tBilled Duration: ");
+  AppendInt(line, static_cast<long long>(std::ceil(duration_ms)));
+  line.append(" ms\tMemory Size: ");
+  AppendInt(line, memory_mb);
+  line.append(" MB\tMax Memory Used: ");
+  AppendInt(line, max_memory_used_mb);
+  line.append(" MB");
   if (init_ms) {
-    std::snprintf(buf, sizeof buf, "\tInit Duration: %.2f ms", *init_ms);
-    line += buf;
+    line.append("\tInit Duration: ");
+    AppendFixed2(line, *init_ms);
+    line.append(" ms");
   }
-  if (!status.empty()) {
-    line += "\tStatus: ";
-    line += status;
-  }
+  if (!status.empty()) line.append("\tStatus: ").append(status);
   return line;
 }
 
