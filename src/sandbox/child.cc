@@ -1,20 +1,17 @@
-// The cloned child ("init", PID 1 of the sandbox) and the function process it starts.
-// Async-signal-safe system calls only: this runs in a copy of a multithreaded process.
+// The cloned child (PID 1 of the sandbox until it execs init): sets the sandbox up. Async-signal-
+// safe system calls only: it runs in (a copy of) a multithreaded process's memory.
 #include "sandbox/child.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -104,35 +101,6 @@ int RunOp(const ChildOp& op) {
   return EINVAL;
 }
 
-int ExitCodeOf(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 255;
-}
-
-// The function process, between vfork and execve. Shares init's memory: touch nothing.
-[[noreturn]] void ExecFunction(const ChildPlan& p) {
-  if (::dup2(p.stdout_fd, 1) < 0 || ::dup2(p.stderr_fd, 2) < 0) Fail(p, kStageFds, errno);
-  CloseRange(3, static_cast<unsigned>(p.report_fd) - 1);  // report_fd is CLOEXEC
-  CloseRange(static_cast<unsigned>(p.report_fd) + 1, ~0U);
-  if (p.oom_score_adj) WriteFileAt("/proc/self/oom_score_adj", p.oom_score_adj);
-  // Raw system calls: glibc's setuid would try to signal threads this process does not have.
-  if (p.gid >= 0) {
-    if (::syscall(SYS_setgroups, 0, nullptr) != 0 ||
-        ::syscall(SYS_setresgid, p.gid, p.gid, p.gid) != 0) {
-      Fail(p, kStageCredentials, errno);
-    }
-  }
-  if (p.uid >= 0 && ::syscall(SYS_setresuid, p.uid, p.uid, p.uid) != 0) {
-    Fail(p, kStageCredentials, errno);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::execve(p.argv[0], p.argv.data(), p.envp.data());
-  Fail(p, kStageExec, errno);
-}
-
 }  // namespace
 
 [[noreturn]] void RunChild(const ChildPlan& p) {
@@ -154,8 +122,8 @@ int ExitCodeOf(int status) {
   // Descriptors: keep only the plan's; stdin/stdout/stderr of init become /dev/null.
   int keep[24];
   int nkeep = 0;
-  for (int fd :
-       {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd, p.tmp_mount_fd}) {
+  for (int fd : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd, p.tmp_mount_fd,
+                 p.init_fd}) {
     if (fd >= 3 && nkeep < 24) keep[nkeep++] = fd;
   }
   for (int fd : p.cgroup_procs_fds) {
@@ -181,7 +149,9 @@ int ExitCodeOf(int status) {
     if (!WriteString(fd, "0")) Fail(p, kStageCgroup, errno);
     ::close(fd);
   }
-  // The OOM killer should pick the function, not init (whose RSS is nimbus's shared pages).
+  // The OOM killer should pick the function, not init. (Sharing nimbus's memory, this process
+  // still has a value of its own: the kernel spreads a new value over the processes sharing the
+  // memory except vfork children, which this is.)
   if (p.oom_score_adj) WriteFileAt("/proc/self/oom_score_adj", "-1000");
   if (p.user_namespace) {
     WriteFileAt("/proc/self/setgroups", "deny");
@@ -214,58 +184,12 @@ int ExitCodeOf(int status) {
     Fail(p, kStageHostname, errno);
   }
   if (p.workdir && ::chdir(p.workdir) != 0) Fail(p, kStageChdir, errno);
-  if (!p.pid_namespace) ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-
-  sigset_t watched;
-  sigemptyset(&watched);
-  for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) {
-    sigaddset(&watched, s);
+  // init inherits these across its exec (it makes them close-on-exec again for the function).
+  for (int fd : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd}) {
+    if (fd >= 0 && ::fcntl(fd, F_SETFD, 0) != 0) Fail(p, kStageFds, errno);
   }
-  int sfd = ::signalfd(-1, &watched, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (sfd < 0) Fail(p, kStageSignals, errno);
-
-  pid_t main_pid = ::vfork();
-  if (main_pid == 0) ExecFunction(p);
-  if (main_pid < 0) Fail(p, kStageFork, errno);
-  // The function exec'd (or reported its failure): the parent sees EOF on the report pipe.
-  ::close(p.report_fd);
-  ::close(p.stdout_fd);
-  ::close(p.stderr_fd);
-
-  pid_t self = ::getpid();
-  auto signal_all = [&](int sig) {
-    if (p.pid_namespace) {
-      ::kill(-1, sig);  // every process of the namespace but init
-    } else {
-      ::kill(main_pid, sig);
-      ::kill(0, sig);  // the process group (includes init: filtered below)
-    }
-  };
-  for (;;) {
-    struct pollfd fds[2] = {{sfd, POLLIN, 0}, {p.lifeline_fd, POLLIN, 0}};
-    int n = ::poll(fds, p.lifeline_fd >= 0 ? 2 : 1, -1);
-    if (n < 0) continue;
-    if (p.lifeline_fd >= 0 && fds[1].revents != 0) {  // nimbus is gone
-      signal_all(SIGKILL);
-      ::_exit(137);
-    }
-    signalfd_siginfo si;
-    while (::read(sfd, &si, sizeof(si)) == static_cast<ssize_t>(sizeof(si))) {
-      int sig = static_cast<int>(si.ssi_signo);
-      if (sig == SIGCHLD) continue;
-      if (static_cast<pid_t>(si.ssi_pid) == self) continue;  // our own group signal
-      signal_all(sig);
-    }
-    int status = 0;
-    pid_t w;
-    while ((w = ::waitpid(-1, &status, WNOHANG)) > 0) {
-      if (w != main_pid) continue;
-      int32_t raw = status;
-      (void)!::write(p.status_fd, &raw, sizeof(raw));
-      if (!p.pid_namespace) ::kill(0, SIGKILL);  // stragglers of the group, and init
-      ::_exit(ExitCodeOf(status));               // PID 1 exiting kills the rest of the namespace
-    }
-  }
+  ::syscall(SYS_execveat, p.init_fd, "", p.init_argv.data(), p.envp.data(), AT_EMPTY_PATH);
+  Fail(p, kStageInit, errno);
 }
 
 }  // namespace nimbus::sandbox

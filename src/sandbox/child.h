@@ -1,8 +1,11 @@
 // Internal to the sandbox module: the plan the cloned child executes, and the child itself.
 //
 // Everything is prepared in the parent (allocation allowed) so that after clone the child only
-// makes async-signal-safe system calls: no malloc, no locks, no C++ runtime. The child reports
-// a failed step to the parent as a ChildReport on a CLOEXEC pipe.
+// makes async-signal-safe system calls: no malloc, no locks, no C++ runtime. It may share
+// nimbus's memory (CLONE_VM, the parent thread waiting as in vfork): it writes nothing but its
+// own stack. Once the sandbox is set up it execs the init program (init_protocol.h), which
+// starts the function. The child and init report a failed step to the parent as a ChildReport
+// on a CLOEXEC pipe.
 #pragma once
 
 #include <sys/types.h>
@@ -11,6 +14,8 @@
 #include <deque>
 #include <string>
 #include <vector>
+
+#include "sandbox/init_protocol.h"
 
 namespace nimbus::sandbox {
 
@@ -36,27 +41,6 @@ struct ChildOp {
   int fd = -1;  // kAttach
 };
 
-// Fixed steps of the child, for error reports (ops use their index >= 0).
-enum ChildStage : int32_t {
-  kStageExec = -1,
-  kStageCgroup = -2,
-  kStageUserNs = -3,
-  kStagePivot = -4,
-  kStageHostname = -5,
-  kStageChdir = -6,
-  kStageCredentials = -7,
-  kStageFork = -8,
-  kStageFds = -9,
-  kStageSignals = -10,
-  kStagePrivate = -11,
-};
-
-// Written by the child on failure: which step, and errno.
-struct ChildReport {
-  int32_t stage;
-  int32_t error;
-};
-
 struct ChildPlan {
   // Stable storage for every string the raw pointers below point into.
   std::deque<std::string> storage;
@@ -75,9 +59,11 @@ struct ChildPlan {
   const char* workdir = nullptr;
   const char* oom_score_adj = nullptr;  // restored in the function process (init lowers its own)
 
-  std::vector<char*> argv;  // null-terminated
-  std::vector<char*> envp;  // null-terminated
-  int uid = -1;             // -1: keep
+  std::vector<char*> argv;       // the function's, null-terminated
+  std::vector<char*> envp;       // null-terminated
+  std::vector<char*> init_argv;  // see init_protocol.h; SetInitArguments fills it
+  int init_fd = -1;              // the init program (execveat AT_EMPTY_PATH)
+  int uid = -1;                  // -1: keep
   int gid = -1;
 
   // Descriptors inherited from the parent (all others are closed in the child).
@@ -93,7 +79,8 @@ struct ChildPlan {
 // Describes stage `stage` of `plan` for error messages ("mount tmpfs on /tmp", "execve", ...).
 std::string DescribeChildStage(const ChildPlan& plan, int32_t stage);
 
-// The child's entry point after clone. Never returns. Async-signal-safe only.
+// The child's entry point after clone: sets the sandbox up and execs init. Never returns.
+// Async-signal-safe only; writes nothing outside its own stack.
 [[noreturn]] void RunChild(const ChildPlan& plan);
 
 }  // namespace nimbus::sandbox

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -10,15 +11,30 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 
+#include "sandbox/cgroup_pool.h"
 #include "sandbox/child.h"
 #include "sandbox/cleaner.h"
+#include "sandbox/clone_on_stack.h"
+#include "sandbox/init_image.h"
 #include "sandbox/plan.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/scratch.h"
+
+NIMBUS_DEFINE_CLONE3_ON_STACK;
+
+#if defined(__SANITIZE_ADDRESS__)
+#define NIMBUS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NIMBUS_ASAN 1
+#endif
+#endif
+#ifdef NIMBUS_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace nimbus::sandbox {
 namespace {
@@ -45,6 +61,49 @@ pid_t CloneProcess(uint64_t flags, int* pidfd, int cgroup_fd = -1) {
   long rc = ::syscall(SYS_clone3, &args, sizeof(args));
   if (rc >= 0 || errno != ENOSYS || cgroup_fd >= 0) return static_cast<pid_t>(rc);
   return static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+}
+
+[[noreturn]] void RunChildEntry(void* plan) { RunChild(*static_cast<const ChildPlan*>(plan)); }
+
+// Starts a child running RunChild(plan); returns its pid (and a pidfd if any), or -1 with errno.
+// Where possible the child shares our memory (CLONE_VM) on a stack of its own while this thread
+// waits, as in vfork, until it execs init or fails: the kernel copies none of nimbus's page
+// tables, and nimbus's pages do not become copy-on-write for every launch. Otherwise (another
+// architecture, a kernel that refuses the flags) a fork-like clone.
+pid_t SpawnChild(uint64_t flags, const ChildPlan& plan, int* pidfd, int cgroup_fd = -1) {
+  *pidfd = -1;
+#if NIMBUS_HAVE_CLONE3_ON_STACK
+  constexpr size_t kStackBytes = 256 << 10;  // RunChild needs a few KiB; sanitizers more
+  void* stack = ::mmap(nullptr, kStackBytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+  if (stack != MAP_FAILED) {
+    CloneArgs args{};
+    args.flags = flags | CLONE_VM | CLONE_VFORK | kClonePidfd;
+    args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+    args.exit_signal = SIGCHLD;
+    args.stack = reinterpret_cast<uint64_t>(stack);
+    args.stack_size = kStackBytes;
+    if (cgroup_fd >= 0) {
+      args.flags |= kCloneIntoCgroup;
+      args.cgroup = static_cast<uint64_t>(cgroup_fd);
+    }
+    long rc =
+        nimbus_clone3_on_stack(&args, sizeof(args), RunChildEntry, const_cast<ChildPlan*>(&plan));
+#ifdef NIMBUS_ASAN
+    __asan_unpoison_memory_region(stack, kStackBytes);  // frames the child never left
+#endif
+    ::munmap(stack, kStackBytes);  // the child exec'd or exited: its stack is free
+    if (rc >= 0) return static_cast<pid_t>(rc);
+    *pidfd = -1;
+    if (rc != -ENOSYS && rc != -EINVAL) {
+      errno = static_cast<int>(-rc);
+      return -1;
+    }
+  }
+#endif
+  pid_t pid = CloneProcess(flags, pidfd, cgroup_fd);
+  if (pid == 0) RunChild(plan);
+  return pid;
 }
 
 // Moves `fd` to a number >= 3 (the child's 0..2 are rebuilt) keeping CLOEXEC.
@@ -107,10 +166,11 @@ struct SandboxManager::Impl {
   PlanContext context;
   uint64_t clone_flags = 0;
   std::optional<CgroupParent> cgroups;
-  Pipe lifeline;  // write end held here; init sees EOF when nimbus dies
-  std::atomic<uint64_t> sequence{0};
-  std::unique_ptr<ScratchPool> scratch;  // disk-backed /tmp volumes, when available
+  std::unique_ptr<CgroupPool> cgroup_pool;  // of `cgroups`; declared after it (destroyed first)
+  Pipe lifeline;                            // write end held here; init sees EOF when nimbus dies
+  std::unique_ptr<ScratchPool> scratch;     // disk-backed /tmp volumes, when available
   std::shared_ptr<Cleaner> cleaner = std::make_shared<Cleaner>();
+  UniqueFd init_program;  // the sandbox's init (init_image.h)
 };
 
 namespace {
@@ -189,6 +249,7 @@ Result<std::unique_ptr<SandboxManager>> SandboxManager::Create(SandboxManagerOpt
       caps.cpuset = parent->cpuset() && !parent->host_cpus().empty();
       caps.pids_limit = parent->pids();
       impl.cgroups = std::move(*parent);
+      impl.cgroup_pool = std::make_unique<CgroupPool>(*impl.cgroups);
     }
   }
   long ncpu = ::sysconf(_SC_NPROCESSORS_ONLN);
@@ -196,6 +257,9 @@ Result<std::unique_ptr<SandboxManager>> SandboxManager::Create(SandboxManagerOpt
                        ? static_cast<int>(impl.cgroups->host_cpus().size())
                        : static_cast<int>(ncpu > 0 ? ncpu : 1);
 
+  auto init = LoadInitProgram();
+  if (!init.ok()) return init.error();
+  impl.init_program = Above2(std::move(*init));
   auto lifeline = SafePipe();
   if (!lifeline.ok()) return lifeline.error();
   impl.lifeline = std::move(*lifeline);
@@ -218,24 +282,14 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
   sb->own_pid_namespace_ = impl.context.pid_namespace;
   sb->cleaner_ = impl.cleaner;
 
-  std::vector<UniqueFd> procs_fds;
+  PreparedCgroup cg;  // its descriptors are closed once the child runs
   if (impl.cgroups) {
-    CgroupLimits limits;
-    limits.memory_bytes = static_cast<uint64_t>(spec.memory_mb) << 20;
-    limits.cpu = CpuQuotaForMemory(spec.memory_mb);
-    uint64_t seq = impl.sequence.fetch_add(1);
-    limits.cpus = PickCpus(impl.cgroups->host_cpus(), VisibleCoresForMemory(spec.memory_mb), seq);
-    limits.pids_max = spec.pids_limit;
-    auto cg = impl.cgroups->Create(std::to_string(::getpid()) + "-" + std::to_string(seq), limits);
-    if (!cg.ok()) return Status::Internal("cgroup: " + cg.error().message());
-    sb->cgroup_ = std::move(*cg);
+    auto taken = impl.cgroup_pool->Take(CgroupKey{spec.memory_mb, spec.pids_limit});
+    if (!taken.ok()) return Status::Internal("cgroup: " + taken.error().message());
+    cg = std::move(*taken);
+    sb->cgroup_ = std::move(cg.cgroup);
     plan.cgroup_namespace = impl.clone_flags != 0;
-    for (const auto& f : sb->cgroup_->procs_files()) {
-      UniqueFd fd = Above2(UniqueFd(::open(f.c_str(), O_WRONLY | O_CLOEXEC)));
-      if (!fd.valid()) return Status::Internal("cgroup: open " + f + ": " + std::strerror(errno));
-      plan.cgroup_procs_fds.push_back(fd.get());
-      procs_fds.push_back(std::move(fd));
-    }
+    for (const auto& fd : cg.procs) plan.cgroup_procs_fds.push_back(fd.get());
   }
   auto out = SafePipe();
   auto err = SafePipe();
@@ -250,23 +304,31 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
   plan.status_fd = status->write.get();
   plan.lifeline_fd = impl.lifeline.read.get();
 
+  plan.init_fd = impl.init_program.get();
+  SetInitArguments(plan);
+
+  // Signals stay blocked in the child until init's function process unblocks them: no handler of
+  // nimbus's runs in it.
+  sigset_t all, old_mask;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old_mask);
   int pidfd = -1;
   pid_t pid = -1;
-  if (sb->cgroup_ && sb->cgroup_->version() == CgroupVersion::kV2) {
-    // Start the child inside its cgroup: no migration (which costs a threadgroup rwsem).
-    UniqueFd dir(::open(sb->cgroup_->Dir("").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (cg.dir.valid()) {
+    // Start the child inside its (v2) cgroup: no migration (which costs a threadgroup rwsem).
     std::vector<int> join = std::move(plan.cgroup_procs_fds);
     plan.cgroup_procs_fds.clear();
-    if (dir.valid()) pid = CloneProcess(impl.clone_flags, &pidfd, dir.get());
-    if (pid == 0) RunChild(plan);
+    pid = SpawnChild(impl.clone_flags, plan, &pidfd, cg.dir.get());
     if (pid < 0) plan.cgroup_procs_fds = std::move(join);
   }
-  if (pid < 0) pid = CloneProcess(impl.clone_flags, &pidfd);
-  if (pid == 0) RunChild(plan);
-  if (pid < 0) return Status::Internal(std::string("clone: ") + std::strerror(errno));
+  if (pid < 0) pid = SpawnChild(impl.clone_flags, plan, &pidfd);
+  int clone_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  if (pid < 0) return Status::Internal(std::string("clone: ") + std::strerror(clone_errno));
   sb->pid_ = pid;
   sb->exit_fd_.reset(pidfd);
-  procs_fds.clear();
+  cg.procs.clear();
+  cg.dir.reset();
   out->write.reset();
   err->write.reset();
   report->write.reset();
@@ -310,6 +372,7 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
 
 void SandboxManager::WaitForCleanup() {
   impl_->cleaner->Flush();
+  if (impl_->cgroup_pool) impl_->cgroup_pool->WaitIdle();
   if (impl_->scratch) impl_->scratch->WaitIdle();
 }
 

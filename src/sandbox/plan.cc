@@ -179,6 +179,18 @@ Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const
   return plan;
 }
 
+void SetInitArguments(ChildPlan& p) {
+  std::string config;
+  for (int v : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd,
+                p.pid_namespace ? 1 : 0, p.uid, p.gid}) {
+    config += std::to_string(v) + " ";
+  }
+  config.pop_back();
+  p.init_argv = {const_cast<char*>(p.Keep("init")), const_cast<char*>(p.Keep(config)),
+                 const_cast<char*>(p.Keep(p.oom_score_adj ? p.oom_score_adj : ""))};
+  for (char* a : p.argv) p.init_argv.push_back(a);  // ends with its nullptr
+}
+
 std::string DescribeChildStage(const ChildPlan& plan, int32_t stage) {
   if (stage >= 0 && static_cast<size_t>(stage) < plan.ops.size()) {
     const ChildOp& op = plan.ops[static_cast<size_t>(stage)];
@@ -228,6 +240,8 @@ std::string DescribeChildStage(const ChildPlan& plan, int32_t stage) {
       return "signalfd";
     case kStagePrivate:
       return "make mounts private";
+    case kStageInit:
+      return "exec the sandbox init";
     default:
       return "sandbox setup";
   }

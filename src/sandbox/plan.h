@@ -33,4 +33,8 @@ struct PlanContext {
 Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const PlanContext& ctx,
                                                   int tmp_mount_fd = -1);
 
+// Fills plan.init_argv (init_protocol.h) from plan's descriptors, settings and argv; call once
+// the descriptors are set.
+void SetInitArguments(ChildPlan& plan);
+
 }  // namespace nimbus::sandbox

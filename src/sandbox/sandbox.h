@@ -170,7 +170,8 @@ struct SandboxManagerOptions {
 class SandboxManager {
  public:
   // Probes the kernel (namespaces, cgroups) and prepares state_dir and the parent cgroups.
-  // Fails only when state_dir cannot be created; missing features degrade (see capabilities).
+  // Fails only when state_dir cannot be created or the sandbox's init program cannot be loaded
+  // (a memfd: see init_image.h); missing features degrade (see capabilities).
   static Result<std::unique_ptr<SandboxManager>> Create(SandboxManagerOptions options = {});
   ~SandboxManager();
 
@@ -182,10 +183,11 @@ class SandboxManager {
   // Runtime.InvalidEntrypoint), message "execve /var/task/bootstrap: No such file or directory";
   // Internal for setup failures (mounts, cgroups, clone), message naming the step.
   // Blocks for the setup time (about a millisecond; tens of ms for the first /tmp volume of a
-  // new EphemeralStorage size, later ones are prepared in the background).
+  // new EphemeralStorage size: later volumes, and cgroups, are prepared in the background).
   Result<std::unique_ptr<Sandbox>> Launch(const SandboxSpec& spec);
   // Blocks until every Sandbox destroyed so far is torn down (init reaped, cgroups removed,
-  // /tmp unmounted) and no /tmp volume is being prepared.
+  // /tmp unmounted) and no /tmp volume or cgroup is being prepared. Cgroups and volumes made
+  // ahead for later launches stay until the manager is destroyed.
   void WaitForCleanup();
 
  private:

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "sandbox/cgroup_pool.h"
 #include "sandbox/fd.h"
 #include "sandbox/test_util.h"
 
@@ -156,6 +157,47 @@ TEST(CgroupV1Test, StaleChildrenOfDeadOwnersAreRemoved) {
   ASSERT_TRUE(CgroupParent::Open(layout, "nimbus").ok());
   EXPECT_NE(::access((fs.path() + "/pids/nimbus/999999999-1").c_str(), F_OK), 0);
   EXPECT_EQ(::access(live.c_str(), F_OK), 0);
+}
+
+TEST(CgroupPoolTest, KeepsCgroupsReadyPerKey) {
+  TempDir fs;
+  fs.Write("cgroup.controllers", "cpuset cpu io memory pids\n");
+  fs.Write("cpuset.cpus.effective", "0-3\n");
+  CgroupLayout layout;
+  layout.version = CgroupVersion::kV2;
+  layout.v2_root = fs.path();
+  auto parent = CgroupParent::Open(layout, "nimbus");
+  ASSERT_TRUE(parent.ok()) << parent.error().ToString();
+  auto count = [&] {  // cgroups made (their limits written)
+    int n = 0;
+    for (int seq = 0; seq < 8; ++seq) {
+      std::string dir = "/nimbus/" + std::to_string(::getpid()) + "-" + std::to_string(seq);
+      n += ::access((fs.path() + dir + "/memory.max").c_str(), F_OK) == 0;
+    }
+    return n;
+  };
+
+  for (int seq = 0; seq < 4; ++seq) {  // the files a real cgroup has: the pool opens them
+    fs.Write("nimbus/" + std::to_string(::getpid()) + "-" + std::to_string(seq) + "/cgroup.procs",
+             "");
+  }
+  CgroupPool pool(*parent, /*depth=*/2);
+  auto first = pool.Take(CgroupKey{256, 64});  // a new key: made on the spot
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  pool.WaitIdle();
+  EXPECT_EQ(count(), 3);  // and two more made ahead
+  auto second = pool.Take(CgroupKey{256, 64});
+  ASSERT_TRUE(second.ok()) << second.error().ToString();
+  EXPECT_NE(second->cgroup.Dir(""), first->cgroup.Dir(""));
+  EXPECT_EQ(second->procs.size(), 1u);  // cgroup.procs, opened ahead
+  EXPECT_TRUE(second->procs[0].valid());
+  EXPECT_TRUE(second->dir.valid());
+  std::string dir = second->cgroup.Dir("").substr(fs.path().size() + 1);
+  EXPECT_EQ(fs.Read(dir + "/memory.max"), "268435456");
+  EXPECT_EQ(fs.Read(dir + "/pids.max"), "64");
+  EXPECT_EQ(fs.Read(dir + "/cpu.max"), "14471 100000");
+  pool.WaitIdle();
+  EXPECT_EQ(count(), 4);
 }
 
 }  // namespace

@@ -129,5 +129,29 @@ TEST(PlanTest, DescribesStages) {
   EXPECT_EQ(DescribeChildStage(**plan, 0), "mount tmpfs on /");
 }
 
+TEST(PlanTest, InitArgumentsNameDescriptorsAndTheFunction) {
+  PlanContext ctx = Ctx();
+  ctx.oom_score_adj = "200";
+  SandboxSpec spec = BasicSpec();
+  spec.uid = 1000;
+  spec.gid = 1001;
+  auto plan = BuildChildPlan(spec, ctx);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  ChildPlan& p = **plan;
+  p.stdout_fd = 5;
+  p.stderr_fd = 6;
+  p.report_fd = 7;
+  p.status_fd = 8;
+  p.lifeline_fd = -1;
+  SetInitArguments(p);
+  ASSERT_EQ(p.init_argv.size(), 6u);
+  EXPECT_STREQ(p.init_argv[0], "init");
+  EXPECT_STREQ(p.init_argv[1], "5 6 7 8 -1 1 1000 1001");
+  EXPECT_STREQ(p.init_argv[2], "200");
+  EXPECT_STREQ(p.init_argv[3], "/var/task/bootstrap");
+  EXPECT_STREQ(p.init_argv[4], "arg");
+  EXPECT_EQ(p.init_argv[5], nullptr);
+}
+
 }  // namespace
 }  // namespace nimbus::sandbox

@@ -1,0 +1,39 @@
+// Internal to the sandbox module: what nimbus and the sandbox's init program (src/sandbox/init,
+// a separate freestanding executable) agree on. No library headers: init is built without libc.
+//
+// The cloned child sets the sandbox up, then execs init with
+//   argv = {"init", CONFIG, OOM_SCORE_ADJ, function argv..., nullptr}, envp = the function's,
+// CONFIG = "STDOUT STDERR REPORT STATUS LIFELINE PID_NAMESPACE UID GID" (decimal, -1 = none)
+// naming inherited descriptors (not close-on-exec) and settings; OOM_SCORE_ADJ is the value
+// the function process gets back ("" = leave init's).
+#pragma once
+
+#include <stdint.h>
+
+namespace nimbus::sandbox {
+
+// Fixed steps of the child and of init, for error reports (the child's mount steps use their
+// index >= 0).
+enum ChildStage : int32_t {
+  kStageExec = -1,
+  kStageCgroup = -2,
+  kStageUserNs = -3,
+  kStagePivot = -4,
+  kStageHostname = -5,
+  kStageChdir = -6,
+  kStageCredentials = -7,
+  kStageFork = -8,
+  kStageFds = -9,
+  kStageSignals = -10,
+  kStagePrivate = -11,
+  kStageInit = -12,  // exec of init itself
+};
+
+// Written to the report descriptor on failure: which step, and errno. EOF on that descriptor
+// (close-on-exec) without a report means the function exec'd.
+struct ChildReport {
+  int32_t stage;
+  int32_t error;
+};
+
+}  // namespace nimbus::sandbox
