@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -157,6 +158,23 @@ Result<UniqueFd> AttachLoop(int image, std::string& device) {
   return Status::Unavailable("no free loop device");
 }
 
+// Mounts `image` (`file`, open read-write) once to give its root the mode of /tmp and remove
+// lost+found, so that volumes copied from it need no write before use.
+Status PrepareRoot(int file) {
+  std::string device;
+  auto loop = AttachLoop(file, device);
+  if (!loop.ok()) return loop.error();
+  auto mnt = MountDetached(device);
+  if (!mnt.ok()) return mnt.error();
+  loop->reset();
+  UniqueFd root(::openat(mnt->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid() || ::fchmod(root.get(), 01777) != 0) return ErrnoStatus("chmod root", errno);
+  if (::unlinkat(root.get(), "lost+found", AT_REMOVEDIR) != 0 && errno != ENOENT) {
+    return ErrnoStatus("rmdir lost+found", errno);
+  }
+  return Status::Ok();  // closing the last descriptors unmounts (written back before close returns)
+}
+
 // Deletes what a (dead) owner left in `dir` (backing files not yet attached), and the dir.
 void RemoveTree(const std::string& dir) {
   if (DIR* d = ::opendir(dir.c_str())) {
@@ -219,12 +237,14 @@ ScratchPool::~ScratchPool() {
 
 void ScratchPool::Want(uint32_t size_mb) {
   sizes_[size_mb] = ++tick_;
+  depth_.try_emplace(size_mb, options_.depth);
   while (sizes_.size() > options_.max_sizes) {  // forget the least recently used size
     auto oldest = sizes_.begin();
     for (auto it = sizes_.begin(); it != sizes_.end(); ++it) {
       if (it->second < oldest->second) oldest = it;
     }
     ready_.erase(oldest->first);
+    depth_.erase(oldest->first);
     sizes_.erase(oldest);
   }
 }
@@ -235,7 +255,11 @@ Result<ScratchVolume> ScratchPool::Take(uint32_t size_mb) {
     std::lock_guard<std::mutex> lock(mu_);
     Want(size_mb);
     auto& q = ready_[size_mb];
-    if (!q.empty()) {
+    size_t& depth = depth_[size_mb];
+    if (q.empty()) {  // a burst: keep more ready from now on
+      depth = std::min(options_.max_depth, std::max<size_t>(depth * 2, 1));
+    } else {
+      if (q.size() > options_.depth && depth > options_.depth) --depth;
       v = std::move(q.front());
       q.pop_front();
     }
@@ -258,7 +282,7 @@ void ScratchPool::WaitIdle() {
 
 uint32_t ScratchPool::Missing() {
   for (const auto& [size, last] : sizes_) {
-    if (ready_[size].size() < options_.depth) return size;
+    if (ready_[size].size() < depth_[size]) return size;
   }
   return 0;
 }
@@ -289,19 +313,17 @@ void ScratchPool::Refill() {
 
 Result<std::string> ScratchPool::Template(uint32_t size_mb) {
   std::lock_guard<std::mutex> lock(make_mu_);
-  std::string path = options_.dir + "/template-ext4-v3-" + std::to_string(size_mb) + "m.img";
+  std::string path = options_.dir + "/template-ext4-v4-" + std::to_string(size_mb) + "m.img";
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == ImageBytes(size_mb) &&
       HasExt4Magic(path)) {
     return path;
   }
   std::string tmp = path + "." + std::to_string(::getpid()) + ".tmp";  // same mount: rename
-  {
-    UniqueFd fd(::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd.valid()) return ErrnoStatus("create " + tmp, errno);
-    if (::ftruncate(fd.get(), static_cast<off_t>(ImageBytes(size_mb))) != 0) {
-      return ErrnoStatus("truncate " + tmp, errno);
-    }
+  UniqueFd fd(::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd.valid()) return ErrnoStatus("create " + tmp, errno);
+  if (::ftruncate(fd.get(), static_cast<off_t>(ImageBytes(size_mb))) != 0) {
+    return ErrnoStatus("truncate " + tmp, errno);
   }
   // No journal (the volume dies with the environment), no reserved blocks, lazy inode tables
   // (the sparse file reads as zeros), 4 KiB blocks to match the loop device.
@@ -311,6 +333,10 @@ Result<std::string> ScratchPool::Template(uint32_t size_mb) {
   if (!ran || !HasExt4Magic(tmp)) {
     ::unlink(tmp.c_str());
     return Status::Internal("mkfs.ext4 failed");
+  }
+  if (Status st = PrepareRoot(fd.get()); !st.ok()) {
+    ::unlink(tmp.c_str());
+    return st;
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + tmp, errno);
   return path;
@@ -335,12 +361,7 @@ Result<ScratchVolume> ScratchPool::Make(uint32_t size_mb) {
   file.reset();
   auto mnt = MountDetached(device);  // on failure, closing the loop device clears it
   if (!mnt.ok()) return mnt.error();
-  loop->reset();  // the file system holds the device now
-  UniqueFd root(::openat(mnt->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!root.valid() || ::fchmod(root.get(), 01777) != 0) {
-    return ErrnoStatus("chmod volume root", errno);
-  }
-  ::unlinkat(root.get(), "lost+found", AT_REMOVEDIR);
+  loop->reset();  // the file system holds the device now; its root is ready (PrepareRoot)
   ScratchVolume v;
   v.mount = std::move(*mnt);
   return v;

@@ -3,8 +3,9 @@
 // like any disk write (reclaimable under the memory limit, so filling /tmp is not an OOM) and
 // end in ENOSPC when the volume is full.
 //
-// Making a volume costs 5-30 ms (copy of a pre-formatted template, loop attach, mount), so a
-// background thread keeps a few volumes ready per size in use; Launch only attaches one at /tmp.
+// Making a volume costs 1-30 ms (copy of a pre-formatted template, loop attach, mount), so a
+// background thread keeps a few volumes ready per size in use, more while launches come in
+// bursts; Launch only attaches one at /tmp.
 // A volume is a detached mount (fsmount): it never appears in nimbus's mount namespace, only in
 // the sandbox's. Its backing file is unlinked once attached and its loop device clears itself
 // when the file system goes away, so a volume lives exactly as long as its last reference (the
@@ -36,8 +37,11 @@ struct ScratchPoolOptions {
   // Disk-backed directory for the templates and (briefly) the backing files (created).
   std::string dir;
   std::vector<uint32_t> warm_sizes_mb = {512};  // prepared right away
-  size_t depth = 2;                             // ready volumes kept per size in use
-  size_t max_sizes = 8;                         // distinct sizes kept ready (least recent dropped)
+  // Ready volumes kept per size in use: `depth`, doubled (up to `max_depth`) each time a launch
+  // finds none ready, and back down by one each time a launch finds more than `depth` ready.
+  size_t depth = 2;
+  size_t max_depth = 8;
+  size_t max_sizes = 8;  // distinct sizes kept ready (least recent dropped)
 };
 
 // Thread-safe. Owns a background thread that refills the pool.
@@ -67,7 +71,7 @@ class ScratchPool {
   Result<std::string> Template(uint32_t size_mb);
   void Refill();
   void Want(uint32_t size_mb);  // caller holds mu_
-  uint32_t Missing();           // a size below depth, or 0; caller holds mu_
+  uint32_t Missing();           // a size below its depth, or 0; caller holds mu_
 
   ScratchPoolOptions options_;
   std::string own_dir_;  // options_.dir/<pid>: backing files until attached
@@ -81,6 +85,7 @@ class ScratchPool {
   uint64_t next_id_ = 0;
   uint64_t tick_ = 0;
   std::map<uint32_t, uint64_t> sizes_;  // size -> last use (tick), the sizes kept ready
+  std::map<uint32_t, size_t> depth_;    // size -> ready volumes wanted now
   std::map<uint32_t, std::deque<ScratchVolume>> ready_;
   std::thread worker_;
 };

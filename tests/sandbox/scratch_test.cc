@@ -53,6 +53,7 @@ TEST(ScratchPoolTest, VolumesHaveTheirSizeAndEndInEnospc) {
   struct stat st;
   ASSERT_EQ(::fstat(v->root.get(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 01777u);
+  EXPECT_NE(::faccessat(v->root.get(), "lost+found", F_OK, 0), 0);  // an empty /tmp
   EXPECT_EQ(Fill(v->root.get(), "a", 16), std::make_pair(16, 0));
   auto [mb, err] = Fill(v->root.get(), "b", 64);
   EXPECT_EQ(err, ENOSPC);
