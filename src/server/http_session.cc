@@ -23,7 +23,10 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
+// Bytes asked for per read of a request head (and whatever body follows it). Small on purpose:
+// the buffer grows zero-filled by this much before each read, and a body is read by
+// RequestBody in its own, larger pieces.
+constexpr size_t kReadChunk = 4 * 1024;
 constexpr uint64_t kMaxDrain = 1 << 20;  // body bytes a handler left that are read and dropped
 
 // Appends what the socket has to `buf`. False on EOF, error or stall timeout.
