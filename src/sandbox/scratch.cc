@@ -18,11 +18,15 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <string_view>
 
 namespace nimbus::sandbox {
 namespace {
 
 constexpr uint64_t kMiB = 1 << 20;
+// Templates are named "<prefix><size>m.img"; the version changes with their contents.
+constexpr std::string_view kTemplateFamily = "template-ext4-";
+constexpr std::string_view kTemplatePrefix = "template-ext4-v4-";
 // EXT4_IOC_SHUTDOWN with EXT4_GOING_FLAGS_NOLOGFLUSH (linux/ext4.h is not always installed).
 constexpr unsigned long kExt4Shutdown = _IOR('X', 125, uint32_t);
 constexpr uint32_t kNoLogFlush = 0x2;
@@ -199,10 +203,15 @@ Result<std::unique_ptr<ScratchPool>> ScratchPool::Create(ScratchPoolOptions opti
   if (pool->mkfs_.empty()) return Status::Unavailable("mkfs.ext4 not found");
   const std::string& dir = pool->options_.dir;
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + dir, errno);
-  // Leftovers of dead owners (and of an earlier process with our pid).
+  // Leftovers of dead owners (and of an earlier process with our pid), and templates of older
+  // versions.
   if (DIR* d = ::opendir(dir.c_str())) {
     while (dirent* e = ::readdir(d)) {
       std::string name = e->d_name;
+      if (name.starts_with(kTemplateFamily) && !name.starts_with(kTemplatePrefix)) {
+        ::unlink((dir + "/" + name).c_str());
+        continue;
+      }
       int owner = 0;
       auto [p, ec] = std::from_chars(name.data(), name.data() + name.size(), owner);
       if (ec != std::errc() || p != name.data() + name.size() || owner <= 0) continue;
@@ -313,7 +322,8 @@ void ScratchPool::Refill() {
 
 Result<std::string> ScratchPool::Template(uint32_t size_mb) {
   std::lock_guard<std::mutex> lock(make_mu_);
-  std::string path = options_.dir + "/template-ext4-v4-" + std::to_string(size_mb) + "m.img";
+  std::string path =
+      options_.dir + "/" + std::string(kTemplatePrefix) + std::to_string(size_mb) + "m.img";
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == ImageBytes(size_mb) &&
       HasExt4Magic(path)) {

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -41,8 +42,12 @@ TEST(ScratchPoolTest, VolumesHaveTheirSizeAndEndInEnospc) {
   o.dir = dir.path() + "/scratch";
   o.warm_sizes_mb = {32};
   o.depth = 1;
+  ASSERT_EQ(::mkdir(o.dir.c_str(), 0700), 0);
+  std::string stale = o.dir + "/template-ext4-v3-32m.img";  // an older template version
+  UniqueFd(::open(stale.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
   auto pool = ScratchPool::Create(o);
   if (!pool.ok()) GTEST_SKIP() << pool.error().ToString();
+  EXPECT_NE(::access(stale.c_str(), F_OK), 0);
   auto v = (*pool)->Take(32);
   ASSERT_TRUE(v.ok()) << v.error().ToString();
   struct statvfs sv;
