@@ -249,6 +249,26 @@ class LambdaInvoke(unittest.TestCase):
         self.lam.get_waiter("function_updated_v2").wait(FunctionName="updated")
         self.assertEqual(json.loads(invoke(self.lam, "updated", {})["Body"]), "new")
 
+    def test_only_code_or_configuration_changes_retire_warm_environments(self):
+        create(self.lam, "settled", {"app.py": PY_ECHO})
+        arn = self.lam.get_function(FunctionName="settled")["Configuration"]["FunctionArn"]
+        # The handler counts its invocations in a global: 1 means a new environment.
+        count = lambda: json.loads(invoke(self.lam, "settled", {})["Body"])["count"]
+        self.assertEqual(count(), 1)
+        # Changes that leave code and configuration as they were keep the environment warm.
+        self.lam.tag_resource(Resource=arn, Tags={"team": "a"})
+        self.lam.put_function_concurrency(FunctionName="settled", ReservedConcurrentExecutions=5)
+        self.lam.publish_version(FunctionName="settled")
+        self.assertEqual(count(), 2)
+        # A configuration update starts a new environment, and the next invokes (made at once,
+        # while the update settles from InProgress to Successful, and after) reuse that one.
+        self.lam.update_function_configuration(FunctionName="settled",
+                                               Environment={"Variables": {"GEN": "2"}})
+        self.assertEqual(count(), 1)
+        self.assertEqual(count(), 2)
+        self.lam.get_waiter("function_updated_v2").wait(FunctionName="settled")
+        self.assertEqual(count(), 3)
+
     def test_bad_requests(self):
         with self.assertRaises(ClientError) as cm:
             invoke(self.lam, "no-such-function", {})

@@ -2,6 +2,8 @@
 // same function version and generation, else scale out (within reserved and account
 // concurrency), else throttle with 429.
 #include <filesystem>
+#include <map>
+#include <set>
 #include <utility>
 
 #include <boost/asio/execution/context.hpp>
@@ -123,11 +125,29 @@ void DataPlaneImpl::Kill(const std::shared_ptr<Environment>& env, const std::str
 
 void DataPlaneImpl::Retire(const std::string& account, const std::string& region,
                            const std::string& name) {
+  // A change may leave a version's code and configuration as they were (tags, concurrency,
+  // aliases, an update settling from InProgress to Successful): only environments built from
+  // a generation that is no longer what the version resolves to are retired.
+  const std::string prefix = account + "/" + region + "/" + name + "/";
+  std::set<std::string> versions;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [key, pool] : pools_) {
+      if (!key.starts_with(prefix)) continue;
+      for (const auto& env : pool) versions.insert(env->executed_version);
+    }
+  }
+  std::map<std::string, uint64_t> current;  // version -> generation; absent: gone
+  for (const std::string& version : versions) {
+    auto resolved = deps_.registry->ResolveInvoke(account, region, name, version);
+    if (resolved.ok()) current[version] = resolved->function->generation;
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  std::string prefix = account + "/" + region + "/" + name + "/";
   for (auto& [key, pool] : pools_) {
     if (!key.starts_with(prefix)) continue;
     for (auto env : std::vector<std::shared_ptr<Environment>>(pool)) {
+      auto it = current.find(env->executed_version);
+      if (it != current.end() && it->second == env->fn->generation) continue;
       env->retired = true;
       if (env->state == Environment::State::kIdle) Kill(env, "environment retired");
     }
