@@ -1,8 +1,10 @@
 // RuntimeClient: Runtime API requests with retries and /next parsing.
 #include <poll.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include "client_impl.h"
@@ -69,6 +71,34 @@ Status parse_endpoint(std::string_view endpoint, std::string& host, std::string&
   host.assign(h);
   port.assign(p);
   return {};
+}
+
+// Sets _X_AMZN_TRACE_ID for the handler (unset when `trace_id` is empty). Not with setenv():
+// glibc keeps every value string setenv() ever made (to reuse them), so a new trace id per
+// invocation would grow the heap by ~100 bytes per invocation, forever. Instead one buffer of
+// ours is the environment entry (putenv() keeps the pointer) and is rewritten in place.
+static void set_trace_env(const std::string& trace_id) {
+  static constexpr std::string_view kPrefix = "_X_AMZN_TRACE_ID=";
+  static char* entry = nullptr;
+  static std::size_t capacity = 0;
+  // Still ours? (A handler may have set or unset the variable itself.)
+  const bool listed = entry != nullptr && std::getenv("_X_AMZN_TRACE_ID") == entry + kPrefix.size();
+  if (trace_id.empty() || trace_id.find('\0') != std::string::npos) {
+    ::unsetenv("_X_AMZN_TRACE_ID");
+    return;
+  }
+  const std::size_t need = kPrefix.size() + trace_id.size() + 1;
+  if (need > capacity) {
+    // An older, shorter buffer may still be listed or copied by a handler: it stays allocated.
+    capacity = std::max<std::size_t>(need, 256);
+    entry = new char[capacity];
+    std::memcpy(entry, kPrefix.data(), kPrefix.size());
+    std::memcpy(entry + kPrefix.size(), trace_id.c_str(), trace_id.size() + 1);
+    ::putenv(entry);
+    return;
+  }
+  std::memcpy(entry + kPrefix.size(), trace_id.c_str(), trace_id.size() + 1);
+  if (!listed) ::putenv(entry);
 }
 
 Error status_error(const HttpResponse& response) {
@@ -219,13 +249,7 @@ Result<InvocationRequest> RuntimeClient::next() {
     return Error{ErrorCode::kProtocol, "event without Lambda-Runtime-Aws-Request-Id", 200};
   }
   req.payload = std::move(http.body);
-  if (impl_->options.set_trace_env) {
-    if (req.trace_id.empty()) {
-      ::unsetenv("_X_AMZN_TRACE_ID");
-    } else {
-      ::setenv("_X_AMZN_TRACE_ID", req.trace_id.c_str(), 1);
-    }
-  }
+  if (impl_->options.set_trace_env) set_trace_env(req.trace_id);
   return req;
 }
 

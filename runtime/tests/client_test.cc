@@ -62,6 +62,44 @@ TEST(ClientTest, NextParsesEveryHeaderAndExportsTraceId) {
   EXPECT_EQ(reqs[0].header("Host"), api.endpoint());
 }
 
+// _X_AMZN_TRACE_ID follows every event's trace id, whatever its length, even after a handler
+// set or unset the variable itself; an event without one unsets it.
+TEST(ClientTest, TraceIdEnvironmentFollowsEachEvent) {
+  auto trace_of = [](int i) {
+    if (i % 7 == 6) return std::string();
+    std::string t = "Root=1-5759e988-" + std::to_string(i);
+    if (i % 5 == 4) t += ";Parent=" + std::string(300, 'a');  // longer than the first buffer
+    return t;
+  };
+  FakeRuntimeApi api([&](const FakeRequest& req, int n) {
+    if (req.method != "GET") return FakeReply{accepted_reply()};
+    std::string trace = trace_of(n / 2);
+    std::vector<std::pair<std::string, std::string>> extra;
+    if (!trace.empty()) extra.push_back({"Lambda-Runtime-Trace-Id", trace});
+    std::string reply = event_reply("req-" + std::to_string(n / 2), "{}", extra);
+    if (trace.empty()) {  // drop the default trace header
+      auto at = reply.find("Lambda-Runtime-Trace-Id");
+      reply.erase(at, reply.find("\r\n", at) + 2 - at);
+    }
+    return FakeReply{reply};
+  });
+  RuntimeClient client = make_client(api);
+  for (int i = 0; i < 40; ++i) {
+    auto r = client.next();
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const char* env = std::getenv("_X_AMZN_TRACE_ID");
+    if (trace_of(i).empty()) {
+      EXPECT_EQ(env, nullptr) << i;
+    } else {
+      ASSERT_NE(env, nullptr) << i;
+      EXPECT_EQ(std::string(env), trace_of(i)) << i;
+    }
+    if (i % 3 == 0) ::setenv("_X_AMZN_TRACE_ID", "set-by-handler", 1);
+    if (i % 11 == 0) ::unsetenv("_X_AMZN_TRACE_ID");
+    ASSERT_TRUE(client.respond(r->request_id, InvocationResponse::success("{}")).ok());
+  }
+}
+
 TEST(ClientTest, RespondPostsBodyAndContentTypeOnOneKeepAliveConnection) {
   FakeRuntimeApi api(testing::serve_events(3, "{}"));
   RuntimeClient client = make_client(api);
