@@ -13,6 +13,16 @@ namespace {
 
 using testing::TempDir;
 
+// A fake cgroup v2 root in `fs` with every controller and `cpus` as its effective cpuset.
+CgroupLayout FakeV2Root(TempDir& fs, const std::string& cpus) {
+  fs.Write("cgroup.controllers", "cpuset cpu io memory pids\n");
+  fs.Write("cpuset.cpus.effective", cpus + "\n");
+  CgroupLayout layout;
+  layout.version = CgroupVersion::kV2;
+  layout.v2_root = fs.path();
+  return layout;
+}
+
 constexpr char kHybridMountinfo[] =
     "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
     "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
@@ -66,11 +76,7 @@ TEST(CgroupDetectTest, ThisHostIsDetected) {
 
 TEST(CgroupV2Test, WritesLimitFilesAndReadsCounters) {
   TempDir fs;
-  fs.Write("cgroup.controllers", "cpuset cpu io memory pids\n");
-  fs.Write("cpuset.cpus.effective", "0-7\n");
-  CgroupLayout layout;
-  layout.version = CgroupVersion::kV2;
-  layout.v2_root = fs.path();
+  CgroupLayout layout = FakeV2Root(fs, "0-7");
   auto parent = CgroupParent::Open(layout, "nimbus");
   ASSERT_TRUE(parent.ok()) << parent.error().ToString();
   EXPECT_TRUE(parent->memory() && parent->cpu() && parent->cpuset() && parent->pids());
@@ -161,11 +167,7 @@ TEST(CgroupV1Test, StaleChildrenOfDeadOwnersAreRemoved) {
 
 TEST(CgroupPoolTest, KeepsCgroupsReadyPerKey) {
   TempDir fs;
-  fs.Write("cgroup.controllers", "cpuset cpu io memory pids\n");
-  fs.Write("cpuset.cpus.effective", "0-3\n");
-  CgroupLayout layout;
-  layout.version = CgroupVersion::kV2;
-  layout.v2_root = fs.path();
+  CgroupLayout layout = FakeV2Root(fs, "0-3");
   auto parent = CgroupParent::Open(layout, "nimbus");
   ASSERT_TRUE(parent.ok()) << parent.error().ToString();
   auto count = [&] {  // cgroups made (their limits written)
