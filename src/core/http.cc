@@ -31,6 +31,26 @@ void HttpHeaders::Add(std::string name, std::string value) {
   entries_.emplace_back(std::move(name), std::move(value));
 }
 
+void HttpHeaders::AddCopy(std::string_view name, std::string_view value) {
+  if (spare_.empty()) {
+    entries_.emplace_back(std::string(name), std::string(value));
+    return;
+  }
+  auto& e = entries_.emplace_back(std::move(spare_.back()));
+  spare_.pop_back();
+  e.first.assign(name);
+  e.second.assign(value);
+}
+
+void HttpHeaders::clear() {
+  constexpr size_t kMaxSpare = 64;
+  for (auto& e : entries_) {
+    if (spare_.size() >= kMaxSpare) break;
+    spare_.push_back(std::move(e));
+  }
+  entries_.clear();
+}
+
 void HttpHeaders::Set(std::string_view name, std::string value) {
   Remove(name);
   entries_.emplace_back(std::string(name), std::move(value));

@@ -19,15 +19,21 @@ class HttpHeaders {
   bool Has(std::string_view name) const;
   // Appends a header even if one with this name exists.
   void Add(std::string name, std::string value);
+  // Add() of copies, into the storage of headers clear() removed when there is some: a parser
+  // that reuses one HttpHeaders per connection allocates nothing once it has seen as many
+  // headers as long as these.
+  void AddCopy(std::string_view name, std::string_view value);
   // Replaces every header named `name` with one value.
   void Set(std::string_view name, std::string value);
   void Remove(std::string_view name);
   const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
   size_t size() const { return entries_.size(); }
-  void clear() { entries_.clear(); }
+  // Removes every header, keeping (up to 64 of) their strings for AddCopy.
+  void clear();
 
  private:
   std::vector<std::pair<std::string, std::string>> entries_;
+  std::vector<std::pair<std::string, std::string>> spare_;  // storage kept by clear()
 };
 
 class HttpBodyStream;      // core/http_body.h

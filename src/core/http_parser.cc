@@ -162,7 +162,7 @@ Result<RequestHead, HttpParseError> ParseRequestHead(std::string_view data,
       if (!EqualsIgnoreCase(value, "100-continue")) return Bad("unsupported expectation", 417);
       head.expect_continue = true;
     }
-    request.headers.Add(std::string(name), std::string(value));
+    request.headers.AddCopy(name, value);
   }
   if (chunked && have_length) return Bad("both Content-Length and chunked Transfer-Encoding");
   if (chunked) {

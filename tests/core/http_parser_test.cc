@@ -165,3 +165,21 @@ TEST(ChunkedDecoderTest, RejectsBadSizesAndOversize) {
 
 }  // namespace
 }  // namespace nimbus
+
+// A reused HttpHeaders (one per connection) hands back exactly the new headers after clear().
+TEST(HttpHeadersTest, ClearThenAddCopyReusesStorageWithoutStaleContent) {
+  nimbus::HttpHeaders h;
+  h.AddCopy("Authorization", std::string(200, 'a'));
+  h.AddCopy("Content-Type", "application/json");
+  h.clear();
+  EXPECT_EQ(h.size(), 0u);
+  EXPECT_FALSE(h.Has("Authorization"));
+  h.AddCopy("Host", "x");
+  h.AddCopy("content-type", "text/plain");
+  h.AddCopy("X-Three", "3");  // more than were cleared
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(h.entries()[0], (std::pair<std::string, std::string>{"Host", "x"}));
+  EXPECT_EQ(h.Get("Content-Type"), "text/plain");
+  EXPECT_EQ(h.Get("x-three"), "3");
+  EXPECT_FALSE(h.Has("Authorization"));
+}
