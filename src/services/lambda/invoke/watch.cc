@@ -214,6 +214,15 @@ asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env)
       std::erase(pools_[env->pool_key], env);
     }
     if (env->next_waiter) env->next_waiter->Notify();
+    // Every process of the environment is gone, so its pipes hold all it will ever write
+    // (a runtime's last words after SIGTERM, say). Take it now: on shutdown the server may stop
+    // before PumpOutput reads it.
+    DrainPipesLocked(*env);
+    for (std::string& partial : env->partial) {
+      if (partial.empty()) continue;
+      AppendLogLocked(*env, nullptr, std::move(partial));
+      partial.clear();
+    }
     ShipLogs(*env);
     box = std::move(env->sandbox);
     listener = std::move(env->listener);
