@@ -81,21 +81,19 @@ static void set_trace_env(const std::string& trace_id) {
   static constexpr std::string_view kPrefix = "_X_AMZN_TRACE_ID=";
   static char* entry = nullptr;
   static std::size_t capacity = 0;
-  // Still ours? (A handler may have set or unset the variable itself.)
-  const bool listed = entry != nullptr && std::getenv("_X_AMZN_TRACE_ID") == entry + kPrefix.size();
   if (trace_id.empty() || trace_id.find('\0') != std::string::npos) {
     ::unsetenv("_X_AMZN_TRACE_ID");
     return;
   }
+  // Still ours? (A handler may have set or unset the variable itself.)
+  bool listed = entry != nullptr && std::getenv("_X_AMZN_TRACE_ID") == entry + kPrefix.size();
   const std::size_t need = kPrefix.size() + trace_id.size() + 1;
   if (need > capacity) {
     // An older, shorter buffer may still be listed or copied by a handler: it stays allocated.
     capacity = std::max<std::size_t>(need, 256);
     entry = new char[capacity];
     std::memcpy(entry, kPrefix.data(), kPrefix.size());
-    std::memcpy(entry + kPrefix.size(), trace_id.c_str(), trace_id.size() + 1);
-    ::putenv(entry);
-    return;
+    listed = false;
   }
   std::memcpy(entry + kPrefix.size(), trace_id.c_str(), trace_id.size() + 1);
   if (!listed) ::putenv(entry);

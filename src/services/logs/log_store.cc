@@ -202,15 +202,10 @@ std::vector<Status> LogStore::AppendEnsuringAll(const std::vector<StreamEvents>&
 
 Status LogStore::InsertEvents(const Ids& ids, const std::vector<LogEvent>& events) {
   const int64_t now = clock_.NowMillis();
-  int64_t bytes = 0;
-  int64_t first = INT64_MAX;
-  int64_t last = INT64_MIN;
-  for (const LogEvent& e : events) {
-    bytes += static_cast<int64_t>(e.message.size());
-    first = std::min(first, std::max<int64_t>(0, e.timestamp_ms));
-    last = std::max(last, std::max<int64_t>(0, e.timestamp_ms));
-  }
   return db_.Transaction([&]() -> Status {
+    int64_t bytes = 0;
+    int64_t first = INT64_MAX;  // over all chunks
+    int64_t last = INT64_MIN;
     std::string blob;
     for (size_t begin = 0; begin < events.size(); begin += kMaxEventsPerChunk) {
       const size_t end = std::min(events.size(), begin + size_t{kMaxEventsPerChunk});
@@ -221,8 +216,11 @@ Status LogStore::InsertEvents(const Ids& ids, const std::vector<LogEvent>& event
         const int64_t ts = std::max<int64_t>(0, events[i].timestamp_ms);
         lo = std::min(lo, ts);
         hi = std::max(hi, ts);
+        bytes += static_cast<int64_t>(events[i].message.size());
         AppendChunkEvent(blob, ts, events[i].message);
       }
+      first = std::min(first, lo);
+      last = std::max(last, hi);
       auto r = db_.Exec(
           "INSERT INTO logs_chunks(group_id, stream_id, min_ts, max_ts, ingestion, count, data) "
           "VALUES(?,?,?,?,?,?,?)",

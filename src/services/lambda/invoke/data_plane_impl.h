@@ -85,6 +85,8 @@ class DataPlaneImpl : public DataPlane {
   boost::asio::awaitable<void> AwaitExit(std::shared_ptr<Environment> env);
   void AppendLogLocked(Environment& env, Invocation* inv, std::string line);
   void OutputLocked(Environment& env, int which, std::string_view data);
+  // Logs what stdout (0) or stderr (1) wrote after its last newline, if anything, as a line.
+  void FlushPartialLocked(Environment& env, int which);
   void DrainPipesLocked(Environment& env);
   void ShipLogs(Environment& env);
   // What an invocation's END needs from the kernel: output the function wrote before it

@@ -37,10 +37,14 @@ void DataPlaneImpl::OutputLocked(Environment& env, int which, std::string_view d
     start = nl + 1;
   }
   partial.erase(0, start);
-  if (partial.size() > 256 * 1024) {  // a line without end: ship it in pieces as Lambda does
-    AppendLogLocked(env, nullptr, std::move(partial));
-    partial.clear();
-  }
+  if (partial.size() > 256 * 1024) FlushPartialLocked(env, which);  // in pieces, as Lambda does
+}
+
+void DataPlaneImpl::FlushPartialLocked(Environment& env, int which) {
+  std::string& partial = env.partial[which];
+  if (partial.empty()) return;
+  AppendLogLocked(env, nullptr, std::move(partial));
+  partial.clear();
 }
 
 namespace {
@@ -147,10 +151,7 @@ asio::awaitable<void> DataPlaneImpl::PumpOutput(std::shared_ptr<Environment> env
     std::lock_guard<std::mutex> lock(mu_);
     if (n > 0) OutputLocked(*env, which, std::string_view(buf.data(), n));
     if (ec) {
-      if (!env->partial[which].empty()) {
-        AppendLogLocked(*env, nullptr, std::move(env->partial[which]));
-        env->partial[which].clear();
-      }
+      FlushPartialLocked(*env, which);
       env->out_fd[which] = -1;
       ShipLogs(*env);
       break;
@@ -218,11 +219,8 @@ asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env)
     // (a runtime's last words after SIGTERM, say). Take it now: on shutdown the server may stop
     // before PumpOutput reads it.
     DrainPipesLocked(*env);
-    for (std::string& partial : env->partial) {
-      if (partial.empty()) continue;
-      AppendLogLocked(*env, nullptr, std::move(partial));
-      partial.clear();
-    }
+    FlushPartialLocked(*env, 0);
+    FlushPartialLocked(*env, 1);
     ShipLogs(*env);
     box = std::move(env->sandbox);
     listener = std::move(env->listener);
