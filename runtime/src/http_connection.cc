@@ -103,6 +103,7 @@ Status HttpConnection::connect(const Wait& wait) {
     if (!last.ok() && last.error().code == ErrorCode::kShutdown) break;
   }
   ::freeaddrinfo(list);
+  if (fd_ >= 0) ++connects_;
   return fd_ >= 0 ? Status() : last;
 }
 

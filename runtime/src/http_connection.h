@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,8 @@ class HttpConnection {
   HttpConnection& operator=(const HttpConnection&) = delete;
 
   bool is_open() const { return fd_ >= 0; }
+  // Names the current connection: changes on every connect(), 0 while closed.
+  std::uint64_t id() const { return fd_ >= 0 ? connects_ : 0; }
   // Opens the TCP connection (TCP_NODELAY), trying each resolved address.
   Status connect(const Wait& wait);
   // Sends every byte of `parts` in order (gathered writes, no copy).
@@ -64,6 +67,7 @@ class HttpConnection {
   std::string host_;
   std::string port_;
   int fd_ = -1;
+  std::uint64_t connects_ = 0;       // connect() calls so far
   std::string buf_;                  // bytes received but not consumed
   std::size_t pos_ = 0;              // start of unconsumed bytes in buf_
   std::unique_ptr<char[]> scratch_;  // recv() target, kReadChunk bytes once allocated

@@ -1,6 +1,7 @@
 // The event loop behind run_handler() and run_streaming_handler(), and report_init_error().
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "nimbus/lambda/runtime.h"
 
@@ -41,7 +42,9 @@ int run_loop(bool have_handler, const Invoke& invoke, const RunOptions& options)
     Status s = install_sigterm_handler();
     if (!s.ok()) log_line(options, "cannot handle SIGTERM", s.error());
   }
-  auto created = RuntimeClient::create(options.client);
+  ClientOptions client_options = options.client;
+  client_options.pipeline_next = options.max_invocations == 0;  // next() always follows
+  auto created = RuntimeClient::create(std::move(client_options));
   if (!created.ok()) {
     log_line(options, "cannot start the runtime", created.error());
     return 1;

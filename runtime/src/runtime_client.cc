@@ -156,14 +156,22 @@ bool RuntimeClient::Impl::backoff_sleep(std::chrono::milliseconds delay, bool in
 }
 
 Result<HttpResponse> RuntimeClient::Impl::exchange(std::string_view head, std::string_view body,
-                                                   bool is_next, std::size_t max_body) {
+                                                   bool is_next, std::size_t max_body,
+                                                   bool then_next) {
   const int attempts = options.max_attempts > 0 ? options.max_attempts : 1;
   auto delay = options.initial_backoff;
+  bool sent = is_next && next_sent_on != 0 && next_sent_on == conn.id();
+  next_sent_on = 0;
   for (int attempt = 1;; ++attempt) {
-    Wait wait = is_next ? Wait{std::nullopt, true} : io_wait();
+    Wait wait = is_next || then_next ? Wait{std::nullopt, true} : io_wait();
     Error err;
     Status s = conn.is_open() ? Status() : conn.connect(wait);
-    if (s.ok()) s = conn.send({head, body}, wait);
+    if (s.ok() && !sent) {
+      s = conn.send({head, body, then_next ? std::string_view(next_head) : std::string_view()},
+                    wait);
+      if (s.ok() && then_next) next_sent_on = conn.id();
+    }
+    sent = false;
     if (s.ok()) {
       auto r = conn.read_response(wait, max_body);
       if (r.ok() && r->status >= 200 && r->status < 300) return r;
@@ -187,12 +195,12 @@ Result<HttpResponse> RuntimeClient::Impl::exchange(std::string_view head, std::s
 }
 
 Status RuntimeClient::Impl::post_error(std::string_view path, std::string_view error_type,
-                                       std::string_view json) {
+                                       std::string_view json, bool then_next) {
   std::string head = request_head("POST", path);
   head += "Content-Type: application/vnd.aws.lambda.error+json\r\n";
   head += "Lambda-Runtime-Function-Error-Type: " + internal::header_safe(error_type) + "\r\n";
   head += "Content-Length: " + std::to_string(json.size()) + "\r\n\r\n";
-  return exchange(head, json, false, kMaxReplyBytes).status();
+  return exchange(head, json, false, kMaxReplyBytes, then_next).status();
 }
 
 Result<RuntimeClient> RuntimeClient::create(ClientOptions options) {
@@ -253,21 +261,26 @@ Result<InvocationRequest> RuntimeClient::next() {
 
 Status RuntimeClient::respond(std::string_view request_id, const InvocationResponse& response) {
   std::string id = internal::escape_path_segment(request_id);
+  // A payload over Lambda's 6 MB limit is answered 413 and the runtime then reports an error:
+  // a GET /next already sent would be answered first, so none is sent with it.
+  constexpr std::size_t kMaxPipelinedPayload = 6u << 20;
+  const bool then_next =
+      impl_->options.pipeline_next && response.payload().size() <= kMaxPipelinedPayload;
   if (!response.is_success()) {
     return impl_->post_error("runtime/invocation/" + id + "/error", response.error_type(),
-                             response.payload());
+                             response.payload(), then_next);
   }
   std::string head = impl_->request_head("POST", "runtime/invocation/" + id + "/response");
   head += "Content-Type: " + internal::header_safe(response.content_type()) + "\r\n";
   head += "Content-Length: " + std::to_string(response.payload().size()) + "\r\n\r\n";
-  return impl_->exchange(head, response.payload(), false, kMaxReplyBytes).status();
+  return impl_->exchange(head, response.payload(), false, kMaxReplyBytes, then_next).status();
 }
 
 Status RuntimeClient::fail(std::string_view request_id, std::string_view error_type,
                            std::string_view error_message) {
   return impl_->post_error(
       "runtime/invocation/" + internal::escape_path_segment(request_id) + "/error", error_type,
-      error_json(error_message, error_type));
+      error_json(error_message, error_type), impl_->options.pipeline_next);
 }
 
 Status RuntimeClient::init_error(std::string_view error_type, std::string_view error_message) {

@@ -30,7 +30,11 @@ class ListenerFactory {
   // request.body_stream, any other whole in request.body) on event loop `loop` (an index into
   // ServiceDeps::loops; kAnyLoop or out of range: round robin), so a provider can keep a
   // conversation on one thread. Requests on private listeners are not in the access log
-  // (they are nimbus's internal plumbing, e.g. the Lambda Runtime API). Thread-safe.
+  // (they are nimbus's internal plumbing, e.g. the Lambda Runtime API). A response whose
+  // connection already holds the client's next request (HTTP pipelining) is sent together with
+  // the next response, which may come only when that request's handler finishes (a runtime's
+  // POST result and GET /next: one write, one wake-up); nothing is held while the server waits
+  // to read from the client. Thread-safe.
   virtual Result<std::unique_ptr<Listener>> Listen(RawHandler handler, size_t loop = kAnyLoop) = 0;
 };
 

@@ -53,7 +53,10 @@ int MatchOne(const OperationModel& op, const std::vector<std::string_view>& segs
     }
     if (i >= n) return -1;
     if (t.kind == UriSegment::kLiteral) {
-      if (segs[i] != t.text && PercentDecode(segs[i]) != t.text) return -1;
+      if (segs[i] != t.text &&
+          (segs[i].find('%') == std::string_view::npos || PercentDecode(segs[i]) != t.text)) {
+        return -1;
+      }
       score += 4;
     } else if (labels) {
       labels->emplace_back(t.text, PercentDecode(segs[i]));

@@ -43,9 +43,10 @@ struct HttpServer::Acceptor {
   Acceptor(boost::asio::io_context& ctx, HttpHandler h) : socket(ctx), handler(std::move(h)) {}
   boost::asio::ip::tcp::acceptor socket;
   HttpHandler handler;
-  bool handler_reads_body = false;  // the main port's: request.body_stream (HttpServer)
+  bool handler_reads_body = false;     // the main port's: request.body_stream (HttpServer)
   bool handler_reads_chunked = false;  // private listeners': chunked bodies only (Listen)
-  bool observed = true;  // requests reach the exchange observer (the access log)
+  bool observed = true;                // requests reach the exchange observer (the access log)
+  bool holds_pipelined = false;        // private listeners': see ListenerFactory::Listen
 };
 
 struct HttpServer::Loop {

@@ -107,6 +107,7 @@ Result<std::unique_ptr<Listener>> HttpServer::Listen(RawHandler handler, size_t 
   auto acceptor = std::make_shared<Acceptor>(*loop.ctx, std::move(handler));
   acceptor->observed = false;
   acceptor->handler_reads_chunked = true;
+  acceptor->holds_pipelined = true;
   ec = Open(acceptor->socket, tcp::endpoint(address, 0), false);
   if (ec) return Status::Unavailable("cannot open a listener: " + ec.message());
   uint16_t port = acceptor->socket.local_endpoint(ec).port();

@@ -28,6 +28,13 @@ struct ClientOptions {
   std::size_t max_event_bytes = 64u << 20;
   // Export each event's trace id as the _X_AMZN_TRACE_ID environment variable.
   bool set_trace_env = true;
+  // respond() and fail() send GET /next in the same write as their POST (HTTP pipelining: one
+  // send and one server wake-up fewer per event; not for payloads over 6 MB, which the Runtime
+  // API refuses). Only for a loop whose next call on the client is always next(): the Runtime
+  // API treats the environment as waiting for work from then on, and may answer the POST only
+  // when the next event is ready. run_handler() sets it: on unless RunOptions::max_invocations
+  // limits the loop.
+  bool pipeline_next = false;
 };
 
 class ResponseWriter;

@@ -1,0 +1,139 @@
+// HttpServer and pipelined requests: private listeners send a response together with the next
+// one when the client's next request is already buffered; the main port answers each at once.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+
+#include "server/http_server.h"
+
+namespace nimbus {
+namespace {
+
+using namespace std::chrono_literals;
+
+// "/slow" answers after 300 ms, anything else at once; the body is the path plus the request
+// body.
+boost::asio::awaitable<HttpResponse> Answer(HttpRequest& request) {
+  if (request.path == "/slow") {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, 300ms);
+    co_await timer.async_wait(boost::asio::use_awaitable);
+  }
+  HttpResponse r;
+  r.body = request.path + request.body;
+  co_return r;
+}
+
+boost::asio::awaitable<HttpResponse> AnswerMain(HttpRequest& request) {
+  co_return co_await Answer(request);  // GETs only: no body stream to read
+}
+
+class PipeliningTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HttpServerOptions options;
+    options.port = 0;
+    options.threads = 1;
+    options.drain_timeout = 1s;
+    server_ = std::make_unique<HttpServer>(options, AnswerMain, nullptr);
+    auto port = server_->Bind();
+    ASSERT_TRUE(port.ok());
+    main_port_ = *port;
+    auto listener = server_->Listen(Answer);
+    ASSERT_TRUE(listener.ok());
+    listener_ = std::move(*listener);
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+  void TearDown() override {
+    if (fd_ >= 0) ::close(fd_);
+    listener_.reset();
+    server_->Stop();
+    thread_.join();
+  }
+
+  void Connect(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  }
+  void Send(const std::string& bytes) {
+    ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+  }
+  bool ReadableWithin(std::chrono::milliseconds wait) {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(wait.count())) == 1;
+  }
+  // Reads until `count` responses ending in their bodies (`tail`) have arrived, or 5 s.
+  std::string ReadUntil(const std::string& tail) {
+    std::string got;
+    char buf[4096];
+    while (got.find(tail) == std::string::npos && ReadableWithin(5000ms)) {
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+  }
+
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<Listener> listener_;
+  uint16_t main_port_ = 0;
+  std::thread thread_;
+  int fd_ = -1;
+};
+
+constexpr char kFastThenSlow[] =
+    "GET /fast HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n";
+
+TEST_F(PipeliningTest, PrivateListenerSendsAPipelinedAnswerWithTheNextOne) {
+  Connect(listener_->port());
+  Send(kFastThenSlow);
+  EXPECT_FALSE(ReadableWithin(100ms)) << "the answer to /fast was not held back";
+  std::string got = ReadUntil("/slow");
+  size_t fast = got.find("\r\n\r\n/fast");
+  size_t slow = got.find("\r\n\r\n/slow");
+  ASSERT_NE(fast, std::string::npos) << got;
+  ASSERT_NE(slow, std::string::npos) << got;
+  EXPECT_LT(fast, slow);
+}
+
+TEST_F(PipeliningTest, PrivateListenerAnswersALoneRequestAtOnce) {
+  Connect(listener_->port());
+  Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(ReadUntil("/fast").find("/fast"), std::string::npos);
+}
+
+TEST_F(PipeliningTest, HeldAnswerIsSentBeforeWaitingForTheRestOfTheNextRequest) {
+  Connect(listener_->port());
+  // The second request's body is incomplete: its sender may wait for the first answer.
+  Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nContent-Length: 6\r\n\r\nabc");
+  EXPECT_NE(ReadUntil("/fast").find("/fast"), std::string::npos);
+  Send("def");
+  EXPECT_NE(ReadUntil("/echoabcdef").find("/echoabcdef"), std::string::npos);
+}
+
+TEST_F(PipeliningTest, MainPortAnswersEachPipelinedRequestAtOnce) {
+  Connect(main_port_);
+  Send(kFastThenSlow);
+  std::string first = ReadUntil("/fast");
+  EXPECT_NE(first.find("/fast"), std::string::npos);
+  EXPECT_EQ(first.find("/slow"), std::string::npos);
+  EXPECT_NE(ReadUntil("/slow").find("/slow"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nimbus
