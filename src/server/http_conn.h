@@ -1,4 +1,4 @@
-// Internal to the HTTP server: one connection's socket and its stall timer, and the loop state.
+// Internal to the HTTP server: one connection's socket and its I/O deadline, and the loop state.
 #pragma once
 
 #include <chrono>
@@ -7,7 +7,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "server/http_server.h"
@@ -16,26 +15,24 @@ namespace nimbus {
 
 inline constexpr auto kAwait = boost::asio::use_awaitable;
 
-// A connection's socket plus the timer that closes it when a read or write stalls.
-// Lives on one loop's thread.
+// A connection's socket and the deadline of its current read or write. Lives on one loop's
+// thread.
 struct HttpServer::Conn {
-  explicit Conn(boost::asio::io_context& ctx) : socket(ctx), timer(ctx) {}
+  using Clock = std::chrono::steady_clock;
+  explicit Conn(boost::asio::io_context& ctx) : socket(ctx) {}
   boost::asio::ip::tcp::socket socket;
-  boost::asio::steady_timer timer;
+  Clock::time_point deadline = Clock::time_point::max();
   bool busy = false;  // a request is being handled; drain waits for it
 
-  // Closes the socket if the next I/O does not finish within `timeout`.
-  void Arm(std::chrono::seconds timeout) {
-    timer.expires_after(timeout);
-    timer.async_wait([this](boost::system::error_code ec) {
-      if (!ec) {
-        boost::system::error_code ignored;
-        socket.close(ignored);
-      }
-    });
-  }
-  void Disarm() { timer.cancel(); }
+  // The loop's sweep (HttpServer::Sweep, every kSweepInterval) closes the socket if the next
+  // I/O has not finished `timeout` from now. A deadline instead of a timer per I/O: arming and
+  // cancelling an Asio timer costs two reactor operations and a completion per read or write.
+  void Arm(std::chrono::seconds timeout) { deadline = Clock::now() + timeout; }
+  void Disarm() { deadline = Clock::time_point::max(); }
 };
+
+// How often each loop looks for stalled connections (the slack on every stall timeout).
+inline constexpr std::chrono::milliseconds kSweepInterval{250};
 
 // A listening socket and the handler for requests arriving through it. Shared by the accept
 // loop and its sessions; the socket itself is touched only on its loop's thread.

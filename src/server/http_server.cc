@@ -118,6 +118,7 @@ Result<std::unique_ptr<Listener>> HttpServer::Listen(RawHandler handler, size_t 
 void HttpServer::Run() {
   for (auto& loop : loops_) {
     asio::co_spawn(*loop->ctx, Accept(*loop, loop->acceptors.front()), asio::detached);
+    asio::co_spawn(*loop->ctx, Sweep(*loop), asio::detached);
   }
   std::vector<std::thread> threads;
   for (size_t i = 1; i < ctxs_.size(); ++i) {
@@ -150,6 +151,22 @@ asio::awaitable<void> HttpServer::Drain() {
     co_await timer.async_wait(asio::redirect_error(kAwait, ec));
   }
   for (auto& ctx : ctxs_) ctx->stop();
+}
+
+asio::awaitable<void> HttpServer::Sweep(Loop& loop) {
+  asio::steady_timer timer(*loop.ctx);
+  for (;;) {  // ends when Drain() stops the loop
+    timer.expires_after(kSweepInterval);
+    error_code ec;
+    co_await timer.async_wait(asio::redirect_error(kAwait, ec));
+    const auto now = Conn::Clock::now();
+    for (Conn* c : loop.conns) {
+      if (c->deadline <= now) {
+        c->deadline = Conn::Clock::time_point::max();
+        c->socket.close(ec);  // the pending read or write fails: the session ends
+      }
+    }
+  }
 }
 
 asio::awaitable<void> HttpServer::Accept(Loop& loop, std::shared_ptr<Acceptor> acceptor) {

@@ -77,6 +77,8 @@ class HttpServer : public ListenerFactory {
   boost::asio::awaitable<void> Session(Loop& loop, std::unique_ptr<Conn> conn,
                                        std::shared_ptr<Acceptor> acceptor);
   boost::asio::awaitable<void> Drain();
+  // Closes the loop's connections whose read or write is past its deadline (Conn::Arm).
+  boost::asio::awaitable<void> Sweep(Loop& loop);
 
   HttpServerOptions options_;
   HttpHandler handler_;  // for the main port

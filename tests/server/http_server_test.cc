@@ -1,5 +1,6 @@
-// HttpServer and pipelined requests: private listeners send a response together with the next
-// one when the client's next request is already buffered; the main port answers each at once.
+// HttpServer against a raw socket: pipelined requests (private listeners send a response
+// together with the next one when the client's next request is already buffered; the main
+// port answers each at once) and stall timeouts.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -23,11 +24,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// "/slow" answers after 300 ms, anything else at once; the body is the path plus the request
-// body.
+// "/slow" answers after 300 ms, "/slower" after 1.5 s, anything else at once; the body is the path
+// plus the request body.
 boost::asio::awaitable<HttpResponse> Answer(HttpRequest& request) {
-  if (request.path == "/slow") {
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, 300ms);
+  if (request.path == "/slow" || request.path == "/slower") {
+    auto wait = request.path == "/slow" ? 300ms : 1500ms;
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, wait);
     co_await timer.async_wait(boost::asio::use_awaitable);
   }
   HttpResponse r;
@@ -39,13 +41,14 @@ boost::asio::awaitable<HttpResponse> AnswerMain(HttpRequest& request) {
   co_return co_await Answer(request);  // GETs only: no body stream to read
 }
 
-class PipeliningTest : public ::testing::Test {
+class HttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     HttpServerOptions options;
     options.port = 0;
     options.threads = 1;
     options.drain_timeout = 1s;
+    options.idle_timeout = 1s;
     server_ = std::make_unique<HttpServer>(options, AnswerMain, nullptr);
     auto port = server_->Bind();
     ASSERT_TRUE(port.ok());
@@ -99,7 +102,7 @@ class PipeliningTest : public ::testing::Test {
 constexpr char kFastThenSlow[] =
     "GET /fast HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n";
 
-TEST_F(PipeliningTest, PrivateListenerSendsAPipelinedAnswerWithTheNextOne) {
+TEST_F(HttpServerTest, PrivateListenerSendsAPipelinedAnswerWithTheNextOne) {
   Connect(listener_->port());
   Send(kFastThenSlow);
   EXPECT_FALSE(ReadableWithin(100ms)) << "the answer to /fast was not held back";
@@ -111,13 +114,13 @@ TEST_F(PipeliningTest, PrivateListenerSendsAPipelinedAnswerWithTheNextOne) {
   EXPECT_LT(fast, slow);
 }
 
-TEST_F(PipeliningTest, PrivateListenerAnswersALoneRequestAtOnce) {
+TEST_F(HttpServerTest, PrivateListenerAnswersALoneRequestAtOnce) {
   Connect(listener_->port());
   Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_NE(ReadUntil("/fast").find("/fast"), std::string::npos);
 }
 
-TEST_F(PipeliningTest, HeldAnswerIsSentBeforeWaitingForTheRestOfTheNextRequest) {
+TEST_F(HttpServerTest, HeldAnswerIsSentBeforeWaitingForTheRestOfTheNextRequest) {
   Connect(listener_->port());
   // The second request's body is incomplete: its sender may wait for the first answer.
   Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nContent-Length: 6\r\n\r\nabc");
@@ -126,13 +129,49 @@ TEST_F(PipeliningTest, HeldAnswerIsSentBeforeWaitingForTheRestOfTheNextRequest) 
   EXPECT_NE(ReadUntil("/echoabcdef").find("/echoabcdef"), std::string::npos);
 }
 
-TEST_F(PipeliningTest, MainPortAnswersEachPipelinedRequestAtOnce) {
+TEST_F(HttpServerTest, MainPortAnswersEachPipelinedRequestAtOnce) {
   Connect(main_port_);
   Send(kFastThenSlow);
   std::string first = ReadUntil("/fast");
   EXPECT_NE(first.find("/fast"), std::string::npos);
   EXPECT_EQ(first.find("/slow"), std::string::npos);
   EXPECT_NE(ReadUntil("/slow").find("/slow"), std::string::npos);
+}
+
+// Reads until the server closes the connection; the time that took, or 10 s.
+std::chrono::milliseconds TimeToClose(int fd) {
+  auto start = std::chrono::steady_clock::now();
+  char buf[4096];
+  pollfd p{fd, POLLIN, 0};
+  while (::poll(&p, 1, 10000) == 1 && ::recv(fd, buf, sizeof buf, 0) > 0) {
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start);
+}
+
+TEST_F(HttpServerTest, IdleAndStalledConnectionsAreClosedAfterTheIdleTimeout) {
+  Connect(main_port_);
+  Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(ReadUntil("/fast").find("/fast"), std::string::npos);
+  auto idle = TimeToClose(fd_);  // idle between requests
+  EXPECT_GE(idle, 900ms);
+  EXPECT_LT(idle, 3000ms);
+  ::close(fd_);
+  Connect(listener_->port());
+  Send("POST /echo HTTP/1.1\r\nContent-Length: 6\r\n\r\nab");  // stalls in the body
+  auto stalled = TimeToClose(fd_);
+  EXPECT_GE(stalled, 900ms);
+  EXPECT_LT(stalled, 3000ms);
+}
+
+TEST_F(HttpServerTest, ABusyConnectionIsNotClosedWhileItsHandlerRuns) {
+  Connect(main_port_);
+  // /slower takes longer than the idle timeout: no I/O is pending meanwhile, so no stall
+  // deadline applies; then the connection stays usable.
+  Send("GET /slower HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(ReadUntil("/slower").find("/slower"), std::string::npos);
+  Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(ReadUntil("/fast").find("/fast"), std::string::npos);
 }
 
 }  // namespace
