@@ -66,13 +66,17 @@ struct Parser {
   bool string(std::string& out) {
     if (!eat('"')) return false;
     while (i < s.size()) {
+      std::size_t run = i;  // copy a run of plain characters at once
+      while (run < s.size() && s[run] != '"' && s[run] != '\\' &&
+             static_cast<unsigned char>(s[run]) >= 0x20) {
+        ++run;
+      }
+      out.append(s, i, run - i);
+      i = run;
+      if (i >= s.size()) break;
       char c = s[i++];
       if (c == '"') return true;
-      if (static_cast<unsigned char>(c) < 0x20) return false;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
+      if (c != '\\') return false;  // a control character
       if (i >= s.size()) return false;
       char e = s[i++];
       switch (e) {
