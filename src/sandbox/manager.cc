@@ -257,7 +257,7 @@ Result<std::unique_ptr<SandboxManager>> SandboxManager::Create(SandboxManagerOpt
                        ? static_cast<int>(impl.cgroups->host_cpus().size())
                        : static_cast<int>(ncpu > 0 ? ncpu : 1);
 
-  auto init = LoadInitProgram();
+  auto init = LoadInitProgram(opt.state_dir);
   if (!init.ok()) return init.error();
   impl.init_program = Above2(std::move(*init));
   auto lifeline = SafePipe();

@@ -155,7 +155,8 @@ struct SandboxManagerOptions {
   // kAuto: namespaces as root, else a user namespace when the kernel allows it, else none.
   Isolation isolation = Isolation::kAuto;
   bool use_cgroups = true;
-  // Private directory for the staging mount point (created, mode 0700).
+  // Private directory for the staging mount point (created, mode 0700), and for a copy of the
+  // init program when memfds cannot be executable: then it must not be on a noexec mount.
   std::string state_dir = "/tmp/nimbus-sandbox";
   // Name of the parent cgroup under each hierarchy's root.
   std::string cgroup_parent = "nimbus";
@@ -171,7 +172,8 @@ class SandboxManager {
  public:
   // Probes the kernel (namespaces, cgroups) and prepares state_dir and the parent cgroups.
   // Fails only when state_dir cannot be created or the sandbox's init program cannot be loaded
-  // (a memfd: see init_image.h); missing features degrade (see capabilities).
+  // (a memfd, else under vm.memfd_noexec=2 the file state_dir/init, which fails on a noexec
+  // mount: see init_image.h); missing features degrade (see capabilities).
   static Result<std::unique_ptr<SandboxManager>> Create(SandboxManagerOptions options = {});
   ~SandboxManager();
 
