@@ -148,10 +148,15 @@ Result<CgroupParent> CgroupParent::Open(const CgroupLayout& layout, std::string 
   CgroupParent p;
   p.layout_ = layout;
   p.name_ = std::move(parent_name);
+  bool v2_without_controllers = false;
   if (layout.version == CgroupVersion::kV2) {
     const std::string& root = layout.v2_root;
     auto avail = ReadFile(root + "/cgroup.controllers");
     if (!avail.ok()) return avail.error();
+    v2_without_controllers = true;
+    for (const char* c : kV2Controllers) {
+      if (HasWord(*avail, c)) v2_without_controllers = false;
+    }
     // Enable each controller for the root's children. EBUSY means the root holds processes
     // (a container's cgroup namespace): move this process into a leaf first, as systemd does.
     auto enable = [&](const std::string& dir, const char* c) {
@@ -211,7 +216,9 @@ Result<CgroupParent> CgroupParent::Open(const CgroupLayout& layout, std::string 
   } else {
     return Status::Unavailable("no cgroup hierarchy found");
   }
-  if (!p.memory_ && !p.cpu_ && !p.pids_ && !p.cpuset_) {
+  // A v2 hierarchy that offers none of the controllers is still worth having (placement,
+  // cgroup.kill and cgroup.freeze are core); one whose controllers could not be enabled is not.
+  if (!p.memory_ && !p.cpu_ && !p.pids_ && !p.cpuset_ && !v2_without_controllers) {
     return Status::Unavailable("no usable cgroup controller");
   }
   p.RemoveStale();

@@ -55,7 +55,9 @@ class CgroupParent {
  public:
   // Creates (or reuses) `<root>/<parent_name>` in each hierarchy of `layout`, enables the v2
   // controllers on the way, and removes stale sandbox cgroups left by dead nimbus processes.
-  // Fails when layout.version is kNone or nothing usable could be created.
+  // Fails when layout.version is kNone or none of memory/cpu/cpuset/pids could be set up, except
+  // on a v2 hierarchy that offers none of them (cgroup.controllers): it still places, freezes and
+  // kills, and the limit getters below say false. The parent cgroup is never removed.
   static Result<CgroupParent> Open(const CgroupLayout& layout, std::string parent_name = "nimbus");
 
   CgroupVersion version() const { return layout_.version; }

@@ -2,6 +2,7 @@
 #include "sandbox/cgroup.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sandbox/cgroup_pool.h"
@@ -110,6 +111,40 @@ TEST(CgroupV2Test, WritesLimitFilesAndReadsCounters) {
   EXPECT_EQ(fs.Read("nimbus/4242-1/cgroup.freeze"), "1");
   ASSERT_TRUE(cg->Kill().ok());
   EXPECT_EQ(fs.Read("nimbus/4242-1/cgroup.kill"), "1");
+}
+
+TEST(CgroupV2Test, HierarchyWithoutControllersPlacesOnly) {
+  TempDir fs;
+  fs.Write("cgroup.controllers", "hugetlb\n");  // a hybrid host's unified mount
+  CgroupLayout layout{CgroupVersion::kV2, fs.path(), {}};
+  auto parent = CgroupParent::Open(layout, "nimbus");
+  ASSERT_TRUE(parent.ok()) << parent.error().ToString();
+  EXPECT_FALSE(parent->memory() || parent->cpu() || parent->cpuset() || parent->pids());
+  EXPECT_TRUE(parent->freezer());
+  EXPECT_EQ(fs.Read("cgroup.subtree_control"), "");  // nothing enabled
+
+  CgroupLimits limits;
+  limits.memory_bytes = 128ull << 20;
+  limits.cpu = CpuQuotaForMemory(128);
+  limits.pids_max = 1024;
+  auto cg = parent->Create("4242-3", limits);
+  ASSERT_TRUE(cg.ok()) << cg.error().ToString();
+  ASSERT_EQ(cg->procs_files().size(), 1u);
+  EXPECT_EQ(cg->procs_files()[0], fs.path() + "/nimbus/4242-3/cgroup.procs");
+  for (const char* f : {"memory.max", "cpu.max", "pids.max"}) {
+    EXPECT_NE(::access((fs.path() + "/nimbus/4242-3/" + f).c_str(), F_OK), 0) << f;
+  }
+  EXPECT_FALSE(cg->PeakMemoryBytes().ok());
+}
+
+TEST(CgroupV2Test, OfferedControllersThatCannotBeEnabledFail) {
+  TempDir fs;
+  fs.Write("cgroup.controllers", "memory pids\n");
+  ::mkdir((fs.path() + "/cgroup.subtree_control").c_str(), 0755);  // every write fails
+  CgroupLayout layout{CgroupVersion::kV2, fs.path(), {}};
+  auto parent = CgroupParent::Open(layout, "nimbus");
+  ASSERT_FALSE(parent.ok());
+  EXPECT_EQ(parent.error().message(), "no usable cgroup controller");
 }
 
 TEST(CgroupV1Test, WritesLimitFilesPerHierarchy) {
