@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -132,6 +133,10 @@ void FakeRuntimeApi::accept_loop() {
   while (wait_readable(listen_fd_, -1)) {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
+    // As Lambda's Runtime API (Go sets TCP_NODELAY by default): with Nagle, the event answering
+    // a pipelined GET /next right after a 202 would wait ~40 ms for a delayed ACK.
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     connections_++;
     std::lock_guard<std::mutex> lock(mu_);
     fds_.push_back(fd);
