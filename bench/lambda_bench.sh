@@ -2,10 +2,17 @@
 # Lambda invoke bench: warm latency p50/p99 (1 connection) and throughput (2, 8, 32 keep-alive
 # connections) with a 1 KB JSON payload from the compiled client (build/bench/lambda_invoke_bench),
 # for do-nothing handlers on nimbus (native provided.al2023 = examples/hello-cpp, python3.12,
-# nodejs20.x) and, in the same run, the same Node handler under npm's lambda-local (HTTP mode);
+# nodejs20.x) and, in the same run, the same Node handler under two peers: npm's lambda-local (HTTP
+# mode) and serverless-offline@13 (on the serverless framework v3, driven through its Lambda invoke
+# endpoint, the same Invoke API path as nimbus);
 # then cold start (environment created -> first response) of the native bootstrap: the packaged
 # example (a /bin/sh bootstrap that starts the binary through its bundled glibc loader) and the
 # same binary as an ELF `bootstrap` (host libraries), which shows nimbus's own part.
+# serverless-offline runs in its default mode: Node handlers in worker threads, one per concurrent
+# invoke, each reused while idle (terminateIdleLambdaTime 60 s), the handler module loaded once per
+# worker (reloadHandler off; --useInProcess off); its default (notice) log level writes one line
+# per invoke, to a file here. It is heavy (~280 MB), so it is installed on demand from
+# bench/peer-sls (npm ci from the committed lock), not by scripts/install-npm-deps.sh.
 # Usage: bench/lambda_bench.sh [BUILD] ; env SECONDS_PER_RUN (default 4), COLD_RUNS (default 30)
 set -euo pipefail
 build=${1:-build}
@@ -21,12 +28,18 @@ elf_native="$root/$build/examples/hello-cpp/hello-cpp"
 if [ ! -d bench/peer/node_modules/lambda-local ]; then
   (cd bench/peer && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
+if [ ! -d bench/peer-sls/node_modules/serverless-offline ] ||
+   [ ! -d bench/peer-sls/node_modules/serverless ]; then
+  echo "installing serverless-offline (bench/peer-sls, npm ci, about a minute)" >&2
+  (cd bench/peer-sls && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 
 work=$(mktemp -d /tmp/nimbus-lambda-bench-XXXXXX)
-nimbus_pid="" peer_pid=""
+nimbus_pid="" peer_pid="" sls_pid=""
 cleanup() {
   set +e
   [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
+  [ -n "$sls_pid" ] && kill "$sls_pid" 2>/dev/null
   [ -n "$nimbus_pid" ] && kill "$nimbus_pid" 2>/dev/null
   for _ in $(seq 100); do kill -0 "$nimbus_pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$nimbus_pid" 2>/dev/null; then
@@ -99,6 +112,23 @@ for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$peer_port") 2>/dev/null && break; sleep 0.1
 done
 
+# The second peer: serverless-offline (default mode, see the top) serving the same index.js through
+# its Lambda invoke endpoint on a free lambdaPort (the only port it opens: the function has no HTTP
+# event). Offline: no AWS credentials are read, telemetry and notifications are off, and its
+# cache (~/.serverless) goes to the work directory.
+cp "$root/bench/peer-sls/serverless.yml" "$work/node/serverless.yml"
+ln -s "$root/bench/peer-sls/node_modules" "$work/node/node_modules"
+sls_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+(cd "$work/node" && HOME="$work/sls-home" SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+  SLS_DEPRECATION_DISABLE='*' exec node "$root/bench/peer-sls/node_modules/serverless/bin/serverless.js" \
+  offline start --host 127.0.0.1 --lambdaPort "$sls_port" --noSponsor >"$work/sls.out" 2>&1) &
+sls_pid=$!
+for _ in $(seq 300); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$sls_port") 2>/dev/null && break; sleep 0.1
+done
+(exec 3<>"/dev/tcp/127.0.0.1/$sls_port") 2>/dev/null ||
+  { echo "serverless-offline did not listen in 30 s:" >&2; cat "$work/sls.out" >&2; exit 1; }
+
 run() {  # run LABEL PORT PATH CONNS -> the client's key=value line 
   "$client" load 127.0.0.1 "$2" "$3" --conns "$4" --seconds "$secs" --warmup 1
 }
@@ -111,18 +141,20 @@ echo "$cold"
 cold_elf=$("$client" cold 127.0.0.1 "$port" native-elf --runs "$cold_runs")
 echo "$cold_elf"
 
-declare -A rows
+declare -A rows peak
 targets=("nimbus (native)|$port|/2015-03-31/functions/native/invocations"
          "nimbus (python)|$port|/2015-03-31/functions/python/invocations"
          "nimbus (node)|$port|/2015-03-31/functions/node/invocations"
-         "lambda-local (node)|$peer_port|/")
+         "lambda-local (node)|$peer_port|/"
+         "sls-offline (node)|$sls_port|/2015-03-31/functions/node/invocations")
 echo "### Lambda warm invoke, 1 KB payload, ${secs}s per run (+1s warm-up), $(nproc) cores"
 for t in "${targets[@]}"; do
   IFS='|' read -r label p path <<<"$t"
   # Warm-up at the highest concurrency first, so every run below meets warm environments
   # (nimbus scales out to one environment per concurrent invoke, as Lambda does).
   "$client" load 127.0.0.1 "$p" "$path" --conns 32 --seconds 2 --warmup 1 >/dev/null
-  server_pid=$nimbus_pid; [ "$p" = "$port" ] || server_pid=$peer_pid
+  server_pid=$nimbus_pid; [ "$p" = "$peer_port" ] && server_pid=$peer_pid
+  [ "$p" = "$sls_port" ] && server_pid=$sls_pid
   cpu0=$(cpu_ms "$server_pid")
   lat=$(run "$label" "$p" "$path" 1)
   cpu1=$(cpu_ms "$server_pid")
@@ -130,10 +162,12 @@ for t in "${targets[@]}"; do
     -v n="$(field total_requests "$lat")" 'BEGIN{printf "%.0f", (b-a)*1000/n}')"
   line="$(printf '%-20s %9s %9s %9s' "$label" "$(field p50_ms "$lat")" "$(field p99_ms "$lat")" \
     "$(field rps "$lat")")"
+  peak[$label]=$(field rps "$lat")
   for c in 2 8 32; do
     out=$(run "$label" "$p" "$path" "$c")
     echo "$label c=$c: $out"
     line+="$(printf ' %9s' "$(field rps "$out")")"
+    peak[$label]=$(awk -v a="${peak[$label]}" -v b="$(field rps "$out")" 'BEGIN{print ((b > a) ? b : a)}')
   done
   rows[$label]=$line
 done
@@ -142,6 +176,12 @@ echo
 printf '%-20s %9s %9s %9s %9s %9s %9s\n' "target" "p50 ms" "p99 ms" "inv/s c1" "inv/s c2" \
   "inv/s c8" "inv/s c32"
 for t in "${targets[@]}"; do printf '%s\n' "${rows[${t%%|*}]}"; done
+for peer in "lambda-local (node)|lambda-local" "sls-offline (node)|serverless-offline@13"; do
+  IFS='|' read -r label name <<<"$peer"
+  printf 'nimbus (native) / %s at peak (best of c1..c32): %s / %s inv/s = %sx\n' "$name" \
+    "${peak[nimbus (native)]}" "${peak[$label]}" \
+    "$(awk -v a="${peak[nimbus (native)]}" -v b="${peak[$label]}" 'BEGIN{printf "%.1f", (b > 0) ? a / b : 0}')"
+done
 printf 'native cold start (packaged example): first response p50 %s ms (p90 %s), REPORT Init Duration p50 %s ms\n' \
   "$(field first_invoke_p50_ms "$cold")" "$(field first_invoke_p90_ms "$cold")" \
   "$(field init_duration_p50_ms "$cold")"
