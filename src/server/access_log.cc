@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
@@ -77,8 +78,11 @@ std::string FormatAccessLogText(const AccessLogEntry& e) {
   line += " \"-\" ";
   AppendQuoted(line, e.user_agent);
   char latency[32];
-  std::snprintf(latency, sizeof latency, " %.3fms ", e.latency_ms);
-  line += latency;
+  auto written = std::to_chars(latency, latency + sizeof latency, e.latency_ms,
+                               std::chars_format::fixed, 3);
+  line += ' ';
+  if (written.ec == std::errc()) line.append(latency, written.ptr);
+  line += "ms ";
   AppendDash(line, e.operation);
   line += ' ';
   AppendDash(line, e.request_id);
