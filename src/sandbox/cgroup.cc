@@ -392,15 +392,15 @@ bool SandboxCgroup::OomKilled() const {
 }
 
 Result<uint64_t> SandboxCgroup::PeakMemoryBytes() const {
-  std::string file = version_ == CgroupVersion::kV2 ? Dir("") + "/memory.peak"
-                     : Dir("memory").empty()        ? ""
-                                                    : Dir("memory") + "/memory.max_usage_in_bytes";
-  if (file.empty() || (version_ == CgroupVersion::kV2 && Dir("").empty())) {
-    return Status::Unavailable("no memory cgroup");
-  }
   if (!peak_) return Status::Unavailable("cgroup removed");
   int fd = peak_->fd.load(std::memory_order_acquire);
-  if (fd < 0) {
+  if (fd < 0) {  // the path is built only to open the file once (this runs per invoke)
+    std::string file = version_ == CgroupVersion::kV2 ? Dir("") + "/memory.peak"
+                       : Dir("memory").empty()        ? ""
+                                               : Dir("memory") + "/memory.max_usage_in_bytes";
+    if (file.empty() || (version_ == CgroupVersion::kV2 && Dir("").empty())) {
+      return Status::Unavailable("no memory cgroup");
+    }
     int opened = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (opened < 0) return Status::Unavailable("open " + file + ": " + std::strerror(errno));
     int expected = -1;
@@ -413,7 +413,7 @@ Result<uint64_t> SandboxCgroup::PeakMemoryBytes() const {
   }
   char buf[32];
   ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
-  if (n <= 0) return Status::Unavailable("read " + file + ": " + std::strerror(errno));
+  if (n <= 0) return Status::Unavailable(std::string("read peak memory: ") + std::strerror(errno));
   return ParseU64(std::string_view(buf, static_cast<size_t>(n)));
 }
 
