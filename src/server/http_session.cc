@@ -201,7 +201,7 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
       break;
     }
     if (body.done_at()) started = std::max(started, *body.done_at());
-    bool reusable = co_await body.Finish(kMaxDrain);
+    bool reusable = body.complete() || co_await body.Finish(kMaxDrain);
     bool keep_alive = reusable && head->keep_alive && !response.close && !stopping_.load();
     bool is_head = request.method == "HEAD";
     uint64_t length = response.file.path.empty() ? response.body.size() : response.file.length;

@@ -70,7 +70,7 @@ asio::awaitable<size_t> RequestBody::ReadSome(char* dst, size_t max) {
 asio::awaitable<std::optional<std::string_view>> RequestBody::Next() {
   if (failed_) co_return std::nullopt;
   if (complete_) co_return std::string_view();
-  if (!co_await SendContinue()) {
+  if (expect_continue_ && !continued_ && !co_await SendContinue()) {
     Fail(0, "");
     co_return std::nullopt;
   }
@@ -127,8 +127,9 @@ asio::awaitable<bool> RequestBody::ReadAll(std::string& out) {
     co_return false;
   }
   if (framing_ == BodyFraming::kContentLength && !complete_) {
-    // Straight into `out`: one allocation, no intermediate copy.
-    if (!co_await SendContinue()) {
+    // Straight into `out`: one allocation, no intermediate copy. (SendContinue is called only
+    // when it has something to do: a coroutine call costs a frame allocation.)
+    if (expect_continue_ && !continued_ && !co_await SendContinue()) {
       Fail(0, "");
       co_return false;
     }

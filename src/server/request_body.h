@@ -35,6 +35,8 @@ class RequestBody : public HttpBodyStream {
   // the connection cannot carry another request (too much left, the body failed, or the client
   // still waits for a "100 Continue" it was never sent).
   boost::asio::awaitable<bool> Finish(uint64_t max_drain);
+  // Read to its end without failing (Finish() would return true at once).
+  bool complete() const { return complete_ && !failed_; }
   // The body could not be read; error() is the response to send before closing, if any.
   bool failed() const { return failed_; }
   const std::optional<HttpResponse>& error() const { return error_; }
