@@ -7,12 +7,12 @@ $_HANDLER ("module.function", module may be "dir/file" or "pkg.mod") from $LAMBD
 {"errorMessage", "errorType", "requestId", "stackTrace": [...]}.
 """
 
-import http.client
 import importlib
 import io
 import json
 import logging
 import os
+import socket
 import sys
 import time
 import traceback
@@ -21,51 +21,148 @@ API_PREFIX = "/2018-06-01/runtime"
 ERROR_CONTENT_TYPE = "application/vnd.aws.lambda.error+json"
 
 
+class Headers(dict):
+    """Response headers by lower-cased name; get() takes any case."""
+
+    def get(self, name, default=None):
+        return dict.get(self, name.lower(), default)
+
+
 class RuntimeClient:
-    """One keep-alive HTTP connection to the Runtime API; reconnects when it drops."""
+    """One keep-alive connection to the Runtime API, spoken directly (http.client cannot
+    pipeline): respond() and error() send GET /next in the same write, and the next next() only
+    reads its answer, so an invocation costs one write and one wake-up. Reconnects once when
+    the connection drops."""
+
+    MAX_PIPELINED_BODY = 6 * 1024 * 1024  # larger responses are refused (413): no GET with them
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
-        self._host, self._port = host or "127.0.0.1", int(port)
-        self._conn = None
+        self._address = (host.strip("[]") or "127.0.0.1", int(port))
+        self._next_request = self._encode("GET", "/invocation/next", b"", {}, address)
+        self._host = address
+        self._sock = None
+        self._buf = bytearray()
+        self._next_sent = False
 
-    def _request(self, method, path, body=None, headers=None):
-        for attempt in range(2):
-            if self._conn is None:
-                # No timeout: /next may wait for as long as the environment stays idle.
-                self._conn = http.client.HTTPConnection(self._host, self._port)
+    @staticmethod
+    def _encode(method, path, body, headers, host):
+        lines = ["%s %s%s HTTP/1.1" % (method, API_PREFIX, path), "Host: " + host]
+        lines += ["%s: %s" % kv for kv in headers.items()]
+        if method != "GET":
+            lines.append("Content-Length: %d" % len(body))
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+    def _close(self):
+        if self._sock is not None:
             try:
-                self._conn.request(method, API_PREFIX + path, body=body, headers=headers or {})
-                resp = self._conn.getresponse()
-                return resp.status, resp.headers, resp.read()
-            except (http.client.HTTPException, ConnectionError, OSError):
-                self._conn.close()
-                self._conn = None
+                self._sock.close()
+            except OSError:
+                pass
+        self._sock, self._buf, self._next_sent = None, bytearray(), False
+
+    def _fill(self):
+        data = self._sock.recv(65536)
+        if not data:
+            raise ConnectionError("the Runtime API closed the connection")
+        self._buf += data
+
+    def _take(self, n):
+        while len(self._buf) < n:
+            self._fill()
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
+
+    def _line(self):
+        while True:
+            end = self._buf.find(b"\r\n")
+            if end >= 0:
+                return self._take(end + 2)[:-2]
+            self._fill()
+
+    def _read_response(self):
+        """(status, Headers, body) of the next response; ConnectionError/ValueError if broken."""
+        while True:
+            status = int(self._line().split(b" ", 2)[1])
+            headers = Headers()
+            while True:
+                line = self._line()
+                if not line:
+                    break
+                name, _, value = line.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
+            if status >= 200:
+                break
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self._line().split(b";")[0], 16)
+                if size == 0:
+                    while self._line():  # trailers
+                        pass
+                    break
+                chunks.append(self._take(size))
+                self._take(2)
+            body = b"".join(chunks)
+        else:
+            body = self._take(int(headers.get("content-length") or 0))
+        if headers.get("connection", "").lower() == "close":
+            self._close()
+        return status, headers, body
+
+    def _exchange(self, request, then_next=False):
+        for attempt in range(2):
+            try:
+                if self._sock is None:
+                    # No timeout: /next may wait for as long as the environment stays idle.
+                    self._sock = socket.create_connection(self._address)
+                    self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if then_next:
+                    self._sock.sendall(request + self._next_request)
+                    self._next_sent = True
+                else:
+                    self._sock.sendall(request)
+                return self._read_response()
+            except (OSError, ValueError, IndexError):  # ConnectionError is an OSError
+                self._close()
                 if attempt == 1:
                     raise
 
+    def _post(self, path, body, headers, then_next):
+        then_next = then_next and len(body) <= self.MAX_PIPELINED_BODY
+        return self._exchange(self._encode("POST", path, body, headers, self._host), then_next)
+
     def next(self):
-        status, headers, body = self._request("GET", "/invocation/next")
+        if self._next_sent:
+            self._next_sent = False
+            try:
+                status, headers, body = self._read_response()
+            except (OSError, ValueError, IndexError):
+                self._close()
+                status, headers, body = self._exchange(self._next_request)
+        else:
+            status, headers, body = self._exchange(self._next_request)
         if status != 200:
             raise RuntimeError("invocation/next answered %d" % status)
         return headers, body
 
     def respond(self, request_id, payload):
-        self._request("POST", "/invocation/%s/response" % request_id, payload,
-                      {"Content-Type": "application/json"})
+        self._post("/invocation/%s/response" % request_id, payload,
+                   {"Content-Type": "application/json"}, True)
 
     def error(self, request_id, error):
-        self._post_error("/invocation/%s/error" % request_id, error)
+        self._post_error("/invocation/%s/error" % request_id, error, True)
 
     def init_error(self, error):
-        self._post_error("/init/error", error)
+        self._post_error("/init/error", error, False)
 
-    def _post_error(self, path, error):
+    def _post_error(self, path, error, then_next):
         body = json.dumps(error).encode()
-        self._request("POST", path, body, {
+        self._post(path, body, {
             "Content-Type": ERROR_CONTENT_TYPE,
             "Lambda-Runtime-Function-Error-Type": error.get("errorType", "Runtime.Unknown"),
-        })
+        }, then_next)
 
 
 class LambdaContext:
