@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // nimbus's Lambda runtime for nodejs* handlers (node stdlib only).
 //
-// Speaks the Runtime API (2018-06-01) at $AWS_LAMBDA_RUNTIME_API over a keep-alive agent, loads
+// Speaks the Runtime API (2018-06-01) at $AWS_LAMBDA_RUNTIME_API over one keep-alive connection
+// (pipelined: each result goes with the next GET /next in one write), loads
 // the handler named by $_HANDLER ("file.export", file may be "dir/file", export may be "a.b")
 // from $LAMBDA_TASK_ROOT as CommonJS (.js/.cjs) or ESM (.mjs, or "type": "module"), and runs
 // async or callback handlers. Errors use AWS's shape {errorType, errorMessage, trace} (plus
@@ -9,7 +10,7 @@
 'use strict';
 
 const fs = require('fs');
-const http = require('http');
+const net = require('net');
 const path = require('path');
 const url = require('url');
 const util = require('util');
@@ -19,29 +20,132 @@ const [apiHost, apiPort] = (() => {
   const i = addr.lastIndexOf(':');
   return [addr.slice(0, i) || '127.0.0.1', Number(addr.slice(i + 1))];
 })();
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const PREFIX = '/2018-06-01/runtime';
+const MAX_PIPELINED_BODY = 6 * 1024 * 1024;  // larger responses are refused (413)
 
-function request(method, p, body, headers) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: apiHost, port: apiPort, method, path: PREFIX + p, agent, headers: headers || {} },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
-    req.on('error', reject);
-    if (body !== undefined) req.end(body); else req.end();
-  });
+function encode(method, p, body, headers) {
+  let head = `${method} ${PREFIX}${p} HTTP/1.1\r\nHost: ${apiHost}:${apiPort}\r\n`;
+  for (const [k, v] of Object.entries(headers || {})) head += `${k}: ${v}\r\n`;
+  const bytes = body === undefined ? undefined : Buffer.from(body);
+  if (bytes !== undefined) head += `Content-Length: ${bytes.length}\r\n`;
+  head += '\r\n';
+  return bytes === undefined ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), bytes]);
+}
+const NEXT_REQUEST = encode('GET', '/invocation/next');
+
+// The status line and headers at the start of `buf` (header names lower-cased), or null while
+// they are incomplete.
+function parseHead(buf) {
+  const end = buf.indexOf('\r\n\r\n');
+  if (end < 0) return null;
+  const lines = buf.toString('latin1', 0, end).split('\r\n');
+  const headers = {};
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(':');
+    if (colon > 0) headers[lines[i].slice(0, colon).trim().toLowerCase()] = lines[i].slice(colon + 1).trim();
+  }
+  return { status: Number(lines[0].split(' ')[1]), headers, headLen: end + 4 };
 }
 
-function postError(p, shape) {
-  return request('POST', p, JSON.stringify(shape), {
+// One keep-alive connection to the Runtime API, spoken directly (node's http client cannot
+// pipeline): a response posted with then_next carries GET /next in the same write, and the
+// following next() only awaits its answer. Answers arrive in request order; a dropped
+// connection fails what is outstanding and the next call reconnects (once per call).
+class RuntimeConnection {
+  constructor() { this.sock = null; this.nextAnswer = null; }
+
+  open() {
+    const sock = net.connect({ host: apiHost, port: apiPort });
+    sock.setNoDelay(true);
+    const state = { sock, chunks: [], length: 0, head: null, waiting: [] };
+    const fail = (err) => {
+      if (this.state === state) { this.state = null; this.sock = null; this.nextAnswer = null; }
+      const waiting = state.waiting.splice(0);
+      for (const w of waiting) w.reject(err || new Error('the Runtime API closed the connection'));
+    };
+    sock.on('data', (data) => {
+      state.chunks.push(data);
+      state.length += data.length;
+      try { this.deliver(state); } catch (e) { sock.destroy(); fail(e); }
+    });
+    sock.on('error', fail);
+    sock.on('close', () => fail());
+    this.sock = sock;
+    this.state = state;
+  }
+
+  // Completes the oldest awaited answers whose bytes have all arrived.
+  deliver(state) {
+    while (state.waiting.length && state.length > 0) {
+      let buf = state.chunks.length === 1 ? state.chunks[0] : Buffer.concat(state.chunks, state.length);
+      state.chunks = [buf];
+      if (!state.head) {
+        state.head = parseHead(buf);
+        if (!state.head) return;
+        if (state.head.headers['transfer-encoding']) throw new Error('unexpected chunked answer');
+      }
+      const total = state.head.headLen + Number(state.head.headers['content-length'] || 0);
+      if (buf.length < total) return;
+      const { status, headers, headLen } = state.head;
+      const response = { status, headers, body: buf.subarray(headLen, total) };
+      buf = buf.subarray(total);
+      state.chunks = buf.length ? [buf] : [];
+      state.length = buf.length;
+      state.head = null;
+      state.waiting.shift().resolve(response);
+      if ((headers.connection || '').toLowerCase() === 'close') { state.sock.destroy(); return; }
+    }
+  }
+
+  // Sends `bytes` and returns one promise per answer expected (`answers` of them).
+  send(bytes, answers) {
+    if (!this.sock) this.open();
+    const promises = [];
+    for (let i = 0; i < answers; i++) {
+      promises.push(new Promise((resolve, reject) => this.state.waiting.push({ resolve, reject })));
+    }
+    this.sock.write(bytes);
+    return promises;
+  }
+
+  async request(method, p, body, headers, thenNext) {
+    const bytes = encode(method, p, body, headers);
+    const pipelined = !!thenNext && bytes.length <= MAX_PIPELINED_BODY;
+    for (let attempt = 0; ; attempt++) {
+      const [answer, next] = this.send(pipelined ? Buffer.concat([bytes, NEXT_REQUEST]) : bytes,
+                                       pipelined ? 2 : 1);
+      if (next) next.catch(() => {});  // a failure shows in next() instead
+      this.nextAnswer = next || null;
+      try {
+        return await answer;
+      } catch (e) {
+        if (attempt === 1) throw e;
+      }
+    }
+  }
+
+  async next() {
+    const pending = this.nextAnswer;
+    this.nextAnswer = null;
+    if (pending) {
+      try { return await pending; } catch (e) { /* ask again below */ }
+    }
+    return this.request('GET', '/invocation/next');
+  }
+}
+const api = new RuntimeConnection();
+
+function request(method, p, body, headers, thenNext) {
+  return api.request(method, p, body, headers, thenNext);
+}
+
+// `conn`: a crash report goes on a connection of its own: the main one may be waiting for the
+// next event, and answers come in order.
+function postError(p, shape, thenNext, conn = api) {
+  return conn.request('POST', p, JSON.stringify(shape), {
     'Content-Type': 'application/vnd.aws.lambda.error+json',
     'Lambda-Runtime-Function-Error-Type': shape.errorType,
-  });
+  }, thenNext);
 }
 
 function errorShape(err, type) {
@@ -204,7 +308,7 @@ async function main() {
     process.exit(1);
   }
   for (;;) {
-    const next = await request('GET', '/invocation/next');
+    const next = await api.next();
     if (next.status !== 200) throw new Error(`invocation/next answered ${next.status}`);
     const headers = next.headers;
     const id = headers['lambda-runtime-aws-request-id'];
@@ -222,17 +326,18 @@ async function main() {
     if ('error' in outcome) {
       const shape = errorShape(outcome.error);
       console.error('Invoke Error', JSON.stringify(shape));
-      await postError(`/invocation/${id}/error`, shape);
+      await postError(`/invocation/${id}/error`, shape, true);
     } else {
       let payload;
       try {
         payload = JSON.stringify(outcome.result === undefined ? null : outcome.result);
       } catch (e) {
         const shape = errorShape(e, 'Runtime.MarshalError');
-        await postError(`/invocation/${id}/error`, shape);
+        await postError(`/invocation/${id}/error`, shape, true);
+        inFlight = undefined;
         continue;
       }
-      await request('POST', `/invocation/${id}/response`, payload, { 'Content-Type': 'application/json' });
+      await request('POST', `/invocation/${id}/response`, payload, { 'Content-Type': 'application/json' }, true);
     }
     inFlight = undefined;
   }
@@ -242,7 +347,7 @@ async function crash(err, type) {
   const shape = errorShape(err, type);
   console.error(`${shape.errorType}: ${shape.errorMessage}`);
   const p = inFlight ? `/invocation/${inFlight}/error` : '/init/error';
-  await postError(p, shape).catch(() => {});
+  await postError(p, shape, false, new RuntimeConnection()).catch(() => {});
   process.exit(129);
 }
 process.on('uncaughtException', (e) => crash(e));
