@@ -227,6 +227,52 @@ class LambdaInvoke(unittest.TestCase):
         self.assertEqual(out, {"node": True, "count": 1, "event": {"k": "v"}, "fn": "node"})
         self.assertEqual(json.loads(invoke(self.lam, "node", {})["Body"])["count"], 2)
 
+    def test_bundled_runtimes_keep_serving_after_what_follows_a_response(self):
+        # nimbus's Python and Node bootstraps post each result together with the next
+        # GET /next (pipelined). What can follow a response must not wedge the environment.
+        node = """
+let count = 0;
+exports.handler = async (event) => {
+  count += 1;
+  if (event.big) return 'x'.repeat(7 * 1024 * 1024);
+  if (event.bigint) return { n: 10n };
+  if (event.crash_later) setTimeout(() => { throw new Error('late crash'); }, 20);
+  return { count };
+};
+"""
+        python = """
+count = 0
+def handler(event, context):
+    global count
+    count += 1
+    if event.get("big"):
+        return "x" * (7 * 1024 * 1024)
+    if event.get("unmarshalable"):
+        return {1, 2}
+    return {"count": count}
+"""
+        create(self.lam, "after-node", {"index.js": node}, runtime="nodejs20.x",
+               handler="index.handler")
+        create(self.lam, "after-py", {"app.py": python})
+        for name, bad in (("after-node", {"bigint": True}), ("after-py", {"unmarshalable": True})):
+            self.assertEqual(json.loads(invoke(self.lam, name, {})["Body"]), {"count": 1})
+            r = invoke(self.lam, name, {"big": True})  # 413 from the Runtime API
+            self.assertEqual(r.get("FunctionError"), "Unhandled")
+            self.assertEqual(json.loads(r["Body"])["errorType"], "Function.ResponseSizeTooLarge")
+            r = invoke(self.lam, name, bad)
+            self.assertEqual(json.loads(r["Body"])["errorType"], "Runtime.MarshalError")
+            # The same warm environment goes on counting.
+            self.assertEqual(json.loads(invoke(self.lam, name, {})["Body"]), {"count": 4})
+        # A crash after the response, while the runtime waits for the next event: the
+        # environment ends (its report goes on a connection of its own) and the next invoke
+        # gets a fresh one instead of hanging.
+        self.assertEqual(json.loads(invoke(self.lam, "after-node", {"crash_later": True})["Body"]),
+                         {"count": 5})
+        time.sleep(0.5)
+        r = invoke(self.lam, "after-node", {})
+        self.assertIsNone(r.get("FunctionError"), r["Body"])
+        self.assertEqual(json.loads(r["Body"]), {"count": 1})
+
     def test_versions_and_aliases(self):
         create(self.lam, "versioned", {"app.py": "def handler(e, c):\n    return 'v1'\n"})
         v1 = self.lam.publish_version(FunctionName="versioned")["Version"]
