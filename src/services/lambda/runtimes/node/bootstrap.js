@@ -58,8 +58,10 @@ class RuntimeConnection {
     const sock = net.connect({ host: apiHost, port: apiPort });
     sock.setNoDelay(true);
     const state = { sock, chunks: [], length: 0, head: null, waiting: [] };
+    // An answer already delivered (e.g. the event, then the server closed) stays with whoever
+    // awaits it: only what is still outstanding fails, and next() asks again for those.
     const fail = (err) => {
-      if (this.state === state) { this.state = null; this.sock = null; this.nextAnswer = null; }
+      if (this.state === state) { this.state = null; this.sock = null; }
       const waiting = state.waiting.splice(0);
       for (const w of waiting) w.reject(err || new Error('the Runtime API closed the connection'));
     };
