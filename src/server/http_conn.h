@@ -1,9 +1,12 @@
-// Internal to the HTTP server: one connection's socket and its I/O deadline, and the loop state.
+// Internal to the HTTP server: one connection's socket, I/O deadline and held responses, and
+// the loop state.
 #pragma once
 
 #include <chrono>
 #include <list>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -23,6 +26,17 @@ struct HttpServer::Conn {
   boost::asio::ip::tcp::socket socket;
   Clock::time_point deadline = Clock::time_point::max();
   bool busy = false;  // a request is being handled; drain waits for it
+  // Responses kept back while the client's next request is already buffered (pipelining, on
+  // private listeners: see ListenerFactory::Listen). Write() sends them first, and ReadSome()
+  // sends them before it waits: the client may be waiting for them before it sends more.
+  std::string held;
+
+  // Sends `held` (then cleared), `a` and `b` in one gathered write. False on error or stall.
+  boost::asio::awaitable<bool> Write(std::string_view a, std::string_view b,
+                                     std::chrono::seconds timeout);
+  // Reads what the socket has (at most `max` bytes) into `dst`, after sending `held`. 0 on
+  // EOF, error or stall.
+  boost::asio::awaitable<size_t> ReadSome(char* dst, size_t max, std::chrono::seconds timeout);
 
   // The loop's sweep (HttpServer::Sweep, every kSweepInterval) closes the socket if the next
   // I/O has not finished `timeout` from now. A deadline instead of a timer per I/O: arming and

@@ -30,35 +30,15 @@ constexpr size_t kReadChunk = 4 * 1024;
 constexpr uint64_t kMaxDrain = 1 << 20;     // body bytes a handler left that are read and dropped
 constexpr size_t kMaxHeldBody = 64 * 1024;  // larger bodies are sent at once, not copied
 
-asio::awaitable<bool> WriteAll(HttpServer::Conn& conn, std::string& held, std::string_view a,
-                               std::string_view b, std::chrono::seconds timeout);
-
-// Appends what the socket has to `buf`, after sending any `held` responses (the peer may be
-// waiting for them before it sends more). False on EOF, error or stall timeout.
-asio::awaitable<bool> ReadMore(HttpServer::Conn& conn, std::string& held, std::string& buf,
+// Appends what the socket has to `buf` (held responses go out first: HttpServer::Conn). False
+// on EOF, error or stall timeout.
+asio::awaitable<bool> ReadMore(HttpServer::Conn& conn, std::string& buf,
                                std::chrono::seconds timeout, size_t max_read = kReadChunk) {
-  if (!held.empty() && !co_await WriteAll(conn, held, {}, {}, timeout)) co_return false;
   size_t old = buf.size();
   buf.resize(old + max_read);
-  error_code ec;
-  conn.Arm(timeout);
-  size_t n = co_await conn.socket.async_read_some(asio::buffer(buf.data() + old, max_read),
-                                                  asio::redirect_error(kAwait, ec));
-  conn.Disarm();
+  size_t n = co_await conn.ReadSome(buf.data() + old, max_read, timeout);
   buf.resize(old + n);
-  co_return !ec && n > 0;
-}
-
-// Sends `held` (responses kept back, then cleared), `a` and `b` in one gathered write.
-asio::awaitable<bool> WriteAll(HttpServer::Conn& conn, std::string& held, std::string_view a,
-                               std::string_view b, std::chrono::seconds timeout) {
-  error_code ec;
-  std::array<asio::const_buffer, 3> bufs{asio::buffer(held), asio::buffer(a), asio::buffer(b)};
-  conn.Arm(timeout);
-  co_await asio::async_write(conn.socket, bufs, asio::redirect_error(kAwait, ec));
-  conn.Disarm();
-  held.clear();
-  co_return !ec;
+  co_return n > 0;
 }
 
 // Streams a file region with sendfile(2), waiting for writability when the socket is full.
@@ -111,8 +91,7 @@ asio::awaitable<bool> WriteStream(HttpServer::Conn& conn, HttpResponseStream& st
     if (ec) co_return false;
     sent += piece.size();
   }
-  std::string none;
-  co_return co_await WriteAll(conn, none, "0\r\n\r\n", {}, timeout);
+  co_return co_await conn.Write("0\r\n\r\n", {}, timeout);
 }
 
 std::string PeerAddress(HttpServer::Conn& conn) {
@@ -133,10 +112,6 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
   error_code ec;
   const uint16_t local_port = conn->socket.local_endpoint(ec).port();
   std::string buf;
-  // Responses kept back while the peer's next request is already buffered (pipelining, on
-  // private listeners: a Lambda runtime posting a result and asking for the next event in one
-  // write): sent with the next response, or before the server waits to read.
-  std::string held;
   HttpLimits head_limits = options_.limits;  // a streamed body may be larger than one held
   if (acceptor->handler_reads_body) {
     head_limits.max_body_bytes =
@@ -154,25 +129,18 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
     for (;;) {
       head = ParseRequestHead(buf, head_limits, request);
       if (!head.ok() || head->head_bytes > 0) break;
-      if (!co_await ReadMore(*conn, held, buf, options_.idle_timeout)) break;
+      if (!co_await ReadMore(*conn, buf, options_.idle_timeout)) break;
     }
     if (head.ok() && head->head_bytes == 0) break;  // closed, stalled or idle
     if (!head.ok()) {
       HttpResponse err = HttpLevelError(head.error().status, head.error().message);
       std::string h = BuildResponseHead(err, err.body.size(), false);
-      co_await WriteAll(*conn, held, h, err.body, options_.idle_timeout);
+      co_await conn->Write(h, err.body, options_.idle_timeout);
       if (observer_ && acceptor->observed) observer_(request, err, err.body.size(), {});
       break;
     }
     buf.erase(0, head->head_bytes);
     conn->busy = true;
-    bool body_buffered =
-        head->framing == BodyFraming::kNone ||
-        (head->framing == BodyFraming::kContentLength && buf.size() >= head->content_length);
-    if (!body_buffered && !held.empty() &&
-        !co_await WriteAll(*conn, held, {}, {}, options_.idle_timeout)) {
-      break;
-    }
     RequestBody body(*conn, *head, buf, options_.limits, options_.idle_timeout);
     bool body_ok = true;
     if ((acceptor->handler_reads_body ||
@@ -196,7 +164,7 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
     if (body.failed()) {  // the handler's response (if any) is moot: answer the body's error
       if (body.error()) {
         std::string h = BuildResponseHead(*body.error(), body.error()->body.size(), false);
-        co_await WriteAll(*conn, held, h, body.error()->body, options_.idle_timeout);
+        co_await conn->Write(h, body.error()->body, options_.idle_timeout);
       }
       break;
     }
@@ -210,21 +178,21 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
     bool ok;
     if (response.stream && !is_head) {
       length = 0;
-      ok = co_await WriteAll(*conn, held, h, {}, options_.idle_timeout) &&
+      ok = co_await conn->Write(h, {}, options_.idle_timeout) &&
            co_await WriteStream(*conn, *response.stream, options_.idle_timeout, length);
       response.stream.reset();  // the producer learns the client is gone or done
     } else if (is_head) {
-      ok = co_await WriteAll(*conn, held, h, {}, options_.idle_timeout);
+      ok = co_await conn->Write(h, {}, options_.idle_timeout);
     } else if (!response.file.path.empty()) {
-      ok = co_await WriteAll(*conn, held, h, {}, options_.idle_timeout) &&
+      ok = co_await conn->Write(h, {}, options_.idle_timeout) &&
            co_await SendFile(*conn, response.file, options_.idle_timeout);
     } else if (acceptor->holds_pipelined && keep_alive && !buf.empty() &&
                response.body.size() <= kMaxHeldBody) {
-      held += h;  // the next request is here already: answer both in one write
-      held += response.body;
+      conn->held += h;  // the next request is here already: answer both in one write
+      conn->held += response.body;
       ok = true;
     } else {
-      ok = co_await WriteAll(*conn, held, h, response.body, options_.idle_timeout);
+      ok = co_await conn->Write(h, response.body, options_.idle_timeout);
     }
     conn->busy = false;
     if (observer_ && acceptor->observed) {
@@ -233,7 +201,7 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
     }
     if (!ok || !keep_alive) break;
   }
-  if (!held.empty()) co_await WriteAll(*conn, held, {}, {}, options_.idle_timeout);
+  if (!conn->held.empty()) co_await conn->Write({}, {}, options_.idle_timeout);
   error_code ignored;
   conn->socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
   conn->socket.close(ignored);

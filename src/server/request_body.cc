@@ -2,15 +2,11 @@
 
 #include <algorithm>
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/write.hpp>
-
 #include "server/response_writer.h"
 
 namespace nimbus {
 
 namespace asio = boost::asio;
-using boost::system::error_code;
 
 namespace {
 constexpr size_t kPiece = 256 * 1024;  // largest socket read per Next()
@@ -45,32 +41,16 @@ void RequestBody::Fail(int status, const std::string& message) {
 }
 
 asio::awaitable<bool> RequestBody::SendContinue() {
-  if (!expect_continue_ || continued_) co_return true;
   continued_ = true;
   // A client that sent its whole body already is not waiting for it.
   if (framing_ == BodyFraming::kContentLength && buf_.size() >= length_) co_return true;
-  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-  error_code ec;
-  conn_.Arm(timeout_);
-  co_await asio::async_write(conn_.socket, asio::buffer(kContinue),
-                             asio::redirect_error(kAwait, ec));
-  conn_.Disarm();
-  co_return !ec;
-}
-
-asio::awaitable<size_t> RequestBody::ReadSome(char* dst, size_t max) {
-  error_code ec;
-  conn_.Arm(timeout_);
-  size_t n = co_await conn_.socket.async_read_some(asio::buffer(dst, max),
-                                                   asio::redirect_error(kAwait, ec));
-  conn_.Disarm();
-  co_return ec ? 0 : n;
+  co_return co_await conn_.Write("HTTP/1.1 100 Continue\r\n\r\n", {}, timeout_);
 }
 
 asio::awaitable<std::optional<std::string_view>> RequestBody::Next() {
   if (failed_) co_return std::nullopt;
   if (complete_) co_return std::string_view();
-  if (expect_continue_ && !continued_ && !co_await SendContinue()) {
+  if (ContinueOwed() && !co_await SendContinue()) {
     Fail(0, "");
     co_return std::nullopt;
   }
@@ -85,7 +65,8 @@ asio::awaitable<std::optional<std::string_view>> RequestBody::Next() {
       data = piece_.data();
     } else {
       if (!scratch_) scratch_ = std::make_unique<char[]>(kPiece);
-      n = co_await ReadSome(scratch_.get(), static_cast<size_t>(std::min<uint64_t>(left, kPiece)));
+      n = co_await conn_.ReadSome(scratch_.get(),
+                                  static_cast<size_t>(std::min<uint64_t>(left, kPiece)), timeout_);
       if (n == 0) {
         Fail(0, "");
         co_return std::nullopt;
@@ -111,7 +92,7 @@ asio::awaitable<std::optional<std::string_view>> RequestBody::Next() {
     }
     size_t old = buf_.size();
     buf_.resize(old + kPiece);
-    size_t n = co_await ReadSome(buf_.data() + old, kPiece);
+    size_t n = co_await conn_.ReadSome(buf_.data() + old, kPiece, timeout_);
     buf_.resize(old + n);
     if (n == 0) {
       Fail(0, "");
@@ -127,9 +108,8 @@ asio::awaitable<bool> RequestBody::ReadAll(std::string& out) {
     co_return false;
   }
   if (framing_ == BodyFraming::kContentLength && !complete_) {
-    // Straight into `out`: one allocation, no intermediate copy. (SendContinue is called only
-    // when it has something to do: a coroutine call costs a frame allocation.)
-    if (expect_continue_ && !continued_ && !co_await SendContinue()) {
+    // Straight into `out`: one allocation, no intermediate copy.
+    if (ContinueOwed() && !co_await SendContinue()) {
       Fail(0, "");
       co_return false;
     }
@@ -141,7 +121,7 @@ asio::awaitable<bool> RequestBody::ReadAll(std::string& out) {
     out.resize(at + static_cast<size_t>(length_ - consumed_));
     while (consumed_ < length_) {
       size_t want = static_cast<size_t>(std::min<uint64_t>(length_ - consumed_, 1 << 20));
-      size_t n = co_await ReadSome(out.data() + at, want);
+      size_t n = co_await conn_.ReadSome(out.data() + at, want, timeout_);
       if (n == 0) {
         out.resize(at);
         Fail(0, "");
@@ -169,7 +149,7 @@ asio::awaitable<bool> RequestBody::ReadAll(std::string& out) {
 asio::awaitable<bool> RequestBody::Finish(uint64_t max_drain) {
   if (failed_) co_return false;
   if (complete_) co_return true;
-  if (expect_continue_ && !continued_) co_return false;  // the client holds its body back
+  if (ContinueOwed()) co_return false;  // the client holds its body back
   if (length_ - consumed_ > max_drain && framing_ == BodyFraming::kContentLength) co_return false;
   uint64_t drained = 0;
   while (!complete_) {

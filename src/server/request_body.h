@@ -44,9 +44,12 @@ class RequestBody : public HttpBodyStream {
   std::optional<std::chrono::steady_clock::time_point> done_at() const { return done_at_; }
 
  private:
+  // The client asked for a "100 Continue" and was not sent one yet. (Checked before calling
+  // SendContinue: a coroutine call costs a frame allocation.)
+  bool ContinueOwed() const { return expect_continue_ && !continued_; }
+  // Sends the "100 Continue" the client waits for (none when the whole body is here already).
+  // Call only when ContinueOwed().
   boost::asio::awaitable<bool> SendContinue();
-  // Reads what the socket has (at most `max`) into `dst`; 0 on EOF, error or stall.
-  boost::asio::awaitable<size_t> ReadSome(char* dst, size_t max);
   void Complete();
   void Fail(int status, const std::string& message);
 
