@@ -234,12 +234,8 @@ void CgroupParent::RemoveStale() const {
     if (!d) return;
     while (dirent* e = ::readdir(d)) {
       std::string n = e->d_name;
-      size_t dash = n.find('-');
-      if (e->d_type != DT_DIR || dash == 0 || dash == std::string::npos) continue;
-      int owner = 0;
-      auto [ptr, ec] = std::from_chars(n.data(), n.data() + dash, owner);
-      if (ec != std::errc() || ptr != n.data() + dash || owner <= 0) continue;
-      if (::kill(owner, 0) == 0 || errno != ESRCH) continue;
+      int owner = NameOwnerPid(n, '-');
+      if (e->d_type != DT_DIR || owner == 0 || !ProcessGone(owner)) continue;
       SandboxCgroup& cg = stale[n];
       cg.version_ = layout_.version;
       cg.dirs_[layout_.version == CgroupVersion::kV2 ? "" : controller] = dir + "/" + n;

@@ -1,9 +1,11 @@
 #include "sandbox/fd.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 namespace nimbus::sandbox {
@@ -54,5 +56,15 @@ Status WriteFile(const std::string& path, std::string_view data) {
   if (static_cast<size_t>(n) != data.size()) return Status::IoError("short write to " + path);
   return Status::Ok();
 }
+
+int NameOwnerPid(std::string_view name, char separator) {
+  size_t end = separator == '\0' ? name.size() : name.find(separator);
+  if (end == std::string_view::npos) return 0;
+  int pid = 0;
+  auto [ptr, ec] = std::from_chars(name.data(), name.data() + end, pid);
+  return ec == std::errc() && ptr == name.data() + end && pid > 0 ? pid : 0;
+}
+
+bool ProcessGone(int pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
 
 }  // namespace nimbus::sandbox

@@ -49,4 +49,11 @@ Status ErrnoStatus(std::string_view what, int err);
 Result<std::string> ReadFile(const std::string& path);
 Status WriteFile(const std::string& path, std::string_view data);
 
+// State left by nimbus processes (cgroups, scratch directories, temporary files) is named
+// after the owner's pid. The pid a name starts with, followed by `separator` ('\0': the name
+// is the pid alone); 0 when the name has another shape.
+int NameOwnerPid(std::string_view name, char separator);
+// True when process `pid` no longer exists, so what it left may be removed.
+bool ProcessGone(int pid);
+
 }  // namespace nimbus::sandbox

@@ -4,7 +4,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -12,7 +11,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <cstddef>
 #include <string_view>
 
@@ -68,10 +66,8 @@ void RemoveStaleTemporaries(const std::string& dir) {
     std::string_view n = e->d_name;
     if (!n.starts_with("init.") || !n.ends_with(".tmp")) continue;
     n.remove_prefix(5);
-    int owner = 0;
-    auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), owner);
-    if (ec != std::errc() || end == n.data() + n.size() || *end != '.' || owner <= 0) continue;
-    if (::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    int owner = NameOwnerPid(n, '.');
+    if (owner == 0 || !ProcessGone(owner)) continue;
     ::unlinkat(::dirfd(d), e->d_name, 0);
   }
   ::closedir(d);

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/loop.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -16,7 +15,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <string_view>
 
@@ -212,10 +210,8 @@ Result<std::unique_ptr<ScratchPool>> ScratchPool::Create(ScratchPoolOptions opti
         ::unlink((dir + "/" + name).c_str());
         continue;
       }
-      int owner = 0;
-      auto [p, ec] = std::from_chars(name.data(), name.data() + name.size(), owner);
-      if (ec != std::errc() || p != name.data() + name.size() || owner <= 0) continue;
-      if (owner == ::getpid() || (::kill(owner, 0) != 0 && errno == ESRCH)) {
+      int owner = NameOwnerPid(name, '\0');
+      if (owner != 0 && (owner == ::getpid() || ProcessGone(owner))) {
         RemoveTree(dir + "/" + name);
       }
     }
