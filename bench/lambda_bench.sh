@@ -8,6 +8,9 @@
 # then cold start (environment created -> first response) of the native bootstrap: the packaged
 # example (a /bin/sh bootstrap that starts the binary through its bundled glibc loader) and the
 # same binary as an ELF `bootstrap` (host libraries), which shows nimbus's own part.
+# A last row, "ceiling", is the same hello-cpp runtime (32 copies) behind bench/runtime_api_ceiling:
+# a broker that only passes bodies between the client and the runtimes, i.e. the most that any
+# emulator with the runtime in its own process and the Runtime API over TCP could reach here.
 # serverless-offline runs in its default mode: Node handlers in worker threads, one per concurrent
 # invoke, each reused while idle (terminateIdleLambdaTime 60 s), the handler module loaded once per
 # worker (reloadHandler off; --useInProcess off); its default (notice) log level writes one line
@@ -24,6 +27,8 @@ client="$root/$build/bench/lambda_invoke_bench"
 zip_native="$root/$build/examples/hello-cpp.zip"
 elf_native="$root/$build/examples/hello-cpp/hello-cpp"
 [ -x "$client" ] || { echo "missing $client: ninja -C $build lambda_invoke_bench" >&2; exit 1; }
+[ -x "$root/$build/bench/runtime_api_ceiling" ] ||
+  { echo "missing runtime_api_ceiling: ninja -C $build runtime_api_ceiling" >&2; exit 1; }
 [ -f "$zip_native" ] || { echo "missing $zip_native: ninja -C $build examples" >&2; exit 1; }
 if [ ! -d bench/peer/node_modules/lambda-local ]; then
   (cd bench/peer && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
@@ -35,11 +40,12 @@ if [ ! -d bench/peer-sls/node_modules/serverless-offline ] ||
 fi
 
 work=$(mktemp -d /tmp/nimbus-lambda-bench-XXXXXX)
-nimbus_pid="" peer_pid="" sls_pid=""
+nimbus_pid="" peer_pid="" sls_pid="" ceiling_pid=""
 cleanup() {
   set +e
   [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
   [ -n "$sls_pid" ] && kill "$sls_pid" 2>/dev/null
+  [ -n "$ceiling_pid" ] && pkill -P "$ceiling_pid" && kill "$ceiling_pid" 2>/dev/null
   [ -n "$nimbus_pid" ] && kill "$nimbus_pid" 2>/dev/null
   for _ in $(seq 100); do kill -0 "$nimbus_pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$nimbus_pid" 2>/dev/null; then
@@ -129,6 +135,14 @@ done
 (exec 3<>"/dev/tcp/127.0.0.1/$sls_port") 2>/dev/null ||
   { echo "serverless-offline did not listen in 30 s:" >&2; cat "$work/sls.out" >&2; exit 1; }
 
+# The ceiling: a do-nothing broker in front of 32 hello-cpp runtimes (host libraries).
+ceiling_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$root/$build/bench/runtime_api_ceiling" "$ceiling_port" "$elf_native" 32 2>"$work/ceiling.err" &
+ceiling_pid=$!
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$ceiling_port") 2>/dev/null && break; sleep 0.05
+done
+
 run() {  # run LABEL PORT PATH CONNS -> the client's key=value line 
   "$client" load 127.0.0.1 "$2" "$3" --conns "$4" --seconds "$secs" --warmup 1
 }
@@ -146,7 +160,8 @@ targets=("nimbus (native)|$port|/2015-03-31/functions/native/invocations"
          "nimbus (python)|$port|/2015-03-31/functions/python/invocations"
          "nimbus (node)|$port|/2015-03-31/functions/node/invocations"
          "lambda-local (node)|$peer_port|/"
-         "sls-offline (node)|$sls_port|/2015-03-31/functions/node/invocations")
+         "sls-offline (node)|$sls_port|/2015-03-31/functions/node/invocations"
+         "ceiling (native)|$ceiling_port|/2015-03-31/functions/native/invocations")
 echo "### Lambda warm invoke, 1 KB payload, ${secs}s per run (+1s warm-up), $(nproc) cores"
 for t in "${targets[@]}"; do
   IFS='|' read -r label p path <<<"$t"
@@ -155,6 +170,7 @@ for t in "${targets[@]}"; do
   "$client" load 127.0.0.1 "$p" "$path" --conns 32 --seconds 2 --warmup 1 >/dev/null
   server_pid=$nimbus_pid; [ "$p" = "$peer_port" ] && server_pid=$peer_pid
   [ "$p" = "$sls_port" ] && server_pid=$sls_pid
+  [ "$p" = "$ceiling_port" ] && server_pid=$ceiling_pid
   cpu0=$(cpu_ms "$server_pid")
   lat=$(run "$label" "$p" "$path" 1)
   cpu1=$(cpu_ms "$server_pid")
@@ -182,6 +198,9 @@ for peer in "lambda-local (node)|lambda-local" "sls-offline (node)|serverless-of
     "${peak[nimbus (native)]}" "${peak[$label]}" \
     "$(awk -v a="${peak[nimbus (native)]}" -v b="${peak[$label]}" 'BEGIN{printf "%.1f", (b > 0) ? a / b : 0}')"
 done
+printf 'nimbus (native) / ceiling at peak: %s / %s inv/s = %s%%\n' "${peak[nimbus (native)]}" \
+  "${peak[ceiling (native)]}" \
+  "$(awk -v a="${peak[nimbus (native)]}" -v b="${peak[ceiling (native)]}" 'BEGIN{printf "%.0f", (b > 0) ? 100 * a / b : 0}')"
 printf 'native cold start (packaged example): first response p50 %s ms (p90 %s), REPORT Init Duration p50 %s ms\n' \
   "$(field first_invoke_p50_ms "$cold")" "$(field first_invoke_p90_ms "$cold")" \
   "$(field init_duration_p50_ms "$cold")"
