@@ -8,8 +8,8 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "sandbox/fd.h"
@@ -226,7 +226,7 @@ Result<CgroupParent> CgroupParent::Open(const CgroupLayout& layout, std::string 
 }
 
 void CgroupParent::RemoveStale() const {
-  // Children are named "<owner pid>-<seq>"; remove those whose owner is gone.
+  // Children are named "<owner tag>-<seq>" (OwnerTag()); remove those whose owner is gone.
   std::map<std::string, SandboxCgroup> stale;
   auto scan = [&](const std::string& controller) {
     std::string dir = Dir(controller);
@@ -234,8 +234,7 @@ void CgroupParent::RemoveStale() const {
     if (!d) return;
     while (dirent* e = ::readdir(d)) {
       std::string n = e->d_name;
-      int owner = NameOwnerPid(n, '-');
-      if (e->d_type != DT_DIR || owner == 0 || !ProcessGone(owner)) continue;
+      if (e->d_type != DT_DIR || !TaggedOwnerGone(n)) continue;
       SandboxCgroup& cg = stale[n];
       cg.version_ = layout_.version;
       cg.dirs_[layout_.version == CgroupVersion::kV2 ? "" : controller] = dir + "/" + n;
@@ -269,8 +268,8 @@ Result<SandboxCgroup> CgroupParent::Create(const std::string& name,
     // v1: the child writes "0" to `tasks` (moves only itself; it is single-threaded before
     // exec), which skips the threadgroup rwsem that a cgroup.procs write takes, and with it an
     // RCU grace period (5-20 ms measured here on an otherwise idle host).
-    cg.procs_files_.push_back(dir + (layout_.version == CgroupVersion::kV1 ? "/tasks"
-                                                                           : "/cgroup.procs"));
+    cg.procs_files_.push_back(dir +
+                              (layout_.version == CgroupVersion::kV1 ? "/tasks" : "/cgroup.procs"));
     return dir;
   };
   if (layout_.version == CgroupVersion::kV2) {

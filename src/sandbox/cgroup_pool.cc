@@ -73,7 +73,7 @@ Result<PreparedCgroup> CgroupPool::Make(CgroupKey key) {
   // Consecutive sandboxes start their visible cores at different host cores.
   limits.cpus = PickCpus(parent_.host_cpus(), VisibleCoresForMemory(key.memory_mb), seq);
   limits.pids_max = key.pids_max;
-  auto cg = parent_.Create(std::to_string(::getpid()) + "-" + std::to_string(seq), limits);
+  auto cg = parent_.Create(OwnerTag() + "-" + std::to_string(seq), limits);
   if (!cg.ok()) return cg.error();
   PreparedCgroup p{std::move(*cg), {}, {}};
   auto above2 = [](int fd) {  // the child rebuilds 0..2

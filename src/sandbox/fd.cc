@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 namespace nimbus::sandbox {
@@ -66,5 +67,47 @@ int NameOwnerPid(std::string_view name, char separator) {
 }
 
 bool ProcessGone(int pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+namespace {
+
+// Field 22 (starttime) of /proc/<pid>/stat, or 0 when it cannot be read (e.g. the pid is gone).
+uint64_t ProcessStartTicks(const std::string& pid) {
+  auto stat = ReadFile("/proc/" + pid + "/stat");
+  if (!stat.ok()) return 0;
+  size_t at = stat->rfind(')');  // the command name may hold spaces and parentheses
+  if (at == std::string::npos) return 0;
+  for (int field = 2; field < 22 && at != std::string::npos; ++field) {
+    at = stat->find(' ', at + 1);
+  }
+  if (at == std::string::npos) return 0;
+  uint64_t ticks = 0;
+  std::from_chars(stat->data() + at + 1, stat->data() + stat->size(), ticks);
+  return ticks;
+}
+
+}  // namespace
+
+const std::string& OwnerTag() {
+  static const std::string tag = [] {
+    std::string pid = std::to_string(::getpid());
+    uint64_t start = ProcessStartTicks(pid);
+    return start == 0 ? pid : pid + "-" + std::to_string(start);
+  }();
+  return tag;
+}
+
+bool TaggedOwnerGone(std::string_view name) {
+  int pid = NameOwnerPid(name, '-');
+  if (pid == 0) return false;
+  std::string_view rest = name.substr(name.find('-') + 1);
+  size_t dash = rest.find('-');
+  if (dash == std::string_view::npos) return ProcessGone(pid);
+  uint64_t start = 0;
+  auto [end, ec] = std::from_chars(rest.data(), rest.data() + dash, start);
+  if (ec != std::errc() || end != rest.data() + dash) return false;
+  if (ProcessGone(pid)) return true;
+  uint64_t now = ProcessStartTicks(std::to_string(pid));
+  return now != 0 && now != start;
+}
 
 }  // namespace nimbus::sandbox

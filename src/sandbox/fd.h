@@ -55,5 +55,13 @@ Status WriteFile(const std::string& path, std::string_view data);
 int NameOwnerPid(std::string_view name, char separator);
 // True when process `pid` no longer exists, so what it left may be removed.
 bool ProcessGone(int pid);
+// This process's owner tag "<pid>-<start time>" (clock ticks after boot, from /proc/self/stat;
+// the pid alone when that is unreadable). Unlike the pid it is not shared with an earlier process
+// that had the same pid, such as a restarted container's PID 1. Thread-safe.
+const std::string& OwnerTag();
+// True when the owner of `name` ("<pid>-<start time>-...", OwnerTag() then '-') is gone: no such
+// pid, or that pid now belongs to a process started at another time. The older "<pid>-<seq>"
+// form is judged by its pid alone; a name of neither form is never gone.
+bool TaggedOwnerGone(std::string_view name);
 
 }  // namespace nimbus::sandbox

@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <string>
+#include <vector>
+
 #include "sandbox/cgroup_pool.h"
 #include "sandbox/fd.h"
 #include "sandbox/test_util.h"
@@ -185,19 +188,31 @@ TEST(CgroupV1Test, WritesLimitFilesPerHierarchy) {
   EXPECT_EQ(*cg->PeakMemoryBytes(), 1048576u);
 }
 
-TEST(CgroupV1Test, StaleChildrenOfDeadOwnersAreRemoved) {
+TEST(CgroupV1Test, StaleChildrenOfDeadOrEarlierOwnersAreRemoved) {
   TempDir fs;
   CgroupLayout layout;
   layout.version = CgroupVersion::kV1;
   layout.v1_roots["pids"] = fs.path() + "/pids";
   ::mkdir((fs.path() + "/pids").c_str(), 0755);
   ::mkdir((fs.path() + "/pids/nimbus").c_str(), 0755);
-  ::mkdir((fs.path() + "/pids/nimbus/999999999-1").c_str(), 0755);  // no such pid
-  std::string live = fs.path() + "/pids/nimbus/" + std::to_string(::getpid()) + "-1";
-  ::mkdir(live.c_str(), 0755);
+  std::string dir = fs.path() + "/pids/nimbus/";
+  std::string pid = std::to_string(::getpid());
+  ASSERT_EQ(OwnerTag().rfind(pid + "-", 0), 0u) << OwnerTag();  // "<pid>-<start time>"
+  const std::vector<std::string> stale = {
+      "999999999-1",       // the older "<pid>-<seq>" form: no such pid
+      "999999999-5555-1",  // no such pid
+      pid + "-1-1",        // this pid, but an earlier process's (a restarted container's PID 1)
+  };
+  const std::vector<std::string> kept = {
+      OwnerTag() + "-1",  // this process's
+      pid + "-1",         // the older form with a live pid
+      "notapid",          // not nimbus's
+  };
+  for (const auto& n : stale) ::mkdir((dir + n).c_str(), 0755);
+  for (const auto& n : kept) ::mkdir((dir + n).c_str(), 0755);
   ASSERT_TRUE(CgroupParent::Open(layout, "nimbus").ok());
-  EXPECT_NE(::access((fs.path() + "/pids/nimbus/999999999-1").c_str(), F_OK), 0);
-  EXPECT_EQ(::access(live.c_str(), F_OK), 0);
+  for (const auto& n : stale) EXPECT_NE(::access((dir + n).c_str(), F_OK), 0) << n;
+  for (const auto& n : kept) EXPECT_EQ(::access((dir + n).c_str(), F_OK), 0) << n;
 }
 
 TEST(CgroupPoolTest, KeepsCgroupsReadyPerKey) {
@@ -208,15 +223,14 @@ TEST(CgroupPoolTest, KeepsCgroupsReadyPerKey) {
   auto count = [&] {  // cgroups made (their limits written)
     int n = 0;
     for (int seq = 0; seq < 8; ++seq) {
-      std::string dir = "/nimbus/" + std::to_string(::getpid()) + "-" + std::to_string(seq);
+      std::string dir = "/nimbus/" + OwnerTag() + "-" + std::to_string(seq);
       n += ::access((fs.path() + dir + "/memory.max").c_str(), F_OK) == 0;
     }
     return n;
   };
 
   for (int seq = 0; seq < 4; ++seq) {  // the files a real cgroup has: the pool opens them
-    fs.Write("nimbus/" + std::to_string(::getpid()) + "-" + std::to_string(seq) + "/cgroup.procs",
-             "");
+    fs.Write("nimbus/" + OwnerTag() + "-" + std::to_string(seq) + "/cgroup.procs", "");
   }
   CgroupPool pool(*parent, /*depth=*/2);
   auto first = pool.Take(CgroupKey{256, 64});  // a new key: made on the spot
