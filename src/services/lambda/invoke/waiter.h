@@ -9,7 +9,7 @@
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -34,10 +34,12 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
     co_return co_await Wait(std::chrono::steady_clock::time_point::max());
   }
 
-  // Thread-safe; idempotent.
+  // Thread-safe; idempotent. On the executor's own thread the timer is cancelled at once (which
+  // queues the waiter's resumption, never runs it inline); elsewhere the cancel is posted there.
   void Notify() {
     if (notified_.exchange(true)) return;
-    boost::asio::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
+    boost::asio::dispatch(timer_.get_executor(),
+                          [self = shared_from_this()] { self->timer_.cancel(); });
   }
   bool notified() const { return notified_.load(); }
 
