@@ -184,6 +184,15 @@ int RunOp(const ChildOp& op) {
     Fail(p, kStageHostname, errno);
   }
   if (p.workdir && ::chdir(p.workdir) != 0) Fail(p, kStageChdir, errno);
+  if (p.open_files_limit > 0) {  // lowering needs no privilege; init and the function inherit it
+    struct rlimit rl;
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+      rlim_t n = p.open_files_limit;
+      if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n) n = rl.rlim_max;
+      rl.rlim_cur = rl.rlim_max = n;
+      ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+  }
   // init inherits these across its exec (it makes them close-on-exec again for the function).
   for (int fd : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd}) {
     if (fd >= 0 && ::fcntl(fd, F_SETFD, 0) != 0) Fail(p, kStageFds, errno);

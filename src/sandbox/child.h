@@ -58,6 +58,7 @@ struct ChildPlan {
   const char* hostname = nullptr;                  // nullptr: leave as is
   const char* workdir = nullptr;
   const char* oom_score_adj = nullptr;  // restored in the function process (init lowers its own)
+  unsigned open_files_limit = 0;        // RLIMIT_NOFILE soft and hard (at most nimbus's); 0: keep
 
   std::vector<char*> argv;       // the function's, null-terminated
   std::vector<char*> envp;       // null-terminated

@@ -95,6 +95,7 @@ Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const
     if (spec.gid) p.gid = static_cast<int>(*spec.gid);
   }
   if (ctx.uts_namespace) p.hostname = p.Keep(spec.hostname);
+  p.open_files_limit = spec.open_files_limit;
   for (const auto& a : spec.argv) p.argv.push_back(const_cast<char*>(p.Keep(a)));
   p.argv.push_back(nullptr);
   for (const auto& e : spec.env) p.envp.push_back(const_cast<char*>(p.Keep(e)));

@@ -1,9 +1,10 @@
 // Execution environments for Lambda functions: a process tree in fresh mount/pid/ipc/uts
 // namespaces (not network: the function reaches the Runtime API on 127.0.0.1), a minimal root
 // file system (host /usr, /lib*, /bin, /sbin, /etc read-only; code at /var/task, layers at /opt,
-// private sized /tmp on disk, fresh /proc, minimal /dev without /dev/shm), and cgroup limits
-// (memory, CPU quota, cpuset, pids). PID 1 inside is a tiny init that reaps zombies, forwards
-// SIGTERM and friends to every process, and exits with the function's status.
+// private sized /tmp on disk, fresh /proc, minimal /dev without /dev/shm), cgroup limits
+// (memory, CPU quota, cpuset, pids) and Lambda's 1,024 open files. PID 1 inside is a tiny init
+// that reaps zombies, forwards SIGTERM and friends to every process, and exits with the
+// function's status.
 //
 // Usage: create one SandboxManager at startup (it probes the kernel once and prints nothing;
 // log capabilities().Describe() once), then Launch() per execution environment.
@@ -45,6 +46,7 @@ struct SandboxSpec {
   uint32_t memory_mb = 128;             // cgroup memory limit, swap off
   uint32_t ephemeral_storage_mb = 512;  // size of the private /tmp (disk-backed when possible)
   uint32_t pids_limit = 1024;           // processes + threads
+  uint32_t open_files_limit = 1024;     // RLIMIT_NOFILE, soft and hard (0: nimbus's own)
   std::optional<uid_t> uid;             // run the function as this uid (root tier only)
   std::optional<gid_t> gid;
   std::string hostname = "localhost";

@@ -61,6 +61,20 @@ def shm(event, context):
     parent, child = multiprocessing.Pipe()
     parent.send("ping"); out["pipe"] = child.recv()
     return out
+def fds(event, context):
+    import errno, resource
+    opened = []
+    try:
+        while len(opened) < 5000:
+            opened.append(open("/dev/null"))
+        error = None
+    except OSError as e:
+        error = errno.errorcode.get(e.errno, str(e.errno))
+    count = len(opened)
+    for f in opened:
+        f.close()
+    return {"nofile": list(resource.getrlimit(resource.RLIMIT_NOFILE)), "opened": count,
+            "error": error}
 def binary(event, context):
     text = gzip.decompress(base64.b64decode(event["input"])).decode()
     return {"length": len(text), "output": base64.b64encode(gzip.compress(text.upper().encode())).decode()}
@@ -185,6 +199,14 @@ class LambdaInvoke(unittest.TestCase):
         self.assertLess(small["cpu"] / small["wall"], 0.2)
         self.assertGreater(big["cpu"] / big["wall"], 0.4)
         self.assertGreater(big["cpu"], 3 * small["cpu"])
+
+    def test_open_files_are_limited_to_1024_as_on_lambda(self):
+        self.tools("fds", "fds")
+        out = json.loads(invoke(self.lam, "fds", {})["Body"])
+        self.assertEqual(out["nofile"], [1024, 1024])
+        self.assertEqual(out["error"], "EMFILE")  # "Too many open files" in the handler
+        self.assertGreater(out["opened"], 1000)  # less what the runtime holds open
+        self.assertLess(out["opened"], 1024)
 
     def test_binary_payload_gzip_base64_byte_exact(self):
         self.tools("binary", "binary")

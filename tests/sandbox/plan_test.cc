@@ -42,6 +42,7 @@ TEST(PlanTest, BuildsLambdaLikeRoot) {
   EXPECT_EQ(p.envp.size(), 3u);
   EXPECT_STREQ(p.workdir, "/var/task");
   EXPECT_STREQ(p.hostname, "localhost");
+  EXPECT_EQ(p.open_files_limit, 1024u);
   const std::string r = "/run/nimbus/root";
   EXPECT_TRUE(HasOp(p, ChildOp::kMount, r, "mode=0755"));
   EXPECT_TRUE(HasOp(p, ChildOp::kBindReadOnly, r + "/var/task", "/srv/code"));

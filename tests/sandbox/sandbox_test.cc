@@ -38,6 +38,11 @@ TEST_F(SandboxTest, RunsWithLambdaLikeView) {
       << r.out;
 }
 
+TEST_F(SandboxTest, OpenFilesAreLimitedTo1024) {  // Lambda's file descriptor quota
+  auto r = Run(Shell("ulimit -Sn; ulimit -Hn"));
+  EXPECT_EQ(r.out, "1024\n1024\n") << r.err;
+}
+
 TEST_F(SandboxTest, InitIsTheSmallInitProgramNotACopyOfNimbus) {
   auto r = Run(Shell("tr '\\0' ' ' </proc/1/cmdline; echo; grep VmRSS /proc/1/status"));
   EXPECT_EQ(r.out.rfind("init ", 0), 0u) << r.out;
