@@ -248,6 +248,7 @@ Result<std::unique_ptr<SandboxManager>> SandboxManager::Create(SandboxManagerOpt
       caps.cpu_quota = parent->cpu();
       caps.cpuset = parent->cpuset() && !parent->host_cpus().empty();
       caps.pids_limit = parent->pids();
+      caps.freezer = parent->freezer();
       impl.cgroups = std::move(*parent);
       impl.cgroup_pool = std::make_unique<CgroupPool>(*impl.cgroups);
     }

@@ -47,6 +47,7 @@ std::string SandboxCapabilities::Describe() const {
   add(cpu_quota, "cpu quota");
   add(cpuset, "visible cores");
   add(pids_limit, "pids limit");
+  add(freezer, "freeze when idle");
   add(tmp_size_limit, "/tmp size");
   add(tmp_on_disk, "/tmp on disk");
   add(run_as_uid, "run as uid");
@@ -78,6 +79,7 @@ void Sandbox::SignalAll(int sig) {
   if (sig == SIGKILL && !own_pid_namespace_) {
     ::kill(-pid_, SIGKILL);  // init's process group (it called setsid)
   }
+  if (frozen_) (void)Thaw();  // signals wait for the thaw (v1: even SIGKILL)
 }
 
 void Sandbox::SignalTerminate() { SignalAll(SIGTERM); }
@@ -166,12 +168,16 @@ Result<uint64_t> Sandbox::MaxMemoryUsedBytes() const {
 
 Status Sandbox::Freeze() {
   if (!cgroup_) return Status::Unavailable("no cgroup");
-  return cgroup_->Freeze();
+  Status st = cgroup_->Freeze();
+  if (st.ok()) frozen_ = true;
+  return st;
 }
 
 Status Sandbox::Thaw() {
   if (!cgroup_) return Status::Unavailable("no cgroup");
-  return cgroup_->Thaw();
+  Status st = cgroup_->Thaw();
+  if (st.ok()) frozen_ = false;
+  return st;
 }
 
 }  // namespace nimbus::sandbox

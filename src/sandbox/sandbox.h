@@ -71,6 +71,7 @@ struct SandboxCapabilities {
   bool cpu_quota = false;
   bool cpuset = false;
   bool pids_limit = false;
+  bool freezer = false;         // Sandbox::Freeze works
   bool tmp_size_limit = false;  // needs a mount namespace
   // /tmp is an ext4 volume on a loop device (ENOSPC when full, page cache reclaimable under the
   // memory limit) rather than a tmpfs, whose pages count against the memory limit. Needs root,
@@ -106,9 +107,11 @@ class Sandbox {
   UniqueFd TakeStdout() { return std::move(stdout_); }
   UniqueFd TakeStderr() { return std::move(stderr_); }
 
-  // Sends SIGTERM to every process in the sandbox (init forwards it). Non-blocking.
+  // Sends SIGTERM to every process in the sandbox (init forwards it), and thaws a frozen
+  // sandbox so that it can act on it. Non-blocking.
   void SignalTerminate();
-  // SIGKILLs every process (init, hence the pid namespace; and the cgroup). Non-blocking.
+  // SIGKILLs every process (init, hence the pid namespace; and the cgroup), and thaws a frozen
+  // sandbox (under cgroup v1 a frozen process does not die). Non-blocking.
   void Kill();
   // Reaps init without blocking; the exit status once it has exited.
   std::optional<ExitStatus> TryWait();
@@ -121,9 +124,11 @@ class Sandbox {
   bool WasOomKilled() const;
   // Peak memory of the sandbox's cgroup; Unavailable without a memory cgroup or memory.peak.
   Result<uint64_t> MaxMemoryUsedBytes() const;
-  // Freeze / thaw every process (cgroup freezer). Unavailable without cgroups.
+  // Freeze / thaw every process (cgroup freezer; v1 freezer.state, v2 cgroup.freeze), as Lambda
+  // freezes an environment between invokes. Unavailable without a freezer.
   Status Freeze();
   Status Thaw();
+  bool frozen() const { return frozen_; }
 
   // The sandbox's cgroup directory for `controller` ("memory", "cpu", ...; any for v2), or ""
   // without cgroups. For diagnostics and tests.
@@ -142,6 +147,7 @@ class Sandbox {
   pid_t pid_ = -1;
   bool own_pid_namespace_ = false;
   bool reaped_ = false;
+  bool frozen_ = false;
   ExitStatus status_;
   UniqueFd exit_fd_;    // pidfd
   UniqueFd status_fd_;  // read end: the function's raw wait status from init

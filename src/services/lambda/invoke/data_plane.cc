@@ -60,6 +60,10 @@ DataPlaneImpl::DataPlaneImpl(DataPlaneDeps deps,
       sandboxes_(std::move(sandboxes)),
       runtimes_dir_(std::move(runtimes_dir)),
       shipper_(deps_.logs.get()) {
+  for (asio::io_context* loop : deps_.loops) {
+    freeze_timers_.push_back(std::make_unique<asio::steady_timer>(*loop));
+  }
+  freeze_armed_.assign(deps_.loops.size(), false);
   events_ = std::make_unique<EventQueue>(*this, *deps_.db, *deps_.clock,
                                          deps_.options.async_retry_base_seconds);
   deps_.registry->AddChangeListener(

@@ -15,6 +15,7 @@
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "core/aws_error.h"
 #include "core/http.h"
@@ -79,6 +80,14 @@ class DataPlaneImpl : public DataPlane {
                                                           std::string request_id,
                                                           HttpRequest& request);
 
+  // Freezing (freeze.cc): as Lambda freezes an environment between invokes, one idle for
+  // kFreezeAfter is frozen (its background work stops) and thawed when an invoke is assigned.
+  // Schedules the freeze of `env`, just parked in /next. Caller holds mu_, on env's loop.
+  void ScheduleFreezeLocked(const Environment& env);
+  // Freezes loop `loop`'s environments idle for kFreezeAfter and re-arms for the others. On
+  // that loop.
+  void FreezeIdle(size_t loop);
+
   // Watching (watch.cc): pipes to logs, process exit.
   void Watch(const std::shared_ptr<Environment>& env);
   boost::asio::awaitable<void> PumpOutput(std::shared_ptr<Environment> env, int fd, int which);
@@ -114,6 +123,8 @@ class DataPlaneImpl : public DataPlane {
   std::map<std::string, std::vector<std::shared_ptr<Environment>>> pools_;  // by pool key
   std::map<std::string, int> account_busy_;   // in-flight invocations per account/region
   std::map<std::string, int> function_busy_;  // per account/region/function (all versions)
+  std::vector<std::unique_ptr<boost::asio::steady_timer>> freeze_timers_;  // one per loop
+  std::vector<bool> freeze_armed_;                                         // per loop
   mutable std::atomic<size_t> next_loop_{0};
 };
 

@@ -133,6 +133,7 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::Next(std::shared_ptr<Environ
       env->last_used = std::chrono::steady_clock::now();
       waiter = std::make_shared<Waiter>(executor);
       env->next_waiter = waiter;
+      ScheduleFreezeLocked(*env);
     }
     co_await waiter->Wait();
     std::lock_guard<std::mutex> lock(mu_);

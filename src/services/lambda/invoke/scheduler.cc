@@ -59,13 +59,16 @@ Result<std::shared_ptr<Environment>, AwsError> DataPlaneImpl::Assign(
   }
   auto& pool = pools_[PoolKey(fn)];
   // A warm environment whose Runtime API is served on the caller's loop first: the whole
-  // exchange then stays on one thread (no cross-thread wake-ups).
+  // exchange then stays on one thread (no cross-thread wake-ups); then one not frozen yet.
+  auto rank = [loop](const Environment& e) {
+    return (e.loop == loop ? 2 : 0) + (e.sandbox && e.sandbox->frozen() ? 0 : 1);
+  };
   std::shared_ptr<Environment> env;
   for (auto& candidate : pool) {
     if (candidate->state == Environment::State::kIdle && !candidate->retired &&
         candidate->fn->generation == fn.generation) {
-      if (!env || (env->loop != loop && candidate->loop == loop)) env = candidate;
-      if (env->loop == loop) break;
+      if (!env || rank(*candidate) > rank(*env)) env = candidate;
+      if (rank(*env) == 3) break;
     }
   }
   fresh = env == nullptr;
@@ -82,6 +85,7 @@ Result<std::shared_ptr<Environment>, AwsError> DataPlaneImpl::Assign(
     pool.push_back(env);
   } else {
     env->state = Environment::State::kBusy;
+    if (env->sandbox && env->sandbox->frozen()) (void)env->sandbox->Thaw();
   }
   env->current = inv;
   env->delivered = false;
