@@ -87,6 +87,15 @@ bool MakeDir(const std::string& path) {
   return ::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST;
 }
 
+// Moves every process of the v2 cgroup `from` into `to`; one that exits meanwhile is skipped.
+void MoveProcesses(const std::string& from, const std::string& to) {
+  auto procs = ReadFile(from + "/cgroup.procs");
+  if (!procs.ok()) return;
+  for (auto pid : Split(*procs, '\n')) {
+    if (!pid.empty()) (void)WriteFile(to + "/cgroup.procs", std::string(pid));
+  }
+}
+
 }  // namespace
 
 std::string_view CgroupVersionName(CgroupVersion v) {
@@ -158,16 +167,20 @@ Result<CgroupParent> CgroupParent::Open(const CgroupLayout& layout, std::string 
       if (HasWord(*avail, c)) v2_without_controllers = false;
     }
     // Enable each controller for the root's children. EBUSY means the root holds processes
-    // (a container's cgroup namespace): move this process into a leaf first, as systemd does.
+    // (a container's cgroup namespace, where an entrypoint shell or tini may hold it besides
+    // nimbus): move them all into a leaf first, as systemd does; again should one have forked.
     auto enable = [&](const std::string& dir, const char* c) {
       return WriteFile(dir + "/cgroup.subtree_control", std::string("+") + c);
     };
     for (const char* c : kV2Controllers) {
       if (!HasWord(*avail, c)) continue;
       Status st = enable(root, c);
-      if (!st.ok() && st.message().find("busy") != std::string::npos) {
-        std::string leaf = root + "/" + p.name_ + "-supervisor";
-        if (MakeDir(leaf) && WriteFile(leaf + "/cgroup.procs", "0").ok()) st = enable(root, c);
+      std::string leaf = root + "/" + p.name_ + "-supervisor";
+      for (int round = 0; round < 3 && !st.ok() && st.message().find("busy") != std::string::npos;
+           ++round) {
+        if (!MakeDir(leaf)) break;
+        MoveProcesses(root, leaf);
+        st = enable(root, c);
       }
       if (!st.ok()) continue;
       std::string dir = root + "/" + p.name_;

@@ -55,6 +55,8 @@ class CgroupParent {
  public:
   // Creates (or reuses) `<root>/<parent_name>` in each hierarchy of `layout`, enables the v2
   // controllers on the way, and removes stale sandbox cgroups left by dead nimbus processes.
+  // A v2 root that holds processes (a container's cgroup namespace) cannot enable controllers:
+  // its processes, this one and any other, move into `<root>/<parent_name>-supervisor` first.
   // Fails when layout.version is kNone or none of memory/cpu/cpuset/pids could be set up, except
   // on a v2 hierarchy that offers none of them (cgroup.controllers): it still places, freezes and
   // kills, and the limit getters below say false. The parent cgroup is never removed.
