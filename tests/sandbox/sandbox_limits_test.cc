@@ -101,9 +101,19 @@ TEST_F(SandboxTest, ForkBombIsContainedAndTerminated) {
   s.pids_limit = 64;
   auto sb = manager_->Launch(s);
   ASSERT_TRUE(sb.ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   std::string dir = (*sb)->CgroupDir("pids");
   EXPECT_EQ(Trimmed(dir + "/pids.max"), "64");
+  // The bomb is at the limit once the kernel refused a fork ("max N" in pids.events): a fixed
+  // wait was too short where python starts slowly (an emulated VM).
+  auto refused = [&] {
+    std::string events = "\n" + Trimmed(dir + "/pids.events");
+    size_t at = events.find("\nmax ");
+    return at != std::string::npos && std::atoi(events.c_str() + at + 5) > 0;
+  };
+  for (int i = 0; i < 600 && !refused(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(refused()) << Trimmed(dir + "/pids.events");
   int current = std::atoi(Trimmed(dir + "/pids.current").c_str());
   EXPECT_LE(current, 64);
   EXPECT_GT(current, 10);

@@ -70,7 +70,9 @@ TEST_F(SandboxTest, TmpIsSizeLimited) {
   auto r = Run(s);
   ASSERT_NE(r.out.find("rc=1\n"), std::string::npos) << r.out << r.err;
   int kb = std::atoi(r.out.substr(r.out.find('\n') + 1).c_str());
-  EXPECT_LE(kb, manager_->capabilities().tmp_on_disk ? 2048 + 512 : 2048);  // ext4: a bit more
+  // ext4: at most its image, the size + 1/16 + 512 KiB (scratch.cc), which Linux 6.1 fills more
+  // of than 6.18 (2568 KiB).
+  EXPECT_LE(kb, manager_->capabilities().tmp_on_disk ? 2048 + 128 + 512 : 2048);
   EXPECT_GT(kb, 1000);
 }
 

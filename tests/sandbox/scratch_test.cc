@@ -25,7 +25,13 @@ std::pair<int, int> Fill(int dir, const char* name, int limit_mb) {
   std::string block(1 << 20, 'x');
   int written = 0, err = 0;
   for (; written < limit_mb; ++written) {
-    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) {
+    // A short write near the end (Linux 6.1's ext4) sets no errno: the next write says why.
+    size_t done = 0;
+    for (ssize_t n = 0; done < block.size(); done += static_cast<size_t>(n)) {
+      n = ::write(fd, block.data() + done, block.size() - done);
+      if (n < 0) break;
+    }
+    if (done < block.size()) {
       err = errno;
       break;
     }
