@@ -1,6 +1,8 @@
 """Lambda execution environment file system as AWS has it: /tmp is disk-backed, sized by
 EphemeralStorage (ENOSPC when full) and not charged to the memory limit."""
 import json
+import os
+import time
 import unittest
 
 from harness import Nimbus
@@ -45,6 +47,17 @@ class LambdaTmp(unittest.TestCase):
         self.assertEqual(r["StatusCode"], 200)
         self.assertNotIn("FunctionError", r, r["Body"])
         return json.loads(r["Body"])
+
+    def test_limits_are_on_where_expected(self):
+        # Set by the run in a cgroup v2 VM (tests/vm): there nimbus must have every limit.
+        expect = os.environ.get("NIMBUS_EXPECT_CGROUP")
+        if not expect:
+            self.skipTest("NIMBUS_EXPECT_CGROUP not set")
+        want = "nimbus: lambda sandbox: namespaces, cgroup %s, all limits on" % expect
+        deadline = time.time() + 5
+        while want not in self.n.stderr_lines and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertIn(want, self.n.stderr_lines)
 
     def test_tmp_holds_more_than_the_memory_limit(self):
         out = self.fill(300)  # 300 MB in a 128 MB function: page cache, not memory
