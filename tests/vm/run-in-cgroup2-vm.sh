@@ -66,7 +66,7 @@ esac
 for dir in "$vm_dir" "$PWD"; do
   case "$dir/" in
     /tmp/* | /run/* | /var/tmp/*)
-      echo "run-in-cgroup2-vm: $dir is hidden in the guest (it has its own /tmp, /run, /var/tmp)" >&2
+      echo "run-in-cgroup2-vm: $dir is hidden in the guest (its /tmp, /run, /var/tmp are new)" >&2
       exit 2
       ;;
   esac
@@ -140,7 +140,8 @@ status=
 while IFS= read -r line; do
   line=${line%$'\r'}
   printf '%s\n' "$line"
-  if [[ $line == "$marker="* ]]; then status=${line#"$marker="}; fi
+  # The marker may follow output that had no final newline.
+  if [[ $line =~ $marker=([0-9]+)$ ]]; then status=${BASH_REMATCH[1]}; fi
 done < <(timeout -k 10 "$limit" qemu-system-x86_64 "${accel[@]}" -smp 2 -m 4G \
   -nographic -no-reboot -nic none -kernel "$kernel" -initrd "$initramfs" \
   -append "console=ttyS0 quiet panic=-1 cgroup_no_v1=all nimbus.run=$run nimbus.marker=$marker" \
