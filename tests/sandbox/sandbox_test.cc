@@ -165,19 +165,16 @@ TEST_F(SandboxTest, FrozenSandboxStillTerminatesAndDies) {
   ASSERT_EQ(::read((*sb)->stdout_fd(), &c, 1), 1);  // the trap is installed
   ASSERT_TRUE((*sb)->Freeze().ok());
   EXPECT_TRUE((*sb)->frozen());
-  auto t0 = std::chrono::steady_clock::now();
-  ExitStatus st = (*sb)->Terminate(std::chrono::milliseconds(2000));
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1000));
+  // Left frozen, the trap could not run: the grace would pass and SIGKILL end it.
+  ExitStatus st = (*sb)->Terminate(std::chrono::milliseconds(10000));
   EXPECT_TRUE(st.exited && st.code == 0) << st.Describe();
   EXPECT_FALSE((*sb)->frozen());
-  // SIGKILL too (a frozen process under cgroup v1 dies only once thawed).
+  // SIGKILL too (a frozen process under cgroup v1 dies only once thawed: Wait would hang).
   sb = manager_->Launch(Shell("sleep 100 & sleep 100"));
   ASSERT_TRUE(sb.ok());
   ASSERT_TRUE((*sb)->Freeze().ok());
-  t0 = std::chrono::steady_clock::now();
   (*sb)->Kill();
   st = (*sb)->Wait();
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1000));
   EXPECT_EQ(st.signal, SIGKILL) << st.Describe();
 }
 
