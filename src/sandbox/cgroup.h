@@ -71,8 +71,8 @@ class CgroupParent {
   // CPUs usable by sandboxes (the parent's cpuset), empty when unknown.
   const std::vector<int>& host_cpus() const { return host_cpus_; }
 
-  // Creates the child cgroup `name` (e.g. "<OwnerTag()>-<seq>") in each hierarchy and writes `limits`
-  // for the controllers available. Fails (and removes what it made) on any write error.
+  // Creates the child cgroup `name` (e.g. "<OwnerTag()>-<seq>") in each hierarchy and writes
+  // `limits` for the controllers available. Fails (and removes what it made) on any write error.
   Result<SandboxCgroup> Create(const std::string& name, const CgroupLimits& limits) const;
 
  private:
