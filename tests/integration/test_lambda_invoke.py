@@ -288,8 +288,9 @@ def handler(event, context):
         return {1, 2}
     return {"count": count}
 """
+        # A whole CPU: node's crash path (below) then needs few thawed moments to finish.
         create(self.lam, "after-node", {"index.js": node}, runtime="nodejs20.x",
-               handler="index.handler")
+               handler="index.handler", MemorySize=1769)
         create(self.lam, "after-py", {"app.py": python})
         for name, bad in (("after-node", {"bigint": True}), ("after-py", {"unmarshalable": True})):
             self.assertEqual(json.loads(invoke(self.lam, name, {})["Body"]), {"count": 1})
@@ -303,19 +304,23 @@ def handler(event, context):
         # A crash just after the response, while the runtime waits for the next event: the
         # environment ends (its report goes on a connection of its own) and a later invoke gets
         # a fresh one instead of hanging. The environment may be frozen (as Lambda freezes it)
-        # before the crash is over; the crash then goes on when the next invoke thaws it, which
-        # answers before it (count 6) or fails with it (Runtime.ExitError), as on Lambda.
+        # before the crash is over, even more than once; the crash then goes on while the next
+        # invoke thaws it, which answers before it (the count goes on) or fails with it
+        # (Runtime.ExitError), as on Lambda.
         self.assertEqual(json.loads(invoke(self.lam, "after-node", {"crash_later": True})["Body"]),
                          {"count": 5})
-        time.sleep(0.5)
-        r = invoke(self.lam, "after-node", {})
-        if r.get("FunctionError"):
-            self.assertEqual(json.loads(r["Body"])["errorType"], "Runtime.ExitError", r["Body"])
-        if r.get("FunctionError") or json.loads(r["Body"]) == {"count": 6}:
+        outcomes = []
+        for _ in range(5):
             time.sleep(0.5)
             r = invoke(self.lam, "after-node", {})
-        self.assertIsNone(r.get("FunctionError"), r["Body"])
-        self.assertEqual(json.loads(r["Body"]), {"count": 1})
+            if r.get("FunctionError"):
+                self.assertEqual(json.loads(r["Body"])["errorType"], "Runtime.ExitError", r["Body"])
+                outcomes.append("Runtime.ExitError")
+                continue
+            outcomes.append(json.loads(r["Body"])["count"])
+            if outcomes[-1] == 1:
+                break
+        self.assertEqual(outcomes[-1], 1, outcomes)  # a fresh environment
 
     def test_idle_environment_is_frozen_between_invokes(self):
         # As on Lambda, work a function leaves running after it answers stops while the
