@@ -1,26 +1,80 @@
 // A connection's reads and writes: every one goes out after the responses held back for a
 // pipelining client, under the connection's stall deadline.
+//
+// A write tries the socket first with a non-blocking sendmsg and waits in the event loop only
+// when the socket is full. An Asio write that completes at once still hands its completion
+// through the loop's queue (a reactor pass and a coroutine resume), and a response almost
+// always fits the socket buffer. Reads stay with Asio: its reactor knows when a speculative
+// read would only fail (edge-triggered epoll), where a read of our own would cost a failed
+// recv or a re-arming epoll_ctl whenever the peer has not sent yet.
 #include "server/http_conn.h"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
 #include <array>
+#include <cerrno>
 
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/write.hpp>
 
 namespace nimbus {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
 
+namespace {
+
+// Sends what it can of `parts` (advancing them past what was sent) without blocking. False on
+// a socket error; true when all was sent or the socket is full.
+bool SendNow(int fd, std::array<std::string_view, 3>& parts) {
+  for (;;) {
+    std::array<iovec, 3> iov;
+    int count = 0;
+    for (auto& p : parts) {
+      if (p.empty()) continue;
+      iov[static_cast<size_t>(count++)] = {const_cast<char*>(p.data()), p.size()};
+    }
+    if (count == 0) return true;
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = static_cast<size_t>(count);
+    ssize_t n = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno == EAGAIN || errno == EWOULDBLOCK;
+    }
+    auto sent = static_cast<size_t>(n);
+    for (auto& p : parts) {
+      size_t k = std::min(sent, p.size());
+      p.remove_prefix(k);
+      sent -= k;
+    }
+  }
+}
+
+}  // namespace
+
 asio::awaitable<bool> HttpServer::Conn::Write(std::string_view a, std::string_view b,
                                               std::chrono::seconds timeout) {
-  error_code ec;
-  std::array<asio::const_buffer, 3> bufs{asio::buffer(held), asio::buffer(a), asio::buffer(b)};
-  Arm(timeout);
-  co_await asio::async_write(socket, bufs, asio::redirect_error(kAwait, ec));
-  Disarm();
+  std::array<std::string_view, 3> parts{held, a, b};
+  bool ok = true;
+  for (;;) {
+    ok = SendNow(socket.native_handle(), parts);
+    if (!ok || (parts[0].empty() && parts[1].empty() && parts[2].empty())) break;
+    // The socket is full: wait until the peer reads. The deadline restarts with each wait, so
+    // a slow reader that keeps reading is not cut off.
+    error_code ec;
+    Arm(timeout);
+    co_await socket.async_wait(asio::ip::tcp::socket::wait_write, asio::redirect_error(kAwait, ec));
+    Disarm();
+    if (ec) {
+      ok = false;
+      break;
+    }
+  }
   held.clear();
-  co_return !ec;
+  co_return ok;
 }
 
 asio::awaitable<size_t> HttpServer::Conn::ReadSome(char* dst, size_t max,

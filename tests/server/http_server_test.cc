@@ -24,9 +24,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// "/slow" answers after 300 ms, "/slower" after 1.5 s, anything else at once; the body is the path
-// plus the request body.
+// "/big" answers 8 MiB of a repeating pattern; "/slow" answers after 300 ms, "/slower" after
+// 1.5 s, anything else at once; the body is the path plus the request body.
 boost::asio::awaitable<HttpResponse> Answer(HttpRequest& request) {
+  if (request.path == "/big") {
+    HttpResponse r;
+    r.body.resize(8 << 20);
+    for (size_t i = 0; i < r.body.size(); ++i) r.body[i] = static_cast<char>('a' + i % 23);
+    co_return r;
+  }
   if (request.path == "/slow" || request.path == "/slower") {
     auto wait = request.path == "/slow" ? 300ms : 1500ms;
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, wait);
@@ -139,6 +145,44 @@ TEST_F(HttpServerTest, MainPortAnswersEachPipelinedRequestAtOnce) {
 }
 
 // Reads until the server closes the connection; the time that took, or 10 s.
+TEST_F(HttpServerTest, ABodyLargerThanTheSocketBufferArrivesWholeAtAReaderThatPauses) {
+  Connect(main_port_);
+  Send("GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(200ms);  // the server fills the socket and must wait to send more
+  std::string got = ReadUntil("\r\n\r\n/fast");
+  size_t body = got.find("\r\n\r\n");
+  ASSERT_NE(body, std::string::npos);
+  EXPECT_NE(got.find("Content-Length: 8388608"), std::string::npos);
+  std::string big = got.substr(body + 4, 8 << 20);
+  ASSERT_EQ(big.size(), size_t{8} << 20);
+  size_t wrong = 0;
+  for (size_t i = 0; i < big.size(); ++i) wrong += big[i] != static_cast<char>('a' + i % 23);
+  EXPECT_EQ(wrong, 0u);
+  EXPECT_NE(got.find("\r\n\r\n/fast", body + 4 + big.size()), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ASlowReaderThatKeepsReadingIsNotCutOffByTheStallTimeout) {
+  Connect(main_port_);
+  Send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+  // About 4 MB/s: the 8 MiB answer takes ~2 s, twice the fixture's 1 s stall timeout, while
+  // the socket never stays full for long.
+  std::string got;
+  std::string buf(64 * 1024, '\0');
+  auto start = std::chrono::steady_clock::now();
+  auto body_bytes = [&] {
+    size_t head = got.find("\r\n\r\n");
+    return head == std::string::npos ? 0 : got.size() - head - 4;
+  };
+  while (body_bytes() < (8u << 20) && ReadableWithin(3000ms)) {
+    ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+    if (n <= 0) break;
+    got.append(buf.data(), static_cast<size_t>(n));
+    std::this_thread::sleep_for(16ms);
+  }
+  EXPECT_GT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(body_bytes(), size_t{8} << 20);
+}
+
 std::chrono::milliseconds TimeToClose(int fd) {
   auto start = std::chrono::steady_clock::now();
   char buf[4096];
