@@ -201,8 +201,9 @@ Result<std::unique_ptr<ScratchPool>> ScratchPool::Create(ScratchPoolOptions opti
   if (pool->mkfs_.empty()) return Status::Unavailable("mkfs.ext4 not found");
   const std::string& dir = pool->options_.dir;
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + dir, errno);
-  // Leftovers of dead owners (and of an earlier process with our pid), and templates of older
-  // versions.
+  // Leftovers of owners that are gone (a pid now held by a process started at another time
+  // counts as gone: a restarted container's PID 1), and templates of older versions. Older
+  // versions named their directory by the bare pid: judged by the pid alone.
   if (DIR* d = ::opendir(dir.c_str())) {
     while (dirent* e = ::readdir(d)) {
       std::string name = e->d_name;
@@ -210,14 +211,14 @@ Result<std::unique_ptr<ScratchPool>> ScratchPool::Create(ScratchPoolOptions opti
         ::unlink((dir + "/" + name).c_str());
         continue;
       }
-      int owner = NameOwnerPid(name, '\0');
-      if (owner != 0 && (owner == ::getpid() || ProcessGone(owner))) {
+      int bare = NameOwnerPid(name, '\0');
+      if (bare != 0 ? bare == ::getpid() || ProcessGone(bare) : TaggedOwnerGone(name)) {
         RemoveTree(dir + "/" + name);
       }
     }
     ::closedir(d);
   }
-  pool->own_dir_ = dir + "/" + std::to_string(::getpid());
+  pool->own_dir_ = dir + "/" + OwnerTag() + "-scratch";
   if (::mkdir(pool->own_dir_.c_str(), 0700) != 0) {
     return ErrnoStatus("mkdir " + pool->own_dir_, errno);
   }

@@ -74,7 +74,7 @@ class ScratchPool {
   uint32_t Missing();           // a size below its depth, or 0; caller holds mu_
 
   ScratchPoolOptions options_;
-  std::string own_dir_;  // options_.dir/<pid>: backing files until attached
+  std::string own_dir_;  // options_.dir/<OwnerTag()>-scratch: backing files until attached
   std::string mkfs_;
   std::mutex make_mu_;  // serializes template creation
   std::mutex mu_;

@@ -9,7 +9,9 @@
 
 #include <cerrno>
 #include <string>
+#include <vector>
 
+#include "sandbox/fd.h"
 #include "sandbox/test_util.h"
 
 namespace nimbus::sandbox {
@@ -83,6 +85,33 @@ TEST(ScratchPoolTest, VolumesHaveTheirSizeAndEndInEnospc) {
   EXPECT_EQ(mounts->find(o.dir), std::string::npos);
   v->mount.reset();
   ScratchPool::Discard(std::move(v->root));
+}
+
+TEST(ScratchPoolTest, LeftoversOfOwnersThatAreGoneAreRemoved) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (loop devices, mounts)";
+  TempDir dir;
+  ScratchPoolOptions o;
+  o.dir = dir.path() + "/scratch";
+  o.warm_sizes_mb = {};
+  ASSERT_EQ(::mkdir(o.dir.c_str(), 0700), 0);
+  std::string pid = std::to_string(::getpid());
+  const std::vector<std::string> stale = {
+      "999999999",                // the older bare-pid form: no such pid
+      pid,                        // the older form with our pid: an earlier process's
+      "999999999-5555-scratch",   // no such pid
+      pid + "-1-scratch",         // this pid, but an earlier process's (a restarted PID 1)
+  };
+  const std::vector<std::string> kept = {
+      OwnerTag() + "-other",  // a live owner's
+      "notapid",              // not nimbus's
+  };
+  for (const auto& n : stale) ::mkdir((o.dir + "/" + n).c_str(), 0700);
+  for (const auto& n : kept) ::mkdir((o.dir + "/" + n).c_str(), 0700);
+  auto pool = ScratchPool::Create(o);
+  if (!pool.ok()) GTEST_SKIP() << pool.error().ToString();
+  for (const auto& n : stale) EXPECT_NE(::access((o.dir + "/" + n).c_str(), F_OK), 0) << n;
+  for (const auto& n : kept) EXPECT_EQ(::access((o.dir + "/" + n).c_str(), F_OK), 0) << n;
+  EXPECT_EQ(::access((o.dir + "/" + OwnerTag() + "-scratch").c_str(), F_OK), 0);
 }
 
 }  // namespace
