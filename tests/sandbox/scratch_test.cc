@@ -96,10 +96,10 @@ TEST(ScratchPoolTest, LeftoversOfOwnersThatAreGoneAreRemoved) {
   ASSERT_EQ(::mkdir(o.dir.c_str(), 0700), 0);
   std::string pid = std::to_string(::getpid());
   const std::vector<std::string> stale = {
-      "999999999",                // the older bare-pid form: no such pid
-      pid,                        // the older form with our pid: an earlier process's
-      "999999999-5555-scratch",   // no such pid
-      pid + "-1-scratch",         // this pid, but an earlier process's (a restarted PID 1)
+      "999999999",               // the older bare-pid form: no such pid
+      pid,                       // the older form with our pid: an earlier process's
+      "999999999-5555-scratch",  // no such pid
+      pid + "-1-scratch",        // this pid, but an earlier process's (a restarted PID 1)
   };
   const std::vector<std::string> kept = {
       OwnerTag() + "-other",  // a live owner's
