@@ -1,8 +1,11 @@
 // What a provider sees of one AWS API call besides its decoded input.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +20,19 @@ namespace nimbus {
 // objects, blobs json::binary, timestamps numbers (Unix epoch seconds, fractions allowed),
 // booleans/numbers/strings as themselves. Absent members are absent (not null).
 using Value = nlohmann::json;
+
+// A blob Value holding a copy of `bytes` (one memcpy; a copy through the iterators of a
+// std::string goes byte by byte).
+inline Value BlobValue(std::string_view bytes) {
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  return Value::binary(std::vector<uint8_t>(p, p + bytes.size()));
+}
+
+// The bytes of a blob Value (`v.is_binary()`), viewed in place.
+inline std::string_view BlobBytes(const Value& v) {
+  const auto& b = v.get_binary();
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 // Success value or AWS error of one operation.
 using OpResult = Result<Value, AwsError>;

@@ -43,9 +43,7 @@ std::string ScalarText(const MemberRef& m, const Value& v, TimestampFormat defau
       return v.is_number_unsigned() ? std::to_string(v.get<uint64_t>())
                                     : std::to_string(v.get<int64_t>());
     case Value::value_t::binary: {
-      const auto& b = v.get_binary();
-      return wire::Base64Encode(
-          std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+      return wire::Base64Encode(BlobBytes(v));
     }
     default: {
       std::string out;

@@ -127,7 +127,7 @@ bool ScalarFromText(const MemberRef& ref, std::string_view text, Value& out) {
     case ShapeType::kBlob: {
       auto bytes = wire::Base64Decode(text);
       if (!bytes) return false;
-      out = Value::binary(std::vector<uint8_t>(bytes->begin(), bytes->end()));
+      out = BlobValue(*bytes);
       return true;
     }
     case ShapeType::kTimestamp: {
@@ -247,7 +247,7 @@ bool FromJson(const MemberRef& ref, Value&& in, Value& out, std::string& error, 
         error = "Invalid base64 in blob value";
         return false;
       }
-      out = Value::binary(std::vector<uint8_t>(bytes->begin(), bytes->end()));
+      out = BlobValue(*bytes);
       return true;
     }
     case ShapeType::kTimestamp:

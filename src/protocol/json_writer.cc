@@ -21,11 +21,6 @@ void WriteNumber(const Value& v, std::string& out) {
   }
 }
 
-std::string_view BinaryView(const Value& v) {
-  const auto& b = v.get_binary();
-  return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
-}
-
 }  // namespace
 
 void WriteString(std::string_view s, std::string& out) {
@@ -113,7 +108,7 @@ void WriteGeneric(const Value& v, std::string& out, int depth) {
       WriteString(v.get_ref<const std::string&>(), out);
       return;
     case Value::value_t::binary:
-      WriteString(wire::Base64Encode(BinaryView(v)), out);
+      WriteString(wire::Base64Encode(BlobBytes(v)), out);
       return;
     case Value::value_t::boolean:
       out += v.get<bool>() ? "true" : "false";
@@ -180,7 +175,7 @@ void ToJson(const MemberRef& ref, const Value& v, std::string& out, bool body_on
       return;
     case ShapeType::kBlob:
       if (v.is_binary()) {
-        WriteString(wire::Base64Encode(BinaryView(v)), out);
+        WriteString(wire::Base64Encode(BlobBytes(v)), out);
         return;
       }
       if (v.is_string()) {

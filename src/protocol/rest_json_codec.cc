@@ -247,8 +247,7 @@ Result<DecodedCall, AwsError> RestJsonCodec::Decode(const ServiceModel& model,
       (payload->shape->type == ShapeType::kBlob || payload->shape->type == ShapeType::kString)) {
     if (!request.body.empty()) {
       if (payload->shape->type == ShapeType::kBlob) {
-        call.input[payload->name] =
-            Value::binary(std::vector<uint8_t>(request.body.begin(), request.body.end()));
+        call.input[payload->name] = BlobValue(request.body);
       } else {
         call.input[payload->name] = request.body;
       }

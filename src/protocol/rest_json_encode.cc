@@ -76,8 +76,7 @@ void RestJsonCodec::EncodeResult(const ServiceModel&, const OperationModel& oper
     if (it == output.end() || it->is_null()) {
       if (!raw && response.status != 204) response.body = "{}";
     } else if (raw && it->is_binary()) {
-      const auto& b = it->get_binary();
-      response.body.assign(b.begin(), b.end());
+      response.body = BlobBytes(*it);
     } else if (raw && it->is_string()) {
       response.body = it->get<std::string>();
     } else if (raw) {

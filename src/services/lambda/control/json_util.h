@@ -55,10 +55,7 @@ inline bool Bool(const Value& v, const char* key, bool def = false) {
 inline std::optional<std::string> Blob(const Value& v, const char* key) {
   const Value* m = Member(v, key);
   if (m == nullptr) return std::nullopt;
-  if (m->is_binary()) {
-    const auto& b = m->get_binary();
-    return std::string(b.begin(), b.end());
-  }
+  if (m->is_binary()) return std::string(BlobBytes(*m));
   if (m->is_string()) return m->get<std::string>();
   return std::nullopt;
 }

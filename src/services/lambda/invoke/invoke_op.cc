@@ -34,7 +34,7 @@ boost::asio::awaitable<OpResult> DataPlaneImpl::Invoke(const CallContext& call, 
   out["StatusCode"] = 200;
   if (inv->function_error) out["FunctionError"] = "Unhandled";
   if (inv->tail) out["LogResult"] = TailLogResult(*inv);
-  out["Payload"] = Value::binary(std::vector<uint8_t>(inv->result.begin(), inv->result.end()));
+  out["Payload"] = BlobValue(inv->result);
   co_return out;
 }
 

@@ -25,8 +25,7 @@ std::string PayloadBytes(const Value& input) {
   auto it = input.find("Payload");
   if (it == input.end()) return {};
   if (it->is_binary()) {
-    const auto& bin = it->get_binary();
-    return std::string(bin.begin(), bin.end());
+    return std::string(BlobBytes(*it));
   }
   return it->is_string() ? it->get<std::string>() : std::string();
 }
