@@ -14,8 +14,14 @@
 #include <cstddef>
 #include <string_view>
 
+// Global (hidden) symbols: with link-time optimization this asm and its readers may land in
+// different partitions.
 asm(".pushsection .rodata\n"
     ".balign 16\n"
+    ".globl nimbus_sandbox_init_image\n"
+    ".hidden nimbus_sandbox_init_image\n"
+    ".globl nimbus_sandbox_init_image_end\n"
+    ".hidden nimbus_sandbox_init_image_end\n"
     "nimbus_sandbox_init_image:\n"
     ".incbin \"" NIMBUS_SANDBOX_INIT_PATH
     "\"\n"
