@@ -24,12 +24,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// "/big" answers 8 MiB of a repeating pattern; "/slow" answers after 300 ms, "/slower" after
-// 1.5 s, anything else at once; the body is the path plus the request body.
+// "/big" and "/bigger" answer 8 and 24 MiB of a repeating pattern; "/slow" answers after 300 ms,
+// "/slower" after 1.5 s, anything else at once; the body is the path plus the request body.
 boost::asio::awaitable<HttpResponse> Answer(HttpRequest& request) {
-  if (request.path == "/big") {
+  if (request.path == "/big" || request.path == "/bigger") {
     HttpResponse r;
-    r.body.resize(8 << 20);
+    r.body.resize(request.path == "/big" ? 8 << 20 : 24 << 20);
     for (size_t i = 0; i < r.body.size(); ++i) r.body[i] = static_cast<char>('a' + i % 23);
     co_return r;
   }
@@ -144,7 +144,6 @@ TEST_F(HttpServerTest, MainPortAnswersEachPipelinedRequestAtOnce) {
   EXPECT_NE(ReadUntil("/slow").find("/slow"), std::string::npos);
 }
 
-// Reads until the server closes the connection; the time that took, or 10 s.
 TEST_F(HttpServerTest, ABodyLargerThanTheSocketBufferArrivesWholeAtAReaderThatPauses) {
   Connect(main_port_);
   Send("GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -163,9 +162,10 @@ TEST_F(HttpServerTest, ABodyLargerThanTheSocketBufferArrivesWholeAtAReaderThatPa
 
 TEST_F(HttpServerTest, ASlowReaderThatKeepsReadingIsNotCutOffByTheStallTimeout) {
   Connect(main_port_);
-  Send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
-  // About 4 MB/s: the 8 MiB answer takes ~2 s, twice the fixture's 1 s stall timeout, while
-  // the socket never stays full for long.
+  Send("GET /bigger HTTP/1.1\r\nHost: x\r\n\r\n");
+  // At most 64 KiB per 8 ms (~8 MB/s): the 24 MiB answer takes ~3 s, three times the fixture's
+  // 1 s stall timeout, while the socket stays full for a fraction of a second at a time (until
+  // the reader has taken about a third of the send buffer, ~1.3 MB).
   std::string got;
   std::string buf(64 * 1024, '\0');
   auto start = std::chrono::steady_clock::now();
@@ -173,15 +173,17 @@ TEST_F(HttpServerTest, ASlowReaderThatKeepsReadingIsNotCutOffByTheStallTimeout) 
     size_t head = got.find("\r\n\r\n");
     return head == std::string::npos ? 0 : got.size() - head - 4;
   };
-  while (body_bytes() < (8u << 20) && ReadableWithin(3000ms)) {
+  while (body_bytes() < (24u << 20) && ReadableWithin(3000ms)) {
     ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
     if (n <= 0) break;
     got.append(buf.data(), static_cast<size_t>(n));
-    std::this_thread::sleep_for(16ms);
+    std::this_thread::sleep_for(8ms);
   }
   EXPECT_GT(std::chrono::steady_clock::now() - start, 1s);
-  EXPECT_EQ(body_bytes(), size_t{8} << 20);
+  EXPECT_EQ(body_bytes(), size_t{24} << 20);
 }
+
+// Reads until the server closes the connection; the time that took, or 10 s.
 
 std::chrono::milliseconds TimeToClose(int fd) {
   auto start = std::chrono::steady_clock::now();
