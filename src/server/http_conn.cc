@@ -62,19 +62,19 @@ asio::awaitable<bool> HttpServer::Conn::Write(std::string_view a, std::string_vi
   for (;;) {
     ok = SendNow(socket.native_handle(), parts);
     if (!ok || (parts[0].empty() && parts[1].empty() && parts[2].empty())) break;
-    // The socket is full: wait until the peer reads. The deadline restarts with each wait, so
-    // a slow reader that keeps reading is not cut off.
-    error_code ec;
-    Arm(timeout);
-    co_await socket.async_wait(asio::ip::tcp::socket::wait_write, asio::redirect_error(kAwait, ec));
-    Disarm();
-    if (ec) {
-      ok = false;
-      break;
-    }
+    ok = co_await WaitWritable(timeout);  // the socket is full
+    if (!ok) break;
   }
   held.clear();
   co_return ok;
+}
+
+asio::awaitable<bool> HttpServer::Conn::WaitWritable(std::chrono::seconds timeout) {
+  error_code ec;
+  Arm(timeout);
+  co_await socket.async_wait(asio::ip::tcp::socket::wait_write, asio::redirect_error(kAwait, ec));
+  Disarm();
+  co_return !ec;
 }
 
 asio::awaitable<size_t> HttpServer::Conn::ReadSome(char* dst, size_t max,

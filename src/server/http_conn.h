@@ -37,6 +37,10 @@ struct HttpServer::Conn {
   // Reads what the socket has (at most `max` bytes) into `dst`, after sending `held`. 0 on
   // EOF, error or stall.
   boost::asio::awaitable<size_t> ReadSome(char* dst, size_t max, std::chrono::seconds timeout);
+  // Waits until the socket takes more bytes, at most `timeout` (the stall deadline restarts
+  // with each wait, so a slow reader that keeps reading is not cut off). False on error or
+  // stall.
+  boost::asio::awaitable<bool> WaitWritable(std::chrono::seconds timeout);
 
   // The loop's sweep (HttpServer::Sweep, every kSweepInterval) closes the socket if the next
   // I/O has not finished `timeout` from now. A deadline instead of a timer per I/O: arming and

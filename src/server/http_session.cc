@@ -56,13 +56,8 @@ asio::awaitable<bool> SendFile(HttpServer::Conn& conn, const HttpFileBody& file,
       remaining -= static_cast<uint64_t>(n);
       continue;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      error_code ec;
-      conn.Arm(timeout);
-      co_await conn.socket.async_wait(asio::ip::tcp::socket::wait_write,
-                                      asio::redirect_error(kAwait, ec));
-      conn.Disarm();
-      if (!ec) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR) && co_await conn.WaitWritable(timeout)) {
+      continue;
     }
     ok = false;  // error, or the file shrank under us
     break;
