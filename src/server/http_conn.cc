@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <tuple>
 
 #include <boost/asio/redirect_error.hpp>
 
@@ -25,11 +26,13 @@ using boost::system::error_code;
 
 namespace {
 
+using Parts = std::array<std::string_view, 4>;
+
 // Sends what it can of `parts` (advancing them past what was sent) without blocking. False on
 // a socket error; true when all was sent or the socket is full.
-bool SendNow(int fd, std::array<std::string_view, 3>& parts) {
+bool SendNow(int fd, Parts& parts) {
   for (;;) {
-    std::array<iovec, 3> iov;
+    std::array<iovec, std::tuple_size_v<Parts>> iov;
     int count = 0;
     for (auto& p : parts) {
       if (p.empty()) continue;
@@ -56,12 +59,12 @@ bool SendNow(int fd, std::array<std::string_view, 3>& parts) {
 }  // namespace
 
 asio::awaitable<bool> HttpServer::Conn::Write(std::string_view a, std::string_view b,
-                                              std::chrono::seconds timeout) {
-  std::array<std::string_view, 3> parts{held, a, b};
+                                              std::string_view c, std::chrono::seconds timeout) {
+  Parts parts{held, a, b, c};
   bool ok = true;
   for (;;) {
     ok = SendNow(socket.native_handle(), parts);
-    if (!ok || (parts[0].empty() && parts[1].empty() && parts[2].empty())) break;
+    if (!ok || std::all_of(parts.begin(), parts.end(), [](auto p) { return p.empty(); })) break;
     ok = co_await WaitWritable(timeout);  // the socket is full
     if (!ok) break;
   }

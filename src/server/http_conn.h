@@ -31,9 +31,14 @@ struct HttpServer::Conn {
   // sends them before it waits: the client may be waiting for them before it sends more.
   std::string held;
 
-  // Sends `held` (then cleared), `a` and `b` in one gathered write. False on error or stall.
-  boost::asio::awaitable<bool> Write(std::string_view a, std::string_view b,
+  // Sends `held` (then cleared), `a`, `b` and `c` in one gathered write. False on error or
+  // stall. The views must stay valid until the write is done.
+  boost::asio::awaitable<bool> Write(std::string_view a, std::string_view b, std::string_view c,
                                      std::chrono::seconds timeout);
+  boost::asio::awaitable<bool> Write(std::string_view a, std::string_view b,
+                                     std::chrono::seconds timeout) {
+    return Write(a, b, {}, timeout);
+  }
   // Reads what the socket has (at most `max` bytes) into `dst`, after sending `held`. 0 on
   // EOF, error or stall.
   boost::asio::awaitable<size_t> ReadSome(char* dst, size_t max, std::chrono::seconds timeout);

@@ -5,11 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
-
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/write.hpp>
 
 #include "server/http_conn.h"
 #include "server/http_server.h"
@@ -77,13 +73,10 @@ asio::awaitable<bool> WriteStream(HttpServer::Conn& conn, HttpResponseStream& st
     if (piece.empty()) continue;  // a zero-size chunk would end the body
     char size_line[24];
     int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
-    error_code ec;
-    std::array<asio::const_buffer, 3> bufs{asio::buffer(size_line, static_cast<size_t>(n)),
-                                           asio::buffer(piece), asio::buffer("\r\n", 2)};
-    conn.Arm(timeout);
-    co_await asio::async_write(conn.socket, bufs, asio::redirect_error(kAwait, ec));
-    conn.Disarm();
-    if (ec) co_return false;
+    if (!co_await conn.Write(std::string_view(size_line, static_cast<size_t>(n)), piece, "\r\n",
+                             timeout)) {
+      co_return false;
+    }
     sent += piece.size();
   }
   co_return co_await conn.Write("0\r\n\r\n", {}, timeout);
