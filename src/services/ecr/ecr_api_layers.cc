@@ -74,7 +74,7 @@ void RegisterLayerOps(OperationTable& t, EcrState& s) {
     auto blob = in.find("layerPartBlob");
     if (blob == in.end() || !blob->is_binary())
       return InvalidParameter("layerPartBlob is required");
-    const auto& bytes = blob->get_binary();
+    std::string_view bytes = BlobBytes(*blob);
     int64_t first = in.value("partFirstByte", int64_t{-1});
     int64_t last = in.value("partLastByte", int64_t{-1});
     store::BlobWriter& writer = *(*u)->writer;
@@ -92,8 +92,7 @@ void RegisterLayerOps(OperationTable& t, EcrState& s) {
       return e;
     }
     writer.Mark();
-    Status st =
-        writer.Append(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    Status st = writer.Append(bytes);
     if (!st.ok()) {
       (void)writer.Rewind();  // the part leaves no trace
       return AwsError("ServerException", st.ToString(), 500, false);
