@@ -353,6 +353,21 @@ Result<SandboxCgroup> CgroupParent::Create(const std::string& name,
   return cg;
 }
 
+Result<SandboxCgroup> CgroupParent::CreateFrozenAnchor() const {
+  SandboxCgroup cg;
+  if (layout_.version != CgroupVersion::kV1 || !freezer_) return cg;
+  std::string dir = Dir("freezer") + "/" + OwnerTag() + "-frozen";
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + dir, errno);
+  cg.version_ = CgroupVersion::kV1;
+  cg.dirs_["freezer"] = dir;
+  Status st = cg.Freeze();
+  if (!st.ok()) {
+    (void)cg.Remove();
+    return st;
+  }
+  return cg;
+}
+
 std::string SandboxCgroup::Dir(const std::string& controller) const {
   auto it = dirs_.find(version_ == CgroupVersion::kV2 ? "" : controller);
   return it == dirs_.end() ? "" : it->second;

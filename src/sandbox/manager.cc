@@ -167,10 +167,13 @@ struct SandboxManager::Impl {
   uint64_t clone_flags = 0;
   std::optional<CgroupParent> cgroups;
   std::unique_ptr<CgroupPool> cgroup_pool;  // of `cgroups`; declared after it (destroyed first)
+  SandboxCgroup frozen_anchor;  // v1: keeps the kernel's freezer switched on (CreateFrozenAnchor)
   Pipe lifeline;                            // write end held here; init sees EOF when nimbus dies
   std::unique_ptr<ScratchPool> scratch;     // disk-backed /tmp volumes, when available
   std::shared_ptr<Cleaner> cleaner = std::make_shared<Cleaner>();
   UniqueFd init_program;  // the sandbox's init (init_image.h)
+
+  ~Impl() { (void)frozen_anchor.Remove(); }
 };
 
 namespace {
@@ -250,6 +253,10 @@ Result<std::unique_ptr<SandboxManager>> SandboxManager::Create(SandboxManagerOpt
       caps.pids_limit = parent->pids();
       caps.freezer = parent->freezer();
       impl.cgroups = std::move(*parent);
+      if (caps.freezer) {  // without the anchor, freezing works but costs more
+        auto anchor = impl.cgroups->CreateFrozenAnchor();
+        if (anchor.ok()) impl.frozen_anchor = std::move(*anchor);
+      }
       impl.cgroup_pool = std::make_unique<CgroupPool>(*impl.cgroups);
     }
   }

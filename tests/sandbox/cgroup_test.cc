@@ -221,6 +221,33 @@ TEST(CgroupV1Test, StaleChildrenOfDeadOrEarlierOwnersAreRemoved) {
   for (const auto& n : kept) EXPECT_EQ(::access((dir + n).c_str(), F_OK), 0) << n;
 }
 
+TEST(CgroupV1Test, FrozenAnchorIsAnEmptyFrozenFreezerCgroupOfThisOwner) {
+  TempDir fs;
+  for (const char* c : {"pids", "freezer"}) fs.Write(std::string(c) + "/tasks", "");
+  CgroupLayout layout;
+  layout.version = CgroupVersion::kV1;
+  for (const char* c : {"pids", "freezer"}) layout.v1_roots[c] = fs.path() + "/" + c;
+  auto parent = CgroupParent::Open(layout, "nimbus");
+  ASSERT_TRUE(parent.ok()) << parent.error().ToString();
+  auto anchor = parent->CreateFrozenAnchor();
+  ASSERT_TRUE(anchor.ok()) << anchor.error().ToString();
+  const std::string name = OwnerTag() + "-frozen";  // stale once this owner is gone
+  EXPECT_EQ(anchor->Dir("freezer"), fs.path() + "/freezer/nimbus/" + name);
+  EXPECT_EQ(fs.Read("freezer/nimbus/" + name + "/freezer.state"), "FROZEN");
+  EXPECT_NE(::access((fs.path() + "/pids/nimbus/" + name).c_str(), F_OK), 0);  // freezer only
+  EXPECT_TRUE(anchor->procs_files().empty());  // nothing is ever placed in it
+}
+
+TEST(CgroupV2Test, NeedsNoFrozenAnchor) {
+  TempDir fs;
+  auto parent = CgroupParent::Open(FakeV2Root(fs, "0-1"), "nimbus");
+  ASSERT_TRUE(parent.ok()) << parent.error().ToString();
+  auto anchor = parent->CreateFrozenAnchor();
+  ASSERT_TRUE(anchor.ok());
+  EXPECT_EQ(anchor->version(), CgroupVersion::kNone);
+  EXPECT_NE(::access((fs.path() + "/nimbus/" + OwnerTag() + "-frozen").c_str(), F_OK), 0);
+}
+
 TEST(CgroupPoolTest, KeepsCgroupsReadyPerKey) {
   TempDir fs;
   CgroupLayout layout = FakeV2Root(fs, "0-3");

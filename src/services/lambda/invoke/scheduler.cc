@@ -58,10 +58,11 @@ Result<std::shared_ptr<Environment>, AwsError> DataPlaneImpl::Assign(
     return Throttle("ConcurrentInvocationLimitExceeded");
   }
   auto& pool = pools_[PoolKey(fn)];
-  // A warm environment whose Runtime API is served on the caller's loop first: the whole
-  // exchange then stays on one thread (no cross-thread wake-ups); then one not frozen yet.
+  // An environment not frozen yet first: a thaw is a cgroup write and a walk of its tasks
+  // under the lock, and makes a freeze due again; then one whose Runtime API is served on the
+  // caller's loop: the whole exchange stays on one thread (no cross-thread wake-ups).
   auto rank = [loop](const Environment& e) {
-    return (e.loop == loop ? 2 : 0) + (e.sandbox && e.sandbox->frozen() ? 0 : 1);
+    return (e.sandbox && e.sandbox->frozen() ? 0 : 2) + (e.loop == loop ? 1 : 0);
   };
   std::shared_ptr<Environment> env;
   for (auto& candidate : pool) {
