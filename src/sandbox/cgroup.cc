@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -356,7 +357,8 @@ Result<SandboxCgroup> CgroupParent::Create(const std::string& name,
 Result<SandboxCgroup> CgroupParent::CreateFrozenAnchor() const {
   SandboxCgroup cg;
   if (layout_.version != CgroupVersion::kV1 || !freezer_) return cg;
-  std::string dir = Dir("freezer") + "/" + OwnerTag() + "-frozen";
+  static std::atomic<uint64_t> sequence{0};  // one anchor per caller, even in one process
+  std::string dir = Dir("freezer") + "/" + OwnerTag() + "-frozen" + std::to_string(++sequence);
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + dir, errno);
   cg.version_ = CgroupVersion::kV1;
   cg.dirs_["freezer"] = dir;

@@ -74,7 +74,7 @@ class CgroupParent {
   // Creates the child cgroup `name` (e.g. "<OwnerTag()>-<seq>") in each hierarchy and writes
   // `limits` for the controllers available. Fails (and removes what it made) on any write error.
   Result<SandboxCgroup> Create(const std::string& name, const CgroupLimits& limits) const;
-  // v1 with a freezer hierarchy: creates "<OwnerTag()>-frozen", an empty freezer cgroup, and
+  // v1 with a freezer hierarchy: creates "<OwnerTag()>-frozen<n>", an empty freezer cgroup, and
   // freezes it; the caller keeps it for its lifetime and Remove()s it at the end (a crashed
   // owner's is removed as stale by the next Open). Otherwise an empty SandboxCgroup.
   // Why: Linux switches the v1 freezer's static key each time the number of frozen v1 cgroups

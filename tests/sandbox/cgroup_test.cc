@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -231,11 +232,16 @@ TEST(CgroupV1Test, FrozenAnchorIsAnEmptyFrozenFreezerCgroupOfThisOwner) {
   ASSERT_TRUE(parent.ok()) << parent.error().ToString();
   auto anchor = parent->CreateFrozenAnchor();
   ASSERT_TRUE(anchor.ok()) << anchor.error().ToString();
-  const std::string name = OwnerTag() + "-frozen";  // stale once this owner is gone
-  EXPECT_EQ(anchor->Dir("freezer"), fs.path() + "/freezer/nimbus/" + name);
+  const std::string dir = anchor->Dir("freezer");
+  const std::string prefix = fs.path() + "/freezer/nimbus/" + OwnerTag() + "-frozen";
+  EXPECT_EQ(dir.rfind(prefix, 0), 0u) << dir;  // stale once this owner is gone
+  std::string name = dir.substr(dir.rfind('/') + 1);
   EXPECT_EQ(fs.Read("freezer/nimbus/" + name + "/freezer.state"), "FROZEN");
   EXPECT_NE(::access((fs.path() + "/pids/nimbus/" + name).c_str(), F_OK), 0);  // freezer only
   EXPECT_TRUE(anchor->procs_files().empty());  // nothing is ever placed in it
+  auto second = parent->CreateFrozenAnchor();  // another manager in the same process
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(second->Dir("freezer"), dir);  // removing one leaves the other
 }
 
 TEST(CgroupV2Test, NeedsNoFrozenAnchor) {
@@ -245,7 +251,10 @@ TEST(CgroupV2Test, NeedsNoFrozenAnchor) {
   auto anchor = parent->CreateFrozenAnchor();
   ASSERT_TRUE(anchor.ok());
   EXPECT_EQ(anchor->version(), CgroupVersion::kNone);
-  EXPECT_NE(::access((fs.path() + "/nimbus/" + OwnerTag() + "-frozen").c_str(), F_OK), 0);
+  EXPECT_TRUE(anchor->Dir("").empty());
+  for (const auto& entry : std::filesystem::directory_iterator(fs.path() + "/nimbus")) {
+    EXPECT_EQ(entry.path().filename().string().find("-frozen"), std::string::npos);
+  }
 }
 
 TEST(CgroupPoolTest, KeepsCgroupsReadyPerKey) {
