@@ -2,6 +2,7 @@
 // the loop state.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <list>
 #include <memory>
@@ -73,6 +74,9 @@ struct HttpServer::Loop {
   boost::asio::io_context* ctx = nullptr;
   std::vector<std::shared_ptr<Acceptor>> acceptors;  // the main port's, one per loop
   std::list<Conn*> conns;  // live connections of this loop (touched only on its thread)
+  // Main-port connections served by this loop, counted from the accept that chose it to the
+  // end of the session (read by every loop's accept to pick the least loaded).
+  std::atomic<int> main_conns{0};
 };
 
 }  // namespace nimbus

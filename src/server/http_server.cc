@@ -169,7 +169,23 @@ asio::awaitable<void> HttpServer::Sweep(Loop& loop) {
   }
 }
 
+HttpServer::Loop& HttpServer::LeastLoaded(Loop& own) {
+  Loop* best = &own;
+  for (auto& l : loops_) {
+    if (l->main_conns.load(std::memory_order_relaxed) <
+        best->main_conns.load(std::memory_order_relaxed)) {
+      best = l.get();
+    }
+  }
+  return *best;
+}
+
 asio::awaitable<void> HttpServer::Accept(Loop& loop, std::shared_ptr<Acceptor> acceptor) {
+  // The kernel spreads the main port's connections over the loops' SO_REUSEPORT sockets by a
+  // hash of their addresses: two keep-alive clients land on one loop half the time. A main-port
+  // connection goes to the loop serving the fewest when it arrives (its descriptor moved to
+  // that loop's context, its session started there); a private listener's stays on its loop.
+  const bool main_port = acceptor == loop.acceptors.front();
   for (;;) {
     error_code ec;
     auto conn = std::make_unique<Conn>(*loop.ctx);
@@ -185,7 +201,25 @@ asio::awaitable<void> HttpServer::Accept(Loop& loop, std::shared_ptr<Acceptor> a
       continue;
     }
     conn->socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(*loop.ctx, Session(loop, std::move(conn), acceptor), asio::detached);
+    if (!main_port) {
+      asio::co_spawn(*loop.ctx, Session(loop, std::move(conn), acceptor), asio::detached);
+      continue;
+    }
+    Loop& target = LeastLoaded(loop);
+    if (&target != &loop) {
+      const auto protocol = conn->socket.local_endpoint(ec).protocol();
+      const int fd = ec ? -1 : conn->socket.release(ec);  // -1: `conn` still owns it
+      auto moved = std::make_unique<Conn>(*target.ctx);
+      if (!ec) moved->socket.assign(protocol, fd, ec);
+      if (ec) {  // the connection is closed; the client sees a reset
+        if (fd >= 0) ::close(fd);
+        continue;
+      }
+      conn = std::move(moved);
+    }
+    target.main_conns.fetch_add(1, std::memory_order_relaxed);  // Session() ends the count
+    asio::co_spawn(*target.ctx, Session(target, std::move(conn), target.acceptors.front()),
+                   asio::detached);
   }
 }
 

@@ -1,7 +1,7 @@
-// The HTTP/1.1 server: one Asio event loop per thread (SO_REUSEPORT acceptors), a C++20
-// coroutine per connection, keep-alive, TCP_NODELAY, chunked request bodies, Expect:
-// 100-continue, head/body/idle limits answered with AWS-shaped 4xx, sendfile for file bodies,
-// graceful drain on Stop().
+// The HTTP/1.1 server: one Asio event loop per thread (SO_REUSEPORT acceptors; each main-port
+// connection is served by the loop with the fewest), a C++20 coroutine per connection,
+// keep-alive, TCP_NODELAY, chunked request bodies, Expect: 100-continue, head/body/idle limits
+// answered with AWS-shaped 4xx, sendfile for file bodies, graceful drain on Stop().
 #pragma once
 
 #include <atomic>
@@ -74,6 +74,8 @@ class HttpServer : public ListenerFactory {
 
  private:
   boost::asio::awaitable<void> Accept(Loop& loop, std::shared_ptr<Acceptor> acceptor);
+  // The loop with the fewest main-port connections (`own` on a tie). Any thread.
+  Loop& LeastLoaded(Loop& own);
   boost::asio::awaitable<void> Session(Loop& loop, std::unique_ptr<Conn> conn,
                                        std::shared_ptr<Acceptor> acceptor);
   boost::asio::awaitable<void> Drain();

@@ -194,6 +194,7 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
   conn->socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
   conn->socket.close(ignored);
   loop.conns.erase(self);
+  if (acceptor == loop.acceptors.front()) loop.main_conns.fetch_sub(1, std::memory_order_relaxed);
   live_sessions_.fetch_sub(1);
 }
 

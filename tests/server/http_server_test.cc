@@ -1,6 +1,6 @@
 // HttpServer against a raw socket: pipelined requests (private listeners send a response
 // together with the next one when the client's next request is already buffered; the main
-// port answers each at once) and stall timeouts.
+// port answers each at once), stall timeouts, and how main-port connections spread over loops.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -218,6 +221,54 @@ TEST_F(HttpServerTest, ABusyConnectionIsNotClosedWhileItsHandlerRuns) {
   EXPECT_NE(ReadUntil("/slower").find("/slower"), std::string::npos);
   Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_NE(ReadUntil("/fast").find("/fast"), std::string::npos);
+}
+
+// The main port with two loops: keep-alive connections are spread evenly over the loops,
+// whichever loop's SO_REUSEPORT socket the kernel hands each to.
+TEST(HttpServerLoopsTest, MainPortConnectionsAreSpreadEvenlyOverTheLoops) {
+  HttpServerOptions options;
+  options.port = 0;
+  options.threads = 2;
+  options.drain_timeout = 1s;
+  auto which_thread = [](HttpRequest&) -> boost::asio::awaitable<HttpResponse> {
+    HttpResponse r;
+    r.body = std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    co_return r;
+  };
+  HttpServer server(options, which_thread, nullptr);
+  auto port = server.Bind();
+  ASSERT_TRUE(port.ok());
+  std::thread loops([&] { server.Run(); });
+  std::map<std::string, int> per_thread;
+  std::vector<int> fds;          // all kept open: each is counted while it lives
+  for (int i = 0; i < 6; ++i) {  // one at a time: each accept is done before the next connect
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    fds.push_back(fd);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(*port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const std::string get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(::send(fd, get.data(), get.size(), 0), static_cast<ssize_t>(get.size()));
+    std::string got;  // head and body come in one write: read until the body is there
+    char buf[1024];
+    pollfd p{fd, POLLIN, 0};
+    size_t head_end = std::string::npos;
+    while (head_end == std::string::npos || got.size() == head_end + 4) {
+      ASSERT_EQ(::poll(&p, 1, 5000), 1);
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      ASSERT_GT(n, 0);
+      got.append(buf, static_cast<size_t>(n));
+      head_end = got.find("\r\n\r\n");
+    }
+    ++per_thread[got.substr(head_end + 4)];
+  }
+  EXPECT_EQ(per_thread.size(), 2u);
+  for (const auto& [thread, count] : per_thread) EXPECT_EQ(count, 3) << thread;
+  for (int fd : fds) ::close(fd);
+  server.Stop();
+  loops.join();
 }
 
 }  // namespace
