@@ -50,6 +50,16 @@ boost::asio::awaitable<HttpResponse> AnswerMain(HttpRequest& request) {
   co_return co_await Answer(request);  // GETs only: no body stream to read
 }
 
+// Connects a new socket, stored in `fd` (closed by the caller), to 127.0.0.1:`port`.
+void ConnectLoopback(uint16_t port, int& fd) {
+  fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+}
+
 class HttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -74,14 +84,7 @@ class HttpServerTest : public ::testing::Test {
     thread_.join();
   }
 
-  void Connect(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  }
+  void Connect(uint16_t port) { ConnectLoopback(port, fd_); }
   void Send(const std::string& bytes) {
     ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
   }
@@ -187,7 +190,6 @@ TEST_F(HttpServerTest, ASlowReaderThatKeepsReadingIsNotCutOffByTheStallTimeout) 
 }
 
 // Reads until the server closes the connection; the time that took, or 10 s.
-
 std::chrono::milliseconds TimeToClose(int fd) {
   auto start = std::chrono::steady_clock::now();
   char buf[4096];
@@ -242,13 +244,8 @@ TEST(HttpServerLoopsTest, MainPortConnectionsAreSpreadEvenlyOverTheLoops) {
   std::map<std::string, int> per_thread;
   std::vector<int> fds;          // all kept open: each is counted while it lives
   for (int i = 0; i < 6; ++i) {  // one at a time: each accept is done before the next connect
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    fds.push_back(fd);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(*port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    int& fd = fds.emplace_back(-1);
+    ASSERT_NO_FATAL_FAILURE(ConnectLoopback(*port, fd));
     const std::string get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     ASSERT_EQ(::send(fd, get.data(), get.size(), 0), static_cast<ssize_t>(get.size()));
     std::string got;  // head and body come in one write: read until the body is there
