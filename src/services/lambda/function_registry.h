@@ -53,6 +53,9 @@ struct FunctionSnapshot {
   // Changes whenever code or configuration of this version changes: environments built from
   // an older generation are retired.
   uint64_t generation = 0;
+  // What the data plane counts concurrency and pools environments by, filled by the registry
+  // with the rest: "<account>/<region>", then "/<name>", then "/<version>".
+  std::string account_key, function_key, version_key;
   // Set once this process found code_dir and layer_dirs on disk (they are caches of the blobs,
   // re-extracted when missing), so warm invokes skip the check. Shared by copies; thread-safe.
   std::shared_ptr<std::atomic<bool>> code_ready = std::make_shared<std::atomic<bool>>(false);

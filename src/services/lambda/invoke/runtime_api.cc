@@ -81,10 +81,15 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::ServeRuntimeApi(std::weak_pt
 
 boost::asio::awaitable<HttpResponse> DataPlaneImpl::Next(std::shared_ptr<Environment> env) {
   auto executor = co_await boost::asio::this_coro::executor;
+  std::shared_ptr<Waiter> waiter;  // the one this poll parked on last, if any
+  // What the response carries, taken under mu_ and formatted after it.
+  std::shared_ptr<Invocation> event;
+  std::string payload;
   for (;;) {
-    std::shared_ptr<Waiter> waiter;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (waiter && env->next_waiter == waiter) env->next_waiter.reset();
+      waiter.reset();
       if (env->state == Environment::State::kDead) {
         HttpResponse r = RuntimeError(500, "Runtime.Unknown", "execution environment stopped");
         r.close = true;
@@ -108,22 +113,9 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::Next(std::shared_ptr<Environ
         inv.deadline_ms = deps_.clock->NowMillis() + int64_t{inv.fn->timeout_seconds} * 1000;
         AppendLogLocked(*env, &inv, "START RequestId: " + inv.request_id +
                                         " Version: " + inv.executed_version);
-        HttpResponse r;
-        r.status = 200;
-        r.operation = "Lambda.RuntimeAPI";
-        r.headers.Add("Content-Type", "application/json");
-        r.headers.Add("Lambda-Runtime-Aws-Request-Id", inv.request_id);
-        r.headers.Add("Lambda-Runtime-Deadline-Ms", std::to_string(inv.deadline_ms));
-        r.headers.Add("Lambda-Runtime-Invoked-Function-Arn", inv.invoked_arn);
-        r.headers.Add("Lambda-Runtime-Trace-Id", inv.trace_id);
-        if (!inv.client_context.empty()) {
-          r.headers.Add("Lambda-Runtime-Client-Context", inv.client_context);
-        }
-        if (!inv.cognito_identity.empty()) {
-          r.headers.Add("Lambda-Runtime-Cognito-Identity", inv.cognito_identity);
-        }
-        r.body = inv.payload;
-        co_return r;
+        payload = std::move(inv.payload);  // delivered once; nothing reads it after
+        event = env->current;
+        break;
       }
       if (env->retired) {
         Kill(env, "environment retired");
@@ -136,9 +128,25 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::Next(std::shared_ptr<Environ
       ScheduleFreezeLocked(*env);
     }
     co_await waiter->Wait();
-    std::lock_guard<std::mutex> lock(mu_);
-    if (env->next_waiter == waiter) env->next_waiter.reset();
   }
+  // The fields read below are set before delivery and not changed after it.
+  const Invocation& inv = *event;
+  HttpResponse r;
+  r.status = 200;
+  r.operation = "Lambda.RuntimeAPI";
+  r.headers.Add("Content-Type", "application/json");
+  r.headers.Add("Lambda-Runtime-Aws-Request-Id", inv.request_id);
+  r.headers.Add("Lambda-Runtime-Deadline-Ms", std::to_string(inv.deadline_ms));
+  r.headers.Add("Lambda-Runtime-Invoked-Function-Arn", inv.invoked_arn);
+  r.headers.Add("Lambda-Runtime-Trace-Id", inv.trace_id);
+  if (!inv.client_context.empty()) {
+    r.headers.Add("Lambda-Runtime-Client-Context", inv.client_context);
+  }
+  if (!inv.cognito_identity.empty()) {
+    r.headers.Add("Lambda-Runtime-Cognito-Identity", inv.cognito_identity);
+  }
+  r.body = std::move(payload);
+  co_return r;
 }
 
 HttpResponse DataPlaneImpl::PostResult(Environment& env, std::string_view request_id, bool is_error,

@@ -19,14 +19,6 @@ namespace nimbus::lambda {
 
 namespace {
 
-std::string PoolKey(const FunctionSnapshot& fn) {
-  return fn.account_id + "/" + fn.region + "/" + fn.function_name + "/" + fn.version;
-}
-std::string AccountKey(const FunctionSnapshot& fn) { return fn.account_id + "/" + fn.region; }
-std::string FunctionKey(const FunctionSnapshot& fn) {
-  return fn.account_id + "/" + fn.region + "/" + fn.function_name;
-}
-
 AwsError Throttle(std::string reason) {
   AwsError e("TooManyRequestsException", "Rate Exceeded.", 429);
   e.fields = {{"Type", "User"}, {"Reason", std::move(reason)}};
@@ -49,15 +41,15 @@ Result<std::shared_ptr<Environment>, AwsError> DataPlaneImpl::Assign(
   const FunctionSnapshot& fn = *inv->fn;
   std::lock_guard<std::mutex> lock(mu_);
   if (shutting_down_) return AwsError("ServiceException", "nimbus is shutting down", 503, false);
-  int& function_busy = function_busy_[FunctionKey(fn)];
-  int& account_busy = account_busy_[AccountKey(fn)];
+  int& function_busy = function_busy_[fn.function_key];
+  int& account_busy = account_busy_[fn.account_key];
   if (fn.reserved_concurrency && function_busy >= *fn.reserved_concurrency) {
     return Throttle("ReservedFunctionConcurrentInvocationLimitExceeded");
   }
   if (account_busy >= deps_.options.account_concurrency) {
     return Throttle("ConcurrentInvocationLimitExceeded");
   }
-  auto& pool = pools_[PoolKey(fn)];
+  auto& pool = pools_[fn.version_key];
   // An environment not frozen yet first: a thaw is a cgroup write and a walk of its tasks
   // under the lock, and makes a freeze due again; then one whose Runtime API is served on the
   // caller's loop: the whole exchange stays on one thread (no cross-thread wake-ups).
@@ -76,7 +68,7 @@ Result<std::shared_ptr<Environment>, AwsError> DataPlaneImpl::Assign(
   if (fresh) {
     env = std::make_shared<Environment>();
     env->id = RandomHex(32);
-    env->pool_key = PoolKey(fn);
+    env->pool_key = fn.version_key;
     env->fn = inv->fn;
     env->executed_version = inv->executed_version;
     env->log_stream = LogStreamName(deps_.clock->Now(), inv->executed_version, env->id);
@@ -102,8 +94,8 @@ void DataPlaneImpl::FinishLocked(Environment& env, Invocation& inv, bool functio
   inv.finished = true;
   inv.function_error = function_error;
   inv.result = std::move(result);
-  --function_busy_[FunctionKey(*inv.fn)];
-  --account_busy_[AccountKey(*inv.fn)];
+  --function_busy_[inv.fn->function_key];
+  --account_busy_[inv.fn->account_key];
   if (env.current.get() == &inv) {
     env.current.reset();
     env.delivered = false;
@@ -161,6 +153,7 @@ void DataPlaneImpl::Retire(const std::string& account, const std::string& region
 
 boost::asio::awaitable<Result<bool, AwsError>> DataPlaneImpl::Run(std::shared_ptr<Invocation> inv) {
   bool fresh = false;
+  const auto assigned_at = std::chrono::steady_clock::now();
   auto assigned = Assign(inv, LoopOf(co_await boost::asio::this_coro::executor), fresh);
   if (!assigned.ok()) co_return assigned.take_error();
   std::shared_ptr<Environment> env = *assigned;
@@ -183,11 +176,14 @@ boost::asio::awaitable<Result<bool, AwsError>> DataPlaneImpl::Run(std::shared_pt
   const auto kNever = std::chrono::steady_clock::time_point{};
   // Before delivery the runtime is initializing (10 s limit for a fresh environment) or about
   // to ask for work; the function's own timeout starts when /next hands the event over.
-  const auto init_deadline = std::chrono::steady_clock::now() +
-                             (fresh ? std::chrono::seconds(10) : timeout);
+  const auto init_deadline =
+      fresh ? std::chrono::steady_clock::now() + std::chrono::seconds(10) : assigned_at + timeout;
+  // A warm environment gets the event after the assignment, so its deadline is no earlier than
+  // init_deadline: the first wait needs no look under the lock.
+  bool look = fresh;
   for (;;) {
     auto deadline = init_deadline;
-    {
+    if (std::exchange(look, true)) {
       std::lock_guard<std::mutex> lock(mu_);
       if (inv->finished) break;
       if (inv->delivered_at != kNever) {
