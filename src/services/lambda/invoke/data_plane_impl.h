@@ -104,8 +104,8 @@ class DataPlaneImpl : public DataPlane {
     std::string output[2];  // stdout, stderr
     int max_used_mb = 0;
   };
-  // Collects an EndSample without holding mu_ over the syscalls. Call on env's loop thread
-  // (where its output pumps run and its sandbox is released), without mu_.
+  // Collects an EndSample without mu_ (no lock, no syscalls under it). Call on env's loop
+  // thread (where its output pumps run and its sandbox is freed).
   EndSample SampleEnd(Environment& env);
   // END and REPORT lines for `inv` (status "timeout" etc. or empty). Without `sample`, drains
   // the pipes and reads the peak memory itself, under mu_.

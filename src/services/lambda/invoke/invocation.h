@@ -2,6 +2,7 @@
 // plane: every mutable field is guarded by DataPlaneImpl::mu_.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -72,7 +73,13 @@ class Environment {
   std::chrono::steady_clock::time_point last_used{};
   bool retired = false;           // code/config changed: do not reuse; kill when done
   std::string partial[2];         // unterminated stdout/stderr text
-  int out_fd[2] = {-1, -1};       // stdout/stderr read ends while their pumps run
+  // Exceptions to "guarded by mu_", for what the end of each invocation samples on this
+  // environment's loop without the lock: stdout/stderr read ends while their pumps run (set
+  // once by Watch; reset to -1 by the pumps, which then close them, on the environment's loop)
+  // and the sandbox (published by Launch; unpublished before AwaitExit, on the environment's
+  // loop, frees it).
+  std::atomic<int> out_fd[2] = {-1, -1};
+  std::atomic<const sandbox::Sandbox*> sandbox_view{nullptr};
   std::vector<LogLine> pending;   // lines not yet shipped to the log sink
 };
 

@@ -94,6 +94,7 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
     std::lock_guard<std::mutex> lock(mu_);
     env->listener = std::move(*listener);
     env->sandbox = std::move(*box);
+    env->sandbox_view.store(env->sandbox.get(), std::memory_order_release);
     if (env->state == Environment::State::kDead) {  // killed while starting (shutdown)
       env->sandbox->Kill();
     }

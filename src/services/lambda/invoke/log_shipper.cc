@@ -21,7 +21,9 @@ void LogShipper::Ship(const std::string& account, const std::string& region,
   if (lines.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
   const bool was_empty = queue_.empty();
-  auto& q = queue_[Key{account, region, group, stream}];
+  auto it = queue_.find(std::tie(account, region, group, stream));  // no key copies if queued
+  if (it == queue_.end()) it = queue_.try_emplace(Key{account, region, group, stream}).first;
+  auto& q = it->second;
   for (auto& l : lines) q.push_back(std::move(l));
   ++queued_;
   // Only the first line of a batch wakes the writer; the rest join the batching window

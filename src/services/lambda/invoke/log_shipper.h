@@ -30,7 +30,7 @@ class LogShipper {
   LogSink* sink_;
   std::mutex mu_;
   std::condition_variable cv_, flushed_;
-  std::map<Key, std::vector<LogLine>> queue_;
+  std::map<Key, std::vector<LogLine>, std::less<>> queue_;
   uint64_t queued_ = 0, written_ = 0;
   uint64_t flush_requests_ = 0, flushes_seen_ = 0;  // a Flush() cuts the batching window short
   bool done_ = false;

@@ -154,7 +154,7 @@ HttpResponse DataPlaneImpl::PostResult(Environment& env, std::string_view reques
   // This runs on env's loop (its private listener's): collect output and peak memory before
   // taking mu_, so the lock every loop shares is not held over syscalls.
   EndSample sample = SampleEnd(env);
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   for (int which = 0; which < 2; ++which) {  // logged whatever the post turns out to be
     OutputLocked(env, which, sample.output[which]);
     sample.output[which].clear();
@@ -179,6 +179,7 @@ HttpResponse DataPlaneImpl::PostResult(Environment& env, std::string_view reques
   PlatformEndLocked(env, *inv, "", &sample);
   FinishLocked(env, *inv, is_error, std::move(result));
   ShipLogs(env);
+  lock.unlock();
   return Accepted();
 }
 

@@ -39,7 +39,7 @@ size_t DataPlaneImpl::LoopOf(const boost::asio::any_io_executor& executor) const
 Result<std::shared_ptr<Environment>, AwsError> DataPlaneImpl::Assign(
     const std::shared_ptr<Invocation>& inv, size_t loop, bool& fresh) {
   const FunctionSnapshot& fn = *inv->fn;
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (shutting_down_) return AwsError("ServiceException", "nimbus is shutting down", 503, false);
   int& function_busy = function_busy_[fn.function_key];
   int& account_busy = account_busy_[fn.account_key];
@@ -84,7 +84,9 @@ Result<std::shared_ptr<Environment>, AwsError> DataPlaneImpl::Assign(
   env->delivered = false;
   ++function_busy;
   ++account_busy;
-  if (!fresh && env->next_waiter) env->next_waiter->Notify();
+  std::shared_ptr<Waiter> parked = fresh ? nullptr : env->next_waiter;
+  lock.unlock();
+  if (parked) parked->Notify();  // a wake-up of another loop takes its queue's lock: not under mu_
   return env;
 }
 

@@ -79,16 +79,11 @@ void DataPlaneImpl::DrainPipesLocked(Environment& env) {
 }
 
 DataPlaneImpl::EndSample DataPlaneImpl::SampleEnd(Environment& env) {
-  int fds[2];
-  const sandbox::Sandbox* box;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    fds[0] = env.out_fd[0];
-    fds[1] = env.out_fd[1];
-    box = env.sandbox.get();
-  }
-  // The pipes are closed and the sandbox released only on this (env's loop) thread. Most
-  // invocations print nothing: one poll() asks both pipes instead of a read() each.
+  // The pipes are closed and the sandbox freed only on this (env's loop) thread, so what these
+  // say stays true until this returns. Most invocations print nothing: one poll() asks both
+  // pipes instead of a read() each.
+  const int fds[2] = {env.out_fd[0].load(), env.out_fd[1].load()};
+  const sandbox::Sandbox* box = env.sandbox_view.load(std::memory_order_acquire);
   EndSample sample;
   pollfd ready[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
   if (::poll(ready, 2, 0) > 0) {
@@ -229,6 +224,7 @@ asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env)
     FlushPartialLocked(*env, 0);
     FlushPartialLocked(*env, 1);
     ShipLogs(*env);
+    env->sandbox_view.store(nullptr, std::memory_order_release);
     box = std::move(env->sandbox);
     listener = std::move(env->listener);
   }
