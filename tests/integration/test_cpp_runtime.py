@@ -205,7 +205,11 @@ class CppRuntime(unittest.TestCase):
         out = json.loads(r["Body"])
         self.assertEqual(out["request_id"], r["ResponseMetadata"]["RequestId"])
         self.assertEqual(out["function_arn"], "arn:aws:lambda:us-east-1:000000000000:function:ctx")
-        self.assertTrue(out["trace_id"].startswith("Root=1-"), out["trace_id"])
+        # An X-Ray trace header as Lambda passes one, its Root stamped with the current second.
+        m = re.fullmatch(r"Root=1-([0-9a-f]{8})-[0-9a-f]{24};Parent=[0-9a-f]{16};"
+                         r"Sampled=0;Lineage=1:[0-9a-f]{8}:0", out["trace_id"])
+        self.assertIsNotNone(m, out["trace_id"])
+        self.assertLess(abs(int(m.group(1), 16) - time.time()), 60)
         self.assertEqual(out["trace_env"], out["trace_id"])  # _X_AMZN_TRACE_ID exported
         self.assertTrue(0 < out["remaining_ms"] <= 7000, out["remaining_ms"])
         self.assertRegex(out["log_stream"], LOG_STREAM)

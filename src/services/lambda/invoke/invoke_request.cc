@@ -1,6 +1,5 @@
 #include "services/lambda/invoke/invoke_request.h"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
@@ -36,12 +35,29 @@ AwsError InvalidContent(std::string message) {
   return e;
 }
 
+// Appends the low `digits` hex digits of `v`, most significant first.
+void AppendHex(std::string& out, uint64_t v, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = digits - 1; i >= 0; --i) out.push_back(kHex[(v >> (4 * i)) & 15]);
+}
+
+// An X-Ray trace header as Lambda passes one:
+// "Root=1-<8 hex epoch seconds>-<24 hex>;Parent=<16 hex>;Sampled=0;Lineage=1:<8 hex>:0".
 std::string NewTraceId(const Clock& clock) {
-  char time_hex[16];
-  std::snprintf(time_hex, sizeof time_hex, "%08llx",
-                static_cast<unsigned long long>(clock.NowMillis() / 1000));
-  return "Root=1-" + std::string(time_hex) + "-" + RandomHex(24) + ";Parent=" + RandomHex(16) +
-         ";Sampled=0;Lineage=1:" + RandomHex(8) + ":0";
+  RandomSource& random = SystemRandom();
+  std::string id;
+  id.reserve(96);
+  id += "Root=1-";
+  AppendHex(id, static_cast<uint64_t>(clock.NowMillis() / 1000), 8);
+  id += '-';
+  AppendHex(id, random.Next(), 16);
+  AppendHex(id, random.Next(), 8);
+  id += ";Parent=";
+  AppendHex(id, random.Next(), 16);
+  id += ";Sampled=0;Lineage=1:";
+  AppendHex(id, random.Next(), 8);
+  id += ":0";
+  return id;
 }
 
 }  // namespace
