@@ -140,10 +140,29 @@ class ModelBuilder {
     }
     std::sort(model->operations_.begin(), model->operations_.end(),
               [](const auto& a, const auto& b) { return a->name() < b->name(); });
+    IndexRoutes(*model);
     return model;
   }
 
  private:
+  static void IndexRoutes(ServiceModel& model) {
+    for (const auto& op : model.operations_) {
+      auto it = std::find_if(model.routes_.begin(), model.routes_.end(),
+                             [&](const auto& r) { return r.first == op->http_method(); });
+      if (it == model.routes_.end()) {
+        model.routes_.emplace_back(
+            op->http_method(),
+            std::vector<std::vector<const OperationModel*>>(ServiceModel::kRouteIndexSegments + 1));
+        it = model.routes_.end() - 1;
+      }
+      const auto& t = op->path_segments();
+      bool greedy = std::any_of(t.begin(), t.end(),
+                                [](const UriSegment& s) { return s.kind == UriSegment::kGreedy; });
+      for (size_t n = 0; n <= ServiceModel::kRouteIndexSegments; ++n) {
+        if (greedy ? n >= t.size() : n == t.size()) it->second[n].push_back(op.get());
+      }
+    }
+  }
   static void ReadMetadata(const json& m, ServiceMetadata& md) {
     md.name = Str(m, "modelName");
     md.protocol = Str(m, "protocol");

@@ -147,6 +147,12 @@ class ServiceModel {
   const std::vector<std::unique_ptr<OperationModel>>& operations() const { return operations_; }
   // Shape by model name; nullptr when absent.
   const Shape* FindShape(std::string_view name) const;
+  // The operations a request with HTTP `method` and a path of `segments` non-empty segments can
+  // match: request URI templates of exactly that length, or of at most that length with a
+  // greedy label. In name order; empty when none. nullptr for paths longer than the index
+  // covers: then any operation with that method may match. Built by Parse.
+  const std::vector<const OperationModel*>* RouteCandidates(std::string_view method,
+                                                            size_t segments) const;
 
   // Parses a compact model JSON (tools/gen_models.py output). nullptr when it is malformed.
   static std::unique_ptr<ServiceModel> Parse(std::string_view compact_json);
@@ -156,6 +162,9 @@ class ServiceModel {
   ServiceMetadata metadata_;
   std::vector<std::unique_ptr<OperationModel>> operations_;  // sorted by name
   std::vector<std::unique_ptr<Shape>> shapes_;               // sorted by name
+  static constexpr size_t kRouteIndexSegments = 16;
+  // Per HTTP method, RouteCandidates for 0..kRouteIndexSegments segments.
+  std::vector<std::pair<std::string, std::vector<std::vector<const OperationModel*>>>> routes_;
 };
 
 // Lazily parses the embedded model on first use (thread-safe, parsed once). nullptr if nimbus

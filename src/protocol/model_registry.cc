@@ -49,6 +49,16 @@ const Shape* ServiceModel::FindShape(std::string_view name) const {
   return it != shapes_.end() && (*it)->name == name ? it->get() : nullptr;
 }
 
+const std::vector<const OperationModel*>* ServiceModel::RouteCandidates(std::string_view method,
+                                                                        size_t segments) const {
+  static const std::vector<const OperationModel*> kNone;
+  if (segments > kRouteIndexSegments) return nullptr;
+  for (const auto& [m, by_length] : routes_) {
+    if (m == method) return &by_length[segments];
+  }
+  return &kNone;
+}
+
 std::unique_ptr<ServiceModel> ServiceModel::Parse(std::string_view compact_json) {
   return ParseImpl(compact_json);
 }

@@ -159,12 +159,18 @@ const OperationModel* RestJsonCodec::Match(const ServiceModel& model, std::strin
   Pairs q = ParseQueryString(query);
   const OperationModel* best = nullptr;
   int best_score = -1;
-  for (const auto& op : model.operations()) {
-    if (op->http_method() != method) continue;
-    int score = MatchOne(*op, segs, q, nullptr);
+  auto consider = [&](const OperationModel& op) {
+    int score = MatchOne(op, segs, q, nullptr);
     if (score > best_score) {
-      best = op.get();
+      best = &op;
       best_score = score;
+    }
+  };
+  if (const auto* candidates = model.RouteCandidates(method, segs.size())) {
+    for (const OperationModel* op : *candidates) consider(*op);
+  } else {
+    for (const auto& op : model.operations()) {
+      if (op->http_method() == method) consider(*op);
     }
   }
   if (best != nullptr && labels != nullptr) MatchOne(*best, segs, q, labels);

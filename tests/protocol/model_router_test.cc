@@ -73,6 +73,37 @@ TEST(Model, Operations) {
   EXPECT_EQ(sns_err->error_code, "InvalidParameter");
 }
 
+// Every operation of every embedded model is among the route candidates for a path shaped
+// like its request URI (a label is one segment, a greedy label one or more), and only
+// operations of the request's method are.
+TEST(Model, RouteCandidatesHoldEveryOperationThatCanMatch) {
+  size_t checked = 0;
+  for (const auto& name : EmbeddedServiceNames()) {
+    const ServiceModel* model = FindServiceModel(name);
+    ASSERT_NE(model, nullptr) << name;
+    for (const auto& op : model->operations()) {
+      const auto& t = op->path_segments();
+      bool greedy = std::any_of(t.begin(), t.end(),
+                                [](const UriSegment& s) { return s.kind == UriSegment::kGreedy; });
+      for (size_t extra = 0; extra <= (greedy ? 3 : 0); ++extra) {
+        const auto* candidates = model->RouteCandidates(op->http_method(), t.size() + extra);
+        ASSERT_NE(candidates, nullptr) << name << " " << op->name();
+        EXPECT_NE(std::find(candidates->begin(), candidates->end(), op.get()), candidates->end())
+            << name << " " << op->name() << " +" << extra;
+        for (const OperationModel* c : *candidates) EXPECT_EQ(c->http_method(), op->http_method());
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 100u);
+  const ServiceModel* lambda = FindServiceModel("lambda");
+  const auto* post4 = lambda->RouteCandidates("POST", 4);  // /2015-03-31/functions/{n}/invocations
+  ASSERT_NE(post4, nullptr);
+  EXPECT_LT(post4->size(), lambda->operations().size() / 4);
+  EXPECT_TRUE(lambda->RouteCandidates("BREW", 4)->empty());
+  EXPECT_EQ(lambda->RouteCandidates("GET", 100), nullptr);  // beyond the index: scan
+}
+
 TEST(Model, ParseRejectsGarbage) {
   EXPECT_EQ(ServiceModel::Parse(""), nullptr);
   EXPECT_EQ(ServiceModel::Parse("[]"), nullptr);
