@@ -18,6 +18,7 @@
 set -euo pipefail
 build=${1:-build}; rounds=${2:-3}; layers=${3:-5}; layer_mb=${4:-20}; with_skopeo=${5:-1}
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 command -v docker-registry >/dev/null || { echo "needs docker-registry (scripts/install-deps.sh test)"; exit 1; }
 if [ "$with_skopeo" = 1 ] && ! command -v skopeo >/dev/null; then with_skopeo=0; fi
 work=$(mktemp -d /tmp/ecr-bench.XXXXXX)
@@ -35,21 +36,17 @@ PY
 bytes=$(du -sb "$work/image/blobs" | cut -f1)
 echo "image: $layers layers, $(awk -v b="$bytes" 'BEGIN{printf "%.1f", b/1048576}') MiB; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 rate() { awk -v b="$1" -v t="$2" 'BEGIN{ if (t <= 0) print "n/a"; else printf "%.0f", b/1048576/t }'; }
 median() { sort -n | awk '{v[NR]=$1} END{ if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR+1)/2]; else printf "%.0f", (v[NR/2]+v[NR/2+1])/2 }'; }
 
-start_nimbus() {  # sets host
-  local dir=$work/nimbus-$1; mkdir -p "$dir"
-  "$build/nimbus" serve --port 0 --data-dir "$dir" > "$dir/log" 2> "$dir/err" &
-  pids+=($!)
-  for _ in $(seq 200); do grep -q "ready on" "$dir/log" 2>/dev/null && break; sleep 0.05; done
-  local url; url=$(grep "ready on" "$dir/log" | sed 's/nimbus ready on //')
-  curl -s -o /dev/null -X POST "$url/" -H 'Content-Type: application/x-amz-json-1.1' \
+start_bench_nimbus() {  # sets host
+  start_nimbus "$build/nimbus" "$work/nimbus-$1"
+  pids+=("$nimbus_pid")
+  curl -s -o /dev/null -X POST "$nimbus_url/" -H 'Content-Type: application/x-amz-json-1.1' \
     -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.CreateRepository' \
     -d '{"repositoryName":"bench"}'
-  host=${url#http://}
+  host=${nimbus_url#http://}
 }
 
 start_registry() {  # sets host
@@ -68,7 +65,7 @@ YML
   host=127.0.0.1:$port
 }
 
-start() { if [ "$1" = nimbus ]; then start_nimbus "$2"; else start_registry "$2"; fi; }
+start() { if [ "$1" = nimbus ]; then start_bench_nimbus "$2"; else start_registry "$2"; fi; }
 stop_last() { kill "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" 2>/dev/null || true; }
 
 # One round of the thin client: push once, pull three times (the median pull counts).

@@ -21,6 +21,7 @@ set -euo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
 root=$PWD
+source bench/lib.sh
 secs=${SECONDS_PER_RUN:-4}
 cold_runs=${COLD_RUNS:-30}
 client="$root/$build/bench/lambda_invoke_bench"
@@ -57,13 +58,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# nimbus: stdout (ready line, then the access log) goes to a file.
-"$root/$build/nimbus" serve --port 0 --data-dir "$work/data" --lambda-idle-seconds 3600 \
-  >"$work/nimbus.out" 2>"$work/nimbus.err" &
-nimbus_pid=$!
-for _ in $(seq 100); do grep -q '^nimbus ready on' "$work/nimbus.out" 2>/dev/null && break; sleep 0.05; done
-port=$(sed -n 's/^nimbus ready on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$work/nimbus.out" | head -1)
-[ -n "$port" ] || { cat "$work/nimbus.err" >&2; exit 1; }
+start_nimbus "$root/$build/nimbus" "$work" --lambda-idle-seconds 3600
+port=$nimbus_port
 
 # The do-nothing handlers.
 mkdir -p "$work/node" "$work/py"
@@ -110,7 +106,7 @@ for name, (runtime, handler, code) in fns.items():
 EOF
 
 # The peer: lambda-local in HTTP (watch) mode, least verbose, on a free port.
-peer_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+peer_port=$(free_port)
 (cd "$work/node" && exec node "$root/bench/peer/node_modules/lambda-local/build/cli.js" \
   -l index.js -h handler -v 0 -t 30 --watch "$peer_port" >"$work/peer.out" 2>&1) &
 peer_pid=$!
@@ -124,7 +120,7 @@ done
 # cache (~/.serverless) goes to the work directory.
 cp "$root/bench/peer-sls/serverless.yml" "$work/node/serverless.yml"
 ln -s "$root/bench/peer-sls/node_modules" "$work/node/node_modules"
-sls_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sls_port=$(free_port)
 (cd "$work/node" && HOME="$work/sls-home" SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
   SLS_DEPRECATION_DISABLE='*' exec node "$root/bench/peer-sls/node_modules/serverless/bin/serverless.js" \
   offline start --host 127.0.0.1 --lambdaPort "$sls_port" --noSponsor >"$work/sls.out" 2>&1) &
@@ -136,7 +132,7 @@ done
   { echo "serverless-offline did not listen in 30 s:" >&2; cat "$work/sls.out" >&2; exit 1; }
 
 # The ceiling: a do-nothing broker in front of 32 hello-cpp runtimes (host libraries).
-ceiling_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ceiling_port=$(free_port)
 "$root/$build/bench/runtime_api_ceiling" "$ceiling_port" "$elf_native" 32 2>"$work/ceiling.err" &
 ceiling_pid=$!
 for _ in $(seq 100); do

@@ -14,6 +14,7 @@ set -euo pipefail
 build=${1:-build-pgo}
 cd "$(dirname "$0")/.."
 root=$PWD
+source bench/lib.sh
 cmake -S "$root" -B "$build" -G Ninja -DNIMBUS_PGO=generate -DNIMBUS_TESTS=OFF >/dev/null
 rm -rf "$build/pgo"
 ninja -C "$build" nimbus lambda_invoke_bench examples
@@ -25,11 +26,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-"$build/nimbus" serve --port 0 --data-dir "$work/data" >"$work/out" 2>"$work/err" &
-nimbus_pid=$!
-for _ in $(seq 100); do grep -q '^nimbus ready on' "$work/out" 2>/dev/null && break; sleep 0.05; done
-port=$(sed -n 's/^nimbus ready on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$work/out" | head -1)
-[ -n "$port" ] || { cat "$work/err" >&2; exit 1; }
+start_nimbus "$build/nimbus" "$work"
+port=$nimbus_port
 NIMBUS_ENDPOINT="http://127.0.0.1:$port" python3 - "$build/examples/hello-cpp.zip" <<'PY'
 import os, sys, boto3
 kw = dict(endpoint_url=os.environ["NIMBUS_ENDPOINT"], region_name="us-east-1",

@@ -4,15 +4,14 @@
 set -euo pipefail
 build=${1:-build}; secs=${2:-10}
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 data=$(mktemp -d)
+nimbus_pid="" moto_pid=""
 trap 'kill $nimbus_pid $moto_pid 2>/dev/null || true; rm -rf "$data"' EXIT
 
-"$build/nimbus" serve --port 0 --data-dir "$data" > "$data/log" &
-nimbus_pid=$!
-for _ in $(seq 100); do grep -q "ready on" "$data/log" 2>/dev/null && break; sleep 0.05; done
-nimbus_url=$(head -1 "$data/log" | sed 's/nimbus ready on //')
+start_nimbus "$build/nimbus" "$data"
 
-moto_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+moto_port=$(free_port)
 moto_server -H 127.0.0.1 -p "$moto_port" > "$data/moto.log" 2>&1 &
 moto_pid=$!
 for _ in $(seq 100); do curl -s "http://127.0.0.1:$moto_port/" >/dev/null && break; sleep 0.1; done
