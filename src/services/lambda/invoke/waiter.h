@@ -30,9 +30,8 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
     co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
     co_return notified_.load();
   }
-  boost::asio::awaitable<bool> Wait() {
-    co_return co_await Wait(std::chrono::steady_clock::time_point::max());
-  }
+  // Waits until Notify() (no deadline); the same coroutine frame as Wait(deadline), not a second.
+  boost::asio::awaitable<bool> Wait() { return Wait(std::chrono::steady_clock::time_point::max()); }
 
   // Thread-safe; idempotent. On the executor's own thread the timer is cancelled at once (which
   // queues the waiter's resumption, never runs it inline); elsewhere the cancel is posted there.
