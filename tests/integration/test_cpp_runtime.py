@@ -28,7 +28,7 @@ import zipfile
 from botocore.exceptions import ClientError
 
 from harness import NIMBUS_BIN, Nimbus
-from lambda_util import ROLE, invoke
+from lambda_util import ROLE, SHELL_BOOTSTRAP, create as create_zip_function, invoke
 
 BUILD_DIR = os.environ.get("NIMBUS_BUILD_DIR") or os.path.dirname(os.path.abspath(NIMBUS_BIN))
 HELLO_ZIP = os.path.join(BUILD_DIR, "examples", "hello-cpp.zip")
@@ -410,6 +410,28 @@ class CppRuntimeShutdown(unittest.TestCase):
             n.start()  # same data dir: the environment's last words were shipped to its logs
             messages = wait_log_messages(n.client("logs"), "term", "shutdown after SIGTERM")
             self.assertTrue(messages, "the runtime never saw SIGTERM")
+        finally:
+            n.stop()
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+    def test_a_runtime_that_ignores_sigterm_is_killed_after_the_grace(self):
+        # As on Lambda: SIGTERM, then SIGKILL 2 s later. The runtime's parked /next is not
+        # answered meanwhile, and nimbus exits cleanly once it is gone.
+        data_dir = tempfile.mkdtemp(prefix="nimbus-cpp-stubborn-")
+        n = Nimbus(data_dir=data_dir).start()
+        try:
+            lam = n.client("lambda")
+            bootstrap = SHELL_BOOTSTRAP.replace("set -eu\n", "set -eu\ntrap '' TERM\n", 1)
+            self.assertIn("trap '' TERM", bootstrap)
+            create_zip_function(lam, "stubborn", {"bootstrap": (bootstrap, 0o755)},
+                                runtime="provided.al2023", handler="x")
+            self.assertNotIn("FunctionError", invoke(lam, "stubborn", {"a": 1}))
+            time.sleep(0.3)  # the runtime is parked in its next /next
+            started = time.time()
+            self.assertEqual(n.stop(signal.SIGTERM), 0)
+            took = time.time() - started
+            self.assertGreaterEqual(took, 1.8)  # it had its grace
+            self.assertLess(took, 10)
         finally:
             n.stop()
             shutil.rmtree(data_dir, ignore_errors=True)

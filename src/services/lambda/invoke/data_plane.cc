@@ -113,9 +113,11 @@ void DataPlaneImpl::Shutdown() {
   events_->Stop();
   std::lock_guard<std::mutex> lock(mu_);
   shutting_down_ = true;
+  shutdown_kill_at_ = std::chrono::steady_clock::now() + kShutdownGrace;
   for (auto& [key, pool] : pools_) {
     for (auto& env : pool) {
-      if (env->next_waiter) env->next_waiter->Notify();  // parked /next polls end now
+      // A parked /next stays parked (Next): the runtime learns of the shutdown from SIGTERM, as
+      // on Lambda, not from an error that could reach it before the signal does.
       if (env->sandbox) env->sandbox->SignalTerminate();
       if (env->current && !env->current->finished) {
         FinishLocked(*env, *env->current, true,
@@ -128,12 +130,16 @@ void DataPlaneImpl::Shutdown() {
 
 bool DataPlaneImpl::Stopped() {
   std::lock_guard<std::mutex> lock(mu_);
+  const bool kill = shutting_down_ && std::chrono::steady_clock::now() >= shutdown_kill_at_;
+  bool stopped = true;
   for (const auto& [key, pool] : pools_) {
     for (const auto& env : pool) {
-      if (env->sandbox) return false;  // AwaitExit releases it once the environment exited
+      if (!env->sandbox) continue;     // AwaitExit releases it once the environment exited
+      if (kill) env->sandbox->Kill();  // SIGTERM's grace is over
+      stopped = false;
     }
   }
-  return true;
+  return stopped;
 }
 
 std::string DataPlaneImpl::LimitsNote() const { return sandboxes_->capabilities().Describe(); }

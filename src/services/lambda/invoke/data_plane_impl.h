@@ -120,6 +120,10 @@ class DataPlaneImpl : public DataPlane {
 
   std::mutex mu_;
   bool shutting_down_ = false;
+  // Shutdown phase as on Lambda: SIGTERM, then SIGKILL once kShutdownGrace has passed (by
+  // Stopped(), which the server polls; or by the destructor if the loops stopped first).
+  static constexpr std::chrono::seconds kShutdownGrace{2};
+  std::chrono::steady_clock::time_point shutdown_kill_at_{};
   std::map<std::string, std::vector<std::shared_ptr<Environment>>> pools_;  // by pool key
   std::map<std::string, int> account_busy_;   // in-flight invocations per account/region
   std::map<std::string, int> function_busy_;  // per account/region/function (all versions)

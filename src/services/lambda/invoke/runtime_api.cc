@@ -91,41 +91,50 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::Next(std::shared_ptr<Environ
       if (waiter && env->next_waiter == waiter) env->next_waiter.reset();
       waiter.reset();
       if (env->state == Environment::State::kDead) {
-        HttpResponse r = RuntimeError(500, "Runtime.Unknown", "execution environment stopped");
-        r.close = true;
-        co_return r;
+        if (!shutting_down_ || !env->sandbox) {
+          HttpResponse r = RuntimeError(500, "Runtime.Unknown", "execution environment stopped");
+          r.close = true;
+          co_return r;
+        }
+        // Shutting down and the runtime still runs: it has SIGTERM (SIGKILL after the grace).
+        // Answer once it exited (AwaitExit wakes this), so it never hears of the shutdown from
+        // an error here before the signal reaches it.
+        waiter = std::make_shared<Waiter>(executor);
+        env->next_waiter = waiter;
+      } else {
+        if (!env->init_done) {
+          env->init_done = true;
+          env->init_ms = std::chrono::duration<double, std::milli>(
+                             std::chrono::steady_clock::now() - env->created)
+                             .count();
+        }
+        if (env->current && env->delivered && !env->current->finished) {
+          co_return RuntimeError(403, "InvalidStateTransition",
+                                 "State transition from Invoke to Ready is not allowed");
+        }
+        if (env->current && !env->delivered) {
+          Invocation& inv = *env->current;
+          env->delivered = true;
+          env->state = Environment::State::kBusy;
+          inv.delivered_at = std::chrono::steady_clock::now();
+          inv.deadline_ms = deps_.clock->NowMillis() + int64_t{inv.fn->timeout_seconds} * 1000;
+          AppendLogLocked(
+              *env, &inv,
+              "START RequestId: " + inv.request_id + " Version: " + inv.executed_version);
+          payload = std::move(inv.payload);  // delivered once; nothing reads it after
+          event = env->current;
+          break;
+        }
+        if (env->retired) {
+          Kill(env, "environment retired");
+          continue;
+        }
+        env->state = Environment::State::kIdle;
+        env->last_used = std::chrono::steady_clock::now();
+        waiter = std::make_shared<Waiter>(executor);
+        env->next_waiter = waiter;
+        ScheduleFreezeLocked(*env);
       }
-      if (!env->init_done) {
-        env->init_done = true;
-        env->init_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                                 env->created)
-                           .count();
-      }
-      if (env->current && env->delivered && !env->current->finished) {
-        co_return RuntimeError(403, "InvalidStateTransition",
-                               "State transition from Invoke to Ready is not allowed");
-      }
-      if (env->current && !env->delivered) {
-        Invocation& inv = *env->current;
-        env->delivered = true;
-        env->state = Environment::State::kBusy;
-        inv.delivered_at = std::chrono::steady_clock::now();
-        inv.deadline_ms = deps_.clock->NowMillis() + int64_t{inv.fn->timeout_seconds} * 1000;
-        AppendLogLocked(*env, &inv, "START RequestId: " + inv.request_id +
-                                        " Version: " + inv.executed_version);
-        payload = std::move(inv.payload);  // delivered once; nothing reads it after
-        event = env->current;
-        break;
-      }
-      if (env->retired) {
-        Kill(env, "environment retired");
-        continue;
-      }
-      env->state = Environment::State::kIdle;
-      env->last_used = std::chrono::steady_clock::now();
-      waiter = std::make_shared<Waiter>(executor);
-      env->next_waiter = waiter;
-      ScheduleFreezeLocked(*env);
     }
     co_await waiter->Wait();
   }
