@@ -79,8 +79,8 @@ DataPlaneImpl::~DataPlaneImpl() {
     shutting_down_ = true;
     for (auto& [key, pool] : pools_) all.insert(all.end(), pool.begin(), pool.end());
   }
-  // Shutdown phase as on Lambda: SIGTERM, at most 2 s, then SIGKILL.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  // Shutdown phase as on Lambda: SIGTERM, at most kShutdownGrace, then SIGKILL.
+  auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
   for (auto& env : all) {
     if (env->sandbox) env->sandbox->SignalTerminate();
   }
