@@ -188,11 +188,17 @@ echo
 printf '%-20s %9s %9s %9s %9s %9s %9s\n' "target" "p50 ms" "p99 ms" "inv/s c1" "inv/s c2" \
   "inv/s c8" "inv/s c32"
 for t in "${targets[@]}"; do printf '%s\n' "${rows[${t%%|*}]}"; done
+# The ceiling's broker does only what every emulator that runs the runtime in its own process
+# and serves the Runtime API over loopback TCP must do, so ceiling / peer is the most any such
+# emulator can reach against that peer on this host: the second line says whether 20x can be.
 for peer in "lambda-local (node)|lambda-local" "sls-offline (node)|serverless-offline@13"; do
   IFS='|' read -r label name <<<"$peer"
   printf 'nimbus (native) / %s at peak (best of c1..c32): %s / %s inv/s = %sx\n' "$name" \
     "${peak[nimbus (native)]}" "${peak[$label]}" \
     "$(awk -v a="${peak[nimbus (native)]}" -v b="${peak[$label]}" 'BEGIN{printf "%.1f", (b > 0) ? a / b : 0}')"
+  printf '  20x %s is %s inv/s; the ceiling (%s inv/s) allows at most %sx here\n' "$name" \
+    "$(awk -v b="${peak[$label]}" 'BEGIN{printf "%.0f", 20 * b}')" "${peak[ceiling (native)]}" \
+    "$(awk -v a="${peak[ceiling (native)]}" -v b="${peak[$label]}" 'BEGIN{printf "%.1f", (b > 0) ? a / b : 0}')"
 done
 printf 'nimbus (native) / ceiling at peak: %s / %s inv/s = %s%%\n' "${peak[nimbus (native)]}" \
   "${peak[ceiling (native)]}" \

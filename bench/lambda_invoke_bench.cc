@@ -231,6 +231,9 @@ int Load(const std::string& host, int port, const std::string& path, int conns, 
         ssize_t got = ::recv(c.fd, buf, sizeof buf, 0);
         if (got > 0) {
           c.in.append(buf, static_cast<size_t>(got));
+          // A short read emptied the socket: epoll (level-triggered) reports what comes next,
+          // so no second recv() that would only fail with EAGAIN.
+          if (static_cast<size_t>(got) < sizeof buf) break;
           continue;
         }
         if (got == 0) closed = true;
