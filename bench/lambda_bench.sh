@@ -14,8 +14,9 @@
 # serverless-offline runs in its default mode: Node handlers in worker threads, one per concurrent
 # invoke, each reused while idle (terminateIdleLambdaTime 60 s), the handler module loaded once per
 # worker (reloadHandler off; --useInProcess off); its default (notice) log level writes one line
-# per invoke, to a file here. It is heavy (~280 MB), so it is installed on demand from
-# bench/peer-sls (npm ci from the committed lock), not by scripts/install-npm-deps.sh.
+# per invoke, to a file here. It slows down as it serves, so each of its runs starts it afresh.
+# It is heavy (~280 MB), so it is installed on demand from bench/peer-sls (npm ci from the
+# committed lock), not by scripts/install-npm-deps.sh.
 # Usage: bench/lambda_bench.sh [BUILD] ; env SECONDS_PER_RUN (default 4), COLD_RUNS (default 30)
 set -euo pipefail
 build=${1:-build}
@@ -121,15 +122,26 @@ done
 cp "$root/bench/peer-sls/serverless.yml" "$work/node/serverless.yml"
 ln -s "$root/bench/peer-sls/node_modules" "$work/node/node_modules"
 sls_port=$(free_port)
-(cd "$work/node" && HOME="$work/sls-home" SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
-  SLS_DEPRECATION_DISABLE='*' exec node "$root/bench/peer-sls/node_modules/serverless/bin/serverless.js" \
-  offline start --host 127.0.0.1 --lambdaPort "$sls_port" --noSponsor >"$work/sls.out" 2>&1) &
-sls_pid=$!
-for _ in $(seq 300); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$sls_port") 2>/dev/null && break; sleep 0.1
-done
-(exec 3<>"/dev/tcp/127.0.0.1/$sls_port") 2>/dev/null ||
-  { echo "serverless-offline did not listen in 30 s:" >&2; cat "$work/sls.out" >&2; exit 1; }
+# serverless-offline slows down as it serves: its memory grows by ~11 KB per invoke (290 MB ->
+# 800 MB over 47k invokes here) and its rate halves within ~35k invokes. So that it is measured
+# at its best, each of its runs below starts a fresh process (the run's 1 s warm-up starts its
+# workers).
+start_sls() {
+  if [ -n "$sls_pid" ]; then
+    kill "$sls_pid" 2>/dev/null || true
+    wait "$sls_pid" 2>/dev/null || true
+  fi
+  (cd "$work/node" && HOME="$work/sls-home" SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+    SLS_DEPRECATION_DISABLE='*' exec node "$root/bench/peer-sls/node_modules/serverless/bin/serverless.js" \
+    offline start --host 127.0.0.1 --lambdaPort "$sls_port" --noSponsor >>"$work/sls.out" 2>&1) &
+  sls_pid=$!
+  for _ in $(seq 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$sls_port") 2>/dev/null && break; sleep 0.1
+  done
+  (exec 3<>"/dev/tcp/127.0.0.1/$sls_port") 2>/dev/null ||
+    { echo "serverless-offline did not listen in 30 s:" >&2; cat "$work/sls.out" >&2; exit 1; }
+}
+start_sls
 
 # The ceiling: a do-nothing broker in front of 32 hello-cpp runtimes (host libraries).
 ceiling_port=$(free_port)
@@ -164,6 +176,8 @@ for t in "${targets[@]}"; do
   # Warm-up at the highest concurrency first, so every run below meets warm environments
   # (nimbus scales out to one environment per concurrent invoke, as Lambda does).
   "$client" load 127.0.0.1 "$p" "$path" --conns 32 --seconds 2 --warmup 1 >/dev/null
+  fresh() { if [ "$p" = "$sls_port" ]; then start_sls; fi; }  # see start_sls
+  fresh
   server_pid=$nimbus_pid; [ "$p" = "$peer_port" ] && server_pid=$peer_pid
   [ "$p" = "$sls_port" ] && server_pid=$sls_pid
   [ "$p" = "$ceiling_port" ] && server_pid=$ceiling_pid
@@ -176,6 +190,7 @@ for t in "${targets[@]}"; do
     "$(field rps "$lat")")"
   peak[$label]=$(field rps "$lat")
   for c in 2 8 32; do
+    fresh
     out=$(run "$label" "$p" "$path" "$c")
     echo "$label c=$c: $out"
     line+="$(printf ' %9s' "$(field rps "$out")")"
