@@ -124,7 +124,12 @@ class CppRuntime(unittest.TestCase):
         logs = self.n.client("logs")
         deadline = time.time() + timeout
         while True:
-            streams = logs.describe_log_streams(logGroupName="/aws/lambda/" + name)["logStreams"]
+            try:
+                streams = logs.describe_log_streams(logGroupName="/aws/lambda/" + name)["logStreams"]
+            except logs.exceptions.ResourceNotFoundException:  # the group is not shipped yet
+                if time.time() > deadline:
+                    raise
+                streams = []
             if len(streams) >= at_least or time.time() > deadline:
                 return [s["logStreamName"] for s in streams]
             time.sleep(0.1)

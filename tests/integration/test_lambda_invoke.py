@@ -396,8 +396,13 @@ def handler(event, context):
         self.assertEqual(r["StatusCode"], 202)
         logs = self.n.client("logs")
         deadline = time.time() + 20
+        found = {"events": []}
         while time.time() < deadline:
-            found = logs.filter_log_events(logGroupName="/aws/lambda/echo", filterPattern=marker)
+            try:
+                found = logs.filter_log_events(logGroupName="/aws/lambda/echo",
+                                               filterPattern=marker)
+            except logs.exceptions.ResourceNotFoundException:  # the group is not shipped yet
+                pass
             if found["events"]:
                 break
             time.sleep(0.2)
@@ -410,7 +415,10 @@ def handler(event, context):
         deadline = time.time() + 10
         messages = []
         while time.time() < deadline:
-            events = logs.filter_log_events(logGroupName="/aws/lambda/echo")["events"]
+            try:
+                events = logs.filter_log_events(logGroupName="/aws/lambda/echo")["events"]
+            except logs.exceptions.ResourceNotFoundException:  # the group is not shipped yet
+                events = []
             messages = [e["message"] for e in events]
             if any(m.startswith("REPORT RequestId: " + rid) for m in messages):
                 break
