@@ -74,13 +74,15 @@ DataPlaneImpl::DataPlaneImpl(DataPlaneDeps deps,
 
 DataPlaneImpl::~DataPlaneImpl() {
   std::vector<std::shared_ptr<Environment>> all;
+  // Shutdown phase as on Lambda: SIGTERM, at most kShutdownGrace, then SIGKILL. A grace that
+  // Shutdown() started already is not granted again.
+  auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (shutting_down_) deadline = std::min(deadline, shutdown_kill_at_);
     shutting_down_ = true;
     for (auto& [key, pool] : pools_) all.insert(all.end(), pool.begin(), pool.end());
   }
-  // Shutdown phase as on Lambda: SIGTERM, at most kShutdownGrace, then SIGKILL.
-  auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
   for (auto& env : all) {
     if (env->sandbox) env->sandbox->SignalTerminate();
   }
