@@ -156,6 +156,22 @@ run() {  # run LABEL PORT PATH CONNS -> the client's key=value line
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{print ($14+$15)*1000/t}' "/proc/$1/stat"; }
+server_pid_of() {  # server_pid_of PORT
+  if [ "$1" = "$peer_port" ]; then echo "$peer_pid"
+  elif [ "$1" = "$sls_port" ]; then echo "$sls_pid"
+  elif [ "$1" = "$ceiling_port" ]; then echo "$ceiling_pid"
+  else echo "$nimbus_pid"; fi
+}
+# measured PORT PATH CONNS -> run's line plus the CPU the server's own process spent per invoke
+# (not its children: nimbus's and the ceiling's runtimes are separate processes).
+measured() {
+  local pid cpu0 out
+  pid=$(server_pid_of "$1")
+  cpu0=$(cpu_ms "$pid")
+  out=$(run "" "$1" "$2" "$3")
+  echo "$out server_cpu_us_per_invoke=$(awk -v a="$cpu0" -v b="$(cpu_ms "$pid")" \
+    -v n="$(field total_requests "$out")" 'BEGIN{printf "%.0f", (b - a) * 1000 / n}')"
+}
 
 echo "### native cold start (UpdateFunctionConfiguration retires the warm environment; next invoke)"
 cold=$("$client" cold 127.0.0.1 "$port" native --runs "$cold_runs")
@@ -178,20 +194,14 @@ for t in "${targets[@]}"; do
   "$client" load 127.0.0.1 "$p" "$path" --conns 32 --seconds 2 --warmup 1 >/dev/null
   fresh() { if [ "$p" = "$sls_port" ]; then start_sls; fi; }  # see start_sls
   fresh
-  server_pid=$nimbus_pid; [ "$p" = "$peer_port" ] && server_pid=$peer_pid
-  [ "$p" = "$sls_port" ] && server_pid=$sls_pid
-  [ "$p" = "$ceiling_port" ] && server_pid=$ceiling_pid
-  cpu0=$(cpu_ms "$server_pid")
-  lat=$(run "$label" "$p" "$path" 1)
-  cpu1=$(cpu_ms "$server_pid")
-  echo "$label c=1: $lat server_cpu_us_per_invoke=$(awk -v a="$cpu0" -v b="$cpu1" \
-    -v n="$(field total_requests "$lat")" 'BEGIN{printf "%.0f", (b-a)*1000/n}')"
+  lat=$(measured "$p" "$path" 1)
+  echo "$label c=1: $lat"
   line="$(printf '%-20s %9s %9s %9s' "$label" "$(field p50_ms "$lat")" "$(field p99_ms "$lat")" \
     "$(field rps "$lat")")"
   peak[$label]=$(field rps "$lat")
   for c in 2 8 32; do
     fresh
-    out=$(run "$label" "$p" "$path" "$c")
+    out=$(measured "$p" "$path" "$c")
     echo "$label c=$c: $out"
     line+="$(printf ' %9s' "$(field rps "$out")")"
     peak[$label]=$(awk -v a="${peak[$label]}" -v b="$(field rps "$out")" 'BEGIN{print ((b > a) ? b : a)}')
