@@ -125,7 +125,8 @@ class CppRuntime(unittest.TestCase):
         deadline = time.time() + timeout
         while True:
             try:
-                streams = logs.describe_log_streams(logGroupName="/aws/lambda/" + name)["logStreams"]
+                group = "/aws/lambda/" + name
+                streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
             except logs.exceptions.ResourceNotFoundException:  # the group is not shipped yet
                 if time.time() > deadline:
                     raise
