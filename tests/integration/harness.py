@@ -22,6 +22,16 @@ AWS_V2 = "/usr/bin/aws"
 READY = re.compile(r"^nimbus ready on http://([^:]+):(\d+)$")
 
 
+def log_events(logs, group, **kwargs):
+    """The events filter_log_events finds in log group GROUP (its first page), or [] while the
+    group does not exist: nimbus ships a function's logs after the invocation, as Lambda does, so
+    a test polls until they arrive."""
+    try:
+        return logs.filter_log_events(logGroupName=group, **kwargs)["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+
+
 class Nimbus:
     def __init__(self, *args, data_dir=None, env=None):
         self.args = list(args)

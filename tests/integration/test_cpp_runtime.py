@@ -27,7 +27,7 @@ import zipfile
 
 from botocore.exceptions import ClientError
 
-from harness import NIMBUS_BIN, Nimbus
+from harness import NIMBUS_BIN, Nimbus, log_events
 from lambda_util import ROLE, SHELL_BOOTSTRAP, create as create_zip_function, invoke
 
 BUILD_DIR = os.environ.get("NIMBUS_BUILD_DIR") or os.path.dirname(os.path.abspath(NIMBUS_BIN))
@@ -69,11 +69,7 @@ def wait_log_messages(logs, name, needle, timeout=15):
     """Messages of /aws/lambda/NAME containing NEEDLE, polling until there is one or timeout."""
     deadline = time.time() + timeout
     while True:
-        try:
-            events = logs.filter_log_events(logGroupName="/aws/lambda/" + name,
-                                            filterPattern='"%s"' % needle)["events"]
-        except ClientError:
-            events = []
+        events = log_events(logs, "/aws/lambda/" + name, filterPattern='"%s"' % needle)
         if events or time.time() > deadline:
             return [e["message"] for e in events]
         time.sleep(0.1)

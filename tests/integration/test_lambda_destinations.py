@@ -6,7 +6,7 @@ import time
 import unittest
 import uuid
 
-from harness import Nimbus
+from harness import Nimbus, log_events
 from lambda_util import create, invoke
 
 APP = """
@@ -37,11 +37,7 @@ class LambdaDestinations(unittest.TestCase):
     def records(self, marker, timeout=30):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            try:
-                events = self.logs.filter_log_events(logGroupName="/aws/lambda/sink",
-                                                     filterPattern='"%s"' % marker)["events"]
-            except self.logs.exceptions.ResourceNotFoundException:
-                events = []
+            events = log_events(self.logs, "/aws/lambda/sink", filterPattern='"%s"' % marker)
             found = [json.loads(e["message"].split("RECORD ", 1)[1]) for e in events
                      if "RECORD " in e["message"]]
             if found:

@@ -14,7 +14,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from harness import Nimbus
+from harness import Nimbus, log_events
 from lambda_util import SHELL_BOOTSTRAP, create, invoke, make_zip
 
 PY_ECHO = """
@@ -396,17 +396,13 @@ def handler(event, context):
         self.assertEqual(r["StatusCode"], 202)
         logs = self.n.client("logs")
         deadline = time.time() + 20
-        found = {"events": []}
+        found = []
         while time.time() < deadline:
-            try:
-                found = logs.filter_log_events(logGroupName="/aws/lambda/echo",
-                                               filterPattern=marker)
-            except logs.exceptions.ResourceNotFoundException:  # the group is not shipped yet
-                pass
-            if found["events"]:
+            found = log_events(logs, "/aws/lambda/echo", filterPattern=marker)
+            if found:
                 break
             time.sleep(0.2)
-        self.assertTrue(found["events"], "the Event invocation never ran")
+        self.assertTrue(found, "the Event invocation never ran")
 
     def test_logs_reach_cloudwatch(self):
         r = invoke(self.lam, "echo", {"logged": "yes"})
@@ -415,10 +411,7 @@ def handler(event, context):
         deadline = time.time() + 10
         messages = []
         while time.time() < deadline:
-            try:
-                events = logs.filter_log_events(logGroupName="/aws/lambda/echo")["events"]
-            except logs.exceptions.ResourceNotFoundException:  # the group is not shipped yet
-                events = []
+            events = log_events(logs, "/aws/lambda/echo")
             messages = [e["message"] for e in events]
             if any(m.startswith("REPORT RequestId: " + rid) for m in messages):
                 break
@@ -444,11 +437,7 @@ def handler(event, context):
 
 class LambdaAsyncRetries(unittest.TestCase):
     def count_starts(self, logs, group):
-        try:
-            events = logs.filter_log_events(logGroupName=group, filterPattern="START")["events"]
-        except ClientError:
-            return 0
-        return len(events)
+        return len(log_events(logs, group, filterPattern="START"))
 
     def test_failed_events_retry_per_maximum_retry_attempts(self):
         with Nimbus("--lambda-async-retry-seconds", "1") as n:
@@ -500,11 +489,7 @@ class LambdaQueuedEventsSurviveKill(unittest.TestCase):
             lam.delete_function_concurrency(FunctionName="later")
             deadline, found = time.time() + 20, []
             while time.time() < deadline and not found:
-                try:
-                    found = logs.filter_log_events(logGroupName="/aws/lambda/later",
-                                                   filterPattern=marker)["events"]
-                except ClientError:
-                    pass
+                found = log_events(logs, "/aws/lambda/later", filterPattern=marker)
                 time.sleep(0.2)
             self.assertTrue(found, "the queued event was lost across kill -9")
         finally:

@@ -14,7 +14,7 @@ import time
 import unittest
 import zipfile
 
-from harness import Nimbus
+from harness import Nimbus, log_events
 from lambda_util import ROLE
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -143,11 +143,7 @@ class LambdaRic(unittest.TestCase):
         deadline = time.time() + 10
         messages = []
         while time.time() < deadline:
-            try:
-                events = logs.filter_log_events(logGroupName="/aws/lambda/ric",
-                                                filterPattern="ric handler saw")["events"]
-            except logs.exceptions.ResourceNotFoundException:  # group not shipped yet
-                events = []
+            events = log_events(logs, "/aws/lambda/ric", filterPattern="ric handler saw")
             messages = [e["message"] for e in events]
             if any('{"log":"me"}' in m for m in messages):
                 break
