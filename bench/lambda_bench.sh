@@ -111,9 +111,7 @@ peer_port=$(free_port)
 (cd "$work/node" && exec node "$root/bench/peer/node_modules/lambda-local/build/cli.js" \
   -l index.js -h handler -v 0 -t 30 --watch "$peer_port" >"$work/peer.out" 2>&1) &
 peer_pid=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$peer_port") 2>/dev/null && break; sleep 0.1
-done
+wait_listening "$peer_port" 100 0.1 || true
 
 # The second peer: serverless-offline (default mode, see the top) serving the same index.js through
 # its Lambda invoke endpoint on a free lambdaPort (the only port it opens: the function has no HTTP
@@ -135,10 +133,7 @@ start_sls() {
     SLS_DEPRECATION_DISABLE='*' exec node "$root/bench/peer-sls/node_modules/serverless/bin/serverless.js" \
     offline start --host 127.0.0.1 --lambdaPort "$sls_port" --noSponsor >>"$work/sls.out" 2>&1) &
   sls_pid=$!
-  for _ in $(seq 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$sls_port") 2>/dev/null && break; sleep 0.1
-  done
-  (exec 3<>"/dev/tcp/127.0.0.1/$sls_port") 2>/dev/null ||
+  wait_listening "$sls_port" 300 0.1 ||
     { echo "serverless-offline did not listen in 30 s:" >&2; cat "$work/sls.out" >&2; exit 1; }
 }
 start_sls
@@ -147,9 +142,7 @@ start_sls
 ceiling_port=$(free_port)
 "$root/$build/bench/runtime_api_ceiling" "$ceiling_port" "$elf_native" 32 2>"$work/ceiling.err" &
 ceiling_pid=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$ceiling_port") 2>/dev/null && break; sleep 0.05
-done
+wait_listening "$ceiling_port" 100 0.05 || true
 
 run() {  # run LABEL PORT PATH CONNS -> the client's key=value line 
   "$client" load 127.0.0.1 "$2" "$3" --conns "$4" --seconds "$secs" --warmup 1

@@ -1,9 +1,20 @@
-# Shared by the bench scripts (source it): free ports and a nimbus started the way each bench
-# needs it. Bash; callers run with `set -euo pipefail`.
+# Shared by the bench scripts (source it): free ports, waiting for a listener, and a nimbus
+# started the way each bench needs it. Bash; callers run with `set -euo pipefail`.
 
 # Prints a TCP port free on 127.0.0.1 now.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_listening PORT TRIES PAUSE: until something accepts on 127.0.0.1:PORT, trying TRIES times
+# PAUSE seconds apart. Returns 1 if nothing did.
+wait_listening() {
+  local _
+  for _ in $(seq "$2"); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep "$3"
+  done
+  return 1
 }
 
 # start_nimbus NIMBUS DIR [serve options...]: starts `NIMBUS serve` on a free port with its data
