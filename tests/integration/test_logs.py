@@ -152,10 +152,12 @@ class LogsWithRealClients(unittest.TestCase):
         self.assertEqual([e["message"] for e in newest["events"]], ["e22", "e23", "e24"])
 
     def test_boto3_filter_paginator_and_streams(self):
-        self.make_stream("/boto/filter", "a", ["x ERROR 1", "ok", "x ERROR 2"])
+        t = self.make_stream("/boto/filter", "a", ["x ERROR 1", "ok", "x ERROR 2"])
         self.logs.create_log_stream(logGroupName="/boto/filter", logStreamName="b")
-        self.logs.put_log_events(logGroupName="/boto/filter", logStreamName="b",
-                                 logEvents=[{"timestamp": now_ms(), "message": "b ERROR"}])
+        # Stream a's last event is at t + 2; b's must be later even on a host fast enough to
+        # put both within the same millisecond, or ordering by LastEventTime is a tie.
+        self.logs.put_log_events(logGroupName="/boto/filter", logStreamName="b", logEvents=[
+            {"timestamp": max(now_ms(), t + 3), "message": "b ERROR"}])
         pages = self.logs.get_paginator("filter_log_events").paginate(
             logGroupName="/boto/filter", filterPattern="ERROR",
             PaginationConfig={"PageSize": 1})
