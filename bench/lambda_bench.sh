@@ -11,6 +11,8 @@
 # A last row, "ceiling", is the same hello-cpp runtime (32 copies) behind bench/runtime_api_ceiling:
 # a broker that only passes bodies between the client and the runtimes, i.e. the most that any
 # emulator with the runtime in its own process and the Runtime API over TCP could reach here.
+# The "echo" row is that broker with no runtimes, answering each Invoke itself: the most that any
+# HTTP server could do for this client on this host, even one running no function at all.
 # serverless-offline runs in its default mode: Node handlers in worker threads, one per concurrent
 # invoke, each reused while idle (terminateIdleLambdaTime 60 s), the handler module loaded once per
 # worker (reloadHandler off; --useInProcess off); its default (notice) log level writes one line
@@ -42,12 +44,13 @@ if [ ! -d bench/peer-sls/node_modules/serverless-offline ] ||
 fi
 
 work=$(mktemp -d /tmp/nimbus-lambda-bench-XXXXXX)
-nimbus_pid="" peer_pid="" sls_pid="" ceiling_pid=""
+nimbus_pid="" peer_pid="" sls_pid="" ceiling_pid="" echo_pid=""
 cleanup() {
   set +e
   [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
   [ -n "$sls_pid" ] && kill "$sls_pid" 2>/dev/null
   [ -n "$ceiling_pid" ] && pkill -P "$ceiling_pid" && kill "$ceiling_pid" 2>/dev/null
+  [ -n "$echo_pid" ] && kill "$echo_pid" 2>/dev/null
   [ -n "$nimbus_pid" ] && kill "$nimbus_pid" 2>/dev/null
   for _ in $(seq 100); do kill -0 "$nimbus_pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$nimbus_pid" 2>/dev/null; then
@@ -143,6 +146,10 @@ ceiling_port=$(free_port)
 "$root/$build/bench/runtime_api_ceiling" "$ceiling_port" "$elf_native" 32 2>"$work/ceiling.err" &
 ceiling_pid=$!
 wait_listening "$ceiling_port" 100 0.05 || true
+echo_port=$(free_port)  # the same broker, no runtimes: it answers every Invoke itself
+"$root/$build/bench/runtime_api_ceiling" "$echo_port" "$elf_native" 0 2>"$work/echo.err" &
+echo_pid=$!
+wait_listening "$echo_port" 100 0.05 || true
 
 run() {  # run LABEL PORT PATH CONNS -> the client's key=value line 
   "$client" load 127.0.0.1 "$2" "$3" --conns "$4" --seconds "$secs" --warmup 1
@@ -153,6 +160,7 @@ server_pid_of() {  # server_pid_of PORT
   if [ "$1" = "$peer_port" ]; then echo "$peer_pid"
   elif [ "$1" = "$sls_port" ]; then echo "$sls_pid"
   elif [ "$1" = "$ceiling_port" ]; then echo "$ceiling_pid"
+  elif [ "$1" = "$echo_port" ]; then echo "$echo_pid"
   else echo "$nimbus_pid"; fi
 }
 # measured PORT PATH CONNS -> run's line plus the CPU the server's own process spent per invoke
@@ -178,7 +186,8 @@ targets=("nimbus (native)|$port|/2015-03-31/functions/native/invocations"
          "nimbus (node)|$port|/2015-03-31/functions/node/invocations"
          "lambda-local (node)|$peer_port|/"
          "sls-offline (node)|$sls_port|/2015-03-31/functions/node/invocations"
-         "ceiling (native)|$ceiling_port|/2015-03-31/functions/native/invocations")
+         "ceiling (native)|$ceiling_port|/2015-03-31/functions/native/invocations"
+         "echo (no function)|$echo_port|/2015-03-31/functions/native/invocations")
 echo "### Lambda warm invoke, 1 KB payload, ${secs}s per run (+1s warm-up), $(nproc) cores"
 for t in "${targets[@]}"; do
   IFS='|' read -r label p path <<<"$t"
@@ -214,9 +223,11 @@ for peer in "lambda-local (node)|lambda-local" "sls-offline (node)|serverless-of
   printf 'nimbus (native) / %s at peak (best of c1..c32): %s / %s inv/s = %sx\n' "$name" \
     "${peak[nimbus (native)]}" "${peak[$label]}" \
     "$(awk -v a="${peak[nimbus (native)]}" -v b="${peak[$label]}" 'BEGIN{printf "%.1f", (b > 0) ? a / b : 0}')"
-  printf '  20x %s is %s inv/s; the ceiling (%s inv/s) allows at most %sx here\n' "$name" \
+  printf '  20x %s is %s inv/s; the ceiling (%s inv/s) allows at most %sx here, an echo server (%s inv/s) %sx\n' "$name" \
     "$(awk -v b="${peak[$label]}" 'BEGIN{printf "%.0f", 20 * b}')" "${peak[ceiling (native)]}" \
-    "$(awk -v a="${peak[ceiling (native)]}" -v b="${peak[$label]}" 'BEGIN{printf "%.1f", (b > 0) ? a / b : 0}')"
+    "$(awk -v a="${peak[ceiling (native)]}" -v b="${peak[$label]}" 'BEGIN{printf "%.1f", (b > 0) ? a / b : 0}')" \
+    "${peak[echo (no function)]}" \
+    "$(awk -v a="${peak[echo (no function)]}" -v b="${peak[$label]}" 'BEGIN{printf "%.1f", (b > 0) ? a / b : 0}')"
 done
 printf 'nimbus (native) / ceiling at peak: %s / %s inv/s = %s%%\n' "${peak[nimbus (native)]}" \
   "${peak[ceiling (native)]}" \

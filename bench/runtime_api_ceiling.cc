@@ -11,6 +11,9 @@
 // Like nimbus's private listeners, the 202 to a POST /response that came with the next GET /next
 // is held and sent with the next event (one write per invoke to the runtime).
 //
+// With RUNTIMES 0 it is an echo server: it answers each Invoke itself with its body, which is the
+// most any emulator could do here, even one that ran the function inside its own process.
+//
 // Not a server: it trusts its peers, keeps no limits and exits on the first socket error.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -49,6 +52,7 @@ std::unordered_map<int, Conn> conns;
 std::deque<int> idle_runtimes;                   // fds, the most recent last
 std::deque<std::pair<int, std::string>> queued;  // client fd, body
 long next_id = 0;
+bool echo_only = false;  // RUNTIMES 0: no runtimes, the broker answers Invokes itself
 
 void Flush(Conn& c) {
   while (!c.out.empty()) {
@@ -96,7 +100,13 @@ void Serve(Conn& c) {
     std::string_view body(c.in.data() + end + 4, length);
     at = end + 4 + length;
     if (head.starts_with("POST /2015-03-31/")) {
-      if (!idle_runtimes.empty()) {
+      if (echo_only) {
+        c.out +=
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            "X-Amz-Executed-Version: $LATEST\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n";
+        c.out += body;
+      } else if (!idle_runtimes.empty()) {
         int r = idle_runtimes.back();  // the warmest runtime first
         idle_runtimes.pop_back();
         Dispatch(conns[r], c.fd, body);
@@ -162,6 +172,7 @@ int main(int argc, char** argv) {
   if (bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) Die("bind");
   if (listen(listener, 128) != 0) Die("listen");
   signal(SIGCHLD, SIG_IGN);
+  echo_only = std::atoi(argv[3]) == 0;
   for (int i = 0; i < std::atoi(argv[3]); ++i) SpawnRuntime(argv[2], port);
 
   int ep = epoll_create1(EPOLL_CLOEXEC);
