@@ -61,6 +61,13 @@ struct FunctionSnapshot {
   std::shared_ptr<std::atomic<bool>> code_ready = std::make_shared<std::atomic<bool>>(false);
 };
 
+// The key a function's snapshots carry as function_key: "<account>/<region>/<name>". Its
+// versions' version_key extend it with "/<version>".
+inline std::string FunctionKey(const std::string& account, const std::string& region,
+                               const std::string& name) {
+  return account + "/" + region + "/" + name;
+}
+
 // What an Invoke names after resolving FunctionName (name, partial or full ARN) and Qualifier.
 struct ResolvedInvoke {
   std::shared_ptr<const FunctionSnapshot> function;

@@ -100,7 +100,7 @@ class LambdaControl : public FunctionRegistry {
 
   static std::string Key(const std::string& account, const std::string& region,
                          const std::string& name) {
-    return account + "/" + region + "/" + name;
+    return FunctionKey(account, region, name);
   }
   FunctionPtr Find(const std::string& account, const std::string& region,
                    const std::string& name) const;

@@ -127,7 +127,7 @@ void DataPlaneImpl::Retire(const std::string& account, const std::string& region
   // A change may leave a version's code and configuration as they were (tags, concurrency,
   // aliases, an update settling from InProgress to Successful): only environments built from
   // a generation that is no longer what the version resolves to are retired.
-  const std::string prefix = account + "/" + region + "/" + name + "/";
+  const std::string prefix = FunctionKey(account, region, name) + "/";  // its version_keys
   std::set<std::string> versions;
   {
     std::lock_guard<std::mutex> lock(mu_);
