@@ -39,9 +39,11 @@ test-cgroup2: test-deps build
 	@scripts/install-deps.sh vm
 	cd $(BUILD) && ctest --output-on-failure -L '^vm$$'
 
-# libFuzzer targets (clang); not part of `make test`. FUZZ_SECONDS per target.
+# libFuzzer targets (clang); not part of `make test`. FUZZ_SECONDS per target. Each starts from
+# the committed seeds in fuzz/corpus/<target> and keeps what it finds in build-fuzz/corpus.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= fuzz_http_parser fuzz_json_codec fuzz_rest_json_codec fuzz_query_codec
+FUZZ_TARGETS ?= fuzz_http_parser fuzz_json_codec fuzz_rest_json_codec fuzz_query_codec \
+  fuzz_sigv4_parse fuzz_zip_reader
 fuzz: test-deps
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DNIMBUS_FUZZ=ON -DNIMBUS_TESTS=OFF \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -49,7 +51,9 @@ fuzz: test-deps
 	@for f in $(addprefix build-fuzz/fuzz/,$(FUZZ_TARGETS)); do \
 	  echo "== $$f"; mkdir -p build-fuzz/corpus/$$(basename $$f); \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 build-fuzz/corpus/$$(basename $$f) \
-	    2>&1 | tail -2 || exit 1; done
+	    fuzz/corpus/$$(basename $$f) >build-fuzz/$$(basename $$f).log 2>&1; rc=$$?; \
+	  tail -2 build-fuzz/$$(basename $$f).log; \
+	  if [ $$rc -ne 0 ]; then tail -40 build-fuzz/$$(basename $$f).log; exit 1; fi; done
 
 examples: build
 	@cmake --build $(BUILD) --target examples

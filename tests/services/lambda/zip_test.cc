@@ -46,6 +46,23 @@ TEST(ZipReader, RejectsGarbageTruncationAndBadCrc) {
   EXPECT_FALSE(r->Read(r->entries()[0]).ok());
 }
 
+TEST(ZipReader, RefusesADeclaredSizeDeflateCannotReach) {
+  // 100 KB of one byte deflates to ~100 bytes; the central directory then claims 2 GB. The lie
+  // is refused before the reader allocates for it (it used to resize its output to 2 GB).
+  std::string zip = ZipBuilder().Add("big", std::string(100000, 'z'), 0100644, true).Build();
+  size_t central = zip.find("PK\x01\x02");
+  ASSERT_NE(central, std::string::npos);
+  const char declared[4] = {0, 0, 0, static_cast<char>(0x80)};  // uncompressed size 2^31
+  zip.replace(central + 24, 4, declared, 4);
+  auto r = ZipReader::Open(zip);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  auto read = r->Read(r->entries()[0]);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().code(), StatusCode::kCorruption) << read.error().ToString();
+  EXPECT_NE(read.error().message().find("declares more than its data can inflate to"),
+            std::string::npos);
+}
+
 TEST(ZipReader, SafeRelativePath) {
   EXPECT_EQ(*SafeRelativePath("a/./b//c"), "a/b/c");
   EXPECT_EQ(*SafeRelativePath("dir\\file"), "dir/file");

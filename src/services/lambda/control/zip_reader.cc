@@ -12,6 +12,7 @@ constexpr uint32_t kZip64EndSig = 0x06064b50;
 constexpr uint32_t kZip64LocatorSig = 0x07064b50;
 constexpr uint32_t kCentralSig = 0x02014b50;
 constexpr uint32_t kLocalSig = 0x04034b50;
+constexpr uint64_t kMaxDeflateRatio = 1032;
 constexpr uint64_t kMaxEntries = 1'000'000;
 
 uint16_t U16(std::string_view s, size_t at) {
@@ -123,6 +124,11 @@ Result<std::string> ZipReader::Read(const ZipEntry& e) const {
   uint64_t data = at + 30 + U16(s, at + 26) + U16(s, at + 28);
   if (!Fits(s, data, e.compressed_size)) return Corrupt("entry data out of bounds");
   std::string_view in = s.substr(data, e.compressed_size);
+  // Deflate expands at most 1032:1 (a 258-byte match per 2 bits): a larger declared size is a
+  // lie, refused before anything is allocated for it.
+  if (e.method == 8 && e.uncompressed_size > (e.compressed_size + 1) * kMaxDeflateRatio) {
+    return Corrupt("entry " + e.name + " declares more than its data can inflate to");
+  }
   std::string out;
   if (e.method == 0) {
     if (e.compressed_size != e.uncompressed_size) return Corrupt("stored size mismatch");
