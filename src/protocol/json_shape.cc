@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/json_parse.h"
 #include "protocol/wire.h"
 
 namespace nimbus::json_shape {
@@ -155,7 +156,7 @@ bool ParseBody(std::string_view body, Value& out, std::string& error) {
     error = "JSON nesting too deep";
     return false;
   }
-  out = Value::parse(body.begin(), body.end(), nullptr, false);
+  out = ParseJson(body);
   if (out.is_discarded()) {
     error = "Malformed JSON body";
     out = Value();

@@ -36,6 +36,14 @@ def make_zip(files):
 BOOTSTRAP_ZIP = make_zip({"bootstrap": ("#!/bin/sh\necho hi\n", 0o100755)})
 
 
+def lying_zip():
+    """A zip whose central directory says its 100 KB entry (~100 bytes deflated) is 200 MB."""
+    z = bytearray(make_zip({"bootstrap": ("z" * 100000, 0o100755)}))
+    central = z.find(b"PK\x01\x02")
+    z[central + 24:central + 28] = (200 << 20).to_bytes(4, "little")
+    return bytes(z)
+
+
 class LambdaControlPlane(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -209,6 +217,7 @@ class LambdaControlPlane(unittest.TestCase):
             (dict(Code={"ZipFile": make_zip({"l": ("/etc/passwd", 0o120777)})}),
              "InvalidParameterValueException"),
             (dict(PackageType="Image", Code={"ImageUri": "x"}), "InvalidParameterValueException"),
+            (dict(Code={"ZipFile": lying_zip()}), "InvalidParameterValueException"),
         ]
         for kw, code in cases:
             err = self.error_of(self.create, "bad", **kw)
@@ -226,6 +235,16 @@ class LambdaControlPlane(unittest.TestCase):
         self.assertIn(b"ValidationException", res.stderr)
         err = self.error_of(self.lam.delete_function, FunctionName="dup", Qualifier="$LATEST")
         self.assertEqual(err["Error"]["Code"], "InvalidParameterValueException")
+        # A body that is JSON up to a NUL byte, then anything: not JSON.
+        body = json.dumps({"FunctionName": "nul", "Runtime": "provided.al2023", "Role": ROLE,
+                           "Handler": "bootstrap", "Code": {"ZipFile": base64.b64encode(
+                               BOOTSTRAP_ZIP).decode()}}).encode() + b"\0junk"
+        out = self.n.raw(b"POST /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nConnection: close"
+                         b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out[:200])
+        self.assertIn(b"InvalidRequestContentException", out)
+        self.assertEqual(self.error_of(self.lam.get_function, FunctionName="nul")["Error"]["Code"],
+                         "ResourceNotFoundException")
 
     def test_extracted_code_keeps_executable_bit(self):
         arn = self.create("exe")["FunctionArn"]

@@ -50,6 +50,11 @@ TEST_F(JsonCodecTest, MalformedAndWrongTypes) {
   EXPECT_EQ(Code(Decode("logs", t, "{")), "SerializationException");
   EXPECT_EQ(Code(Decode("logs", t, "[1]")), "SerializationException");
   EXPECT_EQ(Code(Decode("logs", t, "\"x\"")), "SerializationException");
+  // nlohmann alone stops at a raw NUL and would take the rest for the end of the input.
+  EXPECT_EQ(Code(Decode("logs", t,
+                        std::string(R"({"logGroupName":"g","logStreamName":"s"})") +
+                            std::string("\0trailing", 9))),
+            "SerializationException");
   EXPECT_EQ(Code(Decode("logs", t, R"({"logGroupName":5,"logStreamName":"s"})")),
             "SerializationException");
   EXPECT_EQ(Code(Decode("logs", t, R"({"logGroupName":"g","logStreamName":"s","limit":"5"})")),

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/json_parse.h"
+
 namespace nimbus::ecr {
 namespace {
 
@@ -135,7 +137,7 @@ Result<LifecyclePolicy> ParseLifecyclePolicy(std::string_view text) {
   if (text.size() < 100 || text.size() > 30720) {
     return Invalid("Member must have length between 100 and 30720");
   }
-  json doc = json::parse(text, nullptr, false);
+  json doc = ParseJson(text);
   if (doc.is_discarded() || !doc.is_object()) return Invalid("policy is not valid JSON");
   auto rules = doc.find("rules");
   if (rules == doc.end() || !rules->is_array() || rules->empty()) {

@@ -1,5 +1,6 @@
 #include "services/ecr/manifest.h"
 
+#include "core/json_parse.h"
 #include "services/ecr/names.h"
 
 namespace nimbus::ecr {
@@ -80,7 +81,7 @@ bool IsManifestMediaType(std::string_view t) {
 }
 
 Result<ManifestInfo> ParseManifest(std::string_view bytes, std::string_view content_type) {
-  json doc = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  json doc = ParseJson(bytes);
   if (doc.is_discarded() || !doc.is_object()) return Invalid("manifest is not a JSON object");
   auto version = doc.find("schemaVersion");
   if (version == doc.end() || !version->is_number_integer() || version->get<int64_t>() != 2) {

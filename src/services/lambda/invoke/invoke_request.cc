@@ -1,8 +1,7 @@
 #include "services/lambda/invoke/invoke_request.h"
 
-#include <nlohmann/json.hpp>
-
 #include "core/ids.h"
+#include "core/json_parse.h"
 #include "core/json_validate.h"
 #include "protocol/wire.h"
 
@@ -104,8 +103,7 @@ Result<InvokeRequest, AwsError> ParseInvokeRequest(FunctionRegistry& registry,
   std::string context_b64 = StringMember(input, "ClientContext");
   if (!context_b64.empty()) {
     auto decoded = wire::Base64Decode(context_b64);
-    if (context_b64.size() > kMaxClientContext || !decoded ||
-        nlohmann::json::parse(*decoded, nullptr, false).is_discarded()) {
+    if (context_b64.size() > kMaxClientContext || !decoded || ParseJson(*decoded).is_discarded()) {
       return InvalidContent("Client context must be a valid Base64-encoded JSON object.");
     }
     r.client_context = std::move(*decoded);
