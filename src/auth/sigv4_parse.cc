@@ -274,7 +274,7 @@ Result<SigV4Request, AuthFailure> ParseSigV4(const HttpRequest& request) {
   return AuthFailure{AuthFailureKind::kMissingAuthentication, {}, {}, {}};
 }
 
-std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_view s) {
+std::optional<std::chrono::sys_seconds> ParseAmzDate(std::string_view s) {
   if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return std::nullopt;
   if (!AllDigits(s.substr(0, 8)) || !AllDigits(s.substr(9, 6))) return std::nullopt;
   int y = Num(s.substr(0, 4)), mo = Num(s.substr(4, 2)), d = Num(s.substr(6, 2));
@@ -282,7 +282,7 @@ std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_vi
   if (!ValidDate(y, mo, d) || h > 23 || mi > 59 || se > 59) return std::nullopt;
   int64_t secs = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
                  h * 3600 + mi * 60 + se;
-  return std::chrono::system_clock::time_point(std::chrono::seconds(secs));
+  return std::chrono::sys_seconds(std::chrono::seconds(secs));
 }
 
 std::optional<std::string> Rfc1123ToAmzDate(std::string_view s) {

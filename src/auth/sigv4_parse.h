@@ -94,7 +94,9 @@ struct SigV4Request {
 Result<SigV4Request, AuthFailure> ParseSigV4(const HttpRequest& request);
 
 // "20150830T123600Z" -> time point; nullopt unless exactly that shape and a valid date/time.
-std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_view s);
+// In seconds, so that every 4-digit year is representable (system_clock's nanoseconds end in
+// 2262): compare it with times cast to seconds.
+std::optional<std::chrono::sys_seconds> ParseAmzDate(std::string_view s);
 // "Sun, 30 Aug 2015 12:36:00 GMT" -> "20150830T123600Z"; nullopt when not RFC 1123.
 std::optional<std::string> Rfc1123ToAmzDate(std::string_view s);
 

@@ -194,6 +194,19 @@ TEST(StrictMode, SkewInFuture) {
             "(20150830T122000Z + 15 min.)");
 }
 
+TEST(StrictMode, DatesBeyondNanosecondClocksAreStillJudged) {
+  // system_clock's nanoseconds end in 2262: a date past it used to overflow into the past.
+  FakeClock clock(T0());
+  for (const char* date : {"22630101T000000Z", "99991231T235959Z"}) {
+    auto ctx = StrictAt(clock).Authenticate(SignedPost("lambda", date));
+    ASSERT_FALSE(ctx.ok()) << date;
+    EXPECT_EQ(ctx.error().kind, AuthFailureKind::kSignatureNotYetCurrent) << date;
+  }
+  auto old = StrictAt(clock).Authenticate(SignedPost("lambda", "00010101T000000Z"));
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.error().kind, AuthFailureKind::kSignatureExpired);
+}
+
 TEST(StrictMode, SkewBoundaryIsInclusive) {
   FakeClock clock(T0() + minutes(15));
   EXPECT_TRUE(StrictAt(clock).Authenticate(SignedPost()).ok());
