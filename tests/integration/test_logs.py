@@ -150,6 +150,13 @@ class LogsWithRealClients(unittest.TestCase):
         self.assertEqual(kw["nextToken"], token)
         newest = self.logs.get_log_events(logGroupName="/boto/get", logStreamName="s", limit=3)
         self.assertEqual([e["message"] for e in newest["events"]], ["e22", "e23", "e24"])
+        # A token at the end of int64: past every event, answered with itself, no overflow.
+        last = "f/%028d%028d" % (2 ** 62, 2 ** 63 - 1)
+        out = self.logs.get_log_events(logGroupName="/boto/get", logStreamName="s",
+                                       nextToken=last, startFromHead=True)
+        self.assertEqual(out["events"], [])
+        self.assertEqual(out["nextForwardToken"], last)
+        self.assertEqual(out["nextBackwardToken"], "b/%028d%028d" % (2 ** 62, 2 ** 63 - 1))
 
     def test_boto3_filter_paginator_and_streams(self):
         t = self.make_stream("/boto/filter", "a", ["x ERROR 1", "ok", "x ERROR 2"])

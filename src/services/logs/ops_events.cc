@@ -12,6 +12,12 @@ namespace {
 
 constexpr int64_t kMaxResponseBytes = 1'048'576;
 
+// `id` moved by `by`, staying put at int64's ends: a client's token may carry any id.
+int64_t StepId(int64_t id, int64_t by) {
+  int64_t out;
+  return __builtin_add_overflow(id, by, &out) ? id : out;
+}
+
 Result<TimeRange, AwsError> RangeOf(const Value& in) {
   TimeRange r;
   Violations v;
@@ -108,10 +114,12 @@ OpResult GetLogEvents(LogStore& store, const CallContext& call, const Value& in)
   } else if (token && token->forward) {
     // End of the stream: the same token comes back (AWS's end-of-stream signal).
     out["nextForwardToken"] = token_text;
-    out["nextBackwardToken"] = EncodeStreamToken(false, {token->pos.timestamp, token->pos.id + 1});
+    out["nextBackwardToken"] =
+        EncodeStreamToken(false, {token->pos.timestamp, StepId(token->pos.id, +1)});
   } else if (token) {
     out["nextBackwardToken"] = token_text;
-    out["nextForwardToken"] = EncodeStreamToken(true, {token->pos.timestamp, token->pos.id - 1});
+    out["nextForwardToken"] =
+        EncodeStreamToken(true, {token->pos.timestamp, StepId(token->pos.id, -1)});
   } else {
     out["nextForwardToken"] = EncodeStreamToken(true, {});
     out["nextBackwardToken"] = EncodeStreamToken(false, {});
