@@ -44,7 +44,7 @@ test-cgroup2: test-deps build
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= fuzz_http_parser fuzz_json_codec fuzz_rest_json_codec fuzz_query_codec \
   fuzz_sigv4_parse fuzz_zip_reader fuzz_ecr_documents \
-  fuzz_json_validate fuzz_logs_inputs fuzz_logs_provider
+  fuzz_json_validate fuzz_logs_inputs fuzz_providers
 fuzz: test-deps
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DNIMBUS_FUZZ=ON -DNIMBUS_TESTS=OFF \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
