@@ -2,8 +2,8 @@
 // and Date) comes from any client before it is authenticated. Parsing it from an arbitrary
 // request, and verifying it in strict mode (canonical request, scope and time checks, the
 // signature), must never crash, hang or read out of bounds.
-#include <cstddef>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <utility>
