@@ -3,7 +3,6 @@
 #pragma once
 
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -31,13 +30,6 @@ OpResult DescribeLogStreams(LogStore&, const CallContext&, const Value&);
 OpResult PutLogEvents(LogStore&, const CallContext&, const Value&);
 OpResult GetLogEvents(LogStore&, const CallContext&, const Value&);
 OpResult FilterLogEvents(LogStore&, const CallContext&, const Value&);
-
-// Every operation above with its API name, for the provider (and the fuzzer) to register.
-struct NamedOp {
-  const char* name;
-  Op op;
-};
-std::span<const NamedOp> AllOps();
 
 // --- helpers (ops_util.cc) -------------------------------------------------------------------
 // Maps a store Status to AWS: NotFound -> ResourceNotFoundException, AlreadyExists ->

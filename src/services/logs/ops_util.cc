@@ -75,27 +75,4 @@ Result<std::string, AwsError> ResolveGroup(const Value& in) {
   return name;
 }
 
-std::span<const NamedOp> AllOps() {
-  static constexpr NamedOp kOps[] = {
-      {"CreateLogGroup", CreateLogGroup},
-      {"DeleteLogGroup", DeleteLogGroup},
-      {"DescribeLogGroups", DescribeLogGroups},
-      {"PutRetentionPolicy", PutRetentionPolicy},
-      {"DeleteRetentionPolicy", DeleteRetentionPolicy},
-      {"TagLogGroup", TagLogGroup},
-      {"UntagLogGroup", UntagLogGroup},
-      {"ListTagsLogGroup", ListTagsLogGroup},
-      {"TagResource", TagResource},
-      {"UntagResource", UntagResource},
-      {"ListTagsForResource", ListTagsForResource},
-      {"CreateLogStream", CreateLogStream},
-      {"DeleteLogStream", DeleteLogStream},
-      {"DescribeLogStreams", DescribeLogStreams},
-      {"PutLogEvents", PutLogEvents},
-      {"GetLogEvents", GetLogEvents},
-      {"FilterLogEvents", FilterLogEvents},
-  };
-  return kOps;
-}
-
 }  // namespace nimbus::logs::ops
