@@ -118,8 +118,8 @@ int Serve(const nimbus::ServeOptions& options) {
 // stdlib, the same script as the CMake function nimbus_lambda_package()). First found wins:
 //   1. $NIMBUS_LAMBDA_PACKAGER;
 //   2. nimbus-lambda-package next to the nimbus executable (an install puts both in bin/);
-//   3. runtime/tools/ of the source tree this binary was built from (located at compile time
-//      through __FILE__, which CMake makes absolute): what a build/ tree uses.
+//   3. runtime/tools/ of the source tree this binary was built from (NIMBUS_SOURCE_DIR, which
+//      CMake defines as its absolute source directory): what a build/ tree uses.
 std::string FindPackager() {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -131,10 +131,9 @@ std::string FindPackager() {
   if (!ec && usable(exe.parent_path() / "nimbus-lambda-package")) {
     return (exe.parent_path() / "nimbus-lambda-package").string();
   }
-  fs::path source(__FILE__);  // <source>/src/app/main.cc
+  fs::path source(NIMBUS_SOURCE_DIR);
   if (source.is_absolute()) {
-    fs::path script = source.parent_path().parent_path().parent_path() / "runtime" / "tools" /
-                      "nimbus-lambda-package";
+    fs::path script = source / "runtime" / "tools" / "nimbus-lambda-package";
     if (usable(script)) return script.string();
   }
   return "";
