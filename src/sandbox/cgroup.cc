@@ -296,9 +296,11 @@ Result<SandboxCgroup> CgroupParent::Create(const std::string& name,
       (void)WriteFile(d + "/memory.swap.max", "0");  // absent without swap accounting
     }
     if (cpu_ && limits.cpu.quota_us > 0) {
-      Status st = WriteFile(d + "/cpu.max", std::to_string(limits.cpu.quota_us) + " " +
-                                                std::to_string(limits.cpu.period_us));
-      if (!st.ok()) return fail(st);
+      if (limits.cpu_quota_later) {
+        cg.pending_cpu_ = limits.cpu;
+      } else if (Status st = cg.SetCpuQuota(limits.cpu); !st.ok()) {
+        return fail(st);
+      }
     }
     if (cpuset_ && !limits.cpus.empty()) {
       Status st = WriteFile(d + "/cpuset.cpus", FormatCpuList(limits.cpus));
@@ -326,9 +328,11 @@ Result<SandboxCgroup> CgroupParent::Create(const std::string& name,
     auto dir = make("cpu");
     if (!dir.ok()) return fail(dir.error());
     if (limits.cpu.quota_us > 0) {
-      Status st = WriteFile(*dir + "/cpu.cfs_period_us", std::to_string(limits.cpu.period_us));
-      if (st.ok()) st = WriteFile(*dir + "/cpu.cfs_quota_us", std::to_string(limits.cpu.quota_us));
-      if (!st.ok()) return fail(st);
+      if (limits.cpu_quota_later) {
+        cg.pending_cpu_ = limits.cpu;
+      } else if (Status st = cg.SetCpuQuota(limits.cpu); !st.ok()) {
+        return fail(st);
+      }
     }
   }
   if (cpuset_) {
@@ -445,6 +449,32 @@ Result<uint64_t> SandboxCgroup::PeakMemoryBytes() const {
 SandboxCgroup::PeakFile::~PeakFile() {
   int f = fd.load();
   if (f >= 0) ::close(f);
+}
+
+Status SandboxCgroup::SetCpuQuota(const CpuQuota& q) const {
+  const std::string dir = Dir("cpu");
+  if (dir.empty()) return Status::Ok();
+  if (version_ == CgroupVersion::kV2) {
+    Status st =
+        WriteFile(dir + "/cpu.max", std::to_string(q.quota_us) + " " + std::to_string(q.period_us));
+    if (st.ok() && q.burst_us > 0)
+      (void)WriteFile(dir + "/cpu.max.burst", std::to_string(q.burst_us));
+    return st;
+  }
+  // v1 checks quota against the period and the burst against the quota as each is written:
+  // the quota goes first when the old burst may exceed the new quota.
+  Status st = WriteFile(dir + "/cpu.cfs_period_us", std::to_string(q.period_us));
+  if (st.ok()) st = WriteFile(dir + "/cpu.cfs_quota_us", std::to_string(q.quota_us));
+  if (st.ok() && q.burst_us > 0)
+    (void)WriteFile(dir + "/cpu.cfs_burst_us", std::to_string(q.burst_us));
+  return st;
+}
+
+Status SandboxCgroup::ApplyPendingCpuQuota() {
+  if (pending_cpu_.quota_us <= 0) return Status::Ok();
+  Status st = SetCpuQuota(pending_cpu_);
+  pending_cpu_ = CpuQuota{0, 0, 0};
+  return st;
 }
 
 Status SandboxCgroup::Freeze() const {

@@ -8,9 +8,9 @@
 
 #include <atomic>
 #include <cstdint>
-#include <memory>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +44,9 @@ const CgroupLayout& HostCgroupLayout();
 struct CgroupLimits {
   uint64_t memory_bytes = 0;  // hard limit; swap is turned off as well
   CpuQuota cpu;               // used when cpu.quota_us > 0
-  std::vector<int> cpus;      // cpuset; empty = inherit
+  // Create leaves the CPU unthrottled and keeps `cpu` for SandboxCgroup::ApplyPendingCpuQuota.
+  bool cpu_quota_later = false;
+  std::vector<int> cpus;  // cpuset; empty = inherit
   uint32_t pids_max = 0;
 };
 
@@ -117,6 +119,11 @@ class SandboxCgroup {
   // Peak memory (v1 memory.max_usage_in_bytes, v2 memory.peak); Unavailable when not provided.
   // Thread-safe.
   Result<uint64_t> PeakMemoryBytes() const;
+  // Writes a CFS quota, period and burst (burst only where the kernel has it). Fails on a write
+  // error; Ok without a cpu controller.
+  Status SetCpuQuota(const CpuQuota& quota) const;
+  // Applies the quota Create deferred (CgroupLimits::cpu_quota_later), once; Ok when none.
+  Status ApplyPendingCpuQuota();
   // Freezes / thaws all processes (v1 freezer, v2 cgroup.freeze).
   Status Freeze() const;
   Status Thaw() const;
@@ -128,6 +135,7 @@ class SandboxCgroup {
   CgroupVersion version_ = CgroupVersion::kNone;
   std::map<std::string, std::string> dirs_;  // controller ("" for v2) -> directory
   std::vector<std::string> procs_files_;
+  CpuQuota pending_cpu_;  // quota_us 0: none
   // The peak-memory file, opened on first use and kept open (pread per REPORT instead of
   // open/read/close). Closed by Remove() and on destruction.
   struct PeakFile {

@@ -70,6 +70,7 @@ Result<PreparedCgroup> CgroupPool::Make(CgroupKey key) {
   CgroupLimits limits;
   limits.memory_bytes = uint64_t{key.memory_mb} << 20;
   limits.cpu = CpuQuotaForMemory(key.memory_mb);
+  limits.cpu_quota_later = key.unthrottled_start;
   // Consecutive sandboxes start their visible cores at different host cores.
   limits.cpus = PickCpus(parent_.host_cpus(), VisibleCoresForMemory(key.memory_mb), seq);
   limits.pids_max = key.pids_max;

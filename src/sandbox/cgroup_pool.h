@@ -24,7 +24,8 @@ namespace nimbus::sandbox {
 // from the memory size, as on Lambda).
 struct CgroupKey {
   uint32_t memory_mb = 128;
-  uint32_t pids_max = 0;  // 0: unlimited
+  uint32_t pids_max = 0;           // 0: unlimited
+  bool unthrottled_start = false;  // the CPU quota is applied later (CgroupLimits::cpu_quota_later)
   auto operator<=>(const CgroupKey&) const = default;
 };
 

@@ -6,9 +6,16 @@
 namespace nimbus::sandbox {
 
 CpuQuota CpuQuotaForMemory(uint32_t memory_mb) {
+  constexpr int64_t kVcpuMb = 1769, kMinQuotaUs = 1000;
+  constexpr int64_t kShortestPeriodUs = 10000, kLongestPeriodUs = 1000000;  // kernel: <= 1 s
   if (memory_mb == 0) memory_mb = 128;
+  const int64_t mb = memory_mb;
   CpuQuota q;
-  q.quota_us = std::max<int64_t>(1000, static_cast<int64_t>(memory_mb) * q.period_us / 1769);
+  // The period at which the share is exactly the kernel's minimum quota, rounded up.
+  q.period_us =
+      std::clamp((kMinQuotaUs * kVcpuMb + mb - 1) / mb, kShortestPeriodUs, kLongestPeriodUs);
+  q.quota_us = std::max(kMinQuotaUs, mb * q.period_us / kVcpuMb);
+  q.burst_us = q.quota_us;
   return q;
 }
 

@@ -292,7 +292,8 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
 
   PreparedCgroup cg;  // its descriptors are closed once the child runs
   if (impl.cgroups) {
-    auto taken = impl.cgroup_pool->Take(CgroupKey{spec.memory_mb, spec.pids_limit});
+    auto taken =
+        impl.cgroup_pool->Take(CgroupKey{spec.memory_mb, spec.pids_limit, spec.unthrottled_start});
     if (!taken.ok()) return Status::Internal("cgroup: " + taken.error().message());
     cg = std::move(*taken);
     sb->cgroup_ = std::move(cg.cgroup);

@@ -159,6 +159,10 @@ ExitStatus Sandbox::Terminate(std::chrono::milliseconds grace) {
   return Wait();
 }
 
+Status Sandbox::EndUnthrottledStart() {
+  return cgroup_ ? cgroup_->ApplyPendingCpuQuota() : Status::Ok();
+}
+
 bool Sandbox::WasOomKilled() const { return cgroup_ && cgroup_->OomKilled(); }
 
 Result<uint64_t> Sandbox::MaxMemoryUsedBytes() const {

@@ -50,6 +50,9 @@ struct SandboxSpec {
   std::optional<uid_t> uid;             // run the function as this uid (root tier only)
   std::optional<gid_t> gid;
   std::string hostname = "localhost";
+  // The CPU quota of memory_mb applies only from Sandbox::EndUnthrottledStart() on: Lambda runs
+  // a function's Init phase with burst CPU (up to its 10 s), throttled from its first invoke.
+  bool unthrottled_start = false;
 };
 
 // Exit of the function process (not of init).
@@ -124,6 +127,10 @@ class Sandbox {
   bool WasOomKilled() const;
   // Peak memory of the sandbox's cgroup; Unavailable without a memory cgroup or memory.peak.
   Result<uint64_t> MaxMemoryUsedBytes() const;
+  // Applies the CPU quota a SandboxSpec::unthrottled_start launch deferred; later calls, and
+  // calls for other sandboxes, do nothing. Fails on a cgroup write error (the sandbox then
+  // stays unthrottled).
+  Status EndUnthrottledStart();
   // Freeze / thaw every process (cgroup freezer; v1 freezer.state, v2 cgroup.freeze), as Lambda
   // freezes an environment between invokes. Unavailable without a freezer.
   Status Freeze();

@@ -104,7 +104,8 @@ TEST(CgroupV2Test, WritesLimitFilesAndReadsCounters) {
   ASSERT_TRUE(cg.ok()) << cg.error().ToString();
   EXPECT_EQ(fs.Read("nimbus/4242-1/memory.max"), "134217728");
   EXPECT_EQ(fs.Read("nimbus/4242-1/memory.swap.max"), "0");
-  EXPECT_EQ(fs.Read("nimbus/4242-1/cpu.max"), "7235 100000");
+  EXPECT_EQ(fs.Read("nimbus/4242-1/cpu.max"), "1000 13821");
+  EXPECT_EQ(fs.Read("nimbus/4242-1/cpu.max.burst"), "1000");
   EXPECT_EQ(fs.Read("nimbus/4242-1/cpuset.cpus"), "2-3");
   EXPECT_EQ(fs.Read("nimbus/4242-1/pids.max"), "1024");
   ASSERT_EQ(cg->procs_files().size(), 1u);
@@ -180,8 +181,9 @@ TEST(CgroupV1Test, WritesLimitFilesPerHierarchy) {
   ASSERT_TRUE(cg.ok()) << cg.error().ToString();
   EXPECT_EQ(fs.Read("memory/nimbus/4242-2/memory.limit_in_bytes"), "268435456");
   EXPECT_EQ(fs.Read("memory/nimbus/4242-2/memory.memsw.limit_in_bytes"), "268435456");
-  EXPECT_EQ(fs.Read("cpu/nimbus/4242-2/cpu.cfs_period_us"), "100000");
-  EXPECT_EQ(fs.Read("cpu/nimbus/4242-2/cpu.cfs_quota_us"), "200000");
+  EXPECT_EQ(fs.Read("cpu/nimbus/4242-2/cpu.cfs_period_us"), "10000");
+  EXPECT_EQ(fs.Read("cpu/nimbus/4242-2/cpu.cfs_quota_us"), "20000");
+  EXPECT_EQ(fs.Read("cpu/nimbus/4242-2/cpu.cfs_burst_us"), "20000");
   EXPECT_EQ(fs.Read("cpuset/nimbus/4242-2/cpuset.cpus"), "0-1");  // 3 wanted, host has 2
   EXPECT_EQ(fs.Read("pids/nimbus/4242-2/pids.max"), "64");
   EXPECT_EQ(cg->procs_files().size(), 4u);
@@ -271,7 +273,7 @@ TEST(CgroupPoolTest, KeepsCgroupsReadyPerKey) {
     return n;
   };
 
-  for (int seq = 0; seq < 4; ++seq) {  // the files a real cgroup has: the pool opens them
+  for (int seq = 0; seq < 8; ++seq) {  // the files a real cgroup has: the pool opens them
     fs.Write("nimbus/" + OwnerTag() + "-" + std::to_string(seq) + "/cgroup.procs", "");
   }
   CgroupPool pool(*parent, /*depth=*/2);
@@ -288,9 +290,19 @@ TEST(CgroupPoolTest, KeepsCgroupsReadyPerKey) {
   std::string dir = second->cgroup.Dir("").substr(fs.path().size() + 1);
   EXPECT_EQ(fs.Read(dir + "/memory.max"), "268435456");
   EXPECT_EQ(fs.Read(dir + "/pids.max"), "64");
-  EXPECT_EQ(fs.Read(dir + "/cpu.max"), "14471 100000");
+  EXPECT_EQ(fs.Read(dir + "/cpu.max"), "1447 10000");
   pool.WaitIdle();
   EXPECT_EQ(count(), 4);
+
+  // An unthrottled start is another key: its cgroup gets the quota only when asked to.
+  auto unthrottled = pool.Take(CgroupKey{256, 64, true});
+  ASSERT_TRUE(unthrottled.ok()) << unthrottled.error().ToString();
+  std::string udir = unthrottled->cgroup.Dir("").substr(fs.path().size() + 1);
+  EXPECT_EQ(fs.Read(udir + "/memory.max"), "268435456");
+  EXPECT_NE(fs.Read(udir + "/cpu.max"), "1447 10000");
+  ASSERT_TRUE(unthrottled->cgroup.ApplyPendingCpuQuota().ok());
+  EXPECT_EQ(fs.Read(udir + "/cpu.max"), "1447 10000");
+  EXPECT_EQ(fs.Read(udir + "/cpu.max.burst"), "1447");
 }
 
 }  // namespace

@@ -6,11 +6,29 @@ namespace nimbus::sandbox {
 namespace {
 
 TEST(LimitsTest, CpuQuotaIsMemoryOver1769) {
-  EXPECT_EQ(CpuQuotaForMemory(1769).quota_us, 100000);
-  EXPECT_EQ(CpuQuotaForMemory(1769).period_us, 100000);
-  EXPECT_EQ(CpuQuotaForMemory(128).quota_us, 7235);
-  EXPECT_EQ(CpuQuotaForMemory(10240).quota_us, 578858);
-  EXPECT_EQ(CpuQuotaForMemory(1).quota_us, 1000);  // kernel minimum
+  EXPECT_EQ(CpuQuotaForMemory(1769).quota_us, 10000);
+  EXPECT_EQ(CpuQuotaForMemory(1769).period_us, 10000);
+  EXPECT_EQ(CpuQuotaForMemory(10240).quota_us, 57885);
+  EXPECT_EQ(CpuQuotaForMemory(10240).period_us, 10000);
+  EXPECT_EQ(CpuQuotaForMemory(1).quota_us, 1000);      // kernel minimum
+  EXPECT_EQ(CpuQuotaForMemory(1).period_us, 1000000);  // kernel maximum
+}
+
+TEST(LimitsTest, SmallFunctionsGetTheShortestPeriodTheKernelMinimumAllows) {
+  // 128 MB: 1 ms every 13.821 ms (128/1769 = 7.236 %), not 7.2 ms every 100 ms.
+  CpuQuota q = CpuQuotaForMemory(128);
+  EXPECT_EQ(q.quota_us, 1000);
+  EXPECT_EQ(q.period_us, 13821);
+  EXPECT_NEAR(static_cast<double>(q.quota_us) / q.period_us, 128.0 / 1769, 0.0001);
+  EXPECT_EQ(CpuQuotaForMemory(0).period_us, q.period_us);  // 0 means 128
+  EXPECT_EQ(CpuQuotaForMemory(177).period_us, 10000);      // from here on the shortest period
+  for (uint32_t mb : {128u, 129u, 200u, 512u, 1024u, 3008u, 10240u}) {
+    CpuQuota c = CpuQuotaForMemory(mb);
+    EXPECT_GE(c.quota_us, 1000) << mb;
+    EXPECT_LE(c.period_us, 13821) << mb;
+    EXPECT_EQ(c.burst_us, c.quota_us) << mb;  // the kernel's maximum burst
+    EXPECT_NEAR(static_cast<double>(c.quota_us) / c.period_us, mb / 1769.0, 0.0002) << mb;
+  }
 }
 
 TEST(LimitsTest, VisibleCoresFollowBandTable) {

@@ -83,15 +83,36 @@ TEST_F(SandboxTest, CpuQuotaAndVisibleCoresFollowMemory) {
     CpuQuota q = CpuQuotaForMemory(mb);
     if (caps.cgroup_version == CgroupVersion::kV1) {
       EXPECT_EQ(Trimmed((*sb)->CgroupDir("cpu") + "/cpu.cfs_quota_us"), std::to_string(q.quota_us));
-      EXPECT_EQ(Trimmed((*sb)->CgroupDir("cpu") + "/cpu.cfs_period_us"), "100000");
+      EXPECT_EQ(Trimmed((*sb)->CgroupDir("cpu") + "/cpu.cfs_period_us"),
+                std::to_string(q.period_us));
     } else {
       EXPECT_EQ(Trimmed((*sb)->CgroupDir("cpu") + "/cpu.max"),
-                std::to_string(q.quota_us) + " 100000");
+                std::to_string(q.quota_us) + " " + std::to_string(q.period_us));
     }
     int want = std::min(VisibleCoresForMemory(mb), caps.host_cpus);
     RunResult r = Collect(**sb);
     EXPECT_EQ(r.out, std::to_string(want) + "\n") << mb << " MB";
   }
+}
+
+TEST_F(SandboxTest, UnthrottledStartGetsItsQuotaWhenEnded) {
+  const auto& caps = manager_->capabilities();
+  if (!caps.cpu_quota) GTEST_SKIP() << "no cpu cgroup";
+  SandboxSpec s = Shell("sleep 5");
+  s.unthrottled_start = true;
+  auto sb = manager_->Launch(s);
+  ASSERT_TRUE(sb.ok());
+  std::string file = (*sb)->CgroupDir("cpu") +
+                     (caps.cgroup_version == CgroupVersion::kV1 ? "/cpu.cfs_quota_us" : "/cpu.max");
+  std::string unlimited = caps.cgroup_version == CgroupVersion::kV1 ? "-1" : "max";
+  EXPECT_TRUE(Trimmed(file).starts_with(unlimited)) << Trimmed(file);
+  ASSERT_TRUE((*sb)->EndUnthrottledStart().ok());
+  CpuQuota q = CpuQuotaForMemory(s.memory_mb);
+  EXPECT_TRUE(Trimmed(file).starts_with(std::to_string(q.quota_us))) << Trimmed(file);
+  ASSERT_TRUE((*sb)->EndUnthrottledStart().ok());  // once only; nothing changes
+  EXPECT_TRUE(Trimmed(file).starts_with(std::to_string(q.quota_us)));
+  (*sb)->Kill();
+  (void)(*sb)->Wait();
 }
 
 TEST_F(SandboxTest, ForkBombIsContainedAndTerminated) {

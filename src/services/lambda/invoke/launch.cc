@@ -49,6 +49,7 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
   spec.layer_dirs = fn.layer_dirs;
   spec.memory_mb = static_cast<uint32_t>(fn.memory_mb);
   spec.ephemeral_storage_mb = static_cast<uint32_t>(fn.ephemeral_storage_mb);
+  spec.unthrottled_start = true;  // Init runs with burst CPU; the first /next ends it
   bool managed = !fn.runtime.starts_with("provided");
   if (managed) spec.extra_read_only.emplace_back(runtimes_dir_, "/var/runtime");
 

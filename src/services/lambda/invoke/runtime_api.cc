@@ -107,6 +107,9 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::Next(std::shared_ptr<Environ
           env->init_ms = std::chrono::duration<double, std::milli>(
                              std::chrono::steady_clock::now() - env->created)
                              .count();
+          // Init is over: from now on the function gets its memory's share of a vCPU. A failed
+          // write leaves it unthrottled, which costs fidelity, not correctness.
+          if (env->sandbox) (void)env->sandbox->EndUnthrottledStart();
         }
         if (env->current && env->delivered && !env->current->finished) {
           co_return RuntimeError(403, "InvalidStateTransition",
