@@ -118,6 +118,9 @@ int RunOp(const ChildOp& op) {
     if (s != SIGKILL && s != SIGSTOP) ::sigaction(s, &dfl, nullptr);
   }
   ::setsid();  // own session: nimbus's terminal signals do not reach the sandbox
+  // The network namespace first, while the child still has every privilege (and before the
+  // descriptor clean-up below closes, or stdio replaces, the namespace's descriptor).
+  if (p.netns_fd >= 0 && ::setns(p.netns_fd, CLONE_NEWNET) != 0) Fail(p, kStageNetwork, errno);
 
   // Descriptors: keep only the plan's; stdin/stdout/stderr of init become /dev/null.
   int keep[24];

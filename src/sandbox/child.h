@@ -65,6 +65,7 @@ struct ChildPlan {
   std::vector<char*> init_argv;  // see init_protocol.h; SetInitArguments fills it
   int init_fd = -1;              // the init program (execveat AT_EMPTY_PATH)
   int uid = -1;                  // -1: keep
+  int netns_fd = -1;             // setns(CLONE_NEWNET) first thing; -1: stay in nimbus's
   int gid = -1;
 
   // Descriptors inherited from the parent (all others are closed in the child).

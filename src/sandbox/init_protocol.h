@@ -27,6 +27,7 @@ enum ChildStage : int32_t {
   kStageSignals = -10,
   kStagePrivate = -11,
   kStageInit = -12,  // exec of init itself
+  kStageNetwork = -13,
 };
 
 // Written to the report descriptor on failure: which step, and errno. EOF on that descriptor

@@ -96,6 +96,7 @@ Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const
   }
   if (ctx.uts_namespace) p.hostname = p.Keep(spec.hostname);
   p.open_files_limit = spec.open_files_limit;
+  p.netns_fd = spec.netns_fd;
   for (const auto& a : spec.argv) p.argv.push_back(const_cast<char*>(p.Keep(a)));
   p.argv.push_back(nullptr);
   for (const auto& e : spec.env) p.envp.push_back(const_cast<char*>(p.Keep(e)));
@@ -243,6 +244,8 @@ std::string DescribeChildStage(const ChildPlan& plan, int32_t stage) {
       return "make mounts private";
     case kStageInit:
       return "exec the sandbox init";
+    case kStageNetwork:
+      return "join network namespace";
     default:
       return "sandbox setup";
   }

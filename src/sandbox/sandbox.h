@@ -1,5 +1,5 @@
 // Execution environments for Lambda functions: a process tree in fresh mount/pid/ipc/uts
-// namespaces (not network: the function reaches the Runtime API on 127.0.0.1), a minimal root
+// namespaces (and the network namespace the spec names, if any), a minimal root
 // file system (host /usr, /lib*, /bin, /sbin, /etc read-only; code at /var/task, layers at /opt,
 // private sized /tmp on disk, fresh /proc, minimal /dev without /dev/shm), cgroup limits
 // (memory, CPU quota, cpuset, pids) and Lambda's 1,024 open files. PID 1 inside is a tiny init
@@ -53,6 +53,12 @@ struct SandboxSpec {
   // The CPU quota of memory_mb applies only from Sandbox::EndUnthrottledStart() on: Lambda runs
   // a function's Init phase with burst CPU (up to its 10 s), throttled from its first invoke.
   bool unthrottled_start = false;
+  // A network namespace (an fd of /proc/<pid>/ns/net, e.g. from sandbox/netns.h) the sandbox joins
+  // with setns before anything else, privileges included, is dropped; -1: the host's. Not
+  // owned: the caller keeps it open until Launch returns. Joining needs CAP_SYS_ADMIN over the
+  // namespace's owner (root isolation, not a user namespace): else Launch fails with Internal
+  // "join network namespace: ...".
+  int netns_fd = -1;
 };
 
 // Exit of the function process (not of init).
