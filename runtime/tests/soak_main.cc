@@ -1,5 +1,6 @@
 // Runs N invocations through run_handler() against the in-process fake Runtime API, then stops
 // with SIGTERM while the loop waits on /next. Used by valgrind.sh and as a ctest smoke test.
+// N is argv[1], else $_HANDLER (how a packaged bootstrap runs it), else 10000.
 #include <signal.h>
 #include <unistd.h>
 
@@ -14,7 +15,10 @@
 
 int main(int argc, char** argv) {
   using namespace nimbus::lambda;
-  const int n = argc > 1 ? std::atoi(argv[1]) : 10000;
+  const char* handler = std::getenv("_HANDLER");
+  const int n = argc > 1                              ? std::atoi(argv[1])
+                : handler != nullptr && *handler != 0 ? std::atoi(handler)
+                                                      : 10000;
   testing::FakeRuntimeApi api(testing::serve_events(n, R"({"name":"soak"})"));
   RunOptions options;
   options.client.endpoint = api.endpoint();

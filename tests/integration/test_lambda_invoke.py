@@ -193,7 +193,9 @@ class LambdaInvoke(unittest.TestCase):
         self.assertEqual(json.loads(r["Body"]), "slept")
 
     def test_out_of_memory(self):
-        self.tools("hog", "oom", MemorySize=128)
+        # 128 MB gets 7 % of a CPU: touching its pages takes seconds on a busy machine, so the
+        # timeout leaves room for the memory limit to come first.
+        self.tools("hog", "oom", MemorySize=128, Timeout=120)
         r = invoke(self.lam, "hog", {})
         self.assertEqual(r["FunctionError"], "Unhandled")
         body = json.loads(r["Body"])
