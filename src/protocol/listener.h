@@ -1,6 +1,8 @@
 // Private listening sockets for services that need an HTTP endpoint of their own (one per
 // Lambda execution environment's Runtime API, so each environment reaches only its own
-// invocations). Implemented by the HTTP server; handed to providers through ServiceDeps.
+// invocations), opened by the server or handed to it already listening (a socket opened inside
+// an environment's network namespace: sandbox/netns.h). Implemented by the HTTP server; handed
+// to providers through ServiceDeps.
 #pragma once
 
 #include <cstddef>
@@ -36,6 +38,19 @@ class ListenerFactory {
   // POST result and GET /next: one write, one wake-up); nothing is held while the server waits
   // to read from the client. Thread-safe.
   virtual Result<std::unique_ptr<Listener>> Listen(RawHandler handler, size_t loop = kAnyLoop) = 0;
+
+  // Serves `listening_fd`, a TCP socket already bound and listening, as Listen serves its own
+  // (same handler semantics and loop choice): e.g. a socket nimbus opened inside a sandbox's
+  // network namespace, which only the sandbox reaches. Ownership of the descriptor passes to
+  // the call (closed when it fails too). Errors: FailedPrecondition before the server is bound,
+  // Unavailable while it stops or when the descriptor is not a listening socket. Thread-safe.
+  virtual Result<std::unique_ptr<Listener>> Serve(int listening_fd, RawHandler handler,
+                                                  size_t loop = kAnyLoop) = 0;
+  // Serves `listening_fd` as the main port is served: every request goes to the AWS gateway,
+  // with the main port's body handling, authentication and access log (a sandbox's
+  // AWS_ENDPOINT_URL inside its namespace). Ownership and errors as Serve.
+  virtual Result<std::unique_ptr<Listener>> ServeGateway(int listening_fd,
+                                                         size_t loop = kAnyLoop) = 0;
 };
 
 }  // namespace nimbus

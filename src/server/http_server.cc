@@ -97,22 +97,80 @@ Result<uint16_t> HttpServer::Bind() {
   return port;
 }
 
-Result<std::unique_ptr<Listener>> HttpServer::Listen(RawHandler handler, size_t loop_index) {
+Result<HttpServer::Loop*> HttpServer::PrivateLoop(size_t loop_index) {
   if (loops_.empty()) return Status::FailedPrecondition("server not bound");
   if (stopping_.load()) return Status::Unavailable("server is shutting down");
   if (loop_index >= loops_.size()) loop_index = next_loop_.fetch_add(1) % loops_.size();
-  Loop& loop = *loops_[loop_index];
-  error_code ec;
-  auto address = asio::ip::make_address(options_.host, ec);
+  return loops_[loop_index].get();
+}
+
+std::shared_ptr<HttpServer::Acceptor> HttpServer::PrivateAcceptor(Loop& loop, RawHandler handler,
+                                                                  bool gateway) {
+  if (gateway) {
+    auto acceptor = std::make_shared<Acceptor>(*loop.ctx, handler_);
+    acceptor->handler_reads_body = true;
+    return acceptor;
+  }
   auto acceptor = std::make_shared<Acceptor>(*loop.ctx, std::move(handler));
   acceptor->observed = false;
   acceptor->handler_reads_chunked = true;
   acceptor->holds_pipelined = true;
-  ec = Open(acceptor->socket, tcp::endpoint(address, 0), false);
-  if (ec) return Status::Unavailable("cannot open a listener: " + ec.message());
+  return acceptor;
+}
+
+std::unique_ptr<Listener> HttpServer::StartPrivate(Loop& loop, std::shared_ptr<Acceptor> acceptor) {
+  error_code ec;
   uint16_t port = acceptor->socket.local_endpoint(ec).port();
   asio::co_spawn(*loop.ctx, Accept(loop, acceptor), asio::detached);
-  return std::unique_ptr<Listener>(std::make_unique<PrivateListener>(acceptor, *loop.ctx, port));
+  return std::make_unique<PrivateListener>(acceptor, *loop.ctx, port);
+}
+
+Result<std::unique_ptr<Listener>> HttpServer::Listen(RawHandler handler, size_t loop_index) {
+  auto loop = PrivateLoop(loop_index);
+  if (!loop.ok()) return loop.error();
+  error_code ec;
+  auto address = asio::ip::make_address(options_.host, ec);
+  auto acceptor = PrivateAcceptor(**loop, std::move(handler), false);
+  ec = Open(acceptor->socket, tcp::endpoint(address, 0), false);
+  if (ec) return Status::Unavailable("cannot open a listener: " + ec.message());
+  return StartPrivate(**loop, std::move(acceptor));
+}
+
+Result<std::unique_ptr<Listener>> HttpServer::Adopt(Loop& loop, std::shared_ptr<Acceptor> acceptor,
+                                                    int fd) {
+  int listening = 0, domain = 0;
+  socklen_t len = sizeof(listening);
+  bool ok = ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening;
+  len = sizeof(domain);
+  ok = ok && ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+       (domain == AF_INET || domain == AF_INET6);
+  error_code ec;
+  if (ok) acceptor->socket.assign(domain == AF_INET ? tcp::v4() : tcp::v6(), fd, ec);
+  if (!ok || ec) {
+    ::close(fd);
+    return Status::Unavailable("cannot serve descriptor " + std::to_string(fd) +
+                               ": not a listening TCP socket");
+  }
+  return StartPrivate(loop, std::move(acceptor));
+}
+
+Result<std::unique_ptr<Listener>> HttpServer::Serve(int listening_fd, RawHandler handler,
+                                                    size_t loop_index) {
+  auto loop = PrivateLoop(loop_index);
+  if (!loop.ok()) {
+    ::close(listening_fd);
+    return loop.error();
+  }
+  return Adopt(**loop, PrivateAcceptor(**loop, std::move(handler), false), listening_fd);
+}
+
+Result<std::unique_ptr<Listener>> HttpServer::ServeGateway(int listening_fd, size_t loop_index) {
+  auto loop = PrivateLoop(loop_index);
+  if (!loop.ok()) {
+    ::close(listening_fd);
+    return loop.error();
+  }
+  return Adopt(**loop, PrivateAcceptor(**loop, nullptr, true), listening_fd);
 }
 
 void HttpServer::Run() {

@@ -66,6 +66,9 @@ class HttpServer : public ListenerFactory {
   void Stop();
   // ListenerFactory: a private listener on a free port of the served host (after Bind).
   Result<std::unique_ptr<Listener>> Listen(RawHandler handler, size_t loop = kAnyLoop) override;
+  Result<std::unique_ptr<Listener>> Serve(int listening_fd, RawHandler handler,
+                                          size_t loop = kAnyLoop) override;
+  Result<std::unique_ptr<Listener>> ServeGateway(int listening_fd, size_t loop = kAnyLoop) override;
 
   // Internal to the server's implementation files (http_conn.h).
   struct Loop;
@@ -74,6 +77,14 @@ class HttpServer : public ListenerFactory {
 
  private:
   boost::asio::awaitable<void> Accept(Loop& loop, std::shared_ptr<Acceptor> acceptor);
+  // Checks the server can take a private listener and picks its loop (round robin for kAnyLoop).
+  Result<Loop*> PrivateLoop(size_t loop_index);
+  // A private acceptor on `loop`: the main port's handling with `gateway`, else `handler`'s.
+  std::shared_ptr<Acceptor> PrivateAcceptor(Loop& loop, RawHandler handler, bool gateway);
+  // Serves `fd` (owned; closed on failure) with `acceptor`, which must not be open yet.
+  Result<std::unique_ptr<Listener>> Adopt(Loop& loop, std::shared_ptr<Acceptor> acceptor, int fd);
+  // Starts accepting on `acceptor` (open and listening) and wraps it as a Listener.
+  std::unique_ptr<Listener> StartPrivate(Loop& loop, std::shared_ptr<Acceptor> acceptor);
   // The loop with the fewest main-port connections (`own` on a tie). Any thread.
   Loop& LeastLoaded(Loop& own);
   boost::asio::awaitable<void> Session(Loop& loop, std::unique_ptr<Conn> conn,
