@@ -93,6 +93,15 @@ class Nimbus:
         if self._own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
+    def with_credentials(self, text):
+        """Strict mode (--credentials) over `text` (lines `KEY SECRET ACCOUNT`), the file kept in
+        the data dir. Call before start()."""
+        path = os.path.join(self.data_dir, "credentials")
+        with open(path, "w") as f:
+            f.write(text)
+        self.args += ["--credentials", path]
+        return self
+
     # -- clients ---------------------------------------------------------------------------
     def _empty_file(self):
         path = os.path.join(tempfile.gettempdir(), "nimbus-test-empty-aws-config")

@@ -16,6 +16,7 @@
 
 #include "services/lambda/invoke/data_plane_impl.h"
 #include "services/lambda/invoke/embedded_runtimes.h"
+#include "services/lambda/invoke/environment_network.h"
 #include "services/lambda/invoke/event_queue.h"
 
 namespace nimbus::lambda {
@@ -53,12 +54,16 @@ Status WriteIfChanged(const std::string& path, std::string_view content) {
 
 }  // namespace
 
-DataPlaneImpl::DataPlaneImpl(DataPlaneDeps deps,
-                             std::unique_ptr<sandbox::SandboxManager> sandboxes,
-                             std::string runtimes_dir)
+DataPlaneImpl::DataPlaneImpl(DataPlaneDeps deps, std::unique_ptr<sandbox::SandboxManager> sandboxes,
+                             std::string runtimes_dir,
+                             std::unique_ptr<sandbox::NetworkNamespaces> namespaces,
+                             std::unique_ptr<sandbox::NetnsPool> networks, std::string network_note)
     : deps_(std::move(deps)),
       sandboxes_(std::move(sandboxes)),
       runtimes_dir_(std::move(runtimes_dir)),
+      namespaces_(std::move(namespaces)),
+      networks_(std::move(networks)),
+      network_note_(std::move(network_note)),
       shipper_(deps_.logs.get()) {
   for (asio::io_context* loop : deps_.loops) {
     freeze_timers_.push_back(std::make_unique<asio::steady_timer>(*loop));
@@ -144,7 +149,11 @@ bool DataPlaneImpl::Stopped() {
   return stopped;
 }
 
-std::string DataPlaneImpl::LimitsNote() const { return sandboxes_->capabilities().Describe(); }
+std::string DataPlaneImpl::LimitsNote() const {
+  std::string note = sandboxes_->capabilities().Describe();
+  if (!networks_) note += "; network: the host's (" + network_note_ + ")";
+  return note;
+}
 
 asio::awaitable<void> DataPlaneImpl::Reaper() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -178,7 +187,17 @@ Result<std::unique_ptr<DataPlane>> MakeDataPlane(DataPlaneDeps deps) {
   options.state_dir = base + "/sandbox";
   auto sandboxes = sandbox::SandboxManager::Create(options);
   if (!sandboxes.ok()) return sandboxes.error();
-  auto plane = std::make_unique<DataPlaneImpl>(std::move(deps), std::move(*sandboxes), runtimes);
+  // A network namespace per environment needs namespaces the sandbox can join: not from inside
+  // a user namespace of its own.
+  auto namespaces = sandbox::HostNetworkNamespaces();
+  std::unique_ptr<sandbox::NetnsPool> networks;
+  std::string why = "sandboxes in a user namespace cannot join one";
+  if ((*sandboxes)->capabilities().isolation !=
+      sandbox::SandboxCapabilities::Isolation::kUserNamespace) {
+    networks = MakeEnvironmentNetworks(*namespaces, deps.options.port, why);
+  }
+  auto plane = std::make_unique<DataPlaneImpl>(std::move(deps), std::move(*sandboxes), runtimes,
+                                               std::move(namespaces), std::move(networks), why);
   NIMBUS_RETURN_IF_ERROR(plane->StartEventQueue());
   return std::unique_ptr<DataPlane>(std::move(plane));
 }

@@ -1,8 +1,9 @@
 // The Lambda data plane: schedules invocations onto execution environments (warm reuse,
-// scale-out, reserved and account concurrency), serves each environment's Runtime API on a
-// private port, watches environments (exit, OOM, timeouts, idle reaping), ships logs, and runs
-// the durable Event queue. One mutex (mu_) guards all scheduling state; sandboxes are launched
-// outside it. Internal to invoke/.
+// scale-out, reserved and account concurrency), serves each environment's Runtime API inside
+// its network namespace (environment_network.h; a private port where there are none), watches
+// environments (exit, OOM, timeouts, idle reaping), ships logs, and runs the durable Event queue.
+// One mutex (mu_) guards all scheduling state; sandboxes are launched outside it. Internal to
+// invoke/.
 #pragma once
 
 #include <atomic>
@@ -19,6 +20,8 @@
 
 #include "core/aws_error.h"
 #include "core/http.h"
+#include "sandbox/netns.h"
+#include "sandbox/netns_pool.h"
 #include "sandbox/sandbox.h"
 #include "services/lambda/data_plane.h"
 #include "services/lambda/invoke/invocation.h"
@@ -30,8 +33,11 @@ class EventQueue;
 
 class DataPlaneImpl : public DataPlane {
  public:
+  // `networks` (may be null: environments then share the host's network) uses `namespaces`.
+  // `network_note` says why there are none when that is so.
   DataPlaneImpl(DataPlaneDeps deps, std::unique_ptr<sandbox::SandboxManager> sandboxes,
-                std::string runtimes_dir);
+                std::string runtimes_dir, std::unique_ptr<sandbox::NetworkNamespaces> namespaces,
+                std::unique_ptr<sandbox::NetnsPool> networks, std::string network_note);
   ~DataPlaneImpl() override;
 
   void RegisterOperations(OperationTable& table) override;
@@ -115,6 +121,9 @@ class DataPlaneImpl : public DataPlane {
   DataPlaneDeps deps_;
   std::unique_ptr<sandbox::SandboxManager> sandboxes_;
   std::string runtimes_dir_;
+  std::unique_ptr<sandbox::NetworkNamespaces> namespaces_;  // used by networks_
+  std::unique_ptr<sandbox::NetnsPool> networks_;  // null: environments use the host's network
+  std::string network_note_;                      // why networks_ is null
   std::unique_ptr<EventQueue> events_;
   LogShipper shipper_;
 

@@ -55,7 +55,8 @@ class Environment {
   std::shared_ptr<const FunctionSnapshot> fn;
   std::string executed_version;
   std::string log_stream;
-  std::unique_ptr<Listener> listener;
+  std::unique_ptr<Listener> listener;  // its Runtime API
+  std::unique_ptr<Listener> endpoint;  // its AWS_ENDPOINT_URL, inside its network namespace
   std::unique_ptr<sandbox::Sandbox> sandbox;
   size_t loop = 0;                  // index into DataPlaneDeps::loops: its Runtime API's loop
   boost::asio::any_io_executor io;  // that loop's executor: where its pipes and exit are watched

@@ -1,6 +1,6 @@
-// Starting an execution environment: the Runtime API listener, the Lambda environment
-// variables, the sandbox (code at /var/task, layers at /opt, nimbus's language bootstraps at
-// /var/runtime), then the watchers.
+// Starting an execution environment: its network namespace and the listeners inside it (the
+// Runtime API, nimbus's AWS endpoint), the Lambda environment variables, the sandbox (code at
+// /var/task, layers at /opt, nimbus's language bootstraps at /var/runtime), then the watchers.
 #include <sys/stat.h>
 
 #include <utility>
@@ -9,6 +9,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "services/lambda/invoke/data_plane_impl.h"
+#include "services/lambda/invoke/environment_network.h"
 
 namespace nimbus::lambda {
 
@@ -38,10 +39,25 @@ std::vector<std::string> EntryPoint(const FunctionSnapshot& fn) {
 Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
   const FunctionSnapshot& fn = *env->fn;
   std::weak_ptr<Environment> weak = env;
-  auto listener = deps_.listeners->Listen(
-      [this, weak](HttpRequest& request) { return ServeRuntimeApi(weak, request); }, env->loop);
-  if (!listener.ok()) return listener.error();
-  uint16_t port = (*listener)->port();
+  auto runtime_api = [this, weak](HttpRequest& request) { return ServeRuntimeApi(weak, request); };
+  // Where the function reaches nimbus: inside a network namespace of its own when there are
+  // some (environment_network.h), else on private ports of the host (any local process's reach).
+  sandbox::PreparedNetwork network;
+  EnvironmentEndpoints ends;
+  if (networks_) {
+    auto taken = networks_->Take();
+    if (!taken.ok()) return Status::Internal("network namespace: " + taken.error().message());
+    network = std::move(*taken);
+    auto served = ServeInNamespace(*deps_.listeners, network, std::move(runtime_api), env->loop);
+    if (!served.ok()) return served.error();
+    ends = std::move(*served);
+  } else {
+    auto opened = deps_.listeners->Listen(std::move(runtime_api), env->loop);
+    if (!opened.ok()) return opened.error();
+    ends.runtime_api = std::move(*opened);
+    ends.runtime_api_address = deps_.options.host + ":" + std::to_string(ends.runtime_api->port());
+    ends.endpoint_url = "http://" + deps_.options.host + ":" + std::to_string(deps_.options.port);
+  }
 
   sandbox::SandboxSpec spec;
   spec.argv = EntryPoint(fn);
@@ -75,7 +91,7 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
       {"AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"},
       {"AWS_LAMBDA_LOG_GROUP_NAME", fn.log_group},
       {"AWS_LAMBDA_LOG_STREAM_NAME", env->log_stream},
-      {"AWS_LAMBDA_RUNTIME_API", deps_.options.host + ":" + std::to_string(port)},
+      {"AWS_LAMBDA_RUNTIME_API", ends.runtime_api_address},
       {"LAMBDA_TASK_ROOT", "/var/task"},
       {"LAMBDA_RUNTIME_DIR", "/var/runtime"},
       // Credentials that act as the function's own account when it calls nimbus back.
@@ -83,17 +99,21 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
       {"AWS_ACCESS_KEY", fn.account_id},
       {"AWS_SECRET_ACCESS_KEY", "nimbus"},
       {"AWS_SESSION_TOKEN", "nimbus"},
-      {"AWS_ENDPOINT_URL", "http://" + deps_.options.host + ":" + std::to_string(deps_.options.port)},
+      {"AWS_ENDPOINT_URL", ends.endpoint_url},
   };
   if (managed) reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + fn.runtime;
   for (const auto& [k, v] : reserved) vars[k] = v;
   for (const auto& [k, v] : vars) spec.env.push_back(k + "=" + v);
 
+  spec.netns_fd = network.netns.valid() ? network.netns.get() : -1;
   auto box = sandboxes_->Launch(spec);
+  // The sandbox's processes (and the listeners' sockets) keep the namespace from now on.
+  if (networks_) networks_->Release(std::move(network));
   if (!box.ok()) return box.error();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    env->listener = std::move(*listener);
+    env->listener = std::move(ends.runtime_api);
+    env->endpoint = std::move(ends.endpoint);
     env->sandbox = std::move(*box);
     env->sandbox_view.store(env->sandbox.get(), std::memory_order_release);
     if (env->state == Environment::State::kDead) {  // killed while starting (shutdown)

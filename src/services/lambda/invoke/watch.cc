@@ -188,7 +188,7 @@ asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env)
     }
   }
   std::unique_ptr<sandbox::Sandbox> box;
-  std::unique_ptr<Listener> listener;
+  std::unique_ptr<Listener> listener, endpoint;
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::shared_ptr<Invocation> inv = env->current;
@@ -227,8 +227,11 @@ asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env)
     env->sandbox_view.store(nullptr, std::memory_order_release);
     box = std::move(env->sandbox);
     listener = std::move(env->listener);
+    endpoint = std::move(env->endpoint);
   }
-  // Cgroup removal and listener close happen outside the lock.
+  // Cgroup removal and listener close happen outside the lock. The environment's network
+  // namespace (if any) goes once its processes and these sockets are gone, in the kernel's
+  // own time (it cleans namespaces up in a work queue).
 }
 
 }  // namespace nimbus::lambda

@@ -1,0 +1,43 @@
+// The network of a Lambda execution environment: a namespace of its own (sandbox/netns.h) in
+// which nimbus serves the Runtime API at 127.0.0.1:9001, as AWS does, and its AWS endpoint
+// (AWS_ENDPOINT_URL) at 127.0.0.1 and the main port's number (4566 if that is 9001). No other
+// environment and no process of the host reaches either; the environment reaches nothing else.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "protocol/listener.h"
+#include "protocol/provider.h"
+#include "sandbox/netns.h"
+#include "sandbox/netns_pool.h"
+
+namespace nimbus::lambda {
+
+inline constexpr uint16_t kRuntimeApiPort = 9001;
+
+// What the environment's processes are told and the listeners behind it.
+struct EnvironmentEndpoints {
+  std::unique_ptr<Listener> runtime_api;
+  std::unique_ptr<Listener> endpoint;
+  std::string runtime_api_address;  // AWS_LAMBDA_RUNTIME_API: "127.0.0.1:9001"
+  std::string endpoint_url;         // AWS_ENDPOINT_URL: "http://127.0.0.1:<port>"
+};
+
+// A pool of namespaces prepared for environments (sockets at 127.0.0.1:9001 and
+// 127.0.0.1:`endpoint_port`), when `namespaces` can make them: it makes one first, so a host
+// that does not allow them (not root) is known at start. Then null, and `why` says why.
+std::unique_ptr<sandbox::NetnsPool> MakeEnvironmentNetworks(sandbox::NetworkNamespaces& namespaces,
+                                                            uint16_t endpoint_port,
+                                                            std::string& why);
+
+// Serves a namespace taken from that pool: its Runtime API socket with `runtime_api`, its
+// endpoint socket with the gateway, both on event loop `loop`. Takes the sockets out of
+// `network.listeners` (the namespace descriptor stays). Errors: those of ListenerFactory.
+Result<EnvironmentEndpoints> ServeInNamespace(ListenerFactory& listeners,
+                                              sandbox::PreparedNetwork& network,
+                                              RawHandler runtime_api, size_t loop);
+
+}  // namespace nimbus::lambda
