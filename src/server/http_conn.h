@@ -31,6 +31,12 @@ struct HttpServer::Conn {
   // private listeners: see ListenerFactory::Listen). Write() sends them first, and ReadSome()
   // sends them before it waits: the client may be waiting for them before it sends more.
   std::string held;
+  // Bytes arrived since the last response went out: the client is sending a request in pieces.
+  // A read that then has to wait first acknowledges them at once (TCP_QUICKACK): a client that
+  // writes head and body separately without TCP_NODELAY (Python's http.client) holds the body
+  // under Nagle until its head is acknowledged, and Linux delays that ACK up to 40 ms on a
+  // connection that already exchanged responses.
+  bool mid_request = false;
 
   // Sends `held` (then cleared), `a`, `b` and `c` in one gathered write. False on error or
   // stall. The views must stay valid until the write is done.
@@ -40,8 +46,8 @@ struct HttpServer::Conn {
                                      std::chrono::seconds timeout) {
     return Write(a, b, {}, timeout);
   }
-  // Reads what the socket has (at most `max` bytes) into `dst`, after sending `held`. 0 on
-  // EOF, error or stall.
+  // Reads what the socket has (at most `max` bytes) into `dst`, after sending `held` (and
+  // acknowledging at once what arrived, when mid_request). 0 on EOF, error or stall.
   boost::asio::awaitable<size_t> ReadSome(char* dst, size_t max, std::chrono::seconds timeout);
   // Waits until the socket takes more bytes, at most `timeout` (the stall deadline restarts
   // with each wait, so a slow reader that keeps reading is not cut off). False on error or
