@@ -119,7 +119,8 @@ def first_literal_segment(request_uri):
 
 
 def routing_index(service, model):
-    """What ServiceRouter needs of `model`: metadata, rest-json path prefixes, query actions."""
+    """What ServiceRouter needs of `model`: metadata, rest-json path prefixes, query actions;
+    and every operation name, so providers' operation tables are checked without a parse."""
     meta = model['metadata']
     endpoint_prefix = meta.get('endpointPrefix', '')
     route = {
@@ -132,6 +133,7 @@ def routing_index(service, model):
         'service_id': meta.get('serviceId', ''),
         'path_prefixes': [],
         'actions': [],
+        'operations': sorted(model['operations']),
     }
     if route['protocol'] == 'rest-json':
         for op in sorted(model['operations']):
@@ -191,7 +193,7 @@ def main():
     lines.append(f'const char kBotocoreVersion[] = "{version}";\n')
     lines.append('namespace {\n')
     for i, route in enumerate(routes):
-        for key in ('path_prefixes', 'actions'):
+        for key in ('path_prefixes', 'actions', 'operations'):
             if route[key]:
                 items = ', '.join(c_str(v) for v in route[key])
                 lines.append(f'constexpr std::string_view k{key}{i}[] = {{{items}}};')
@@ -201,7 +203,8 @@ def main():
         fields = ', '.join(c_str(route[k]) for k in ('name', 'protocol', 'api_version',
                                                      'target_prefix', 'signing_name',
                                                      'endpoint_prefix', 'service_id'))
-        spans = ', '.join(f'k{k}{i}' if route[k] else '{}' for k in ('path_prefixes', 'actions'))
+        spans = ', '.join(f'k{k}{i}' if route[k] else '{}'
+                          for k in ('path_prefixes', 'actions', 'operations'))
         lines.append(f'    {{"{n}", {sym}, {size}, {{{fields}, {spans}}}}},')
     lines.append('};\n')
     lines.append('std::span<const EmbeddedModel> EmbeddedModels() { return kModels; }\n')

@@ -67,24 +67,20 @@ int Serve(const nimbus::ServeOptions& options) {
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.error().ToString());
 
-  ServiceDeps deps;
-  deps.db = db->get();
-  deps.blobs = blobs->get();
-  deps.clock = &SystemClock();
-  deps.data_dir = options.data_dir;
-  deps.host = options.host;
-  deps.port = *port;
-  deps.registry_host = options.registry_host.empty() ? options.host + ":" + std::to_string(*port)
-                                                     : options.registry_host;
-  deps.strict_auth = !options.credentials_file.empty();
-  deps.lambda_concurrency = options.lambda_concurrency;
-  deps.lambda_idle_seconds = options.lambda_idle_seconds;
-  deps.lambda_async_retry_seconds = options.lambda_async_retry_seconds;
-  for (const auto& ctx : server.contexts()) deps.loops.push_back(ctx.get());
-  deps.listeners = &server;
-  auto providers = MakeProviders(deps);
-  if (!providers.ok()) return Fail(providers.error().ToString());
-  gateway = std::make_unique<Gateway>(std::move(*providers), **auth);
+  ServiceContext services;
+  services.db = db->get();
+  services.blobs = blobs->get();
+  services.clock = &SystemClock();
+  services.data_dir = options.data_dir;
+  services.host = options.host;
+  services.port = *port;
+  services.strict_auth = !options.credentials_file.empty();
+  for (const auto& ctx : server.contexts()) services.loops.push_back(ctx.get());
+  services.listeners = &server;
+  services.flags = options.service_flags;
+  auto endpoints = BuildServices(AllServices(), services);
+  if (!endpoints.ok()) return Fail(endpoints.error().ToString());
+  gateway = std::make_unique<Gateway>(std::move(*endpoints), **auth);
 
   boost::asio::signal_set signals(*server.contexts()[0], SIGTERM, SIGINT);
   boost::asio::steady_timer grace(*server.contexts()[0]);
@@ -166,14 +162,15 @@ int Package(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto cl = nimbus::ParseCommandLine(args);
+  const std::vector<nimbus::FlagSpec> service_flags = nimbus::FlagsOf(nimbus::AllServices());
+  auto cl = nimbus::ParseCommandLine(args, service_flags);
   if (!cl.ok()) return Fail(cl.error().message()), 2;
   switch (cl->command) {
     case nimbus::CommandLine::Command::kHelp:
       std::cout << nimbus::MainHelp();
       return 0;
     case nimbus::CommandLine::Command::kServeHelp:
-      std::cout << nimbus::ServeHelp();
+      std::cout << nimbus::ServeHelp(service_flags);
       return 0;
     case nimbus::CommandLine::Command::kVersion:
       std::cout << "nimbus " << NIMBUS_VERSION << "\n";

@@ -2,7 +2,7 @@
 // Lambda execution environment's Runtime API, so each environment reaches only its own
 // invocations), opened by the server or handed to it already listening (a socket opened inside
 // an environment's network namespace: sandbox/netns.h). Implemented by the HTTP server; handed
-// to providers through ServiceDeps.
+// to providers through ServiceContext.
 #pragma once
 
 #include <cstddef>
@@ -30,7 +30,7 @@ class ListenerFactory {
   // Listens on the server's host, on a free port, serving every request with `handler` (same
   // HTTP features and limits as the main port; a chunked request body comes as
   // request.body_stream, any other whole in request.body) on event loop `loop` (an index into
-  // ServiceDeps::loops; kAnyLoop or out of range: round robin), so a provider can keep a
+  // ServiceContext::loops; kAnyLoop or out of range: round robin), so a provider can keep a
   // conversation on one thread. Requests on private listeners are not in the access log
   // (they are nimbus's internal plumbing, e.g. the Lambda Runtime API). A response whose
   // connection already holds the client's next request (HTTP pipelining) is sent together with

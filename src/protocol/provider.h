@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 
@@ -27,7 +28,7 @@ using AsyncHandler =
 class OperationTable {
  public:
   struct Entry {
-    SyncHandler sync;    // exactly one of sync/async is set
+    SyncHandler sync;  // exactly one of sync/async is set
     AsyncHandler async;
   };
   void Add(std::string operation, SyncHandler handler);
@@ -35,6 +36,8 @@ class OperationTable {
   // nullptr when no handler is registered for `operation`.
   const Entry* Find(std::string_view operation) const;
   size_t size() const { return entries_.size(); }
+  // The registered operation names, sorted.
+  std::vector<std::string> Names() const;
 
  private:
   std::unordered_map<std::string, Entry> entries_;

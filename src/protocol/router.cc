@@ -50,7 +50,7 @@ ServiceRouter::ServiceRouter(std::vector<const ServiceModel*> services) {
     }
     Add(static_cast<int>(i), ServiceRouting{md.name, md.protocol, md.api_version,
                                             md.target_prefix, md.signing_name,
-                                            md.endpoint_prefix, md.service_id, paths, actions});
+                                            md.endpoint_prefix, md.service_id, paths, actions, {}});
   }
 }
 

@@ -20,6 +20,8 @@ struct ServiceRouting {
   std::span<const std::string_view> path_prefixes;
   // query: the operation names.
   std::span<const std::string_view> actions;
+  // Every operation name of the model, sorted (all protocols).
+  std::span<const std::string_view> operations;
 };
 
 // The routing index of embedded model `name` (static storage, never parses the model); nullptr

@@ -1,47 +1,15 @@
 #include "server/gateway.h"
 
 #include <algorithm>
-#include <atomic>
-#include <optional>
-#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include "core/http_body.h"
 #include "core/ids.h"
-#include "protocol/codec.h"
-#include "protocol/model.h"
 
 namespace nimbus {
 
-struct Gateway::Service {
-  const ServiceRouting* routing = nullptr;  // embedded routing index (static)
-  std::unique_ptr<Provider> provider;
-  OperationTable operations;
-  std::string label;  // service id without spaces, e.g. "CloudWatchLogs"
-
-  // The embedded model, parsed by the first request that needs it (FindServiceModel parses
-  // once, thread-safely); nullptr only if the embedded model does not parse.
-  const ServiceModel* Model() {
-    const ServiceModel* m = model.load(std::memory_order_acquire);
-    if (m == nullptr) {
-      m = FindServiceModel(routing->name);
-      model.store(m, std::memory_order_release);
-    }
-    return m;
-  }
-  std::atomic<const ServiceModel*> model{nullptr};
-};
-
 namespace {
-
-std::string LabelFor(const ServiceRouting& routing) {
-  std::string label;
-  for (char c : routing.service_id.empty() ? routing.name : routing.service_id) {
-    if (c != ' ') label.push_back(c);
-  }
-  return label;
-}
 
 HttpResponse JsonResponse(int status, const nlohmann::json& body) {
   HttpResponse r;
@@ -66,21 +34,14 @@ HttpResponse UnknownService(const HttpRequest& request, std::string_view scope_s
 
 }  // namespace
 
-Gateway::Gateway(std::vector<std::unique_ptr<Provider>> providers,
+Gateway::Gateway(std::vector<std::unique_ptr<ServiceEndpoint>> services,
                  const RequestAuthenticator& auth)
-    : auth_(auth), started_(std::chrono::steady_clock::now()) {
+    : auth_(auth), services_(std::move(services)), started_(std::chrono::steady_clock::now()) {
   // Routing needs only the embedded routing indexes; models are parsed on first use.
   std::vector<const ServiceRouting*> routings;
-  for (auto& provider : providers) {
-    auto service = std::make_unique<Service>();
-    service->routing = FindServiceRouting(provider->service_name());
-    if (service->routing == nullptr) continue;  // a provider without an embedded model
-    service->label = LabelFor(*service->routing);
-    provider->RegisterOperations(service->operations);
-    provider->RegisterRoutes(*this);
-    service->provider = std::move(provider);
-    routings.push_back(service->routing);
-    services_.push_back(std::move(service));
+  for (auto& service : services_) {
+    service->provider().RegisterRoutes(*this);
+    routings.push_back(&service->routing());
   }
   router_ = std::make_unique<ServiceRouter>(std::move(routings));
 }
@@ -90,7 +51,7 @@ Gateway::~Gateway() = default;
 std::vector<std::string> Gateway::StartupNotes() const {
   std::vector<std::string> notes;
   for (const auto& s : services_) {
-    std::string note = s->provider->StartupNote();
+    std::string note = s->provider().StartupNote();
     if (!note.empty()) notes.push_back(std::move(note));
   }
   return notes;
@@ -98,13 +59,13 @@ std::vector<std::string> Gateway::StartupNotes() const {
 
 bool Gateway::Stopped() const {
   for (const auto& s : services_) {
-    if (!s->provider->Stopped()) return false;
+    if (!s->provider().Stopped()) return false;
   }
   return true;
 }
 
 void Gateway::Shutdown() {
-  for (auto& s : services_) s->provider->Shutdown();
+  for (auto& s : services_) s->provider().Shutdown();
 }
 
 void Gateway::AddRoute(std::string prefix, RawHandler handler) {
@@ -124,7 +85,7 @@ void Gateway::Add(std::string prefix, RawHandler handler, bool streaming) {
 
 std::vector<std::string> Gateway::ServiceNames() const {
   std::vector<std::string> names;
-  for (const auto& s : services_) names.emplace_back(s->routing->name);
+  for (const auto& s : services_) names.emplace_back(s->routing().name);
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -166,65 +127,9 @@ boost::asio::awaitable<HttpResponse> Gateway::HandleAws(HttpRequest& request) {
   AuthOutcome auth = auth_.Authenticate(request);
   int index = router_->RouteIndex(request, auth.scope_service);
   if (index < 0) co_return UnknownService(request, auth.scope_service);
-  Service* service = services_[static_cast<size_t>(index)].get();
-  const ServiceModel* model = service->Model();
-  if (model == nullptr) {
-    HttpResponse r = JsonResponse(500, {{"__type", "InternalFailure"},
-                                        {"message", "nimbus cannot load the " + service->label +
-                                                        " service model"}});
-    r.headers.Add("x-amzn-ErrorType", "InternalFailure");
-    co_return r;
-  }
-  const ProtocolCodec& codec = CodecFor(*model);
-
-  CallContext call;
-  call.request_id = NewUuid();
-  call.service = model->metadata().name;
-  call.http = &request;
-  call.endpoint = "http://" + std::string(request.headers.Get("Host"));
-  HttpResponse response;
-  auto fail = [&](const AwsError& error) { codec.EncodeError(*model, error, call, response); };
-  if (!auth.ok) {
-    fail(auth_.ErrorFor(auth, model->metadata().protocol));
-    response.operation = service->label;
-    co_return response;
-  }
-  call.account_id = auth.identity.account_id;
-  call.access_key_id = auth.identity.access_key_id;
-  call.region = auth.identity.region.empty() ? "us-east-1" : auth.identity.region;
-
-  auto decoded = codec.Decode(*model, request);
-  if (!decoded.ok()) {
-    fail(decoded.error());
-    response.operation = service->label;
-    co_return response;
-  }
-  const OperationModel& op = *decoded->operation;
-  call.operation = op.name();
-  response.operation = service->label + "." + op.name();
-  const OperationTable::Entry* entry = service->operations.Find(op.name());
-  if (entry == nullptr) {
-    fail(AwsError("NotImplemented",
-                  "nimbus does not implement " + response.operation + " yet", 501, false));
-    co_return response;
-  }
-  // Not a conditional expression: GCC 12 miscompiles co_await inside ?: (double destruction).
-  std::optional<OpResult> result;
-  if (entry->sync) {
-    result.emplace(entry->sync(call, decoded->input));
-  } else {
-    result.emplace(co_await entry->async(call, std::move(decoded->input)));
-  }
-  if (result->ok()) {
-    codec.EncodeResult(*model, op, **result, call, response);
-    if (call.response_stream) {
-      response.stream = std::move(call.response_stream);
-      response.body.clear();
-    }
-  } else {
-    fail(result->error());
-  }
-  co_return response;
+  const ServiceEndpoint& service = *services_[static_cast<size_t>(index)];
+  if (!auth.ok) co_return service.Reject(request, auth_.ErrorFor(auth, service.routing().protocol));
+  co_return co_await service.Dispatch(request, auth.identity);
 }
 
 }  // namespace nimbus

@@ -1,7 +1,7 @@
 // The gateway: every request enters here. It serves nimbus's own routes (/_nimbus/...) and
 // registered raw routes (the Lambda Runtime API, the OCI registry), and otherwise routes the
-// request to an AWS service the way clients address them, authenticates it, decodes it with the
-// service's protocol codec, calls the provider's handler and encodes the result or AWS error.
+// request to an AWS service the way clients address them, authenticates it and hands it to that
+// service's ServiceEndpoint::Dispatch (decode, run the operation, encode).
 // Thread-safe after construction: Handle() runs concurrently on every event loop.
 #pragma once
 
@@ -18,22 +18,16 @@
 #include "core/http.h"
 #include "protocol/provider.h"
 #include "protocol/router.h"
+#include "protocol/service_endpoint.h"
 
 namespace nimbus {
-
-// Who signed a request, as far as the gateway needs to know.
-struct CallerIdentity {
-  std::string account_id;
-  std::string access_key_id;
-  std::string region;
-};
 
 struct AuthOutcome {
   std::string scope_service;  // SigV4 credential-scope service; "" when unsigned/unparsable
   CallerIdentity identity;    // valid when ok
   bool ok = true;
-  int failure = 0;            // authenticator-specific failure kind when !ok
-  std::string detail;         // failure detail for the error message
+  int failure = 0;     // authenticator-specific failure kind when !ok
+  std::string detail;  // failure detail for the error message
 };
 
 // Authentication behind an interface so the gateway does not depend on SigV4 details.
@@ -48,8 +42,9 @@ class RequestAuthenticator {
 
 class Gateway : public RouteTable {
  public:
-  // Takes ownership of the providers; `auth` must outlive the gateway.
-  Gateway(std::vector<std::unique_ptr<Provider>> providers, const RequestAuthenticator& auth);
+  // Takes ownership of the services (checked by ServiceEndpoint::Create) and lets each register
+  // its raw routes; `auth` must outlive the gateway.
+  Gateway(std::vector<std::unique_ptr<ServiceEndpoint>> services, const RequestAuthenticator& auth);
   ~Gateway() override;
 
   // Adds a raw route (before serving). Longest prefix wins.
@@ -68,13 +63,12 @@ class Gateway : public RouteTable {
   std::vector<std::string> ServiceNames() const;
 
  private:
-  struct Service;
   void Add(std::string prefix, RawHandler handler, bool streaming);
   boost::asio::awaitable<HttpResponse> HandleAws(HttpRequest& request);
   HttpResponse Health() const;
 
   const RequestAuthenticator& auth_;
-  std::vector<std::unique_ptr<Service>> services_;
+  std::vector<std::unique_ptr<ServiceEndpoint>> services_;
   std::unique_ptr<ServiceRouter> router_;
   struct Route {
     std::string prefix;

@@ -1,26 +1,16 @@
 #include "server/options.h"
 
-#include <charconv>
 #include <cstdlib>
 
 namespace nimbus {
 namespace {
 
-Result<int> ParseInt(const std::string& name, const std::string& value, int min, int max) {
-  int n = 0;
-  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-  if (ec != std::errc() || p != value.data() + value.size() || n < min || n > max) {
-    return Status::InvalidArgument("invalid value '" + value + "' for " + name + " (expected " +
-                                   std::to_string(min) + ".." + std::to_string(max) + ")");
-  }
-  return n;
-}
-
-Status ApplyServeOption(const std::string& name, const std::string& value, ServeOptions& o) {
+Status ApplyServeOption(const std::string& name, const std::string& value,
+                        std::span<const FlagSpec> service_flags, ServeOptions& o) {
   if (name == "--host") {
     o.host = value;
   } else if (name == "--port") {
-    auto n = ParseInt(name, value, 0, 65535);
+    auto n = ParseFlagInt(name, value, 0, 65535);
     if (!n.ok()) return n.error();
     o.port = static_cast<uint16_t>(*n);
   } else if (name == "--data-dir") {
@@ -35,21 +25,10 @@ Status ApplyServeOption(const std::string& name, const std::string& value, Serve
     } else {
       return Status::InvalidArgument("--log-format must be text or json, not '" + value + "'");
     }
-  } else if (name == "--registry-host") {
-    o.registry_host = value;
-  } else if (name == "--lambda-concurrency") {
-    auto n = ParseInt(name, value, 1, 1000000);
-    if (!n.ok()) return n.error();
-    o.lambda_concurrency = *n;
-  } else if (name == "--lambda-async-retry-seconds") {
-    auto n = ParseInt(name, value, 0, 3600);
-    if (!n.ok()) return n.error();
-    o.lambda_async_retry_seconds = *n;
-  } else if (name == "--lambda-idle-seconds") {
-    auto n = ParseInt(name, value, 1, 86400 * 7);
-    if (!n.ok()) return n.error();
-    o.lambda_idle_seconds = *n;
   } else {
+    for (const FlagSpec& spec : service_flags) {
+      if (spec.name == name) return o.service_flags.Set(spec, value);
+    }
     return Status::InvalidArgument("unknown option " + name + " (see nimbus serve --help)");
   }
   return Status::Ok();
@@ -64,7 +43,8 @@ std::string DefaultDataDir() {
   return std::string(home != nullptr && *home != '\0' ? home : ".") + "/.local/share/nimbus";
 }
 
-Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
+Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args,
+                                     std::span<const FlagSpec> service_flags) {
   CommandLine cl;
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") return cl;
   if (args[0] == "--version" || args[0] == "version") {
@@ -99,9 +79,10 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
     } else {
       return Status::InvalidArgument("option " + arg + " needs a value");
     }
-    NIMBUS_RETURN_IF_ERROR(ApplyServeOption(name, value, cl.serve));
+    NIMBUS_RETURN_IF_ERROR(ApplyServeOption(name, value, service_flags, cl.serve));
   }
   if (cl.serve.data_dir.empty()) cl.serve.data_dir = DefaultDataDir();
+  cl.serve.service_flags.FillDefaults(service_flags);
   return cl;
 }
 
@@ -119,8 +100,8 @@ Point any AWS client at the server:  aws --endpoint-url http://localhost:4566 st
 )";
 }
 
-std::string_view ServeHelp() {
-  return R"(Usage: nimbus serve [options]
+std::string ServeHelp(std::span<const FlagSpec> service_flags) {
+  std::string help = R"(Usage: nimbus serve [options]
 
 Options:
   --host ADDR                 address to listen on (default 127.0.0.1)
@@ -131,16 +112,13 @@ Options:
                               "ACCESS_KEY_ID SECRET_ACCESS_KEY ACCOUNT_ID"; each account sees only
                               its own resources (default: any key is accepted, account 000000000000)
   --log-format text|json      console access log format (default text)
-  --registry-host HOST[:PORT] host in ECR repositoryUri values (default the address served)
-  --lambda-concurrency N      account concurrency limit for Lambda (default 1000)
-  --lambda-idle-seconds N     reap idle Lambda environments after N seconds (default 600)
-  --lambda-async-retry-seconds N
-                              delay before retrying a failed Event invocation; the second
-                              retry waits twice as long (default 60, as Lambda's ~1 and ~2 min)
-
+)";
+  help += FlagHelp(service_flags);
+  help += R"(
 When ready, prints exactly one line: "nimbus ready on http://HOST:PORT".
 SIGTERM or SIGINT stops accepting, finishes in-flight requests, closes the store and exits 0.
 )";
+  return help;
 }
 
 }  // namespace nimbus

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/flags.h"
 #include "core/status.h"
 #include "server/access_log.h"
 
@@ -16,10 +17,8 @@ struct ServeOptions {
   std::string data_dir;          // default: $XDG_DATA_HOME/nimbus or ~/.local/share/nimbus
   std::string credentials_file;  // empty = open mode (any access key is accepted)
   LogFormat log_format = LogFormat::kText;
-  std::string registry_host;     // host[:port] in ECR repositoryUri; default host:port served
-  int lambda_concurrency = 1000;
-  int lambda_idle_seconds = 600;
-  int lambda_async_retry_seconds = 60;  // delay before the 1st async retry (2nd waits twice)
+  // The services' own flags (ServiceFactory::flags), validated, defaults applied.
+  FlagValues service_flags;
 };
 
 // What the command line asks for.
@@ -29,14 +28,16 @@ struct CommandLine {
   std::vector<std::string> args;  // positional arguments of other commands
 };
 
-// Parses argv (argv[0] excluded). Errors name the offending option.
-Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args);
+// Parses argv (argv[0] excluded); `service_flags` are the options the services add to `serve`.
+// Errors name the offending option.
+Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args,
+                                     std::span<const FlagSpec> service_flags = {});
 
 // The data dir used when --data-dir is not given.
 std::string DefaultDataDir();
 
-// `nimbus --help` and `nimbus serve --help` texts.
+// `nimbus --help` and `nimbus serve --help` texts (the latter lists `service_flags` too).
 std::string_view MainHelp();
-std::string_view ServeHelp();
+std::string ServeHelp(std::span<const FlagSpec> service_flags = {});
 
 }  // namespace nimbus

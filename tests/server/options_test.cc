@@ -5,16 +5,42 @@
 namespace nimbus {
 namespace {
 
+// A service's flags, as a ServiceFactory declares them.
+constexpr FlagSpec kServiceFlags[] = {
+    {"--svc-limit", "N", "a limit\nover two lines (default 7)", "7", true, 1, 10},
+    {"--svc-host", "HOST", "a host", ""},
+};
+
 TEST(OptionsTest, ServeDefaultsAndValues) {
   auto cl = ParseCommandLine({"serve", "--port", "0", "--host=0.0.0.0", "--log-format", "json",
-                              "--data-dir", "/tmp/x", "--lambda-concurrency", "5"});
+                              "--data-dir", "/tmp/x", "--svc-limit", "5"},
+                             kServiceFlags);
   ASSERT_TRUE(cl.ok());
   EXPECT_EQ(cl->command, CommandLine::Command::kServe);
   EXPECT_EQ(cl->serve.port, 0);
   EXPECT_EQ(cl->serve.host, "0.0.0.0");
   EXPECT_EQ(cl->serve.log_format, LogFormat::kJson);
   EXPECT_EQ(cl->serve.data_dir, "/tmp/x");
-  EXPECT_EQ(cl->serve.lambda_concurrency, 5);
+  EXPECT_EQ(cl->serve.service_flags.Int("--svc-limit"), 5);
+  EXPECT_EQ(cl->serve.service_flags.Str("--svc-host"), "");
+}
+
+TEST(OptionsTest, ServiceFlagsGetDefaultsRangesAndHelp) {
+  auto cl = ParseCommandLine({"serve", "--svc-host=h:1"}, kServiceFlags);
+  ASSERT_TRUE(cl.ok());
+  EXPECT_EQ(cl->serve.service_flags.Int("--svc-limit"), 7);
+  EXPECT_EQ(cl->serve.service_flags.Str("--svc-host"), "h:1");
+  auto bad = ParseCommandLine({"serve", "--svc-limit", "11"}, kServiceFlags);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "invalid value '11' for --svc-limit (expected 1..10)");
+  EXPECT_FALSE(ParseCommandLine({"serve", "--svc-limit", "x"}, kServiceFlags).ok());
+  EXPECT_FALSE(ParseCommandLine({"serve", "--svc-limit", "1"}).ok());  // not declared
+  std::string help = ServeHelp(kServiceFlags);
+  EXPECT_NE(help.find("  --svc-limit N               a limit\n"
+                      "                              over two lines (default 7)\n"
+                      "  --svc-host HOST             a host\n"),
+            std::string::npos)
+      << help;
 }
 
 TEST(OptionsTest, HelpAndErrors) {

@@ -2,10 +2,9 @@
 // that turn core results into ECR's wire shapes and exceptions.
 #pragma once
 
+#include <boost/asio/thread_pool.hpp>
 #include <memory>
 #include <string>
-
-#include <boost/asio/thread_pool.hpp>
 
 #include "protocol/provider.h"
 #include "services/ecr/core.h"
@@ -27,12 +26,32 @@ struct EcrState {
   std::unique_ptr<boost::asio::thread_pool> disk;
 };
 
-// Registers the repository, policy, tag and token operations (ecr_api_repos.cc).
-void RegisterRepoOps(OperationTable& table, EcrState& state);
-// Registers the image operations (ecr_api_images.cc).
-void RegisterImageOps(OperationTable& table, EcrState& state);
-// Registers the layer upload/download operations (ecr_api_layers.cc).
-void RegisterLayerOps(OperationTable& table, EcrState& state);
+// The ECR API operations, one function per operation (registered in ecr_provider.cc).
+// Repositories, policies, tags and tokens (ecr_api_repos.cc).
+OpResult CreateRepository(EcrState&, const CallContext&, const Value&);
+OpResult DescribeRepositories(EcrState&, const CallContext&, const Value&);
+OpResult DeleteRepository(EcrState&, const CallContext&, const Value&);
+OpResult PutImageTagMutability(EcrState&, const CallContext&, const Value&);
+OpResult PutImageScanningConfiguration(EcrState&, const CallContext&, const Value&);
+OpResult PutLifecyclePolicy(EcrState&, const CallContext&, const Value&);
+OpResult GetLifecyclePolicy(EcrState&, const CallContext&, const Value&);
+OpResult DeleteLifecyclePolicy(EcrState&, const CallContext&, const Value&);
+OpResult TagResource(EcrState&, const CallContext&, const Value&);
+OpResult UntagResource(EcrState&, const CallContext&, const Value&);
+OpResult ListTagsForResource(EcrState&, const CallContext&, const Value&);
+OpResult GetAuthorizationToken(EcrState&, const CallContext&, const Value&);
+// Images (ecr_api_images.cc).
+OpResult ListImages(EcrState&, const CallContext&, const Value&);
+OpResult DescribeImages(EcrState&, const CallContext&, const Value&);
+OpResult BatchGetImage(EcrState&, const CallContext&, const Value&);
+OpResult BatchDeleteImage(EcrState&, const CallContext&, const Value&);
+OpResult PutImage(EcrState&, const CallContext&, const Value&);
+// Layer uploads and downloads (ecr_api_layers.cc).
+OpResult BatchCheckLayerAvailability(EcrState&, const CallContext&, const Value&);
+OpResult InitiateLayerUpload(EcrState&, const CallContext&, const Value&);
+OpResult UploadLayerPart(EcrState&, const CallContext&, const Value&);
+OpResult CompleteLayerUpload(EcrState&, const CallContext&, const Value&);
+OpResult GetDownloadUrlForLayer(EcrState&, const CallContext&, const Value&);
 
 // The caller's namespace.
 Ns NsOf(const CallContext& call);

@@ -102,187 +102,184 @@ bool Keep(const std::string& status, const ImageRow& i) {
 
 }  // namespace
 
-void RegisterImageOps(OperationTable& t, EcrState& s) {
-  t.Add("ListImages", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    auto status = TagStatus(in);
-    if (!status.ok()) return status.error();
-    auto start = PageStart(in);
-    if (!start.ok()) return start.error();
-    auto size = PageSize(in, 1000);
-    if (!size.ok()) return size.error();
-    auto images = s.core->repos().ListImages(NsOf(call), repo->name);
-    if (!images.ok()) return Server(images.error());
-    Value ids = Value::array();
-    for (const auto& i : *images) {
-      if (!Keep(*status, i)) continue;
-      if (i.tags.empty()) ids.push_back({{"imageDigest", i.digest}});
-      for (const auto& tag : i.tags) ids.push_back({{"imageDigest", i.digest}, {"imageTag", tag}});
-    }
-    Value page = Value::array();
-    size_t end = std::min(ids.size(), *start + *size);
-    for (size_t k = *start; k < end; ++k) page.push_back(ids[k]);
-    Value out = {{"imageIds", page}};
-    if (end < ids.size()) out["nextToken"] = NextToken(end);
-    return out;
-  });
+OpResult ListImages(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  auto status = TagStatus(in);
+  if (!status.ok()) return status.error();
+  auto start = PageStart(in);
+  if (!start.ok()) return start.error();
+  auto size = PageSize(in, 1000);
+  if (!size.ok()) return size.error();
+  auto images = s.core->repos().ListImages(NsOf(call), repo->name);
+  if (!images.ok()) return Server(images.error());
+  Value ids = Value::array();
+  for (const auto& i : *images) {
+    if (!Keep(*status, i)) continue;
+    if (i.tags.empty()) ids.push_back({{"imageDigest", i.digest}});
+    for (const auto& tag : i.tags) ids.push_back({{"imageDigest", i.digest}, {"imageTag", tag}});
+  }
+  Value page = Value::array();
+  size_t end = std::min(ids.size(), *start + *size);
+  for (size_t k = *start; k < end; ++k) page.push_back(ids[k]);
+  Value out = {{"imageIds", page}};
+  if (end < ids.size()) out["nextToken"] = NextToken(end);
+  return out;
+}
 
-  t.Add("DescribeImages", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    Ns ns = NsOf(call);
-    Value details = Value::array();
-    if (auto ids = in.find("imageIds"); ids != in.end() && ids->is_array()) {
-      if (in.contains("maxResults")) {
-        return InvalidParameter("maxResults cannot be combined with imageIds");
-      }
-      Value failures = Value::array();
-      (void)ForEachImage(s, ns, repo->name, *ids, failures,
-                         [&](const Value&, ImageRow& image) -> std::optional<AwsError> {
-                           details.push_back(Detail(ns, repo->name, image));
-                           return std::nullopt;
-                         });
-      if (failures.empty()) return Value{{"imageDetails", details}};
-      const Value& first = failures[0];  // DescribeImages fails as a whole
-      if (first["failureCode"] != "ImageNotFound") {
-        return InvalidParameter(first["failureReason"].get<std::string>());
-      }
-      return AwsError("ImageNotFoundException",
-                      "The image with imageId " + first["imageId"].dump() +
-                          " does not exist within the repository with name '" + repo->name +
-                          "' in the registry with id '" + ns.account + "'");
+OpResult DescribeImages(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  Ns ns = NsOf(call);
+  Value details = Value::array();
+  if (auto ids = in.find("imageIds"); ids != in.end() && ids->is_array()) {
+    if (in.contains("maxResults")) {
+      return InvalidParameter("maxResults cannot be combined with imageIds");
     }
-    auto status = TagStatus(in);
-    if (!status.ok()) return status.error();
-    auto start = PageStart(in);
-    if (!start.ok()) return start.error();
-    auto size = PageSize(in, 1000);
-    if (!size.ok()) return size.error();
-    auto images = s.core->repos().ListImages(ns, repo->name);
-    if (!images.ok()) return Server(images.error());
-    std::vector<const ImageRow*> kept;
-    for (const auto& i : *images) {
-      if (Keep(*status, i)) kept.push_back(&i);
+    Value failures = Value::array();
+    (void)ForEachImage(s, ns, repo->name, *ids, failures,
+                       [&](const Value&, ImageRow& image) -> std::optional<AwsError> {
+                         details.push_back(Detail(ns, repo->name, image));
+                         return std::nullopt;
+                       });
+    if (failures.empty()) return Value{{"imageDetails", details}};
+    const Value& first = failures[0];  // DescribeImages fails as a whole
+    if (first["failureCode"] != "ImageNotFound") {
+      return InvalidParameter(first["failureReason"].get<std::string>());
     }
-    size_t end = std::min(kept.size(), *start + *size);
-    for (size_t k = *start; k < end; ++k) details.push_back(Detail(ns, repo->name, *kept[k]));
-    Value out = {{"imageDetails", details}};
-    if (end < kept.size()) out["nextToken"] = NextToken(end);
-    return out;
-  });
+    return AwsError("ImageNotFoundException",
+                    "The image with imageId " + first["imageId"].dump() +
+                        " does not exist within the repository with name '" + repo->name +
+                        "' in the registry with id '" + ns.account + "'");
+  }
+  auto status = TagStatus(in);
+  if (!status.ok()) return status.error();
+  auto start = PageStart(in);
+  if (!start.ok()) return start.error();
+  auto size = PageSize(in, 1000);
+  if (!size.ok()) return size.error();
+  auto images = s.core->repos().ListImages(ns, repo->name);
+  if (!images.ok()) return Server(images.error());
+  std::vector<const ImageRow*> kept;
+  for (const auto& i : *images) {
+    if (Keep(*status, i)) kept.push_back(&i);
+  }
+  size_t end = std::min(kept.size(), *start + *size);
+  for (size_t k = *start; k < end; ++k) details.push_back(Detail(ns, repo->name, *kept[k]));
+  Value out = {{"imageDetails", details}};
+  if (end < kept.size()) out["nextToken"] = NextToken(end);
+  return out;
+}
 
-  t.Add("BatchGetImage", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    Ns ns = NsOf(call);
-    Value images = Value::array(), failures = Value::array();
-    auto get = [&](const Value& id, ImageRow& image) -> std::optional<AwsError> {
-      auto m = s.core->GetManifest(ns, repo->name, image.digest, /*record_pull=*/true);
-      if (!m.ok()) {
-        failures.push_back(FailureValue(id, {"ImageNotFound", "Requested image not found"}));
-        return std::nullopt;
-      }
-      Value image_id = {{"imageDigest", image.digest}};
-      if (id.contains("imageTag")) image_id["imageTag"] = id["imageTag"];
-      images.push_back({{"registryId", ns.account},
-                        {"repositoryName", repo->name},
-                        {"imageId", image_id},
-                        {"imageManifest", m->bytes},
-                        {"imageManifestMediaType", m->media_type}});
+OpResult BatchGetImage(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  Ns ns = NsOf(call);
+  Value images = Value::array(), failures = Value::array();
+  auto get = [&](const Value& id, ImageRow& image) -> std::optional<AwsError> {
+    auto m = s.core->GetManifest(ns, repo->name, image.digest, /*record_pull=*/true);
+    if (!m.ok()) {
+      failures.push_back(FailureValue(id, {"ImageNotFound", "Requested image not found"}));
       return std::nullopt;
-    };
-    (void)ForEachImage(s, ns, repo->name, in.value("imageIds", Value::array()), failures, get);
-    return Value{{"images", images}, {"failures", failures}};
-  });
-
-  t.Add("BatchDeleteImage", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    Ns ns = NsOf(call);
-    Value deleted = Value::array(), failures = Value::array();
-    auto remove = [&](const Value& id, ImageRow& image) -> std::optional<AwsError> {
-      std::string tag = id.value("imageTag", "");
-      std::vector<std::string> remaining = image.tags;
-      if (!tag.empty() && !id.contains("imageDigest")) {
-        // By tag: only that tag goes; the image goes with its last tag.
-        Status st = s.core->repos().DeleteTag(ns, repo->name, tag);
-        if (!st.ok()) return Server(st);
-        std::erase(remaining, tag);
-        deleted.push_back({{"imageDigest", image.digest}, {"imageTag", tag}});
-        if (!remaining.empty()) return std::nullopt;
-      } else {
-        for (const auto& t2 : image.tags) {
-          deleted.push_back({{"imageDigest", image.digest}, {"imageTag", t2}});
-        }
-        if (image.tags.empty()) deleted.push_back({{"imageDigest", image.digest}});
-      }
-      auto done = s.core->DeleteImages(ns, repo->name, {image.digest});
-      if (done.ok()) return std::nullopt;
-      if (done.error().code != Err::kReferencedByIndex) {
-        return ApiError(done.error(), ns, repo->name);
-      }
-      failures.push_back(FailureValue(id, {"ImageReferencedByManifestList", done.error().message}));
-      return std::nullopt;
-    };
-    auto error =
-        ForEachImage(s, ns, repo->name, in.value("imageIds", Value::array()), failures, remove);
-    if (error) return *error;
-    return Value{{"imageIds", deleted}, {"failures", failures}};
-  });
-
-  t.Add("PutImage", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    Ns ns = NsOf(call);
-    auto manifest = RequiredString(in, "imageManifest");
-    if (!manifest.ok()) return manifest.error();
-    std::string tag = in.value("imageTag", "");
-    std::string expected = in.value("imageDigest", "");
-    std::string digest = "sha256:" + auth::Sha256Hex(*manifest);
-    if (!expected.empty() && expected != digest) {
-      return AwsError("ImageDigestDoesNotMatchException",
-                      "Invalid parameter at 'imageDigest' failed to satisfy constraint: 'The "
-                      "provided digest " +
-                          expected +
-                          " does not match the digest of the "
-                          "manifest " +
-                          digest + "'");
     }
-    if (!tag.empty() && !ValidTag(tag)) {
+    Value image_id = {{"imageDigest", image.digest}};
+    if (id.contains("imageTag")) image_id["imageTag"] = id["imageTag"];
+    images.push_back({{"registryId", ns.account},
+                      {"repositoryName", repo->name},
+                      {"imageId", image_id},
+                      {"imageManifest", m->bytes},
+                      {"imageManifestMediaType", m->media_type}});
+    return std::nullopt;
+  };
+  (void)ForEachImage(s, ns, repo->name, in.value("imageIds", Value::array()), failures, get);
+  return Value{{"images", images}, {"failures", failures}};
+}
+
+OpResult BatchDeleteImage(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  Ns ns = NsOf(call);
+  Value deleted = Value::array(), failures = Value::array();
+  auto remove = [&](const Value& id, ImageRow& image) -> std::optional<AwsError> {
+    std::string tag = id.value("imageTag", "");
+    std::vector<std::string> remaining = image.tags;
+    if (!tag.empty() && !id.contains("imageDigest")) {
+      // By tag: only that tag goes; the image goes with its last tag.
+      Status st = s.core->repos().DeleteTag(ns, repo->name, tag);
+      if (!st.ok()) return Server(st);
+      std::erase(remaining, tag);
+      deleted.push_back({{"imageDigest", image.digest}, {"imageTag", tag}});
+      if (!remaining.empty()) return std::nullopt;
+    } else {
+      for (const auto& t2 : image.tags) {
+        deleted.push_back({{"imageDigest", image.digest}, {"imageTag", t2}});
+      }
+      if (image.tags.empty()) deleted.push_back({{"imageDigest", image.digest}});
+    }
+    auto done = s.core->DeleteImages(ns, repo->name, {image.digest});
+    if (done.ok()) return std::nullopt;
+    if (done.error().code != Err::kReferencedByIndex) {
+      return ApiError(done.error(), ns, repo->name);
+    }
+    failures.push_back(FailureValue(id, {"ImageReferencedByManifestList", done.error().message}));
+    return std::nullopt;
+  };
+  auto error =
+      ForEachImage(s, ns, repo->name, in.value("imageIds", Value::array()), failures, remove);
+  if (error) return *error;
+  return Value{{"imageIds", deleted}, {"failures", failures}};
+}
+
+OpResult PutImage(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  Ns ns = NsOf(call);
+  auto manifest = RequiredString(in, "imageManifest");
+  if (!manifest.ok()) return manifest.error();
+  std::string tag = in.value("imageTag", "");
+  std::string expected = in.value("imageDigest", "");
+  std::string digest = "sha256:" + auth::Sha256Hex(*manifest);
+  if (!expected.empty() && expected != digest) {
+    return AwsError("ImageDigestDoesNotMatchException",
+                    "Invalid parameter at 'imageDigest' failed to satisfy constraint: 'The "
+                    "provided digest " +
+                        expected +
+                        " does not match the digest of the "
+                        "manifest " +
+                        digest + "'");
+  }
+  if (!tag.empty() && !ValidTag(tag)) {
+    return InvalidParameter(
+        "Invalid parameter at 'imageTag' failed to satisfy constraint: "
+        "'must satisfy regular expression '[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}''");
+  }
+  std::string media_type = in.value("imageManifestMediaType", "");
+  auto put = s.core->PutManifest(ns, repo->name, tag.empty() ? digest : tag, *manifest, media_type);
+  if (!put.ok()) {
+    if (put.error().code == Err::kManifestInvalid) {
       return InvalidParameter(
-          "Invalid parameter at 'imageTag' failed to satisfy constraint: "
-          "'must satisfy regular expression '[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}''");
+          "Invalid parameter at 'ImageManifest' failed to satisfy "
+          "constraint: '" +
+          put.error().message + "'");
     }
-    std::string media_type = in.value("imageManifestMediaType", "");
-    auto put =
-        s.core->PutManifest(ns, repo->name, tag.empty() ? digest : tag, *manifest, media_type);
-    if (!put.ok()) {
-      if (put.error().code == Err::kManifestInvalid) {
-        return InvalidParameter(
-            "Invalid parameter at 'ImageManifest' failed to satisfy "
-            "constraint: '" +
-            put.error().message + "'");
-      }
-      return ApiError(put.error(), ns, repo->name);
-    }
-    if (put->existed) {
-      return AwsError("ImageAlreadyExistsException",
-                      "Image with digest '" + digest + "'" +
-                          (tag.empty() ? "" : " and tag '" + tag + "'") +
-                          " already exists in the repository with name '" + repo->name +
-                          "' in registry with id '" + ns.account + "'");
-    }
-    auto stored = s.core->repos().GetImage(ns, repo->name, digest);
-    Value image_id = {{"imageDigest", digest}};
-    if (!tag.empty()) image_id["imageTag"] = tag;
-    Value image = {{"registryId", ns.account},
-                   {"repositoryName", repo->name},
-                   {"imageId", image_id},
-                   {"imageManifest", *manifest}};
-    if (stored.ok() && *stored) image["imageManifestMediaType"] = (*stored)->media_type;
-    return Value{{"image", image}};
-  });
+    return ApiError(put.error(), ns, repo->name);
+  }
+  if (put->existed) {
+    return AwsError("ImageAlreadyExistsException",
+                    "Image with digest '" + digest + "'" +
+                        (tag.empty() ? "" : " and tag '" + tag + "'") +
+                        " already exists in the repository with name '" + repo->name +
+                        "' in registry with id '" + ns.account + "'");
+  }
+  auto stored = s.core->repos().GetImage(ns, repo->name, digest);
+  Value image_id = {{"imageDigest", digest}};
+  if (!tag.empty()) image_id["imageTag"] = tag;
+  Value image = {{"registryId", ns.account},
+                 {"repositoryName", repo->name},
+                 {"imageId", image_id},
+                 {"imageManifest", *manifest}};
+  if (stored.ok() && *stored) image["imageManifestMediaType"] = (*stored)->media_type;
+  return Value{{"image", image}};
 }
 
 }  // namespace nimbus::ecr

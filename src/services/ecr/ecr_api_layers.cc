@@ -25,141 +25,138 @@ Result<UploadLease, AwsError> Lease(EcrState& s, const Ns& ns, const std::string
 
 }  // namespace
 
-void RegisterLayerOps(OperationTable& t, EcrState& s) {
-  t.Add("BatchCheckLayerAvailability", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    Ns ns = NsOf(call);
-    Value layers = Value::array(), failures = Value::array();
-    for (const auto& d : in.value("layerDigests", Value::array())) {
-      std::string digest = d.is_string() ? d.get<std::string>() : "";
-      if (!ValidDigest(digest)) {
-        failures.push_back({{"layerDigest", digest},
-                            {"failureCode", "InvalidLayerDigest"},
-                            {"failureReason", "Invalid layer digest"}});
-        continue;
-      }
-      auto size = s.core->repos().LinkedSize(ns, repo->name, digest);
-      if (!size.ok()) return AwsError("ServerException", size.error().ToString(), 500, false);
-      if (!*size) {
-        failures.push_back({{"layerDigest", digest},
-                            {"failureCode", "MissingLayerDigest"},
-                            {"failureReason", "Could not find layer"}});
-        continue;
-      }
-      layers.push_back({{"layerDigest", digest},
-                        {"layerAvailability", "AVAILABLE"},
-                        {"layerSize", **size},
-                        {"mediaType", "application/vnd.docker.image.rootfs.diff.tar.gzip"}});
+OpResult BatchCheckLayerAvailability(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  Ns ns = NsOf(call);
+  Value layers = Value::array(), failures = Value::array();
+  for (const auto& d : in.value("layerDigests", Value::array())) {
+    std::string digest = d.is_string() ? d.get<std::string>() : "";
+    if (!ValidDigest(digest)) {
+      failures.push_back({{"layerDigest", digest},
+                          {"failureCode", "InvalidLayerDigest"},
+                          {"failureReason", "Invalid layer digest"}});
+      continue;
     }
-    return Value{{"layers", layers}, {"failures", failures}};
-  });
+    auto size = s.core->repos().LinkedSize(ns, repo->name, digest);
+    if (!size.ok()) return AwsError("ServerException", size.error().ToString(), 500, false);
+    if (!*size) {
+      failures.push_back({{"layerDigest", digest},
+                          {"failureCode", "MissingLayerDigest"},
+                          {"failureReason", "Could not find layer"}});
+      continue;
+    }
+    layers.push_back({{"layerDigest", digest},
+                      {"layerAvailability", "AVAILABLE"},
+                      {"layerSize", **size},
+                      {"mediaType", "application/vnd.docker.image.rootfs.diff.tar.gzip"}});
+  }
+  return Value{{"layers", layers}, {"failures", failures}};
+}
 
-  t.Add("InitiateLayerUpload", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    auto upload = s.uploads->Start(NsOf(call), repo->name);
-    if (!upload.ok()) return ApiError(upload.error(), NsOf(call), repo->name);
-    return Value{{"uploadId", (*upload)->id}, {"partSize", kPartSize}};
-  });
+OpResult InitiateLayerUpload(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  auto upload = s.uploads->Start(NsOf(call), repo->name);
+  if (!upload.ok()) return ApiError(upload.error(), NsOf(call), repo->name);
+  return Value{{"uploadId", (*upload)->id}, {"partSize", kPartSize}};
+}
 
-  t.Add("UploadLayerPart", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    Ns ns = NsOf(call);
-    auto id = RequiredString(in, "uploadId");
-    if (!id.ok()) return id.error();
-    auto u = Lease(s, ns, repo->name, *id);
-    if (!u.ok()) return u.error();
-    auto blob = in.find("layerPartBlob");
-    if (blob == in.end() || !blob->is_binary())
-      return InvalidParameter("layerPartBlob is required");
-    std::string_view bytes = BlobBytes(*blob);
-    int64_t first = in.value("partFirstByte", int64_t{-1});
-    int64_t last = in.value("partLastByte", int64_t{-1});
-    store::BlobWriter& writer = *(*u)->writer;
-    int64_t have = static_cast<int64_t>(writer.size());
-    if (first != have || last - first + 1 != static_cast<int64_t>(bytes.size()) ||
-        static_cast<int64_t>(bytes.size()) > kPartSize) {
-      AwsError e("InvalidLayerPartException",
-                 "The layer part with first byte " + std::to_string(first) + " and last byte " +
-                     std::to_string(last) + " is not valid; the upload has " +
-                     std::to_string(have) + " bytes");
-      e.fields = {{"registryId", ns.account},
-                  {"repositoryName", repo->name},
-                  {"uploadId", *id},
-                  {"lastValidByteReceived", have - 1}};
-      return e;
-    }
-    writer.Mark();
-    Status st = writer.Append(bytes);
-    if (!st.ok()) {
-      (void)writer.Rewind();  // the part leaves no trace
-      return AwsError("ServerException", st.ToString(), 500, false);
-    }
-    return Value{{"registryId", ns.account},
-                 {"repositoryName", repo->name},
-                 {"uploadId", *id},
-                 {"lastByteReceived", static_cast<int64_t>(writer.size()) - 1}};
-  });
+OpResult UploadLayerPart(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  Ns ns = NsOf(call);
+  auto id = RequiredString(in, "uploadId");
+  if (!id.ok()) return id.error();
+  auto u = Lease(s, ns, repo->name, *id);
+  if (!u.ok()) return u.error();
+  auto blob = in.find("layerPartBlob");
+  if (blob == in.end() || !blob->is_binary()) return InvalidParameter("layerPartBlob is required");
+  std::string_view bytes = BlobBytes(*blob);
+  int64_t first = in.value("partFirstByte", int64_t{-1});
+  int64_t last = in.value("partLastByte", int64_t{-1});
+  store::BlobWriter& writer = *(*u)->writer;
+  int64_t have = static_cast<int64_t>(writer.size());
+  if (first != have || last - first + 1 != static_cast<int64_t>(bytes.size()) ||
+      static_cast<int64_t>(bytes.size()) > kPartSize) {
+    AwsError e("InvalidLayerPartException",
+               "The layer part with first byte " + std::to_string(first) + " and last byte " +
+                   std::to_string(last) + " is not valid; the upload has " + std::to_string(have) +
+                   " bytes");
+    e.fields = {{"registryId", ns.account},
+                {"repositoryName", repo->name},
+                {"uploadId", *id},
+                {"lastValidByteReceived", have - 1}};
+    return e;
+  }
+  writer.Mark();
+  Status st = writer.Append(bytes);
+  if (!st.ok()) {
+    (void)writer.Rewind();  // the part leaves no trace
+    return AwsError("ServerException", st.ToString(), 500, false);
+  }
+  return Value{{"registryId", ns.account},
+               {"repositoryName", repo->name},
+               {"uploadId", *id},
+               {"lastByteReceived", static_cast<int64_t>(writer.size()) - 1}};
+}
 
-  t.Add("CompleteLayerUpload", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    Ns ns = NsOf(call);
-    auto id = RequiredString(in, "uploadId");
-    if (!id.ok()) return id.error();
-    auto digests = in.value("layerDigests", Value::array());
-    if (digests.size() != 1 || !digests[0].is_string()) {
-      return InvalidParameter("layerDigests must hold exactly one digest");
+OpResult CompleteLayerUpload(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  Ns ns = NsOf(call);
+  auto id = RequiredString(in, "uploadId");
+  if (!id.ok()) return id.error();
+  auto digests = in.value("layerDigests", Value::array());
+  if (digests.size() != 1 || !digests[0].is_string()) {
+    return InvalidParameter("layerDigests must hold exactly one digest");
+  }
+  std::string digest = digests[0].get<std::string>();
+  auto u = Lease(s, ns, repo->name, *id);
+  if (!u.ok()) return u.error();
+  if ((*u)->writer->size() == 0) {
+    return AwsError("EmptyUploadException", "The upload with id '" + *id + "' is empty");
+  }
+  auto linked = s.core->repos().LinkedSize(ns, repo->name, digest);
+  bool existed = linked.ok() && linked->has_value();
+  auto committed = s.core->CommitBlob(ns, repo->name, *(*u)->writer, digest);
+  (*u)->writer.reset();  // committed or discarded: the upload ends with the lease
+  if (!committed.ok()) {
+    if (committed.error().code == Err::kDigestInvalid) {
+      return AwsError("InvalidLayerException", committed.error().message);
     }
-    std::string digest = digests[0].get<std::string>();
-    auto u = Lease(s, ns, repo->name, *id);
-    if (!u.ok()) return u.error();
-    if ((*u)->writer->size() == 0) {
-      return AwsError("EmptyUploadException", "The upload with id '" + *id + "' is empty");
-    }
-    auto linked = s.core->repos().LinkedSize(ns, repo->name, digest);
-    bool existed = linked.ok() && linked->has_value();
-    auto committed = s.core->CommitBlob(ns, repo->name, *(*u)->writer, digest);
-    (*u)->writer.reset();  // committed or discarded: the upload ends with the lease
-    if (!committed.ok()) {
-      if (committed.error().code == Err::kDigestInvalid) {
-        return AwsError("InvalidLayerException", committed.error().message);
-      }
-      return ApiError(committed.error(), ns, repo->name);
-    }
-    if (existed) {
-      return AwsError("LayerAlreadyExistsException",
-                      "The layer with digest '" + digest +
-                          "' already exists in the repository "
-                          "with name '" +
-                          repo->name + "' in the registry with id '" + ns.account + "'");
-    }
-    return Value{{"registryId", ns.account},
-                 {"repositoryName", repo->name},
-                 {"uploadId", *id},
-                 {"layerDigest", *committed}};
-  });
+    return ApiError(committed.error(), ns, repo->name);
+  }
+  if (existed) {
+    return AwsError("LayerAlreadyExistsException", "The layer with digest '" + digest +
+                                                       "' already exists in the repository "
+                                                       "with name '" +
+                                                       repo->name + "' in the registry with id '" +
+                                                       ns.account + "'");
+  }
+  return Value{{"registryId", ns.account},
+               {"repositoryName", repo->name},
+               {"uploadId", *id},
+               {"layerDigest", *committed}};
+}
 
-  t.Add("GetDownloadUrlForLayer", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    Ns ns = NsOf(call);
-    auto digest = RequiredString(in, "layerDigest");
-    if (!digest.ok()) return digest.error();
-    if (!ValidDigest(*digest)) return InvalidParameter("Invalid layer digest " + *digest);
-    auto size = s.core->repos().LinkedSize(ns, repo->name, *digest);
-    if (!size.ok() || !*size) {
-      return AwsError("LayersNotFoundException", "The layer with digest '" + *digest +
-                                                     "' does not exist in the repository "
-                                                     "with name '" +
-                                                     repo->name + "' in the registry with id '" +
-                                                     ns.account + "'");
-    }
-    return Value{{"downloadUrl", call.endpoint + "/v2/" + repo->name + "/blobs/" + *digest},
-                 {"layerDigest", *digest}};
-  });
+OpResult GetDownloadUrlForLayer(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  Ns ns = NsOf(call);
+  auto digest = RequiredString(in, "layerDigest");
+  if (!digest.ok()) return digest.error();
+  if (!ValidDigest(*digest)) return InvalidParameter("Invalid layer digest " + *digest);
+  auto size = s.core->repos().LinkedSize(ns, repo->name, *digest);
+  if (!size.ok() || !*size) {
+    return AwsError("LayersNotFoundException", "The layer with digest '" + *digest +
+                                                   "' does not exist in the repository "
+                                                   "with name '" +
+                                                   repo->name + "' in the registry with id '" +
+                                                   ns.account + "'");
+  }
+  return Value{{"downloadUrl", call.endpoint + "/v2/" + repo->name + "/blobs/" + *digest},
+               {"layerDigest", *digest}};
 }
 
 }  // namespace nimbus::ecr

@@ -90,201 +90,202 @@ AwsError NoLifecycle(const Ns& ns, const std::string& name) {
                       "' in the registry with id '" + ns.account + "'");
 }
 
+// GetLifecyclePolicy's answer; DeleteLifecyclePolicy's too, after removing the policy.
+OpResult LifecyclePolicyOf(EcrState& s, const CallContext& call, const Value& in, bool remove) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  Ns ns = NsOf(call);
+  if (!repo->lifecycle) return NoLifecycle(ns, repo->name);
+  Value out = Ids(ns, repo->name);
+  out["lifecyclePolicyText"] = *repo->lifecycle;
+  if (repo->lifecycle_eval_ms > 0) {
+    out["lastEvaluatedAt"] = static_cast<double>(repo->lifecycle_eval_ms) / 1000.0;
+  }
+  if (remove) {
+    repo->lifecycle.reset();
+    Status st = s.core->repos().UpdateRepo(ns, *repo);
+    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  }
+  return out;
+}
+
 }  // namespace
 
-void RegisterRepoOps(OperationTable& t, EcrState& s) {
-  t.Add("CreateRepository", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto name = RequiredString(in, "repositoryName");
-    if (!name.ok()) return name.error();
-    if (!ValidRepoName(*name)) {
-      return InvalidParameter(
-          "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy "
-          "regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''");
-    }
-    auto mutability = Mutability(in, "MUTABLE");
-    if (!mutability.ok()) return mutability.error();
-    RepoRow row;
-    row.name = *name;
-    row.created_ms = s.core->clock().NowMillis();
-    row.mutability = *mutability;
-    if (auto sc = in.find("imageScanningConfiguration"); sc != in.end()) {
-      row.scan_on_push = sc->value("scanOnPush", false);
-    }
-    if (auto enc = in.find("encryptionConfiguration"); enc != in.end()) {
-      row.encryption_type = enc->value("encryptionType", "AES256");
-      row.kms_key = enc->value("kmsKey", "");
-    }
-    if (auto tags = in.find("tags"); tags != in.end()) {
-      auto valid = ValidTags(*tags);
-      if (!valid.ok()) return valid.error();
-      row.tags_json = MergeTags("[]", *valid);
-    }
-    Ns ns = NsOf(call);
-    Status st = s.core->repos().CreateRepo(ns, row);
-    if (st.code() == StatusCode::kAlreadyExists) {
-      return AwsError("RepositoryAlreadyExistsException",
-                      "The repository with name '" + *name +
-                          "' already exists in the registry with id '" + ns.account + "'");
-    }
-    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
-    return Value{{"repository", RepoValue(s, ns, row)}};
-  });
+OpResult CreateRepository(EcrState& s, const CallContext& call, const Value& in) {
+  auto name = RequiredString(in, "repositoryName");
+  if (!name.ok()) return name.error();
+  if (!ValidRepoName(*name)) {
+    return InvalidParameter(
+        "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy "
+        "regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''");
+  }
+  auto mutability = Mutability(in, "MUTABLE");
+  if (!mutability.ok()) return mutability.error();
+  RepoRow row;
+  row.name = *name;
+  row.created_ms = s.core->clock().NowMillis();
+  row.mutability = *mutability;
+  if (auto sc = in.find("imageScanningConfiguration"); sc != in.end()) {
+    row.scan_on_push = sc->value("scanOnPush", false);
+  }
+  if (auto enc = in.find("encryptionConfiguration"); enc != in.end()) {
+    row.encryption_type = enc->value("encryptionType", "AES256");
+    row.kms_key = enc->value("kmsKey", "");
+  }
+  if (auto tags = in.find("tags"); tags != in.end()) {
+    auto valid = ValidTags(*tags);
+    if (!valid.ok()) return valid.error();
+    row.tags_json = MergeTags("[]", *valid);
+  }
+  Ns ns = NsOf(call);
+  Status st = s.core->repos().CreateRepo(ns, row);
+  if (st.code() == StatusCode::kAlreadyExists) {
+    return AwsError("RepositoryAlreadyExistsException",
+                    "The repository with name '" + *name +
+                        "' already exists in the registry with id '" + ns.account + "'");
+  }
+  if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  return Value{{"repository", RepoValue(s, ns, row)}};
+}
 
-  t.Add("DescribeRepositories", [&s](const CallContext& call, const Value& in) -> OpResult {
-    Ns ns = NsOf(call);
-    Value repos = Value::array();
-    if (auto names = in.find("repositoryNames"); names != in.end() && names->is_array()) {
-      for (const auto& n : *names) {
-        auto repo = InputRepo(s, call, Value{{"repositoryName", n}});
-        if (!repo.ok()) return repo.error();
-        repos.push_back(RepoValue(s, ns, *repo));
-      }
-      return Value{{"repositories", repos}};
-    }
-    auto start = PageStart(in);
-    if (!start.ok()) return start.error();
-    auto size = PageSize(in, 1000);
-    if (!size.ok()) return size.error();
-    auto all = s.core->repos().ListRepos(ns);
-    if (!all.ok()) return AwsError("ServerException", all.error().ToString(), 500, false);
-    size_t end = std::min(all->size(), *start + *size);
-    for (size_t i = *start; i < end; ++i) repos.push_back(RepoValue(s, ns, (*all)[i]));
-    Value out = {{"repositories", repos}};
-    if (end < all->size()) out["nextToken"] = NextToken(end);
-    return out;
-  });
-
-  t.Add("DeleteRepository", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    Ns ns = NsOf(call);
-    bool force = in.value("force", false);
-    auto images = s.core->repos().ListImages(ns, repo->name);
-    if (!images.ok()) return AwsError("ServerException", images.error().ToString(), 500, false);
-    if (!images->empty() && !force) {
-      return AwsError("RepositoryNotEmptyException",
-                      "The repository with name '" + repo->name + "' in registry with id '" +
-                          ns.account + "' cannot be deleted because it still contains images");
-    }
-    auto done = s.core->DeleteRepository(ns, repo->name);
-    if (!done.ok()) return ApiError(done.error(), ns, repo->name);
-    return Value{{"repository", RepoValue(s, ns, *repo)}};
-  });
-
-  t.Add("PutImageTagMutability", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    if (!in.contains("imageTagMutability"))
-      return InvalidParameter("imageTagMutability is required");
-    auto m = Mutability(in, repo->mutability);
-    if (!m.ok()) return m.error();
-    repo->mutability = *m;
-    Ns ns = NsOf(call);
-    Status st = s.core->repos().UpdateRepo(ns, *repo);
-    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
-    Value out = Ids(ns, repo->name);
-    out["imageTagMutability"] = *m;
-    return out;
-  });
-
-  t.Add("PutImageScanningConfiguration",
-        [&s](const CallContext& call, const Value& in) -> OpResult {
-          auto repo = InputRepo(s, call, in);
-          if (!repo.ok()) return repo.error();
-          auto sc = in.find("imageScanningConfiguration");
-          if (sc == in.end()) return InvalidParameter("imageScanningConfiguration is required");
-          repo->scan_on_push = sc->value("scanOnPush", false);
-          Ns ns = NsOf(call);
-          Status st = s.core->repos().UpdateRepo(ns, *repo);
-          if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
-          Value out = Ids(ns, repo->name);
-          out["imageScanningConfiguration"] = {{"scanOnPush", repo->scan_on_push}};
-          return out;
-        });
-
-  t.Add("PutLifecyclePolicy", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = InputRepo(s, call, in);
-    if (!repo.ok()) return repo.error();
-    auto text = RequiredString(in, "lifecyclePolicyText");
-    if (!text.ok()) return text.error();
-    auto policy = ParseLifecyclePolicy(*text);
-    if (!policy.ok()) return InvalidParameter(policy.error().message());
-    repo->lifecycle = *text;
-    Ns ns = NsOf(call);
-    Status st = s.core->repos().UpdateRepo(ns, *repo);
-    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
-    auto applied = s.core->ApplyLifecycle(ns, repo->name);
-    if (!applied.ok()) return ApiError(applied.error(), ns, repo->name);
-    Value out = Ids(ns, repo->name);
-    out["lifecyclePolicyText"] = *text;
-    return out;
-  });
-
-  auto get_policy = [&s](bool remove) {
-    return [&s, remove](const CallContext& call, const Value& in) -> OpResult {
-      auto repo = InputRepo(s, call, in);
+OpResult DescribeRepositories(EcrState& s, const CallContext& call, const Value& in) {
+  Ns ns = NsOf(call);
+  Value repos = Value::array();
+  if (auto names = in.find("repositoryNames"); names != in.end() && names->is_array()) {
+    for (const auto& n : *names) {
+      auto repo = InputRepo(s, call, Value{{"repositoryName", n}});
       if (!repo.ok()) return repo.error();
-      Ns ns = NsOf(call);
-      if (!repo->lifecycle) return NoLifecycle(ns, repo->name);
-      Value out = Ids(ns, repo->name);
-      out["lifecyclePolicyText"] = *repo->lifecycle;
-      if (repo->lifecycle_eval_ms > 0) {
-        out["lastEvaluatedAt"] = static_cast<double>(repo->lifecycle_eval_ms) / 1000.0;
-      }
-      if (remove) {
-        repo->lifecycle.reset();
-        Status st = s.core->repos().UpdateRepo(ns, *repo);
-        if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
-      }
-      return out;
-    };
-  };
-  t.Add("GetLifecyclePolicy", get_policy(false));
-  t.Add("DeleteLifecyclePolicy", get_policy(true));
-
-  t.Add("TagResource", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = RepoFromArn(s, call, in);
-    if (!repo.ok()) return repo.error();
-    auto tags = ValidTags(in.contains("tags") ? in["tags"] : Value());
-    if (!tags.ok()) return tags.error();
-    repo->tags_json = MergeTags(repo->tags_json, *tags);
-    Status st = s.core->repos().UpdateRepo(NsOf(call), *repo);
-    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
-    return Value::object();
-  });
-
-  t.Add("UntagResource", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = RepoFromArn(s, call, in);
-    if (!repo.ok()) return repo.error();
-    json current = json::parse(repo->tags_json, nullptr, false);
-    json kept = json::array();
-    auto keys = in.value("tagKeys", json::array());
-    for (const auto& t : current.is_array() ? current : json::array()) {
-      bool drop = false;
-      for (const auto& k : keys) drop = drop || t["Key"] == k;
-      if (!drop) kept.push_back(t);
+      repos.push_back(RepoValue(s, ns, *repo));
     }
-    repo->tags_json = kept.dump();
-    Status st = s.core->repos().UpdateRepo(NsOf(call), *repo);
-    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
-    return Value::object();
-  });
+    return Value{{"repositories", repos}};
+  }
+  auto start = PageStart(in);
+  if (!start.ok()) return start.error();
+  auto size = PageSize(in, 1000);
+  if (!size.ok()) return size.error();
+  auto all = s.core->repos().ListRepos(ns);
+  if (!all.ok()) return AwsError("ServerException", all.error().ToString(), 500, false);
+  size_t end = std::min(all->size(), *start + *size);
+  for (size_t i = *start; i < end; ++i) repos.push_back(RepoValue(s, ns, (*all)[i]));
+  Value out = {{"repositories", repos}};
+  if (end < all->size()) out["nextToken"] = NextToken(end);
+  return out;
+}
 
-  t.Add("ListTagsForResource", [&s](const CallContext& call, const Value& in) -> OpResult {
-    auto repo = RepoFromArn(s, call, in);
-    if (!repo.ok()) return repo.error();
-    json tags = json::parse(repo->tags_json, nullptr, false);
-    return Value{{"tags", tags.is_array() ? tags : json::array()}};
-  });
+OpResult DeleteRepository(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  Ns ns = NsOf(call);
+  bool force = in.value("force", false);
+  auto images = s.core->repos().ListImages(ns, repo->name);
+  if (!images.ok()) return AwsError("ServerException", images.error().ToString(), 500, false);
+  if (!images->empty() && !force) {
+    return AwsError("RepositoryNotEmptyException",
+                    "The repository with name '" + repo->name + "' in registry with id '" +
+                        ns.account + "' cannot be deleted because it still contains images");
+  }
+  auto done = s.core->DeleteRepository(ns, repo->name);
+  if (!done.ok()) return ApiError(done.error(), ns, repo->name);
+  return Value{{"repository", RepoValue(s, ns, *repo)}};
+}
 
-  t.Add("GetAuthorizationToken", [&s](const CallContext& call, const Value&) -> OpResult {
-    auto token = s.auth->Issue(NsOf(call));
-    if (!token.ok()) return AwsError("ServerException", token.error().ToString(), 500, false);
-    return Value{{"authorizationData",
-                  Value::array({{{"authorizationToken", token->authorization_token},
-                                 {"expiresAt", static_cast<double>(token->expires_ms) / 1000.0},
-                                 {"proxyEndpoint", "http://" + s.registry_host}}})}};
-  });
+OpResult PutImageTagMutability(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  if (!in.contains("imageTagMutability")) return InvalidParameter("imageTagMutability is required");
+  auto m = Mutability(in, repo->mutability);
+  if (!m.ok()) return m.error();
+  repo->mutability = *m;
+  Ns ns = NsOf(call);
+  Status st = s.core->repos().UpdateRepo(ns, *repo);
+  if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  Value out = Ids(ns, repo->name);
+  out["imageTagMutability"] = *m;
+  return out;
+}
+
+OpResult PutImageScanningConfiguration(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  auto sc = in.find("imageScanningConfiguration");
+  if (sc == in.end()) return InvalidParameter("imageScanningConfiguration is required");
+  repo->scan_on_push = sc->value("scanOnPush", false);
+  Ns ns = NsOf(call);
+  Status st = s.core->repos().UpdateRepo(ns, *repo);
+  if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  Value out = Ids(ns, repo->name);
+  out["imageScanningConfiguration"] = {{"scanOnPush", repo->scan_on_push}};
+  return out;
+}
+
+OpResult PutLifecyclePolicy(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = InputRepo(s, call, in);
+  if (!repo.ok()) return repo.error();
+  auto text = RequiredString(in, "lifecyclePolicyText");
+  if (!text.ok()) return text.error();
+  auto policy = ParseLifecyclePolicy(*text);
+  if (!policy.ok()) return InvalidParameter(policy.error().message());
+  repo->lifecycle = *text;
+  Ns ns = NsOf(call);
+  Status st = s.core->repos().UpdateRepo(ns, *repo);
+  if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  auto applied = s.core->ApplyLifecycle(ns, repo->name);
+  if (!applied.ok()) return ApiError(applied.error(), ns, repo->name);
+  Value out = Ids(ns, repo->name);
+  out["lifecyclePolicyText"] = *text;
+  return out;
+}
+
+OpResult GetLifecyclePolicy(EcrState& s, const CallContext& call, const Value& in) {
+  return LifecyclePolicyOf(s, call, in, /*remove=*/false);
+}
+
+OpResult DeleteLifecyclePolicy(EcrState& s, const CallContext& call, const Value& in) {
+  return LifecyclePolicyOf(s, call, in, /*remove=*/true);
+}
+
+OpResult TagResource(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = RepoFromArn(s, call, in);
+  if (!repo.ok()) return repo.error();
+  auto tags = ValidTags(in.contains("tags") ? in["tags"] : Value());
+  if (!tags.ok()) return tags.error();
+  repo->tags_json = MergeTags(repo->tags_json, *tags);
+  Status st = s.core->repos().UpdateRepo(NsOf(call), *repo);
+  if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  return Value::object();
+}
+
+OpResult UntagResource(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = RepoFromArn(s, call, in);
+  if (!repo.ok()) return repo.error();
+  json current = json::parse(repo->tags_json, nullptr, false);
+  json kept = json::array();
+  auto keys = in.value("tagKeys", json::array());
+  for (const auto& t : current.is_array() ? current : json::array()) {
+    bool drop = false;
+    for (const auto& k : keys) drop = drop || t["Key"] == k;
+    if (!drop) kept.push_back(t);
+  }
+  repo->tags_json = kept.dump();
+  Status st = s.core->repos().UpdateRepo(NsOf(call), *repo);
+  if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  return Value::object();
+}
+
+OpResult ListTagsForResource(EcrState& s, const CallContext& call, const Value& in) {
+  auto repo = RepoFromArn(s, call, in);
+  if (!repo.ok()) return repo.error();
+  json tags = json::parse(repo->tags_json, nullptr, false);
+  return Value{{"tags", tags.is_array() ? tags : json::array()}};
+}
+
+OpResult GetAuthorizationToken(EcrState& s, const CallContext& call, const Value&) {
+  auto token = s.auth->Issue(NsOf(call));
+  if (!token.ok()) return AwsError("ServerException", token.error().ToString(), 500, false);
+  return Value{{"authorizationData",
+                Value::array({{{"authorizationToken", token->authorization_token},
+                               {"expiresAt", static_cast<double>(token->expires_ms) / 1000.0},
+                               {"proxyEndpoint", "http://" + s.registry_host}}})}};
 }
 
 }  // namespace nimbus::ecr

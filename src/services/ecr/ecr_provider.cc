@@ -1,10 +1,35 @@
-#include "services/ecr/ecr_provider.h"
-
 #include "services/ecr/api.h"
+#include "services/ecr/ecr_service.h"
 #include "services/ecr/names.h"
+#include "services/kit/operations.h"
 
 namespace nimbus::ecr {
 namespace {
+
+constexpr Operation<EcrState> kOperations[] = {
+    {"CreateRepository", CreateRepository},
+    {"DescribeRepositories", DescribeRepositories},
+    {"DeleteRepository", DeleteRepository},
+    {"PutImageTagMutability", PutImageTagMutability},
+    {"PutImageScanningConfiguration", PutImageScanningConfiguration},
+    {"PutLifecyclePolicy", PutLifecyclePolicy},
+    {"GetLifecyclePolicy", GetLifecyclePolicy},
+    {"DeleteLifecyclePolicy", DeleteLifecyclePolicy},
+    {"TagResource", TagResource},
+    {"UntagResource", UntagResource},
+    {"ListTagsForResource", ListTagsForResource},
+    {"GetAuthorizationToken", GetAuthorizationToken},
+    {"ListImages", ListImages},
+    {"DescribeImages", DescribeImages},
+    {"BatchGetImage", BatchGetImage},
+    {"BatchDeleteImage", BatchDeleteImage},
+    {"PutImage", PutImage},
+    {"BatchCheckLayerAvailability", BatchCheckLayerAvailability},
+    {"InitiateLayerUpload", InitiateLayerUpload},
+    {"UploadLayerPart", UploadLayerPart},
+    {"CompleteLayerUpload", CompleteLayerUpload},
+    {"GetDownloadUrlForLayer", GetDownloadUrlForLayer},
+};
 
 class EcrProvider : public Provider {
  public:
@@ -12,9 +37,7 @@ class EcrProvider : public Provider {
   std::string_view service_name() const override { return "ecr"; }
 
   void RegisterOperations(OperationTable& table) override {
-    RegisterRepoOps(table, *state_);
-    RegisterImageOps(table, *state_);
-    RegisterLayerOps(table, *state_);
+    AddOperations(table, *state_, kOperations);
   }
 
   void RegisterRoutes(RouteTable& routes) override {
@@ -128,25 +151,37 @@ Result<size_t, AwsError> PageSize(const Value& input, size_t limit) {
 
 std::string NextToken(size_t offset) { return Base64Encode("o:" + std::to_string(offset)); }
 
-Result<std::unique_ptr<Provider>> MakeEcrProvider(const EcrConfig& config) {
-  if (config.db == nullptr || config.clock == nullptr) {
-    return Status::InvalidArgument("ecr: database and clock are required");
-  }
-  Status st = RepoStore::Install(*config.db);
+namespace {
+
+// Applies the "ecr" migrations and opens the blob store under <data_dir>/ecr.
+Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
+  Status st = RepoStore::Install(*ctx.db);
   if (!st.ok()) return st;
-  auto blobs = store::BlobStore::Open(config.data_dir + "/ecr");
+  auto blobs = store::BlobStore::Open(ctx.data_dir + "/ecr");
   if (!blobs.ok()) return blobs.error();
   auto state = std::make_unique<EcrState>();
   state->blobs = std::move(*blobs);
-  state->registry_host = config.registry_host;
-  state->core = std::make_unique<EcrCore>(*config.db, *state->blobs, *config.clock);
-  state->uploads = std::make_unique<UploadTable>(*state->blobs, *config.clock);
-  state->auth = std::make_unique<RegistryAuth>(state->core->repos(), *config.clock,
-                                               config.require_registry_auth);
+  state->registry_host = ctx.flags.Str("--registry-host");
+  if (state->registry_host.empty())
+    state->registry_host = ctx.host + ":" + std::to_string(ctx.port);
+  state->core = std::make_unique<EcrCore>(*ctx.db, *state->blobs, *ctx.clock);
+  state->uploads = std::make_unique<UploadTable>(*state->blobs, *ctx.clock);
+  // With --credentials, /v2/ requires a token from GetAuthorizationToken. Otherwise requests
+  // without a valid token act as account 000000000000 in us-east-1.
+  state->auth = std::make_unique<RegistryAuth>(state->core->repos(), *ctx.clock, ctx.strict_auth);
   state->disk = std::make_unique<boost::asio::thread_pool>(2);
   state->routes = std::make_unique<OciRoutes>(*state->core, *state->uploads, *state->auth,
-                                              config.registry_host, *state->disk);
+                                              state->registry_host, *state->disk);
   return std::unique_ptr<Provider>(std::make_unique<EcrProvider>(std::move(state)));
+}
+
+}  // namespace
+
+ServiceFactory EcrService() {
+  return {"ecr",
+          {{"--registry-host", "HOST[:PORT]",
+            "host in ECR repositoryUri values (default the address served)"}},
+          Create};
 }
 
 }  // namespace nimbus::ecr

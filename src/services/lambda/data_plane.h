@@ -13,29 +13,15 @@
 #include "protocol/listener.h"
 #include "protocol/provider.h"
 #include "services/lambda/function_registry.h"
+#include "services/logs/api/log_sink.h"
 #include "store/database.h"
 
 namespace nimbus::lambda {
 
-// Where function logs go (CloudWatch Logs). Thread-safe; may block briefly (a durable write).
-struct LogLine {
-  int64_t timestamp_ms = 0;
-  std::string message;
-};
-
-// One stream's new lines.
-struct LogBatch {
-  std::string account_id, region, group, stream;
-  std::vector<LogLine> lines;
-};
-
-class LogSink {
- public:
-  virtual ~LogSink() = default;
-  // Appends each batch's lines to its group/stream, creating both when missing, all in one
-  // durable write when the sink can. A failing batch is dropped (logged); the others are kept.
-  virtual void Append(std::vector<LogBatch> batches) = 0;
-};
+// Function logs go to CloudWatch Logs through the sink it publishes (ServiceLinks::log_sink).
+using logs::LogBatch;
+using logs::LogLine;
+using logs::LogSink;
 
 struct DataPlaneOptions {
   std::string host = "127.0.0.1";        // address the Runtime API listeners bind to

@@ -1,52 +1,46 @@
-#include "services/lambda/lambda_provider.h"
-
 #include <boost/asio/post.hpp>
 
+#include "services/kit/operations.h"
 #include "services/lambda/control/control_plane.h"
+#include "services/lambda/data_plane.h"
+#include "services/lambda/lambda_service.h"
 
 namespace nimbus::lambda {
 namespace {
 
-using Method = OpResult (LambdaControl::*)(const CallContext&, const Value&);
-
-struct Operation {
-  const char* name;
-  Method method;
-};
-
-constexpr Operation kOperations[] = {
-    {"CreateFunction", &LambdaControl::CreateFunction},
-    {"GetFunction", &LambdaControl::GetFunction},
-    {"GetFunctionConfiguration", &LambdaControl::GetFunctionConfiguration},
-    {"ListFunctions", &LambdaControl::ListFunctions},
-    {"UpdateFunctionCode", &LambdaControl::UpdateFunctionCode},
-    {"UpdateFunctionConfiguration", &LambdaControl::UpdateFunctionConfiguration},
-    {"DeleteFunction", &LambdaControl::DeleteFunction},
-    {"PublishVersion", &LambdaControl::PublishVersion},
-    {"ListVersionsByFunction", &LambdaControl::ListVersionsByFunction},
-    {"CreateAlias", &LambdaControl::CreateAlias},
-    {"GetAlias", &LambdaControl::GetAlias},
-    {"UpdateAlias", &LambdaControl::UpdateAlias},
-    {"DeleteAlias", &LambdaControl::DeleteAlias},
-    {"ListAliases", &LambdaControl::ListAliases},
-    {"PutFunctionConcurrency", &LambdaControl::PutFunctionConcurrency},
-    {"GetFunctionConcurrency", &LambdaControl::GetFunctionConcurrency},
-    {"DeleteFunctionConcurrency", &LambdaControl::DeleteFunctionConcurrency},
-    {"GetAccountSettings", &LambdaControl::GetAccountSettings},
-    {"PublishLayerVersion", &LambdaControl::PublishLayerVersion},
-    {"GetLayerVersion", &LambdaControl::GetLayerVersion},
-    {"GetLayerVersionByArn", &LambdaControl::GetLayerVersionByArn},
-    {"ListLayers", &LambdaControl::ListLayers},
-    {"ListLayerVersions", &LambdaControl::ListLayerVersions},
-    {"DeleteLayerVersion", &LambdaControl::DeleteLayerVersion},
-    {"TagResource", &LambdaControl::TagResource},
-    {"UntagResource", &LambdaControl::UntagResource},
-    {"ListTags", &LambdaControl::ListTags},
-    {"PutFunctionEventInvokeConfig", &LambdaControl::PutFunctionEventInvokeConfig},
-    {"UpdateFunctionEventInvokeConfig", &LambdaControl::UpdateFunctionEventInvokeConfig},
-    {"GetFunctionEventInvokeConfig", &LambdaControl::GetFunctionEventInvokeConfig},
-    {"DeleteFunctionEventInvokeConfig", &LambdaControl::DeleteFunctionEventInvokeConfig},
-    {"ListFunctionEventInvokeConfigs", &LambdaControl::ListFunctionEventInvokeConfigs},
+constexpr Operation<LambdaControl> kOperations[] = {
+    {"CreateFunction", Member<&LambdaControl::CreateFunction>},
+    {"GetFunction", Member<&LambdaControl::GetFunction>},
+    {"GetFunctionConfiguration", Member<&LambdaControl::GetFunctionConfiguration>},
+    {"ListFunctions", Member<&LambdaControl::ListFunctions>},
+    {"UpdateFunctionCode", Member<&LambdaControl::UpdateFunctionCode>},
+    {"UpdateFunctionConfiguration", Member<&LambdaControl::UpdateFunctionConfiguration>},
+    {"DeleteFunction", Member<&LambdaControl::DeleteFunction>},
+    {"PublishVersion", Member<&LambdaControl::PublishVersion>},
+    {"ListVersionsByFunction", Member<&LambdaControl::ListVersionsByFunction>},
+    {"CreateAlias", Member<&LambdaControl::CreateAlias>},
+    {"GetAlias", Member<&LambdaControl::GetAlias>},
+    {"UpdateAlias", Member<&LambdaControl::UpdateAlias>},
+    {"DeleteAlias", Member<&LambdaControl::DeleteAlias>},
+    {"ListAliases", Member<&LambdaControl::ListAliases>},
+    {"PutFunctionConcurrency", Member<&LambdaControl::PutFunctionConcurrency>},
+    {"GetFunctionConcurrency", Member<&LambdaControl::GetFunctionConcurrency>},
+    {"DeleteFunctionConcurrency", Member<&LambdaControl::DeleteFunctionConcurrency>},
+    {"GetAccountSettings", Member<&LambdaControl::GetAccountSettings>},
+    {"PublishLayerVersion", Member<&LambdaControl::PublishLayerVersion>},
+    {"GetLayerVersion", Member<&LambdaControl::GetLayerVersion>},
+    {"GetLayerVersionByArn", Member<&LambdaControl::GetLayerVersionByArn>},
+    {"ListLayers", Member<&LambdaControl::ListLayers>},
+    {"ListLayerVersions", Member<&LambdaControl::ListLayerVersions>},
+    {"DeleteLayerVersion", Member<&LambdaControl::DeleteLayerVersion>},
+    {"TagResource", Member<&LambdaControl::TagResource>},
+    {"UntagResource", Member<&LambdaControl::UntagResource>},
+    {"ListTags", Member<&LambdaControl::ListTags>},
+    {"PutFunctionEventInvokeConfig", Member<&LambdaControl::PutFunctionEventInvokeConfig>},
+    {"UpdateFunctionEventInvokeConfig", Member<&LambdaControl::UpdateFunctionEventInvokeConfig>},
+    {"GetFunctionEventInvokeConfig", Member<&LambdaControl::GetFunctionEventInvokeConfig>},
+    {"DeleteFunctionEventInvokeConfig", Member<&LambdaControl::DeleteFunctionEventInvokeConfig>},
+    {"ListFunctionEventInvokeConfigs", Member<&LambdaControl::ListFunctionEventInvokeConfigs>},
 };
 
 class LambdaProvider : public Provider {
@@ -60,13 +54,7 @@ class LambdaProvider : public Provider {
   std::string_view service_name() const override { return "lambda"; }
 
   void RegisterOperations(OperationTable& table) override {
-    LambdaControl* c = control_.get();
-    for (const Operation& op : kOperations) {
-      Method m = op.method;
-      table.Add(op.name, [c, m](const CallContext& call, const Value& in) -> OpResult {
-        return (c->*m)(call, in);
-      });
-    }
+    AddOperations(table, *control_, kOperations);
     if (data_plane_) data_plane_->RegisterOperations(table);
   }
 
@@ -94,43 +82,56 @@ class LambdaProvider : public Provider {
   std::unique_ptr<DataPlane> data_plane_;
 };
 
-}  // namespace
-
-Result<std::unique_ptr<Provider>> MakeLambdaProvider(const ServiceDeps& deps,
-                                                     std::shared_ptr<LogSink> logs,
-                                                     DataPlaneFactory data_plane) {
+Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   ControlOptions options;
-  options.db = deps.db;
-  options.blobs = deps.blobs;
-  options.clock = deps.clock;
-  options.data_dir = deps.data_dir;
-  options.account_concurrency = deps.lambda_concurrency;
-  if (!deps.loops.empty()) {
-    boost::asio::io_context* loop = deps.loops.front();
+  options.db = ctx.db;
+  options.blobs = ctx.blobs;
+  options.clock = ctx.clock;
+  options.data_dir = ctx.data_dir;
+  options.account_concurrency = static_cast<int>(ctx.flags.Int("--lambda-concurrency"));
+  if (!ctx.loops.empty()) {
+    boost::asio::io_context* loop = ctx.loops.front();
     options.post = [loop](std::function<void()> fn) { boost::asio::post(*loop, std::move(fn)); };
   }
   auto control = LambdaControl::Open(std::move(options));
   if (!control.ok()) return control.error();
   auto provider = std::make_unique<LambdaProvider>(std::move(*control));
-  if (data_plane) {
+  if (!ctx.loops.empty() && ctx.listeners != nullptr) {
     DataPlaneDeps d;
     d.registry = &provider->control();
-    d.logs = std::move(logs);
-    d.listeners = deps.listeners;
-    d.db = deps.db;
-    d.clock = deps.clock;
-    d.loops = deps.loops;
-    d.options.host = deps.host.empty() ? d.options.host : deps.host;
-    d.options.port = deps.port;
-    d.options.data_dir = deps.data_dir;
-    d.options.account_concurrency = deps.lambda_concurrency;
-    d.options.idle_seconds = deps.lambda_idle_seconds;
-    d.options.async_retry_base_seconds = deps.lambda_async_retry_seconds;
-    auto plane = data_plane(std::move(d));
+    d.logs = ctx.links.log_sink;
+    d.listeners = ctx.listeners;
+    d.db = ctx.db;
+    d.clock = ctx.clock;
+    d.loops = ctx.loops;
+    d.options.host = ctx.host.empty() ? d.options.host : ctx.host;
+    d.options.port = ctx.port;
+    d.options.data_dir = ctx.data_dir;
+    d.options.account_concurrency = static_cast<int>(ctx.flags.Int("--lambda-concurrency"));
+    d.options.idle_seconds = static_cast<int>(ctx.flags.Int("--lambda-idle-seconds"));
+    d.options.async_retry_base_seconds =
+        static_cast<int>(ctx.flags.Int("--lambda-async-retry-seconds"));
+    auto plane = MakeDataPlane(std::move(d));
     if (!plane.ok()) return plane.error();
     provider->SetDataPlane(std::move(*plane));
   }
   return std::unique_ptr<Provider>(std::move(provider));
+}
+
+}  // namespace
+
+ServiceFactory LambdaService() {
+  return {
+      "lambda",
+      {{"--lambda-concurrency", "N", "account concurrency limit for Lambda (default 1000)", "1000",
+        true, 1, 1000000},
+       {"--lambda-idle-seconds", "N", "reap idle Lambda environments after N seconds (default 600)",
+        "600", true, 1, 86400 * 7},
+       {"--lambda-async-retry-seconds", "N",
+        "delay before retrying a failed Event invocation; the second\n"
+        "retry waits twice as long (default 60, as Lambda's ~1 and ~2 min)",
+        "60", true, 0, 3600}},
+      Create};
 }
 
 }  // namespace nimbus::lambda

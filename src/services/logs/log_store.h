@@ -1,9 +1,10 @@
 // CloudWatch Logs storage, shared by the logs provider and by services that ship logs
 // (Lambda: each invocation's output and platform lines; ECS: container output).
 //
-// Usage from another service (the registry creates ONE store and hands it to everyone):
+// Other services do not use it directly: they get the LogSink (api/log_sink.h) the logs service
+// publishes over it. Within logs (the service creates ONE store):
 //
-//   auto logs = logs::MakeLogStore(*deps.db, *deps.clock);   // once, in registry.cc
+//   auto logs = logs::MakeLogStore(*ctx.db, *ctx.clock);     // once, in logs_provider.cc
 //   logs->AppendEnsuring(account, region, group, stream, events);  // or, step by step:
 //   logs->EnsureGroup(account, region, "/aws/lambda/fn");     // idempotent
 //   logs->EnsureStream(account, region, "/aws/lambda/fn", "2024/01/31/[$LATEST]0123...");
@@ -30,6 +31,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "services/logs/api/log_sink.h"
 #include "store/database.h"
 
 namespace nimbus::logs {
@@ -200,8 +202,12 @@ class LogStore {
 };
 
 // Creates the store and applies its schema (module "logs"). Share the returned instance
-// between the logs provider and every service that ships logs.
+// between the logs provider and the LogSink.
 Result<std::shared_ptr<LogStore>> MakeLogStore(store::Database& db, const Clock& clock);
+
+// The sink other services ship their output to (api/log_sink.h), over `store`. Thread-safe;
+// keeps the store alive.
+std::shared_ptr<LogSink> MakeLogSink(std::shared_ptr<LogStore> store);
 
 // ARN of a log group: arn:aws:logs:<region>:<account>:log-group:<name>:*  (with_star) or
 // without the trailing ":*" (the logGroupArn form).

@@ -1,25 +1,29 @@
-#include "services/sts/sts_provider.h"
+#include "services/kit/operations.h"
+#include "services/sts/sts_service.h"
 
 namespace nimbus {
 namespace {
 
-class StsProvider : public Provider {
- public:
-  std::string_view service_name() const override { return "sts"; }
+struct Sts {};  // no state
 
-  void RegisterOperations(OperationTable& table) override {
-    table.Add("GetCallerIdentity", [](const CallContext& call, const Value&) -> OpResult {
-      // nimbus has no IAM users: every key acts as its account's root identity, as LocalStack
-      // and a root access key on AWS do.
-      return Value{{"UserId", call.account_id},
-                   {"Account", call.account_id},
-                   {"Arn", "arn:aws:iam::" + call.account_id + ":root"}};
-    });
-  }
+OpResult GetCallerIdentity(Sts&, const CallContext& call, const Value&) {
+  // nimbus has no IAM users: every key acts as its account's root identity, as LocalStack and
+  // a root access key on AWS do.
+  return Value{{"UserId", call.account_id},
+               {"Account", call.account_id},
+               {"Arn", "arn:aws:iam::" + call.account_id + ":root"}};
+}
+
+constexpr Operation<Sts> kOperations[] = {
+    {"GetCallerIdentity", GetCallerIdentity},
 };
+
+Result<std::unique_ptr<Provider>> Create(ServiceContext&) {
+  return MakeProvider("sts", std::make_shared<Sts>(), kOperations);
+}
 
 }  // namespace
 
-std::unique_ptr<Provider> MakeStsProvider() { return std::make_unique<StsProvider>(); }
+ServiceFactory StsService() { return {"sts", {}, Create}; }
 
 }  // namespace nimbus

@@ -14,6 +14,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "services/kit/operations.h"
 #include "services/lambda/invoke/data_plane_impl.h"
 #include "services/lambda/invoke/embedded_runtimes.h"
 #include "services/lambda/invoke/environment_network.h"
@@ -108,12 +109,11 @@ Status DataPlaneImpl::StartEventQueue() {
 }
 
 void DataPlaneImpl::RegisterOperations(OperationTable& table) {
-  table.AddAsync("Invoke", [this](const CallContext& call, Value input) {
-    return Invoke(call, std::move(input));
-  });
-  table.AddAsync("InvokeWithResponseStream", [this](const CallContext& call, Value input) {
-    return InvokeWithResponseStream(call, std::move(input));
-  });
+  static constexpr Operation<DataPlaneImpl> kOperations[] = {
+      {"Invoke", nullptr, AsyncMember<&DataPlaneImpl::Invoke>},
+      {"InvokeWithResponseStream", nullptr, AsyncMember<&DataPlaneImpl::InvokeWithResponseStream>},
+  };
+  AddOperations(table, *this, kOperations);
 }
 
 void DataPlaneImpl::Shutdown() {
