@@ -10,18 +10,7 @@ class LogStoreSink : public LogSink {
   explicit LogStoreSink(std::shared_ptr<LogStore> store) : store_(std::move(store)) {}
 
   void Append(std::vector<LogBatch> batches) override {
-    std::vector<StreamEvents> all;
-    all.reserve(batches.size());
-    for (auto& b : batches) {
-      StreamEvents& s = all.emplace_back();
-      s.account = std::move(b.account_id);
-      s.region = std::move(b.region);
-      s.group = std::move(b.group);
-      s.stream = std::move(b.stream);
-      s.events.reserve(b.lines.size());
-      for (auto& l : b.lines) s.events.push_back(LogEvent{l.timestamp_ms, std::move(l.message)});
-    }
-    std::vector<Status> results = store_->AppendEnsuringAll(all);
+    std::vector<Status> results = store_->AppendEnsuringAll(batches);
     for (const Status& st : results) {
       if (!st.ok()) std::fprintf(stderr, "nimbus: logs dropped: %s\n", st.ToString().c_str());
     }

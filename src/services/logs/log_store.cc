@@ -187,12 +187,12 @@ Status LogStore::AppendEnsuring(std::string_view account, std::string_view regio
   return Append(account, region, group, stream, events);
 }
 
-std::vector<Status> LogStore::AppendEnsuringAll(const std::vector<StreamEvents>& batches) {
+std::vector<Status> LogStore::AppendEnsuringAll(const std::vector<LogBatch>& batches) {
   std::vector<Status> results;
   results.reserve(batches.size());
   Status st = db_.Transaction([&]() -> Status {
-    for (const StreamEvents& b : batches) {
-      results.push_back(AppendEnsuring(b.account, b.region, b.group, b.stream, b.events));
+    for (const LogBatch& b : batches) {
+      results.push_back(AppendEnsuring(b.account_id, b.region, b.group, b.stream, b.lines));
     }
     return Status::Ok();
   });

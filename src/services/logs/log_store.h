@@ -36,17 +36,8 @@
 
 namespace nimbus::logs {
 
-// One event to append: epoch milliseconds and the message text (UTF-8).
-struct LogEvent {
-  int64_t timestamp_ms = 0;
-  std::string message;
-};
-
-// Events for one stream, for AppendEnsuringAll.
-struct StreamEvents {
-  std::string account, region, group, stream;
-  std::vector<LogEvent> events;
-};
+// One event to append: epoch milliseconds and the message text (UTF-8); the sink's LogLine.
+using LogEvent = LogLine;
 
 struct GroupInfo {
   std::string name;
@@ -107,7 +98,7 @@ class LogStore {
   // AppendEnsuring for several streams in one transaction (one commit: what a shipper that
   // batches many streams wants). Returns one status per batch, in order; a failing batch is
   // rolled back alone and the others are kept.
-  std::vector<Status> AppendEnsuringAll(const std::vector<StreamEvents>& batches);
+  std::vector<Status> AppendEnsuringAll(const std::vector<LogBatch>& batches);
 
   // --- Used by the provider -----------------------------------------------------------------
   // OK when the stream exists; NotFound (group or stream) otherwise.

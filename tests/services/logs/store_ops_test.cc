@@ -84,7 +84,7 @@ TEST_F(LogsTest, AppendEnsuringCreatesGroupAndStream) {
 }
 
 TEST_F(LogsTest, AppendEnsuringAllWritesEveryStreamInOneCall) {
-  std::vector<StreamEvents> batches = {
+  std::vector<LogBatch> batches = {
       {"000000000000", "us-east-1", "/aws/lambda/a", "s1", {{kNow, "a1"}, {kNow + 1, "a2"}}},
       {"000000000000", "us-east-1", "/aws/lambda/b", "s2", {{kNow, "b1"}}},
       {"000000000000", "us-east-1", "/aws/lambda/a", "s3", {}},
