@@ -327,11 +327,13 @@ def handler(event, context):
     def test_idle_environment_is_frozen_between_invokes(self):
         # As on Lambda, work a function leaves running after it answers stops while the
         # environment waits for the next invoke, and resumes with it.
-        create(self.lam, "background", {"app.py": PY_BACKGROUND})
-        first = json.loads(invoke(self.lam, "background", {"run": 0.3})["Body"])
+        # A whole vCPU and a second per handler, so that a loaded machine still lets the
+        # thread tick 100 times (it asks for 1000) while the handler runs.
+        create(self.lam, "background", {"app.py": PY_BACKGROUND}, MemorySize=1769, Timeout=30)
+        first = json.loads(invoke(self.lam, "background", {"run": 1.0})["Body"])
         self.assertGreater(first["during"], 100)  # the thread ticks while the handler runs
         time.sleep(1.5)
-        second = json.loads(invoke(self.lam, "background", {"run": 0.3})["Body"])
+        second = json.loads(invoke(self.lam, "background", {"run": 1.0})["Body"])
         self.assertGreater(second["during"], 100)
         idle = second["at_start"] - first["at_end"]
         self.assertLess(idle, 300, "ticks while idle: %d (1500 if never frozen)" % idle)
