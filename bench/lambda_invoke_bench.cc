@@ -11,7 +11,8 @@
 // and completed invokes per second. `cold` retires the function's warm environment with
 // UpdateFunctionConfiguration (an Environment variable change) before each invoke, then invokes
 // with X-Amz-Log-Type: Tail: it reports the client-side first-response latency and the
-// `Init Duration` of the REPORT line. Requests are unsigned (nimbus in open mode accepts them);
+// `Init Duration` and `Duration` of the REPORT line, and what is left of the first response
+// (nimbus and the client: a timeline of the cold invoke). Requests are unsigned (nimbus in open mode accepts them);
 // the Authorization header only names the service and region.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -356,7 +357,7 @@ int Cold(const std::string& host, int port, const std::string& function, int run
       Request("POST", host, port, base + "/invocations", Payload(payload_bytes),
               "X-Amz-Log-Type: Tail\r\n");
   int fd = -1;
-  std::vector<double> first_ms, init_ms, warm_ms;
+  std::vector<double> first_ms, init_ms, handler_ms, rest_ms, warm_ms;
   for (int i = 0; i < runs; ++i) {
     std::string cfg = R"({"Environment":{"Variables":{"BENCH_GENERATION":")" +
                       std::to_string(i) + R"("}}})";
@@ -376,7 +377,15 @@ int Cold(const std::string& host, int port, const std::string& function, int run
     std::string log =
         nimbus::wire::Base64Decode(Header(r.headers, "X-Amz-Log-Result")).value_or("");
     size_t at = log.find("Init Duration: ");
-    if (at != std::string::npos) init_ms.push_back(std::atof(log.c_str() + at + 15));
+    size_t dur = log.find("\tDuration: ");
+    if (at != std::string::npos && dur != std::string::npos) {
+      // The timeline of a cold invoke: Init (environment created -> the runtime's first /next,
+      // launch included), the handler's Duration, and the rest (request and response through
+      // nimbus, the client's own time).
+      init_ms.push_back(std::atof(log.c_str() + at + 15));
+      handler_ms.push_back(std::atof(log.c_str() + dur + 11));
+      rest_ms.push_back(ms - init_ms.back() - handler_ms.back());
+    }
     // The same environment, now warm, for comparison.
     start = Clock::now();
     r = RoundTrip(fd, host, port, invoke);
@@ -384,9 +393,11 @@ int Cold(const std::string& host, int port, const std::string& function, int run
   }
   if (fd >= 0) close(fd);
   std::printf("runs=%d first_invoke_p50_ms=%.3f first_invoke_p90_ms=%.3f init_duration_p50_ms=%.3f "
-              "init_duration_p90_ms=%.3f init_reports=%zu warm_after_p50_ms=%.3f\n",
+              "init_duration_p90_ms=%.3f init_reports=%zu handler_p50_ms=%.3f rest_p50_ms=%.3f "
+              "warm_after_p50_ms=%.3f\n",
               runs, Percentile(first_ms, 50), Percentile(first_ms, 90), Percentile(init_ms, 50),
-              Percentile(init_ms, 90), init_ms.size(), Percentile(warm_ms, 50));
+              Percentile(init_ms, 90), init_ms.size(), Percentile(handler_ms, 50),
+              Percentile(rest_ms, 50), Percentile(warm_ms, 50));
   return 0;
 }
 
