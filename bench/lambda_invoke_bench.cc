@@ -10,10 +10,10 @@
 // `load` measures warm invokes: latency percentiles over every request of the measured window,
 // and completed invokes per second. `cold` retires the function's warm environment with
 // UpdateFunctionConfiguration (an Environment variable change) before each invoke, then invokes
-// with X-Amz-Log-Type: Tail: it reports the client-side first-response latency and the
-// `Init Duration` and `Duration` of the REPORT line, and what is left of the first response
-// (nimbus and the client: a timeline of the cold invoke). Requests are unsigned (nimbus in open mode accepts them);
-// the Authorization header only names the service and region.
+// with X-Amz-Log-Type: Tail: it reports the client-side first-response latency, the `Init
+// Duration` and `Duration` of the REPORT line, and what is left of the first response (nimbus
+// and the client): a timeline of the cold invoke. Requests are unsigned (nimbus in open mode
+// accepts them); the Authorization header only names the service and region.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
