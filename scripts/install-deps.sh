@@ -6,7 +6,7 @@ set -euo pipefail
 mode=${1:-build}
 build_pkgs=(build-essential cmake ninja-build pkg-config libboost-dev libssl-dev libsqlite3-dev zlib1g-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev python3 zip unzip curl)
-test_pkgs=(awscli python3-botocore wrk nodejs npm clang libclang-rt-14-dev
+test_pkgs=(awscli python3-botocore wrk nodejs npm clang libclang-rt-14-dev passt
   skopeo podman runc docker-registry autoconf automake libtool libcurl4-openssl-dev)
 vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static)
 case "$mode" in

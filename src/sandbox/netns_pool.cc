@@ -56,6 +56,11 @@ Result<PreparedNetwork> NetnsPool::Make() {
     if (!socket.ok()) return socket.error();
     network.listeners.push_back(std::move(*socket));
   }
+  if (options_.outbound) {
+    auto link = options_.outbound->Connect(network.netns.get());
+    if (!link.ok()) return link.error();
+    network.outbound = std::move(*link);
+  }
   return network;
 }
 

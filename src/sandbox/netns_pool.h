@@ -1,7 +1,8 @@
 // Network namespaces made ahead of time, each with its listening sockets already open, so that
 // starting a sandbox only takes one (a few microseconds) instead of creating it (milliseconds).
-// A background thread keeps `ready` of them and also closes those given back, so neither the
-// creation nor the teardown runs on the caller's (the invoke's) path.
+// A background thread keeps `ready` of them and also closes those given back (and detaches their
+// outbound links), so neither the creation nor the teardown runs on the caller's (the invoke's)
+// path.
 #pragma once
 
 #include <condition_variable>
@@ -15,13 +16,15 @@
 #include "core/status.h"
 #include "sandbox/fd.h"
 #include "sandbox/netns.h"
+#include "sandbox/outbound.h"
 
 namespace nimbus::sandbox {
 
 // A network namespace and the listening sockets opened inside it. Move-only.
 struct PreparedNetwork {
-  UniqueFd netns;                   // for SandboxSpec::netns_fd
-  std::vector<UniqueFd> listeners;  // one per NetnsPoolOptions::endpoints, in that order
+  UniqueFd netns;                          // for SandboxSpec::netns_fd
+  std::vector<UniqueFd> listeners;         // one per NetnsPoolOptions::endpoints, in that order
+  std::unique_ptr<OutboundLink> outbound;  // with NetnsPoolOptions::outbound
 };
 
 struct NetnsPoolOptions {
@@ -29,6 +32,8 @@ struct NetnsPoolOptions {
   std::vector<NetEndpoint> endpoints;     // sockets opened in every namespace
   int backlog = 64;
   size_t ready = 4;  // namespaces kept prepared
+  // Connects every namespace to the outside world (not owned; outlives the pool). Null: none.
+  Outbound* outbound = nullptr;
 };
 
 // Thread-safe. Owns a background thread.

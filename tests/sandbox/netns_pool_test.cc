@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <string>
@@ -42,6 +43,22 @@ class FakeNamespaces : public NetworkNamespaces {
 };
 
 bool IsOpen(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+
+// Links that count themselves; Connect fails on demand.
+class FakeOutbound : public Outbound {
+ public:
+  struct Link : OutboundLink {
+    explicit Link(std::atomic<int>& live) : live(live) { ++live; }
+    ~Link() override { --live; }
+    std::atomic<int>& live;
+  };
+  Result<std::unique_ptr<OutboundLink>> Connect(int) override {
+    if (fail) return Status::Unavailable("pasta failed: no route");
+    return std::unique_ptr<OutboundLink>(std::make_unique<Link>(live));
+  }
+  std::atomic<int> live{0};
+  bool fail = false;
+};
 
 NetnsPoolOptions LambdaLike() {
   NetnsPoolOptions o;
@@ -115,6 +132,31 @@ TEST(NetnsPoolTest, ReleasedDescriptorsAreClosedByThePool) {
   pool.WaitIdle();
   EXPECT_FALSE(IsOpen(ns));
   EXPECT_FALSE(IsOpen(socket));
+}
+
+TEST(NetnsPoolTest, OutboundLinksComeWithTheNamespaceAndGoWithIt) {
+  FakeNamespaces fake;
+  FakeOutbound outbound;
+  NetnsPoolOptions o = LambdaLike();
+  o.outbound = &outbound;
+  {
+    NetnsPool pool(fake, o);
+    auto network = pool.Take();
+    ASSERT_TRUE(network.ok());
+    EXPECT_NE(network->outbound, nullptr);
+    pool.WaitIdle();
+    EXPECT_EQ(outbound.live.load(), 4);  // the one taken and three ready
+    pool.Release(std::move(*network));
+    pool.WaitIdle();
+    EXPECT_EQ(outbound.live.load(), 3);
+  }
+  EXPECT_EQ(outbound.live.load(), 0);
+  outbound.fail = true;
+  o.ready = 0;
+  NetnsPool failing(fake, o);
+  auto network = failing.Take();
+  ASSERT_FALSE(network.ok());
+  EXPECT_EQ(network.error().message(), "pasta failed: no route");
 }
 
 TEST(NetnsPoolTest, DestroyingThePoolClosesWhatItHeld) {
