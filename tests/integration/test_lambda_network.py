@@ -7,6 +7,7 @@ across accounts in strict mode), and an SDK call (boto3, shipped in the zip) to 
 Traffic stays on loopback: the host's, and the namespaces' own."""
 import json
 import os
+import shutil
 import socket
 import unittest
 
@@ -73,6 +74,8 @@ def handler(event, context):
         "foreign_runtime_apis": [p for p in candidates if is_runtime_api(p)],
         "interfaces": sorted(l.split(":")[0].strip()
                              for l in open("/proc/net/dev").read().splitlines()[2:]),
+        "default_route": any(l.split()[1] == "00000000"
+                             for l in open("/proc/net/route").read().splitlines()[1:]),
     }
 '''
 
@@ -181,6 +184,7 @@ class EnvironmentNetwork(unittest.TestCase):
         self.assertEqual(out["runtime_api"], "127.0.0.1:9001")
         self.assertEqual(out["endpoint"], "http://127.0.0.1:%d" % self.n.port)
         self.assertEqual(out["interfaces"], ["lo"])
+        self.assertFalse(out["default_route"])  # nothing beyond nimbus (--lambda-outbound off)
         # Its own sockets only: the Runtime API and the endpoint nimbus opened inside.
         self.assertEqual(out["listening"], sorted([9001, self.n.port]))
 
@@ -213,6 +217,54 @@ class EnvironmentNetwork(unittest.TestCase):
         # It came in through the endpoint inside the namespace, signed as the function's
         # account, and was served as on the main port: in the access log.
         self.n.wait_for_log("GetCallerIdentity", timeout=10)
+
+
+@unittest.skipUnless(shutil.which("pasta"), "pasta (Debian package passt) is not installed")
+class OutboundOn(unittest.TestCase):
+    """--lambda-outbound on: a route to the world through pasta (not used here: tests send
+    nothing beyond loopback), and still nothing of the host's loopback in reach."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.n = Nimbus("--lambda-outbound", "on").start()
+        cls.lam = cls.n.client("lambda")
+        create(cls.lam, "probe", {"app.py": PROBE}, Timeout=60)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.n.__exit__()
+
+    def test_function_has_a_route_out_and_still_no_host_socket(self):
+        with HostListener() as host:
+            r = invoke(self.lam, "probe", {"ports": [host.port]})
+        self.assertNotIn("FunctionError", r, r["Body"])
+        out = json.loads(r["Body"])
+        self.assertTrue(out["default_route"], out)
+        self.assertEqual(len(out["interfaces"]), 2, out)  # lo and pasta's tap
+        self.assertEqual(out["connect"], {str(host.port): "refused"})
+        self.assertEqual(out["runtime_api"], "127.0.0.1:9001")
+        self.assertEqual(out["listening"], sorted([9001, self.n.port]))
+
+
+class OutboundMisuse(unittest.TestCase):
+    def test_a_value_other_than_on_or_off_fails_at_start(self):
+        n = Nimbus("--lambda-outbound", "yes")
+        try:
+            with self.assertRaises(RuntimeError) as cm:
+                n.start()
+            self.assertIn("--lambda-outbound must be on or off, not 'yes'", str(cm.exception))
+        finally:
+            n.__exit__()
+
+    def test_asking_for_outbound_without_pasta_fails_at_start(self):
+        n = Nimbus("--lambda-outbound", "on", env={"PATH": "/nonexistent"})
+        try:
+            with self.assertRaises(RuntimeError) as cm:
+                n.start()
+            self.assertIn("--lambda-outbound needs pasta (Debian package passt) on PATH",
+                          str(cm.exception))
+        finally:
+            n.__exit__()
 
 
 CREDS = """AKIAALICE00000000001 alice-secret 111111111111

@@ -30,6 +30,7 @@ struct DataPlaneOptions {
   int account_concurrency = 1000;        // --lambda-concurrency
   int idle_seconds = 600;                // --lambda-idle-seconds
   int async_retry_base_seconds = 60;     // first async retry delay (AWS: ~1 min, then ~2 min)
+  bool outbound = false;                 // --lambda-outbound: environments reach the world (pasta)
 };
 
 // Everything the data plane uses; pointers outlive it.

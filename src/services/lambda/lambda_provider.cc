@@ -111,6 +111,11 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
     d.options.idle_seconds = static_cast<int>(ctx.flags.Int("--lambda-idle-seconds"));
     d.options.async_retry_base_seconds =
         static_cast<int>(ctx.flags.Int("--lambda-async-retry-seconds"));
+    std::string outbound = ctx.flags.Str("--lambda-outbound");
+    if (outbound != "on" && outbound != "off") {
+      return Status::InvalidArgument("--lambda-outbound must be on or off, not '" + outbound + "'");
+    }
+    d.options.outbound = outbound == "on";
     auto plane = MakeDataPlane(std::move(d));
     if (!plane.ok()) return plane.error();
     provider->SetDataPlane(std::move(*plane));
@@ -130,7 +135,13 @@ ServiceFactory LambdaService() {
        {"--lambda-async-retry-seconds", "N",
         "delay before retrying a failed Event invocation; the second\n"
         "retry waits twice as long (default 60, as Lambda's ~1 and ~2 min)",
-        "60", true, 0, 3600}},
+        "60", true, 0, 3600},
+       {"--lambda-outbound", "on|off",
+        "let functions reach the outside world, through pasta (Debian\n"
+        "package passt), which must be installed; each environment still\n"
+        "reaches no other one and no socket of this host's loopback\n"
+        "(default off: a function reaches only nimbus)",
+        "off"}},
       Create};
 }
 

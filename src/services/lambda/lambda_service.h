@@ -11,7 +11,7 @@
 namespace nimbus::lambda {
 
 // The Lambda service. Flags: --lambda-concurrency, --lambda-idle-seconds,
-// --lambda-async-retry-seconds. Fails when the schema migration, loading the stored functions
+// --lambda-async-retry-seconds, --lambda-outbound. Fails when the schema migration, loading the stored functions
 // or the data plane fails. Without event loops and listeners in the context (an in-process
 // harness) only the control plane is served and Invoke answers 501.
 ServiceFactory LambdaService();

@@ -56,15 +56,11 @@ Status WriteIfChanged(const std::string& path, std::string_view content) {
 }  // namespace
 
 DataPlaneImpl::DataPlaneImpl(DataPlaneDeps deps, std::unique_ptr<sandbox::SandboxManager> sandboxes,
-                             std::string runtimes_dir,
-                             std::unique_ptr<sandbox::NetworkNamespaces> namespaces,
-                             std::unique_ptr<sandbox::NetnsPool> networks, std::string network_note)
+                             std::string runtimes_dir, EnvironmentNetworks networks)
     : deps_(std::move(deps)),
       sandboxes_(std::move(sandboxes)),
       runtimes_dir_(std::move(runtimes_dir)),
-      namespaces_(std::move(namespaces)),
       networks_(std::move(networks)),
-      network_note_(std::move(network_note)),
       shipper_(deps_.logs.get()) {
   for (asio::io_context* loop : deps_.loops) {
     freeze_timers_.push_back(std::make_unique<asio::steady_timer>(*loop));
@@ -151,7 +147,7 @@ bool DataPlaneImpl::Stopped() {
 
 std::string DataPlaneImpl::LimitsNote() const {
   std::string note = sandboxes_->capabilities().Describe();
-  if (!networks_) note += "; network: the host's (" + network_note_ + ")";
+  if (!networks_.pool) note += "; network: the host's (" + networks_.note + ")";
   return note;
 }
 
@@ -189,15 +185,14 @@ Result<std::unique_ptr<DataPlane>> MakeDataPlane(DataPlaneDeps deps) {
   if (!sandboxes.ok()) return sandboxes.error();
   // A network namespace per environment needs namespaces the sandbox can join: not from inside
   // a user namespace of its own.
-  auto namespaces = sandbox::HostNetworkNamespaces();
-  std::unique_ptr<sandbox::NetnsPool> networks;
-  std::string why = "sandboxes in a user namespace cannot join one";
-  if ((*sandboxes)->capabilities().isolation !=
-      sandbox::SandboxCapabilities::Isolation::kUserNamespace) {
-    networks = MakeEnvironmentNetworks(*namespaces, deps.options.port, why);
-  }
+  auto networks = MakeEnvironmentNetworks(
+      sandbox::HostNetworkNamespaces(),
+      (*sandboxes)->capabilities().isolation !=
+          sandbox::SandboxCapabilities::Isolation::kUserNamespace,
+      deps.options.port, deps.options.outbound, options.state_dir + "/netns");
+  if (!networks.ok()) return networks.error();
   auto plane = std::make_unique<DataPlaneImpl>(std::move(deps), std::move(*sandboxes), runtimes,
-                                               std::move(namespaces), std::move(networks), why);
+                                               std::move(*networks));
   NIMBUS_RETURN_IF_ERROR(plane->StartEventQueue());
   return std::unique_ptr<DataPlane>(std::move(plane));
 }

@@ -20,10 +20,9 @@
 
 #include "core/aws_error.h"
 #include "core/http.h"
-#include "sandbox/netns.h"
-#include "sandbox/netns_pool.h"
 #include "sandbox/sandbox.h"
 #include "services/lambda/data_plane.h"
+#include "services/lambda/invoke/environment_network.h"
 #include "services/lambda/invoke/invocation.h"
 #include "services/lambda/invoke/log_shipper.h"
 
@@ -33,11 +32,9 @@ class EventQueue;
 
 class DataPlaneImpl : public DataPlane {
  public:
-  // `networks` (may be null: environments then share the host's network) uses `namespaces`.
-  // `network_note` says why there are none when that is so.
+  // Without a pool in `networks`, environments share the host's network.
   DataPlaneImpl(DataPlaneDeps deps, std::unique_ptr<sandbox::SandboxManager> sandboxes,
-                std::string runtimes_dir, std::unique_ptr<sandbox::NetworkNamespaces> namespaces,
-                std::unique_ptr<sandbox::NetnsPool> networks, std::string network_note);
+                std::string runtimes_dir, EnvironmentNetworks networks);
   ~DataPlaneImpl() override;
 
   void RegisterOperations(OperationTable& table) override;
@@ -121,9 +118,7 @@ class DataPlaneImpl : public DataPlane {
   DataPlaneDeps deps_;
   std::unique_ptr<sandbox::SandboxManager> sandboxes_;
   std::string runtimes_dir_;
-  std::unique_ptr<sandbox::NetworkNamespaces> namespaces_;  // used by networks_
-  std::unique_ptr<sandbox::NetnsPool> networks_;  // null: environments use the host's network
-  std::string network_note_;                      // why networks_ is null
+  EnvironmentNetworks networks_;  // the pool first: environments' networks come from it
   std::unique_ptr<EventQueue> events_;
   LogShipper shipper_;
 

@@ -11,19 +11,34 @@ constexpr char kLoopback[] = "127.0.0.1";
 constexpr size_t kReady = 4;
 }  // namespace
 
-std::unique_ptr<sandbox::NetnsPool> MakeEnvironmentNetworks(sandbox::NetworkNamespaces& namespaces,
-                                                            uint16_t endpoint_port,
-                                                            std::string& why) {
-  if (endpoint_port == kRuntimeApiPort) endpoint_port = 4566;  // 9001 is the Runtime API's
-  auto probe = namespaces.Create({});
-  if (!probe.ok()) {
-    why = probe.error().message();
-    return nullptr;
+Result<EnvironmentNetworks> MakeEnvironmentNetworks(
+    std::unique_ptr<sandbox::NetworkNamespaces> namespaces, bool joinable, uint16_t endpoint_port,
+    bool outbound, const std::string& state_dir) {
+  EnvironmentNetworks out;
+  out.namespaces = std::move(namespaces);
+  if (!joinable) {
+    out.note = "sandboxes in a user namespace cannot join one";
+  } else if (auto probe = out.namespaces->Create({}); !probe.ok()) {
+    out.note = probe.error().message();
   }
+  if (!out.note.empty()) {
+    if (!outbound) return out;
+    return Status::FailedPrecondition("--lambda-outbound needs network namespaces: " + out.note);
+  }
+  if (outbound) {
+    out.outbound = sandbox::PastaOutbound(state_dir);
+    if (!out.outbound) {
+      return Status::FailedPrecondition(
+          "--lambda-outbound needs pasta (Debian package passt) on PATH");
+    }
+  }
+  if (endpoint_port == kRuntimeApiPort) endpoint_port = 4566;  // 9001 is the Runtime API's
   sandbox::NetnsPoolOptions options;
   options.endpoints = {{kLoopback, kRuntimeApiPort}, {kLoopback, endpoint_port}};
   options.ready = kReady;
-  return std::make_unique<sandbox::NetnsPool>(namespaces, std::move(options));
+  options.outbound = out.outbound.get();
+  out.pool = std::make_unique<sandbox::NetnsPool>(*out.namespaces, std::move(options));
+  return out;
 }
 
 Result<EnvironmentEndpoints> ServeInNamespace(ListenerFactory& listeners,

@@ -13,6 +13,7 @@
 #include "protocol/provider.h"
 #include "sandbox/netns.h"
 #include "sandbox/netns_pool.h"
+#include "sandbox/outbound.h"
 
 namespace nimbus::lambda {
 
@@ -26,12 +27,23 @@ struct EnvironmentEndpoints {
   std::string endpoint_url;         // AWS_ENDPOINT_URL: "http://127.0.0.1:<port>"
 };
 
+// What environments' networks are made with, owned together (destroyed pool first).
+struct EnvironmentNetworks {
+  std::unique_ptr<sandbox::NetworkNamespaces> namespaces;
+  std::unique_ptr<sandbox::Outbound> outbound;  // --lambda-outbound on; else null
+  std::unique_ptr<sandbox::NetnsPool> pool;     // null: environments use the host's network
+  std::string note;                             // why pool is null
+};
+
 // A pool of namespaces prepared for environments (sockets at 127.0.0.1:9001 and
-// 127.0.0.1:`endpoint_port`), when `namespaces` can make them: it makes one first, so a host
-// that does not allow them (not root) is known at start. Then null, and `why` says why.
-std::unique_ptr<sandbox::NetnsPool> MakeEnvironmentNetworks(sandbox::NetworkNamespaces& namespaces,
-                                                            uint16_t endpoint_port,
-                                                            std::string& why);
+// 127.0.0.1:`endpoint_port`; with `outbound`, each connected to the world through pasta, whose
+// files live under `state_dir`), when `namespaces` can make them and sandboxes can join them
+// (`joinable`): it makes one first, so a host that does not allow them (not root) is known at
+// start. Without, pool is null and note says why; but a requested outbound that cannot be had
+// is an error (FailedPrecondition), never a silent fallback.
+Result<EnvironmentNetworks> MakeEnvironmentNetworks(
+    std::unique_ptr<sandbox::NetworkNamespaces> namespaces, bool joinable, uint16_t endpoint_port,
+    bool outbound, const std::string& state_dir);
 
 // Serves a namespace taken from that pool: its Runtime API socket with `runtime_api`, its
 // endpoint socket with the gateway, both on event loop `loop`. Takes the sockets out of

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "protocol/listener.h"
+#include "sandbox/netns_pool.h"
 #include "sandbox/sandbox.h"
 #include "services/lambda/data_plane.h"
 #include "services/lambda/function_registry.h"
@@ -57,6 +58,7 @@ class Environment {
   std::string log_stream;
   std::unique_ptr<Listener> listener;  // its Runtime API
   std::unique_ptr<Listener> endpoint;  // its AWS_ENDPOINT_URL, inside its network namespace
+  sandbox::PreparedNetwork network;    // its namespace and outbound link (given back at exit)
   std::unique_ptr<sandbox::Sandbox> sandbox;
   size_t loop = 0;                  // index into DataPlaneDeps::loops: its Runtime API's loop
   boost::asio::any_io_executor io;  // that loop's executor: where its pipes and exit are watched

@@ -44,12 +44,15 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
   // some (environment_network.h), else on private ports of the host (any local process's reach).
   sandbox::PreparedNetwork network;
   EnvironmentEndpoints ends;
-  if (networks_) {
-    auto taken = networks_->Take();
+  if (networks_.pool) {
+    auto taken = networks_.pool->Take();
     if (!taken.ok()) return Status::Internal("network namespace: " + taken.error().message());
     network = std::move(*taken);
     auto served = ServeInNamespace(*deps_.listeners, network, std::move(runtime_api), env->loop);
-    if (!served.ok()) return served.error();
+    if (!served.ok()) {
+      networks_.pool->Release(std::move(network));
+      return served.error();
+    }
     ends = std::move(*served);
   } else {
     auto opened = deps_.listeners->Listen(std::move(runtime_api), env->loop);
@@ -107,13 +110,15 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
 
   spec.netns_fd = network.netns.valid() ? network.netns.get() : -1;
   auto box = sandboxes_->Launch(spec);
-  // The sandbox's processes (and the listeners' sockets) keep the namespace from now on.
-  if (networks_) networks_->Release(std::move(network));
-  if (!box.ok()) return box.error();
+  if (!box.ok()) {
+    if (networks_.pool) networks_.pool->Release(std::move(network));
+    return box.error();
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     env->listener = std::move(ends.runtime_api);
     env->endpoint = std::move(ends.endpoint);
+    env->network = std::move(network);
     env->sandbox = std::move(*box);
     env->sandbox_view.store(env->sandbox.get(), std::memory_order_release);
     if (env->state == Environment::State::kDead) {  // killed while starting (shutdown)

@@ -189,6 +189,7 @@ asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env)
   }
   std::unique_ptr<sandbox::Sandbox> box;
   std::unique_ptr<Listener> listener, endpoint;
+  sandbox::PreparedNetwork network;
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::shared_ptr<Invocation> inv = env->current;
@@ -228,10 +229,13 @@ asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env)
     box = std::move(env->sandbox);
     listener = std::move(env->listener);
     endpoint = std::move(env->endpoint);
+    network = std::move(env->network);
   }
-  // Cgroup removal and listener close happen outside the lock. The environment's network
-  // namespace (if any) goes once its processes and these sockets are gone, in the kernel's
-  // own time (it cleans namespaces up in a work queue).
+  // Cgroup removal and listener close happen outside the lock; the network namespace's
+  // descriptor and outbound link go to the pool's thread (stopping pasta blocks). The namespace
+  // itself goes once its processes and these sockets are gone, in the kernel's own time (it
+  // cleans namespaces up in a work queue).
+  if (networks_.pool) networks_.pool->Release(std::move(network));
 }
 
 }  // namespace nimbus::lambda
