@@ -1,5 +1,6 @@
 #include "sandbox/netns_pool.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <utility>
@@ -7,7 +8,10 @@
 namespace nimbus::sandbox {
 
 NetnsPool::NetnsPool(NetworkNamespaces& namespaces, NetnsPoolOptions options)
-    : namespaces_(namespaces), options_(std::move(options)), worker_([this] { Run(); }) {}
+    : namespaces_(namespaces),
+      options_(std::move(options)),
+      target_(options_.ready),
+      worker_([this] { Run(); }) {}
 
 NetnsPool::~NetnsPool() {
   {
@@ -25,6 +29,8 @@ Result<PreparedNetwork> NetnsPool::Take() {
     if (!ready_.empty()) {
       network = std::move(ready_.front());
       ready_.pop_front();
+    } else {
+      target_ = std::min(std::max<size_t>(target_ * 2, 1), options_.ready * 4);
     }
   }
   cv_.notify_all();
@@ -43,8 +49,13 @@ void NetnsPool::Release(PreparedNetwork network) {
 void NetnsPool::WaitIdle() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] {
-    return stop_ || (!busy_ && released_.empty() && (failed_ || ready_.size() >= options_.ready));
+    return stop_ || (!busy_ && released_.empty() && (failed_ || ready_.size() >= target_));
   });
+}
+
+size_t NetnsPool::target() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return target_;
 }
 
 Result<PreparedNetwork> NetnsPool::Make() {
@@ -78,7 +89,7 @@ void NetnsPool::Run() {
       cv_.notify_all();
       continue;
     }
-    if (ready_.size() >= options_.ready) {
+    if (ready_.size() >= target_) {
       cv_.wait(lock);
       continue;
     }

@@ -31,7 +31,9 @@ struct NetnsPoolOptions {
   std::vector<std::string> lo_addresses;  // see NetworkNamespaces::Create
   std::vector<NetEndpoint> endpoints;     // sockets opened in every namespace
   int backlog = 64;
-  size_t ready = 4;  // namespaces kept prepared
+  // Namespaces kept prepared; a Take that finds none doubles it, up to 4 times this (a burst
+  // of launches is followed by more).
+  size_t ready = 4;
   // Connects every namespace to the outside world (not owned; outlives the pool). Null: none.
   Outbound* outbound = nullptr;
 };
@@ -56,6 +58,8 @@ class NetnsPool {
   // Blocks until the pool is full (or the last attempt to fill it failed) and nothing waits to
   // be closed (tests).
   void WaitIdle();
+  // How many namespaces the pool keeps prepared now.
+  size_t target() const;
 
  private:
   Result<PreparedNetwork> Make();
@@ -63,7 +67,8 @@ class NetnsPool {
 
   NetworkNamespaces& namespaces_;
   const NetnsPoolOptions options_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  size_t target_;  // ready namespaces wanted: options_.ready, doubled by each empty Take
   std::condition_variable cv_;
   bool stop_ = false;
   bool busy_ = false;    // the thread is making or closing outside the lock

@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 namespace nimbus::sandbox {
 namespace {
@@ -18,7 +20,8 @@ namespace {
 class FakeNamespaces : public NetworkNamespaces {
  public:
   Result<UniqueFd> Create(const std::vector<std::string>& lo_addresses) override {
-    std::lock_guard<std::mutex> lock(mu);
+    std::unique_lock<std::mutex> lock(mu);
+    held.wait(lock, [&] { return !hold || std::this_thread::get_id() == caller; });
     ++creates;
     addresses = lo_addresses;
     if (fail_create) return Status::Unavailable("no namespaces here");
@@ -34,7 +37,23 @@ class FakeNamespaces : public NetworkNamespaces {
                        std::to_string(backlog));
     return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   }
+  // Until Release, only thread `only` creates (the pool's own thread waits).
+  void Hold(std::thread::id only) {
+    std::lock_guard<std::mutex> lock(mu);
+    hold = true;
+    caller = only;
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      hold = false;
+    }
+    held.notify_all();
+  }
   std::mutex mu;
+  std::condition_variable held;
+  bool hold = false;
+  std::thread::id caller;
   int creates = 0;
   bool fail_create = false, fail_listen = false;
   std::vector<std::string> addresses;
@@ -102,6 +121,29 @@ TEST(NetnsPoolTest, EmptyPoolMakesOneOnTheSpot) {
   EXPECT_EQ(fake.addresses, std::vector<std::string>{"169.254.170.2"});
 }
 
+TEST(NetnsPoolTest, ATakeThatFindsNoneDoublesWhatIsKeptReady) {
+  FakeNamespaces fake;
+  NetnsPoolOptions o = LambdaLike();
+  o.ready = 2;
+  NetnsPool pool(fake, o);
+  pool.WaitIdle();
+  fake.Hold(std::this_thread::get_id());  // the pool's thread makes no more until released
+  std::vector<PreparedNetwork> taken;
+  auto take = [&] {
+    auto network = pool.Take();
+    ASSERT_TRUE(network.ok());
+    taken.push_back(std::move(*network));
+  };
+  for (int i = 0; i < 3; ++i) take();  // the third finds none
+  EXPECT_EQ(pool.target(), 4u);
+  for (int i = 0; i < 3; ++i) take();
+  EXPECT_EQ(pool.target(), 8u);  // at most 4 times `ready`
+  fake.Release();
+  pool.WaitIdle();
+  std::lock_guard<std::mutex> lock(fake.mu);
+  EXPECT_EQ(fake.creates, 2 + 4 + 8);  // the first fill, the 4 made on the spot, the refill
+}
+
 TEST(NetnsPoolTest, ErrorsArePassedOn) {
   FakeNamespaces fake;
   fake.fail_create = true;
@@ -141,6 +183,7 @@ TEST(NetnsPoolTest, OutboundLinksComeWithTheNamespaceAndGoWithIt) {
   o.outbound = &outbound;
   {
     NetnsPool pool(fake, o);
+    pool.WaitIdle();
     auto network = pool.Take();
     ASSERT_TRUE(network.ok());
     EXPECT_NE(network->outbound, nullptr);
