@@ -151,8 +151,9 @@ class Pasta : public Outbound {
   std::atomic<uint64_t> next_{0};
 };
 
-// Links of nimbus processes that are gone: their pasta quits once the bind mount is removed.
-void RemoveStale(const std::string& dir) {
+}  // namespace
+
+void RemoveStaleOutboundLinks(const std::string& dir) {  // their pasta quits with the mount
   DIR* d = ::opendir(dir.c_str());
   if (!d) return;
   std::vector<std::string> stale;
@@ -166,13 +167,11 @@ void RemoveStale(const std::string& dir) {
   for (const auto& base : stale) RemoveFiles(base);
 }
 
-}  // namespace
-
 std::unique_ptr<Outbound> PastaOutbound(const std::string& state_dir) {
   std::string binary = FindOnPath("pasta");
   if (binary.empty()) return nullptr;
   ::mkdir(state_dir.c_str(), 0700);
-  RemoveStale(state_dir);
+  RemoveStaleOutboundLinks(state_dir);
   return std::make_unique<Pasta>(binary, state_dir);
 }
 

@@ -34,4 +34,8 @@ class Outbound {
 // removed now. Needs root.
 std::unique_ptr<Outbound> PastaOutbound(const std::string& state_dir);
 
+// Removes the links left under `state_dir` by nimbus processes that are gone (a bind mount
+// keeps its namespace, and so its pasta, alive), whether or not outbound is on now.
+void RemoveStaleOutboundLinks(const std::string& state_dir);
+
 }  // namespace nimbus::sandbox

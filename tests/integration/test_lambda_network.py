@@ -8,7 +8,9 @@ Traffic stays on loopback: the host's, and the namespaces' own."""
 import json
 import os
 import shutil
+import signal
 import socket
+import time
 import unittest
 
 from harness import Nimbus
@@ -244,6 +246,44 @@ class OutboundOn(unittest.TestCase):
         self.assertEqual(out["connect"], {str(host.port): "refused"})
         self.assertEqual(out["runtime_api"], "127.0.0.1:9001")
         self.assertEqual(out["listening"], sorted([9001, self.n.port]))
+
+
+def pasta_processes(data_dir):
+    """pids of the pasta processes attached to namespaces under `data_dir`."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"pasta") and any(data_dir.encode() in a for a in argv):
+            pids.append(int(pid))
+    return pids
+
+
+@unittest.skipUnless(shutil.which("pasta"), "pasta (Debian package passt) is not installed")
+class OutboundAfterKill(unittest.TestCase):
+    def test_links_left_by_a_killed_nimbus_go_at_the_next_start(self):
+        n = Nimbus("--lambda-outbound", "on")
+        try:
+            n.start()
+            create(n.client("lambda"), "probe", {"app.py": PROBE}, Timeout=60)
+            self.assertNotIn("FunctionError", invoke(n.client("lambda"), "probe", {"ports": []}))
+            self.assertNotEqual(pasta_processes(n.data_dir), [])
+            n.stop(signal.SIGKILL)  # no clean-up: the links (bind mounts) keep their pasta
+            left = pasta_processes(n.data_dir)
+            self.assertNotEqual(left, [])
+            n.args = []  # the next start does not ask for outbound
+            n.start()
+            deadline = time.time() + 30
+            while any(p in pasta_processes(n.data_dir) for p in left) and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertEqual([p for p in left if p in pasta_processes(n.data_dir)], [])
+            links = os.path.join(n.data_dir, "lambda", "sandbox", "netns")
+            self.assertEqual(os.listdir(links), [])
+        finally:
+            n.__exit__()
 
 
 class OutboundMisuse(unittest.TestCase):

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "sandbox/fd.h"
 #include "sandbox/netns.h"
 #include "sandbox/test_util.h"
 
@@ -110,6 +111,16 @@ TEST_F(OutboundTest, LinksOfANimbusThatDiedAreRemovedAtStart) {
   auto again = PastaOutbound(dir);
   ASSERT_NE(again, nullptr);
   EXPECT_TRUE(Entries(dir).empty());
+}
+
+TEST(OutboundCleanupTest, StaleLinksGoEvenWithOutboundOff) {
+  TempDir dir;
+  for (const char* name : {"4194305-1-0", "4194305-1-0.pid", "4194305-1-0.log"}) {
+    dir.Write(name, "x");
+  }
+  dir.Write(OwnerTag() + "-7", "x");  // this process's own: kept
+  RemoveStaleOutboundLinks(dir.path());
+  EXPECT_EQ(Entries(dir.path()), std::vector<std::string>{OwnerTag() + "-7"});
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ Result<EnvironmentNetworks> MakeEnvironmentNetworks(
     bool outbound, const std::string& state_dir) {
   EnvironmentNetworks out;
   out.namespaces = std::move(namespaces);
+  if (!outbound) sandbox::RemoveStaleOutboundLinks(state_dir);  // else PastaOutbound does
   if (!joinable) {
     out.note = "sandboxes in a user namespace cannot join one";
   } else if (auto probe = out.namespaces->Create({}); !probe.ok()) {
