@@ -80,24 +80,29 @@ TEST_F(NetnsTest, ListenerInsideIsReachedFromInsideOnlyOnLoopbackThatIsUp) {
   EXPECT_EQ(PortOf(listener->get()), 9001);
   EXPECT_EQ(ConnectFrom(a->get(), "127.0.0.1", 9001), 0);  // lo is up: the connect succeeds
   EXPECT_EQ(ConnectFrom(b->get(), "127.0.0.1", 9001), ECONNREFUSED);  // another namespace
-  // The host: nothing of namespace a listens here (whatever may hold 9001 on the host, it is
-  // not this socket, which would have refused a second bind below).
   auto again = ns_->Listen(a->get(), {"127.0.0.1", 9001}, 16);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code(), StatusCode::kUnavailable);
   EXPECT_EQ(again.error().message(), "bind 127.0.0.1:9001: Address already in use");
 }
 
-TEST_F(NetnsTest, HostListenerIsNotReachedFromInside) {
+TEST_F(NetnsTest, HostAndNamespaceDoNotReachEachOthersListeners) {
+  // A port the host holds (bound, listening) while the namespace listens on the same number:
+  // each side reaches only its own.
   UniqueFd host(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
   ASSERT_EQ(::bind(host.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
-  ASSERT_EQ(::listen(host.get(), 4), 0);
   uint16_t port = PortOf(host.get());
   auto a = ns_->Create({});
   ASSERT_TRUE(a.ok());
+  auto inside = ns_->Listen(a->get(), {"127.0.0.1", port}, 4);
+  ASSERT_TRUE(inside.ok()) << inside.error().ToString();
+  EXPECT_EQ(ConnectFrom(-1, "127.0.0.1", port), ECONNREFUSED);  // bound on the host, not listening
+  EXPECT_EQ(ConnectFrom(a->get(), "127.0.0.1", port), 0);
+  inside->reset();
+  ASSERT_EQ(::listen(host.get(), 4), 0);
   EXPECT_EQ(ConnectFrom(-1, "127.0.0.1", port), 0);
   EXPECT_EQ(ConnectFrom(a->get(), "127.0.0.1", port), ECONNREFUSED);
 }
