@@ -333,7 +333,7 @@ class CppRuntime(unittest.TestCase):
         self.assertEqual(out, {"bytes": MAX_REQUEST, "fnv1a": fnv1a(payload)})
         with self.assertRaises(ClientError) as cm:
             invoke(self.lam, "big-request", ('"' + filler[:MAX_REQUEST - 1] + '"').encode())
-        self.assertEqual(cm.exception.response["Error"]["Code"], "RequestTooLargeException")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "RequestEntityTooLargeException")
         self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 413)
 
     # -- streaming -------------------------------------------------------------------------

@@ -392,10 +392,33 @@ def handler(event, context):
         with self.assertRaises(ClientError) as cm:
             invoke(self.lam, "echo", b"not json")
         self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidRequestContentException")
+        # Oversized: the wire code is RequestEntityTooLargeException (botocore's shape name,
+        # RequestTooLargeException, is not what AWS sends), with AWS's messages.
         with self.assertRaises(ClientError) as cm:
             invoke(self.lam, "echo", b'"' + b"x" * (6 * 1024 * 1024) + b'"')
-        self.assertEqual(cm.exception.response["Error"]["Code"], "RequestTooLargeException")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "RequestEntityTooLargeException")
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Request must be smaller than 6291456 bytes for the InvokeFunction "
+                         "operation")
         self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 413)
+        event = b'"' + b"x" * (1024 * 1024) + b'"'
+        with self.assertRaises(ClientError) as cm:
+            invoke(self.lam, "echo", event, InvocationType="Event")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "RequestEntityTooLargeException")
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "%d byte payload is too large for the Event invocation type "
+                         "(limit 1048576 bytes)" % len(event))
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 413)
+        # The CLI shows the same code.
+        path = os.path.join(tempfile.mkdtemp(), "big.json")
+        with open(path, "wb") as f:
+            f.write(event)
+        for v2 in (False, True):
+            r = self.n.aws("lambda", "invoke", "--function-name", "echo", "--invocation-type",
+                           "Event", "--payload", "fileb://" + path, os.devnull, v2=v2, check=False)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(b"(RequestEntityTooLargeException)", r.stderr)
+            self.assertIn(b"byte payload is too large for the Event invocation type", r.stderr)
 
     def test_dry_run_and_event(self):
         self.assertEqual(invoke(self.lam, "echo", {}, InvocationType="DryRun")["StatusCode"], 204)

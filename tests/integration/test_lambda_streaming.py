@@ -218,7 +218,7 @@ class LambdaStreaming(unittest.TestCase):
         self.assertEqual(code(FunctionName="streamer", ClientContext="%%%"),
                          ("InvalidRequestContentException", 400))
         self.assertEqual(code(FunctionName="streamer", Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"'),
-                         ("RequestTooLargeException", 413))
+                         ("RequestEntityTooLargeException", 413))
         create(self.lam, "throttled", {"bootstrap": (BOOTSTRAP, 0o755)},
                runtime="provided.al2023", handler="unused")
         self.lam.put_function_concurrency(FunctionName="throttled",

@@ -84,10 +84,16 @@ Result<InvokeRequest, AwsError> ParseInvokeRequest(FunctionRegistry& registry,
   r.payload = PayloadBytes(input);
   size_t limit = r.type == "Event" ? kMaxAsyncPayload : kMaxSyncPayload;
   if (r.payload.size() > limit) {
-    AwsError e("RequestTooLargeException",
-               "Request must be smaller than " + std::to_string(limit) + " bytes for the " +
-                   (streaming ? "InvokeWithResponseStream" : "InvokeFunction") + " operation",
-               413);
+    // AWS sends RequestEntityTooLargeException on the wire (botocore's model calls the shape
+    // RequestTooLargeException), with one message for synchronous calls and one for Event.
+    std::string message =
+        r.type == "Event"
+            ? std::to_string(r.payload.size()) +
+                  " byte payload is too large for the Event invocation type (limit " +
+                  std::to_string(limit) + " bytes)"
+            : "Request must be smaller than " + std::to_string(limit) + " bytes for the " +
+                  (streaming ? "InvokeWithResponseStream" : "InvokeFunction") + " operation";
+    AwsError e("RequestEntityTooLargeException", std::move(message), 413);
     e.fields = {{"Type", "User"}};
     return e;
   }
