@@ -15,7 +15,7 @@ import unittest
 from botocore.exceptions import ClientError
 
 from harness import Nimbus, log_events
-from lambda_util import SHELL_BOOTSTRAP, create, invoke, make_zip
+from lambda_util import ROLE, SHELL_BOOTSTRAP, create, invoke, make_zip
 
 PY_ECHO = """
 import json, os
@@ -484,6 +484,83 @@ class LambdaAsyncRetries(unittest.TestCase):
             time.sleep(1.5)
             self.assertEqual(self.count_starts(logs, "/aws/lambda/flaky"), 3)   # 1 + 2 retries
             self.assertEqual(self.count_starts(logs, "/aws/lambda/flaky1"), 2)  # 1 + 1 retry
+
+
+class LambdaFunctionStates(unittest.TestCase):
+    """What AWS refuses while a function is State Pending (being created) or LastUpdateStatus
+    InProgress (being updated). --lambda-state-delay-ms holds each state long enough to see."""
+    PENDING = "The operation cannot be performed at this time. The function is currently in " \
+              "the following state: Pending"
+
+    def conflict(self, fn, **kw):
+        with self.assertRaises(ClientError) as cm:
+            fn(**kw)
+        e = cm.exception.response
+        self.assertEqual(e["ResponseMetadata"]["HTTPStatusCode"], 409)
+        self.assertEqual(e["Error"]["Code"], "ResourceConflictException")
+        return e["Error"]["Message"]
+
+    def test_pending_refuses_invoke_and_writes_in_progress_refuses_writes(self):
+        # 20 s: far longer than the few calls made inside each window take on a loaded machine.
+        with Nimbus("--lambda-state-delay-ms", "20000") as n:
+            lam = n.client("lambda")
+            code = make_zip({"app.py": PY_ECHO})
+            out = lam.create_function(FunctionName="slow", Runtime="python3.12", Role=ROLE,
+                                      Handler="app.handler", Code={"ZipFile": code})
+            self.assertEqual(out["State"], "Pending")
+            self.assertEqual(lam.get_function(FunctionName="slow")["Configuration"]["State"],
+                             "Pending")
+            self.assertEqual(self.conflict(lam.invoke, FunctionName="slow"), self.PENDING)
+            self.assertEqual(self.conflict(lam.invoke, FunctionName="slow",
+                                           InvocationType="Event"), self.PENDING)
+            self.assertEqual(self.conflict(lam.update_function_code, FunctionName="slow",
+                                           ZipFile=code), self.PENDING)
+            self.assertEqual(self.conflict(lam.update_function_configuration,
+                                           FunctionName="slow", MemorySize=256), self.PENDING)
+            self.assertEqual(self.conflict(lam.publish_version, FunctionName="slow"),
+                             self.PENDING)
+            # Both CLIs show the refusal too.
+            for v2 in (False, True):
+                r = n.aws("lambda", "invoke", "--function-name", "slow", os.devnull, v2=v2,
+                          check=False)
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn(b"(ResourceConflictException)", r.stderr)
+                self.assertIn(self.PENDING.encode(), r.stderr)
+            lam.get_waiter("function_active_v2").wait(
+                FunctionName="slow", WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+            self.assertEqual(json.loads(invoke(lam, "slow", {"a": 1})["Body"])["event"], {"a": 1})
+
+            # An update in progress: invokes still run, further writes are refused.
+            out = lam.update_function_configuration(FunctionName="slow", MemorySize=256)
+            self.assertEqual(out["LastUpdateStatus"], "InProgress")
+            arn = out["FunctionArn"]
+            self.assertEqual(json.loads(invoke(lam, "slow", {"a": 2})["Body"])["event"], {"a": 2})
+            busy = "The operation cannot be performed at this time. An update is in progress " \
+                   "for resource: " + arn
+            self.assertEqual(self.conflict(lam.update_function_configuration,
+                                           FunctionName="slow", MemorySize=512), busy)
+            self.assertEqual(self.conflict(lam.update_function_code, FunctionName="slow",
+                                           ZipFile=code), busy)
+            self.assertEqual(self.conflict(lam.publish_version, FunctionName="slow"), busy)
+            lam.get_waiter("function_updated_v2").wait(
+                FunctionName="slow", WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+            self.assertEqual(lam.publish_version(FunctionName="slow")["Version"], "1")
+            self.assertEqual(
+                lam.update_function_configuration(FunctionName="slow",
+                                                  MemorySize=512)["LastUpdateStatus"],
+                "InProgress")
+
+    def test_without_a_delay_the_function_is_active_once_created(self):
+        with Nimbus() as n:
+            lam = n.client("lambda")
+            out = lam.create_function(FunctionName="quick", Runtime="python3.12", Role=ROLE,
+                                      Handler="app.handler",
+                                      Code={"ZipFile": make_zip({"app.py": PY_ECHO})})
+            self.assertEqual(out["State"], "Pending")  # the response, as AWS's
+            self.assertEqual(json.loads(invoke(lam, "quick", {"b": 1})["Body"])["event"], {"b": 1})
+            out = lam.update_function_configuration(FunctionName="quick", MemorySize=256)
+            self.assertEqual(out["LastUpdateStatus"], "InProgress")
+            lam.update_function_configuration(FunctionName="quick", MemorySize=512)
 
 
 class LambdaPersistence(unittest.TestCase):

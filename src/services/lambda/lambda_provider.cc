@@ -1,4 +1,4 @@
-#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "services/kit/operations.h"
 #include "services/lambda/control/control_plane.h"
@@ -91,7 +91,13 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   options.account_concurrency = static_cast<int>(ctx.flags.Int("--lambda-concurrency"));
   if (!ctx.loops.empty()) {
     boost::asio::io_context* loop = ctx.loops.front();
-    options.post = [loop](std::function<void()> fn) { boost::asio::post(*loop, std::move(fn)); };
+    options.state_delay = std::chrono::milliseconds(ctx.flags.Int("--lambda-state-delay-ms"));
+    options.run_after = [loop](std::chrono::milliseconds delay, std::function<void()> fn) {
+      auto timer = std::make_shared<boost::asio::steady_timer>(*loop, delay);
+      timer->async_wait([timer, fn = std::move(fn)](boost::system::error_code ec) {
+        if (!ec) fn();
+      });
+    };
   }
   auto control = LambdaControl::Open(std::move(options));
   if (!control.ok()) return control.error();
@@ -141,7 +147,12 @@ ServiceFactory LambdaService() {
         "package passt), which must be installed; each environment still\n"
         "reaches no other one and no socket of this host's loopback\n"
         "(default off: a function reaches only nimbus)",
-        "off"}},
+        "off"},
+       {"--lambda-state-delay-ms", "N",
+        "keep a new function State Pending and an updated one\n"
+        "LastUpdateStatus InProgress for N ms, refusing what AWS refuses\n"
+        "meanwhile (default 0: settled when the write is answered)",
+        "0", true, 0, 600000}},
       Create};
 }
 

@@ -25,9 +25,13 @@ class ControlPlaneTest : public ::testing::Test {
     call_.region = "us-east-1";
     call_.endpoint = "http://localhost:4566";
   }
-  void Reopen(int limit = 1000) {
+  void Reopen(int limit = 1000, int state_delay_ms = 0) {
     control_.reset();
-    ControlOptions o{db_.get(), blobs_.get(), &SystemClock(), tmp_.path(), limit, nullptr};
+    ControlOptions o{db_.get(), blobs_.get(), &SystemClock(), tmp_.path(), limit};
+    o.state_delay = std::chrono::milliseconds(state_delay_ms);
+    o.run_after = [this](std::chrono::milliseconds, std::function<void()> fn) {
+      later_.push_back(std::move(fn));
+    };
     auto c = LambdaControl::Open(o);
     ASSERT_TRUE(c.ok()) << c.error().ToString();
     control_ = std::move(*c);
@@ -49,6 +53,7 @@ class ControlPlaneTest : public ::testing::Test {
   std::unique_ptr<store::BlobStore> blobs_;
   std::unique_ptr<LambdaControl> control_;
   CallContext call_;
+  std::vector<std::function<void()>> later_;  // state steps run_after was given
 };
 
 TEST_F(ControlPlaneTest, CreateGetAndResolve) {
@@ -73,6 +78,43 @@ TEST_F(ControlPlaneTest, CreateGetAndResolve) {
   EXPECT_EQ(missing.error().http_status, 404);
   auto other_account = control_->ResolveInvoke("999999999999", "us-east-1", "f", "");
   EXPECT_FALSE(other_account.ok());
+}
+
+TEST_F(ControlPlaneTest, PendingAndInProgressRefuseWhatAwsRefuses) {
+  Reopen(1000, 5000);
+  ASSERT_TRUE(Create("f").ok());
+  ASSERT_EQ(later_.size(), 1u);
+  const std::string pending =
+      "The operation cannot be performed at this time. The function is currently in the "
+      "following state: Pending";
+  auto r = control_->ResolveInvoke("123456789012", "us-east-1", "f", "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "ResourceConflictException");
+  EXPECT_EQ(r.error().http_status, 409);
+  EXPECT_EQ(r.error().message, pending);
+  auto update = control_->UpdateFunctionConfiguration(call_, {{"FunctionName", "f"},
+                                                              {"MemorySize", 256}});
+  ASSERT_FALSE(update.ok());
+  EXPECT_EQ(update.error().message, pending);
+  auto publish = control_->PublishVersion(call_, {{"FunctionName", "f"}});
+  ASSERT_FALSE(publish.ok());
+  EXPECT_EQ(publish.error().message, pending);
+
+  later_[0]();  // the delay passes: Active
+  ASSERT_TRUE(control_->ResolveInvoke("123456789012", "us-east-1", "f", "").ok());
+  update = control_->UpdateFunctionConfiguration(call_, {{"FunctionName", "f"},
+                                                         {"MemorySize", 256}});
+  ASSERT_TRUE(update.ok()) << update.error().message;
+  EXPECT_EQ((*update)["LastUpdateStatus"], "InProgress");
+  ASSERT_EQ(later_.size(), 2u);
+  EXPECT_TRUE(control_->ResolveInvoke("123456789012", "us-east-1", "f", "").ok());
+  publish = control_->PublishVersion(call_, {{"FunctionName", "f"}});
+  ASSERT_FALSE(publish.ok());
+  EXPECT_EQ(publish.error().message,
+            "The operation cannot be performed at this time. An update is in progress for "
+            "resource: arn:aws:lambda:us-east-1:123456789012:function:f");
+  later_[1]();
+  EXPECT_TRUE(control_->PublishVersion(call_, {{"FunctionName", "f"}}).ok());
 }
 
 TEST_F(ControlPlaneTest, ValidationErrors) {

@@ -143,12 +143,14 @@ Status LambdaControl::CommitLayer(std::shared_ptr<LayerState> next) {
   return Status::Ok();
 }
 
+bool LambdaControl::SettleNowOrLater(Value& c) const {
+  if (opts_.state_delay.count() > 0 && opts_.run_after) return true;
+  SettleConfig(c);
+  return false;
+}
+
 void LambdaControl::ScheduleSettle(const std::string& key) {
-  if (opts_.post) {
-    opts_.post([this, key] { Settle(key); });
-  } else {
-    Settle(key);
-  }
+  opts_.run_after(opts_.state_delay, [this, key] { Settle(key); });
 }
 
 void LambdaControl::Settle(const std::string& key) {
@@ -222,11 +224,10 @@ Result<ResolvedInvoke, AwsError> LambdaControl::ResolveInvoke(const std::string&
   }
   const VersionState* v = VersionFor(*f, version);
   if (v == nullptr || v->snapshot == nullptr) return FunctionNotFound(invoked);
-  if (Str(v->config, "State") == "Failed") {
-    return Conflict(
-        "The operation cannot be performed at this time. The function is currently "
-        "in the following state: Failed");
-  }
+  // Lambda does not invoke a function that is being created (Pending) or failed; an update
+  // in progress (LastUpdateStatus InProgress) does not stop invokes.
+  const std::string state = Str(v->config, "State");
+  if (state == "Pending" || state == "Failed") return NotInState(state);
   std::shared_ptr<const FunctionSnapshot> snap = v->snapshot;
   // Code directories are caches of the blobs: re-extract whatever went missing.
   auto ensure = [this](const std::string& dir) -> Status {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,9 +37,13 @@ struct ControlOptions {
   const Clock* clock = nullptr;       // required
   std::string data_dir;
   int account_concurrency = 1000;  // ConcurrentExecutions of GetAccountSettings
-  // Runs the short asynchronous state steps (Pending -> Active, InProgress -> Successful).
-  // Empty: run them inline right after the write.
-  std::function<void(std::function<void()>)> post;
+  // How long a created function stays State Pending and an updated one LastUpdateStatus
+  // InProgress (AWS: about a second). 0: the stored state is Active/Successful at once and only
+  // the write's own response shows Pending/InProgress, as AWS's does.
+  std::chrono::milliseconds state_delay{0};
+  // Runs `fn` after `delay` on some thread (the state steps when state_delay > 0). Required when
+  // state_delay > 0; `fn` must not run after the LambdaControl is destroyed.
+  std::function<void(std::chrono::milliseconds delay, std::function<void()> fn)> run_after;
 };
 
 class LambdaControl : public FunctionRegistry {
@@ -116,7 +121,11 @@ class LambdaControl : public FunctionRegistry {
   // Caller holds write_mu_.
   Status Commit(std::shared_ptr<FunctionState> next, bool erase = false);
   Status CommitLayer(std::shared_ptr<LayerState> next);
-  // Schedules Pending -> Active / InProgress -> Successful of $LATEST.
+  // Caller holds write_mu_, `c` is $LATEST's new configuration and `out` the write's response.
+  // Settles `c` now when there is no state delay (`out` keeps Pending/InProgress), else leaves it
+  // for ScheduleSettle after the commit. True when ScheduleSettle is needed.
+  bool SettleNowOrLater(Value& c) const;
+  // Schedules Pending -> Active / InProgress -> Successful of $LATEST after the state delay.
   void ScheduleSettle(const std::string& key);
   void Settle(const std::string& key);
   std::shared_ptr<const FunctionSnapshot> BuildSnapshot(const FunctionState& f,

@@ -22,6 +22,13 @@ inline AwsError FunctionNotFound(const std::string& arn) {
 inline AwsError Conflict(std::string message) {
   return AwsError("ResourceConflictException", std::move(message), 409);
 }
+// 409 ResourceConflictException for an operation refused in State `state` (Pending, Failed).
+inline AwsError NotInState(const std::string& state) {
+  return Conflict(
+      "The operation cannot be performed at this time. The function is currently in the "
+      "following state: " +
+      state);
+}
 // 400 InvalidParameterValueException.
 inline AwsError InvalidParam(std::string message) {
   return AwsError("InvalidParameterValueException", std::move(message), 400);

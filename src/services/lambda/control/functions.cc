@@ -105,6 +105,7 @@ OpResult LambdaControl::CreateFunction(const CallContext& call, const Value& in)
   c["StateReasonCode"] = "Creating";
   std::string key = Key(f->account, f->region, f->name);
   Value out;
+  bool later = false;
   {
     std::lock_guard write(write_mu_);
     if (Find(f->account, f->region, f->name) != nullptr) {
@@ -113,10 +114,11 @@ OpResult LambdaControl::CreateFunction(const CallContext& call, const Value& in)
     v.generation = next_generation_++;
     out = c;
     if (Bool(in, "Publish")) out = f->versions[PublishInto(*f, std::nullopt)].config;
+    later = SettleNowOrLater(c);
     Status st = Commit(f);
     if (!st.ok()) return ServiceError("cannot store the function: " + st.message());
   }
-  ScheduleSettle(key);
+  if (later) ScheduleSettle(key);
   return out;
 }
 
@@ -176,6 +178,7 @@ OpResult LambdaControl::UpdateFunctionCode(const CallContext& call, const Value&
   const FunctionRef& ref = found->first;
   std::string key = Key(ref.account, ref.region, ref.name);
   Value out;
+  bool later = false;
   {
     std::lock_guard write(write_mu_);
     auto cur = CurrentForWrite(ref, in);
@@ -194,10 +197,11 @@ OpResult LambdaControl::UpdateFunctionCode(const CallContext& call, const Value&
     v.generation = next_generation_++;
     out = c;
     if (Bool(in, "Publish")) out = next->versions[PublishInto(*next, std::nullopt)].config;
+    later = SettleNowOrLater(c);
     Status st = Commit(next);
     if (!st.ok()) return ServiceError("cannot store the function: " + st.message());
   }
-  ScheduleSettle(key);
+  if (later) ScheduleSettle(key);
   return out;
 }
 
@@ -207,6 +211,7 @@ OpResult LambdaControl::UpdateFunctionConfiguration(const CallContext& call, con
   const FunctionRef& ref = found->first;
   std::string key = Key(ref.account, ref.region, ref.name);
   Value out;
+  bool later = false;
   {
     std::lock_guard write(write_mu_);
     auto cur = CurrentForWrite(ref, in);
@@ -219,10 +224,11 @@ OpResult LambdaControl::UpdateFunctionConfiguration(const CallContext& call, con
     MarkUpdating(v.config);
     v.generation = next_generation_++;
     out = v.config;
+    later = SettleNowOrLater(v.config);
     Status st = Commit(next);
     if (!st.ok()) return ServiceError("cannot store the function: " + st.message());
   }
-  ScheduleSettle(key);
+  if (later) ScheduleSettle(key);
   return out;
 }
 

@@ -90,6 +90,15 @@ Result<LambdaControl::FunctionPtr, AwsError> LambdaControl::CurrentForWrite(cons
                                                                             const Value& in) const {
   FunctionPtr cur = Find(ref.account, ref.region, ref.name);
   if (cur == nullptr) return FunctionNotFound(FunctionArn(ref.region, ref.account, ref.name));
+  // AWS refuses code, configuration and publish writes while the function is being created or
+  // updated (invokes during an update still run).
+  const Value& c = cur->latest.config;
+  if (Str(c, "State") == "Pending") return NotInState("Pending");
+  if (Str(c, "LastUpdateStatus") == "InProgress") {
+    return Conflict(
+        "The operation cannot be performed at this time. An update is in progress for resource: " +
+        FunctionArn(ref.region, ref.account, ref.name));
+  }
   auto rev = OptStr(in, "RevisionId");
   if (rev && *rev != Str(cur->latest.config, "RevisionId")) return RevisionMismatch("GetFunction");
   return cur;
