@@ -37,28 +37,39 @@ Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& data_dir) 
   NIMBUS_RETURN_IF_ERROR(MakeDirs(data_dir));
   std::string root = data_dir + "/blobs";
   NIMBUS_RETURN_IF_ERROR(MakeDirs(root + "/sha256"));
+  NIMBUS_RETURN_IF_ERROR(MakeDirs(root + "/sha512"));
   NIMBUS_RETURN_IF_ERROR(MakeDirs(root + "/tmp"));
   NIMBUS_RETURN_IF_ERROR(MakeDirs(root + "/uploads"));
   CleanTemp(root + "/tmp");
   return std::unique_ptr<BlobStore>(new BlobStore(std::move(root)));
 }
 
-Result<std::string> BlobStore::HexOf(std::string_view digest) {
+Result<BlobStore::Name> BlobStore::NameOf(std::string_view digest) {
+  Name name;
   std::string_view hex = digest;
-  if (hex.starts_with("sha256:")) hex.remove_prefix(7);
-  bool ok = hex.size() == 64;
+  size_t length = 64;
+  if (hex.starts_with("sha256:")) {
+    hex.remove_prefix(7);
+  } else if (hex.starts_with("sha512:")) {
+    hex.remove_prefix(7);
+    name.algorithm = DigestAlgorithm::kSha512;
+    length = 128;
+  }
+  bool ok = hex.size() == length;
   for (char c : hex) ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
-  if (!ok) return Status::InvalidArgument("invalid sha256 digest: " + std::string(digest));
-  return std::string(hex);
+  if (!ok) return Status::InvalidArgument("invalid digest: " + std::string(digest));
+  name.hex = std::string(hex);
+  return name;
 }
 
-std::string BlobStore::PathOfHex(const std::string& hex) const {
-  return root_ + "/sha256/" + hex.substr(0, 2) + "/" + hex;
+std::string BlobStore::PathOf(const Name& name) const {
+  return root_ + "/" + name.prefix() + "/" + name.hex.substr(0, 2) + "/" + name.hex;
 }
 
-Status BlobStore::Install(int fd, const std::string& path, const std::string& hex) const {
-  std::string dir = root_ + "/sha256/" + hex.substr(0, 2);
-  std::string dest = dir + "/" + hex;
+Status BlobStore::Install(int fd, const std::string& path, const Name& name) const {
+  std::string top = root_ + "/" + name.prefix();
+  std::string dir = top + "/" + name.hex.substr(0, 2);
+  std::string dest = dir + "/" + name.hex;
   if (::access(dest.c_str(), F_OK) == 0) {
     // Already stored: drop the copy; the directory sync covers a commit of it still in flight.
     ::unlink(path.c_str());
@@ -66,7 +77,7 @@ Status BlobStore::Install(int fd, const std::string& path, const std::string& he
   }
   if (::fsync(fd) != 0) return ErrnoStatus("fsync", path);
   if (::mkdir(dir.c_str(), 0700) == 0) {
-    NIMBUS_RETURN_IF_ERROR(SyncDir(root_ + "/sha256"));
+    NIMBUS_RETURN_IF_ERROR(SyncDir(top));
   } else if (errno != EEXIST) {
     return ErrnoStatus("mkdir", dir);
   }
@@ -100,9 +111,9 @@ Result<uint64_t> BlobStore::Size(std::string_view digest) const {
 }
 
 Result<std::string> BlobStore::Path(std::string_view digest) const {
-  auto hex = HexOf(digest);
-  if (!hex.ok()) return hex.take_error();
-  std::string path = PathOfHex(*hex);
+  auto name = NameOf(digest);
+  if (!name.ok()) return name.take_error();
+  std::string path = PathOf(*name);
   if (::access(path.c_str(), F_OK) != 0) return Status::NotFound("blob " + std::string(digest));
   return path;
 }
@@ -116,7 +127,8 @@ Result<std::string> BlobStore::Read(std::string_view digest, bool verify) const 
   Status st = ReadChunks(fd, *path, [&out](std::string_view piece) { out.append(piece); });
   ::close(fd);
   if (!st.ok()) return st;
-  if (verify && Sha256::Hex(out) != *HexOf(digest)) {
+  auto name = NameOf(digest);  // valid: Path() accepted it
+  if (verify && Hasher::Hex(out, name->algorithm) != name->hex) {
     return Status::Corruption("blob " + *path + " is corrupt");
   }
   return out;

@@ -1,13 +1,16 @@
 // Content-addressed blob storage under <data-dir>/blobs:
 //   blobs/sha256/ab/abcdef...   committed blobs, named by the hex SHA-256 of their bytes
+//   blobs/sha512/ab/abcdef...   blobs committed under a sha512 digest (OCI allows either)
 //   blobs/tmp/<pid>-<n>.tmp     in-progress writes (removed once their process is gone)
 //   blobs/uploads/<id>          resumable uploads, and <id>.label (the caller's note about it)
 // A commit fsyncs the data once, renames it into place and fsyncs the directory, so a blob
 // that Put/Commit reported is durable and never partially visible. Nothing is fsynced while
 // data arrives; writeback is only started early so the final fsync finds little left to do.
 //
-// Digests are "sha256:<64 lower-case hex>" (OCI form); functions taking a digest also accept
-// the bare hex. Anything else is InvalidArgument (so digests can never escape the directory).
+// Digests are "sha256:<64 lower-case hex>" or "sha512:<128 lower-case hex>" (OCI form);
+// functions taking a digest also accept a bare sha256 hex. Anything else is InvalidArgument (so
+// digests can never escape the directory). A blob is stored under the algorithm it was
+// committed with: the same bytes under sha256 and sha512 are two blobs.
 //
 // Thread-safe: all methods may be called concurrently; writers are independent. A Writer is
 // used by one thread at a time.
@@ -46,8 +49,9 @@ class BlobWriter {
   Status Rewind();
   // Finishes the blob: digest check against `expected_digest` when non-empty (InvalidArgument
   // "digest mismatch" and the data is discarded), fsync, rename into place, fsync the
-  // directory; content already stored is not written again. Returns the digest. The writer is
-  // finished afterwards either way.
+  // directory; content already stored is not written again. Returns the digest, in the
+  // expected digest's algorithm (sha512 costs one more read of the data), else sha256. The
+  // writer is finished afterwards either way.
   Result<std::string> Commit(std::string_view expected_digest = {});
   // Discards the data (and a resumable upload's label). Idempotent.
   void Abort();
@@ -58,6 +62,8 @@ class BlobWriter {
   BlobWriter(const BlobStore& store, std::string path, int fd, std::string label_path);
   void Close();
   Status Fail(Status st);
+  // Hex digest of the data written so far, read back from the file.
+  Result<std::string> HashFile(DigestAlgorithm algorithm) const;
 
   const BlobStore& store_;
   std::string path_;
@@ -109,11 +115,17 @@ class BlobStore {
  private:
   friend class BlobWriter;
   explicit BlobStore(std::string root) : root_(std::move(root)) {}
-  // "sha256:<hex>" or "<hex>" -> hex; InvalidArgument otherwise.
-  static Result<std::string> HexOf(std::string_view digest);
-  std::string PathOfHex(const std::string& hex) const;
-  // Moves a finished file to blob `hex` (fsyncing it unless the blob is already there).
-  Status Install(int fd, const std::string& path, const std::string& hex) const;
+  struct Name {
+    DigestAlgorithm algorithm = DigestAlgorithm::kSha256;
+    std::string hex;
+    const char* prefix() const { return algorithm == DigestAlgorithm::kSha512 ? "sha512" : "sha256"; }
+    std::string digest() const { return std::string(prefix()) + ":" + hex; }
+  };
+  // "sha256:<hex>", "sha512:<hex>" or a bare sha256 "<hex>"; InvalidArgument otherwise.
+  static Result<Name> NameOf(std::string_view digest);
+  std::string PathOf(const Name& name) const;
+  // Moves a finished file to blob `name` (fsyncing it unless the blob is already there).
+  Status Install(int fd, const std::string& path, const Name& name) const;
   Result<std::string> UploadPath(std::string_view id) const;
 
   std::string root_;  // <data_dir>/blobs

@@ -73,33 +73,53 @@ Result<std::string> BlobWriter::Commit(std::string_view expected_digest) {
     Abort();
     return Status::FailedPrecondition("blob writer is finished or failed");
   }
-  std::string expected_hex;
+  BlobStore::Name expected;
   if (!expected_digest.empty()) {
-    auto hex = BlobStore::HexOf(expected_digest);
+    auto name = BlobStore::NameOf(expected_digest);
+    if (!name.ok()) {
+      Abort();
+      return name.take_error();
+    }
+    expected = std::move(name.value());
+  }
+  BlobStore::Name got{expected.algorithm, ""};
+  if (got.algorithm == DigestAlgorithm::kSha256) {
+    got.hex = hash_.HexDigest();
+  } else {
+    auto hex = HashFile(got.algorithm);
     if (!hex.ok()) {
       Abort();
       return hex.take_error();
     }
-    expected_hex = std::move(hex.value());
+    got.hex = std::move(*hex);
   }
-  std::string hex = hash_.HexDigest();
-  if (hex.empty()) {
+  if (got.hex.empty()) {
     Abort();
-    return Status::Internal("sha256 digest failed");
+    return Status::Internal(std::string(got.prefix()) + " digest failed");
   }
-  if (!expected_hex.empty() && expected_hex != hex) {
+  if (!expected.hex.empty() && expected.hex != got.hex) {
     Abort();
-    return Status::InvalidArgument("digest mismatch: expected sha256:" + expected_hex +
-                                   ", got sha256:" + hex);
+    return Status::InvalidArgument("digest mismatch: expected " + expected.digest() + ", got " +
+                                   got.digest());
   }
-  Status st = store_.Install(fd_, path_, hex);
+  Status st = store_.Install(fd_, path_, got);
   Close();
   if (!label_path_.empty()) ::unlink(label_path_.c_str());
   if (!st.ok()) {
     ::unlink(path_.c_str());
     return st;
   }
-  return "sha256:" + hex;
+  return got.digest();
+}
+
+Result<std::string> BlobWriter::HashFile(DigestAlgorithm algorithm) const {
+  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open", path_);
+  Hasher hash(algorithm);
+  Status st = ReadChunks(fd, path_, [&hash](std::string_view piece) { hash.Update(piece); });
+  ::close(fd);
+  if (!st.ok()) return st;
+  return hash.ok() ? hash.HexDigest() : std::string();
 }
 
 void BlobWriter::Close() {

@@ -4,21 +4,22 @@
 
 namespace nimbus::store {
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  ok_ = ctx_ != nullptr && EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1;
+Hasher::Hasher(DigestAlgorithm algorithm) : ctx_(EVP_MD_CTX_new()) {
+  const EVP_MD* md = algorithm == DigestAlgorithm::kSha512 ? EVP_sha512() : EVP_sha256();
+  ok_ = ctx_ != nullptr && EVP_DigestInit_ex(ctx_, md, nullptr) == 1;
 }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+Hasher::~Hasher() { EVP_MD_CTX_free(ctx_); }
 
-void Sha256::Update(std::string_view data) {
+void Hasher::Update(std::string_view data) {
   if (ok_) ok_ = EVP_DigestUpdate(ctx_, data.data(), data.size()) == 1;
 }
 
-void Sha256::CopyFrom(const Sha256& other) {
+void Hasher::CopyFrom(const Hasher& other) {
   ok_ = other.ok_ && ctx_ != nullptr && EVP_MD_CTX_copy_ex(ctx_, other.ctx_) == 1;
 }
 
-std::string Sha256::HexDigest() const {
+std::string Hasher::HexDigest() const {
   static constexpr char kHex[] = "0123456789abcdef";
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
@@ -35,8 +36,8 @@ std::string Sha256::HexDigest() const {
   return out;
 }
 
-std::string Sha256::Hex(std::string_view data) {
-  Sha256 h;
+std::string Hasher::Hex(std::string_view data, DigestAlgorithm algorithm) {
+  Hasher h(algorithm);
   h.Update(data);
   return h.HexDigest();
 }

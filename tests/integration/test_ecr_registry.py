@@ -1,6 +1,7 @@
 """ECR's OCI Distribution v1.1 endpoints driven over raw HTTP: uploads (monolithic, chunked,
 out of order, resumable status, mount), manifests, tags, referrers, deletion, Range, bad input,
 and persistence across restart and kill -9."""
+import hashlib
 import json
 import signal
 import unittest
@@ -195,6 +196,82 @@ class RegistryTest(unittest.TestCase):
         self.assertEqual((json.loads(body)["manifests"], h["oci-filters-applied"]), ([], "artifactType"))
         status, _, body = http(n, "GET", "/v2/demo/referrers/" + sha256(b"none"))
         self.assertEqual((status, json.loads(body)["manifests"]), (200, []))
+
+
+    def test_sha512_everywhere_a_digest_is(self):
+        # OCI names sha512 beside sha256: blobs (monolithic, POST+PUT, chunked), HEAD, GET,
+        # Range, mount, delete and manifests pushed by a sha512 digest.
+        n = self.n
+        def sha512(data):
+            return "sha512:" + hashlib.sha512(data).hexdigest()
+        missing = sha512(b"never pushed")
+        for method in ("GET", "HEAD"):
+            status, _, body = http(n, method, "/v2/demo/blobs/" + missing)
+            self.assertEqual(status, 404, method)
+        self.assertEqual(oci_error(http(n, "GET", "/v2/demo/blobs/" + missing)[2]), "BLOB_UNKNOWN")
+        config = json.dumps({"architecture": "amd64", "os": "linux",
+                             "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+        status, h, _ = http(n, "POST", "/v2/demo/blobs/uploads/?digest=" + sha512(config), config)
+        self.assertEqual((status, h["docker-content-digest"]), (201, sha512(config)))
+        self.assertEqual(h["location"], "/v2/demo/blobs/" + sha512(config))
+        layer = b"sha512 layer " * 1000
+        status, h, _ = http(n, "POST", "/v2/demo/blobs/uploads/")
+        loc = h["location"]
+        status, h, _ = http(n, "PATCH", loc, layer[:5000], {"Content-Range": "0-4999"})
+        self.assertEqual(status, 202)
+        status, h, _ = http(n, "PUT", h["location"] + "?digest=" + sha512(layer), layer[5000:],
+                            {"Content-Range": "5000-%d" % (len(layer) - 1)})
+        self.assertEqual((status, h["docker-content-digest"]), (201, sha512(layer)))
+        status, h, body = http(n, "GET", "/v2/demo/blobs/" + sha512(layer))
+        self.assertEqual((status, body, h["docker-content-digest"]), (200, layer, sha512(layer)))
+        status, h, body = http(n, "HEAD", "/v2/demo/blobs/" + sha512(layer))
+        self.assertEqual((status, h["content-length"], h["docker-content-digest"]),
+                         (200, str(len(layer)), sha512(layer)))
+        status, _, body = http(n, "GET", "/v2/demo/blobs/" + sha512(layer),
+                               headers={"Range": "bytes=0-5"})
+        self.assertEqual((status, body), (206, layer[:6]))
+        # Not the same blob under the other algorithm.
+        self.assertEqual(http(n, "GET", "/v2/demo/blobs/" + sha256(layer))[0], 404)
+        # A wrong sha512 digest is refused and nothing is stored.
+        status, _, body = http(n, "POST", "/v2/demo/blobs/uploads/?digest=" + sha512(b"a"), b"b")
+        self.assertEqual((status, oci_error(body)), (400, "DIGEST_INVALID"))
+        self.assertEqual(http(n, "GET", "/v2/demo/blobs/" + sha512(b"a"))[0], 404)
+        # A manifest of sha512 descriptors, pushed by its sha512 digest and by a tag.
+        manifest = json.dumps({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": sha512(config), "size": len(config)},
+            "layers": [{"mediaType": OCI_LAYER_GZ, "digest": sha512(layer),
+                        "size": len(layer)}]}).encode()
+        status, h, _ = http(n, "PUT", "/v2/demo/manifests/" + sha512(manifest), manifest,
+                            {"Content-Type": OCI_MANIFEST})
+        self.assertEqual((status, h["docker-content-digest"]), (201, sha512(manifest)))
+        status, h, body = http(n, "GET", h["location"], headers={"Accept": OCI_MANIFEST})
+        self.assertEqual((status, body, h["docker-content-digest"]),
+                         (200, manifest, sha512(manifest)))
+        status, h, _ = http(n, "HEAD", "/v2/demo/manifests/" + sha512(manifest))
+        self.assertEqual((status, h["content-length"]), (200, str(len(manifest))))
+        status, h, _ = http(n, "PUT", "/v2/demo/manifests/sha512tag", manifest,
+                            {"Content-Type": OCI_MANIFEST})
+        self.assertEqual((status, h["docker-content-digest"]), (201, sha256(manifest)))
+        bad = sha512(manifest + b" ")
+        status, _, body = http(n, "PUT", "/v2/demo/manifests/" + bad, manifest,
+                               {"Content-Type": OCI_MANIFEST})
+        self.assertEqual((status, oci_error(body)), (400, "DIGEST_INVALID"))
+        self.assertEqual(http(n, "GET", "/v2/demo/manifests/" + bad)[0], 404)
+        # Mount into another repository, delete there, still in the first.
+        status, h, _ = http(n, "POST", "/v2/other/blobs/uploads/?mount=%s&from=demo"
+                            % sha512(config))
+        self.assertEqual((status, h["location"]), (201, "/v2/other/blobs/" + sha512(config)))
+        self.assertEqual(http(n, "GET", "/v2/other/blobs/" + sha512(config))[2], config)
+        self.assertEqual(http(n, "DELETE", "/v2/other/blobs/" + sha512(config))[0], 202)
+        self.assertEqual(http(n, "GET", "/v2/other/blobs/" + sha512(config))[0], 404)
+        self.assertEqual(http(n, "GET", "/v2/demo/blobs/" + sha512(config))[0], 200)
+        # Deleting the manifest by digest.
+        self.assertEqual(http(n, "DELETE", "/v2/demo/manifests/" + sha512(manifest))[0], 202)
+        self.assertEqual(http(n, "GET", "/v2/demo/manifests/" + sha512(manifest))[0], 404)
+        # Other algorithms stay refused.
+        status, _, body = http(n, "GET", "/v2/demo/blobs/sha384:" + "a" * 96)
+        self.assertEqual((status, oci_error(body)), (400, "DIGEST_INVALID"))
 
 
 class PersistenceTest(unittest.TestCase):

@@ -145,5 +145,43 @@ TEST(BlobStore, OpenRemovesStaleTempFiles) {
   EXPECT_EQ(::access(mine.c_str(), F_OK), 0);
 }
 
+TEST(BlobStore, Sha512DigestsNameTheirOwnBlobs) {
+  TempDir tmp;
+  auto bs = BlobStore::Open(tmp.path());
+  ASSERT_TRUE(bs.ok());
+  BlobStore& b = **bs;
+  const std::string sha512 =
+      "sha512:309ecc489c12d6eb4cc40f50c902f2b4d0ed77ee511a7c7a9bcd3ca86d4cd86f989dd35bc5ff4996"
+      "70da34255b45b0cfd830e81f605dcf7dc5542e93ae9cd76f";
+  EXPECT_FALSE(b.Has(sha512));
+  EXPECT_EQ(b.Size(sha512).error().code(), StatusCode::kNotFound);
+  auto d = b.Put("hello world", sha512);
+  ASSERT_TRUE(d.ok()) << d.error().ToString();
+  EXPECT_EQ(*d, sha512);
+  EXPECT_TRUE(b.Has(sha512));
+  EXPECT_FALSE(b.Has(kHelloDigest));  // stored under the algorithm it was committed with
+  EXPECT_EQ(*b.Size(sha512), 11u);
+  EXPECT_EQ(*b.Read(sha512, /*verify=*/true), "hello world");
+  EXPECT_NE(b.Path(sha512)->find("/blobs/sha512/30/"), std::string::npos);
+  // A mismatch is refused and leaves nothing behind, through a resumable upload too.
+  auto bad = b.Put("hello there", sha512);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), StatusCode::kInvalidArgument);
+  auto up = b.CreateUpload("u512", "label");
+  ASSERT_TRUE(up.ok());
+  ASSERT_TRUE((*up)->Append("hello ").ok());
+  up->reset();
+  std::string label;
+  auto resumed = b.ResumeUpload("u512", label);
+  ASSERT_TRUE(resumed.ok());
+  ASSERT_TRUE((*resumed)->Append("world").ok());
+  EXPECT_EQ(*(*resumed)->Commit(sha512), sha512);
+  EXPECT_TRUE(b.Remove(sha512).ok());
+  EXPECT_FALSE(b.Has(sha512));
+  EXPECT_FALSE(b.Has("sha512:abc"));
+  EXPECT_EQ(b.Put("x", "sha384:" + std::string(96, 'a')).error().code(),
+            StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace nimbus::store

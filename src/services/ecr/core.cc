@@ -44,7 +44,10 @@ CoreResult<PutManifestOutcome> EcrCore::PutManifest(const Ns& ns, const std::str
   if (!repo.ok()) return repo.error();
   auto info = ParseManifest(bytes, content_type);
   if (!info.ok()) return CoreError{Err::kManifestInvalid, info.error().message()};
-  std::string digest = "sha256:" + auth::Sha256Hex(bytes);
+  // A manifest pushed by a sha512 digest is named by that algorithm; otherwise by sha256.
+  std::string digest = IsSha512Digest(reference)
+                           ? "sha512:" + store::Hasher::Hex(bytes, store::DigestAlgorithm::kSha512)
+                           : "sha256:" + auth::Sha256Hex(bytes);
   std::string tag;
   if (LooksLikeDigest(reference)) {
     if (!ValidDigest(reference)) {

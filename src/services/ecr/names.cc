@@ -83,7 +83,16 @@ bool ValidTag(std::string_view tag) {
 }
 
 bool ValidDigest(std::string_view digest) {
-  if (digest.size() != 71 || !digest.starts_with("sha256:")) return false;
+  bool sha256 = digest.size() == 7 + 64 && digest.starts_with("sha256:");
+  if (!sha256 && !IsSha512Digest(digest)) return false;
+  for (char c : digest.substr(7)) {
+    if (!IsHex(c)) return false;
+  }
+  return true;
+}
+
+bool IsSha512Digest(std::string_view digest) {
+  if (digest.size() != 7 + 128 || !digest.starts_with("sha512:")) return false;
   for (char c : digest.substr(7)) {
     if (!IsHex(c)) return false;
   }
@@ -93,7 +102,8 @@ bool ValidDigest(std::string_view digest) {
 bool LooksLikeDigest(std::string_view ref) { return ref.find(':') != std::string_view::npos; }
 
 std::string_view DigestHex(std::string_view digest) {
-  return digest.size() > 7 ? digest.substr(7) : std::string_view();
+  size_t colon = digest.find(':');
+  return colon == std::string_view::npos ? std::string_view() : digest.substr(colon + 1);
 }
 
 std::optional<V2Path> ParseV2Path(std::string_view raw) {

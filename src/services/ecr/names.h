@@ -13,8 +13,11 @@ namespace nimbus::ecr {
 bool ValidRepoName(std::string_view name);
 // OCI tag: [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}.
 bool ValidTag(std::string_view tag);
-// "sha256:<64 lower-case hex>". Other algorithms are not supported (BlobStore is sha256).
+// "sha256:<64 lower-case hex>" or "sha512:<128 lower-case hex>", the OCI registered
+// algorithms. Others are not supported.
 bool ValidDigest(std::string_view digest);
+// True for a valid sha512 digest.
+bool IsSha512Digest(std::string_view digest);
 // True for anything shaped "<alg>:<encoded>" (a digest, maybe of an unsupported algorithm).
 bool LooksLikeDigest(std::string_view ref);
 
@@ -41,7 +44,7 @@ struct V2Path {
 // components such as "blobs" or "manifests".
 std::optional<V2Path> ParseV2Path(std::string_view path);
 
-// "<hex>" of a valid digest (after "sha256:").
+// "<hex>" of a valid digest (after "<algorithm>:").
 std::string_view DigestHex(std::string_view digest);
 
 }  // namespace nimbus::ecr
