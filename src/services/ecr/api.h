@@ -4,6 +4,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "protocol/provider.h"
@@ -61,8 +62,13 @@ AwsError InvalidParameter(const std::string& message);
 AwsError ApiError(const CoreError& error, const Ns& ns, const std::string& repo);
 // The required string member `key` of `input`, or an InvalidParameterException.
 Result<std::string, AwsError> RequiredString(const Value& input, const char* key);
+// AccessDeniedException when the input's registryId names another account's registry: only a
+// repository policy could grant that, and nimbus keeps none. `repo` names the resource (empty:
+// all of the registry's repositories).
+std::optional<AwsError> ForeignRegistry(const CallContext& call, const Value& input,
+                                        const std::string& repo);
 // The repositoryName member, validated; RepositoryNotFoundException when the repository
-// does not exist (so handlers can rely on it).
+// does not exist (so handlers can rely on it). Another account's registryId is refused.
 Result<RepoRow, AwsError> InputRepo(EcrState& state, const CallContext& call, const Value& input);
 // Pagination: decodes nextToken into an offset (0 when absent).
 Result<size_t, AwsError> PageStart(const Value& input);

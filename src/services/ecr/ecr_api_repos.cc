@@ -80,6 +80,23 @@ Result<RepoRow, AwsError> RepoFromArn(EcrState& s, const CallContext& call, cons
   return InputRepo(s, call, Value{{"repositoryName", arn->substr(prefix.size())}});
 }
 
+}  // namespace
+
+std::optional<AwsError> ForeignRegistry(const CallContext& call, const Value& input,
+                                        const std::string& repo) {
+  auto id = input.find("registryId");
+  if (id == input.end() || !id->is_string() || *id == call.account_id) return std::nullopt;
+  std::string action = "ecr:" + call.operation;
+  return AwsError("AccessDeniedException",
+                  "User: arn:aws:iam::" + call.account_id + ":root is not authorized to perform: " +
+                      action + " on resource: arn:aws:ecr:" + call.region + ":" +
+                      id->get<std::string>() + ":repository/" + (repo.empty() ? "*" : repo) +
+                      " because no resource-based policy allows the " + action + " action",
+                  403);
+}
+
+namespace {
+
 Value Ids(const Ns& ns, const std::string& name) {
   return {{"registryId", ns.account}, {"repositoryName", name}};
 }
@@ -114,6 +131,7 @@ OpResult LifecyclePolicyOf(EcrState& s, const CallContext& call, const Value& in
 OpResult CreateRepository(EcrState& s, const CallContext& call, const Value& in) {
   auto name = RequiredString(in, "repositoryName");
   if (!name.ok()) return name.error();
+  if (auto denied = ForeignRegistry(call, in, *name)) return *denied;
   if (!ValidRepoName(*name)) {
     return InvalidParameter(
         "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy "
@@ -149,6 +167,7 @@ OpResult CreateRepository(EcrState& s, const CallContext& call, const Value& in)
 }
 
 OpResult DescribeRepositories(EcrState& s, const CallContext& call, const Value& in) {
+  if (auto denied = ForeignRegistry(call, in, "")) return *denied;
   Ns ns = NsOf(call);
   Value repos = Value::array();
   if (auto names = in.find("repositoryNames"); names != in.end() && names->is_array()) {

@@ -72,6 +72,7 @@ Result<std::string, AwsError> RequiredString(const Value& input, const char* key
 Result<RepoRow, AwsError> InputRepo(EcrState& state, const CallContext& call, const Value& input) {
   auto name = RequiredString(input, "repositoryName");
   if (!name.ok()) return name.error();
+  if (auto denied = ForeignRegistry(call, input, *name)) return *denied;
   Ns ns = NsOf(call);
   if (!ValidRepoName(*name)) return ApiError({Err::kNameUnknown, ""}, ns, *name);
   auto repo = state.core->Repo(ns, *name);

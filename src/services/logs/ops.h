@@ -43,9 +43,12 @@ std::optional<int64_t> Int(const Value& in, std::string_view key);
 // Boolean member, `def` when absent.
 bool Bool(const Value& in, std::string_view key, bool def = false);
 // The group named by logGroupName or logGroupIdentifier (a name or a log-group ARN); exactly
-// one must be given. Validates the name.
-Result<std::string, AwsError> ResolveGroup(const Value& in);
+// one must be given. Validates the name. An ARN of another account or region than the
+// caller's is a group that does not exist for it (ResourceNotFoundException).
+Result<std::string, AwsError> ResolveGroup(const CallContext& call, const Value& in);
 // The group name in a log-group ARN (arn:aws:logs:<r>:<a>:log-group:<name>[:*]), else nullopt.
 std::optional<std::string> GroupFromArn(std::string_view arn);
+// True when `arn` (a valid log-group ARN) is in the caller's account and region.
+bool ArnIsCallers(const CallContext& call, std::string_view arn);
 
 }  // namespace nimbus::logs::ops

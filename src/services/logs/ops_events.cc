@@ -80,7 +80,7 @@ OpResult PutLogEvents(LogStore& store, const CallContext& call, const Value& in)
 }
 
 OpResult GetLogEvents(LogStore& store, const CallContext& call, const Value& in) {
-  auto group = ResolveGroup(in);
+  auto group = ResolveGroup(call, in);
   if (!group.ok()) return group.error();
   std::string stream = Str(in, "logStreamName");
   Violations v;
@@ -128,7 +128,7 @@ OpResult GetLogEvents(LogStore& store, const CallContext& call, const Value& in)
 }
 
 OpResult FilterLogEvents(LogStore& store, const CallContext& call, const Value& in) {
-  auto group = ResolveGroup(in);
+  auto group = ResolveGroup(call, in);
   if (!group.ok()) return group.error();
   auto range = RangeOf(in);
   if (!range.ok()) return range.error();

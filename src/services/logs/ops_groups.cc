@@ -64,10 +64,13 @@ OpResult UpdateTags(LogStore& store, const CallContext& call, const std::string&
   return Value::object();
 }
 
-Result<std::string, AwsError> GroupOfResource(const Value& in) {
+Result<std::string, AwsError> GroupOfResource(const CallContext& call, const Value& in) {
   std::string arn = Str(in, "resourceArn");
   auto group = GroupFromArn(arn);
   if (!group) return InvalidParameter("Invalid resource ARN: " + arn);
+  if (!ArnIsCallers(call, arn)) {
+    return AwsError("ResourceNotFoundException", "The specified log group does not exist.");
+  }
   return *group;
 }
 
@@ -182,19 +185,19 @@ OpResult ListTagsLogGroup(LogStore& store, const CallContext& call, const Value&
 }
 
 OpResult TagResource(LogStore& store, const CallContext& call, const Value& in) {
-  auto group = GroupOfResource(in);
+  auto group = GroupOfResource(call, in);
   if (!group.ok()) return group.error();
   return UpdateTags(store, call, *group, Member(in, "tags"), nullptr);
 }
 
 OpResult UntagResource(LogStore& store, const CallContext& call, const Value& in) {
-  auto group = GroupOfResource(in);
+  auto group = GroupOfResource(call, in);
   if (!group.ok()) return group.error();
   return UpdateTags(store, call, *group, nullptr, Member(in, "tagKeys"));
 }
 
 OpResult ListTagsForResource(LogStore& store, const CallContext& call, const Value& in) {
-  auto group = GroupOfResource(in);
+  auto group = GroupOfResource(call, in);
   if (!group.ok()) return group.error();
   auto text = store.GetTags(call.account_id, call.region, *group);
   if (!text.ok()) return ToAwsError(text.error());

@@ -52,7 +52,7 @@ OpResult DeleteLogStream(LogStore& store, const CallContext& call, const Value& 
 }
 
 OpResult DescribeLogStreams(LogStore& store, const CallContext& call, const Value& in) {
-  auto group = ResolveGroup(in);
+  auto group = ResolveGroup(call, in);
   if (!group.ok()) return group.error();
   LogStore::StreamQuery q;
   q.prefix = Str(in, "logStreamNamePrefix");

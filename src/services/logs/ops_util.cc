@@ -53,7 +53,18 @@ std::optional<std::string> GroupFromArn(std::string_view arn) {
   return std::string(name);
 }
 
-Result<std::string, AwsError> ResolveGroup(const Value& in) {
+bool ArnIsCallers(const CallContext& call, std::string_view arn) {
+  // arn:<partition>:logs:<region>:<account>:...
+  size_t service = arn.find(':', 4);
+  size_t region = service == std::string_view::npos ? service : arn.find(':', service + 1);
+  size_t account = region == std::string_view::npos ? region : arn.find(':', region + 1);
+  size_t end = account == std::string_view::npos ? account : arn.find(':', account + 1);
+  if (end == std::string_view::npos) return false;
+  return arn.substr(region + 1, account - region - 1) == call.region &&
+         arn.substr(account + 1, end - account - 1) == call.account_id;
+}
+
+Result<std::string, AwsError> ResolveGroup(const CallContext& call, const Value& in) {
   bool has_name = in.contains("logGroupName");
   bool has_id = in.contains("logGroupIdentifier");
   if (has_name && has_id) {
@@ -67,6 +78,9 @@ Result<std::string, AwsError> ResolveGroup(const Value& in) {
   if (!has_name && name.starts_with("arn:")) {
     auto from_arn = GroupFromArn(name);
     if (!from_arn) return InvalidParameter("Invalid log group ARN: " + name);
+    if (!ArnIsCallers(call, name)) {
+      return AwsError("ResourceNotFoundException", "The specified log group does not exist.");
+    }
     name = *from_arn;
   }
   Violations v;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/aws_error.h"
+#include "protocol/call.h"
 
 namespace nimbus::lambda {
 
@@ -49,6 +50,16 @@ inline AwsError RequestTooLarge(const std::string& operation) {
   return AwsError("RequestEntityTooLargeException",
                   "Request must be smaller than 69905067 bytes for the " + operation + " operation",
                   413);
+}
+// 403 AccessDeniedException: the caller (its account's root) may not perform `action` on
+// `resource`, another account's, because no resource-based policy allows it.
+inline AwsError NotAuthorized(const CallContext& call, const std::string& action,
+                              const std::string& resource) {
+  return AwsError("AccessDeniedException",
+                  "User: arn:aws:iam::" + call.account_id + ":root is not authorized to perform: " +
+                      action + " on resource: " + resource +
+                      " because no resource-based policy allows the " + action + " action",
+                  403);
 }
 // 500 ServiceException (nimbus's own failure, e.g. the disk).
 inline AwsError ServiceError(std::string message) {

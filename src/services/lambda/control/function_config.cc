@@ -20,7 +20,6 @@ void SetOrErase(Value& c, const char* key, const std::string& value) {
 
 Result<std::vector<LayerUse>, AwsError> LambdaControl::ResolveLayers(const CallContext& call,
                                                                      const Value& arns) const {
-  (void)call;
   std::vector<LayerUse> uses;
   if (!arns.is_array()) return ValidationError("Layers must be a list");
   if (arns.size() > 5) return InvalidParam("Cannot reference more than 5 layers.");
@@ -35,6 +34,9 @@ Result<std::vector<LayerUse>, AwsError> LambdaControl::ResolveLayers(const CallC
             "arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+]");
       return v.Error();
     }
+    // Another account's layer needs a layer-version permission granting it; nimbus keeps none,
+    // so it is refused as AWS refuses one without (and never read).
+    if (ref->account != call.account_id) return NotAuthorized(call, "lambda:GetLayerVersion", arn);
     std::string layer_key = Key(ref->account, ref->region, ref->name);
     for (const std::string& n : names) {
       if (n == layer_key) {
