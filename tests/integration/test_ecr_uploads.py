@@ -5,6 +5,7 @@ import hashlib
 import os
 import signal
 import socket
+import time
 import unittest
 from http.client import HTTPConnection
 
@@ -87,6 +88,61 @@ class UploadTest(unittest.TestCase):
         status, _, body = http(self.n, "GET", loc.replace("/v2/up/", "/v2/other/"))
         self.assertEqual((status, oci_error(body)), (404, "BLOB_UPLOAD_UNKNOWN"))
         self.assertEqual(self.range_of(loc), "0-2")
+
+    def age_uploads(self, seconds):
+        """Makes every upload's files look `seconds` old (nimbus is stopped meanwhile)."""
+        path = os.path.join(self.n.data_dir, "ecr", "blobs", "uploads")
+        then = time.time() - seconds
+        for name in os.listdir(path):
+            os.utime(os.path.join(path, name), (then, then))
+
+    def test_killed_uploads_expire_after_a_restart_and_at_a_re_push(self):
+        n = self.n
+        blob = os.urandom(300000)
+        # A push killed mid-way: one PATCH landed, the next was cut off with its client.
+        loc = self.start_session()
+        http(n, "PATCH", loc, blob[:100000], {"Content-Range": "0-99999"})
+        head = ("PATCH %s HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n"
+                "Content-Range: 100000-299999\r\n\r\n" % loc).encode()
+        send_partial(n, head, blob[100000:150000])
+        self.assertEqual(len(upload_files(n)), 2)  # data and label
+        # Within the expiry it is resumable after a restart (kill -9 included) ...
+        n.restart(signal.SIGKILL)
+        self.assertEqual(self.range_of(loc), "0-99999")
+        # ... past it (an hour idle) a restart removes its files, and the session is unknown.
+        n.stop(signal.SIGKILL)
+        self.age_uploads(2 * 3600)
+        n.start()
+        self.assertEqual(upload_files(n), [])
+        status, _, body = http(n, "GET", loc)
+        self.assertEqual((status, oci_error(body)), (404, "BLOB_UPLOAD_UNKNOWN"))
+        # Another killed upload, found expired by the successful re-push that follows.
+        loc = self.start_session()
+        http(n, "PATCH", loc, blob[:100000], {"Content-Range": "0-99999"})
+        n.stop(signal.SIGKILL)
+        n.start()
+        self.assertEqual(len(upload_files(n)), 2)
+        self.age_uploads(2 * 3600)
+        fresh = self.start_session()
+        status, h, _ = http(n, "PUT", fresh + "?digest=" + sha256(blob), blob)
+        self.assertEqual(status, 201)
+        self.assertEqual(upload_files(n), [])
+        self.assertEqual(http(n, "GET", "/v2/up/blobs/" + sha256(blob))[2], blob)
+        status, _, body = http(n, "GET", loc)
+        self.assertEqual((status, oci_error(body)), (404, "BLOB_UPLOAD_UNKNOWN"))
+        # The ECR API's uploads expire the same way.
+        ecr = n.client("ecr")
+        upload_id = ecr.initiate_layer_upload(repositoryName="up")["uploadId"]
+        ecr.upload_layer_part(repositoryName="up", uploadId=upload_id, partFirstByte=0,
+                              partLastByte=9, layerPartBlob=b"0123456789")
+        n.stop(signal.SIGKILL)
+        self.age_uploads(2 * 3600)
+        n.start()
+        ecr = n.client("ecr")
+        with self.assertRaises(ecr.exceptions.UploadNotFoundException):
+            ecr.upload_layer_part(repositoryName="up", uploadId=upload_id, partFirstByte=10,
+                                  partLastByte=19, layerPartBlob=b"0123456789")
+        self.assertEqual(upload_files(n), [])
 
     def test_truncated_bodies_leave_nothing_half_stored(self):
         n = self.n

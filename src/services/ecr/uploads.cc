@@ -37,7 +37,13 @@ UploadLease::~UploadLease() {
 
 UploadTable::UploadTable(store::BlobStore& blobs, const Clock& clock,
                          std::chrono::milliseconds idle_limit)
-    : blobs_(blobs), clock_(clock), idle_limit_ms_(idle_limit.count()) {}
+    : blobs_(blobs), clock_(clock), idle_limit_ms_(idle_limit.count()) {
+  // Uploads an earlier run left (a client that never came back, one killed mid-push) expire
+  // now, not only once some later upload starts.
+  std::lock_guard lock(mu_);
+  ExpireLocked(clock_.NowMillis());
+  next_disk_sweep_ms_ = 0;  // and again at the first upload activity
+}
 
 Result<UploadLease, CoreError> UploadTable::Start(const Ns& ns, const std::string& repo) {
   auto upload = std::make_shared<Upload>();
@@ -62,6 +68,7 @@ Result<UploadLease, CoreError> UploadTable::Acquire(const Ns& ns, const std::str
   };
   {
     std::lock_guard lock(mu_);
+    ExpireLocked(clock_.NowMillis());  // an expired session is unknown, as on ECR
     auto it = uploads_.find(id);
     if (it != uploads_.end()) {
       const auto& u = it->second;

@@ -4,7 +4,9 @@
 //
 // Sessions survive a restart: an id the table does not know is looked up on disk (the label
 // records account, region and repository) and resumed at the size it had. Sessions idle for
-// longer than the idle limit are dropped with their data, in memory and on disk.
+// longer than the idle limit (an hour: ECR documents no upload expiry) are dropped with their
+// data, in memory and on disk: when the table is created (after a restart) and at every
+// upload start or use after that (the disk at most once a minute).
 //
 // A request works on a session through a Lease, which gives it the session alone until the
 // lease ends (a second request meanwhile is told the session is busy), so a lease may be held
