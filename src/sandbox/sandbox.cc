@@ -170,6 +170,32 @@ Result<uint64_t> Sandbox::MaxMemoryUsedBytes() const {
   return cgroup_->PeakMemoryBytes();
 }
 
+Result<uint64_t> Sandbox::ResidentBytes() const {
+  if (!cgroup_) return Status::Unavailable("no cgroup");
+  std::string dir = cgroup_->Dir(cgroup_->version() == CgroupVersion::kV2 ? "" : "memory");
+  for (const char* other : {"pids", "cpu", "freezer"}) {
+    if (dir.empty()) dir = cgroup_->Dir(other);
+  }
+  if (dir.empty()) return Status::Unavailable("no cgroup");
+  auto procs = ReadFile(dir + "/cgroup.procs");
+  if (!procs.ok()) return procs.error();
+  static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  uint64_t total = 0;
+  size_t pos = 0;
+  while (pos < procs->size()) {
+    size_t end = procs->find('\n', pos);
+    if (end == std::string::npos) end = procs->size();
+    std::string pid = procs->substr(pos, end - pos);
+    pos = end + 1;
+    if (pid.empty()) continue;
+    auto statm = ReadFile("/proc/" + pid + "/statm");  // "size resident shared ..." in pages
+    if (!statm.ok()) continue;                          // gone meanwhile
+    size_t space = statm->find(' ');
+    if (space != std::string::npos) total += std::strtoull(statm->c_str() + space + 1, nullptr, 10);
+  }
+  return total * page;
+}
+
 Status Sandbox::Freeze() {
   if (!cgroup_) return Status::Unavailable("no cgroup");
   Status st = cgroup_->Freeze();

@@ -133,6 +133,9 @@ class Sandbox {
   bool WasOomKilled() const;
   // Peak memory of the sandbox's cgroup; Unavailable without a memory cgroup or memory.peak.
   Result<uint64_t> MaxMemoryUsedBytes() const;
+  // Resident memory its processes map now (the sum of their RSS, /proc/<pid>/statm), page-cache
+  // pages charged elsewhere included; Unavailable without a cgroup to list them. Thread-safe.
+  Result<uint64_t> ResidentBytes() const;
   // Applies the CPU quota a SandboxSpec::unthrottled_start launch deferred; later calls, and
   // calls for other sandboxes, do nothing. Fails on a cgroup write error (the sandbox then
   // stays unthrottled).

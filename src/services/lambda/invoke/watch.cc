@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -64,10 +65,19 @@ void DrainPipe(int fd, Sink&& sink) {
   }
 }
 
+// Max Memory Used as Lambda reports it: the environment's peak counting what its processes
+// map, rounded up to whole MB, never 0. The cgroup's peak alone under-reports: pages already in
+// the host's page cache (the binary, its libraries) are charged to whoever read them first, so
+// a C++ hello showed 0 MB; its processes' resident memory counts them.
 int PeakMb(const sandbox::Sandbox* box) {
-  if (box == nullptr) return 0;
-  auto peak = box->MaxMemoryUsedBytes();
-  return peak.ok() ? static_cast<int>(*peak / (1024 * 1024)) : 0;
+  uint64_t bytes = 0;
+  if (box != nullptr) {
+    auto peak = box->MaxMemoryUsedBytes();
+    auto resident = box->ResidentBytes();
+    bytes = std::max(peak.ok() ? *peak : 0, resident.ok() ? *resident : 0);
+  }
+  constexpr uint64_t kMb = 1024 * 1024;
+  return static_cast<int>(std::max<uint64_t>(1, (bytes + kMb - 1) / kMb));
 }
 
 }  // namespace
