@@ -2,6 +2,7 @@
 makes to another (layers, function ARNs in any operation, destinations, ECR registry ids, log
 group ARNs) resolves within the caller's account, as AWS resolves them when no resource policy
 grants another account. Driven with boto3 and both CLIs."""
+import json
 import os
 import tempfile
 import time
@@ -86,6 +87,48 @@ class AccountIsolation(unittest.TestCase):
         self.alice.get_waiter("function_updated_v2").wait(FunctionName="shared-name")
         self.alice.update_function_configuration(FunctionName="shared-name", Layers=[])
         self.alice.get_waiter("function_updated_v2").wait(FunctionName="shared-name")
+
+    def test_a_layer_version_permission_lets_another_account_use_it(self):
+        layer = self.alice.publish_layer_version(
+            LayerName="granted-lib",
+            Content={"ZipFile": make_zip({"python/glib.py": "SECRET = 'from alice'\n"})})
+        arn, version = layer["LayerVersionArn"], layer["Version"]
+        self.assertEqual(self.error(self.alice.get_layer_version_policy, LayerName="granted-lib",
+                                    VersionNumber=version),
+                         (404, "ResourceNotFoundException",
+                          "No policy is associated with the given resource."))
+        out = self.alice.add_layer_version_permission(
+            LayerName="granted-lib", VersionNumber=version, StatementId="bob",
+            Action="lambda:GetLayerVersion", Principal="222222222222")
+        statement = json.loads(out["Statement"])
+        self.assertEqual(statement["Principal"], {"AWS": "arn:aws:iam::222222222222:root"})
+        self.assertEqual(statement["Resource"], arn)
+        self.assertEqual(self.error(self.alice.add_layer_version_permission,
+                                    LayerName="granted-lib", VersionNumber=version,
+                                    StatementId="bob", Action="lambda:GetLayerVersion",
+                                    Principal="*")[:2], (409, "ResourceConflictException"))
+        policy = json.loads(self.alice.get_layer_version_policy(
+            LayerName="granted-lib", VersionNumber=version)["Policy"])
+        self.assertEqual([st["Sid"] for st in policy["Statement"]], ["bob"])
+        # Bob may now read it and build a function on it, which imports the layer.
+        self.assertEqual(self.bob.get_layer_version_by_arn(Arn=arn)["LayerVersionArn"], arn)
+        code = make_zip({"app.py": "import glib\ndef handler(e, c):\n    return glib.SECRET\n"})
+        self.bob.create_function(FunctionName="granted-user", Runtime="python3.12", Role=ROLE,
+                                 Handler="app.handler", Code={"ZipFile": code}, Layers=[arn])
+        self.bob.get_waiter("function_active_v2").wait(FunctionName="granted-user")
+        self.assertEqual(json.loads(invoke(self.bob, "granted-user", {})["Body"]), "from alice")
+        # The grant is for that version only; removing it refuses Bob again.
+        other_version = self.error(self.bob.update_function_configuration,
+                                   FunctionName="shared-name", Layers=[arn + "0"])
+        self.assertEqual(other_version[:2], (403, "AccessDeniedException"))
+        self.alice.remove_layer_version_permission(LayerName="granted-lib",
+                                                   VersionNumber=version, StatementId="bob")
+        self.assertEqual(self.error(self.bob.get_layer_version_by_arn, Arn=arn)[0], 404)
+        self.assertEqual(self.error(self.bob.update_function_configuration,
+                                    FunctionName="granted-user", Layers=[arn])[:2],
+                         (403, "AccessDeniedException"))
+        # The function made while granted keeps its copy of the layer, as on AWS.
+        self.assertEqual(json.loads(invoke(self.bob, "granted-user", {})["Body"]), "from alice")
 
     def test_another_accounts_function_arn_names_nothing(self):
         arn = self.alice.get_function(FunctionName="shared-name")["Configuration"]["FunctionArn"]

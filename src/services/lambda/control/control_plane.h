@@ -83,6 +83,9 @@ class LambdaControl : public FunctionRegistry {
   OpResult GetLayerVersionByArn(const CallContext& call, const Value& in);
   OpResult ListLayers(const CallContext& call, const Value& in);
   OpResult ListLayerVersions(const CallContext& call, const Value& in);
+  OpResult AddLayerVersionPermission(const CallContext& call, const Value& in);
+  OpResult GetLayerVersionPolicy(const CallContext& call, const Value& in);
+  OpResult RemoveLayerVersionPermission(const CallContext& call, const Value& in);
   OpResult DeleteLayerVersion(const CallContext& call, const Value& in);
   OpResult TagResource(const CallContext& call, const Value& in);
   OpResult UntagResource(const CallContext& call, const Value& in);
@@ -147,6 +150,9 @@ class LambdaControl : public FunctionRegistry {
                                       FunctionState& f, VersionState& v) const;
   Result<std::vector<LayerUse>, AwsError> ResolveLayers(const CallContext& call,
                                                         const Value& arns) const;
+  // True when the layer version's policy lets `account` use it (lambda:GetLayerVersion to that
+  // account or to "*").
+  static bool LayerGrants(const LayerVersionState& version, const std::string& account);
   int ReservedTotal(const std::string& account, const std::string& region,
                     const std::string& except_name) const;
 

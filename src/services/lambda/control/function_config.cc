@@ -34,9 +34,6 @@ Result<std::vector<LayerUse>, AwsError> LambdaControl::ResolveLayers(const CallC
             "arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+]");
       return v.Error();
     }
-    // Another account's layer needs a layer-version permission granting it; nimbus keeps none,
-    // so it is refused as AWS refuses one without (and never read).
-    if (ref->account != call.account_id) return NotAuthorized(call, "lambda:GetLayerVersion", arn);
     std::string layer_key = Key(ref->account, ref->region, ref->name);
     for (const std::string& n : names) {
       if (n == layer_key) {
@@ -57,6 +54,11 @@ Result<std::vector<LayerUse>, AwsError> LambdaControl::ResolveLayers(const CallC
     if (layer) {
       auto it = layer->versions.find(ref->version);
       if (it != layer->versions.end()) lv = &it->second;
+    }
+    // Another account's layer version needs a permission on it granting the caller
+    // (AddLayerVersionPermission); without one it is refused, as on AWS, whether it exists or not.
+    if (ref->account != call.account_id && (lv == nullptr || !LayerGrants(*lv, call.account_id))) {
+      return NotAuthorized(call, "lambda:GetLayerVersion", arn);
     }
     if (lv == nullptr) return InvalidParam("Layer version " + arn + " does not exist.");
     int64_t size = 0;

@@ -112,7 +112,24 @@ OpResult LambdaControl::GetLayerVersionByArn(const CallContext& call, const Valu
           "arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+");
     return v.Error();
   }
-  if (ref->account != call.account_id || ref->region != call.region) return NoSuchLayer();
+  if (ref->region != call.region) return NoSuchLayer();
+  if (ref->account != call.account_id) {  // readable when its policy grants the caller
+    std::shared_ptr<const LayerState> layer;
+    {
+      std::shared_lock lock(state_mu_);
+      auto it = layers_.find(Key(ref->account, ref->region, ref->name));
+      if (it != layers_.end()) layer = it->second;
+    }
+    const LayerVersionState* v = nullptr;
+    if (layer != nullptr) {
+      auto it = layer->versions.find(ref->version);
+      if (it != layer->versions.end()) v = &it->second;
+    }
+    if (v == nullptr || !LayerGrants(*v, call.account_id)) return NoSuchLayer();
+    Value body = v->body;
+    body["Content"]["Location"] = CodeUrl(call, v->hex);
+    return body;
+  }
   return GetLayerVersion(call, Value{{"LayerName", ref->name}, {"VersionNumber", ref->version}});
 }
 

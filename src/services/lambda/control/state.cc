@@ -100,6 +100,10 @@ Value ToJson(const LayerState& l) {
   Value versions = Value::object();
   for (const auto& [n, v] : l.versions) {
     versions[std::to_string(n)] = {{"body", v.body}, {"hex", v.hex}, {"unzipped", v.unzipped}};
+    if (!v.statements.empty()) {
+      versions[std::to_string(n)]["statements"] = v.statements;
+      versions[std::to_string(n)]["policy_revision"] = v.policy_revision;
+    }
   }
   return {{"account", l.account},
           {"region", l.region},
@@ -122,7 +126,11 @@ bool FromJson(const Value& j, LayerState& l) {
       if (n <= 0 || *end != '\0' || !it->is_object()) continue;
       auto body = it->find("body");
       if (body == it->end() || !body->is_object()) continue;
-      l.versions[n] = {*body, Str(*it, "hex"), static_cast<uint64_t>(Int(*it, "unzipped"))};
+      LayerVersionState& v = l.versions[n];
+      v = {*body, Str(*it, "hex"), static_cast<uint64_t>(Int(*it, "unzipped"))};
+      auto statements = it->find("statements");
+      if (statements != it->end() && statements->is_array()) v.statements = *statements;
+      v.policy_revision = Str(*it, "policy_revision");
     }
   }
   return !l.name.empty();

@@ -47,6 +47,8 @@ struct LayerVersionState {
   Value body = Value::object();  // GetLayerVersionResponse without Content.Location
   std::string hex;
   uint64_t unzipped = 0;
+  Value statements = Value::array();  // its resource policy (AddLayerVersionPermission)
+  std::string policy_revision;        // RevisionId of that policy
 };
 
 struct LayerState {
