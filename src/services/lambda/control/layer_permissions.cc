@@ -48,7 +48,7 @@ OpResult LambdaControl::AddLayerVersionPermission(const CallContext& call, const
   std::string sid = Str(in, "StatementId"), action = Str(in, "Action");
   std::string principal = Str(in, "Principal");
   Violations viol;
-  if (!std::regex_match(sid, std::regex("[a-zA-Z0-9-_]{1,100}"))) {
+  if (!std::regex_match(sid, std::regex("[a-zA-Z0-9_-]{1,100}"))) {
     viol.Add(sid, "statementId", "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)");
   }
   if (action != "lambda:GetLayerVersion") {
