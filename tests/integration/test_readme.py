@@ -71,7 +71,7 @@ class ReadmeWalkthrough(unittest.TestCase):
                     self.assertIn("START RequestId", res.stdout)
                     self.assertIn("REPORT RequestId", res.stdout)
                 outputs.append(res.stdout)
-            self.assertIn('{"message":"Hello, nimbus!","invocations":1}',
+            self.assertIn('{"message":"Hello,nimbus!","invocations":1}',
                           "".join(outputs).replace(" ", ""))
             with open(os.path.join(cwd, "out.json")) as f:
                 self.assertIn("Hello, nimbus!", f.read())
