@@ -118,7 +118,9 @@ class BlobStore {
   struct Name {
     DigestAlgorithm algorithm = DigestAlgorithm::kSha256;
     std::string hex;
-    const char* prefix() const { return algorithm == DigestAlgorithm::kSha512 ? "sha512" : "sha256"; }
+    const char* prefix() const {
+      return algorithm == DigestAlgorithm::kSha512 ? "sha512" : "sha256";
+    }
     std::string digest() const { return std::string(prefix()) + ":" + hex; }
   };
   // "sha256:<hex>", "sha512:<hex>" or a bare sha256 "<hex>"; InvalidArgument otherwise.

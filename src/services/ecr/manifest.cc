@@ -21,7 +21,8 @@ Result<Descriptor> ParseDescriptor(const json& j, std::string_view where) {
   auto dg = j.find("digest");
   if (dg == j.end() || !dg->is_string()) return Invalid(std::string(where) + ".digest missing");
   d.digest = dg->get<std::string>();
-  if (!ValidDigest(d.digest)) return Invalid(std::string(where) + ".digest is not a sha256 or sha512 digest");
+  if (!ValidDigest(d.digest))
+    return Invalid(std::string(where) + ".digest is not a sha256 or sha512 digest");
   auto sz = j.find("size");
   if (sz == j.end() || !sz->is_number_integer() || sz->get<int64_t>() < 0) {
     return Invalid(std::string(where) + ".size must be a non-negative integer");

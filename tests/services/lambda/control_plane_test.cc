@@ -92,8 +92,8 @@ TEST_F(ControlPlaneTest, PendingAndInProgressRefuseWhatAwsRefuses) {
   EXPECT_EQ(r.error().code, "ResourceConflictException");
   EXPECT_EQ(r.error().http_status, 409);
   EXPECT_EQ(r.error().message, pending);
-  auto update = control_->UpdateFunctionConfiguration(call_, {{"FunctionName", "f"},
-                                                              {"MemorySize", 256}});
+  auto update =
+      control_->UpdateFunctionConfiguration(call_, {{"FunctionName", "f"}, {"MemorySize", 256}});
   ASSERT_FALSE(update.ok());
   EXPECT_EQ(update.error().message, pending);
   auto publish = control_->PublishVersion(call_, {{"FunctionName", "f"}});
@@ -102,8 +102,8 @@ TEST_F(ControlPlaneTest, PendingAndInProgressRefuseWhatAwsRefuses) {
 
   later_[0]();  // the delay passes: Active
   ASSERT_TRUE(control_->ResolveInvoke("123456789012", "us-east-1", "f", "").ok());
-  update = control_->UpdateFunctionConfiguration(call_, {{"FunctionName", "f"},
-                                                         {"MemorySize", 256}});
+  update =
+      control_->UpdateFunctionConfiguration(call_, {{"FunctionName", "f"}, {"MemorySize", 256}});
   ASSERT_TRUE(update.ok()) << update.error().message;
   EXPECT_EQ((*update)["LastUpdateStatus"], "InProgress");
   ASSERT_EQ(later_.size(), 2u);

@@ -153,6 +153,13 @@ class LambdaControl : public FunctionRegistry {
   // True when the layer version's policy lets `account` use it (lambda:GetLayerVersion to that
   // account or to "*").
   static bool LayerGrants(const LayerVersionState& version, const std::string& account);
+  // Caller holds write_mu_. A copy of layer `name` (the caller's) to change version `version`'s
+  // policy in, once the optional RevisionId input matches that policy's; NotFound or
+  // PreconditionFailed otherwise.
+  Result<std::shared_ptr<LayerState>, AwsError> LayerPolicyForWrite(const CallContext& call,
+                                                                    const std::string& name,
+                                                                    int64_t version,
+                                                                    const Value& in) const;
   int ReservedTotal(const std::string& account, const std::string& region,
                     const std::string& except_name) const;
 

@@ -31,6 +31,22 @@ std::string PrincipalAccount(const Value& statement) {
 
 }  // namespace
 
+Result<std::shared_ptr<LayerState>, AwsError> LambdaControl::LayerPolicyForWrite(
+    const CallContext& call, const std::string& name, int64_t version, const Value& in) const {
+  std::shared_ptr<LayerState> next;
+  {
+    std::shared_lock lock(state_mu_);
+    auto it = layers_.find(Key(call.account_id, call.region, name));
+    if (it == layers_.end() || !it->second->versions.count(version)) return NoSuchLayerVersion();
+    next = std::make_shared<LayerState>(*it->second);
+  }
+  auto rev = OptStr(in, "RevisionId");
+  if (rev && *rev != next->versions[version].policy_revision) {
+    return RevisionMismatch("GetLayerVersionPolicy");
+  }
+  return next;
+}
+
 bool LambdaControl::LayerGrants(const LayerVersionState& version, const std::string& account) {
   for (const Value& s : version.statements) {
     std::string who = PrincipalAccount(s);
@@ -49,7 +65,8 @@ OpResult LambdaControl::AddLayerVersionPermission(const CallContext& call, const
   std::string principal = Str(in, "Principal");
   Violations viol;
   if (!std::regex_match(sid, std::regex("[a-zA-Z0-9_-]{1,100}"))) {
-    viol.Add(sid, "statementId", "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)");
+    viol.Add(sid, "statementId",
+             "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)");
   }
   if (action != "lambda:GetLayerVersion") {
     viol.Add(action, "action",
@@ -65,17 +82,10 @@ OpResult LambdaControl::AddLayerVersionPermission(const CallContext& call, const
   if (!viol.empty()) return viol.Error();
   std::string account = m[2].matched ? m[2].str() : principal;
   std::lock_guard write(write_mu_);
-  std::shared_ptr<LayerState> next;
-  {
-    std::shared_lock lock(state_mu_);
-    auto it = layers_.find(Key(call.account_id, call.region, *name));
-    if (it == layers_.end() || !it->second->versions.count(n)) return NoSuchLayerVersion();
-    next = std::make_shared<LayerState>(*it->second);
-  }
+  auto copy = LayerPolicyForWrite(call, *name, n, in);
+  if (!copy.ok()) return copy.error();
+  std::shared_ptr<LayerState> next = std::move(*copy);
   LayerVersionState& v = next->versions[n];
-  if (auto rev = OptStr(in, "RevisionId"); rev && *rev != v.policy_revision) {
-    return RevisionMismatch("GetLayerVersionPolicy");
-  }
   for (const Value& s : v.statements) {
     if (Str(s, "Sid") == sid) {
       return Conflict("The statement id (" + sid +
@@ -83,13 +93,13 @@ OpResult LambdaControl::AddLayerVersionPermission(const CallContext& call, const
                       "the existing statement.");
     }
   }
-  Value statement = {{"Sid", sid},
-                     {"Effect", "Allow"},
-                     {"Principal", account == "*" ? Value("*")
-                                                  : Value{{"AWS", "arn:aws:iam::" + account +
-                                                                      ":root"}}},
-                     {"Action", action},
-                     {"Resource", Str(v.body, "LayerVersionArn")}};
+  Value statement = {
+      {"Sid", sid},
+      {"Effect", "Allow"},
+      {"Principal",
+       account == "*" ? Value("*") : Value{{"AWS", "arn:aws:iam::" + account + ":root"}}},
+      {"Action", action},
+      {"Resource", Str(v.body, "LayerVersionArn")}};
   if (auto org = OptStr(in, "OrganizationId")) {
     statement["Condition"] = {{"StringEquals", {{"aws:PrincipalOrgID", *org}}}};
   }
@@ -122,17 +132,10 @@ OpResult LambdaControl::RemoveLayerVersionPermission(const CallContext& call, co
   int64_t n = Int(in, "VersionNumber", 0);
   std::string sid = Str(in, "StatementId");
   std::lock_guard write(write_mu_);
-  std::shared_ptr<LayerState> next;
-  {
-    std::shared_lock lock(state_mu_);
-    auto it = layers_.find(Key(call.account_id, call.region, *name));
-    if (it == layers_.end() || !it->second->versions.count(n)) return NoSuchLayerVersion();
-    next = std::make_shared<LayerState>(*it->second);
-  }
+  auto copy = LayerPolicyForWrite(call, *name, n, in);
+  if (!copy.ok()) return copy.error();
+  std::shared_ptr<LayerState> next = std::move(*copy);
   LayerVersionState& v = next->versions[n];
-  if (auto rev = OptStr(in, "RevisionId"); rev && *rev != v.policy_revision) {
-    return RevisionMismatch("GetLayerVersionPolicy");
-  }
   Value kept = Value::array();
   for (const Value& s : v.statements) {
     if (Str(s, "Sid") != sid) kept.push_back(s);
