@@ -172,6 +172,13 @@ Result<uint64_t> Sandbox::MaxMemoryUsedBytes() const {
 
 Result<uint64_t> Sandbox::ResidentBytes() const {
   if (!cgroup_) return Status::Unavailable("no cgroup");
+  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  int64_t sampled = resident_sampled_ns_.load(std::memory_order_acquire);
+  if (sampled != 0 && now - sampled < 100'000'000) {
+    return resident_bytes_.load(std::memory_order_relaxed);
+  }
   std::string dir = cgroup_->Dir(cgroup_->version() == CgroupVersion::kV2 ? "" : "memory");
   for (const char* other : {"pids", "cpu", "freezer"}) {
     if (dir.empty()) dir = cgroup_->Dir(other);
@@ -193,6 +200,8 @@ Result<uint64_t> Sandbox::ResidentBytes() const {
     size_t space = statm->find(' ');
     if (space != std::string::npos) total += std::strtoull(statm->c_str() + space + 1, nullptr, 10);
   }
+  resident_bytes_.store(total * page, std::memory_order_relaxed);
+  resident_sampled_ns_.store(now, std::memory_order_release);
   return total * page;
 }
 

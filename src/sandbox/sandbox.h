@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -133,8 +134,10 @@ class Sandbox {
   bool WasOomKilled() const;
   // Peak memory of the sandbox's cgroup; Unavailable without a memory cgroup or memory.peak.
   Result<uint64_t> MaxMemoryUsedBytes() const;
-  // Resident memory its processes map now (the sum of their RSS, /proc/<pid>/statm), page-cache
-  // pages charged elsewhere included; Unavailable without a cgroup to list them. Thread-safe.
+  // Resident memory its processes map (the sum of their RSS, /proc/<pid>/statm), page-cache
+  // pages charged elsewhere included, as sampled at most 100 ms ago (a sample reads 1 + one
+  // file per process: ~20 us, too much for every invoke); Unavailable without a cgroup to list
+  // them. Thread-safe.
   Result<uint64_t> ResidentBytes() const;
   // Applies the CPU quota a SandboxSpec::unthrottled_start launch deferred; later calls, and
   // calls for other sandboxes, do nothing. Fails on a cgroup write error (the sandbox then
@@ -172,6 +175,8 @@ class Sandbox {
   UniqueFd scratch_root_;             // the /tmp volume's root (keeps it until teardown)
   std::shared_ptr<Cleaner> cleaner_;  // finishes the teardown off the caller's thread
   std::chrono::nanoseconds launch_duration_{0};
+  mutable std::atomic<int64_t> resident_sampled_ns_{0};  // steady clock; 0: never
+  mutable std::atomic<uint64_t> resident_bytes_{0};
 };
 
 struct SandboxManagerOptions {
