@@ -36,6 +36,12 @@ TEST(EcrNames, TagsAndDigests) {
   EXPECT_FALSE(ValidDigest("sha256:" + std::string(63, 'a')));
   EXPECT_FALSE(ValidDigest("sha256:" + std::string(64, 'A')));
   EXPECT_FALSE(ValidDigest("sha512:" + std::string(64, 'a')));
+  EXPECT_TRUE(ValidDigest("sha512:" + std::string(128, 'a')));
+  EXPECT_TRUE(IsSha512Digest("sha512:" + std::string(128, 'a')));
+  EXPECT_FALSE(IsSha512Digest(d));
+  EXPECT_FALSE(ValidDigest("sha512:" + std::string(128, 'A')));
+  EXPECT_FALSE(ValidDigest("sha512:" + std::string(127, 'a') + "/"));
+  EXPECT_FALSE(ValidDigest("sha384:" + std::string(96, 'a')));
   EXPECT_FALSE(ValidDigest("sha256:../../../../etc/passwd"));
 }
 
