@@ -25,6 +25,8 @@ struct MountAttr {  // struct mount_attr (linux/mount.h clashes with sys/mount.h
 };
 constexpr unsigned kAtRecursive = 0x8000;
 constexpr uint64_t kMountAttrReadOnly = 0x1;
+constexpr uint64_t kMountAttrNoSuid = 0x2;
+constexpr uint64_t kMountAttrNoDev = 0x4;
 constexpr unsigned kMoveMountFEmptyPath = 0x4;
 
 [[noreturn]] void Fail(const ChildPlan& p, int32_t stage, int err) {
@@ -55,9 +57,9 @@ void CloseRange(unsigned lo, unsigned hi) {
 }
 
 // Read-only for the mount at `target` (and below when recursive), keeping flags the kernel
-// locks in a user namespace (nosuid, nodev, noexec, atime).
-int MakeReadOnly(const char* target, bool recursive) {
-  MountAttr attr{kMountAttrReadOnly, 0, 0, 0};
+// locks in a user namespace (nosuid, nodev, noexec, atime); `secure` adds nosuid and nodev.
+int MakeReadOnly(const char* target, bool recursive, bool secure = false) {
+  MountAttr attr{kMountAttrReadOnly | (secure ? kMountAttrNoSuid | kMountAttrNoDev : 0), 0, 0, 0};
   if (::syscall(SYS_mount_setattr, AT_FDCWD, target, recursive ? kAtRecursive : 0, &attr,
                 sizeof(attr)) == 0) {
     return 0;
@@ -65,8 +67,8 @@ int MakeReadOnly(const char* target, bool recursive) {
   struct statfs sf;
   if (::statfs(target, &sf) != 0) return errno;
   unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
-  if (sf.f_flags & ST_NOSUID) flags |= MS_NOSUID;
-  if (sf.f_flags & ST_NODEV) flags |= MS_NODEV;
+  if (secure || (sf.f_flags & ST_NOSUID)) flags |= MS_NOSUID;
+  if (secure || (sf.f_flags & ST_NODEV)) flags |= MS_NODEV;
   if (sf.f_flags & ST_NOEXEC) flags |= MS_NOEXEC;
   if (sf.f_flags & ST_NOATIME) flags |= MS_NOATIME;
   if (sf.f_flags & ST_NODIRATIME) flags |= MS_NODIRATIME;
@@ -90,7 +92,7 @@ int RunOp(const ChildOp& op) {
       return ::mount(op.source, op.target, op.fstype, op.flags, op.data) == 0 ? 0 : errno;
     case ChildOp::kBindReadOnly:
       if (::mount(op.source, op.target, nullptr, MS_BIND | MS_REC, nullptr) != 0) return errno;
-      return MakeReadOnly(op.target, true);
+      return MakeReadOnly(op.target, true, true);
     case ChildOp::kRemountReadOnly:
       return MakeReadOnly(op.target, false);
     case ChildOp::kAttach:
@@ -126,7 +128,7 @@ int RunOp(const ChildOp& op) {
   int keep[24];
   int nkeep = 0;
   for (int fd : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd, p.tmp_mount_fd,
-                 p.init_fd}) {
+                 p.init_fd, p.user_namespace_fd, p.seccomp_fd}) {
     if (fd >= 3 && nkeep < 24) keep[nkeep++] = fd;
   }
   for (int fd : p.cgroup_procs_fds) {
@@ -197,7 +199,8 @@ int RunOp(const ChildOp& op) {
     }
   }
   // init inherits these across its exec (it makes them close-on-exec again for the function).
-  for (int fd : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd}) {
+  for (int fd : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd,
+                 p.user_namespace_fd, p.seccomp_fd}) {
     if (fd >= 0 && ::fcntl(fd, F_SETFD, 0) != 0) Fail(p, kStageFds, errno);
   }
   ::syscall(SYS_execveat, p.init_fd, "", p.init_argv.data(), p.envp.data(), AT_EMPTY_PATH);

@@ -27,7 +27,7 @@ struct ChildOp {
     kSymlink,          // symlink(source -> target)
     kTouch,            // create an empty regular file (a bind-mount target)
     kMount,            // mount(source, target, fstype, flags, data)
-    kBindReadOnly,     // recursive bind of source at target, then read-only (mount_setattr)
+    kBindReadOnly,     // recursive bind of source at target, then read-only, nosuid, nodev
     kRemountReadOnly,  // make the mount at target read-only (keeps locked flags)
     kAttach,           // move_mount the detached mount `fd` onto target
   };
@@ -67,15 +67,18 @@ struct ChildPlan {
   int uid = -1;                  // -1: keep
   int netns_fd = -1;             // setns(CLONE_NEWNET) first thing; -1: stay in nimbus's
   int gid = -1;
+  uint64_t capabilities = 0;  // the function's (bounding set, and effective when uid is 0)
 
   // Descriptors inherited from the parent (all others are closed in the child).
   std::vector<int> cgroup_procs_fds;  // "0" is written to each
   int tmp_mount_fd = -1;              // the /tmp volume (kAttach's fd), closed after the ops
   int stdout_fd = -1;
   int stderr_fd = -1;
-  int report_fd = -1;    // CLOEXEC; ChildReport on failure, EOF once the function exec'd
-  int status_fd = -1;    // init writes the function's raw wait status (int32) here
-  int lifeline_fd = -1;  // read end; EOF means nimbus died: kill everything
+  int report_fd = -1;          // CLOEXEC; ChildReport on failure, EOF once the function exec'd
+  int status_fd = -1;          // init writes the function's raw wait status (int32) here
+  int lifeline_fd = -1;        // read end; EOF means nimbus died: kill everything
+  int user_namespace_fd = -1;  // the function joins it (init_protocol.h USERNS)
+  int seccomp_fd = -1;         // the function's filter (init_protocol.h SECCOMP)
 };
 
 // Describes stage `stage` of `plan` for error messages ("mount tmpfs on /tmp", "execve", ...).

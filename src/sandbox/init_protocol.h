@@ -3,9 +3,11 @@
 //
 // The cloned child sets the sandbox up, then execs init with
 //   argv = {"init", CONFIG, OOM_SCORE_ADJ, function argv..., nullptr}, envp = the function's,
-// CONFIG = "STDOUT STDERR REPORT STATUS LIFELINE PID_NAMESPACE UID GID" (decimal, -1 = none)
-// naming inherited descriptors (not close-on-exec) and settings; OOM_SCORE_ADJ is the value
-// the function process gets back ("" = leave init's).
+// CONFIG = "STDOUT STDERR REPORT STATUS LIFELINE PID_NAMESPACE UID GID USERNS SECCOMP CAPS"
+// (decimal, -1 = none) naming inherited descriptors (not close-on-exec) and settings: USERNS a
+// user namespace the function joins, SECCOMP a file holding its sock_filter program, CAPS its
+// capability set (bit N = capability N); OOM_SCORE_ADJ is the value the function process gets
+// back ("" = leave init's).
 #pragma once
 
 #include <stdint.h>
@@ -28,6 +30,9 @@ enum ChildStage : int32_t {
   kStagePrivate = -11,
   kStageInit = -12,  // exec of init itself
   kStageNetwork = -13,
+  kStageUserNsJoin = -14,
+  kStageCapabilities = -15,
+  kStageSeccomp = -16,
 };
 
 // Written to the report descriptor on failure: which step, and errno. EOF on that descriptor

@@ -13,6 +13,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include "sandbox/cgroup_pool.h"
 #include "sandbox/child.h"
@@ -22,6 +24,7 @@
 #include "sandbox/plan.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/scratch.h"
+#include "sandbox/seccomp.h"
 
 NIMBUS_DEFINE_CLONE3_ON_STACK;
 
@@ -159,6 +162,41 @@ bool ProbeUserNamespace(const std::string& staging) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// A user namespace mapping ids [0, count) inside to [base, base + count) outside (host root
+// unmapped), made by a short-lived child whose maps this (root) process writes; the namespace
+// lives on through the returned descriptor. Unavailable when the kernel refuses.
+Result<UniqueFd> CreateUserNamespace(uid_t base, uint32_t count) {
+  auto gate = MakePipe();
+  if (!gate.ok()) return gate.error();
+  int pidfd = -1;
+  pid_t pid = CloneProcess(CLONE_NEWUSER, &pidfd);
+  if (pid < 0) return ErrnoStatus("clone a user namespace", errno);
+  if (pid == 0) {  // async-signal-safe only: wait until the parent is done with us
+    ::close(gate->write.get());
+    char c;
+    while (::read(gate->read.get(), &c, 1) < 0 && errno == EINTR) {
+    }
+    ::_exit(0);
+  }
+  UniqueFd pidfd_owner(pidfd);
+  gate->read.reset();
+  std::string proc = "/proc/" + std::to_string(pid);
+  std::string map = "0 " + std::to_string(base) + " " + std::to_string(count);
+  Status st = WriteFile(proc + "/uid_map", map);
+  if (st.ok()) st = WriteFile(proc + "/gid_map", map);
+  UniqueFd ns;
+  if (st.ok()) {
+    ns.reset(::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns.valid()) st = ErrnoStatus("open " + proc + "/ns/user", errno);
+  }
+  gate->write.reset();  // the child exits
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!st.ok()) return st;
+  return ns;
+}
+
 }  // namespace
 
 struct SandboxManager::Impl {
@@ -171,7 +209,22 @@ struct SandboxManager::Impl {
   Pipe lifeline;                            // write end held here; init sees EOF when nimbus dies
   std::unique_ptr<ScratchPool> scratch;     // disk-backed /tmp volumes, when available
   std::shared_ptr<Cleaner> cleaner = std::make_shared<Cleaner>();
-  UniqueFd init_program;  // the sandbox's init (init_image.h)
+  UniqueFd init_program;    // the sandbox's init (init_image.h)
+  UniqueFd user_namespace;  // joined by every function (as root, when the kernel allows it)
+  std::mutex filters_mu;
+  std::map<uint64_t, UniqueFd> filters;  // seccomp filter files by capability set
+
+  // The filter file for `capabilities` (made on first use); -1 when it cannot be made.
+  Result<int> FilterFor(uint64_t capabilities) {
+    std::lock_guard<std::mutex> lock(filters_mu);
+    auto it = filters.find(capabilities);
+    if (it == filters.end()) {
+      auto file = SeccompFilterFile(capabilities);
+      if (!file.ok()) return file.error();
+      it = filters.emplace(capabilities, Above2(std::move(*file))).first;
+    }
+    return it->second.get();
+  }
 
   ~Impl() { (void)frozen_anchor.Remove(); }
 };
@@ -236,6 +289,16 @@ Result<std::unique_ptr<SandboxManager>> SandboxManager::Create(SandboxManagerOpt
     }
   }
   caps.run_as_uid = ctx.allow_credentials;
+  if (iso == Iso::kNamespaces && opt.user_namespace) {
+    auto ns = CreateUserNamespace(opt.uid_base, 65536);
+    if (ns.ok()) impl.user_namespace = Above2(std::move(*ns));
+  }
+  caps.user_namespace = impl.user_namespace.valid() || iso == Iso::kUserNamespace;
+  if (ctx.mount_namespace) {
+    FindProcMasks("/proc", ctx);
+    ctx.empty_dir = opt.state_dir + "/empty";
+    NIMBUS_RETURN_IF_ERROR(MakeDirs(ctx.empty_dir, 0555));
+  }
   if (auto adj = ReadFile("/proc/self/oom_score_adj"); adj.ok()) {
     std::string v = *adj;
     while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
@@ -265,6 +328,9 @@ Result<std::unique_ptr<SandboxManager>> SandboxManager::Create(SandboxManagerOpt
                        ? static_cast<int>(impl.cgroups->host_cpus().size())
                        : static_cast<int>(ncpu > 0 ? ncpu : 1);
 
+  auto filter = impl.FilterFor(0);  // Lambda's: made now, so that a failure shows at start
+  if (!filter.ok()) return filter.error();
+  caps.seccomp = true;
   auto init = LoadInitProgram(opt.state_dir);
   if (!init.ok()) return init.error();
   impl.init_program = Above2(std::move(*init));
@@ -314,6 +380,10 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
   plan.lifeline_fd = impl.lifeline.read.get();
 
   plan.init_fd = impl.init_program.get();
+  plan.user_namespace_fd = impl.user_namespace.get();
+  auto filter = impl.FilterFor(spec.capabilities);
+  if (!filter.ok()) return Status::Internal("seccomp: " + filter.error().message());
+  plan.seccomp_fd = *filter;
   SetInitArguments(plan);
 
   // Signals stay blocked in the child until init's function process unblocks them: no handler of

@@ -91,9 +91,10 @@ Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const
   }
   if (!ctx.oom_score_adj.empty()) p.oom_score_adj = p.Keep(ctx.oom_score_adj);
   if (ctx.allow_credentials) {
-    if (spec.uid) p.uid = static_cast<int>(*spec.uid);
-    if (spec.gid) p.gid = static_cast<int>(*spec.gid);
+    p.uid = static_cast<int>(spec.uid);
+    p.gid = static_cast<int>(spec.gid);
   }
+  p.capabilities = spec.capabilities;
   if (ctx.uts_namespace) p.hostname = p.Keep(spec.hostname);
   p.open_files_limit = spec.open_files_limit;
   p.netns_fd = spec.netns_fd;
@@ -176,18 +177,50 @@ Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const
   add({ChildOp::kSymlink, p.Keep("/proc/self/fd/2"), at("/dev/stderr")});
   add({ChildOp::kMount, p.Keep("proc"), at("/proc"), p.Keep("proc"), nullptr,
        MS_NOSUID | MS_NODEV | MS_NOEXEC});
+  // /proc without the host's information, as Docker masks it.
+  for (const auto& name : ctx.proc_masked_files) {
+    add({ChildOp::kMount, p.Keep(host + "/dev/null"), at("/proc/" + name), nullptr, nullptr,
+         MS_BIND});
+  }
+  for (const auto& name : ctx.proc_masked_dirs) {
+    if (ctx.empty_dir.empty()) break;
+    bind_ro(ctx.empty_dir, "/proc/" + name);
+  }
+  for (const auto& name : ctx.proc_read_only) {
+    bind_ro(root + "/proc/" + name, "/proc/" + name);
+  }
   p.read_only_after_pivot = {p.Keep("/dev"), p.Keep("/")};
   p.workdir = p.Keep("/var/task");
   return plan;
 }
 
+void FindProcMasks(const std::string& proc, PlanContext& ctx) {
+  // Docker's masked and read-only paths under /proc (moby's oci defaults).
+  constexpr const char* kMasked[] = {"asound",      "acpi",          "kcore",
+                                     "keys",        "latency_stats", "timer_list",
+                                     "timer_stats", "sched_debug",   "scsi"};
+  constexpr const char* kReadOnly[] = {"bus", "fs", "irq", "sys", "sysrq-trigger"};
+  ctx.proc_masked_files.clear();
+  ctx.proc_masked_dirs.clear();
+  ctx.proc_read_only.clear();
+  for (const char* name : kMasked) {
+    struct stat st;
+    if (::lstat((proc + "/" + name).c_str(), &st) != 0) continue;
+    (S_ISDIR(st.st_mode) ? ctx.proc_masked_dirs : ctx.proc_masked_files).emplace_back(name);
+  }
+  for (const char* name : kReadOnly) {
+    struct stat st;
+    if (::lstat((proc + "/" + name).c_str(), &st) == 0) ctx.proc_read_only.emplace_back(name);
+  }
+}
+
 void SetInitArguments(ChildPlan& p) {
   std::string config;
   for (int v : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd,
-                p.pid_namespace ? 1 : 0, p.uid, p.gid}) {
+                p.pid_namespace ? 1 : 0, p.uid, p.gid, p.user_namespace_fd, p.seccomp_fd}) {
     config += std::to_string(v) + " ";
   }
-  config.pop_back();
+  config += std::to_string(p.capabilities);
   p.init_argv = {const_cast<char*>(p.Keep("init")), const_cast<char*>(p.Keep(config)),
                  const_cast<char*>(p.Keep(p.oom_score_adj ? p.oom_score_adj : ""))};
   for (char* a : p.argv) p.init_argv.push_back(a);  // ends with its nullptr
@@ -246,6 +279,12 @@ std::string DescribeChildStage(const ChildPlan& plan, int32_t stage) {
       return "exec the sandbox init";
     case kStageNetwork:
       return "join network namespace";
+    case kStageUserNsJoin:
+      return "join the user namespace";
+    case kStageCapabilities:
+      return "drop capabilities";
+    case kStageSeccomp:
+      return "install the seccomp filter";
     default:
       return "sandbox setup";
   }

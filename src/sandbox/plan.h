@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "sandbox/child.h"
@@ -24,7 +25,16 @@ struct PlanContext {
   std::string staging_dir;      // empty directory used as the new root's mount point
   std::string host_root = "/";  // where /usr, /lib*, /etc, /dev/null ... are looked up
   std::string oom_score_adj;    // nimbus's value, restored in the function ("" = leave)
+  // /proc entries hidden as Docker hides them (names under /proc, only those that exist):
+  // files covered by /dev/null, directories by `empty_dir` (an empty directory), and entries
+  // made read-only.
+  std::vector<std::string> proc_masked_files, proc_masked_dirs, proc_read_only;
+  std::string empty_dir;
 };
+
+// Fills ctx's /proc lists with the entries of Docker's masked and read-only paths that exist
+// under `proc` (normally "/proc").
+void FindProcMasks(const std::string& proc, PlanContext& ctx);
 
 // Validates `spec` (InvalidArgument on bad input) and builds the plan. The returned plan's
 // argv/envp point into its own storage; descriptors are left at -1 for the caller to fill.

@@ -51,6 +51,8 @@ std::string SandboxCapabilities::Describe() const {
   add(tmp_size_limit, "/tmp size");
   add(tmp_on_disk, "/tmp on disk");
   add(run_as_uid, "run as uid");
+  add(user_namespace, "user namespace");
+  add(seccomp, "seccomp");
   out += off.empty() ? ", all limits on" : "; off: " + off;
   return out;
 }

@@ -1,10 +1,18 @@
 // Execution environments for Lambda functions: a process tree in fresh mount/pid/ipc/uts
 // namespaces (and the network namespace the spec names, if any), a minimal root
-// file system (host /usr, /lib*, /bin, /sbin, /etc read-only; code at /var/task, layers at /opt,
-// private sized /tmp on disk, fresh /proc, minimal /dev without /dev/shm), cgroup limits
-// (memory, CPU quota, cpuset, pids) and Lambda's 1,024 open files. PID 1 inside is a tiny init
-// that reaps zombies, forwards SIGTERM and friends to every process, and exits with the
-// function's status.
+// file system (host /usr, /lib*, /bin, /sbin, /etc read-only, nosuid; code at /var/task, layers
+// at /opt, private sized /tmp on disk, fresh /proc masked as Docker masks it, minimal /dev
+// without /dev/shm), cgroup limits (memory, CPU quota, cpuset, pids) and Lambda's 1,024 open
+// files. PID 1 inside is a tiny init that reaps zombies, forwards SIGTERM and friends to every
+// process, and exits with the function's status.
+//
+// Least privilege: the function runs as the spec's uid/gid (Lambda: sbx_user1051) with only the
+// spec's capabilities (Lambda: none; bounding set too), no_new_privs and a seccomp filter
+// equivalent to Docker's default profile (seccomp.h). As root, nimbus also puts the function in a
+// user namespace of its own (ids 0-65535 inside are SandboxManagerOptions::uid_base and up outside;
+// host root is not mapped) whose capabilities reach none of the sandbox's mounts: the mount
+// namespace belongs to the host's user namespace, so host paths cannot be remounted. Without a
+// user namespace the same holds through the uid switch and the capability drop.
 //
 // Usage: create one SandboxManager at startup (it probes the kernel once and prints nothing;
 // log capabilities().Describe() once), then Launch() per execution environment.
@@ -29,6 +37,16 @@ namespace nimbus::sandbox {
 
 class Cleaner;
 
+// Lambda's sbx_user1051.
+constexpr uid_t kLambdaUid = 993;
+constexpr gid_t kLambdaGid = 990;
+// Docker's default capability set: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID,
+// SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE, SETFCAP.
+constexpr uint64_t kDockerDefaultCapabilities =
+    (1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 6) |
+    (1ull << 7) | (1ull << 8) | (1ull << 10) | (1ull << 13) | (1ull << 18) | (1ull << 27) |
+    (1ull << 29) | (1ull << 31);
+
 // What one execution environment runs and with which limits. Value type.
 struct SandboxSpec {
   // argv[0] must be an absolute path as seen inside the sandbox (e.g. "/var/task/bootstrap");
@@ -48,8 +66,12 @@ struct SandboxSpec {
   uint32_t ephemeral_storage_mb = 512;  // size of the private /tmp (disk-backed when possible)
   uint32_t pids_limit = 1024;           // processes + threads
   uint32_t open_files_limit = 1024;     // RLIMIT_NOFILE, soft and hard (0: nimbus's own)
-  std::optional<uid_t> uid;             // run the function as this uid (root tier only)
-  std::optional<gid_t> gid;
+  // Who the function runs as (not honoured when nimbus is not root: then root of a user
+  // namespace mapping only nimbus's uid), and its capabilities (bit N = capability N of
+  // linux/capability.h: bounding set; effective and permitted only for uid 0).
+  uid_t uid = kLambdaUid;
+  gid_t gid = kLambdaGid;
+  uint64_t capabilities = 0;
   std::string hostname = "localhost";
   // The CPU quota of memory_mb applies only from Sandbox::EndUnthrottledStart() on: Lambda runs
   // a function's Init phase with burst CPU (up to its 10 s), throttled from its first invoke.
@@ -87,7 +109,9 @@ struct SandboxCapabilities {
   // memory limit) rather than a tmpfs, whose pages count against the memory limit. Needs root,
   // loop devices and mkfs.ext4.
   bool tmp_on_disk = false;
-  bool run_as_uid = false;  // SandboxSpec::uid honoured
+  bool run_as_uid = false;      // SandboxSpec::uid honoured
+  bool user_namespace = false;  // the function runs in a user namespace without host root
+  bool seccomp = false;         // the system call filter is installed
   int host_cpus = 0;
   // One line for the startup log, e.g. "sandbox: namespaces, cgroup v1, all limits on" or
   // "sandbox: no namespaces (not root, user namespaces denied); off: memory limit, cpu quota".
@@ -194,6 +218,10 @@ struct SandboxManagerOptions {
   // A disk-backed /tmp (see SandboxCapabilities::tmp_on_disk) when the host allows it; its
   // volumes live under state_dir/scratch, which must be on a disk (not a tmpfs).
   bool disk_tmp = true;
+  // As root: run functions in a user namespace mapping ids 0-65535 inside to uid_base.. outside
+  // (when the kernel allows it; otherwise the uid switch alone).
+  bool user_namespace = true;
+  uid_t uid_base = 1'000'000'000;
 };
 
 // Launches sandboxes. Thread-safe: Launch may be called concurrently.

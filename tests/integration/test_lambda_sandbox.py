@@ -1,9 +1,11 @@
-"""Lambda execution environment file system as AWS has it: /tmp is disk-backed, sized by
-EphemeralStorage (ENOSPC when full) and not charged to the memory limit."""
+"""Lambda execution environments as AWS has them: /tmp is disk-backed, sized by EphemeralStorage
+(ENOSPC when full) and not charged to the memory limit; the function runs as sbx_user1051 (uid
+993) without capabilities, so that escape attempts from inside it fail."""
 import json
 import os
 import time
 import unittest
+import uuid
 
 from harness import Nimbus
 from lambda_util import create, invoke
@@ -71,6 +73,166 @@ class LambdaTmp(unittest.TestCase):
         self.assertGreaterEqual(out["written_mb"], 500)
         self.assertLess(out["written_mb"], 560)
         self.assertEqual(self.fill(1)["result"], "ok")  # the same environment goes on
+
+
+# Each attempt runs in a forked child (so that a success changes nothing in the runtime) and is
+# reported as "ok" or the errno's name. Every one of them succeeded when functions ran as host
+# root with every capability.
+PY_ESCAPE = r"""
+import ctypes, errno, os, platform
+libc = ctypes.CDLL(None, use_errno=True)
+NR = {"x86_64": {"keyctl": 250, "bpf": 321}, "aarch64": {"keyctl": 219, "bpf": 280}}[platform.machine()]
+MS_REMOUNT, MS_BIND = 32, 4096
+
+def check(rc):
+    if rc == -1:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+
+def attempt(fn):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            fn()
+            os._exit(0)
+        except OSError as e:
+            os._exit(e.errno or 255)
+        except BaseException:
+            os._exit(255)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    return "ok" if code == 0 else errno.errorcode.get(code, str(code))
+
+def write(path, data=b"x"):
+    with open(path, "wb") as f:
+        f.write(data)
+
+def remount_etc_and_write(marker):
+    check(libc.mount(None, b"/etc", None, MS_REMOUNT | MS_BIND, None))
+    write("/etc/" + marker)
+
+def sysctl_same_value():
+    path = "/proc/sys/net/ipv4/ip_forward"
+    write(path, open(path, "rb").read())  # the same value: nothing changes even if it works
+
+def mount_tmpfs():
+    os.makedirs("/tmp/mnt", exist_ok=True)
+    check(libc.mount(b"tmpfs", b"/tmp/mnt", b"tmpfs", 0, None))
+
+def unshare():
+    check(libc.unshare(0x04000000))  # CLONE_NEWUTS
+
+def ptrace_init():
+    check(libc.ptrace(0x4206, 1, None, None))  # PTRACE_SEIZE
+
+def ptrace_own_child():
+    pid = os.fork()
+    if pid == 0:
+        import time
+        time.sleep(5)
+        os._exit(0)
+    try:
+        check(libc.ptrace(0x4206, pid, None, None))
+    finally:
+        os.kill(pid, 9)
+
+def setns_init():
+    fd = os.open("/proc/1/ns/mnt", os.O_RDONLY)
+    check(libc.setns(fd, 0))
+
+def keyctl():
+    check(libc.syscall(NR["keyctl"], 1, None))  # KEYCTL_JOIN_SESSION_KEYRING
+
+def bpf():
+    attr = (ctypes.c_uint32 * 32)(2, 4, 4, 1)  # BPF_MAP_CREATE: array, 4-byte keys/values, 1
+    check(libc.syscall(NR["bpf"], 0, ctypes.byref(attr), ctypes.sizeof(attr)))
+
+def read_first(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(16).hex()
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+def handler(event, context):
+    marker = event["marker"]
+    status = {}
+    for line in open("/proc/self/status"):
+        key, _, value = line.partition(":")
+        if key in ("Uid", "Gid", "CapEff", "CapPrm", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp"):
+            status[key] = value.split()
+    attempts = {
+        "remount /etc and write": attempt(lambda: remount_etc_and_write(marker)),
+        "write /etc": attempt(lambda: write("/etc/" + marker)),
+        "write /usr": attempt(lambda: write("/usr/" + marker)),
+        "write /var/task": attempt(lambda: write("/var/task/" + marker)),
+        "sysctl ip_forward": attempt(sysctl_same_value),
+        "mount tmpfs": attempt(mount_tmpfs),
+        "unshare": attempt(unshare),
+        "ptrace init": attempt(ptrace_init),
+        "setns into init's mount namespace": attempt(setns_init),
+        "keyctl": attempt(keyctl),
+        "bpf": attempt(bpf),
+    }
+    allowed = {
+        "write /tmp": attempt(lambda: write("/tmp/" + marker)),
+        "read own code": attempt(lambda: open("/var/task/app.py").read()),
+        "ptrace own child": attempt(ptrace_own_child),
+    }
+    return {"status": status, "attempts": attempts, "allowed": allowed,
+            "kcore": read_first("/proc/kcore"), "keys": read_first("/proc/keys")}
+"""
+
+
+class LambdaLeastPrivilege(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.n = Nimbus().start()
+        cls.lam = cls.n.client("lambda")
+        create(cls.lam, "escape", {"app.py": PY_ESCAPE}, Timeout=30)
+        cls.marker = "nimbus-escape-" + uuid.uuid4().hex
+        r = invoke(cls.lam, "escape", {"marker": cls.marker})
+        cls.raw = r
+        cls.out = json.loads(r["Body"])
+
+    @classmethod
+    def tearDownClass(cls):
+        for d in ("/etc", "/usr"):
+            try:
+                os.unlink(os.path.join(d, cls.marker))
+            except FileNotFoundError:
+                pass
+        cls.n.stop()
+
+    def test_function_ran(self):
+        self.assertNotIn("FunctionError", self.raw, self.out)
+
+    def test_runs_as_sbx_user1051_without_capabilities(self):
+        st = self.out["status"]
+        self.assertEqual(st["Uid"], ["993"] * 4)
+        self.assertEqual(st["Gid"], ["990"] * 4)
+        for caps in ("CapEff", "CapPrm", "CapBnd", "CapAmb"):
+            self.assertEqual(int(st[caps][0], 16), 0, caps)
+        self.assertEqual(st["NoNewPrivs"], ["1"])
+        self.assertEqual(st["Seccomp"], ["2"])  # a filter
+
+    def test_escape_attempts_fail(self):
+        for what, result in self.out["attempts"].items():
+            with self.subTest(what):
+                self.assertNotEqual(result, "ok")
+
+    def test_host_etc_unchanged(self):
+        self.assertFalse(os.path.exists(os.path.join("/etc", self.marker)))
+        self.assertFalse(os.path.exists(os.path.join("/usr", self.marker)))
+
+    def test_what_a_function_may_do_still_works(self):
+        self.assertEqual(self.out["allowed"],
+                         {"write /tmp": "ok", "read own code": "ok", "ptrace own child": "ok"})
+
+    def test_proc_masks_host_information(self):
+        # /dev/null over them, as Docker masks them (a kernel may not have /proc/kcore)
+        self.assertIn(self.out["kcore"], ("", "ENOENT"))
+        self.assertEqual(self.out["keys"], "")
 
 
 if __name__ == "__main__":

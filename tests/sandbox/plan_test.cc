@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace nimbus::sandbox {
 namespace {
@@ -136,6 +138,7 @@ TEST(PlanTest, InitArgumentsNameDescriptorsAndTheFunction) {
   SandboxSpec spec = BasicSpec();
   spec.uid = 1000;
   spec.gid = 1001;
+  spec.capabilities = kDockerDefaultCapabilities;
   auto plan = BuildChildPlan(spec, ctx);
   ASSERT_TRUE(plan.ok()) << plan.error().ToString();
   ChildPlan& p = **plan;
@@ -144,14 +147,59 @@ TEST(PlanTest, InitArgumentsNameDescriptorsAndTheFunction) {
   p.report_fd = 7;
   p.status_fd = 8;
   p.lifeline_fd = -1;
+  p.user_namespace_fd = 9;
+  p.seccomp_fd = 10;
   SetInitArguments(p);
   ASSERT_EQ(p.init_argv.size(), 6u);
   EXPECT_STREQ(p.init_argv[0], "init");
-  EXPECT_STREQ(p.init_argv[1], "5 6 7 8 -1 1 1000 1001");
+  EXPECT_STREQ(p.init_argv[1], "5 6 7 8 -1 1 1000 1001 9 10 2818844155");
   EXPECT_STREQ(p.init_argv[2], "200");
   EXPECT_STREQ(p.init_argv[3], "/var/task/bootstrap");
   EXPECT_STREQ(p.init_argv[4], "arg");
   EXPECT_EQ(p.init_argv[5], nullptr);
+}
+
+TEST(PlanTest, RunsAsSbxUser1051WithoutCapabilitiesByDefault) {
+  auto plan = BuildChildPlan(BasicSpec(), Ctx());
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ((*plan)->uid, 993);
+  EXPECT_EQ((*plan)->gid, 990);
+  EXPECT_EQ((*plan)->capabilities, 0u);
+}
+
+TEST(PlanTest, MasksProcAsDocker) {
+  PlanContext ctx = Ctx();
+  ctx.proc_masked_files = {"kcore", "keys"};
+  ctx.proc_masked_dirs = {"acpi"};
+  ctx.proc_read_only = {"sys"};
+  ctx.empty_dir = "/run/nimbus/empty";
+  auto plan = BuildChildPlan(BasicSpec(), ctx);
+  ASSERT_TRUE(plan.ok());
+  const ChildPlan& p = **plan;
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, "/run/nimbus/root/proc/kcore", "/dev/null"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, "/run/nimbus/root/proc/keys", "/dev/null"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kBindReadOnly, "/run/nimbus/root/proc/acpi", "/run/nimbus/empty"));
+  EXPECT_TRUE(
+      HasOp(p, ChildOp::kBindReadOnly, "/run/nimbus/root/proc/sys", "/run/nimbus/root/proc/sys"));
+  // After /proc is mounted.
+  size_t proc = 0, sys = 0;
+  for (size_t i = 0; i < p.ops.size(); ++i) {
+    std::string t = p.ops[i].target ? p.ops[i].target : "";
+    if (t == "/run/nimbus/root/proc" && p.ops[i].kind == ChildOp::kMount) proc = i;
+    if (t == "/run/nimbus/root/proc/sys") sys = i;
+  }
+  EXPECT_LT(proc, sys);
+}
+
+TEST(PlanTest, FindsTheProcMasksThatExist) {
+  PlanContext ctx;
+  FindProcMasks("/proc", ctx);
+  auto has = [](const std::vector<std::string>& v, const char* s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  EXPECT_TRUE(has(ctx.proc_read_only, "sys"));
+  EXPECT_FALSE(has(ctx.proc_masked_files, "sys"));
+  for (const auto& name : ctx.proc_masked_dirs) EXPECT_NE(name, "keys");
 }
 
 }  // namespace

@@ -61,6 +61,7 @@ class SandboxTest : public ::testing::Test {
     o.cgroup_parent = "nimbus-test";
     o.isolation = isolation_;
     o.use_cgroups = use_cgroups_;
+    o.user_namespace = user_namespace_;
     auto m = SandboxManager::Create(o);
     ASSERT_TRUE(m.ok()) << m.error().ToString();
     manager_ = std::move(*m);
@@ -87,6 +88,7 @@ class SandboxTest : public ::testing::Test {
 
   SandboxManagerOptions::Isolation isolation_ = SandboxManagerOptions::Isolation::kAuto;
   bool use_cgroups_ = true;
+  bool user_namespace_ = true;
   TempDir state_, code_;
   std::unique_ptr<SandboxManager> manager_;
 };

@@ -118,6 +118,53 @@ TEST_F(SandboxTest, RunsAsGivenUser) {
   EXPECT_EQ(Run(s).out, "65534\n65534\n4\n");  // the devices work for any user
 }
 
+// What /proc/self/status says of the shell: "Uid Gid CapEff CapBnd NoNewPrivs Seccomp".
+constexpr const char* kPrivileges =
+    "grep -E '^(Uid|Gid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status | "
+    "awk '{print $2}' | tr '\\n' ' '; echo; cat /proc/self/uid_map | tr -s ' '";
+
+TEST_F(SandboxTest, RunsAsSbxUser1051WithoutPrivilegeInAUserNamespace) {
+  ASSERT_TRUE(manager_->capabilities().user_namespace);
+  ASSERT_TRUE(manager_->capabilities().seccomp);
+  auto r = Run(Shell(kPrivileges));
+  EXPECT_EQ(r.out, "993 990 0000000000000000 0000000000000000 1 2 \n 0 1000000000 65536\n")
+      << r.err;
+}
+
+TEST_F(SandboxTest, ImageUserKeepsDockersCapabilitiesAsRoot) {  // the ECS case
+  SandboxSpec s = Shell(std::string(kPrivileges) +
+                        "; mount -t tmpfs none /tmp 2>/dev/null && echo mounted || echo no-mount");
+  s.uid = 0;
+  s.gid = 0;
+  s.capabilities = kDockerDefaultCapabilities;
+  auto r = Run(s);
+  EXPECT_EQ(r.out, "0 0 00000000a80425fb 00000000a80425fb 1 2 \n 0 1000000000 65536\nno-mount\n")
+      << r.err;
+}
+
+TEST_F(SandboxTest, HostPathsCannotBeRemountedOrWritten) {
+  SandboxSpec s = Shell(
+      "mount -o remount,rw /etc 2>/dev/null && echo remounted || echo etc-locked;"
+      "echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null && echo sysctl || echo sysctl-ro;"
+      "unshare -U true 2>/dev/null && echo unshared || echo no-unshare;"
+      "wc -c < /proc/keys; ls /proc/acpi 2>/dev/null | wc -l");
+  for (bool userns : {true, false}) {
+    user_namespace_ = userns;
+    manager_.reset();
+    Start();
+    EXPECT_EQ(manager_->capabilities().user_namespace, userns);
+    EXPECT_EQ(Run(s).out, "etc-locked\nsysctl-ro\nno-unshare\n0\n0\n") << userns;
+  }
+}
+
+TEST_F(SandboxTest, WithoutAUserNamespaceTheUidSwitchDropsEverything) {
+  user_namespace_ = false;
+  manager_.reset();
+  Start();
+  auto r = Run(Shell(kPrivileges));
+  EXPECT_EQ(r.out, "993 990 0000000000000000 0000000000000000 1 2 \n 0 0 4294967295\n") << r.err;
+}
+
 TEST_F(SandboxTest, ExitStatusAndSignalsAreReported) {
   auto r = Run(Shell("exit 3"));
   EXPECT_TRUE(r.status.exited);
@@ -158,8 +205,9 @@ TEST_F(SandboxTest, TerminateSendsTermThenKill) {
 TEST_F(SandboxTest, FrozenSandboxStillTerminatesAndDies) {
   if (!manager_->capabilities().freezer) GTEST_SKIP() << "no freezer";
   // SIGTERM reaches a frozen sandbox: it is thawed to act on it.
-  auto sb = manager_->Launch(Shell("trap 'echo term; exit 0' TERM; echo ready; "
-                                   "while :; do sleep 0.01; done"));
+  auto sb =
+      manager_->Launch(Shell("trap 'echo term; exit 0' TERM; echo ready; "
+                             "while :; do sleep 0.01; done"));
   ASSERT_TRUE(sb.ok());
   char c;
   ASSERT_EQ(::read((*sb)->stdout_fd(), &c, 1), 1);  // the trap is installed

@@ -9,12 +9,14 @@
 
 namespace nimbus::sandbox::testing {
 
-// A fresh directory under /tmp, removed recursively on destruction.
+// A fresh directory under /tmp (mode 0755: sandboxed functions run as an unprivileged user),
+// removed recursively on destruction.
 class TempDir {
  public:
   TempDir() {
     char tmpl[] = "/tmp/nimbus-sbtest-XXXXXX";
     path_ = ::mkdtemp(tmpl);
+    std::filesystem::permissions(path_, std::filesystem::perms(0755));
   }
   ~TempDir() {
     std::error_code ec;

@@ -4,16 +4,22 @@
 // makes the clone cheap (the child shares nimbus's memory until this exec) and leaves nothing
 // of nimbus's memory in the sandbox.
 //
-// It starts the function (vfork + exec), forwards SIGTERM and friends to every process, reaps
+// It starts the function (vfork + exec) with the launch spec's least privilege: in the user
+// namespace given (if any), as the spec's uid/gid, with only the spec's capabilities (bounding set
+// included), no_new_privs and the seccomp filter nimbus built (seccomp.h). It forwards SIGTERM and
+// friends to every process, reaps
 // zombies, exits with the function's status (writing its raw wait status to STATUS first) and
 // SIGKILLs everything when LIFELINE reports EOF (nimbus died). Inherited from the child: every
 // signal blocked, default dispositions, its own session, PR_SET_PDEATHSIG, stdio on /dev/null.
 #include <asm/unistd.h>
+#include <linux/capability.h>
 #include <linux/errno.h>
 #include <linux/fcntl.h>
+#include <linux/filter.h>
 #include <linux/poll.h>
 #include <linux/prctl.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <linux/signal.h>
 #include <linux/signalfd.h>
 #include <linux/wait.h>
@@ -78,6 +84,10 @@ struct Config {
   int out = -1, err = -1, report = -1, status = -1, lifeline = -1;
   bool pid_namespace = false;
   int uid = -1, gid = -1;
+  int user_namespace = -1;  // joined by the function process
+  int seccomp = -1;         // the filter's file, read into `filter` before the function starts
+  uint64_t capabilities = 0;
+  sock_fprog filter = {0, nullptr};
   const char* oom_score_adj = nullptr;
   char** argv = nullptr;
   char** envp = nullptr;
@@ -100,32 +110,35 @@ size_t Length(const char* s) {
 }
 
 // Parses the next (possibly negative) decimal of a space-separated list; false at the end.
-bool NextInt(const char*& s, int& out) {
+bool NextInt(const char*& s, int64_t& out) {
   while (*s == ' ') ++s;
   if (!*s) return false;
   bool negative = *s == '-';
   if (negative) ++s;
-  int v = 0;
-  while (*s >= '0' && *s <= '9') v = v * 10 + (*s++ - '0');
-  out = negative ? -v : v;
+  uint64_t v = 0;
+  while (*s >= '0' && *s <= '9') v = v * 10 + static_cast<uint64_t>(*s++ - '0');
+  out = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
   return true;
 }
 
 bool ParseConfig(int argc, char** argv, char** envp, Config& c) {
   if (argc < 4) return false;
-  int v[8];
+  int64_t v[11];
   const char* s = argv[1];
-  for (int& x : v) {
+  for (int64_t& x : v) {
     if (!NextInt(s, x)) return false;
   }
-  c.out = v[0];
-  c.err = v[1];
-  c.report = v[2];
-  c.status = v[3];
-  c.lifeline = v[4];
+  c.out = static_cast<int>(v[0]);
+  c.err = static_cast<int>(v[1]);
+  c.report = static_cast<int>(v[2]);
+  c.status = static_cast<int>(v[3]);
+  c.lifeline = static_cast<int>(v[4]);
   c.pid_namespace = v[5] != 0;
-  c.uid = v[6];
-  c.gid = v[7];
+  c.uid = static_cast<int>(v[6]);
+  c.gid = static_cast<int>(v[7]);
+  c.user_namespace = static_cast<int>(v[8]);
+  c.seccomp = static_cast<int>(v[9]);
+  c.capabilities = static_cast<uint64_t>(v[10]);
   c.oom_score_adj = argv[2][0] ? argv[2] : nullptr;
   c.argv = argv + 3;
   c.envp = envp;
@@ -138,21 +151,18 @@ void CloseFrom(unsigned lo, unsigned hi) {
   for (unsigned fd = lo; fd <= hi && fd < 65536; ++fd) Sys(__NR_close, fd);
 }
 
-// The function process, on its own stack while init waits (vfork). Touches nothing of init's.
-[[noreturn]] void ExecFunction(void* arg) {
-  const Config& c = *static_cast<const Config*>(arg);
-  long rc = Sys(__NR_dup3, c.out, 1, 0);
-  if (rc >= 0) rc = Sys(__NR_dup3, c.err, 2, 0);
-  if (rc < 0) Fail(c, kStageFds, rc);
-  CloseFrom(3, static_cast<unsigned>(c.report) - 1);  // report is close-on-exec
-  CloseFrom(static_cast<unsigned>(c.report) + 1, ~0U);
-  if (c.oom_score_adj) {
-    long fd = Sys(__NR_openat, AT_FDCWD, Arg("/proc/self/oom_score_adj"), O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      Sys(__NR_write, fd, Arg(c.oom_score_adj), static_cast<long>(Length(c.oom_score_adj)));
-      Sys(__NR_close, fd);
-    }
+// Drops what the function must not have, in the order the kernel requires: the capability
+// bounding set while CAP_SETPCAP is still held, then groups, gid and uid, then the remaining
+// capability sets, then no_new_privs (which the filter needs without CAP_SYS_ADMIN), the filter
+// last (it refuses setns, and capset is not needed after it).
+void DropPrivileges(const Config& c) {
+  for (long cap = 0; cap < 64; ++cap) {
+    if ((c.capabilities >> cap) & 1) continue;
+    long rc = Sys(__NR_prctl, PR_CAPBSET_DROP, cap);
+    if (rc == -EINVAL) break;  // past the kernel's last capability
+    if (rc != 0) Fail(c, kStageCapabilities, rc);
   }
+  long rc = 0;
   if (c.gid >= 0) {
     rc = Sys(__NR_setgroups, 0, 0);
     if (rc == 0) rc = Sys(__NR_setresgid, c.gid, c.gid, c.gid);
@@ -162,6 +172,46 @@ void CloseFrom(unsigned lo, unsigned hi) {
     rc = Sys(__NR_setresuid, c.uid, c.uid, c.uid);
     if (rc != 0) Fail(c, kStageCredentials, rc);
   }
+  // As Docker: a root process keeps the set in effective and permitted (exec recomputes them
+  // from the bounding set); anyone else ends with none; nothing inheritable or ambient.
+  __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (c.uid == 0) {
+    data[0].effective = data[0].permitted = static_cast<uint32_t>(c.capabilities);
+    data[1].effective = data[1].permitted = static_cast<uint32_t>(c.capabilities >> 32);
+  }
+  rc = Sys(__NR_capset, Arg(&header), Arg(data));
+  if (rc == 0) rc = Sys(__NR_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  if (rc == 0) rc = Sys(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  if (rc != 0) Fail(c, kStageCapabilities, rc);
+  if (c.filter.len > 0) {
+    rc = Sys(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, Arg(&c.filter));
+    if (rc != 0) Fail(c, kStageSeccomp, rc);
+  }
+}
+
+// The function process, on its own stack while init waits (vfork). Touches nothing of init's.
+[[noreturn]] void ExecFunction(void* arg) {
+  const Config& c = *static_cast<const Config*>(arg);
+  long rc = Sys(__NR_dup3, c.out, 1, 0);
+  if (rc >= 0) rc = Sys(__NR_dup3, c.err, 2, 0);
+  if (rc < 0) Fail(c, kStageFds, rc);
+  if (c.oom_score_adj) {
+    long fd = Sys(__NR_openat, AT_FDCWD, Arg("/proc/self/oom_score_adj"), O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      Sys(__NR_write, fd, Arg(c.oom_score_adj), static_cast<long>(Length(c.oom_score_adj)));
+      Sys(__NR_close, fd);
+    }
+  }
+  // Full capabilities inside the namespace until DropPrivileges; the mount namespace stays
+  // owned by the host's, so none of them reaches a mount.
+  if (c.user_namespace >= 0) {
+    rc = Sys(__NR_setns, c.user_namespace, CLONE_NEWUSER);
+    if (rc != 0) Fail(c, kStageUserNsJoin, rc);
+  }
+  CloseFrom(3, static_cast<unsigned>(c.report) - 1);  // report is close-on-exec
+  CloseFrom(static_cast<unsigned>(c.report) + 1, ~0U);
+  DropPrivileges(c);
   uint64_t none = 0;
   Sys(__NR_rt_sigprocmask, SIG_SETMASK, Arg(&none), 0, kSigsetBytes);
   rc = Sys(__NR_execve, Arg(c.argv[0]), Arg(c.argv), Arg(c.envp));
@@ -169,6 +219,7 @@ void CloseFrom(unsigned lo, unsigned hi) {
 }
 
 alignas(16) char function_stack[64 * 1024];
+sock_filter filter_program[BPF_MAXINSNS];
 
 void SignalAll(const Config& c, long main_pid, int sig) {
   if (c.pid_namespace) {
@@ -179,10 +230,19 @@ void SignalAll(const Config& c, long main_pid, int sig) {
   }
 }
 
-[[noreturn]] void Run(const Config& c) {
+[[noreturn]] void Run(Config& c) {
   if (!c.pid_namespace) Sys(__NR_prctl, PR_SET_CHILD_SUBREAPER, 1);
+  if (c.seccomp >= 0) {
+    long n = Sys(__NR_pread64, c.seccomp, Arg(filter_program), sizeof(filter_program), 0);
+    if (n <= 0 || n % static_cast<long>(sizeof(sock_filter)) != 0) {
+      Fail(c, kStageSeccomp, n < 0 ? n : -EINVAL);
+    }
+    c.filter.len = static_cast<unsigned short>(n / static_cast<long>(sizeof(sock_filter)));
+    c.filter.filter = filter_program;
+    Sys(__NR_close, c.seccomp);
+  }
   // The function must see EOF on report once it exec'd, and nothing of init's descriptors.
-  const int own[] = {c.report, c.status, c.lifeline};
+  const int own[] = {c.report, c.status, c.lifeline, c.user_namespace};
   for (int fd : own) {
     if (fd >= 0) Sys(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
   }
