@@ -379,11 +379,16 @@ std::string SandboxCgroup::Dir(const std::string& controller) const {
   return it == dirs_.end() ? "" : it->second;
 }
 
+Status SandboxCgroup::KillAtOnce() const {
+  if (version_ != CgroupVersion::kV2 || Dir("").empty()) {
+    return Status::Unavailable("no cgroup.kill");
+  }
+  return WriteFile(Dir("") + "/cgroup.kill", "1");
+}
+
 Status SandboxCgroup::Kill() const {
   if (dirs_.empty()) return Status::Ok();
-  if (version_ == CgroupVersion::kV2 && WriteFile(Dir("") + "/cgroup.kill", "1").ok()) {
-    return Status::Ok();
-  }
+  if (KillAtOnce().ok()) return Status::Ok();
   // Freeze first when possible so nothing forks while we iterate.
   bool frozen = Freeze().ok();
   for (int round = 0; round < 50; ++round) {
@@ -420,35 +425,55 @@ bool SandboxCgroup::OomKilled() const {
   return oc.ok() && KeyedValue(*oc, "oom_kill") > 0;
 }
 
+ssize_t SandboxCgroup::KeptFile::Read(const std::string& path, char* buf, size_t size) {
+  int f = fd.load(std::memory_order_acquire);
+  if (f < 0) {
+    int opened = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (opened < 0) return -1;
+    int expected = -1;
+    if (fd.compare_exchange_strong(expected, opened, std::memory_order_acq_rel)) {
+      f = opened;
+    } else {  // another thread opened it first
+      ::close(opened);
+      f = expected;
+    }
+  }
+  return ::pread(f, buf, size, 0);
+}
+
+SandboxCgroup::KeptFile::~KeptFile() {
+  int f = fd.load();
+  if (f >= 0) ::close(f);
+}
+
 Result<uint64_t> SandboxCgroup::PeakMemoryBytes() const {
-  if (!peak_) return Status::Unavailable("cgroup removed");
-  int fd = peak_->fd.load(std::memory_order_acquire);
-  if (fd < 0) {  // the path is built only to open the file once (this runs per invoke)
-    std::string file = version_ == CgroupVersion::kV2 ? Dir("") + "/memory.peak"
-                       : Dir("memory").empty()        ? ""
-                                               : Dir("memory") + "/memory.max_usage_in_bytes";
+  if (!kept_) return Status::Unavailable("cgroup removed");
+  std::string file;  // the path is built only to open the file once (this runs per invoke)
+  if (kept_->peak.fd.load(std::memory_order_acquire) < 0) {
+    file = version_ == CgroupVersion::kV2 ? Dir("") + "/memory.peak"
+           : Dir("memory").empty()        ? ""
+                                          : Dir("memory") + "/memory.max_usage_in_bytes";
     if (file.empty() || (version_ == CgroupVersion::kV2 && Dir("").empty())) {
       return Status::Unavailable("no memory cgroup");
     }
-    int opened = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (opened < 0) return Status::Unavailable("open " + file + ": " + std::strerror(errno));
-    int expected = -1;
-    if (peak_->fd.compare_exchange_strong(expected, opened, std::memory_order_acq_rel)) {
-      fd = opened;
-    } else {  // another thread opened it first
-      ::close(opened);
-      fd = expected;
-    }
   }
   char buf[32];
-  ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+  ssize_t n = kept_->peak.Read(file, buf, sizeof buf - 1);
   if (n <= 0) return Status::Unavailable(std::string("read peak memory: ") + std::strerror(errno));
   return ParseU64(std::string_view(buf, static_cast<size_t>(n)));
 }
 
-SandboxCgroup::PeakFile::~PeakFile() {
-  int f = fd.load();
-  if (f >= 0) ::close(f);
+bool SandboxCgroup::PidsLimitHit() const {
+  if (!kept_) return false;
+  std::string file;
+  if (kept_->pids_events.fd.load(std::memory_order_acquire) < 0) {
+    std::string dir = Dir(version_ == CgroupVersion::kV2 ? "" : "pids");
+    if (dir.empty()) return false;
+    file = dir + "/pids.events";
+  }
+  char buf[128];
+  ssize_t n = kept_->pids_events.Read(file, buf, sizeof buf);
+  return n > 0 && KeyedValue(std::string_view(buf, static_cast<size_t>(n)), "max") > 0;
 }
 
 Status SandboxCgroup::SetCpuQuota(const CpuQuota& q) const {
@@ -492,7 +517,7 @@ Status SandboxCgroup::Thaw() const {
 }
 
 Status SandboxCgroup::Remove() {
-  peak_.reset();  // closes the peak-memory file
+  kept_.reset();  // closes the files kept open
   Status result;
   for (auto it = dirs_.begin(); it != dirs_.end();) {
     int err = 0;

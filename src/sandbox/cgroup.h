@@ -113,6 +113,9 @@ class SandboxCgroup {
 
   // SIGKILLs every process in the cgroup (v2 cgroup.kill when present, else a procs loop).
   Status Kill() const;
+  // v2 cgroup.kill only (one write: every process, frozen or not, at once); Unavailable
+  // elsewhere. Cheap enough to call under a lock.
+  Status KillAtOnce() const;
   // True when the kernel OOM-killed a process in this cgroup (v1 memory.oom_control oom_kill,
   // v2 memory.events oom_kill).
   bool OomKilled() const;
@@ -124,6 +127,9 @@ class SandboxCgroup {
   Status SetCpuQuota(const CpuQuota& quota) const;
   // Applies the quota Create deferred (CgroupLimits::cpu_quota_later), once; Ok when none.
   Status ApplyPendingCpuQuota();
+  // True when a fork or clone in the cgroup failed at its pids limit (pids.events "max" > 0).
+  // Thread-safe; one pread per call after the first.
+  bool PidsLimitHit() const;
   // Freezes / thaws all processes (v1 freezer, v2 cgroup.freeze).
   Status Freeze() const;
   Status Thaw() const;
@@ -136,13 +142,18 @@ class SandboxCgroup {
   std::map<std::string, std::string> dirs_;  // controller ("" for v2) -> directory
   std::vector<std::string> procs_files_;
   CpuQuota pending_cpu_;  // quota_us 0: none
-  // The peak-memory file, opened on first use and kept open (pread per REPORT instead of
-  // open/read/close). Closed by Remove() and on destruction.
-  struct PeakFile {
+  // Files read per invocation (peak memory, pids events), opened on first use and kept open
+  // (a pread per REPORT instead of open/read/close). Closed by Remove() and on destruction.
+  struct KeptFile {
     std::atomic<int> fd{-1};
-    ~PeakFile();
+    ~KeptFile();
+    // Reads up to `size` bytes of `path` (opened on the first call) into `buf`; -1 on error.
+    ssize_t Read(const std::string& path, char* buf, size_t size);
   };
-  std::unique_ptr<PeakFile> peak_ = std::make_unique<PeakFile>();
+  struct KeptFiles {
+    KeptFile peak, pids_events;
+  };
+  std::unique_ptr<KeptFiles> kept_ = std::make_unique<KeptFiles>();
 };
 
 }  // namespace nimbus::sandbox

@@ -167,6 +167,10 @@ class Sandbox {
   // calls for other sandboxes, do nothing. Fails on a cgroup write error (the sandbox then
   // stays unthrottled).
   Status EndUnthrottledStart();
+  // True once a fork or thread creation in the sandbox failed at its pids limit (a fork bomb):
+  // whatever it left running stays, so the environment should not be reused. Thread-safe; a
+  // pread per call.
+  bool HitPidsLimit() const { return cgroup_ && cgroup_->PidsLimitHit(); }
   // Freeze / thaw every process (cgroup freezer; v1 freezer.state, v2 cgroup.freeze), as Lambda
   // freezes an environment between invokes. Unavailable without a freezer.
   Status Freeze();

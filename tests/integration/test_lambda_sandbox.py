@@ -235,5 +235,90 @@ class LambdaLeastPrivilege(unittest.TestCase):
         self.assertEqual(self.out["keys"], "")
 
 
+# A fork bomb: children that stay (sleep MARK) until the pids limit stops the forks.
+PY_BOMB = """
+import os, time, uuid
+ENVIRONMENT = uuid.uuid4().hex  # one per execution environment (module loaded once)
+
+def handler(event, context):
+    forked, error = 0, None
+    for _ in range(event.get("bomb", 0)):
+        try:
+            pid = os.fork()
+        except OSError as e:
+            error = e.errno
+            break
+        if pid == 0:
+            os.execv("/bin/sleep", ["sleep", event["mark"]])
+        forked += 1
+    time.sleep(event.get("sleep", 0))
+    return {"environment": ENVIRONMENT, "forked": forked, "error": error}
+"""
+
+
+def processes_with(mark):
+    """Host pids whose command line holds `mark` (the sandboxes' processes are visible here)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if mark.encode() in f.read().split(b"\0"):
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def wait_until(predicate, seconds=60):
+    deadline = time.time() + seconds
+    while not predicate() and time.time() < deadline:
+        time.sleep(0.05)
+    return predicate()
+
+
+class LambdaEnvironmentCleanup(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.n = Nimbus().start()
+        cls.lam = cls.n.client("lambda")
+        create(cls.lam, "bomb", {"app.py": PY_BOMB}, MemorySize=1024, Timeout=120)
+        create(cls.lam, "stuck", {"app.py": PY_BOMB}, MemorySize=1024, Timeout=2)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.n.stop()
+
+    def call(self, name, event):
+        r = invoke(self.lam, name, event)
+        return r, json.loads(r["Body"])
+
+    def test_environment_that_hit_its_pids_limit_is_replaced(self):
+        mark = str(uuid.uuid4().int % 10**9 + 10**9)
+        _, first = self.call("bomb", {"bomb": 5000, "mark": mark})
+        self.assertEqual(first["error"], 11, first)  # EAGAIN: the pids limit stopped it
+        self.assertGreater(len(processes_with(mark)), 500)
+        _, second = self.call("bomb", {"mark": mark})
+        self.assertNotEqual(second["environment"], first["environment"])
+        # The bombed environment is gone with everything it left.
+        self.assertTrue(wait_until(lambda: not processes_with(mark)), processes_with(mark)[:5])
+        _, third = self.call("bomb", {"mark": mark})  # the fresh one stays warm
+        self.assertEqual(third["environment"], second["environment"])
+
+    def test_an_environment_below_its_pids_limit_is_reused(self):
+        mark = str(uuid.uuid4().int % 10**9 + 10**9)
+        _, first = self.call("bomb", {"bomb": 20, "mark": mark})
+        self.assertEqual(first["forked"], 20)
+        _, second = self.call("bomb", {"mark": mark})
+        self.assertEqual(second["environment"], first["environment"])
+
+    def test_timed_out_environment_is_torn_down_with_its_processes(self):
+        mark = str(uuid.uuid4().int % 10**9 + 10**9)
+        r, out = self.call("stuck", {"bomb": 200, "mark": mark, "sleep": 60})
+        self.assertEqual(out["errorType"], "Sandbox.Timedout", out)
+        self.assertTrue(wait_until(lambda: not processes_with(mark)), processes_with(mark)[:5])
+
+
 if __name__ == "__main__":
     unittest.main()

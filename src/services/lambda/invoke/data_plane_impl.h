@@ -102,10 +102,12 @@ class DataPlaneImpl : public DataPlane {
   void DrainPipesLocked(Environment& env);
   void ShipLogs(Environment& env);
   // What an invocation's END needs from the kernel: output the function wrote before it
-  // posted its result (not yet pumped) and the environment's peak memory.
+  // posted its result (not yet pumped), the environment's peak memory and whether it hit its
+  // pids limit.
   struct EndSample {
     std::string output[2];  // stdout, stderr
     int max_used_mb = 0;
+    bool pids_limit_hit = false;  // a fork bomb went off: retire the environment
   };
   // Collects an EndSample without mu_ (no lock, no syscalls under it). Call on env's loop
   // thread (where its output pumps run and its sandbox is freed).

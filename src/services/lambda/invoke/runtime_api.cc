@@ -167,6 +167,9 @@ HttpResponse DataPlaneImpl::PostResult(Environment& env, std::string_view reques
   // taking mu_, so the lock every loop shares is not held over syscalls.
   EndSample sample = SampleEnd(env);
   std::unique_lock<std::mutex> lock(mu_);
+  // What a fork bomb left keeps running (and slows every later invoke): the runtime's next
+  // /next retires the environment, and the next invoke gets a fresh one.
+  if (sample.pids_limit_hit) env.retired = true;
   for (int which = 0; which < 2; ++which) {  // logged whatever the post turns out to be
     OutputLocked(env, which, sample.output[which]);
     sample.output[which].clear();

@@ -103,6 +103,7 @@ DataPlaneImpl::EndSample DataPlaneImpl::SampleEnd(Environment& env) {
     }
   }
   sample.max_used_mb = PeakMb(box);
+  sample.pids_limit_hit = box != nullptr && box->HitPidsLimit();
   return sample;
 }
 
