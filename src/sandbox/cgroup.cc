@@ -302,6 +302,11 @@ Result<SandboxCgroup> CgroupParent::Create(const std::string& name,
         return fail(st);
       }
     }
+    if (cpu_ && limits.cpu_shares > 0) {
+      Status st =
+          WriteFile(d + "/cpu.weight", std::to_string(CpuWeightForShares(limits.cpu_shares)));
+      if (!st.ok()) return fail(st);
+    }
     if (cpuset_ && !limits.cpus.empty()) {
       Status st = WriteFile(d + "/cpuset.cpus", FormatCpuList(limits.cpus));
       if (!st.ok()) return fail(st);
@@ -333,6 +338,10 @@ Result<SandboxCgroup> CgroupParent::Create(const std::string& name,
       } else if (Status st = cg.SetCpuQuota(limits.cpu); !st.ok()) {
         return fail(st);
       }
+    }
+    if (limits.cpu_shares > 0) {
+      Status st = WriteFile(*dir + "/cpu.shares", std::to_string(limits.cpu_shares));
+      if (!st.ok()) return fail(st);
     }
   }
   if (cpuset_) {

@@ -48,6 +48,7 @@ struct CgroupLimits {
   bool cpu_quota_later = false;
   std::vector<int> cpus;  // cpuset; empty = inherit
   uint32_t pids_max = 0;
+  uint32_t cpu_shares = 0;  // v1 cpu.shares, v2 cpu.weight (CpuWeightForShares); 0: default
 };
 
 class SandboxCgroup;

@@ -69,10 +69,14 @@ Result<PreparedCgroup> CgroupPool::Make(CgroupKey key) {
   }
   CgroupLimits limits;
   limits.memory_bytes = uint64_t{key.memory_mb} << 20;
-  limits.cpu = CpuQuotaForMemory(key.memory_mb);
+  limits.cpu =
+      key.cpu_millis > 0 ? CpuQuotaForMillis(key.cpu_millis) : CpuQuotaForMemory(key.memory_mb);
   limits.cpu_quota_later = key.unthrottled_start;
+  limits.cpu_shares = key.cpu_shares;
   // Consecutive sandboxes start their visible cores at different host cores.
-  limits.cpus = PickCpus(parent_.host_cpus(), VisibleCoresForMemory(key.memory_mb), seq);
+  limits.cpus = !key.cpus.empty()
+                    ? key.cpus
+                    : PickCpus(parent_.host_cpus(), VisibleCoresForMemory(key.memory_mb), seq);
   limits.pids_max = key.pids_max;
   auto cg = parent_.Create(OwnerTag() + "-" + std::to_string(seq), limits);
   if (!cg.ok()) return cg.error();

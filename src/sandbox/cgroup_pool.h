@@ -20,12 +20,16 @@
 
 namespace nimbus::sandbox {
 
-// Which limits a sandbox's cgroup gets; everything else follows (CPU quota and visible cores
-// from the memory size, as on Lambda).
+// Which limits a sandbox's cgroup gets; unless given, CPU quota and visible cores follow from
+// the memory size, as on Lambda.
 struct CgroupKey {
   uint32_t memory_mb = 128;
   uint32_t pids_max = 0;           // 0: unlimited
   bool unthrottled_start = false;  // the CPU quota is applied later (CgroupLimits::cpu_quota_later)
+  // Set: instead of Lambda's share of memory_mb and its visible cores (SandboxSpec's).
+  uint32_t cpu_millis = 0;
+  uint32_t cpu_shares = 0;
+  std::vector<int> cpus = {};
   auto operator<=>(const CgroupKey&) const = default;
 };
 

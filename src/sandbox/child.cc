@@ -3,11 +3,14 @@
 #include "sandbox/child.h"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -184,6 +187,15 @@ int RunOp(const ChildOp& op) {
       int err = MakeReadOnly(path, false);
       if (err != 0) Fail(p, kStagePivot, err);
     }
+  }
+  if (p.loopback_up) {  // as in Docker's --network none: lo up, nothing else
+    int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr;
+    std::memset(&ifr, 0, sizeof(ifr));
+    std::memcpy(ifr.ifr_name, "lo", 3);
+    ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
+    if (sock < 0 || ::ioctl(sock, SIOCSIFFLAGS, &ifr) != 0) Fail(p, kStageLoopback, errno);
+    ::close(sock);
   }
   if (p.hostname && ::sethostname(p.hostname, std::strlen(p.hostname)) != 0) {
     Fail(p, kStageHostname, errno);

@@ -67,7 +67,9 @@ struct ChildPlan {
   int uid = -1;                  // -1: keep
   int netns_fd = -1;             // setns(CLONE_NEWNET) first thing; -1: stay in nimbus's
   int gid = -1;
-  uint64_t capabilities = 0;  // the function's (bounding set, and effective when uid is 0)
+  uint64_t capabilities = 0;     // the function's (bounding set, and effective when uid is 0)
+  bool program_is_pid1 = false;  // init execs the function in its place (init_protocol.h)
+  bool loopback_up = false;      // bring `lo` up (a network namespace of its own)
 
   // Descriptors inherited from the parent (all others are closed in the child).
   std::vector<int> cgroup_procs_fds;  // "0" is written to each

@@ -3,9 +3,10 @@
 //
 // The cloned child sets the sandbox up, then execs init with
 //   argv = {"init", CONFIG, OOM_SCORE_ADJ, function argv..., nullptr}, envp = the function's,
-// CONFIG = "STDOUT STDERR REPORT STATUS LIFELINE PID_NAMESPACE UID GID USERNS SECCOMP CAPS"
-// (decimal, -1 = none) naming inherited descriptors (not close-on-exec) and settings: USERNS a
-// user namespace the function joins, SECCOMP a file holding its sock_filter program, CAPS its
+// CONFIG = "STDOUT STDERR REPORT STATUS LIFELINE PID_NAMESPACE UID GID USERNS SECCOMP IN_PLACE
+// CAPS" (decimal, -1 = none) naming inherited descriptors (not close-on-exec) and settings:
+// USERNS a user namespace the function joins, SECCOMP a file holding its sock_filter program,
+// IN_PLACE 1 when init execs the function itself (which becomes PID 1, STATUS unused), CAPS its
 // capability set (bit N = capability N); OOM_SCORE_ADJ is the value the function process gets
 // back ("" = leave init's).
 #pragma once
@@ -33,6 +34,7 @@ enum ChildStage : int32_t {
   kStageUserNsJoin = -14,
   kStageCapabilities = -15,
   kStageSeccomp = -16,
+  kStageLoopback = -17,
 };
 
 // Written to the report descriptor on failure: which step, and errno. EOF on that descriptor

@@ -19,6 +19,18 @@ CpuQuota CpuQuotaForMemory(uint32_t memory_mb) {
   return q;
 }
 
+CpuQuota CpuQuotaForMillis(uint32_t millis) {
+  CpuQuota q;
+  q.period_us = 100000;
+  q.quota_us = std::max<int64_t>(1000, int64_t{millis} * q.period_us / 1000);
+  return q;
+}
+
+uint64_t CpuWeightForShares(uint64_t shares) {
+  shares = std::clamp<uint64_t>(shares, 2, 262144);
+  return 1 + ((shares - 2) * 9999) / 262142;
+}
+
 int VisibleCoresForMemory(uint32_t memory_mb) {
   if (memory_mb <= 3008) return 2;
   if (memory_mb <= 5307) return 3;

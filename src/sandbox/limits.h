@@ -29,6 +29,14 @@ struct CpuQuota {
 // treated as 128.
 CpuQuota CpuQuotaForMemory(uint32_t memory_mb);
 
+// A quota of `millis` thousandths of a CPU (1000: one CPU) per 100 ms, at least the kernel's
+// 1 ms; no burst.
+CpuQuota CpuQuotaForMillis(uint32_t millis);
+
+// cgroup v2 cpu.weight (1..10000, default 100) for Docker's cpu shares (2..262144, default
+// 1024), converted as runc converts them.
+uint64_t CpuWeightForShares(uint64_t shares);
+
 // Cores `nproc` shows on Lambda for `memory_mb` (the measured band table of the reference: 2 up
 // to 3008 MB, 3 up to 5307, 4 up to 7076, 5 up to 8845, 6 above).
 int VisibleCoresForMemory(uint32_t memory_mb);

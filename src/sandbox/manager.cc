@@ -294,6 +294,7 @@ Result<std::unique_ptr<SandboxManager>> SandboxManager::Create(SandboxManagerOpt
     if (ns.ok()) impl.user_namespace = Above2(std::move(*ns));
   }
   caps.user_namespace = impl.user_namespace.valid() || iso == Iso::kUserNamespace;
+  caps.id_offset = impl.user_namespace.valid() ? opt.uid_base : 0;
   if (ctx.mount_namespace) {
     FindProcMasks("/proc", ctx);
     ctx.empty_dir = opt.state_dir + "/empty";
@@ -345,10 +346,16 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
   Impl& impl = *impl_;
   // A ready disk volume for /tmp (a tmpfs should none be available, e.g. the disk is full).
   ScratchVolume tmp;
-  if (impl.scratch && impl.context.mount_namespace && spec.ephemeral_storage_mb > 0) {
+  if (impl.scratch && impl.context.mount_namespace && spec.ephemeral_storage_mb > 0 &&
+      !spec.image) {
     if (auto v = impl.scratch->Take(spec.ephemeral_storage_mb); v.ok()) tmp = std::move(*v);
   }
   if (tmp.mount.valid()) tmp.mount = Above2(std::move(tmp.mount));
+  uint64_t clone_flags = impl.clone_flags;
+  if (spec.network_none) {  // a namespace of its own: only a loopback (up)
+    if (clone_flags == 0) return Status::Unavailable("network none needs namespaces");
+    clone_flags |= CLONE_NEWNET;
+  }
   auto plan_or = BuildChildPlan(spec, impl.context, tmp.mount.valid() ? tmp.mount.get() : -1);
   if (!plan_or.ok()) return plan_or.error();
   ChildPlan& plan = **plan_or;
@@ -359,7 +366,8 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
   PreparedCgroup cg;  // its descriptors are closed once the child runs
   if (impl.cgroups) {
     auto taken =
-        impl.cgroup_pool->Take(CgroupKey{spec.memory_mb, spec.pids_limit, spec.unthrottled_start});
+        impl.cgroup_pool->Take(CgroupKey{spec.memory_mb, spec.pids_limit, spec.unthrottled_start,
+                                         spec.cpu_millis, spec.cpu_shares, spec.cpus});
     if (!taken.ok()) return Status::Internal("cgroup: " + taken.error().message());
     cg = std::move(*taken);
     sb->cgroup_ = std::move(cg.cgroup);
@@ -397,10 +405,10 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
     // Start the child inside its (v2) cgroup: no migration (which costs a threadgroup rwsem).
     std::vector<int> join = std::move(plan.cgroup_procs_fds);
     plan.cgroup_procs_fds.clear();
-    pid = SpawnChild(impl.clone_flags, plan, &pidfd, cg.dir.get());
+    pid = SpawnChild(clone_flags, plan, &pidfd, cg.dir.get());
     if (pid < 0) plan.cgroup_procs_fds = std::move(join);
   }
-  if (pid < 0) pid = SpawnChild(impl.clone_flags, plan, &pidfd);
+  if (pid < 0) pid = SpawnChild(clone_flags, plan, &pidfd);
   int clone_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   if (pid < 0) return Status::Internal(std::string("clone: ") + std::strerror(clone_errno));

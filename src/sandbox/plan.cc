@@ -66,6 +66,29 @@ Status ValidateSpec(const SandboxSpec& spec) {
       }
     }
   }
+  if (spec.image) {
+    const ImageRootFs& image = *spec.image;
+    if (!spec.code_dir.empty() || !spec.layer_dirs.empty() || !spec.extra_read_only.empty()) {
+      return Status::InvalidArgument("an image root takes no code dir, layers or extra binds");
+    }
+    if (image.layers.empty()) return Status::InvalidArgument("an image needs a layer");
+    for (const auto& d : image.layers) {
+      if (!IsCleanAbsolute(d) || d.find_first_of(":,\\") != std::string::npos) {
+        return Status::InvalidArgument("image layers must be clean absolute paths without : , \\");
+      }
+    }
+    for (const auto* d : {&image.upper_dir, &image.work_dir}) {
+      if (!IsCleanAbsolute(*d) || d->find_first_of(":,\\") != std::string::npos) {
+        return Status::InvalidArgument("image upper and work dirs must be clean absolute paths");
+      }
+    }
+  }
+  if (!spec.working_dir.empty() && spec.working_dir != "/" && !IsCleanAbsolute(spec.working_dir)) {
+    return Status::InvalidArgument("working_dir must be a clean absolute path");
+  }
+  if (spec.network_none && spec.netns_fd >= 0) {
+    return Status::InvalidArgument("network none and a network namespace to join exclude each other");
+  }
   if (spec.memory_mb == 0 || spec.ephemeral_storage_mb == 0) {
     return Status::InvalidArgument("memory and ephemeral storage must be positive");
   }
@@ -74,6 +97,119 @@ Status ValidateSpec(const SandboxSpec& spec) {
   }
   return Status::Ok();
 }
+
+// Appends the file-system steps of a root under ctx.staging_dir to a plan.
+struct RootBuilder {
+  ChildPlan& p;
+  const PlanContext& ctx;
+  std::string root;  // the staging directory
+  std::string host;  // prefix of host paths ("" for "/")
+
+  const char* At(const std::string& rel) { return p.Keep(root + rel); }
+  void Add(ChildOp op) { p.ops.push_back(op); }
+  void Mkdir(const std::string& rel, unsigned mode = 0755) {
+    Add({ChildOp::kMkdir, nullptr, At(rel), nullptr, nullptr, 0, mode});
+  }
+  void BindReadOnly(const std::string& src, const std::string& rel) {
+    Add({ChildOp::kBindReadOnly, p.Keep(src), At(rel)});
+  }
+  void Tmpfs(const std::string& rel, unsigned long flags, const std::string& data) {
+    Add({ChildOp::kMount, p.Keep("tmpfs"), At(rel), p.Keep("tmpfs"), p.Keep(data), flags});
+  }
+  // overlayfs "lowerdir=" option for `dirs` given bottom first (the option lists the top first).
+  static std::string LowerDirs(const std::vector<std::string>& dirs) {
+    std::string lower = "lowerdir=";
+    for (size_t i = dirs.size(); i-- > 0;) {
+      lower += dirs[i];
+      if (i > 0) lower += ':';
+    }
+    return lower;
+  }
+
+  // Lambda: a small read-only tmpfs holding the host's /usr, /lib*, /bin, /sbin, /etc
+  // (read-only binds), the code at /var/task, layers at /opt, extra binds and a private /tmp.
+  void LambdaRoot(const SandboxSpec& spec, int tmp_mount_fd) {
+    Tmpfs("", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=0755");
+    for (const char* d : kHostDirs) {
+      std::string src = host + "/" + d;
+      struct stat st;
+      if (::lstat(src.c_str(), &st) != 0) continue;
+      if (S_ISLNK(st.st_mode)) {
+        char buf[4096];
+        ssize_t n = ::readlink(src.c_str(), buf, sizeof(buf) - 1);
+        if (n <= 0) continue;
+        Add({ChildOp::kSymlink, p.Keep(std::string(buf, static_cast<size_t>(n))),
+             At(std::string("/") + d)});
+      } else if (S_ISDIR(st.st_mode)) {
+        Mkdir(std::string("/") + d);
+        BindReadOnly(src, std::string("/") + d);
+      }
+    }
+    for (const char* d : {"/var", "/var/task", "/opt", "/tmp", "/proc", "/dev"}) Mkdir(d);
+    if (!spec.code_dir.empty()) BindReadOnly(spec.code_dir, "/var/task");
+    if (spec.layer_dirs.size() == 1) {
+      BindReadOnly(spec.layer_dirs[0], "/opt");
+    } else if (spec.layer_dirs.size() > 1) {
+      Add({ChildOp::kMount, p.Keep("overlay"), At("/opt"), p.Keep("overlay"),
+           p.Keep(LowerDirs(spec.layer_dirs)), MS_RDONLY | MS_NOSUID | MS_NODEV});
+    }
+    for (const auto& [src, target] : spec.extra_read_only) {
+      for (size_t i = 1; i <= target.size(); ++i) {
+        if (i == target.size() || target[i] == '/') Mkdir(target.substr(0, i));
+      }
+      BindReadOnly(src, target);
+    }
+    if (tmp_mount_fd < 0) {
+      Tmpfs("/tmp", MS_NOSUID | MS_NODEV,
+            "size=" + std::to_string(spec.ephemeral_storage_mb) + "m,mode=1777");
+    } else {  // the volume is nosuid,nodev already
+      Add({ChildOp::kAttach, nullptr, At("/tmp"), nullptr, nullptr, 0, 0, tmp_mount_fd});
+      p.tmp_mount_fd = tmp_mount_fd;
+    }
+  }
+
+  // An OCI image: its layers merged by overlayfs under a writable upper directory, as Docker's
+  // overlay2 driver does; /proc and /dev made in it when the image lacks them.
+  void ImageRoot(const ImageRootFs& image) {
+    std::string options =
+        LowerDirs(image.layers) + ",upperdir=" + image.upper_dir + ",workdir=" + image.work_dir;
+    Add({ChildOp::kMount, p.Keep("overlay"), At(""), p.Keep("overlay"), p.Keep(options),
+         MS_NOSUID | MS_NODEV});
+    for (const char* d : {"/proc", "/dev"}) Mkdir(d);
+  }
+
+  // A minimal /dev (null, zero, full, random, urandom, the fd links; an image also gets
+  // Docker's 64 MB /dev/shm) and a fresh /proc masked as Docker masks it.
+  void DevAndProc(bool image) {
+    Tmpfs("/dev", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755");
+    for (const char* d : kDevices) {
+      std::string rel = std::string("/dev/") + d;
+      Add({ChildOp::kTouch, nullptr, At(rel)});
+      Add({ChildOp::kMount, p.Keep(host + rel), At(rel), nullptr, nullptr, MS_BIND});
+    }
+    Add({ChildOp::kSymlink, p.Keep("/proc/self/fd"), At("/dev/fd")});
+    Add({ChildOp::kSymlink, p.Keep("/proc/self/fd/0"), At("/dev/stdin")});
+    Add({ChildOp::kSymlink, p.Keep("/proc/self/fd/1"), At("/dev/stdout")});
+    Add({ChildOp::kSymlink, p.Keep("/proc/self/fd/2"), At("/dev/stderr")});
+    if (image) {
+      Mkdir("/dev/shm", 01777);
+      Tmpfs("/dev/shm", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64m,mode=1777");
+    }
+    Add({ChildOp::kMount, p.Keep("proc"), At("/proc"), p.Keep("proc"), nullptr,
+         MS_NOSUID | MS_NODEV | MS_NOEXEC});
+    for (const auto& name : ctx.proc_masked_files) {
+      Add({ChildOp::kMount, p.Keep(host + "/dev/null"), At("/proc/" + name), nullptr, nullptr,
+           MS_BIND});
+    }
+    for (const auto& name : ctx.proc_masked_dirs) {
+      if (ctx.empty_dir.empty()) break;
+      BindReadOnly(ctx.empty_dir, "/proc/" + name);
+    }
+    for (const auto& name : ctx.proc_read_only) {
+      BindReadOnly(root + "/proc/" + name, "/proc/" + name);
+    }
+  }
+};
 
 }  // namespace
 
@@ -95,6 +231,8 @@ Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const
     p.gid = static_cast<int>(spec.gid);
   }
   p.capabilities = spec.capabilities;
+  p.program_is_pid1 = spec.program_is_pid1;
+  p.loopback_up = spec.network_none;
   if (ctx.uts_namespace) p.hostname = p.Keep(spec.hostname);
   p.open_files_limit = spec.open_files_limit;
   p.netns_fd = spec.netns_fd;
@@ -104,93 +242,26 @@ Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const
   p.envp.push_back(nullptr);
 
   if (!ctx.mount_namespace) {
-    p.workdir = spec.code_dir.empty() ? nullptr : p.Keep(spec.code_dir);
+    std::string dir = !spec.working_dir.empty() ? spec.working_dir : spec.code_dir;
+    p.workdir = dir.empty() ? nullptr : p.Keep(dir);
     return plan;
   }
   if (!IsCleanAbsolute(ctx.staging_dir)) return Status::Internal("bad staging dir");
-  const std::string root = ctx.staging_dir;
-  std::string host = ctx.host_root == "/" ? "" : ctx.host_root;
-  auto at = [&](const std::string& rel) { return p.Keep(root + rel); };
-  auto add = [&](ChildOp op) { p.ops.push_back(op); };
-  auto mkdir = [&](const std::string& rel, unsigned mode = 0755) {
-    add({ChildOp::kMkdir, nullptr, at(rel), nullptr, nullptr, 0, mode});
-  };
-  auto bind_ro = [&](const std::string& src, const std::string& rel) {
-    add({ChildOp::kBindReadOnly, p.Keep(src), at(rel)});
-  };
-  auto tmpfs = [&](const std::string& rel, unsigned long flags, const std::string& data) {
-    add({ChildOp::kMount, p.Keep("tmpfs"), at(rel), p.Keep("tmpfs"), p.Keep(data), flags});
-  };
-
-  p.new_root = p.Keep(root);
-  tmpfs("", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=0755");
-  for (const char* d : kHostDirs) {
-    std::string src = host + "/" + d;
-    struct stat st;
-    if (::lstat(src.c_str(), &st) != 0) continue;
-    if (S_ISLNK(st.st_mode)) {
-      char buf[4096];
-      ssize_t n = ::readlink(src.c_str(), buf, sizeof(buf) - 1);
-      if (n <= 0) continue;
-      add({ChildOp::kSymlink, p.Keep(std::string(buf, static_cast<size_t>(n))),
-           at(std::string("/") + d)});
-    } else if (S_ISDIR(st.st_mode)) {
-      mkdir(std::string("/") + d);
-      bind_ro(src, std::string("/") + d);
-    }
+  RootBuilder b{p, ctx, ctx.staging_dir, ctx.host_root == "/" ? "" : ctx.host_root};
+  p.new_root = p.Keep(b.root);
+  if (spec.image) {
+    b.ImageRoot(*spec.image);
+  } else {
+    b.LambdaRoot(spec, tmp_mount_fd);
   }
-  for (const char* d : {"/var", "/var/task", "/opt", "/tmp", "/proc", "/dev"}) mkdir(d);
-  if (!spec.code_dir.empty()) bind_ro(spec.code_dir, "/var/task");
-  if (spec.layer_dirs.size() == 1) {
-    bind_ro(spec.layer_dirs[0], "/opt");
-  } else if (spec.layer_dirs.size() > 1) {
-    std::string lower = "lowerdir=";
-    for (size_t i = spec.layer_dirs.size(); i-- > 0;) {  // leftmost is the top layer
-      lower += spec.layer_dirs[i];
-      if (i > 0) lower += ':';
-    }
-    add({ChildOp::kMount, p.Keep("overlay"), at("/opt"), p.Keep("overlay"), p.Keep(lower),
-         MS_RDONLY | MS_NOSUID | MS_NODEV});
+  b.DevAndProc(spec.image.has_value());
+  if (spec.image) {
+    p.read_only_after_pivot = {p.Keep("/dev")};  // the root is the image's writable overlay
+    p.workdir = p.Keep(spec.working_dir.empty() ? "/" : spec.working_dir);
+  } else {
+    p.read_only_after_pivot = {p.Keep("/dev"), p.Keep("/")};
+    p.workdir = p.Keep(spec.working_dir.empty() ? "/var/task" : spec.working_dir);
   }
-  for (const auto& [src, target] : spec.extra_read_only) {
-    for (size_t i = 1; i <= target.size(); ++i) {
-      if (i == target.size() || target[i] == '/') mkdir(target.substr(0, i));
-    }
-    bind_ro(src, target);
-  }
-  if (tmp_mount_fd < 0) {
-    tmpfs("/tmp", MS_NOSUID | MS_NODEV,
-          "size=" + std::to_string(spec.ephemeral_storage_mb) + "m,mode=1777");
-  } else {  // the volume is nosuid,nodev already
-    add({ChildOp::kAttach, nullptr, at("/tmp"), nullptr, nullptr, 0, 0, tmp_mount_fd});
-    p.tmp_mount_fd = tmp_mount_fd;
-  }
-  tmpfs("/dev", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755");
-  for (const char* d : kDevices) {
-    std::string rel = std::string("/dev/") + d;
-    add({ChildOp::kTouch, nullptr, at(rel)});
-    add({ChildOp::kMount, p.Keep(host + rel), at(rel), nullptr, nullptr, MS_BIND});
-  }
-  add({ChildOp::kSymlink, p.Keep("/proc/self/fd"), at("/dev/fd")});
-  add({ChildOp::kSymlink, p.Keep("/proc/self/fd/0"), at("/dev/stdin")});
-  add({ChildOp::kSymlink, p.Keep("/proc/self/fd/1"), at("/dev/stdout")});
-  add({ChildOp::kSymlink, p.Keep("/proc/self/fd/2"), at("/dev/stderr")});
-  add({ChildOp::kMount, p.Keep("proc"), at("/proc"), p.Keep("proc"), nullptr,
-       MS_NOSUID | MS_NODEV | MS_NOEXEC});
-  // /proc without the host's information, as Docker masks it.
-  for (const auto& name : ctx.proc_masked_files) {
-    add({ChildOp::kMount, p.Keep(host + "/dev/null"), at("/proc/" + name), nullptr, nullptr,
-         MS_BIND});
-  }
-  for (const auto& name : ctx.proc_masked_dirs) {
-    if (ctx.empty_dir.empty()) break;
-    bind_ro(ctx.empty_dir, "/proc/" + name);
-  }
-  for (const auto& name : ctx.proc_read_only) {
-    bind_ro(root + "/proc/" + name, "/proc/" + name);
-  }
-  p.read_only_after_pivot = {p.Keep("/dev"), p.Keep("/")};
-  p.workdir = p.Keep("/var/task");
   return plan;
 }
 
@@ -216,8 +287,9 @@ void FindProcMasks(const std::string& proc, PlanContext& ctx) {
 
 void SetInitArguments(ChildPlan& p) {
   std::string config;
-  for (int v : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd,
-                p.pid_namespace ? 1 : 0, p.uid, p.gid, p.user_namespace_fd, p.seccomp_fd}) {
+  for (int v :
+       {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd, p.pid_namespace ? 1 : 0,
+        p.uid, p.gid, p.user_namespace_fd, p.seccomp_fd, p.program_is_pid1 ? 1 : 0}) {
     config += std::to_string(v) + " ";
   }
   config += std::to_string(p.capabilities);
@@ -285,6 +357,8 @@ std::string DescribeChildStage(const ChildPlan& plan, int32_t stage) {
       return "drop capabilities";
     case kStageSeccomp:
       return "install the seccomp filter";
+    case kStageLoopback:
+      return "bring the loopback up";
     default:
       return "sandbox setup";
   }

@@ -47,7 +47,19 @@ constexpr uint64_t kDockerDefaultCapabilities =
     (1ull << 7) | (1ull << 8) | (1ull << 10) | (1ull << 13) | (1ull << 18) | (1ull << 27) |
     (1ull << 29) | (1ull << 31);
 
-// What one execution environment runs and with which limits. Value type.
+// The OCI image layout of a sandbox's root (what ECS runs): the image's unpacked layer
+// directories merged by overlayfs under a writable upper directory, as Docker's overlay2 does.
+// When the manager runs functions in a user namespace (SandboxCapabilities::id_offset > 0), the
+// layers' files must be owned by their image owner + id_offset, as Docker's userns-remap
+// unpacks them, or root inside cannot write where the image gives root alone the right.
+struct ImageRootFs {
+  std::vector<std::string> layers;  // bottom (base) layer first; at least one
+  std::string upper_dir;            // writable; empty at the first launch
+  std::string work_dir;             // overlayfs's work directory, on upper_dir's file system
+};
+
+// What one sandbox runs, on which root, as whom and with which limits: the launch spec of a
+// Lambda execution environment (the default layout) or of a container (`image`). Value type.
 struct SandboxSpec {
   // argv[0] must be an absolute path as seen inside the sandbox (e.g. "/var/task/bootstrap");
   // no PATH search. Must not be empty.
@@ -62,10 +74,29 @@ struct SandboxSpec {
   // Extra read-only binds (host dir, absolute sandbox path), e.g. nimbus's language bootstraps
   // at /var/runtime. Targets must not be inside /usr, /etc, /lib*, /bin, /sbin, /proc or /dev.
   std::vector<std::pair<std::string, std::string>> extra_read_only;
+  // Set: the root is this image (code_dir, layer_dirs and extra_read_only must be empty; no
+  // private /tmp: the image's own; Docker's 64 MB /dev/shm).
+  std::optional<ImageRootFs> image;
+  // Absolute path inside the sandbox; empty: the layout's (/var/task, or the image's "/").
+  std::string working_dir;
   uint32_t memory_mb = 128;             // cgroup memory limit, swap off
   uint32_t ephemeral_storage_mb = 512;  // size of the private /tmp (disk-backed when possible)
   uint32_t pids_limit = 1024;           // processes + threads
   uint32_t open_files_limit = 1024;     // RLIMIT_NOFILE, soft and hard (0: nimbus's own)
+  // CPU: Lambda's share of a vCPU for memory_mb and its visible cores unless set. Quota in
+  // thousandths of a CPU (1000: one CPU; ECS's 1024 units per vCPU convert as units*1000/1024);
+  // shares as Docker's --cpu-shares (1024 per CPU; v2 cpu.weight as runc converts them); cpus a
+  // cpuset (host CPU numbers).
+  uint32_t cpu_millis = 0;
+  uint32_t cpu_shares = 0;
+  std::vector<int> cpus;
+  // Network: the host's by default; a namespace of its own with only a loopback when
+  // `network_none` (Docker's --network none); or the namespace `netns_fd` names (below; not
+  // with network_none).
+  bool network_none = false;
+  // PID 1: nimbus's init (reaps zombies, forwards signals, as docker run --init) unless the
+  // program itself should be (Docker's default: it then gets no signal it has no handler for).
+  bool program_is_pid1 = false;
   // Who the function runs as (not honoured when nimbus is not root: then root of a user
   // namespace mapping only nimbus's uid), and its capabilities (bit N = capability N of
   // linux/capability.h: bounding set; effective and permitted only for uid 0).
@@ -112,6 +143,9 @@ struct SandboxCapabilities {
   bool run_as_uid = false;      // SandboxSpec::uid honoured
   bool user_namespace = false;  // the function runs in a user namespace without host root
   bool seccomp = false;         // the system call filter is installed
+  // Host ids = ids inside + id_offset for a sandbox's files (SandboxManagerOptions::uid_base
+  // with a user namespace, else 0).
+  uid_t id_offset = 0;
   int host_cpus = 0;
   // One line for the startup log, e.g. "sandbox: namespaces, cgroup v1, all limits on" or
   // "sandbox: no namespaces (not root, user namespaces denied); off: memory limit, cpu quota".

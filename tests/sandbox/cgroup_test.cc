@@ -303,6 +303,18 @@ TEST(CgroupPoolTest, KeepsCgroupsReadyPerKey) {
   ASSERT_TRUE(unthrottled->cgroup.ApplyPendingCpuQuota().ok());
   EXPECT_EQ(fs.Read(udir + "/cpu.max"), "1447 10000");
   EXPECT_EQ(fs.Read(udir + "/cpu.max.burst"), "1447");
+
+  // A container's CPU as given (quota, shares, cpuset) instead of Lambda's share of its memory.
+  for (int seq = 8; seq < 12; ++seq) {
+    fs.Write("nimbus/" + OwnerTag() + "-" + std::to_string(seq) + "/cgroup.procs", "");
+  }
+  auto container = pool.Take(CgroupKey{256, 64, false, 500, 2048, {0}});
+  ASSERT_TRUE(container.ok()) << container.error().ToString();
+  std::string cdir = container->cgroup.Dir("").substr(fs.path().size() + 1);
+  EXPECT_EQ(fs.Read(cdir + "/cpu.max"), "50000 100000");
+  EXPECT_EQ(fs.Read(cdir + "/cpu.weight"), "79");
+  EXPECT_EQ(fs.Read(cdir + "/cpuset.cpus"), "0");
+  pool.WaitIdle();
 }
 
 }  // namespace

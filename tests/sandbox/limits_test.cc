@@ -31,6 +31,21 @@ TEST(LimitsTest, SmallFunctionsGetTheShortestPeriodTheKernelMinimumAllows) {
   }
 }
 
+TEST(LimitsTest, CpuQuotaInThousandthsOfACpu) {  // a container's cpu (ECS units * 1000 / 1024)
+  EXPECT_EQ(CpuQuotaForMillis(1000).quota_us, 100000);
+  EXPECT_EQ(CpuQuotaForMillis(250).quota_us, 25000);
+  EXPECT_EQ(CpuQuotaForMillis(2500).quota_us, 250000);  // more than one CPU
+  EXPECT_EQ(CpuQuotaForMillis(1).quota_us, 1000);       // the kernel's minimum
+  EXPECT_EQ(CpuQuotaForMillis(500).period_us, 100000);
+}
+
+TEST(LimitsTest, CpuWeightForSharesAsRunc) {
+  EXPECT_EQ(CpuWeightForShares(1024), 39u);
+  EXPECT_EQ(CpuWeightForShares(2), 1u);
+  EXPECT_EQ(CpuWeightForShares(262144), 10000u);
+  EXPECT_EQ(CpuWeightForShares(0), 1u);  // clamped
+}
+
 TEST(LimitsTest, VisibleCoresFollowBandTable) {
   EXPECT_EQ(VisibleCoresForMemory(128), 2);
   EXPECT_EQ(VisibleCoresForMemory(1769), 2);

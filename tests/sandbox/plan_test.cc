@@ -152,7 +152,7 @@ TEST(PlanTest, InitArgumentsNameDescriptorsAndTheFunction) {
   SetInitArguments(p);
   ASSERT_EQ(p.init_argv.size(), 6u);
   EXPECT_STREQ(p.init_argv[0], "init");
-  EXPECT_STREQ(p.init_argv[1], "5 6 7 8 -1 1 1000 1001 9 10 2818844155");
+  EXPECT_STREQ(p.init_argv[1], "5 6 7 8 -1 1 1000 1001 9 10 0 2818844155");
   EXPECT_STREQ(p.init_argv[2], "200");
   EXPECT_STREQ(p.init_argv[3], "/var/task/bootstrap");
   EXPECT_STREQ(p.init_argv[4], "arg");
@@ -200,6 +200,89 @@ TEST(PlanTest, FindsTheProcMasksThatExist) {
   EXPECT_TRUE(has(ctx.proc_read_only, "sys"));
   EXPECT_FALSE(has(ctx.proc_masked_files, "sys"));
   for (const auto& name : ctx.proc_masked_dirs) EXPECT_NE(name, "keys");
+}
+
+SandboxSpec ImageSpec() {
+  SandboxSpec s;
+  s.argv = {"/bin/sh", "-c", "echo hi"};
+  s.env = {"PATH=/usr/bin:/bin"};
+  s.image = ImageRootFs{{"/img/base", "/img/app"}, "/ctr/upper", "/ctr/work"};
+  s.working_dir = "/app";
+  s.uid = 0;
+  s.gid = 0;
+  s.capabilities = kDockerDefaultCapabilities;
+  return s;
+}
+
+TEST(PlanTest, BuildsAnImageRootOnAnOverlay) {
+  PlanContext ctx = Ctx();
+  ctx.proc_read_only = {"sys"};
+  auto plan = BuildChildPlan(ImageSpec(), ctx);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  const ChildPlan& p = **plan;
+  ASSERT_FALSE(p.ops.empty());
+  // The root itself is the overlay: the top layer first in lowerdir, then the writable upper.
+  EXPECT_EQ(p.ops[0].kind, ChildOp::kMount);
+  EXPECT_STREQ(p.ops[0].target, "/run/nimbus/root");
+  EXPECT_STREQ(p.ops[0].fstype, "overlay");
+  EXPECT_STREQ(p.ops[0].data, "lowerdir=/img/app:/img/base,upperdir=/ctr/upper,workdir=/ctr/work");
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, "/run/nimbus/root/dev", "tmpfs"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, "/run/nimbus/root/dev/shm", "size=64m"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, "/run/nimbus/root/proc"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kBindReadOnly, "/run/nimbus/root/proc/sys"));
+  // Nothing of Lambda's layout: no host /usr, no /var/task, no private /tmp.
+  for (const auto& op : p.ops) {
+    std::string t = op.target ? op.target : "";
+    EXPECT_NE(t, "/run/nimbus/root/usr");
+    EXPECT_NE(t, "/run/nimbus/root/var/task");
+    EXPECT_NE(t, "/run/nimbus/root/tmp");
+  }
+  EXPECT_STREQ(p.workdir, "/app");
+  ASSERT_EQ(p.read_only_after_pivot.size(), 1u);  // the root stays writable
+  EXPECT_STREQ(p.read_only_after_pivot[0], "/dev");
+  EXPECT_EQ(p.uid, 0);
+  EXPECT_EQ(p.capabilities, kDockerDefaultCapabilities);
+}
+
+TEST(PlanTest, ImageWorkingDirDefaultsToRootAndLambdaToVarTask) {
+  SandboxSpec image = ImageSpec();
+  image.working_dir.clear();
+  auto plan = BuildChildPlan(image, Ctx());
+  ASSERT_TRUE(plan.ok());
+  EXPECT_STREQ((*plan)->workdir, "/");
+  auto lambda = BuildChildPlan(BasicSpec(), Ctx());
+  ASSERT_TRUE(lambda.ok());
+  EXPECT_STREQ((*lambda)->workdir, "/var/task");
+}
+
+TEST(PlanTest, ProgramAsPid1AndNetworkNoneReachTheChild) {
+  SandboxSpec spec = ImageSpec();
+  spec.program_is_pid1 = true;
+  spec.network_none = true;
+  auto plan = BuildChildPlan(spec, Ctx());
+  ASSERT_TRUE(plan.ok());
+  ChildPlan& p = **plan;
+  EXPECT_TRUE(p.loopback_up);
+  SetInitArguments(p);
+  EXPECT_STREQ(p.init_argv[1], "-1 -1 -1 -1 -1 1 0 0 -1 -1 1 2818844155");
+}
+
+TEST(PlanTest, RejectsBadImageSpecs) {
+  SandboxSpec s = ImageSpec();
+  s.code_dir = "/srv/code";  // Lambda's layout and an image at once
+  EXPECT_EQ(BuildChildPlan(s, Ctx()).error().code(), StatusCode::kInvalidArgument);
+  s = ImageSpec();
+  s.image->layers.clear();
+  EXPECT_EQ(BuildChildPlan(s, Ctx()).error().code(), StatusCode::kInvalidArgument);
+  s = ImageSpec();
+  s.image->layers = {"/img/a:b"};
+  EXPECT_EQ(BuildChildPlan(s, Ctx()).error().code(), StatusCode::kInvalidArgument);
+  s = ImageSpec();
+  s.image->upper_dir = "relative";
+  EXPECT_EQ(BuildChildPlan(s, Ctx()).error().code(), StatusCode::kInvalidArgument);
+  s = ImageSpec();
+  s.working_dir = "/app/../etc";
+  EXPECT_EQ(BuildChildPlan(s, Ctx()).error().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -29,8 +29,9 @@ class TempDir {
     std::ofstream(p) << text;
     return p;
   }
-  std::string Read(const std::string& rel) const {
-    std::ifstream in(path_ + "/" + rel);
+  std::string Read(const std::string& rel) const { return ReadFile(path_ + "/" + rel); }
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
 

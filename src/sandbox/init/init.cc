@@ -86,6 +86,7 @@ struct Config {
   int uid = -1, gid = -1;
   int user_namespace = -1;  // joined by the function process
   int seccomp = -1;         // the filter's file, read into `filter` before the function starts
+  bool in_place = false;    // exec the function as this process (it becomes PID 1)
   uint64_t capabilities = 0;
   sock_fprog filter = {0, nullptr};
   const char* oom_score_adj = nullptr;
@@ -123,7 +124,7 @@ bool NextInt(const char*& s, int64_t& out) {
 
 bool ParseConfig(int argc, char** argv, char** envp, Config& c) {
   if (argc < 4) return false;
-  int64_t v[11];
+  int64_t v[12];
   const char* s = argv[1];
   for (int64_t& x : v) {
     if (!NextInt(s, x)) return false;
@@ -138,7 +139,8 @@ bool ParseConfig(int argc, char** argv, char** envp, Config& c) {
   c.gid = static_cast<int>(v[7]);
   c.user_namespace = static_cast<int>(v[8]);
   c.seccomp = static_cast<int>(v[9]);
-  c.capabilities = static_cast<uint64_t>(v[10]);
+  c.in_place = v[10] != 0;
+  c.capabilities = static_cast<uint64_t>(v[11]);
   c.oom_score_adj = argv[2][0] ? argv[2] : nullptr;
   c.argv = argv + 3;
   c.envp = envp;
@@ -212,6 +214,9 @@ void DropPrivileges(const Config& c) {
   CloseFrom(3, static_cast<unsigned>(c.report) - 1);  // report is close-on-exec
   CloseFrom(static_cast<unsigned>(c.report) + 1, ~0U);
   DropPrivileges(c);
+  // In place, nothing watches nimbus's lifeline: the parent-death signal (which the uid
+  // switch cleared) does, and survives the exec.
+  if (c.in_place) Sys(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
   uint64_t none = 0;
   Sys(__NR_rt_sigprocmask, SIG_SETMASK, Arg(&none), 0, kSigsetBytes);
   rc = Sys(__NR_execve, Arg(c.argv[0]), Arg(c.argv), Arg(c.envp));
@@ -246,6 +251,7 @@ void SignalAll(const Config& c, long main_pid, int sig) {
   for (int fd : own) {
     if (fd >= 0) Sys(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
   }
+  if (c.in_place) ExecFunction(&c);  // no init: the function is PID 1 (Docker without --init)
   uint64_t watched = 0;
   const int forwarded[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
   for (int s : forwarded) {
