@@ -54,12 +54,10 @@ OpResult UploadLayerPart(EcrState&, const CallContext&, const Value&);
 OpResult CompleteLayerUpload(EcrState&, const CallContext&, const Value&);
 OpResult GetDownloadUrlForLayer(EcrState&, const CallContext&, const Value&);
 
-// The caller's namespace.
-Ns NsOf(const CallContext& call);
 // InvalidParameterException with `message`.
 AwsError InvalidParameter(const std::string& message);
 // The ECR exception for a core error about `repo`.
-AwsError ApiError(const CoreError& error, const Ns& ns, const std::string& repo);
+AwsError ApiError(const CoreError& error, const Scope& ns, const std::string& repo);
 // The required string member `key` of `input`, or an InvalidParameterException.
 Result<std::string, AwsError> RequiredString(const Value& input, const char* key);
 // AccessDeniedException when the input's registryId names another account's registry: only a

@@ -18,12 +18,12 @@ CoreError Internal(const Status& st) { return {Err::kInternal, st.ToString()}; }
 EcrCore::EcrCore(store::Database& db, store::BlobStore& blobs, const Clock& clock)
     : repos_(db), blobs_(blobs), clock_(clock) {}
 
-std::string EcrCore::RepoNotFoundMessage(const Ns& ns, const std::string& repo) {
+std::string EcrCore::RepoNotFoundMessage(const Scope& ns, const std::string& repo) {
   return "The repository with name '" + repo + "' does not exist in the registry with id '" +
          ns.account + "'";
 }
 
-CoreResult<RepoRow> EcrCore::Repo(const Ns& ns, const std::string& name) {
+CoreResult<RepoRow> EcrCore::Repo(const Scope& ns, const std::string& name) {
   auto repo = repos_.GetRepo(ns, name);
   if (repo.ok()) return std::move(*repo);
   if (repo.error().code() == StatusCode::kNotFound) {
@@ -32,7 +32,7 @@ CoreResult<RepoRow> EcrCore::Repo(const Ns& ns, const std::string& name) {
   return Internal(repo.error());
 }
 
-CoreResult<PutManifestOutcome> EcrCore::PutManifest(const Ns& ns, const std::string& repo_name,
+CoreResult<PutManifestOutcome> EcrCore::PutManifest(const Scope& ns, const std::string& repo_name,
                                                     const std::string& reference,
                                                     const std::string& bytes,
                                                     const std::string& content_type) {
@@ -144,7 +144,7 @@ CoreResult<PutManifestOutcome> EcrCore::PutManifest(const Ns& ns, const std::str
   return out;
 }
 
-CoreResult<ManifestData> EcrCore::GetManifest(const Ns& ns, const std::string& repo,
+CoreResult<ManifestData> EcrCore::GetManifest(const Scope& ns, const std::string& repo,
                                               const std::string& reference, bool record_pull) {
   auto r = Repo(ns, repo);
   if (!r.ok()) return r.error();

@@ -84,53 +84,54 @@ class EcrCore {
   const Clock& clock() const { return clock_; }
 
   // The repository, or kNameUnknown with ECR's message.
-  CoreResult<RepoRow> Repo(const Ns& ns, const std::string& name);
+  CoreResult<RepoRow> Repo(const Scope& ns, const std::string& name);
 
   // Stores a manifest under `reference` (a tag, a digest, or empty for digest only).
   // `content_type` types a manifest without mediaType. The manifest's blobs (or child
   // manifests) must be in the repository. Runs the repository's lifecycle policy afterwards.
-  CoreResult<PutManifestOutcome> PutManifest(const Ns& ns, const std::string& repo,
+  CoreResult<PutManifestOutcome> PutManifest(const Scope& ns, const std::string& repo,
                                              const std::string& reference, const std::string& bytes,
                                              const std::string& content_type);
   // The manifest `reference` (tag or digest) names. Records the pull time when `record_pull`.
-  CoreResult<ManifestData> GetManifest(const Ns& ns, const std::string& repo,
+  CoreResult<ManifestData> GetManifest(const Scope& ns, const std::string& repo,
                                        const std::string& reference, bool record_pull);
   // Deletes the tag (by tag) or the image with all its tags (by digest), then collects.
-  CoreResult<Done> DeleteManifest(const Ns& ns, const std::string& repo,
+  CoreResult<Done> DeleteManifest(const Scope& ns, const std::string& repo,
                                   const std::string& reference);
   // Deletes images by digest (refusing those an index in the repository refers to), then
   // collects blobs nothing refers to any more.
-  CoreResult<Done> DeleteImages(const Ns& ns, const std::string& repo,
+  CoreResult<Done> DeleteImages(const Scope& ns, const std::string& repo,
                                 const std::vector<std::string>& digests);
   // Deletes the repository and everything in it; with force=false only when it has no images.
-  CoreResult<Done> DeleteRepository(const Ns& ns, const std::string& repo);
+  CoreResult<Done> DeleteRepository(const Scope& ns, const std::string& repo);
 
   // A blob linked into `repo`.
-  CoreResult<BlobLocation> Blob(const Ns& ns, const std::string& repo, const std::string& digest);
+  CoreResult<BlobLocation> Blob(const Scope& ns, const std::string& repo,
+                                const std::string& digest);
   // Commits an upload (checking `expected_digest`) and links it into `repo`.
-  CoreResult<std::string> CommitBlob(const Ns& ns, const std::string& repo,
+  CoreResult<std::string> CommitBlob(const Scope& ns, const std::string& repo,
                                      store::BlobWriter& writer, const std::string& expected_digest);
   // Links a blob of another repository of the same namespace (cross-repository mount).
   // kBlobUnknown when `from` does not have it.
-  CoreResult<Done> Mount(const Ns& ns, const std::string& repo, const std::string& from,
+  CoreResult<Done> Mount(const Scope& ns, const std::string& repo, const std::string& from,
                          const std::string& digest);
   // Unlinks a blob no image of `repo` refers to.
-  CoreResult<Done> DeleteBlob(const Ns& ns, const std::string& repo, const std::string& digest);
+  CoreResult<Done> DeleteBlob(const Scope& ns, const std::string& repo, const std::string& digest);
 
   // Evaluates the repository's lifecycle policy now and expires what it selects. Returns the
   // expired digests.
-  CoreResult<std::vector<std::string>> ApplyLifecycle(const Ns& ns, const std::string& repo);
+  CoreResult<std::vector<std::string>> ApplyLifecycle(const Scope& ns, const std::string& repo);
 
   // ECR's "repository does not exist" message.
-  static std::string RepoNotFoundMessage(const Ns& ns, const std::string& repo);
+  static std::string RepoNotFoundMessage(const Scope& ns, const std::string& repo);
 
  private:
   // Removes files of `candidates` no repository uses. Caller holds gc_mu_ exclusively.
   void CollectLocked(const std::vector<std::string>& candidates);
   // Deletes one image (tags, refs) and unlinks blobs only it used. Caller holds gc_mu_.
-  Status DeleteImageLocked(const Ns& ns, const std::string& repo, const std::string& digest,
+  Status DeleteImageLocked(const Scope& ns, const std::string& repo, const std::string& digest,
                            std::vector<std::string>& candidates);
-  CoreResult<std::vector<std::string>> ApplyLifecycleLocked(const Ns& ns, const RepoRow& repo);
+  CoreResult<std::vector<std::string>> ApplyLifecycleLocked(const Scope& ns, const RepoRow& repo);
 
   RepoStore repos_;
   store::BlobStore& blobs_;

@@ -13,8 +13,8 @@ CoreError Internal(const Status& st) { return {Err::kInternal, st.ToString()}; }
 
 }  // namespace
 
-Status EcrCore::DeleteImageLocked(const Ns& ns, const std::string& repo, const std::string& digest,
-                                  std::vector<std::string>& candidates) {
+Status EcrCore::DeleteImageLocked(const Scope& ns, const std::string& repo,
+                                  const std::string& digest, std::vector<std::string>& candidates) {
   auto refs = repos_.ImageRefs(ns, repo, digest);
   if (!refs.ok()) return refs.error();
   NIMBUS_RETURN_IF_ERROR(repos_.DeleteImage(ns, repo, digest));  // cascades tags and refs
@@ -37,7 +37,7 @@ void EcrCore::CollectLocked(const std::vector<std::string>& candidates) {
   }
 }
 
-CoreResult<Done> EcrCore::DeleteImages(const Ns& ns, const std::string& repo,
+CoreResult<Done> EcrCore::DeleteImages(const Scope& ns, const std::string& repo,
                                        const std::vector<std::string>& digests) {
   std::unique_lock lock(gc_mu_);
   std::vector<std::string> candidates;
@@ -57,7 +57,7 @@ CoreResult<Done> EcrCore::DeleteImages(const Ns& ns, const std::string& repo,
   return Done{};
 }
 
-CoreResult<Done> EcrCore::DeleteManifest(const Ns& ns, const std::string& repo,
+CoreResult<Done> EcrCore::DeleteManifest(const Scope& ns, const std::string& repo,
                                          const std::string& reference) {
   auto r = Repo(ns, repo);
   if (!r.ok()) return r.error();
@@ -77,7 +77,7 @@ CoreResult<Done> EcrCore::DeleteManifest(const Ns& ns, const std::string& repo,
   return DeleteImages(ns, repo, {reference});
 }
 
-CoreResult<Done> EcrCore::DeleteRepository(const Ns& ns, const std::string& repo) {
+CoreResult<Done> EcrCore::DeleteRepository(const Scope& ns, const std::string& repo) {
   std::unique_lock lock(gc_mu_);
   auto links = repos_.LinkedDigests(ns, repo);
   if (!links.ok()) return Internal(links.error());
@@ -91,7 +91,7 @@ CoreResult<Done> EcrCore::DeleteRepository(const Ns& ns, const std::string& repo
   return Done{};
 }
 
-CoreResult<BlobLocation> EcrCore::Blob(const Ns& ns, const std::string& repo,
+CoreResult<BlobLocation> EcrCore::Blob(const Scope& ns, const std::string& repo,
                                        const std::string& digest) {
   auto r = Repo(ns, repo);
   if (!r.ok()) return r.error();
@@ -104,7 +104,7 @@ CoreResult<BlobLocation> EcrCore::Blob(const Ns& ns, const std::string& repo,
   return BlobLocation{std::move(*path), **size};
 }
 
-CoreResult<std::string> EcrCore::CommitBlob(const Ns& ns, const std::string& repo,
+CoreResult<std::string> EcrCore::CommitBlob(const Scope& ns, const std::string& repo,
                                             store::BlobWriter& writer,
                                             const std::string& expected_digest) {
   if (!ValidDigest(expected_digest)) {
@@ -126,7 +126,7 @@ CoreResult<std::string> EcrCore::CommitBlob(const Ns& ns, const std::string& rep
   return std::move(*digest);
 }
 
-CoreResult<Done> EcrCore::Mount(const Ns& ns, const std::string& repo, const std::string& from,
+CoreResult<Done> EcrCore::Mount(const Scope& ns, const std::string& repo, const std::string& from,
                                 const std::string& digest) {
   if (!ValidDigest(digest)) return CoreError{Err::kDigestInvalid, "invalid digest " + digest};
   std::shared_lock lock(gc_mu_);
@@ -140,7 +140,7 @@ CoreResult<Done> EcrCore::Mount(const Ns& ns, const std::string& repo, const std
   return Done{};
 }
 
-CoreResult<Done> EcrCore::DeleteBlob(const Ns& ns, const std::string& repo,
+CoreResult<Done> EcrCore::DeleteBlob(const Scope& ns, const std::string& repo,
                                      const std::string& digest) {
   auto r = Repo(ns, repo);
   if (!r.ok()) return r.error();
@@ -160,7 +160,7 @@ CoreResult<Done> EcrCore::DeleteBlob(const Ns& ns, const std::string& repo,
   return Done{};
 }
 
-CoreResult<std::vector<std::string>> EcrCore::ApplyLifecycle(const Ns& ns,
+CoreResult<std::vector<std::string>> EcrCore::ApplyLifecycle(const Scope& ns,
                                                              const std::string& repo_name) {
   std::unique_lock lock(gc_mu_);
   auto repo = Repo(ns, repo_name);
@@ -168,7 +168,7 @@ CoreResult<std::vector<std::string>> EcrCore::ApplyLifecycle(const Ns& ns,
   return ApplyLifecycleLocked(ns, *repo);
 }
 
-CoreResult<std::vector<std::string>> EcrCore::ApplyLifecycleLocked(const Ns& ns,
+CoreResult<std::vector<std::string>> EcrCore::ApplyLifecycleLocked(const Scope& ns,
                                                                    const RepoRow& repo) {
   std::vector<std::string> expired;
   if (!repo.lifecycle) return expired;

@@ -18,7 +18,7 @@ struct Failure {
 AwsError Server(const Status& st) { return AwsError("ServerException", st.ToString(), 500, false); }
 
 // The image `id` ({imageDigest?, imageTag?}) names in `repo`.
-Result<ImageRow, Failure> Resolve(EcrState& s, const Ns& ns, const std::string& repo,
+Result<ImageRow, Failure> Resolve(EcrState& s, const Scope& ns, const std::string& repo,
                                   const Value& id) {
   std::string digest = id.is_object() ? id.value("imageDigest", "") : "";
   std::string tag = id.is_object() ? id.value("imageTag", "") : "";
@@ -57,7 +57,7 @@ using ImageVisitor = std::function<std::optional<AwsError>(const Value& id, Imag
 
 // Resolves the image ids of `ids` in order: one that names no image (or is malformed) becomes
 // an entry of `failures`; `each` gets the others and may end the walk with an error.
-std::optional<AwsError> ForEachImage(EcrState& s, const Ns& ns, const std::string& repo,
+std::optional<AwsError> ForEachImage(EcrState& s, const Scope& ns, const std::string& repo,
                                      const Value& ids, Value& failures, const ImageVisitor& each) {
   if (!ids.is_array()) return std::nullopt;
   for (const auto& id : ids) {
@@ -71,7 +71,7 @@ std::optional<AwsError> ForEachImage(EcrState& s, const Ns& ns, const std::strin
   return std::nullopt;
 }
 
-Value Detail(const Ns& ns, const std::string& repo, const ImageRow& i) {
+Value Detail(const Scope& ns, const std::string& repo, const ImageRow& i) {
   Value d = {{"registryId", ns.account},
              {"repositoryName", repo},
              {"imageDigest", i.digest},
@@ -111,7 +111,7 @@ OpResult ListImages(EcrState& s, const CallContext& call, const Value& in) {
   if (!start.ok()) return start.error();
   auto size = PageSize(in, 1000);
   if (!size.ok()) return size.error();
-  auto images = s.core->repos().ListImages(NsOf(call), repo->name);
+  auto images = s.core->repos().ListImages(ScopeOf(call), repo->name);
   if (!images.ok()) return Server(images.error());
   Value ids = Value::array();
   for (const auto& i : *images) {
@@ -130,7 +130,7 @@ OpResult ListImages(EcrState& s, const CallContext& call, const Value& in) {
 OpResult DescribeImages(EcrState& s, const CallContext& call, const Value& in) {
   auto repo = InputRepo(s, call, in);
   if (!repo.ok()) return repo.error();
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   Value details = Value::array();
   if (auto ids = in.find("imageIds"); ids != in.end() && ids->is_array()) {
     if (in.contains("maxResults")) {
@@ -174,7 +174,7 @@ OpResult DescribeImages(EcrState& s, const CallContext& call, const Value& in) {
 OpResult BatchGetImage(EcrState& s, const CallContext& call, const Value& in) {
   auto repo = InputRepo(s, call, in);
   if (!repo.ok()) return repo.error();
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   Value images = Value::array(), failures = Value::array();
   auto get = [&](const Value& id, ImageRow& image) -> std::optional<AwsError> {
     auto m = s.core->GetManifest(ns, repo->name, image.digest, /*record_pull=*/true);
@@ -198,7 +198,7 @@ OpResult BatchGetImage(EcrState& s, const CallContext& call, const Value& in) {
 OpResult BatchDeleteImage(EcrState& s, const CallContext& call, const Value& in) {
   auto repo = InputRepo(s, call, in);
   if (!repo.ok()) return repo.error();
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   Value deleted = Value::array(), failures = Value::array();
   auto remove = [&](const Value& id, ImageRow& image) -> std::optional<AwsError> {
     std::string tag = id.value("imageTag", "");
@@ -233,7 +233,7 @@ OpResult BatchDeleteImage(EcrState& s, const CallContext& call, const Value& in)
 OpResult PutImage(EcrState& s, const CallContext& call, const Value& in) {
   auto repo = InputRepo(s, call, in);
   if (!repo.ok()) return repo.error();
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   auto manifest = RequiredString(in, "imageManifest");
   if (!manifest.ok()) return manifest.error();
   std::string tag = in.value("imageTag", "");

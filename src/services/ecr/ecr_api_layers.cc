@@ -8,14 +8,14 @@ namespace {
 
 constexpr int64_t kPartSize = 20971520;  // UploadLayerPart's documented maximum
 
-AwsError UploadNotFound(const std::string& id, const Ns& ns, const std::string& repo) {
+AwsError UploadNotFound(const std::string& id, const Scope& ns, const std::string& repo) {
   return AwsError("UploadNotFoundException",
                   "Upload with id '" + id + "' is not found in the repository with name '" + repo +
                       "' in the registry with id '" + ns.account + "'");
 }
 
 // Exclusive use of upload `id` for one request.
-Result<UploadLease, AwsError> Lease(EcrState& s, const Ns& ns, const std::string& repo,
+Result<UploadLease, AwsError> Lease(EcrState& s, const Scope& ns, const std::string& repo,
                                     const std::string& id) {
   auto lease = s.uploads->Acquire(ns, repo, id);
   if (lease.ok()) return std::move(*lease);
@@ -28,7 +28,7 @@ Result<UploadLease, AwsError> Lease(EcrState& s, const Ns& ns, const std::string
 OpResult BatchCheckLayerAvailability(EcrState& s, const CallContext& call, const Value& in) {
   auto repo = InputRepo(s, call, in);
   if (!repo.ok()) return repo.error();
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   Value layers = Value::array(), failures = Value::array();
   for (const auto& d : in.value("layerDigests", Value::array())) {
     std::string digest = d.is_string() ? d.get<std::string>() : "";
@@ -57,15 +57,15 @@ OpResult BatchCheckLayerAvailability(EcrState& s, const CallContext& call, const
 OpResult InitiateLayerUpload(EcrState& s, const CallContext& call, const Value& in) {
   auto repo = InputRepo(s, call, in);
   if (!repo.ok()) return repo.error();
-  auto upload = s.uploads->Start(NsOf(call), repo->name);
-  if (!upload.ok()) return ApiError(upload.error(), NsOf(call), repo->name);
+  auto upload = s.uploads->Start(ScopeOf(call), repo->name);
+  if (!upload.ok()) return ApiError(upload.error(), ScopeOf(call), repo->name);
   return Value{{"uploadId", (*upload)->id}, {"partSize", kPartSize}};
 }
 
 OpResult UploadLayerPart(EcrState& s, const CallContext& call, const Value& in) {
   auto repo = InputRepo(s, call, in);
   if (!repo.ok()) return repo.error();
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   auto id = RequiredString(in, "uploadId");
   if (!id.ok()) return id.error();
   auto u = Lease(s, ns, repo->name, *id);
@@ -104,7 +104,7 @@ OpResult UploadLayerPart(EcrState& s, const CallContext& call, const Value& in) 
 OpResult CompleteLayerUpload(EcrState& s, const CallContext& call, const Value& in) {
   auto repo = InputRepo(s, call, in);
   if (!repo.ok()) return repo.error();
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   auto id = RequiredString(in, "uploadId");
   if (!id.ok()) return id.error();
   auto digests = in.value("layerDigests", Value::array());
@@ -143,7 +143,7 @@ OpResult CompleteLayerUpload(EcrState& s, const CallContext& call, const Value& 
 OpResult GetDownloadUrlForLayer(EcrState& s, const CallContext& call, const Value& in) {
   auto repo = InputRepo(s, call, in);
   if (!repo.ok()) return repo.error();
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   auto digest = RequiredString(in, "layerDigest");
   if (!digest.ok()) return digest.error();
   if (!ValidDigest(*digest)) return InvalidParameter("Invalid layer digest " + *digest);

@@ -5,17 +5,18 @@
 #include "services/ecr/api.h"
 #include "services/ecr/lifecycle.h"
 #include "services/ecr/names.h"
+#include "services/kit/arn.h"
 
 namespace nimbus::ecr {
 namespace {
 
 using nlohmann::json;
 
-std::string Arn(const Ns& ns, const std::string& name) {
-  return "arn:aws:ecr:" + ns.region + ":" + ns.account + ":repository/" + name;
+std::string Arn(const Scope& ns, const std::string& name) {
+  return MakeArn("ecr", ns, "repository/" + name);
 }
 
-Value RepoValue(const EcrState& s, const Ns& ns, const RepoRow& r) {
+Value RepoValue(const EcrState& s, const Scope& ns, const RepoRow& r) {
   Value v = {{"repositoryArn", Arn(ns, r.name)},
              {"registryId", ns.account},
              {"repositoryName", r.name},
@@ -66,18 +67,18 @@ std::string MergeTags(const std::string& current_json, const json& add) {
   return current.dump();
 }
 
-// Repository name from an ECR repository ARN of the caller's namespace.
+// The repository an ECR repository ARN of the caller's scope names.
 Result<RepoRow, AwsError> RepoFromArn(EcrState& s, const CallContext& call, const Value& input) {
   auto arn = RequiredString(input, "resourceArn");
   if (!arn.ok()) return arn.error();
-  Ns ns = NsOf(call);
-  std::string prefix = "arn:aws:ecr:" + ns.region + ":" + ns.account + ":repository/";
-  if (!arn->starts_with(prefix)) {
+  auto parsed = ParseArn(*arn);
+  if (!parsed || parsed->partition != "aws" || parsed->service != "ecr" ||
+      parsed->scope != ScopeOf(call) || !parsed->resource.starts_with("repository/")) {
     return InvalidParameter(
         "Invalid parameter at 'resourceArn' failed to satisfy constraint: "
         "'Invalid ARN'");
   }
-  return InputRepo(s, call, Value{{"repositoryName", arn->substr(prefix.size())}});
+  return InputRepo(s, call, Value{{"repositoryName", parsed->resource.substr(11)}});
 }
 
 }  // namespace
@@ -88,20 +89,21 @@ std::optional<AwsError> ForeignRegistry(const CallContext& call, const Value& in
   if (id == input.end() || !id->is_string() || *id == call.account_id) return std::nullopt;
   std::string action = "ecr:" + call.operation;
   return AwsError("AccessDeniedException",
-                  "User: arn:aws:iam::" + call.account_id + ":root is not authorized to perform: " +
-                      action + " on resource: arn:aws:ecr:" + call.region + ":" +
-                      id->get<std::string>() + ":repository/" + (repo.empty() ? "*" : repo) +
+                  "User: " + MakeArn("iam", Scope{call.account_id, ""}, "root") +
+                      " is not authorized to perform: " + action + " on resource: " +
+                      MakeArn("ecr", Scope{id->get<std::string>(), call.region},
+                              "repository/" + (repo.empty() ? "*" : repo)) +
                       " because no resource-based policy allows the " + action + " action",
                   403);
 }
 
 namespace {
 
-Value Ids(const Ns& ns, const std::string& name) {
+Value Ids(const Scope& ns, const std::string& name) {
   return {{"registryId", ns.account}, {"repositoryName", name}};
 }
 
-AwsError NoLifecycle(const Ns& ns, const std::string& name) {
+AwsError NoLifecycle(const Scope& ns, const std::string& name) {
   return AwsError("LifecyclePolicyNotFoundException",
                   "Lifecycle policy does not exist for the repository with name '" + name +
                       "' in the registry with id '" + ns.account + "'");
@@ -111,7 +113,7 @@ AwsError NoLifecycle(const Ns& ns, const std::string& name) {
 OpResult LifecyclePolicyOf(EcrState& s, const CallContext& call, const Value& in, bool remove) {
   auto repo = InputRepo(s, call, in);
   if (!repo.ok()) return repo.error();
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   if (!repo->lifecycle) return NoLifecycle(ns, repo->name);
   Value out = Ids(ns, repo->name);
   out["lifecyclePolicyText"] = *repo->lifecycle;
@@ -155,7 +157,7 @@ OpResult CreateRepository(EcrState& s, const CallContext& call, const Value& in)
     if (!valid.ok()) return valid.error();
     row.tags_json = MergeTags("[]", *valid);
   }
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   Status st = s.core->repos().CreateRepo(ns, row);
   if (st.code() == StatusCode::kAlreadyExists) {
     return AwsError("RepositoryAlreadyExistsException",
@@ -168,7 +170,7 @@ OpResult CreateRepository(EcrState& s, const CallContext& call, const Value& in)
 
 OpResult DescribeRepositories(EcrState& s, const CallContext& call, const Value& in) {
   if (auto denied = ForeignRegistry(call, in, "")) return *denied;
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   Value repos = Value::array();
   if (auto names = in.find("repositoryNames"); names != in.end() && names->is_array()) {
     for (const auto& n : *names) {
@@ -194,7 +196,7 @@ OpResult DescribeRepositories(EcrState& s, const CallContext& call, const Value&
 OpResult DeleteRepository(EcrState& s, const CallContext& call, const Value& in) {
   auto repo = InputRepo(s, call, in);
   if (!repo.ok()) return repo.error();
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   bool force = in.value("force", false);
   auto images = s.core->repos().ListImages(ns, repo->name);
   if (!images.ok()) return AwsError("ServerException", images.error().ToString(), 500, false);
@@ -215,7 +217,7 @@ OpResult PutImageTagMutability(EcrState& s, const CallContext& call, const Value
   auto m = Mutability(in, repo->mutability);
   if (!m.ok()) return m.error();
   repo->mutability = *m;
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   Status st = s.core->repos().UpdateRepo(ns, *repo);
   if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
   Value out = Ids(ns, repo->name);
@@ -229,7 +231,7 @@ OpResult PutImageScanningConfiguration(EcrState& s, const CallContext& call, con
   auto sc = in.find("imageScanningConfiguration");
   if (sc == in.end()) return InvalidParameter("imageScanningConfiguration is required");
   repo->scan_on_push = sc->value("scanOnPush", false);
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   Status st = s.core->repos().UpdateRepo(ns, *repo);
   if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
   Value out = Ids(ns, repo->name);
@@ -245,7 +247,7 @@ OpResult PutLifecyclePolicy(EcrState& s, const CallContext& call, const Value& i
   auto policy = ParseLifecyclePolicy(*text);
   if (!policy.ok()) return InvalidParameter(policy.error().message());
   repo->lifecycle = *text;
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   Status st = s.core->repos().UpdateRepo(ns, *repo);
   if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
   auto applied = s.core->ApplyLifecycle(ns, repo->name);
@@ -269,7 +271,7 @@ OpResult TagResource(EcrState& s, const CallContext& call, const Value& in) {
   auto tags = ValidTags(in.contains("tags") ? in["tags"] : Value());
   if (!tags.ok()) return tags.error();
   repo->tags_json = MergeTags(repo->tags_json, *tags);
-  Status st = s.core->repos().UpdateRepo(NsOf(call), *repo);
+  Status st = s.core->repos().UpdateRepo(ScopeOf(call), *repo);
   if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
   return Value::object();
 }
@@ -286,7 +288,7 @@ OpResult UntagResource(EcrState& s, const CallContext& call, const Value& in) {
     if (!drop) kept.push_back(t);
   }
   repo->tags_json = kept.dump();
-  Status st = s.core->repos().UpdateRepo(NsOf(call), *repo);
+  Status st = s.core->repos().UpdateRepo(ScopeOf(call), *repo);
   if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
   return Value::object();
 }
@@ -299,7 +301,7 @@ OpResult ListTagsForResource(EcrState& s, const CallContext& call, const Value& 
 }
 
 OpResult GetAuthorizationToken(EcrState& s, const CallContext& call, const Value&) {
-  auto token = s.auth->Issue(NsOf(call));
+  auto token = s.auth->Issue(ScopeOf(call));
   if (!token.ok()) return AwsError("ServerException", token.error().ToString(), 500, false);
   return Value{{"authorizationData",
                 Value::array({{{"authorizationToken", token->authorization_token},

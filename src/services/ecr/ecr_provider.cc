@@ -1,6 +1,7 @@
 #include "services/ecr/api.h"
 #include "services/ecr/ecr_service.h"
 #include "services/ecr/names.h"
+#include "services/kit/input.h"
 #include "services/kit/operations.h"
 
 namespace nimbus::ecr {
@@ -54,33 +55,26 @@ class EcrProvider : public Provider {
 
 }  // namespace
 
-Ns NsOf(const CallContext& call) { return Ns{call.account_id, call.region}; }
-
 AwsError InvalidParameter(const std::string& message) {
   return AwsError("InvalidParameterException", message);
 }
 
 Result<std::string, AwsError> RequiredString(const Value& input, const char* key) {
-  auto it = input.find(key);
-  if (it == input.end() || !it->is_string()) {
-    return InvalidParameter(std::string("1 validation error detected: Value null at '") + key +
-                            "' failed to satisfy constraint: Member must not be null");
-  }
-  return it->get<std::string>();
+  return RequiredStr(input, key, "InvalidParameterException");
 }
 
 Result<RepoRow, AwsError> InputRepo(EcrState& state, const CallContext& call, const Value& input) {
   auto name = RequiredString(input, "repositoryName");
   if (!name.ok()) return name.error();
   if (auto denied = ForeignRegistry(call, input, *name)) return *denied;
-  Ns ns = NsOf(call);
+  Scope ns = ScopeOf(call);
   if (!ValidRepoName(*name)) return ApiError({Err::kNameUnknown, ""}, ns, *name);
   auto repo = state.core->Repo(ns, *name);
   if (!repo.ok()) return ApiError(repo.error(), ns, *name);
   return std::move(*repo);
 }
 
-AwsError ApiError(const CoreError& e, const Ns& ns, const std::string& repo) {
+AwsError ApiError(const CoreError& e, const Scope& ns, const std::string& repo) {
   switch (e.code) {
     case Err::kNameUnknown:
     case Err::kNameInvalid:

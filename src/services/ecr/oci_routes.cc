@@ -157,7 +157,7 @@ boost::asio::awaitable<HttpResponse> OciRoutes::Handle(HttpRequest& req) {
   co_return r;
 }
 
-HttpResponse OciRoutes::Dispatch(const HttpRequest& req, const Ns& ns, const V2Path& path) {
+HttpResponse OciRoutes::Dispatch(const HttpRequest& req, const Scope& ns, const V2Path& path) {
   const std::string& m = req.method;
   bool read = m == "GET" || m == "HEAD";
   switch (path.kind) {
@@ -192,7 +192,7 @@ HttpResponse OciRoutes::Dispatch(const HttpRequest& req, const Ns& ns, const V2P
   return OciError(405, "UNSUPPORTED", m + " is not supported on " + req.path);
 }
 
-HttpResponse OciRoutes::Catalog(const HttpRequest& req, const Ns& ns) {
+HttpResponse OciRoutes::Catalog(const HttpRequest& req, const Scope& ns) {
   auto repos = core_.repos().ListRepos(ns);
   if (!repos.ok()) return OciError(CoreError{Err::kInternal, repos.error().ToString()});
   std::vector<std::string> names;
@@ -209,7 +209,7 @@ HttpResponse OciRoutes::Catalog(const HttpRequest& req, const Ns& ns) {
   return r;
 }
 
-HttpResponse OciRoutes::TagsList(const HttpRequest& req, const Ns& ns, const V2Path& path) {
+HttpResponse OciRoutes::TagsList(const HttpRequest& req, const Scope& ns, const V2Path& path) {
   auto repo = core_.Repo(ns, path.name);
   if (!repo.ok()) return OciError(repo.error());
   auto images = core_.repos().ListImages(ns, path.name);
@@ -229,7 +229,7 @@ HttpResponse OciRoutes::TagsList(const HttpRequest& req, const Ns& ns, const V2P
   return r;
 }
 
-HttpResponse OciRoutes::Referrers(const HttpRequest& req, const Ns& ns, const V2Path& path) {
+HttpResponse OciRoutes::Referrers(const HttpRequest& req, const Scope& ns, const V2Path& path) {
   if (!ValidDigest(path.ref)) return OciError(400, "DIGEST_INVALID", "invalid digest " + path.ref);
   auto repo = core_.Repo(ns, path.name);
   if (!repo.ok()) return OciError(repo.error());

@@ -39,30 +39,30 @@ class OciRoutes {
 
  private:
   // Requests without an upload body (read whole beforehand).
-  HttpResponse Dispatch(const HttpRequest& req, const Ns& ns, const V2Path& path);
-  HttpResponse Catalog(const HttpRequest& req, const Ns& ns);
-  HttpResponse TagsList(const HttpRequest& req, const Ns& ns, const V2Path& path);
-  HttpResponse Referrers(const HttpRequest& req, const Ns& ns, const V2Path& path);
+  HttpResponse Dispatch(const HttpRequest& req, const Scope& ns, const V2Path& path);
+  HttpResponse Catalog(const HttpRequest& req, const Scope& ns);
+  HttpResponse TagsList(const HttpRequest& req, const Scope& ns, const V2Path& path);
+  HttpResponse Referrers(const HttpRequest& req, const Scope& ns, const V2Path& path);
   // oci_routes_blobs.cc
-  HttpResponse GetBlob(const HttpRequest& req, const Ns& ns, const V2Path& path);
-  HttpResponse DeleteBlob(const Ns& ns, const V2Path& path);
+  HttpResponse GetBlob(const HttpRequest& req, const Scope& ns, const V2Path& path);
+  HttpResponse DeleteBlob(const Scope& ns, const V2Path& path);
   // oci_routes_uploads.cc
-  boost::asio::awaitable<HttpResponse> StartUpload(HttpRequest& req, const Ns& ns,
+  boost::asio::awaitable<HttpResponse> StartUpload(HttpRequest& req, const Scope& ns,
                                                    const V2Path& path);
-  boost::asio::awaitable<HttpResponse> PatchUpload(HttpRequest& req, const Ns& ns,
+  boost::asio::awaitable<HttpResponse> PatchUpload(HttpRequest& req, const Scope& ns,
                                                    const V2Path& path);
-  boost::asio::awaitable<HttpResponse> PutUpload(HttpRequest& req, const Ns& ns,
+  boost::asio::awaitable<HttpResponse> PutUpload(HttpRequest& req, const Scope& ns,
                                                  const V2Path& path);
-  HttpResponse UploadStatus(const Ns& ns, const V2Path& path, bool cancel);
+  HttpResponse UploadStatus(const Scope& ns, const V2Path& path, bool cancel);
   // Commits the leased upload as `digest` (on disk_) and links it into `name`; the lease's
   // session ends.
-  boost::asio::awaitable<HttpResponse> CommitUpload(UploadLease& lease, const Ns& ns,
+  boost::asio::awaitable<HttpResponse> CommitUpload(UploadLease& lease, const Scope& ns,
                                                     const std::string& name,
                                                     const std::string& digest);
   // oci_routes_manifests.cc
-  HttpResponse GetManifest(const HttpRequest& req, const Ns& ns, const V2Path& path);
-  HttpResponse PutManifest(const HttpRequest& req, const Ns& ns, const V2Path& path);
-  HttpResponse DeleteManifest(const Ns& ns, const V2Path& path);
+  HttpResponse GetManifest(const HttpRequest& req, const Scope& ns, const V2Path& path);
+  HttpResponse PutManifest(const HttpRequest& req, const Scope& ns, const V2Path& path);
+  HttpResponse DeleteManifest(const Scope& ns, const V2Path& path);
 
   EcrCore& core_;
   UploadTable& uploads_;

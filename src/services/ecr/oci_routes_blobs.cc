@@ -36,7 +36,7 @@ bool ParseRange(std::string_view h, uint64_t size, uint64_t& first, uint64_t& la
 
 }  // namespace
 
-HttpResponse OciRoutes::GetBlob(const HttpRequest& req, const Ns& ns, const V2Path& path) {
+HttpResponse OciRoutes::GetBlob(const HttpRequest& req, const Scope& ns, const V2Path& path) {
   auto blob = core_.Blob(ns, path.name, path.ref);
   if (!blob.ok()) return OciError(blob.error());
   uint64_t size = static_cast<uint64_t>(blob->size);
@@ -67,7 +67,7 @@ HttpResponse OciRoutes::GetBlob(const HttpRequest& req, const Ns& ns, const V2Pa
   return r;
 }
 
-HttpResponse OciRoutes::DeleteBlob(const Ns& ns, const V2Path& path) {
+HttpResponse OciRoutes::DeleteBlob(const Scope& ns, const V2Path& path) {
   auto done = core_.DeleteBlob(ns, path.name, path.ref);
   if (!done.ok()) return OciError(done.error());
   return OciEmpty(202);

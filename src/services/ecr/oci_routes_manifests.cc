@@ -3,7 +3,7 @@
 
 namespace nimbus::ecr {
 
-HttpResponse OciRoutes::GetManifest(const HttpRequest& req, const Ns& ns, const V2Path& path) {
+HttpResponse OciRoutes::GetManifest(const HttpRequest& req, const Scope& ns, const V2Path& path) {
   auto m = core_.GetManifest(ns, path.name, path.ref, /*record_pull=*/req.method == "GET");
   if (!m.ok()) return OciError(m.error());
   HttpResponse r = OciEmpty(200);
@@ -14,7 +14,7 @@ HttpResponse OciRoutes::GetManifest(const HttpRequest& req, const Ns& ns, const 
   return r;
 }
 
-HttpResponse OciRoutes::PutManifest(const HttpRequest& req, const Ns& ns, const V2Path& path) {
+HttpResponse OciRoutes::PutManifest(const HttpRequest& req, const Scope& ns, const V2Path& path) {
   auto put = core_.PutManifest(ns, path.name, path.ref, req.body,
                                std::string(req.headers.Get("Content-Type")));
   if (!put.ok()) return OciError(put.error());
@@ -25,7 +25,7 @@ HttpResponse OciRoutes::PutManifest(const HttpRequest& req, const Ns& ns, const 
   return r;
 }
 
-HttpResponse OciRoutes::DeleteManifest(const Ns& ns, const V2Path& path) {
+HttpResponse OciRoutes::DeleteManifest(const Scope& ns, const V2Path& path) {
   auto done = core_.DeleteManifest(ns, path.name, path.ref);
   if (!done.ok()) return OciError(done.error());
   return OciEmpty(202);

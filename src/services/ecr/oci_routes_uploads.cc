@@ -133,7 +133,7 @@ asio::awaitable<void> OffLoop(asio::thread_pool& pool, Work& work) {
 
 }  // namespace
 
-asio::awaitable<HttpResponse> OciRoutes::CommitUpload(UploadLease& lease, const Ns& ns,
+asio::awaitable<HttpResponse> OciRoutes::CommitUpload(UploadLease& lease, const Scope& ns,
                                                       const std::string& name,
                                                       const std::string& digest) {
   std::optional<CoreResult<std::string>> committed;
@@ -144,7 +144,7 @@ asio::awaitable<HttpResponse> OciRoutes::CommitUpload(UploadLease& lease, const 
   co_return BlobCreated(name, **committed);
 }
 
-asio::awaitable<HttpResponse> OciRoutes::StartUpload(HttpRequest& req, const Ns& ns,
+asio::awaitable<HttpResponse> OciRoutes::StartUpload(HttpRequest& req, const Scope& ns,
                                                      const V2Path& path) {
   auto repo = core_.Repo(ns, path.name);
   if (!repo.ok()) co_return OciError(repo.error());
@@ -169,7 +169,7 @@ asio::awaitable<HttpResponse> OciRoutes::StartUpload(HttpRequest& req, const Ns&
   co_return co_await CommitUpload(lease, ns, path.name, *digest);
 }
 
-asio::awaitable<HttpResponse> OciRoutes::PatchUpload(HttpRequest& req, const Ns& ns,
+asio::awaitable<HttpResponse> OciRoutes::PatchUpload(HttpRequest& req, const Scope& ns,
                                                      const V2Path& path) {
   auto acquired = uploads_.Acquire(ns, path.name, path.ref);
   if (!acquired.ok()) co_return OciError(acquired.error());
@@ -181,7 +181,7 @@ asio::awaitable<HttpResponse> OciRoutes::PatchUpload(HttpRequest& req, const Ns&
   co_return UploadAccepted(202, path.name, *lease);
 }
 
-asio::awaitable<HttpResponse> OciRoutes::PutUpload(HttpRequest& req, const Ns& ns,
+asio::awaitable<HttpResponse> OciRoutes::PutUpload(HttpRequest& req, const Scope& ns,
                                                    const V2Path& path) {
   auto acquired = uploads_.Acquire(ns, path.name, path.ref);
   if (!acquired.ok()) co_return OciError(acquired.error());
@@ -198,7 +198,7 @@ asio::awaitable<HttpResponse> OciRoutes::PutUpload(HttpRequest& req, const Ns& n
   co_return co_await CommitUpload(lease, ns, path.name, *digest);
 }
 
-HttpResponse OciRoutes::UploadStatus(const Ns& ns, const V2Path& path, bool cancel) {
+HttpResponse OciRoutes::UploadStatus(const Scope& ns, const V2Path& path, bool cancel) {
   auto acquired = uploads_.Acquire(ns, path.name, path.ref);
   if (!acquired.ok()) return OciError(acquired.error());
   UploadLease lease = std::move(*acquired);

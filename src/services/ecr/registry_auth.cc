@@ -32,7 +32,7 @@ std::optional<std::string> Base64Decode(std::string_view in) {
   return out;
 }
 
-Result<RegistryAuth::Token> RegistryAuth::Issue(const Ns& ns) {
+Result<RegistryAuth::Token> RegistryAuth::Issue(const Scope& ns) {
   std::string password = "nimbus" + RandomHex(64);
   int64_t expires = clock_.NowMillis() + kTokenLifetimeMs;
   Status st = repos_.PutToken(password, ns, expires);
@@ -40,14 +40,14 @@ Result<RegistryAuth::Token> RegistryAuth::Issue(const Ns& ns) {
   return Token{Base64Encode("AWS:" + password), expires};
 }
 
-std::optional<Ns> RegistryAuth::FromToken(std::string_view password) {
+std::optional<Scope> RegistryAuth::FromToken(std::string_view password) {
   auto ns = repos_.LookupToken(std::string(password), clock_.NowMillis());
   if (!ns.ok() || !*ns) return std::nullopt;
   return **ns;
 }
 
-std::optional<Ns> RegistryAuth::Authorize(const HttpRequest& request) {
-  std::optional<Ns> ns;
+std::optional<Scope> RegistryAuth::Authorize(const HttpRequest& request) {
+  std::optional<Scope> ns;
   std::string_view header = request.headers.Get("Authorization");
   if (header.size() > 6 && EqualsIgnoreCase(header.substr(0, 6), "basic ")) {
     auto decoded = Base64Decode(header.substr(6));
@@ -57,7 +57,7 @@ std::optional<Ns> RegistryAuth::Authorize(const HttpRequest& request) {
     }
   }
   if (ns || require_auth_) return ns;
-  return Ns{"000000000000", "us-east-1"};
+  return Scope{"000000000000", "us-east-1"};
 }
 
 }  // namespace nimbus::ecr

@@ -36,13 +36,13 @@ class RegistryAuth {
     int64_t expires_ms = 0;
   };
   // Issues a token for `ns`.
-  Result<Token> Issue(const Ns& ns);
+  Result<Token> Issue(const Scope& ns);
   // The namespace a /v2/ request acts in; nullopt = unauthorized (strict mode only).
-  std::optional<Ns> Authorize(const HttpRequest& request);
+  std::optional<Scope> Authorize(const HttpRequest& request);
   bool require_auth() const { return require_auth_; }
 
  private:
-  std::optional<Ns> FromToken(std::string_view password);
+  std::optional<Scope> FromToken(std::string_view password);
 
   RepoStore& repos_;
   const Clock& clock_;

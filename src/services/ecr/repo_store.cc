@@ -87,7 +87,7 @@ ImageRow ReadImage(const Row& row) {
 
 Status RepoStore::Install(store::Database& db) { return db.Migrate("ecr", kMigrations); }
 
-Status RepoStore::CreateRepo(const Ns& ns, const RepoRow& r) {
+Status RepoStore::CreateRepo(const Scope& ns, const RepoRow& r) {
   auto res = db_.Exec(
       "INSERT INTO ecr_repos(account, region, name, created_ms, mutability, scan_on_push,"
       " encryption, kms_key, lifecycle, lifecycle_eval_ms, tags)"
@@ -100,7 +100,7 @@ Status RepoStore::CreateRepo(const Ns& ns, const RepoRow& r) {
   return Done(res);
 }
 
-Result<RepoRow> RepoStore::GetRepo(const Ns& ns, const std::string& name) {
+Result<RepoRow> RepoStore::GetRepo(const Scope& ns, const std::string& name) {
   std::optional<RepoRow> out;
   Status st = db_.Query(std::string("SELECT ") + std::string(kRepoCols) +
                             " FROM ecr_repos WHERE account = ? AND region = ? AND name = ?",
@@ -113,7 +113,7 @@ Result<RepoRow> RepoStore::GetRepo(const Ns& ns, const std::string& name) {
   return *out;
 }
 
-Result<std::vector<RepoRow>> RepoStore::ListRepos(const Ns& ns) {
+Result<std::vector<RepoRow>> RepoStore::ListRepos(const Scope& ns) {
   std::vector<RepoRow> out;
   Status st = db_.Query(std::string("SELECT ") + std::string(kRepoCols) +
                             " FROM ecr_repos WHERE account = ? AND region = ? ORDER BY name",
@@ -125,7 +125,7 @@ Result<std::vector<RepoRow>> RepoStore::ListRepos(const Ns& ns) {
   return out;
 }
 
-Status RepoStore::UpdateRepo(const Ns& ns, const RepoRow& r) {
+Status RepoStore::UpdateRepo(const Scope& ns, const RepoRow& r) {
   std::optional<std::string_view> lifecycle;
   if (r.lifecycle) lifecycle = *r.lifecycle;
   return Done(
@@ -137,13 +137,13 @@ Status RepoStore::UpdateRepo(const Ns& ns, const RepoRow& r) {
                 r.tags_json, ns.account, ns.region, r.name}));
 }
 
-Status RepoStore::SetLifecycleEvaluated(const Ns& ns, const std::string& name, int64_t ms) {
+Status RepoStore::SetLifecycleEvaluated(const Scope& ns, const std::string& name, int64_t ms) {
   return Done(db_.Exec(
       "UPDATE ecr_repos SET lifecycle_eval_ms = ? WHERE account = ? AND region = ? AND name = ?",
       {ms, ns.account, ns.region, name}));
 }
 
-Status RepoStore::DeleteRepo(const Ns& ns, const std::string& name) {
+Status RepoStore::DeleteRepo(const Scope& ns, const std::string& name) {
   return Done(db_.Exec("DELETE FROM ecr_repos WHERE account = ? AND region = ? AND name = ?",
                        {ns.account, ns.region, name}));
 }
@@ -151,7 +151,8 @@ Status RepoStore::DeleteRepo(const Ns& ns, const std::string& name) {
 constexpr std::string_view kImageCols =
     "digest, media_type, artifact_type, subject, size, pushed_ms, pulled_ms, annotations";
 
-Status RepoStore::LoadTags(const Ns& ns, const std::string& repo, std::vector<ImageRow>& images) {
+Status RepoStore::LoadTags(const Scope& ns, const std::string& repo,
+                           std::vector<ImageRow>& images) {
   std::map<std::string, std::vector<std::string>> tags;
   Status st = db_.Query(
       "SELECT digest, tag FROM ecr_tags WHERE account = ? AND region = ? AND repo = ?"
@@ -168,7 +169,7 @@ Status RepoStore::LoadTags(const Ns& ns, const std::string& repo, std::vector<Im
   return Status::Ok();
 }
 
-Result<std::vector<ImageRow>> RepoStore::ListImages(const Ns& ns, const std::string& repo) {
+Result<std::vector<ImageRow>> RepoStore::ListImages(const Scope& ns, const std::string& repo) {
   std::vector<ImageRow> out;
   Status st = db_.Query(std::string("SELECT ") + std::string(kImageCols) +
                             " FROM ecr_images WHERE account = ? AND region = ? AND repo = ?"
@@ -182,7 +183,7 @@ Result<std::vector<ImageRow>> RepoStore::ListImages(const Ns& ns, const std::str
   return out;
 }
 
-Result<std::optional<ImageRow>> RepoStore::GetImage(const Ns& ns, const std::string& repo,
+Result<std::optional<ImageRow>> RepoStore::GetImage(const Scope& ns, const std::string& repo,
                                                     const std::string& digest) {
   std::vector<ImageRow> out;
   Status st =
@@ -205,7 +206,7 @@ Result<std::optional<ImageRow>> RepoStore::GetImage(const Ns& ns, const std::str
   return std::optional<ImageRow>(std::move(out[0]));
 }
 
-Result<std::optional<std::string>> RepoStore::ResolveTag(const Ns& ns, const std::string& repo,
+Result<std::optional<std::string>> RepoStore::ResolveTag(const Scope& ns, const std::string& repo,
                                                          const std::string& tag) {
   std::optional<std::string> out;
   Status st = db_.Query(
@@ -218,7 +219,7 @@ Result<std::optional<std::string>> RepoStore::ResolveTag(const Ns& ns, const std
   return out;
 }
 
-Status RepoStore::InsertImage(const Ns& ns, const std::string& repo, const ImageRow& i,
+Status RepoStore::InsertImage(const Scope& ns, const std::string& repo, const ImageRow& i,
                               const std::vector<ImageRef>& refs) {
   return db_.Transaction([&]() -> Status {
     auto n = db_.Exec(
@@ -239,7 +240,7 @@ Status RepoStore::InsertImage(const Ns& ns, const std::string& repo, const Image
   });
 }
 
-Status RepoStore::SetTag(const Ns& ns, const std::string& repo, const std::string& tag,
+Status RepoStore::SetTag(const Scope& ns, const std::string& repo, const std::string& tag,
                          const std::string& digest) {
   return Done(
       db_.Exec("INSERT INTO ecr_tags(account, region, repo, tag, digest) VALUES (?, ?, ?, ?, ?)"
@@ -247,19 +248,19 @@ Status RepoStore::SetTag(const Ns& ns, const std::string& repo, const std::strin
                {ns.account, ns.region, repo, tag, digest}));
 }
 
-Status RepoStore::DeleteTag(const Ns& ns, const std::string& repo, const std::string& tag) {
+Status RepoStore::DeleteTag(const Scope& ns, const std::string& repo, const std::string& tag) {
   return Done(
       db_.Exec("DELETE FROM ecr_tags WHERE account = ? AND region = ? AND repo = ? AND tag = ?",
                {ns.account, ns.region, repo, tag}));
 }
 
-Status RepoStore::DeleteImage(const Ns& ns, const std::string& repo, const std::string& digest) {
+Status RepoStore::DeleteImage(const Scope& ns, const std::string& repo, const std::string& digest) {
   return Done(db_.Exec(
       "DELETE FROM ecr_images WHERE account = ? AND region = ? AND repo = ? AND digest = ?",
       {ns.account, ns.region, repo, digest}));
 }
 
-Status RepoStore::TouchPull(const Ns& ns, const std::string& repo, const std::string& digest,
+Status RepoStore::TouchPull(const Scope& ns, const std::string& repo, const std::string& digest,
                             int64_t ms) {
   return Done(
       db_.Exec("UPDATE ecr_images SET pulled_ms = ? WHERE account = ? AND region = ? AND repo = ?"
@@ -267,7 +268,7 @@ Status RepoStore::TouchPull(const Ns& ns, const std::string& repo, const std::st
                {ms, ns.account, ns.region, repo, digest, ms - 3600 * 1000}));
 }
 
-Result<std::vector<ImageRow>> RepoStore::Referrers(const Ns& ns, const std::string& repo,
+Result<std::vector<ImageRow>> RepoStore::Referrers(const Scope& ns, const std::string& repo,
                                                    const std::string& digest) {
   std::vector<ImageRow> out;
   Status st =
@@ -282,7 +283,7 @@ Result<std::vector<ImageRow>> RepoStore::Referrers(const Ns& ns, const std::stri
   return out;
 }
 
-Result<std::vector<ImageRef>> RepoStore::ImageRefs(const Ns& ns, const std::string& repo,
+Result<std::vector<ImageRef>> RepoStore::ImageRefs(const Scope& ns, const std::string& repo,
                                                    const std::string& digest) {
   std::vector<ImageRef> out;
   Status st = db_.Query(
@@ -296,7 +297,7 @@ Result<std::vector<ImageRef>> RepoStore::ImageRefs(const Ns& ns, const std::stri
   return out;
 }
 
-Result<bool> RepoStore::ReferencedInRepo(const Ns& ns, const std::string& repo,
+Result<bool> RepoStore::ReferencedInRepo(const Scope& ns, const std::string& repo,
                                          const std::string& digest) {
   bool found = false;
   Status st = db_.Query(
@@ -309,7 +310,7 @@ Result<bool> RepoStore::ReferencedInRepo(const Ns& ns, const std::string& repo,
   return found;
 }
 
-Status RepoStore::Link(const Ns& ns, const std::string& repo, const std::string& digest,
+Status RepoStore::Link(const Scope& ns, const std::string& repo, const std::string& digest,
                        int64_t size, int64_t now_ms) {
   return Done(
       db_.Exec("INSERT OR IGNORE INTO ecr_links(account, region, repo, digest, size, linked_ms)"
@@ -317,7 +318,7 @@ Status RepoStore::Link(const Ns& ns, const std::string& repo, const std::string&
                {ns.account, ns.region, repo, digest, size, now_ms}));
 }
 
-Result<std::optional<int64_t>> RepoStore::LinkedSize(const Ns& ns, const std::string& repo,
+Result<std::optional<int64_t>> RepoStore::LinkedSize(const Scope& ns, const std::string& repo,
                                                      const std::string& digest) {
   std::optional<int64_t> out;
   Status st = db_.Query(
@@ -330,13 +331,14 @@ Result<std::optional<int64_t>> RepoStore::LinkedSize(const Ns& ns, const std::st
   return out;
 }
 
-Status RepoStore::Unlink(const Ns& ns, const std::string& repo, const std::string& digest) {
+Status RepoStore::Unlink(const Scope& ns, const std::string& repo, const std::string& digest) {
   return Done(
       db_.Exec("DELETE FROM ecr_links WHERE account = ? AND region = ? AND repo = ? AND digest = ?",
                {ns.account, ns.region, repo, digest}));
 }
 
-Result<std::vector<std::string>> RepoStore::LinkedDigests(const Ns& ns, const std::string& repo) {
+Result<std::vector<std::string>> RepoStore::LinkedDigests(const Scope& ns,
+                                                          const std::string& repo) {
   std::vector<std::string> out;
   Status st =
       db_.Query("SELECT digest FROM ecr_links WHERE account = ? AND region = ? AND repo = ?",
@@ -362,7 +364,7 @@ Result<bool> RepoStore::DigestInUse(const std::string& digest) {
   return found;
 }
 
-Status RepoStore::PutToken(const std::string& token, const Ns& ns, int64_t expires_ms) {
+Status RepoStore::PutToken(const std::string& token, const Scope& ns, int64_t expires_ms) {
   NIMBUS_RETURN_IF_ERROR(Done(
       db_.Exec("DELETE FROM ecr_tokens WHERE expires_ms < ?", {expires_ms - 2 * 43200 * 1000})));
   return Done(
@@ -371,11 +373,11 @@ Status RepoStore::PutToken(const std::string& token, const Ns& ns, int64_t expir
                {token, ns.account, ns.region, expires_ms}));
 }
 
-Result<std::optional<Ns>> RepoStore::LookupToken(const std::string& token, int64_t now_ms) {
-  std::optional<Ns> out;
+Result<std::optional<Scope>> RepoStore::LookupToken(const std::string& token, int64_t now_ms) {
+  std::optional<Scope> out;
   Status st = db_.Query("SELECT account, region FROM ecr_tokens WHERE token = ? AND expires_ms > ?",
                         {token, now_ms}, [&](const Row& row) {
-                          out = Ns{row.Text(0), row.Text(1)};
+                          out = Scope{row.Text(0), row.Text(1)};
                           return false;
                         });
   if (!st.ok()) return st;

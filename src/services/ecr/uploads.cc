@@ -8,11 +8,11 @@ namespace nimbus::ecr {
 namespace {
 
 // The label kept beside an upload's data: "<account>\n<region>\n<repository>".
-std::string Label(const Ns& ns, const std::string& repo) {
+std::string Label(const Scope& ns, const std::string& repo) {
   return ns.account + "\n" + ns.region + "\n" + repo;
 }
 
-bool ParseLabel(const std::string& label, Ns& ns, std::string& repo) {
+bool ParseLabel(const std::string& label, Scope& ns, std::string& repo) {
   size_t a = label.find('\n');
   size_t b = a == std::string::npos ? a : label.find('\n', a + 1);
   if (b == std::string::npos) return false;
@@ -45,7 +45,7 @@ UploadTable::UploadTable(store::BlobStore& blobs, const Clock& clock,
   next_disk_sweep_ms_ = 0;  // and again at the first upload activity
 }
 
-Result<UploadLease, CoreError> UploadTable::Start(const Ns& ns, const std::string& repo) {
+Result<UploadLease, CoreError> UploadTable::Start(const Scope& ns, const std::string& repo) {
   auto upload = std::make_shared<Upload>();
   upload->id = NewUuid();
   upload->ns = ns;
@@ -61,7 +61,7 @@ Result<UploadLease, CoreError> UploadTable::Start(const Ns& ns, const std::strin
   return UploadLease(this, upload);
 }
 
-Result<UploadLease, CoreError> UploadTable::Acquire(const Ns& ns, const std::string& repo,
+Result<UploadLease, CoreError> UploadTable::Acquire(const Scope& ns, const std::string& repo,
                                                     const std::string& id) {
   auto mine = [&](const Upload& u) {
     return u.ns.account == ns.account && u.ns.region == ns.region && u.repo == repo;

@@ -30,7 +30,7 @@ namespace nimbus::ecr {
 
 struct Upload {
   std::string id;
-  Ns ns;
+  Scope ns;
   std::string repo;
   std::unique_ptr<store::BlobWriter> writer;  // null once committed or aborted
   int64_t last_used_ms = 0;                   // guarded by the table's mutex
@@ -65,11 +65,11 @@ class UploadTable {
               std::chrono::milliseconds idle_limit = std::chrono::hours(1));
 
   // Starts a session for (ns, repo), leased to the caller.
-  Result<UploadLease, CoreError> Start(const Ns& ns, const std::string& repo);
+  Result<UploadLease, CoreError> Start(const Scope& ns, const std::string& repo);
   // Leases session `id` of (ns, repo), resuming it from disk when this process has not seen
   // it. kUploadUnknown when there is no such live session (or it belongs to another
   // repository); kRangeInvalid when another request holds it.
-  Result<UploadLease, CoreError> Acquire(const Ns& ns, const std::string& repo,
+  Result<UploadLease, CoreError> Acquire(const Scope& ns, const std::string& repo,
                                          const std::string& id);
   // Discards the leased session's data (cancel, failed monolithic upload); the lease then
   // forgets it.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "services/kit/arn.h"
 #include "services/logs/event_chunk.h"
 
 namespace nimbus::logs {
@@ -74,10 +75,8 @@ Result<std::shared_ptr<LogStore>> MakeLogStore(store::Database& db, const Clock&
   return s;
 }
 
-std::string GroupArn(std::string_view account, std::string_view region, std::string_view group,
-                     bool with_star) {
-  std::string arn = "arn:aws:logs:";
-  arn.append(region).append(":").append(account).append(":log-group:").append(group);
+std::string GroupArn(const Scope& scope, std::string_view group, bool with_star) {
+  std::string arn = MakeArn("logs", scope, "log-group:" + std::string(group));
   if (with_star) arn += ":*";
   return arn;
 }

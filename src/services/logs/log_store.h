@@ -31,6 +31,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "services/kit/scope.h"
 #include "services/logs/api/log_sink.h"
 #include "store/database.h"
 
@@ -202,7 +203,6 @@ std::shared_ptr<LogSink> MakeLogSink(std::shared_ptr<LogStore> store);
 
 // ARN of a log group: arn:aws:logs:<region>:<account>:log-group:<name>:*  (with_star) or
 // without the trailing ":*" (the logGroupArn form).
-std::string GroupArn(std::string_view account, std::string_view region, std::string_view group,
-                     bool with_star = true);
+std::string GroupArn(const Scope& scope, std::string_view group, bool with_star = true);
 
 }  // namespace nimbus::logs

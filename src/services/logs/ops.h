@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "protocol/call.h"
+#include "services/kit/input.h"
 #include "services/logs/log_store.h"
 
 namespace nimbus::logs::ops {
@@ -36,12 +37,6 @@ OpResult FilterLogEvents(LogStore&, const CallContext&, const Value&);
 // ResourceAlreadyExistsException, InvalidArgument -> InvalidParameterException, else 500
 // ServiceUnavailableException.
 AwsError ToAwsError(const Status& st);
-// String member or "" when absent / not a string.
-std::string Str(const Value& in, std::string_view key);
-// Integer member when present.
-std::optional<int64_t> Int(const Value& in, std::string_view key);
-// Boolean member, `def` when absent.
-bool Bool(const Value& in, std::string_view key, bool def = false);
 // The group named by logGroupName or logGroupIdentifier (a name or a log-group ARN); exactly
 // one must be given. Validates the name. An ARN of another account or region than the
 // caller's is a group that does not exist for it (ResourceNotFoundException).

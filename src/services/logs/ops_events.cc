@@ -21,11 +21,11 @@ int64_t StepId(int64_t id, int64_t by) {
 Result<TimeRange, AwsError> RangeOf(const Value& in) {
   TimeRange r;
   Violations v;
-  if (auto s = Int(in, "startTime")) {
+  if (auto s = OptInt(in, "startTime")) {
     v.Range("startTime", *s, 0, INT64_MAX);
     r.start = *s;
   }
-  if (auto e = Int(in, "endTime")) {
+  if (auto e = OptInt(in, "endTime")) {
     v.Range("endTime", *e, 0, INT64_MAX);
     r.end = *e;
   }
@@ -34,7 +34,7 @@ Result<TimeRange, AwsError> RangeOf(const Value& in) {
 }
 
 Result<int, AwsError> LimitOf(const Value& in) {
-  int64_t limit = Int(in, "limit").value_or(10000);
+  int64_t limit = OptInt(in, "limit").value_or(10000);
   Violations v;
   v.Range("limit", limit, 1, 10000);
   if (!v.empty()) return v.Error();
@@ -55,7 +55,7 @@ OpResult PutLogEvents(LogStore& store, const CallContext& call, const Value& in)
   if (list != in.end() && list->is_array()) {
     events.reserve(list->size());
     for (const Value& e : *list) {
-      events.push_back(LogEvent{Int(e, "timestamp").value_or(0), Str(e, "message")});
+      events.push_back(LogEvent{OptInt(e, "timestamp").value_or(0), Str(e, "message")});
     }
   }
   auto info = store.GetGroup(call.account_id, call.region, group);

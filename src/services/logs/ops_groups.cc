@@ -25,12 +25,12 @@ Result<std::string, AwsError> GroupNameOf(const Value& in) {
 Value GroupJson(const CallContext& call, const GroupInfo& g, bool brief) {
   Value out = {{"logGroupName", g.name},
                {"creationTime", g.creation_time},
-               {"arn", GroupArn(call.account_id, call.region, g.name)}};
+               {"arn", GroupArn(ScopeOf(call), g.name)}};
   if (brief) return out;
   out["metricFilterCount"] = 0;
   out["storedBytes"] = g.stored_bytes;
   out["logGroupClass"] = g.log_group_class;
-  out["logGroupArn"] = GroupArn(call.account_id, call.region, g.name, false);
+  out["logGroupArn"] = GroupArn(ScopeOf(call), g.name, false);
   if (g.retention_days) out["retentionInDays"] = *g.retention_days;
   if (!g.kms_key_id.empty()) out["kmsKeyId"] = g.kms_key_id;
   return out;
@@ -119,7 +119,7 @@ OpResult DescribeLogGroups(LogStore& store, const CallContext& call, const Value
   }
   Violations v;
   if (in.contains("logGroupNamePrefix")) v.GroupName("logGroupNamePrefix", prefix);
-  int64_t limit = Int(in, "limit").value_or(50);
+  int64_t limit = OptInt(in, "limit").value_or(50);
   v.Range("limit", limit, 1, 50);
   if (!v.empty()) return v.Error();
   std::string after;
@@ -144,7 +144,7 @@ OpResult DescribeLogGroups(LogStore& store, const CallContext& call, const Value
 OpResult PutRetentionPolicy(LogStore& store, const CallContext& call, const Value& in) {
   auto name = GroupNameOf(in);
   if (!name.ok()) return name.error();
-  int64_t days = Int(in, "retentionInDays").value_or(0);
+  int64_t days = OptInt(in, "retentionInDays").value_or(0);
   if (!IsValidRetention(days)) {
     Violations v;
     v.Add(std::to_string(days), "retentionInDays",

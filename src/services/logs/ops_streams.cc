@@ -24,7 +24,7 @@ Value StreamJson(const CallContext& call, const std::string& group, const Stream
   Value out = {
       {"logStreamName", s.name},
       {"creationTime", s.creation_time},
-      {"arn", GroupArn(call.account_id, call.region, group, false) + ":log-stream:" + s.name},
+      {"arn", GroupArn(ScopeOf(call), group, false) + ":log-stream:" + s.name},
       // AWS reports 0 for streams since 2019 (the group's storedBytes is real).
       {"storedBytes", 0}};
   if (s.first_event) out["firstEventTimestamp"] = *s.first_event;
@@ -58,7 +58,7 @@ OpResult DescribeLogStreams(LogStore& store, const CallContext& call, const Valu
   q.prefix = Str(in, "logStreamNamePrefix");
   std::string order = in.contains("orderBy") ? Str(in, "orderBy") : "LogStreamName";
   q.descending = Bool(in, "descending");
-  int64_t limit = Int(in, "limit").value_or(50);
+  int64_t limit = OptInt(in, "limit").value_or(50);
   Violations v;
   if (in.contains("logStreamNamePrefix")) v.StreamName("logStreamNamePrefix", q.prefix);
   if (order != "LogStreamName" && order != "LastEventTime") {

@@ -1,3 +1,4 @@
+#include "services/kit/arn.h"
 #include "services/kit/operations.h"
 #include "services/sts/sts_service.h"
 
@@ -11,7 +12,7 @@ OpResult GetCallerIdentity(Sts&, const CallContext& call, const Value&) {
   // a root access key on AWS do.
   return Value{{"UserId", call.account_id},
                {"Account", call.account_id},
-               {"Arn", "arn:aws:iam::" + call.account_id + ":root"}};
+               {"Arn", MakeArn("iam", Scope{call.account_id, ""}, "root")}};
 }
 
 constexpr Operation<Sts> kOperations[] = {

@@ -59,7 +59,7 @@ class CoreTest : public ::testing::Test {
   std::unique_ptr<store::BlobStore> blobs_;
   std::unique_ptr<EcrCore> core_;
   std::unique_ptr<UploadTable> uploads_;
-  Ns ns_{"000000000000", "us-east-1"};
+  Scope ns_{"000000000000", "us-east-1"};
 };
 
 TEST_F(CoreTest, RepushingATagMovesItAndKeepsTheOldImageByDigest) {
@@ -165,7 +165,7 @@ TEST_F(CoreTest, MountLinksWithinTheNamespaceOnly) {
   std::string d = PushBlob("src", "data");
   EXPECT_TRUE(core_->Mount(ns_, "dst", "src", d).ok());
   EXPECT_TRUE(core_->Blob(ns_, "dst", d).ok());
-  Ns other{"111111111111", "us-east-1"};
+  Scope other{"111111111111", "us-east-1"};
   RepoRow r;
   r.name = "dst";
   ASSERT_TRUE(core_->repos().CreateRepo(other, r).ok());

@@ -29,7 +29,7 @@ class UploadsTest : public ::testing::Test {
   FakeClock clock_{std::chrono::system_clock::time_point(std::chrono::seconds(1700000000))};
   std::unique_ptr<store::BlobStore> blobs_;
   std::unique_ptr<UploadTable> table_;
-  Ns ns_{"000000000000", "us-east-1"};
+  Scope ns_{"000000000000", "us-east-1"};
 };
 
 TEST_F(UploadsTest, ALeaseIsExclusive) {

@@ -1,8 +1,8 @@
 // CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases.
 #include "core/ids.h"
+#include "services/kit/input.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
-#include "services/lambda/control/json_util.h"
 
 namespace nimbus::lambda {
 namespace {

@@ -1,7 +1,7 @@
 // Put/Get/DeleteFunctionConcurrency, GetAccountSettings, TagResource, UntagResource, ListTags.
+#include "services/kit/input.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
-#include "services/lambda/control/json_util.h"
 
 namespace nimbus::lambda {
 namespace {

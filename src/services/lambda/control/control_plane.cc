@@ -6,8 +6,8 @@
 #include <random>
 
 #include "core/ids.h"
+#include "services/kit/input.h"
 #include "services/lambda/control/errors.h"
-#include "services/lambda/control/json_util.h"
 #include "services/lambda/control/persistence.h"
 
 namespace nimbus::lambda {

@@ -1,8 +1,8 @@
 // Put/Update/Get/Delete/ListFunctionEventInvokeConfig(s). Configs are keyed by qualifier
 // ("$LATEST" when none is given).
+#include "services/kit/input.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
-#include "services/lambda/control/json_util.h"
 
 namespace nimbus::lambda {
 namespace {

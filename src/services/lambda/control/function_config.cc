@@ -1,8 +1,8 @@
 // ApplyConfig: validates the configuration members of CreateFunction /
 // UpdateFunctionConfiguration and applies them to a FunctionConfiguration value.
+#include "services/kit/input.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
-#include "services/lambda/control/json_util.h"
 #include "services/lambda/control/validation.h"
 
 namespace nimbus::lambda {

@@ -1,9 +1,9 @@
 // CreateFunction, GetFunction(Configuration), ListFunctions, UpdateFunctionCode,
 // UpdateFunctionConfiguration, DeleteFunction.
 #include "core/ids.h"
+#include "services/kit/input.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
-#include "services/lambda/control/json_util.h"
 #include "services/lambda/control/validation.h"
 
 namespace nimbus::lambda {

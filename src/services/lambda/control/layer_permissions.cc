@@ -4,9 +4,10 @@
 #include <regex>
 
 #include "core/ids.h"
+#include "services/kit/arn.h"
+#include "services/kit/input.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
-#include "services/lambda/control/json_util.h"
 
 namespace nimbus::lambda {
 namespace {
@@ -24,9 +25,9 @@ std::string PrincipalAccount(const Value& statement) {
   const Value* p = Member(statement, "Principal");
   if (p == nullptr) return "";
   if (p->is_string()) return p->get<std::string>();
-  std::string arn = Str(*p, "AWS");  // arn:aws:iam::<account>:root
-  size_t start = std::string("arn:aws:iam::").size();
-  return arn.size() > start + 12 ? arn.substr(start, 12) : arn;
+  std::string principal = Str(*p, "AWS");  // arn:aws:iam::<account>:root, or the account
+  auto arn = ParseArn(principal);
+  return arn ? arn->scope.account : principal;
 }
 
 }  // namespace
@@ -97,7 +98,7 @@ OpResult LambdaControl::AddLayerVersionPermission(const CallContext& call, const
       {"Sid", sid},
       {"Effect", "Allow"},
       {"Principal",
-       account == "*" ? Value("*") : Value{{"AWS", "arn:aws:iam::" + account + ":root"}}},
+       account == "*" ? Value("*") : Value{{"AWS", MakeArn("iam", Scope{account, ""}, "root")}}},
       {"Action", action},
       {"Resource", Str(v.body, "LayerVersionArn")}};
   if (auto org = OptStr(in, "OrganizationId")) {

@@ -1,8 +1,8 @@
 // PublishLayerVersion, GetLayerVersion(ByArn), ListLayers, ListLayerVersions,
 // DeleteLayerVersion.
+#include "services/kit/input.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
-#include "services/lambda/control/json_util.h"
 
 namespace nimbus::lambda {
 namespace {

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "services/kit/arn.h"
 #include "services/lambda/control/errors.h"
 
 namespace nimbus::lambda {
@@ -153,7 +154,7 @@ Result<FunctionRef, AwsError> ResolveFunctionRef(std::string_view input,
 
 std::string FunctionArn(const std::string& region, const std::string& account,
                         const std::string& name) {
-  return "arn:aws:lambda:" + region + ":" + account + ":function:" + name;
+  return MakeArn("lambda", Scope{account, region}, "function:" + name);
 }
 
 std::string QualifiedArn(const std::string& region, const std::string& account,
@@ -165,7 +166,7 @@ std::string QualifiedArn(const std::string& region, const std::string& account,
 
 std::string LayerArn(const std::string& region, const std::string& account,
                      const std::string& name) {
-  return "arn:aws:lambda:" + region + ":" + account + ":layer:" + name;
+  return MakeArn("lambda", Scope{account, region}, "layer:" + name);
 }
 
 Result<LayerVersionRef> ParseLayerVersionArn(std::string_view arn) {

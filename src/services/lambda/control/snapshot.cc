@@ -3,8 +3,8 @@
 #include <openssl/hmac.h>
 #include <sys/stat.h>
 
+#include "services/kit/input.h"
 #include "services/lambda/control/control_plane.h"
-#include "services/lambda/control/json_util.h"
 
 namespace nimbus::lambda {
 namespace {

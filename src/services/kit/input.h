@@ -1,5 +1,6 @@
-// Non-throwing accessors for decoded input Values (nlohmann's at()/get() throw on wrong types;
-// these never do). Header-only, pure.
+// Typed accessors for an operation's decoded input (a Value shaped by the model; see
+// protocol/call.h), for every service. nlohmann's at()/get() throw on wrong types; these never
+// do. Header-only, pure.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +9,7 @@
 
 #include "protocol/call.h"
 
-namespace nimbus::lambda {
+namespace nimbus {
 
 // Member `key` of object `v`, or nullptr when `v` is not an object or lacks it (null counts as
 // absent).
@@ -51,6 +52,16 @@ inline bool Bool(const Value& v, const char* key, bool def = false) {
   const Value* m = Member(v, key);
   return m != nullptr && m->is_boolean() ? m->get<bool>() : def;
 }
+// String member `key`, or the error AWS answers when a required member is missing:
+// "1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must
+// not be null", with the service's `error_code` (ValidationException, InvalidParameterException).
+inline Result<std::string, AwsError> RequiredStr(const Value& v, const char* key,
+                                                 const char* error_code) {
+  auto s = OptStr(v, key);
+  if (s) return std::move(*s);
+  return AwsError(error_code, std::string("1 validation error detected: Value null at '") + key +
+                                  "' failed to satisfy constraint: Member must not be null");
+}
 // Bytes of a blob member (json::binary, or a string as decoded by some codecs).
 inline std::optional<std::string> Blob(const Value& v, const char* key) {
   const Value* m = Member(v, key);
@@ -60,4 +71,4 @@ inline std::optional<std::string> Blob(const Value& v, const char* key) {
   return std::nullopt;
 }
 
-}  // namespace nimbus::lambda
+}  // namespace nimbus

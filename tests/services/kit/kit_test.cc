@@ -1,0 +1,53 @@
+// The service kit: ARNs and input accessors every service uses.
+#include <gtest/gtest.h>
+
+#include "services/kit/arn.h"
+#include "services/kit/input.h"
+
+namespace nimbus {
+namespace {
+
+TEST(ArnTest, BuildsAndParsesBack) {
+  Scope scope{"123456789012", "eu-west-1"};
+  std::string arn = MakeArn("logs", scope, "log-group:/aws/lambda/f:*");
+  EXPECT_EQ(arn, "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/f:*");
+  auto parsed = ParseArn(arn);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->partition, "aws");
+  EXPECT_EQ(parsed->service, "logs");
+  EXPECT_EQ(parsed->scope, scope);
+  EXPECT_EQ(parsed->resource, "log-group:/aws/lambda/f:*");
+  EXPECT_EQ(MakeArn("iam", Scope{"123456789012", ""}, "root"), "arn:aws:iam::123456789012:root");
+  EXPECT_EQ(ParseArn("arn:aws:iam::123456789012:root")->scope.region, "");
+}
+
+TEST(ArnTest, RefusesWhatIsNotAnArn) {
+  for (const char* bad : {"", "arn:", "arn:aws:ecr:r:a", "arn:aws:ecr:r:a:", "arn::ecr:r:a:x",
+                          "arn:aws::r:a:x", "nra:aws:ecr:r:a:x", "repository/x"}) {
+    EXPECT_FALSE(ParseArn(bad)) << bad;
+  }
+}
+
+TEST(InputTest, TypedAccessorsNeverThrow) {
+  Value in = {{"s", "x"}, {"i", 7}, {"f", 2.0}, {"h", 2.5}, {"b", true}, {"n", nullptr}};
+  EXPECT_EQ(Str(in, "s"), "x");
+  EXPECT_EQ(Str(in, "i", "def"), "def");
+  EXPECT_EQ(OptInt(in, "i"), 7);
+  EXPECT_EQ(OptInt(in, "f"), 2);
+  EXPECT_EQ(OptInt(in, "h"), std::nullopt);
+  EXPECT_EQ(Int(in, "missing", 5), 5);
+  EXPECT_TRUE(Bool(in, "b"));
+  EXPECT_FALSE(Bool(in, "s"));
+  EXPECT_EQ(OptStr(in, "n"), std::nullopt);
+  EXPECT_EQ(Str(Value::array(), "s"), "");
+  auto required = RequiredStr(in, "missing", "InvalidParameterException");
+  ASSERT_FALSE(required.ok());
+  EXPECT_EQ(required.error().code, "InvalidParameterException");
+  EXPECT_EQ(required.error().message,
+            "1 validation error detected: Value null at 'missing' failed to satisfy constraint: "
+            "Member must not be null");
+  EXPECT_EQ(*RequiredStr(in, "s", "ValidationException"), "x");
+}
+
+}  // namespace
+}  // namespace nimbus
