@@ -530,11 +530,13 @@ class LambdaFunctionStates(unittest.TestCase):
                 FunctionName="slow", WaiterConfig={"Delay": 1, "MaxAttempts": 120})
             self.assertEqual(json.loads(invoke(lam, "slow", {"a": 1})["Body"])["event"], {"a": 1})
 
-            # An update in progress: invokes still run, further writes are refused.
+            # An update in progress: invokes still run, on the configuration from before it (as
+            # on AWS); further writes are refused.
             out = lam.update_function_configuration(FunctionName="slow", MemorySize=256)
             self.assertEqual(out["LastUpdateStatus"], "InProgress")
             arn = out["FunctionArn"]
-            self.assertEqual(json.loads(invoke(lam, "slow", {"a": 2})["Body"])["event"], {"a": 2})
+            during = json.loads(invoke(lam, "slow", {"a": 2})["Body"])
+            self.assertEqual((during["event"], during["memory"]), ({"a": 2}, "128"))
             busy = "The operation cannot be performed at this time. An update is in progress " \
                    "for resource: " + arn
             self.assertEqual(self.conflict(lam.update_function_configuration,
@@ -544,6 +546,7 @@ class LambdaFunctionStates(unittest.TestCase):
             self.assertEqual(self.conflict(lam.publish_version, FunctionName="slow"), busy)
             lam.get_waiter("function_updated_v2").wait(
                 FunctionName="slow", WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+            self.assertEqual(json.loads(invoke(lam, "slow", {"a": 3})["Body"])["memory"], "256")
             self.assertEqual(lam.publish_version(FunctionName="slow")["Version"], "1")
             self.assertEqual(
                 lam.update_function_configuration(FunctionName="slow",

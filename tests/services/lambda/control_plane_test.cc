@@ -107,13 +107,17 @@ TEST_F(ControlPlaneTest, PendingAndInProgressRefuseWhatAwsRefuses) {
   ASSERT_TRUE(update.ok()) << update.error().message;
   EXPECT_EQ((*update)["LastUpdateStatus"], "InProgress");
   ASSERT_EQ(later_.size(), 2u);
-  EXPECT_TRUE(control_->ResolveInvoke("123456789012", "us-east-1", "f", "").ok());
+  auto during = control_->ResolveInvoke("123456789012", "us-east-1", "f", "");
+  ASSERT_TRUE(during.ok());
+  EXPECT_EQ(during->function->memory_mb, 128);  // invokes run what was there before the update
   publish = control_->PublishVersion(call_, {{"FunctionName", "f"}});
   ASSERT_FALSE(publish.ok());
   EXPECT_EQ(publish.error().message,
             "The operation cannot be performed at this time. An update is in progress for "
             "resource: arn:aws:lambda:us-east-1:123456789012:function:f");
   later_[1]();
+  EXPECT_EQ(control_->ResolveInvoke("123456789012", "us-east-1", "f", "")->function->memory_mb,
+            256);
   EXPECT_TRUE(control_->PublishVersion(call_, {{"FunctionName", "f"}}).ok());
 }
 

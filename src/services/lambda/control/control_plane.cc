@@ -166,6 +166,7 @@ void LambdaControl::Settle(const std::string& key) {
   if (Str(c, "State") != "Pending" && Str(c, "LastUpdateStatus") == "Successful") return;
   auto next = std::make_shared<FunctionState>(*cur);
   SettleConfig(next->latest.config);
+  next->latest.before_update.reset();
   (void)Commit(std::move(next));  // on a disk error the function stays as it was, and retries
 }
 
@@ -228,7 +229,7 @@ Result<ResolvedInvoke, AwsError> LambdaControl::ResolveInvoke(const std::string&
   // in progress (LastUpdateStatus InProgress) does not stop invokes.
   const std::string state = Str(v->config, "State");
   if (state == "Pending" || state == "Failed") return NotInState(state);
-  std::shared_ptr<const FunctionSnapshot> snap = v->snapshot;
+  std::shared_ptr<const FunctionSnapshot> snap = v->before_update ? v->before_update : v->snapshot;
   // Code directories are caches of the blobs: re-extract whatever went missing.
   auto ensure = [this](const std::string& dir) -> Status {
     if (::access(dir.c_str(), F_OK) == 0) return Status::Ok();

@@ -198,6 +198,7 @@ OpResult LambdaControl::UpdateFunctionCode(const CallContext& call, const Value&
     out = c;
     if (Bool(in, "Publish")) out = next->versions[PublishInto(*next, std::nullopt)].config;
     later = SettleNowOrLater(c);
+    if (later) v.before_update = (*cur)->latest.snapshot;
     Status st = Commit(next);
     if (!st.ok()) return ServiceError("cannot store the function: " + st.message());
   }
@@ -225,6 +226,7 @@ OpResult LambdaControl::UpdateFunctionConfiguration(const CallContext& call, con
     v.generation = next_generation_++;
     out = v.config;
     later = SettleNowOrLater(v.config);
+    if (later) v.before_update = (*cur)->latest.snapshot;
     Status st = Commit(next);
     if (!st.ok()) return ServiceError("cannot store the function: " + st.message());
   }

@@ -30,6 +30,9 @@ struct VersionState {
   std::vector<LayerUse> layers;
   uint64_t generation = 0;                           // in memory only
   std::shared_ptr<const FunctionSnapshot> snapshot;  // in memory only, rebuilt on commit
+  // $LATEST while its update is InProgress: what it was before, which invokes still run (as on
+  // AWS) until the update settles. In memory only.
+  std::shared_ptr<const FunctionSnapshot> before_update;
 };
 
 struct FunctionState {
