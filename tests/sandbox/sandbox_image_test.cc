@@ -79,6 +79,21 @@ TEST_F(SandboxImageTest, RunsTheImageOnAWritableOverlay) {
   EXPECT_EQ(Run(Image("cat new.txt; test -e old.txt || echo removed")).out, "new\nremoved\n");
 }
 
+TEST_F(SandboxImageTest, ANonRootImageUserHasNoEffectiveCapabilities) {  // as under Docker
+  for (const char* applet : {"grep", "tr"}) {
+    fs::create_symlink("busybox", base_.path() + "/bin/" + applet);
+  }
+  SandboxSpec s =
+      Image("grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs):' /proc/self/status | tr -s '\\t' ' '");
+  s.uid = 1000;
+  s.gid = 1000;
+  auto r = Run(s);
+  EXPECT_EQ(r.out,
+            "Uid: 1000 1000 1000 1000\nCapEff: 0000000000000000\nCapBnd: 00000000a80425fb\n"
+            "NoNewPrivs: 1\n")
+      << r.err;
+}
+
 TEST_F(SandboxImageTest, ProgramCanBePid1) {
   SandboxSpec s = Image("echo $$");
   EXPECT_NE(Run(s).out, "1\n");  // nimbus's init is PID 1 by default
