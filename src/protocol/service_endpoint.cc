@@ -91,14 +91,14 @@ HttpResponse ServiceEndpoint::Reject(const HttpRequest& request, const AwsError&
 }
 
 boost::asio::awaitable<HttpResponse> ServiceEndpoint::Dispatch(HttpRequest& request,
-                                                               const CallerIdentity& caller) const {
+                                                               CallerIdentity caller) const {
   const ServiceModel* model = Model();
   if (model == nullptr) co_return ModelUnavailable();
   const ProtocolCodec& codec = CodecFor(*model);
   CallContext call = NewCall(request);
-  call.account_id = caller.account_id;
-  call.access_key_id = caller.access_key_id;
-  call.region = caller.region.empty() ? "us-east-1" : caller.region;
+  call.account_id = std::move(caller.account_id);
+  call.access_key_id = std::move(caller.access_key_id);
+  call.region = caller.region.empty() ? "us-east-1" : std::move(caller.region);
   HttpResponse response;
   auto decoded = codec.Decode(*model, request);
   if (!decoded.ok()) {

@@ -40,9 +40,9 @@ class ServiceEndpoint {
   const ServiceModel* Model() const;
 
   // Decodes `request` with the service's codec, runs the operation as `caller` and encodes its
-  // output or AWS error. Never throws. `request` must outlive the returned awaitable.
-  boost::asio::awaitable<HttpResponse> Dispatch(HttpRequest& request,
-                                                const CallerIdentity& caller) const;
+  // output or AWS error. Never throws. `request` must outlive the returned awaitable; `caller`
+  // is taken by value so the caller need not keep it.
+  boost::asio::awaitable<HttpResponse> Dispatch(HttpRequest& request, CallerIdentity caller) const;
   // The operation step of Dispatch for an input already decoded: runs call.operation's handler.
   // 501 NotImplemented naming Service.Operation when none is registered (the error an unknown
   // operation gets too, since Create checked every registered name against the model).

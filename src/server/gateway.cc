@@ -32,6 +32,9 @@ HttpResponse UnknownService(const HttpRequest& request, std::string_view scope_s
   return r;
 }
 
+// An awaitable that yields `response` at once.
+boost::asio::awaitable<HttpResponse> Ready(HttpResponse response) { co_return response; }
+
 }  // namespace
 
 Gateway::Gateway(std::vector<std::unique_ptr<ServiceEndpoint>> services,
@@ -123,13 +126,16 @@ boost::asio::awaitable<HttpResponse> Gateway::Handle(HttpRequest& request) {
   co_return co_await HandleAws(request);
 }
 
+// Not a coroutine: the request is handed to the service's Dispatch coroutine (one coroutine
+// frame per request, as when the gateway decoded itself); only refusals take Ready's frame.
 boost::asio::awaitable<HttpResponse> Gateway::HandleAws(HttpRequest& request) {
   AuthOutcome auth = auth_.Authenticate(request);
   int index = router_->RouteIndex(request, auth.scope_service);
-  if (index < 0) co_return UnknownService(request, auth.scope_service);
+  if (index < 0) return Ready(UnknownService(request, auth.scope_service));
   const ServiceEndpoint& service = *services_[static_cast<size_t>(index)];
-  if (!auth.ok) co_return service.Reject(request, auth_.ErrorFor(auth, service.routing().protocol));
-  co_return co_await service.Dispatch(request, auth.identity);
+  if (!auth.ok)
+    return Ready(service.Reject(request, auth_.ErrorFor(auth, service.routing().protocol)));
+  return service.Dispatch(request, std::move(auth.identity));
 }
 
 }  // namespace nimbus
