@@ -3,8 +3,6 @@ makes to another (layers, function ARNs in any operation, destinations, ECR regi
 group ARNs) resolves within the caller's account, as AWS resolves them when no resource policy
 grants another account. Driven with boto3 and both CLIs."""
 import json
-import os
-import tempfile
 import time
 import unittest
 
@@ -25,10 +23,7 @@ PY = "def handler(event, context):\n    return {'ok': True}\n"
 class AccountIsolation(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        fd, cls.creds = tempfile.mkstemp(prefix="nimbus-creds-")
-        with os.fdopen(fd, "w") as f:
-            f.write(CREDS)
-        cls.n = Nimbus("--credentials", cls.creds).start()
+        cls.n = Nimbus().with_credentials(CREDS).start()
         cls.alice = cls.n.client("lambda", **ALICE)
         cls.bob = cls.n.client("lambda", **BOB)
         code = make_zip({"app.py": PY})
@@ -39,8 +34,7 @@ class AccountIsolation(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.n.stop()
-        os.unlink(cls.creds)
+        cls.n.__exit__()  # stops it and removes its data dir (the credentials file with it)
 
     def error(self, fn, **kw):
         with self.assertRaises(ClientError) as cm:
