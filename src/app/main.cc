@@ -17,6 +17,7 @@
 
 #include "core/clock.h"
 #include "server/access_log.h"
+#include "server/fd_limit.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
 #include "server/options.h"
@@ -46,6 +47,12 @@ int Serve(const nimbus::ServeOptions& options) {
   HttpServerOptions http;
   http.host = options.host;
   http.port = options.port;
+  const size_t descriptors = RaiseDescriptorLimit();
+  http.max_connections = options.max_connections > 0 ? static_cast<size_t>(options.max_connections)
+                                                     : ConnectionCapFor(descriptors);
+  http.head_timeout = std::chrono::seconds(options.head_timeout_seconds);
+  http.idle_timeout = std::chrono::seconds(options.idle_timeout_seconds);
+  http.body_min_rate = static_cast<uint64_t>(options.body_min_rate);
   HttpServer server(
       http, [&gateway](HttpRequest& request) { return gateway->Handle(request); },
       [&log](const HttpRequest& req, const HttpResponse& resp, uint64_t bytes,

@@ -53,6 +53,27 @@ void AddTrailer(std::string_view line, HttpHeaders& out) {
   out.Add(std::string(name), std::string(value));
 }
 
+// The codings of one Transfer-Encoding field: exactly "chunked", once per request (`seen`: an
+// earlier field said it already).
+Result<bool, HttpParseError> CheckTransferCodings(std::string_view value, bool seen) {
+  bool any = false;
+  while (true) {
+    size_t comma = value.find(',');
+    std::string_view coding = Trim(value.substr(0, comma));
+    if (!coding.empty()) {
+      if (!EqualsIgnoreCase(coding, "chunked")) {
+        return Bad("unsupported Transfer-Encoding '" + std::string(coding) + "'", 501);
+      }
+      if (seen || any) return Bad("chunked applied more than once");
+      any = true;
+    }
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  if (!any) return Bad("empty Transfer-Encoding");
+  return true;
+}
+
 Result<bool, HttpParseError> ParseRequestLine(std::string_view line, HttpRequest& request) {
   size_t sp1 = line.find(' ');
   if (sp1 == std::string_view::npos || sp1 == 0) return Bad("malformed request line");
@@ -103,6 +124,12 @@ Result<RequestHead, HttpParseError> ParseRequestHead(std::string_view data,
     if (!IsTokenChar(data[i])) return Bad("malformed method (TLS or garbage on an HTTP port?)");
   }
   size_t end = data.find("\r\n\r\n", start);
+  // A line ended by a bare LF is refused at once, as AWS's front ends refuse it, instead of
+  // waiting for a CRLFCRLF that never comes (RFC 9112 2.2 lets a server reject it).
+  const size_t scan_end = end == std::string_view::npos ? data.size() : end;
+  for (size_t lf = data.find('\n', start); lf < scan_end; lf = data.find('\n', lf + 1)) {
+    if (lf == 0 || data[lf - 1] != '\r') return Bad("malformed request: bare LF line ending");
+  }
   if (end == std::string_view::npos) {
     if (data.size() > limits.max_head_bytes) {
       size_t line_end = data.find("\r\n");
@@ -153,7 +180,10 @@ Result<RequestHead, HttpParseError> ParseRequestHead(std::string_view data,
       have_length = true;
       head.content_length = n;
     } else if (EqualsIgnoreCase(name, "transfer-encoding")) {
-      if (!HasToken(value, "chunked")) return Bad("unsupported Transfer-Encoding", 501);
+      // Only "chunked" is understood (RFC 9112 6.1: any other coding, e.g. "gzip, chunked",
+      // is 501 Not Implemented); chunked twice is a framing error.
+      auto coding = CheckTransferCodings(value, chunked);
+      if (!coding.ok()) return coding.take_error();
       chunked = true;
     } else if (EqualsIgnoreCase(name, "connection")) {
       if (HasToken(value, "close")) head.keep_alive = false;
@@ -165,6 +195,9 @@ Result<RequestHead, HttpParseError> ParseRequestHead(std::string_view data,
     request.headers.AddCopy(name, value);
   }
   if (chunked && have_length) return Bad("both Content-Length and chunked Transfer-Encoding");
+  if (chunked && request.version_minor == 0) {
+    return Bad("Transfer-Encoding in an HTTP/1.0 request");  // RFC 9112 6.1: faulty framing
+  }
   if (chunked) {
     head.framing = BodyFraming::kChunked;
   } else if (have_length) {
@@ -194,7 +227,8 @@ Result<size_t, HttpParseError> ChunkedDecoder::Feed(std::string_view in, std::st
         if (line.empty() || ec != std::errc() || p != line.data() + line.size()) {
           return Bad("malformed chunk size");
         }
-        if (size > max_body_ || total_ + size > max_body_) return Bad("request body too large", 413);
+        if (size > max_body_ || total_ + size > max_body_)
+          return Bad("request body too large", 413);
         pos += eol + 2;
         remaining_ = size;
         state_ = size == 0 ? State::kTrailer : State::kData;

@@ -83,16 +83,18 @@ asio::awaitable<bool> HttpServer::Conn::WaitWritable(std::chrono::seconds timeou
   co_return !ec;
 }
 
-asio::awaitable<size_t> HttpServer::Conn::ReadSome(char* dst, size_t max,
-                                                   std::chrono::seconds timeout) {
-  if (!held.empty() && !co_await Write({}, {}, timeout)) co_return 0;
+asio::awaitable<size_t> HttpServer::Conn::ReadSome(char* dst, size_t max, Clock::time_point until) {
+  if (!held.empty()) {
+    auto left = std::chrono::ceil<std::chrono::seconds>(until - Clock::now());
+    if (!co_await Write({}, {}, std::max(left, std::chrono::seconds(1)))) co_return 0;
+  }
   error_code ec;
   if (mid_request) {
     // Only here, on a request that came in pieces: one system call, not one per read.
     int one = 1;
     (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
   }
-  Arm(timeout);
+  ArmUntil(until);
   size_t n =
       co_await socket.async_read_some(asio::buffer(dst, max), asio::redirect_error(kAwait, ec));
   Disarm();

@@ -48,7 +48,11 @@ struct HttpServer::Conn {
   }
   // Reads what the socket has (at most `max` bytes) into `dst`, after sending `held` (and
   // acknowledging at once what arrived, when mid_request). 0 on EOF, error or stall.
-  boost::asio::awaitable<size_t> ReadSome(char* dst, size_t max, std::chrono::seconds timeout);
+  boost::asio::awaitable<size_t> ReadSome(char* dst, size_t max, std::chrono::seconds timeout) {
+    return ReadSome(dst, max, Clock::now() + timeout);
+  }
+  // The same with an absolute deadline for the read (an overall deadline, e.g. for a head).
+  boost::asio::awaitable<size_t> ReadSome(char* dst, size_t max, Clock::time_point deadline);
   // Waits until the socket takes more bytes, at most `timeout` (the stall deadline restarts
   // with each wait, so a slow reader that keeps reading is not cut off). False on error or
   // stall.
@@ -58,6 +62,7 @@ struct HttpServer::Conn {
   // I/O has not finished `timeout` from now. A deadline instead of a timer per I/O: arming and
   // cancelling an Asio timer costs two reactor operations and a completion per read or write.
   void Arm(std::chrono::seconds timeout) { deadline = Clock::now() + timeout; }
+  void ArmUntil(Clock::time_point until) { deadline = until; }
   void Disarm() { deadline = Clock::time_point::max(); }
 };
 

@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 #include "server/http_conn.h"
+#include "server/response_writer.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -19,14 +20,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-
 namespace nimbus {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using boost::system::error_code;
-
-
 
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler,
                        HttpExchangeObserver observer)
@@ -55,7 +53,8 @@ boost::system::error_code Open(tcp::acceptor& acc, const tcp::endpoint& endpoint
 
 class PrivateListener : public Listener {
  public:
-  PrivateListener(std::shared_ptr<HttpServer::Acceptor> acceptor, asio::io_context& ctx, uint16_t port)
+  PrivateListener(std::shared_ptr<HttpServer::Acceptor> acceptor, asio::io_context& ctx,
+                  uint16_t port)
       : acceptor_(std::move(acceptor)), ctx_(ctx), port_(port) {}
   ~PrivateListener() override {
     asio::post(ctx_, [a = acceptor_] {
@@ -227,6 +226,21 @@ asio::awaitable<void> HttpServer::Sweep(Loop& loop) {
   }
 }
 
+void HttpServer::Refuse(Conn& conn) {
+  // Best effort and without waiting: the answer fits any socket buffer. What the client sent
+  // already is discarded first so that closing does not reset the connection under the answer.
+  HttpResponse r = HttpLevelError(503, "nimbus is serving as many connections as it can; retry");
+  std::string out = BuildResponseHead(r, r.body.size(), false) + r.body;
+  const int fd = conn.socket.native_handle();
+  char scratch[4096];
+  while (::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT) > 0) {
+  }
+  (void)::send(fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  error_code ignored;
+  conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  conn.socket.close(ignored);
+}
+
 HttpServer::Loop& HttpServer::LeastLoaded(Loop& own) {
   Loop* best = &own;
   for (auto& l : loops_) {
@@ -259,6 +273,12 @@ asio::awaitable<void> HttpServer::Accept(Loop& loop, std::shared_ptr<Acceptor> a
       continue;
     }
     conn->socket.set_option(tcp::no_delay(true), ec);
+    if (main_port && options_.max_connections > 0 &&
+        static_cast<size_t>(live_sessions_.load(std::memory_order_relaxed)) >=
+            options_.max_connections) {
+      Refuse(*conn);
+      continue;
+    }
     if (!main_port) {
       asio::co_spawn(*loop.ctx, Session(loop, std::move(conn), acceptor), asio::detached);
       continue;

@@ -1,7 +1,8 @@
 // The HTTP/1.1 server: one Asio event loop per thread (SO_REUSEPORT acceptors; each main-port
 // connection is served by the loop with the fewest), a C++20 coroutine per connection,
 // keep-alive, TCP_NODELAY, chunked request bodies, Expect: 100-continue, head/body/idle limits
-// answered with AWS-shaped 4xx, sendfile for file bodies, graceful drain on Stop().
+// answered with AWS-shaped 4xx, an overall deadline per request head and a minimum body rate,
+// a connection cap answered 503, sendfile for file bodies, graceful drain on Stop().
 #pragma once
 
 #include <atomic>
@@ -30,8 +31,18 @@ struct HttpServerOptions {
   uint16_t port = 4566;  // 0 picks a free port
   size_t threads = 0;    // 0 = one per core
   HttpLimits limits;
-  std::chrono::seconds idle_timeout{75};    // between requests and while reading one
-  std::chrono::seconds drain_timeout{30};   // Stop() waits this long for in-flight requests
+  std::chrono::seconds idle_timeout{75};  // between requests, and per read or write stall
+  // A request head must be complete this long after its first byte (a new connection's first
+  // head: after the accept), however it trickles in; then the connection is closed.
+  std::chrono::seconds head_timeout{20};
+  // Main-port request bodies must arrive at this average rate (bytes/s) once body_grace has
+  // passed since their first read; 0 = no minimum (each read still waits at most idle_timeout).
+  uint64_t body_min_rate = 1024;
+  std::chrono::seconds body_grace{10};
+  // Open connections (all listeners) beyond which a new main-port connection is answered 503
+  // and closed; 0 = no cap.
+  size_t max_connections = 0;
+  std::chrono::seconds drain_timeout{30};  // Stop() waits this long for in-flight requests
 };
 
 // Called once per request, on the connection's event-loop thread. The returned response is
@@ -89,6 +100,8 @@ class HttpServer : public ListenerFactory {
   Loop& LeastLoaded(Loop& own);
   boost::asio::awaitable<void> Session(Loop& loop, std::unique_ptr<Conn> conn,
                                        std::shared_ptr<Acceptor> acceptor);
+  // Answers a main-port connection over max_connections with 503 and closes it.
+  void Refuse(Conn& conn);
   boost::asio::awaitable<void> Drain();
   // Closes the loop's connections whose read or write is past its deadline (Conn::Arm).
   boost::asio::awaitable<void> Sweep(Loop& loop);
@@ -99,8 +112,8 @@ class HttpServer : public ListenerFactory {
   std::vector<std::unique_ptr<boost::asio::io_context>> ctxs_;
   std::vector<std::unique_ptr<Loop>> loops_;
   std::atomic<bool> stopping_{false};
-  std::atomic<int> live_sessions_{0};
-  std::atomic<size_t> next_loop_{0};  // round robin for private listeners
+  std::atomic<int> live_sessions_{0};  // open connections of every listener
+  std::atomic<size_t> next_loop_{0};   // round robin for private listeners
 };
 
 }  // namespace nimbus

@@ -29,10 +29,11 @@ constexpr size_t kMaxHeldBody = 64 * 1024;  // larger bodies are sent at once, n
 // Appends what the socket has to `buf` (held responses go out first: HttpServer::Conn). False
 // on EOF, error or stall timeout.
 asio::awaitable<bool> ReadMore(HttpServer::Conn& conn, std::string& buf,
-                               std::chrono::seconds timeout, size_t max_read = kReadChunk) {
+                               HttpServer::Conn::Clock::time_point until,
+                               size_t max_read = kReadChunk) {
   size_t old = buf.size();
   buf.resize(old + max_read);
-  size_t n = co_await conn.ReadSome(buf.data() + old, max_read, timeout);
+  size_t n = co_await conn.ReadSome(buf.data() + old, max_read, until);
   buf.resize(old + n);
   co_return n > 0;
 }
@@ -82,6 +83,23 @@ asio::awaitable<bool> WriteStream(HttpServer::Conn& conn, HttpResponseStream& st
   co_return co_await conn.Write("0\r\n\r\n", {}, timeout);
 }
 
+// Reads and discards until EOF, a pause in what the client sends, kLingerBytes or kLingerTime
+// (whichever comes first).
+asio::awaitable<void> Linger(HttpServer::Conn& conn) {
+  constexpr uint64_t kLingerBytes = 64 << 20;
+  constexpr auto kLingerTime = std::chrono::seconds(2);
+  constexpr size_t kScratch = 64 * 1024;
+  auto scratch = std::make_unique<char[]>(kScratch);
+  const auto until = std::chrono::steady_clock::now() + kLingerTime;
+  uint64_t discarded = 0;
+  while (discarded < kLingerBytes && std::chrono::steady_clock::now() < until) {
+    auto pause = HttpServer::Conn::Clock::now() + std::chrono::milliseconds(300);
+    size_t n = co_await conn.ReadSome(scratch.get(), kScratch, pause);
+    if (n == 0) break;
+    discarded += n;
+  }
+}
+
 std::string PeerAddress(HttpServer::Conn& conn) {
   error_code ec;
   auto ep = conn.socket.remote_endpoint(ec);
@@ -108,16 +126,29 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
   // One request object for the connection's lifetime: its strings and header vector keep
   // their capacity from one keep-alive request to the next (the parser assigns every field).
   HttpRequest request;
+  bool unread_body = false;  // the last request's body was left unread
   request.remote_address = peer;
   request.local_port = local_port;
+  using Clock = Conn::Clock;
+  bool first_request = true;
   while (!stopping_.load(std::memory_order_relaxed)) {
     request.body.clear();
     request.body_stream = nullptr;
     Result<RequestHead, HttpParseError> head = RequestHead{};
+    // The head has head_timeout from its first byte (from the accept for the first request),
+    // however slowly it trickles; a kept-alive connection may idle idle_timeout before it.
+    auto head_deadline = Clock::time_point::max();
+    if (first_request || !buf.empty()) head_deadline = Clock::now() + options_.head_timeout;
+    first_request = false;
     for (;;) {
       head = ParseRequestHead(buf, head_limits, request);
       if (!head.ok() || head->head_bytes > 0) break;
-      if (!co_await ReadMore(*conn, buf, options_.idle_timeout)) break;
+      auto until = head_deadline != Clock::time_point::max() ? head_deadline
+                                                             : Clock::now() + options_.idle_timeout;
+      if (!co_await ReadMore(*conn, buf, until)) break;
+      if (head_deadline == Clock::time_point::max()) {
+        head_deadline = Clock::now() + options_.head_timeout;
+      }
     }
     if (head.ok() && head->head_bytes == 0) break;  // closed, stalled or idle
     if (!head.ok()) {
@@ -125,11 +156,14 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
       std::string h = BuildResponseHead(err, err.body.size(), false);
       co_await conn->Write(h, err.body, options_.idle_timeout);
       if (observer_ && acceptor->observed) observer_(request, err, err.body.size(), {});
+      unread_body = true;
       break;
     }
     buf.erase(0, head->head_bytes);
     conn->busy = true;
-    RequestBody body(*conn, *head, buf, options_.limits, options_.idle_timeout);
+    BodyPace pace{options_.idle_timeout, 0, options_.body_grace};
+    if (acceptor->handler_reads_body) pace.min_rate = options_.body_min_rate;  // the main port
+    RequestBody body(*conn, *head, buf, options_.limits, pace);
     bool body_ok = true;
     if ((acceptor->handler_reads_body ||
          (acceptor->handler_reads_chunked && head->framing == BodyFraming::kChunked)) &&
@@ -154,10 +188,14 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
         std::string h = BuildResponseHead(*body.error(), body.error()->body.size(), false);
         co_await conn->Write(h, body.error()->body, options_.idle_timeout);
       }
+      unread_body = true;
       break;
     }
     if (body.done_at()) started = std::max(started, *body.done_at());
-    bool reusable = body.complete() || co_await body.Finish(kMaxDrain);
+    // A handler that answered without reading the body (a refused request) closes the
+    // connection instead of draining it: the body is never read into anything.
+    bool reusable = body.complete() || (!response.close && co_await body.Finish(kMaxDrain));
+    if (!body.complete()) unread_body = true;
     bool keep_alive = reusable && head->keep_alive && !response.close && !stopping_.load();
     bool is_head = request.method == "HEAD";
     uint64_t length = response.file.path.empty() ? response.body.size() : response.file.length;
@@ -192,6 +230,10 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
   if (!conn->held.empty()) co_await conn->Write({}, {}, options_.idle_timeout);
   error_code ignored;
   conn->socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  // Closing with unread bytes queued makes the kernel reset the connection, which can destroy
+  // the response before the client reads it: discard what the client still sends for a
+  // moment (lingering close), in a fixed buffer.
+  if (unread_body) co_await Linger(*conn);
   conn->socket.close(ignored);
   loop.conns.erase(self);
   if (acceptor == loop.acceptors.front()) loop.main_conns.fetch_sub(1, std::memory_order_relaxed);

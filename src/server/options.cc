@@ -5,8 +5,28 @@
 namespace nimbus {
 namespace {
 
+// The server's integer options: name, accepted range, field.
+struct IntOption {
+  std::string_view name;
+  int min, max;
+  int ServeOptions::*field;
+};
+constexpr IntOption kIntOptions[] = {
+    {"--max-connections", 1, 1 << 24, &ServeOptions::max_connections},
+    {"--head-timeout", 1, 3600, &ServeOptions::head_timeout_seconds},
+    {"--idle-timeout", 1, 86400, &ServeOptions::idle_timeout_seconds},
+    {"--body-min-rate", 0, 1 << 30, &ServeOptions::body_min_rate},
+};
+
 Status ApplyServeOption(const std::string& name, const std::string& value,
                         std::span<const FlagSpec> service_flags, ServeOptions& o) {
+  for (const IntOption& option : kIntOptions) {
+    if (name != option.name) continue;
+    auto n = ParseFlagInt(name, value, option.min, option.max);
+    if (!n.ok()) return n.error();
+    o.*option.field = static_cast<int>(*n);
+    return Status::Ok();
+  }
   if (name == "--host") {
     o.host = value;
   } else if (name == "--port") {
@@ -112,6 +132,14 @@ Options:
                               "ACCESS_KEY_ID SECRET_ACCESS_KEY ACCOUNT_ID"; each account sees only
                               its own resources (default: any key is accepted, account 000000000000)
   --log-format text|json      console access log format (default text)
+  --max-connections N         open connections beyond which new ones are answered 503 (default:
+                              three quarters of the descriptor limit, raised to its hard limit)
+  --head-timeout SECONDS      a request head must arrive within this time of its first byte
+                              (default 20)
+  --idle-timeout SECONDS      keep-alive idle time, and the longest stall of a read or write
+                              (default 75)
+  --body-min-rate BYTES       bytes/s a request body must average after its first 10 s; 0 turns
+                              the minimum off (default 1024)
 )";
   help += FlagHelp(service_flags);
   help += R"(

@@ -17,6 +17,10 @@ struct ServeOptions {
   std::string data_dir;          // default: $XDG_DATA_HOME/nimbus or ~/.local/share/nimbus
   std::string credentials_file;  // empty = open mode (any access key is accepted)
   LogFormat log_format = LogFormat::kText;
+  int max_connections = 0;        // 0 = derived from the descriptor limit (ConnectionCapFor)
+  int head_timeout_seconds = 20;  // a request head must be complete this long after it starts
+  int idle_timeout_seconds = 75;  // keep-alive idle, and the longest stall of a read or write
+  int body_min_rate = 1024;       // bytes/s a request body must average after 10 s; 0 = none
   // The services' own flags (ServiceFactory::flags), validated, defaults applied.
   FlagValues service_flags;
 };

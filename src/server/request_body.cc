@@ -13,11 +13,11 @@ constexpr size_t kPiece = 256 * 1024;  // largest socket read per Next()
 }  // namespace
 
 RequestBody::RequestBody(HttpServer::Conn& conn, const RequestHead& head, std::string& buf,
-                         const HttpLimits& limits, std::chrono::seconds timeout)
+                         const HttpLimits& limits, BodyPace pace)
     : conn_(conn),
       buf_(buf),
       limits_(limits),
-      timeout_(timeout),
+      pace_(pace),
       framing_(head.framing),
       length_(head.content_length),
       expect_continue_(head.expect_continue),
@@ -28,6 +28,15 @@ RequestBody::RequestBody(HttpServer::Conn& conn, const RequestHead& head, std::s
 std::optional<uint64_t> RequestBody::length() const {
   if (framing_ == BodyFraming::kChunked) return std::nullopt;
   return framing_ == BodyFraming::kContentLength ? length_ : 0;
+}
+
+HttpServer::Conn::Clock::time_point RequestBody::ReadDeadline() {
+  const auto now = HttpServer::Conn::Clock::now();
+  auto deadline = now + pace_.stall;
+  if (pace_.min_rate == 0) return deadline;
+  if (!first_read_) first_read_ = now;
+  auto budget = pace_.grace + std::chrono::seconds(received_ / pace_.min_rate);
+  return std::min(deadline, *first_read_ + budget);
 }
 
 void RequestBody::Complete() {
@@ -44,7 +53,7 @@ asio::awaitable<bool> RequestBody::SendContinue() {
   continued_ = true;
   // A client that sent its whole body already is not waiting for it.
   if (framing_ == BodyFraming::kContentLength && buf_.size() >= length_) co_return true;
-  co_return co_await conn_.Write("HTTP/1.1 100 Continue\r\n\r\n", {}, timeout_);
+  co_return co_await conn_.Write("HTTP/1.1 100 Continue\r\n\r\n", {}, pace_.stall);
 }
 
 asio::awaitable<std::optional<std::string_view>> RequestBody::Next() {
@@ -65,12 +74,13 @@ asio::awaitable<std::optional<std::string_view>> RequestBody::Next() {
       data = piece_.data();
     } else {
       if (!scratch_) scratch_ = std::make_unique<char[]>(kPiece);
-      n = co_await conn_.ReadSome(scratch_.get(),
-                                  static_cast<size_t>(std::min<uint64_t>(left, kPiece)), timeout_);
+      n = co_await conn_.ReadSome(
+          scratch_.get(), static_cast<size_t>(std::min<uint64_t>(left, kPiece)), ReadDeadline());
       if (n == 0) {
         Fail(0, "");
         co_return std::nullopt;
       }
+      received_ += n;
       data = scratch_.get();
     }
     consumed_ += n;
@@ -92,12 +102,13 @@ asio::awaitable<std::optional<std::string_view>> RequestBody::Next() {
     }
     size_t old = buf_.size();
     buf_.resize(old + kPiece);
-    size_t n = co_await conn_.ReadSome(buf_.data() + old, kPiece, timeout_);
+    size_t n = co_await conn_.ReadSome(buf_.data() + old, kPiece, ReadDeadline());
     buf_.resize(old + n);
     if (n == 0) {
       Fail(0, "");
       co_return std::nullopt;
     }
+    received_ += n;
   }
 }
 
@@ -121,12 +132,13 @@ asio::awaitable<bool> RequestBody::ReadAll(std::string& out) {
     out.resize(at + static_cast<size_t>(length_ - consumed_));
     while (consumed_ < length_) {
       size_t want = static_cast<size_t>(std::min<uint64_t>(length_ - consumed_, 1 << 20));
-      size_t n = co_await conn_.ReadSome(out.data() + at, want, timeout_);
+      size_t n = co_await conn_.ReadSome(out.data() + at, want, ReadDeadline());
       if (n == 0) {
         out.resize(at);
         Fail(0, "");
         co_return false;
       }
+      received_ += n;
       at += n;
       consumed_ += n;
     }

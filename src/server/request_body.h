@@ -15,13 +15,23 @@
 
 namespace nimbus {
 
+// How fast a body must arrive. Each read waits at most `stall`; with a `min_rate`, the body
+// must also have arrived at that average rate once `grace` has passed since its first read
+// (by then, `grace` + bytes/min_rate after it), so a client trickling bytes cannot hold the
+// connection for long.
+struct BodyPace {
+  std::chrono::seconds stall{75};
+  uint64_t min_rate = 0;  // bytes per second; 0 = no minimum
+  std::chrono::seconds grace{10};
+};
+
 class RequestBody : public HttpBodyStream {
  public:
   // `buf` holds the bytes read past the head (they may reach into the next request); what the
   // body takes from it is removed. `limits.max_body_bytes` bounds ReadAll;
   // `limits.max_streamed_body_bytes` bounds a chunked body pulled with Next.
   RequestBody(HttpServer::Conn& conn, const RequestHead& head, std::string& buf,
-              const HttpLimits& limits, std::chrono::seconds timeout);
+              const HttpLimits& limits, BodyPace pace);
 
   // True when the request has a body at all.
   bool present() const { return framing_ != BodyFraming::kNone; }
@@ -51,12 +61,16 @@ class RequestBody : public HttpBodyStream {
   // Call only when ContinueOwed().
   boost::asio::awaitable<bool> SendContinue();
   void Complete();
+  // The deadline of the next socket read under pace_ (starts the rate clock on first use).
+  HttpServer::Conn::Clock::time_point ReadDeadline();
   void Fail(int status, const std::string& message);
 
   HttpServer::Conn& conn_;
   std::string& buf_;
   HttpLimits limits_;
-  std::chrono::seconds timeout_;
+  BodyPace pace_;
+  std::optional<HttpServer::Conn::Clock::time_point> first_read_;
+  uint64_t received_ = 0;  // body bytes read off the socket (framing included)
   BodyFraming framing_;
   uint64_t length_;  // kContentLength only
   bool expect_continue_;

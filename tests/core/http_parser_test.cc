@@ -67,6 +67,14 @@ TEST(HttpParserTest, RejectsMalformedHeads) {
       {"GET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
       {"GET / HTTP/1.1\r\nExpect: teapot\r\n\r\n", 417},
       {"GET relative HTTP/1.1\r\n\r\n", 400},
+      // Only "chunked" is a transfer coding nimbus knows: any other, even before chunked, is
+      // 501 (RFC 9112 6.1), and chunked twice or in HTTP/1.0 is broken framing.
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", 501},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: ,\r\n\r\n", 400},
+      {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
   };
   for (const auto& c : cases) {
     HttpRequest req;
@@ -74,6 +82,30 @@ TEST(HttpParserTest, RejectsMalformedHeads) {
     ASSERT_FALSE(head.ok()) << c.raw;
     EXPECT_EQ(head.error().status, c.status) << c.raw;
   }
+}
+
+TEST(HttpParserTest, AcceptsChunkedInAnyCase) {
+  HttpRequest req;
+  auto head = ParseRequestHead("POST / HTTP/1.1\r\nTransfer-Encoding:  Chunked \r\n\r\n", {}, req);
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->framing, BodyFraming::kChunked);
+}
+
+TEST(HttpParserTest, RejectsBareLfAtOnce) {
+  // Refused as soon as the bare LF arrives, not after a head that never completes.
+  for (std::string raw :
+       {"GET / HTTP/1.1\n", "GET / HTTP/1.1\nHost: x\n\n", "GET / HTTP/1.1\r\nHost: x\n",
+        "\nGET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\n\n"}) {
+    HttpRequest req;
+    auto head = ParseRequestHead(raw, {}, req);
+    ASSERT_FALSE(head.ok()) << raw;
+    EXPECT_EQ(head.error().status, 400) << raw;
+  }
+  // A body after the head may hold any bytes.
+  HttpRequest req;
+  auto head = ParseRequestHead("POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\na\nb", {}, req);
+  ASSERT_TRUE(head.ok());
+  EXPECT_GT(head->head_bytes, 0u);
 }
 
 TEST(HttpParserTest, RejectsTlsHandshakeBeforeTheHeadIsComplete) {
@@ -106,8 +138,8 @@ TEST(ChunkedDecoderTest, DecodesAcrossArbitrarySplits) {
     ChunkedDecoder dec(1024);
     std::string out, pending;
     size_t fed = 0;
-    for (std::string_view piece : {std::string_view(wire).substr(0, split),
-                                   std::string_view(wire).substr(split)}) {
+    for (std::string_view piece :
+         {std::string_view(wire).substr(0, split), std::string_view(wire).substr(split)}) {
       pending.append(piece);
       auto n = dec.Feed(pending, out);
       ASSERT_TRUE(n.ok());

@@ -43,6 +43,25 @@ TEST(OptionsTest, ServiceFlagsGetDefaultsRangesAndHelp) {
       << help;
 }
 
+TEST(OptionsTest, ConnectionLimits) {
+  auto defaults = ParseCommandLine({"serve"});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->serve.max_connections, 0);  // derived from the descriptor limit
+  EXPECT_EQ(defaults->serve.head_timeout_seconds, 20);
+  EXPECT_EQ(defaults->serve.idle_timeout_seconds, 75);
+  EXPECT_EQ(defaults->serve.body_min_rate, 1024);
+  auto cl = ParseCommandLine({"serve", "--max-connections", "50", "--head-timeout", "2",
+                              "--idle-timeout=9", "--body-min-rate", "0"});
+  ASSERT_TRUE(cl.ok()) << cl.error().message();
+  EXPECT_EQ(cl->serve.max_connections, 50);
+  EXPECT_EQ(cl->serve.head_timeout_seconds, 2);
+  EXPECT_EQ(cl->serve.idle_timeout_seconds, 9);
+  EXPECT_EQ(cl->serve.body_min_rate, 0);
+  EXPECT_FALSE(ParseCommandLine({"serve", "--head-timeout", "0"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"serve", "--max-connections", "0"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"serve", "--body-min-rate", "-1"}).ok());
+}
+
 TEST(OptionsTest, HelpAndErrors) {
   EXPECT_EQ(ParseCommandLine({})->command, CommandLine::Command::kHelp);
   EXPECT_EQ(ParseCommandLine({"serve", "--help"})->command, CommandLine::Command::kServeHelp);
