@@ -33,7 +33,7 @@ const Sha256Digest& CachedSigningKey(std::string_view secret, std::string_view d
 
 std::string WindowText(std::chrono::seconds window) {
   int64_t s = window.count();
-  if (s % 60 == 0) return std::to_string(s / 60) + " min.";
+  if (s != 0 && s % 60 == 0) return std::to_string(s / 60) + " min.";
   return std::to_string(s) + " sec.";
 }
 
@@ -54,8 +54,20 @@ Authenticator Authenticator::Strict(CredentialsTable table, const Clock& clock,
   return a;
 }
 
-Result<AuthContext, AuthFailure> Authenticator::Authenticate(const HttpRequest& request) const {
-  return strict_ ? AuthenticateStrict(request) : AuthenticateOpen(request);
+Result<AuthContext, AuthFailure> Authenticator::Authenticate(const HttpRequest& request,
+                                                             const EndpointScope& endpoint) const {
+  auto verdict = AuthenticateHead(request, endpoint, /*body_unread=*/false);
+  if (!verdict.ok()) return verdict.take_error();
+  return std::move(verdict->context);
+}
+
+Result<HeadVerdict, AuthFailure> Authenticator::AuthenticateHead(const HttpRequest& request,
+                                                                 const EndpointScope& endpoint,
+                                                                 bool body_unread) const {
+  if (strict_) return AuthenticateStrict(request, endpoint, body_unread);
+  auto context = AuthenticateOpen(request);
+  if (!context.ok()) return context.take_error();
+  return HeadVerdict{std::move(*context), false};
 }
 
 Result<AuthContext, AuthFailure> Authenticator::AuthenticateOpen(const HttpRequest& request) const {
@@ -92,9 +104,15 @@ std::optional<AuthFailure> Authenticator::CheckTime(const SigV4Request& p) const
                        {},
                        {}};
   }
+  // A presigned URL is good for X-Amz-Expires seconds after its date (0: not at all); without the
+  // parameter, for the skew window.
   std::chrono::seconds window = options_.max_skew;
-  if (p.presigned && p.expires_seconds > 0) window = std::chrono::seconds(p.expires_seconds);
-  if (*signed_at < now - window) {
+  bool expired = *signed_at < now - window;
+  if (p.presigned && p.has_expires) {
+    window = std::chrono::seconds(p.expires_seconds);
+    expired = p.expires_seconds == 0 || now > *signed_at + window;
+  }
+  if (expired) {
     return AuthFailure{AuthFailureKind::kSignatureExpired,
                        SignatureExpiredMessage(p.amz_date, now, window),
                        {},
@@ -103,18 +121,29 @@ std::optional<AuthFailure> Authenticator::CheckTime(const SigV4Request& p) const
   return std::nullopt;
 }
 
-Result<AuthContext, AuthFailure> Authenticator::AuthenticateStrict(
-    const HttpRequest& request) const {
-  auto parsed = ParseSigV4(request);
-  if (!parsed.ok()) return parsed.take_error();
-  SigV4Request& p = parsed.value();
+Result<Credential, AuthFailure> Authenticator::FindCredential(const SigV4Request& p) const {
   std::optional<Credential> resolved;
   const Credential* cred = table_ ? table_->Find(p.access_key_id) : nullptr;
   if (cred == nullptr && resolver_) {
     resolved = resolver_(p.access_key_id);
     if (resolved) cred = &*resolved;
   }
-  if (cred == nullptr) return AuthFailure{AuthFailureKind::kUnknownAccessKey, {}, {}, {}};
+  // AWS answers a token that is not the key's exactly as it answers an unknown key.
+  if (cred == nullptr || !ConstantTimeEquals(p.security_token, cred->session_token)) {
+    return AuthFailure{AuthFailureKind::kUnknownAccessKey, {}, {}, {}};
+  }
+  return resolved ? std::move(*resolved) : *cred;
+}
+
+Result<HeadVerdict, AuthFailure> Authenticator::AuthenticateStrict(const HttpRequest& request,
+                                                                   const EndpointScope& endpoint,
+                                                                   bool body_unread) const {
+  auto parsed = ParseSigV4(request);
+  if (!parsed.ok()) return parsed.take_error();
+  SigV4Request& p = parsed.value();
+  if (std::optional<AuthFailure> f = CheckScope(p, request, endpoint)) return std::move(*f);
+  auto cred = FindCredential(p);
+  if (!cred.ok()) return cred.take_error();
   if (std::optional<AuthFailure> f = CheckTime(p)) return std::move(*f);
   if (!p.presigned && p.amz_date.compare(0, 8, p.date) != 0) {
     return AuthFailure{AuthFailureKind::kSignatureMismatch,
@@ -126,9 +155,137 @@ Result<AuthContext, AuthFailure> Authenticator::AuthenticateStrict(
                        {}};
   }
   const Sha256Digest& key = CachedSigningKey(cred->secret_access_key, p.date, p.region, p.service);
-  if (std::optional<AuthFailure> f = VerifySignature(request, p, key)) return std::move(*f);
-  return AuthContext{cred->account_id, std::move(p.access_key_id), std::move(p.region),
-                     std::move(p.service), p.presigned};
+  bool pending = false;
+  if (std::optional<std::string> declared = DeclaredPayloadHash(request, p)) {
+    // The signature covers the declared hash: verify it now, the body against it later.
+    if (std::optional<AuthFailure> f = VerifySignature(request, p, key, *declared)) {
+      return std::move(*f);
+    }
+    if (IsSha256Hex(*declared)) {
+      if (body_unread) {
+        pending = true;
+      } else if (Sha256Hex(request.body) != *declared) {
+        return AuthFailure{AuthFailureKind::kSignatureMismatch, {}, {}, {}};
+      }
+    }
+  } else if (body_unread) {
+    pending = true;  // the signature covers the body's hash
+  } else if (std::optional<AuthFailure> f =
+                 VerifySignature(request, p, key, Sha256Hex(request.body))) {
+    return std::move(*f);
+  }
+  return HeadVerdict{AuthContext{cred->account_id, std::move(p.access_key_id), std::move(p.region),
+                                 std::move(p.service), p.presigned},
+                     pending};
+}
+
+std::optional<AuthFailure> Authenticator::VerifyBody(const HttpRequest& request,
+                                                     std::string_view body_sha256) const {
+  if (!strict_) return std::nullopt;
+  auto parsed = ParseSigV4(request);
+  if (!parsed.ok()) return parsed.take_error();
+  const SigV4Request& p = parsed.value();
+  if (std::optional<std::string> declared = DeclaredPayloadHash(request, p)) {
+    if (!IsSha256Hex(*declared)) return std::nullopt;  // unsigned payload, allowed at the head
+    if (!ConstantTimeEquals(*declared, body_sha256)) {
+      return AuthFailure{AuthFailureKind::kSignatureMismatch, {}, {}, {}};
+    }
+    return std::nullopt;
+  }
+  auto cred = FindCredential(p);
+  if (!cred.ok()) return cred.take_error();
+  const Sha256Digest& key = CachedSigningKey(cred->secret_access_key, p.date, p.region, p.service);
+  return VerifySignature(request, p, key, body_sha256);
+}
+
+namespace {
+
+bool ListsHost(std::string_view signed_headers) {
+  while (!signed_headers.empty()) {
+    size_t semi = signed_headers.find(';');
+    if (EqualsIgnoreCase(signed_headers.substr(0, semi), "host")) return true;
+    if (semi == std::string_view::npos) break;
+    signed_headers.remove_prefix(semi + 1);
+  }
+  return false;
+}
+
+bool WellFormedRegion(std::string_view region) {
+  if (region.empty() || region.size() > 64) return false;
+  for (char c : region) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+// AWS's region names: a two-letter area, an optional partition part ("gov", "iso", "isob"),
+// a direction and a number: "us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4".
+bool LooksLikeRegion(std::string_view label) {
+  static constexpr std::string_view kDirections[] = {
+      "east", "west", "north", "south", "central", "northeast", "northwest", "southeast",
+      "southwest"};
+  size_t first = label.find('-'), last = label.rfind('-');
+  if (first != 2 || last == first || last + 1 == label.size()) return false;
+  for (size_t i = 0; i < label.size(); ++i) {
+    char c = label[i];
+    bool ok = i > last ? (c >= '0' && c <= '9') : ((c >= 'a' && c <= 'z') || c == '-');
+    if (!ok) return false;
+  }
+  std::string_view middle = label.substr(first + 1, last - first - 1);  // "gov-west", "east"
+  if (size_t dash = middle.find('-'); dash != std::string_view::npos) {
+    std::string_view partition = middle.substr(0, dash);
+    if (partition != "gov" && !partition.starts_with("iso")) return false;
+    middle.remove_prefix(dash + 1);
+  }
+  for (std::string_view d : kDirections) {
+    if (middle == d) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view RegionNamedByHost(std::string_view host) {
+  if (!host.empty() && host.front() == '[') return {};  // IPv6 literal
+  host = host.substr(0, host.find(':'));
+  while (!host.empty()) {
+    size_t dot = host.find('.');
+    std::string_view label = host.substr(0, dot);
+    if (LooksLikeRegion(label)) return label;
+    if (dot == std::string_view::npos) break;
+    host.remove_prefix(dot + 1);
+  }
+  return {};
+}
+
+std::optional<AuthFailure> CheckScope(const SigV4Request& p, const HttpRequest& request,
+                                      const EndpointScope& endpoint) {
+  if (!ListsHost(p.signed_headers)) {
+    return AuthFailure{AuthFailureKind::kIncompleteSignature,
+                       "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+                       {},
+                       {}};
+  }
+  if (!endpoint.service.empty() && p.service != endpoint.service) {
+    return AuthFailure{
+        AuthFailureKind::kSignatureMismatch,
+        "Credential should be scoped to correct service: '" + std::string(endpoint.service) + "'. ",
+        {},
+        {}};
+  }
+  if (!WellFormedRegion(p.region) || (!endpoint.region.empty() && p.region != endpoint.region)) {
+    return AuthFailure{AuthFailureKind::kSignatureMismatch,
+                       "Credential should be scoped to a valid region, not '" + p.region + "'. ",
+                       {},
+                       {}};
+  }
+  std::optional<std::string> declared = DeclaredPayloadHash(request, p);
+  if (declared && !IsSha256Hex(*declared) && !endpoint.unsigned_payload) {
+    // Only S3-style services take UNSIGNED-PAYLOAD (or streaming forms); any other service
+    // signs the body's hash, which this value cannot be.
+    return AuthFailure{AuthFailureKind::kSignatureMismatch, {}, {}, {}};
+  }
+  return std::nullopt;
 }
 
 std::string SignatureExpiredMessage(std::string_view amz_date,

@@ -16,6 +16,9 @@ struct Credential {
   std::string access_key_id;
   std::string secret_access_key;
   std::string account_id;  // 12 digits
+  // Temporary credentials only: the session token requests must carry (X-Amz-Security-Token).
+  // Empty for long-term keys, which no request may present a token with.
+  std::string session_token;
 };
 
 // Immutable lookup table access key id -> credential. Thread-safe for concurrent reads.

@@ -249,6 +249,10 @@ Result<SigV4Request, AuthFailure> ParseQueryForm(std::string_view query) {
     return Incomplete("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   }
   if (has_expires) {
+    out.has_expires = true;
+    if (expires.starts_with('-') && AllDigits(std::string_view(expires).substr(1))) {
+      return Incomplete("X-Amz-Expires must be non-negative");
+    }
     if (!AllDigits(expires) || expires.size() > 9) {
       return Incomplete("X-Amz-Expires should be a number");
     }

@@ -86,7 +86,8 @@ struct SigV4Request {
   std::string amz_date;        // yyyymmddThhmmssZ (from X-Amz-Date, or converted from Date)
   std::string security_token;  // X-Amz-Security-Token (header or query), may be empty
   bool presigned = false;
-  int64_t expires_seconds = 0;  // presigned only: X-Amz-Expires
+  bool has_expires = false;     // presigned only: X-Amz-Expires was sent
+  int64_t expires_seconds = 0;  // presigned only: X-Amz-Expires (0..604800)
 };
 
 // Parses SigV4 data from the Authorization header (preferred) or presigned query parameters.

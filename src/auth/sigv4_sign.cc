@@ -171,43 +171,50 @@ std::string SignatureHex(const Sha256Digest& signing_key, std::string_view strin
   return HexEncode(HmacSha256(AsView(signing_key), string_to_sign));
 }
 
-std::optional<AuthFailure> VerifySignature(const HttpRequest& request, const SigV4Request& p,
-                                           const Sha256Digest& signing_key) {
-  const bool s3 = p.service == "s3";
-  const std::string path = CanonicalPath(request.path, s3);
-  const std::string headers = CanonicalHeaders(request.headers, p.signed_headers);
-  std::string payloads[2];
+std::optional<std::string> DeclaredPayloadHash(const HttpRequest& request, const SigV4Request& p) {
   std::string_view declared = PayloadHashHeader(request);
-  if (!declared.empty()) {
-    payloads[0] = declared;
-  } else if (p.presigned && s3) {
-    payloads[0] = kUnsignedPayload;
-  } else {
-    payloads[0] = Sha256Hex(request.body);
+  if (!declared.empty()) return std::string(declared);
+  if (p.presigned && p.service == "s3") return std::string(kUnsignedPayload);
+  return std::nullopt;
+}
+
+bool IsSha256Hex(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
-  if (p.presigned && payloads[0] != kUnsignedPayload) payloads[1] = kUnsignedPayload;
-  std::string queries[2] = {CanonicalQuery(request.query, p.presigned), {}};
-  bool try_as_sent = false;
+  return true;
+}
+
+std::optional<AuthFailure> VerifySignature(const HttpRequest& request, const SigV4Request& p,
+                                           const Sha256Digest& signing_key,
+                                           std::string_view payload) {
+  const std::string path = CanonicalPath(request.path, p.service == "s3");
+  const std::string headers = CanonicalHeaders(request.headers, p.signed_headers);
   AuthFailure first{AuthFailureKind::kSignatureMismatch, {}, {}, {}};
-  for (int qi = 0; qi < 2; ++qi) {
-    if (qi == 1) {
-      queries[1] = CanonicalQueryAsSent(request.query, p.presigned);
-      try_as_sent = queries[1] != queries[0];
-      if (!try_as_sent) break;
+  std::string query = CanonicalQuery(request.query, p.presigned);
+  for (int form = 0; form < 2; ++form) {
+    if (form == 1) {
+      std::string as_sent = CanonicalQueryAsSent(request.query, p.presigned);
+      if (as_sent == query) break;
+      query = std::move(as_sent);
     }
-    for (const std::string& payload : payloads) {
-      if (payload.empty()) continue;
-      std::string cr =
-          CanonicalRequest(request.method, path, queries[qi], headers, p.signed_headers, payload);
-      std::string sts = StringToSign(p.amz_date, p.date, p.region, p.service, cr);
-      if (ConstantTimeEquals(SignatureHex(signing_key, sts), p.signature)) return std::nullopt;
-      if (first.canonical_request.empty()) {
-        first.canonical_request = std::move(cr);
-        first.string_to_sign = std::move(sts);
-      }
+    std::string cr =
+        CanonicalRequest(request.method, path, query, headers, p.signed_headers, payload);
+    std::string sts = StringToSign(p.amz_date, p.date, p.region, p.service, cr);
+    if (ConstantTimeEquals(SignatureHex(signing_key, sts), p.signature)) return std::nullopt;
+    if (first.canonical_request.empty()) {
+      first.canonical_request = std::move(cr);
+      first.string_to_sign = std::move(sts);
     }
   }
   return first;
+}
+
+std::optional<AuthFailure> VerifySignature(const HttpRequest& request, const SigV4Request& p,
+                                           const Sha256Digest& signing_key) {
+  std::optional<std::string> declared = DeclaredPayloadHash(request, p);
+  return VerifySignature(request, p, signing_key, declared ? *declared : Sha256Hex(request.body));
 }
 
 void SignRequest(HttpRequest& request, const SigningParams& params) {

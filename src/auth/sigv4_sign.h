@@ -51,11 +51,25 @@ Sha256Digest DeriveSigningKey(std::string_view secret, std::string_view date,
 // Hex HMAC(signing_key, string_to_sign).
 std::string SignatureHex(const Sha256Digest& signing_key, std::string_view string_to_sign);
 
+// The payload hash a client put in the canonical request of `request`, as far as the head tells:
+// the X-Amz-Content-SHA256 value when sent; UNSIGNED-PAYLOAD for a presigned s3 request;
+// otherwise nullopt (the hex SHA-256 of the body, which the caller computes).
+std::optional<std::string> DeclaredPayloadHash(const HttpRequest& request,
+                                               const SigV4Request& parsed);
+
+// True when `s` is 64 lower-case hex digits (a SHA-256 as SigV4 writes it).
+bool IsSha256Hex(std::string_view s);
+
 // Checks `parsed` (from ParseSigV4(request)) against `signing_key`, derived for parsed's scope
-// with the caller's secret. Tries the canonical forms real clients produce (re-encoded query,
-// then the query as sent; for presigned URLs the body hash, then UNSIGNED-PAYLOAD). Returns
-// nullopt on a match, otherwise a kSignatureMismatch failure carrying the canonical request and
-// string to sign of the first form (for logs).
+// with the caller's secret, with `payload_hash` as the canonical request's last line. Tries the
+// canonical query forms real clients produce (re-encoded, then as sent). Returns nullopt on a
+// match, otherwise a kSignatureMismatch failure carrying the canonical request and string to
+// sign of the first form (for logs).
+std::optional<AuthFailure> VerifySignature(const HttpRequest& request, const SigV4Request& parsed,
+                                           const Sha256Digest& signing_key,
+                                           std::string_view payload_hash);
+// The same with the payload hash taken from the request: DeclaredPayloadHash, else the hash of
+// request.body.
 std::optional<AuthFailure> VerifySignature(const HttpRequest& request, const SigV4Request& parsed,
                                            const Sha256Digest& signing_key);
 

@@ -5,6 +5,7 @@
 // Failure: a handler returns an AwsError (never throws across this boundary).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -75,6 +76,10 @@ class Provider {
   virtual bool Stopped() const { return true; }
   // One line for the console at start-up (e.g. which sandbox limits this host enforces), or "".
   virtual std::string StartupNote() const { return ""; }
+  // The largest request body the service takes (its largest operation's AWS limit); a larger
+  // one is answered 413 RequestEntityTooLargeException before any of it is read. 0 = the
+  // server's limit for bodies held in memory.
+  virtual uint64_t max_request_body_bytes() const { return 0; }
 };
 
 }  // namespace nimbus

@@ -1,11 +1,13 @@
 #include "server/gateway.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
+#include "auth/authenticator.h"
+#include "auth/crypto.h"
 #include "core/http_body.h"
 #include "core/ids.h"
+#include "server/response_writer.h"
 
 namespace nimbus {
 
@@ -21,11 +23,10 @@ HttpResponse JsonResponse(int status, const nlohmann::json& body) {
 
 // A request nimbus cannot attribute to any service it serves.
 HttpResponse UnknownService(const HttpRequest& request, std::string_view scope_service) {
-  std::string message = scope_service.empty()
-                            ? "nimbus cannot tell which AWS service " + request.method + " " +
-                                  request.path + " is for"
-                            : "nimbus does not serve the AWS service '" +
-                                  std::string(scope_service) + "'";
+  std::string message = scope_service.empty() ? "nimbus cannot tell which AWS service " +
+                                                    request.method + " " + request.path + " is for"
+                                              : "nimbus does not serve the AWS service '" +
+                                                    std::string(scope_service) + "'";
   HttpResponse r = JsonResponse(404, {{"__type", "UnknownServiceException"}, {"message", message}});
   r.headers.Add("x-amzn-ErrorType", "UnknownServiceException");
   r.headers.Add("x-amzn-RequestId", NewUuid());
@@ -105,16 +106,23 @@ HttpResponse Gateway::Health() const {
 boost::asio::awaitable<HttpResponse> Gateway::Handle(HttpRequest& request) {
   const Route* route = nullptr;
   for (const auto& r : routes_) {
-    if (request.path.starts_with(r.prefix)) {
+    // A prefix names whole path segments: "/v2" takes "/v2" and "/v2/..." but not "/v2x".
+    const std::string& p = r.prefix;
+    if (request.path.starts_with(p) &&
+        (p.ends_with('/') || request.path.size() == p.size() || request.path[p.size()] == '/')) {
       route = &r;
       break;
     }
+  }
+  if (route == nullptr && !request.path.starts_with("/_nimbus/")) {
+    co_return co_await HandleAws(request);  // reads the body once the head is authenticated
   }
   if (route == nullptr || !route->streaming) {
     if (!co_await ReadRequestBody(request)) co_return HttpResponse{};  // the server answers
   }
   if (request.path.starts_with("/_nimbus/")) {
-    if (request.path == "/_nimbus/health" && (request.method == "GET" || request.method == "HEAD")) {
+    if (request.path == "/_nimbus/health" &&
+        (request.method == "GET" || request.method == "HEAD")) {
       HttpResponse r = Health();
       r.operation = "nimbus.Health";
       co_return r;
@@ -122,20 +130,107 @@ boost::asio::awaitable<HttpResponse> Gateway::Handle(HttpRequest& request) {
     HttpResponse r = JsonResponse(404, {{"message", "no such nimbus endpoint: " + request.path}});
     co_return r;
   }
-  if (route != nullptr) co_return co_await route->handler(request);
-  co_return co_await HandleAws(request);
+  co_return co_await route->handler(request);
 }
 
-// Not a coroutine: the request is handed to the service's Dispatch coroutine (one coroutine
-// frame per request, as when the gateway decoded itself); only refusals take Ready's frame.
+const ServiceEndpoint* Gateway::FallbackService(const HttpRequest& request) const {
+  std::string_view type = request.headers.Get("Content-Type");
+  const bool form = type.starts_with("application/x-www-form-urlencoded");
+  for (const auto& s : services_) {
+    if ((s->routing().protocol == "query") == form) return s.get();
+  }
+  return services_.empty() ? nullptr : services_.front().get();
+}
+
+boost::asio::awaitable<bool> Gateway::ReadBody(HttpRequest& request, AuthOutcome& auth) {
+  // Not `co_return co_await ...` in a branch: GCC 12 miscompiled that here (SIGILL on resume).
+  const bool read = co_await ReadRequestBody(request);
+  if (read && auth.body_pending) {
+    const std::string body_sha256 = auth::Sha256Hex(request.body);
+    auth = auth_.VerifyBody(request, std::move(auth), body_sha256);
+  }
+  co_return read;
+}
+
+// Not a coroutine: a request without a body to read is handed to the service's Dispatch
+// coroutine (one coroutine frame per request, as when the gateway decoded itself); only
+// refusals take Ready's frame, and requests with a body HandleAwsBody's.
 boost::asio::awaitable<HttpResponse> Gateway::HandleAws(HttpRequest& request) {
-  AuthOutcome auth = auth_.Authenticate(request);
-  int index = router_->RouteIndex(request, auth.scope_service);
-  if (index < 0) return Ready(UnknownService(request, auth.scope_service));
-  const ServiceEndpoint& service = *services_[static_cast<size_t>(index)];
-  if (!auth.ok)
-    return Ready(service.Reject(request, auth_.ErrorFor(auth, service.routing().protocol)));
-  return service.Dispatch(request, std::move(auth.identity));
+  // A request without Host is malformed HTTP/1.1 (RFC 9112 3.2); AWS's front ends answer 400.
+  if (!request.headers.Has("Host")) {
+    return Ready(HttpLevelError(400, "Missing required header for this request: Host"));
+  }
+  // Authenticate from the head alone, routing on what it names; the body is read only once the
+  // head holds up, so an invalid request costs nothing but its head.
+  ScopeRouter router{this, &request};
+  AuthOutcome auth = Authenticate(request, /*body_unread=*/request.body_stream != nullptr, router);
+  const ServiceEndpoint* service =
+      router.index >= 0 ? services_[static_cast<size_t>(router.index)].get() : nullptr;
+  if (request.body_stream != nullptr && (auth.ok || (service == nullptr && !auth_.strict()))) {
+    return HandleAwsBody(request, std::move(auth), service);  // reads the body first
+  }
+  if (service == nullptr && auth.ok) return Ready(UnknownService(request, auth.scope_service));
+  if (service == nullptr) {  // strict, refused, and the head names no service we serve
+    service = FallbackService(request);
+    if (service == nullptr) return Ready(UnknownService(request, auth.scope_service));
+  }
+  if (!auth.ok) return Ready(Refuse(request, *service, auth, false));
+  return service->Dispatch(request, std::move(auth.identity));
+}
+
+AuthOutcome Gateway::Authenticate(const HttpRequest& request, bool body_unread,
+                                  ScopeRouter& router) const {
+  // Held by reference: a std::function of a reference_wrapper allocates nothing.
+  const RequestAuthenticator::EndpointFor endpoint_for(std::ref(router));
+  return auth_.Authenticate(request, body_unread, endpoint_for);
+}
+
+AuthEndpoint Gateway::ScopeRouter::operator()(std::string_view scope_service) {
+  index = gateway->router_->RouteIndex(*request, scope_service);
+  if (index < 0) return {};
+  const ServiceRouting& r = gateway->services_[static_cast<size_t>(index)]->routing();
+  return {r.signing_name, auth::RegionNamedByHost(request->headers.Get("Host")), false};
+}
+
+HttpResponse Gateway::Refuse(const HttpRequest& request, const ServiceEndpoint& service,
+                             const AuthOutcome& auth, bool too_large) const {
+  const uint64_t max_body = service.provider().max_request_body_bytes();
+  HttpResponse response = service.Reject(
+      request, too_large ? AwsError("RequestEntityTooLargeException",
+                                    "Request must be smaller than " + std::to_string(max_body) +
+                                        " bytes for the " + service.label() + " service",
+                                    413)
+                         : auth_.ErrorFor(auth, service.routing().protocol));
+  response.close = request.body_stream != nullptr;  // refused with its body unread
+  return response;
+}
+
+boost::asio::awaitable<HttpResponse> Gateway::HandleAwsBody(HttpRequest& request, AuthOutcome auth,
+                                                            const ServiceEndpoint* service) {
+  ScopeRouter router{this, &request};
+  if (service == nullptr) {
+    // Query-protocol requests may name their service only in the body (Action, Version): read
+    // it (in strict mode only once the head held up) and route again; in strict mode the
+    // scope is then checked against that service.
+    if (!co_await ReadBody(request, auth)) co_return HttpResponse{};  // the server answers
+    if (auth_.strict() && auth.ok) {
+      auth = Authenticate(request, /*body_unread=*/false, router);
+    } else {
+      router.index = router_->RouteIndex(request, auth.scope_service);
+    }
+    if (router.index < 0) co_return UnknownService(request, auth.scope_service);
+    service = services_[static_cast<size_t>(router.index)].get();
+  }
+  const uint64_t max_body = service->provider().max_request_body_bytes();
+  if (auth.ok && request.body_stream != nullptr && max_body > 0 &&
+      request.body_stream->length().value_or(0) > max_body) {
+    co_return Refuse(request, *service, auth, /*too_large=*/true);
+  }
+  if (auth.ok && request.body_stream != nullptr) {
+    if (!co_await ReadBody(request, auth)) co_return HttpResponse{};  // the server answers
+  }
+  if (!auth.ok) co_return Refuse(request, *service, auth, false);
+  co_return co_await service->Dispatch(request, std::move(auth.identity));
 }
 
 }  // namespace nimbus

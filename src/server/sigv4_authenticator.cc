@@ -7,28 +7,60 @@
 namespace nimbus {
 namespace {
 
+// The credential-scope service of a signed request; "" when it carries no parsable scope.
+std::string ScopeServiceOf(const HttpRequest& request) {
+  std::string_view authorization = request.headers.Get("Authorization");
+  if (!authorization.empty()) {
+    if (!auth::IsSigV4Authorization(authorization)) return {};
+    auto parsed = auth::ParseAuthorizationHeader(authorization);
+    return parsed.ok() ? std::string(parsed->scope.service) : std::string();
+  }
+  if (!auth::HasPresignedQuery(request.query)) return {};
+  auto parsed = auth::ParseSigV4(request);
+  return parsed.ok() ? std::move(parsed->service) : std::string();
+}
+
 class SigV4Authenticator : public RequestAuthenticator {
  public:
   explicit SigV4Authenticator(auth::Authenticator impl) : impl_(std::move(impl)) {}
 
-  AuthOutcome Authenticate(const HttpRequest& request) const override {
+  bool strict() const override { return impl_.strict(); }
+
+  AuthOutcome Authenticate(const HttpRequest& request, bool body_unread,
+                           const EndpointFor& endpoint_for) const override {
     AuthOutcome out;
-    auto ctx = impl_.Authenticate(request);
-    if (ctx.ok()) {
-      out.scope_service = std::move(ctx->service);
-      out.identity.account_id = std::move(ctx->account_id);
-      out.identity.access_key_id = std::move(ctx->access_key_id);
-      out.identity.region = std::move(ctx->region);
+    if (!impl_.strict()) {  // one parse: the scope routes, nothing is verified
+      auto ctx = impl_.Authenticate(request);
+      if (ctx.ok()) {
+        endpoint_for(ctx->service);
+        Fill(out, std::move(*ctx));
+      } else {
+        Fail(out, ctx.error());
+        out.scope_service = ScopeServiceOf(request);
+        endpoint_for(out.scope_service);
+      }
       return out;
     }
-    out.ok = false;
-    out.failure = static_cast<int>(ctx.error().kind);
-    out.detail = ctx.error().message;
-    // The gateway still needs the service a rejected request was meant for, to answer in its
-    // protocol; the failure path can afford a second parse.
-    auto parsed = auth::ParseSigV4(request);
-    if (parsed.ok()) out.scope_service = parsed->service;
+    out.scope_service = ScopeServiceOf(request);
+    AuthEndpoint endpoint = endpoint_for(out.scope_service);
+    auth::EndpointScope scope{endpoint.service, endpoint.region, endpoint.unsigned_payload};
+    auto verdict = impl_.AuthenticateHead(request, scope, body_unread);
+    if (!verdict.ok()) {
+      Fail(out, verdict.error());
+      return out;
+    }
+    out.body_pending = verdict->body_pending;
+    Fill(out, std::move(verdict->context));
     return out;
+  }
+
+  AuthOutcome VerifyBody(const HttpRequest& request, AuthOutcome head,
+                         std::string_view body_sha256) const override {
+    head.body_pending = false;
+    if (std::optional<auth::AuthFailure> f = impl_.VerifyBody(request, body_sha256)) {
+      Fail(head, *f);
+    }
+    return head;
   }
 
   AwsError ErrorFor(const AuthOutcome& outcome, std::string_view protocol) const override {
@@ -39,6 +71,18 @@ class SigV4Authenticator : public RequestAuthenticator {
   }
 
  private:
+  static void Fill(AuthOutcome& out, auth::AuthContext ctx) {
+    out.scope_service = std::move(ctx.service);
+    out.identity.account_id = std::move(ctx.account_id);
+    out.identity.access_key_id = std::move(ctx.access_key_id);
+    out.identity.region = std::move(ctx.region);
+  }
+  static void Fail(AuthOutcome& out, const auth::AuthFailure& failure) {
+    out.ok = false;
+    out.failure = static_cast<int>(failure.kind);
+    out.detail = failure.message;
+  }
+
   auth::Authenticator impl_;
 };
 
@@ -52,8 +96,8 @@ Result<std::unique_ptr<RequestAuthenticator>> MakeSigV4Authenticator(
   }
   auto table = auth::LoadCredentialsFile(credentials_file);
   if (!table.ok()) return table.error();
-  return std::unique_ptr<RequestAuthenticator>(std::make_unique<SigV4Authenticator>(
-      auth::Authenticator::Strict(std::move(*table), clock)));
+  return std::unique_ptr<RequestAuthenticator>(
+      std::make_unique<SigV4Authenticator>(auth::Authenticator::Strict(std::move(*table), clock)));
 }
 
 }  // namespace nimbus

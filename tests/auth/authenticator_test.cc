@@ -214,13 +214,13 @@ TEST(StrictMode, SkewBoundaryIsInclusive) {
   EXPECT_FALSE(StrictAt(clock).Authenticate(SignedPost()).ok());
 }
 
-HttpRequest Presigned(int64_t expires) {
+HttpRequest Presigned(int64_t expires, std::string token = "") {
   HttpRequest r;
   r.method = "GET";
   r.path = "/";
   r.query = "Action=GetCallerIdentity&Version=2011-06-15";
   r.headers.Add("Host", "localhost:4566");
-  PresignRequest(r, {kAkid, kSecret, "us-east-1", "sts", "20150830T123600Z", "tok/+="}, expires);
+  PresignRequest(r, {kAkid, kSecret, "us-east-1", "sts", "20150830T123600Z", token}, expires);
   return r;
 }
 
@@ -281,6 +281,199 @@ TEST(StrictMode, DateHeaderInsteadOfXAmzDate) {
   auto ctx = StrictAt(clock).Authenticate(r);
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
   EXPECT_EQ(ctx->service, "sns");
+}
+
+// --- what issue 17 found SigV4 verification accepting ---
+
+// A signed POST with only `signed_headers` signed (botocore signs every header; a hand-made
+// client may sign fewer).
+HttpRequest SignedWith(std::string_view signed_headers, std::string service = "lambda",
+                       std::string region = "eu-west-1", std::string payload_hash = "") {
+  HttpRequest r;
+  r.method = "POST";
+  r.path = "/2015-03-31/functions";
+  r.target = r.path;
+  r.headers.Add("Host", "localhost:4566");
+  r.headers.Add("X-Amz-Date", "20150830T123600Z");
+  r.body = R"({"a":1})";
+  if (!payload_hash.empty()) r.headers.Add("X-Amz-Content-SHA256", payload_hash);
+  std::string payload = payload_hash.empty() ? Sha256Hex(r.body) : payload_hash;
+  std::string cr =
+      CanonicalRequest("POST", CanonicalPath(r.path, false), "",
+                       CanonicalHeaders(r.headers, signed_headers), signed_headers, payload);
+  std::string sts = StringToSign("20150830T123600Z", "20150830", region, service, cr);
+  std::string sig = SignatureHex(DeriveSigningKey(kSecret, "20150830", region, service), sts);
+  r.headers.Add("Authorization", std::string("AWS4-HMAC-SHA256 Credential=") + kAkid +
+                                     "/20150830/" + region + "/" + service +
+                                     "/aws4_request, SignedHeaders=" + std::string(signed_headers) +
+                                     ", Signature=" + sig);
+  return r;
+}
+
+TEST(StrictChecks, HostMustBeSigned) {
+  FakeClock clock(T0());
+  EXPECT_TRUE(StrictAt(clock).Authenticate(SignedWith("host;x-amz-date")).ok());
+  auto ctx = StrictAt(clock).Authenticate(SignedWith("x-amz-date"));
+  ASSERT_FALSE(ctx.ok());
+  EXPECT_EQ(ctx.error().kind, AuthFailureKind::kIncompleteSignature);
+  AwsError e = AuthErrorFor(ctx.error(), "rest-json");
+  EXPECT_EQ(e.code, "IncompleteSignatureException");
+  EXPECT_EQ(e.message, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  EXPECT_EQ(e.http_status, 400);
+}
+
+TEST(StrictChecks, ScopeServiceMustBeTheRoutedService) {
+  FakeClock clock(T0());
+  HttpRequest r = SignedPost("iam");
+  EXPECT_TRUE(StrictAt(clock).Authenticate(r).ok());  // no endpoint given: not checked
+  auto ctx = StrictAt(clock).Authenticate(r, EndpointScope{"sts", "", false});
+  ASSERT_FALSE(ctx.ok());
+  AwsError e = AuthErrorFor(ctx.error(), "query");
+  EXPECT_EQ(e.code, "SignatureDoesNotMatch");
+  EXPECT_EQ(e.message, "Credential should be scoped to correct service: 'sts'. ");
+  EXPECT_EQ(e.http_status, 403);
+  EXPECT_TRUE(StrictAt(clock).Authenticate(SignedPost("sts"), {"sts", "", false}).ok());
+}
+
+TEST(StrictChecks, ScopeRegionMustBeValidAndTheHostsRegion) {
+  FakeClock clock(T0());
+  EXPECT_TRUE(StrictAt(clock).Authenticate(SignedPost(), {"lambda", "eu-west-1", false}).ok());
+  auto ctx = StrictAt(clock).Authenticate(SignedPost(), {"lambda", "us-west-2", false});
+  ASSERT_FALSE(ctx.ok());
+  EXPECT_EQ(AuthErrorFor(ctx.error(), "rest-json").code, "InvalidSignatureException");
+  EXPECT_EQ(ctx.error().message,
+            "Credential should be scoped to a valid region, not 'eu-west-1'. ");
+  auto bad = StrictAt(clock).Authenticate(SignedWith("host;x-amz-date", "lambda", "EU_WEST"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "Credential should be scoped to a valid region, not 'EU_WEST'. ");
+}
+
+TEST(StrictChecks, RegionNamedByHost) {
+  EXPECT_EQ(RegionNamedByHost("lambda.eu-west-1.amazonaws.com"), "eu-west-1");
+  EXPECT_EQ(RegionNamedByHost("logs.us-gov-west-1.amazonaws.com:443"), "us-gov-west-1");
+  EXPECT_EQ(RegionNamedByHost("sts.amazonaws.com"), "");
+  EXPECT_EQ(RegionNamedByHost("localhost:4566"), "");
+  EXPECT_EQ(RegionNamedByHost("127.0.0.1:4566"), "");
+  EXPECT_EQ(RegionNamedByHost("[::1]:4566"), "");
+  EXPECT_EQ(RegionNamedByHost("my-host-1"), "");
+  EXPECT_EQ(RegionNamedByHost("ecs-agent-2.internal"), "");
+  EXPECT_EQ(RegionNamedByHost("api.ecr.ap-southeast-4.amazonaws.com"), "ap-southeast-4");
+  EXPECT_EQ(RegionNamedByHost("s3.us-isob-east-1.sc2s.sgov.gov"), "us-isob-east-1");
+  EXPECT_EQ(RegionNamedByHost(""), "");
+}
+
+TEST(StrictChecks, SessionTokensOnlyAsIssued) {
+  FakeClock clock(T0());
+  HttpRequest r;
+  r.method = "POST";
+  r.path = "/";
+  r.headers.Add("Host", "localhost:4566");
+  r.body = "Action=GetCallerIdentity&Version=2011-06-15";
+  SignRequest(r, {kAkid, kSecret, "us-east-1", "sts", "20150830T123600Z", "bogus-token"});
+  auto ctx = StrictAt(clock).Authenticate(r);  // a long-term key takes no token
+  ASSERT_FALSE(ctx.ok());
+  EXPECT_EQ(ctx.error().kind, AuthFailureKind::kUnknownAccessKey);
+  EXPECT_EQ(AuthErrorFor(ctx.error(), "query").code, "InvalidClientTokenId");
+  EXPECT_EQ(AuthErrorFor(ctx.error(), "json").code, "UnrecognizedClientException");
+  auto presigned = StrictAt(clock).Authenticate(Presigned(60, "bogus-token"));
+  ASSERT_FALSE(presigned.ok());
+  EXPECT_EQ(presigned.error().kind, AuthFailureKind::kUnknownAccessKey);
+
+  // Temporary credentials (resolver): the token issued with the key, and only it.
+  auto resolver = [](std::string_view key) -> std::optional<Credential> {
+    if (key != "ASIATEMP") return std::nullopt;
+    return Credential{"ASIATEMP", "temp-secret", "444455556666", "issued-token"};
+  };
+  Authenticator auth = Authenticator::Strict(CredentialsTable(), clock, resolver);
+  auto sign = [&](std::string token) {
+    HttpRequest t = r;
+    t.headers.Remove("Authorization");
+    t.headers.Remove("X-Amz-Security-Token");
+    SignRequest(t, {"ASIATEMP", "temp-secret", "us-east-1", "sts", "20150830T123600Z", token});
+    return auth.Authenticate(t);
+  };
+  EXPECT_TRUE(sign("issued-token").ok());
+  EXPECT_FALSE(sign("other-token").ok());
+  EXPECT_FALSE(sign("").ok());
+}
+
+TEST(StrictChecks, PresignedExpiresIsOneToAWeek) {
+  FakeClock clock(T0());
+  auto zero = StrictAt(clock).Authenticate(Presigned(0));
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.error().kind, AuthFailureKind::kSignatureExpired);
+  EXPECT_TRUE(StrictAt(clock).Authenticate(Presigned(1)).ok());
+  EXPECT_TRUE(StrictAt(clock).Authenticate(Presigned(604800)).ok());
+  auto week = StrictAt(clock).Authenticate(Presigned(604801));
+  ASSERT_FALSE(week.ok());
+  EXPECT_EQ(week.error().message,
+            "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+  HttpRequest negative = Presigned(60);
+  negative.query.replace(negative.query.find("X-Amz-Expires=60"), 16, "X-Amz-Expires=-5");
+  auto neg = StrictAt(clock).Authenticate(negative);
+  ASSERT_FALSE(neg.ok());
+  EXPECT_EQ(neg.error().message, "X-Amz-Expires must be non-negative");
+}
+
+TEST(StrictChecks, DeclaredPayloadHashMustBeTheBodys) {
+  FakeClock clock(T0());
+  const std::string body_hash = Sha256Hex(R"({"a":1})");
+  HttpRequest good =
+      SignedWith("host;x-amz-content-sha256;x-amz-date", "lambda", "eu-west-1", body_hash);
+  EXPECT_TRUE(StrictAt(clock).Authenticate(good).ok());
+  // Signed over the declared hash of another body, sent with this one.
+  HttpRequest other = SignedWith("host;x-amz-content-sha256;x-amz-date", "lambda", "eu-west-1",
+                                 Sha256Hex("something else"));
+  auto ctx = StrictAt(clock).Authenticate(other);
+  ASSERT_FALSE(ctx.ok());
+  EXPECT_EQ(ctx.error().kind, AuthFailureKind::kSignatureMismatch);
+}
+
+TEST(StrictChecks, UnsignedPayloadOnlyForS3StyleServices) {
+  FakeClock clock(T0());
+  HttpRequest r = SignedWith("host;x-amz-content-sha256;x-amz-date", "lambda", "eu-west-1",
+                             std::string(kUnsignedPayload));
+  auto ctx = StrictAt(clock).Authenticate(r, {"lambda", "", false});
+  ASSERT_FALSE(ctx.ok());
+  EXPECT_EQ(ctx.error().kind, AuthFailureKind::kSignatureMismatch);
+  HttpRequest s3 = SignedWith("host;x-amz-content-sha256;x-amz-date", "s3", "eu-west-1",
+                              std::string(kUnsignedPayload));
+  EXPECT_TRUE(StrictAt(clock).Authenticate(s3, {"s3", "", true}).ok());
+  HttpRequest junk =
+      SignedWith("host;x-amz-content-sha256;x-amz-date", "lambda", "eu-west-1", "not-a-hash");
+  EXPECT_FALSE(StrictAt(clock).Authenticate(junk).ok());
+}
+
+TEST(StrictChecks, HeadVerdictDefersTheBodyHash) {
+  FakeClock clock(T0());
+  Authenticator auth = StrictAt(clock);
+  HttpRequest r = SignedPost();
+  const std::string body = r.body;
+  r.body.clear();  // not read yet
+  auto head = auth.AuthenticateHead(r, {"lambda", "", false}, /*body_unread=*/true);
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  EXPECT_TRUE(head->body_pending);
+  r.body = body;
+  EXPECT_FALSE(auth.VerifyBody(r, Sha256Hex(body)).has_value());
+  EXPECT_TRUE(auth.VerifyBody(r, Sha256Hex(body + " ")).has_value());
+  // The head alone refuses an unknown key, whatever the body.
+  HttpRequest unknown = SignedPost("lambda", "20150830T123600Z", kSecret, "AKIANOBODY");
+  auto refused = auth.AuthenticateHead(unknown, {"lambda", "", false}, true);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, AuthFailureKind::kUnknownAccessKey);
+  // With a declared hash the signature is checked from the head, the body against it later.
+  HttpRequest declared = SignedWith("host;x-amz-content-sha256;x-amz-date", "lambda", "eu-west-1",
+                                    Sha256Hex(R"({"a":1})"));
+  auto d = auth.AuthenticateHead(declared, {"lambda", "", false}, true);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->body_pending);
+  EXPECT_FALSE(auth.VerifyBody(declared, Sha256Hex(R"({"a":1})")).has_value());
+  EXPECT_TRUE(auth.VerifyBody(declared, Sha256Hex(R"({"a":2})")).has_value());
+  HttpRequest forged = declared;
+  std::string a(forged.headers.Get("Authorization"));
+  a.back() = a.back() == '0' ? '1' : '0';
+  forged.headers.Set("Authorization", a);
+  EXPECT_FALSE(auth.AuthenticateHead(forged, {"lambda", "", false}, true).ok());
 }
 
 }  // namespace

@@ -90,7 +90,7 @@ TEST(SigV4Vectors, EveryCaseParsesAndVerifies) {
   }
 }
 
-TEST(SigV4Vectors, StrictAuthenticatorAcceptsEveryCase) {
+TEST(SigV4Vectors, StrictAuthenticatorAcceptsEveryCaseWithoutAToken) {
   const Vectors& v = Load();
   CredentialsTable table;
   ASSERT_TRUE(table.Add({v.akid, v.secret, "123456789012"}).ok());
@@ -98,7 +98,14 @@ TEST(SigV4Vectors, StrictAuthenticatorAcceptsEveryCase) {
   Authenticator auth = Authenticator::Strict(std::move(table), clock);
   for (const auto& c : v.cases) {
     SCOPED_TRACE(c["name"].get<std::string>());
-    auto ctx = auth.Authenticate(ToRequest(c));
+    HttpRequest r = ToRequest(c);
+    auto ctx = auth.Authenticate(r);
+    if (!ParseSigV4(r)->security_token.empty()) {
+      // A long-term key with a session token: nimbus issued no such token, so AWS's answer.
+      ASSERT_FALSE(ctx.ok());
+      EXPECT_EQ(ctx.error().kind, AuthFailureKind::kUnknownAccessKey);
+      continue;
+    }
     ASSERT_TRUE(ctx.ok()) << AuthErrorFor(ctx.error(), "json").message;
     EXPECT_EQ(ctx->account_id, "123456789012");
     EXPECT_EQ(ctx->access_key_id, v.akid);

@@ -32,6 +32,25 @@ def log_events(logs, group, **kwargs):
         return []
 
 
+def exchange(host, port, data, read_timeout=5):
+    """Sends raw bytes on a fresh connection and returns everything read until close/timeout."""
+    with socket.create_connection((host, port), timeout=read_timeout) as s:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused mid-request: the answer may still be there to read
+        chunks = []
+        try:
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                chunks.append(b)
+        except (socket.timeout, ConnectionResetError):
+            pass
+        return b"".join(chunks)
+
+
 class Nimbus:
     def __init__(self, *args, data_dir=None, env=None):
         self.args = list(args)
@@ -154,18 +173,7 @@ class Nimbus:
     # -- raw HTTP --------------------------------------------------------------------------
     def raw(self, data, read_timeout=5):
         """Sends raw bytes on a fresh connection and returns everything read until close/timeout."""
-        with socket.create_connection((self.host, self.port), timeout=read_timeout) as s:
-            s.sendall(data)
-            chunks = []
-            try:
-                while True:
-                    b = s.recv(65536)
-                    if not b:
-                        break
-                    chunks.append(b)
-            except socket.timeout:
-                pass
-            return b"".join(chunks)
+        return exchange(self.host, self.port, data, read_timeout)
 
     def wait_for_log(self, needle, timeout=5):
         deadline = time.time() + timeout

@@ -55,6 +55,9 @@ class LambdaProvider : public Provider {
   LambdaControl& control() { return *control_; }
 
   std::string_view service_name() const override { return "lambda"; }
+  // CreateFunction/UpdateFunctionCode with a 50 MB zip in base64: AWS refuses larger with
+  // "Request must be smaller than 69905067 bytes for the CreateFunction operation".
+  uint64_t max_request_body_bytes() const override { return 69905067; }
 
   void RegisterOperations(OperationTable& table) override {
     AddOperations(table, *control_, kOperations);
