@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "core/waiter.h"
 #include "protocol/listener.h"
 #include "sandbox/netns_pool.h"
 #include "sandbox/sandbox.h"
 #include "services/lambda/data_plane.h"
 #include "services/lambda/function_registry.h"
-#include "services/lambda/invoke/waiter.h"
 
 namespace nimbus::lambda {
 

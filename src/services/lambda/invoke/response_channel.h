@@ -25,34 +25,9 @@
 #include <utility>
 
 #include "core/aws_error.h"
+#include "core/waiter.h"
 
 namespace nimbus::lambda {
-
-// A re-armable wake-up for one coroutine on `executor`: Notify() from any thread ends the
-// current (or next) Wait(). Spurious wake-ups are possible; waiters re-check their condition.
-class Signal : public std::enable_shared_from_this<Signal> {
- public:
-  explicit Signal(boost::asio::any_io_executor executor) : timer_(std::move(executor)) {}
-
-  // Returns once Notify() was called after the previous Wait() returned. Executor thread only.
-  boost::asio::awaitable<void> Wait() {
-    if (pending_.exchange(false)) co_return;
-    timer_.expires_at(std::chrono::steady_clock::time_point::max());
-    boost::system::error_code ec;
-    co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-    pending_ = false;
-  }
-  // Thread-safe.
-  void Notify() {
-    if (pending_.exchange(true)) return;
-    boost::asio::post(timer_.get_executor(),
-                      [self = shared_from_this()] { self->timer_.cancel(); });
-  }
-
- private:
-  boost::asio::steady_timer timer_;
-  std::atomic<bool> pending_{false};
-};
 
 // How a streamed invocation ended.
 struct StreamOutcome {

@@ -1,20 +1,23 @@
-// A one-shot notification one coroutine awaits and any thread fires. Internal to the data plane.
+// Wake-ups between threads and coroutines: Waiter, a one-shot notification one coroutine awaits
+// (with a deadline) and any thread fires (Lambda: an invocation's outcome, a parked GET /next;
+// SQS long polls), and Signal, a re-armable one (a streamed response's producer and consumer).
+// Both live in a shared_ptr so a late Notify() is harmless.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <utility>
 
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace nimbus::lambda {
+namespace nimbus {
 
 // Create with the executor of the coroutine that will Wait(); hold it in a shared_ptr so a late
 // Notify() is harmless.
@@ -47,4 +50,30 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
   std::atomic<bool> notified_{false};
 };
 
-}  // namespace nimbus::lambda
+// A re-armable wake-up for one coroutine on `executor`: Notify() from any thread ends the
+// current (or next) Wait(). Spurious wake-ups are possible; waiters re-check their condition.
+class Signal : public std::enable_shared_from_this<Signal> {
+ public:
+  explicit Signal(boost::asio::any_io_executor executor) : timer_(std::move(executor)) {}
+
+  // Returns once Notify() was called after the previous Wait() returned. Executor thread only.
+  boost::asio::awaitable<void> Wait() {
+    if (pending_.exchange(false)) co_return;
+    timer_.expires_at(std::chrono::steady_clock::time_point::max());
+    boost::system::error_code ec;
+    co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    pending_ = false;
+  }
+  // Thread-safe.
+  void Notify() {
+    if (pending_.exchange(true)) return;
+    boost::asio::post(timer_.get_executor(),
+                      [self = shared_from_this()] { self->timer_.cancel(); });
+  }
+
+ private:
+  boost::asio::steady_timer timer_;
+  std::atomic<bool> pending_{false};
+};
+
+}  // namespace nimbus

@@ -1,0 +1,78 @@
+// Waiter and Signal: wake-ups from any thread to a coroutine on an event loop.
+#include "core/waiter.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <thread>
+
+namespace nimbus {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+TEST(WaiterTest, DeadlinePassesWithoutNotify) {
+  asio::io_context io;
+  auto waiter = std::make_shared<Waiter>(io.get_executor());
+  std::optional<bool> woke;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        woke = co_await waiter->Wait(std::chrono::steady_clock::now() + 20ms);
+      },
+      asio::detached);
+  io.run();
+  EXPECT_EQ(woke, false);
+  EXPECT_FALSE(waiter->notified());
+}
+
+TEST(WaiterTest, NotifyFromAnotherThreadWakesTheWaitAndLaterWaitsReturnAtOnce) {
+  asio::io_context io;
+  auto waiter = std::make_shared<Waiter>(io.get_executor());
+  std::optional<bool> first, second;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        first = co_await waiter->Wait();  // no deadline: only Notify ends it
+        second = co_await waiter->Wait(std::chrono::steady_clock::now());
+      },
+      asio::detached);
+  std::thread notifier([&] {
+    std::this_thread::sleep_for(10ms);
+    waiter->Notify();
+    waiter->Notify();  // idempotent
+  });
+  io.run();
+  notifier.join();
+  EXPECT_EQ(first, true);
+  EXPECT_EQ(second, true);
+}
+
+TEST(SignalTest, RearmsAfterEachWaitAndKeepsANotifyThatCameFirst) {
+  asio::io_context io;
+  auto signal = std::make_shared<Signal>(io.get_executor());
+  int woken = 0;
+  signal->Notify();  // before anyone waits: the first Wait returns at once
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await signal->Wait();
+        ++woken;
+        co_await signal->Wait();  // needs a new Notify
+        ++woken;
+      },
+      asio::detached);
+  io.run_for(20ms);
+  EXPECT_EQ(woken, 1);
+  io.restart();
+  std::thread notifier([&] { signal->Notify(); });
+  notifier.join();
+  io.run();
+  EXPECT_EQ(woken, 2);
+}
+
+}  // namespace
+}  // namespace nimbus
