@@ -3,6 +3,7 @@
 #include "services/ecr/names.h"
 #include "services/kit/input.h"
 #include "services/kit/operations.h"
+#include "services/kit/pagination.h"
 
 namespace nimbus::ecr {
 namespace {
@@ -115,16 +116,7 @@ Result<size_t, AwsError> PageStart(const Value& input) {
   auto it = input.find("nextToken");
   if (it == input.end()) return size_t{0};
   if (it->is_string()) {
-    auto decoded = Base64Decode(it->get<std::string>());
-    if (decoded && decoded->starts_with("o:")) {
-      size_t v = 0;
-      bool ok = decoded->size() > 2;
-      for (char c : decoded->substr(2)) {
-        if (c < '0' || c > '9' || v > 100000000) ok = false;
-        v = v * 10 + static_cast<size_t>(c - '0');
-      }
-      if (ok) return v;
-    }
+    if (auto offset = DecodeOffsetToken(it->get<std::string>())) return *offset;
   }
   return InvalidParameter(
       "Invalid parameter at 'nextToken' failed to satisfy constraint: "
@@ -144,7 +136,7 @@ Result<size_t, AwsError> PageSize(const Value& input, size_t limit) {
   return static_cast<size_t>(it->get<int64_t>());
 }
 
-std::string NextToken(size_t offset) { return Base64Encode("o:" + std::to_string(offset)); }
+std::string NextToken(size_t offset) { return EncodeOffsetToken(offset); }
 
 namespace {
 

@@ -1,6 +1,7 @@
 #include "services/logs/tokens.h"
 
 #include "protocol/wire.h"
+#include "services/kit/pagination.h"
 
 namespace nimbus::logs {
 namespace {
@@ -56,18 +57,11 @@ std::optional<StreamToken> DecodeStreamToken(std::string_view token) {
 }
 
 std::string EncodePageToken(std::string_view kind, std::string_view payload) {
-  std::string raw = "nimbus/";
-  raw.append(kind).push_back('/');
-  raw.append(payload);
-  return wire::Base64Encode(raw);
+  return EncodeTaggedToken("nimbus/" + std::string(kind) + "/", payload);
 }
 
 std::optional<std::string> DecodePageToken(std::string_view kind, std::string_view token) {
-  auto raw = wire::Base64Decode(token);
-  if (!raw) return std::nullopt;
-  std::string head = "nimbus/" + std::string(kind) + "/";
-  if (raw->compare(0, head.size(), head) != 0) return std::nullopt;
-  return raw->substr(head.size());
+  return DecodeTaggedToken("nimbus/" + std::string(kind) + "/", token);
 }
 
 std::string EncodeFilterToken(EventPos pos) {

@@ -3,6 +3,7 @@
 
 #include "services/kit/arn.h"
 #include "services/kit/input.h"
+#include "services/kit/pagination.h"
 
 namespace nimbus {
 namespace {
@@ -47,6 +48,25 @@ TEST(InputTest, TypedAccessorsNeverThrow) {
             "1 validation error detected: Value null at 'missing' failed to satisfy constraint: "
             "Member must not be null");
   EXPECT_EQ(*RequiredStr(in, "s", "ValidationException"), "x");
+}
+
+}  // namespace
+}  // namespace nimbus
+
+namespace nimbus {
+namespace {
+
+TEST(PaginationTest, TaggedAndOffsetTokensRoundTripAndRefuseOthers) {
+  std::string t = EncodeTaggedToken("nimbus/groups/", "/aws/x");
+  EXPECT_EQ(DecodeTaggedToken("nimbus/groups/", t), "/aws/x");
+  EXPECT_FALSE(DecodeTaggedToken("nimbus/streams/", t));
+  EXPECT_FALSE(DecodeTaggedToken("nimbus/groups/", "not base64!"));
+  EXPECT_EQ(EncodeOffsetToken(42), "bzo0Mg==");  // base64("o:42"), as ECR has always sent
+  EXPECT_EQ(DecodeOffsetToken(EncodeOffsetToken(42)), 42u);
+  EXPECT_FALSE(DecodeOffsetToken(EncodeTaggedToken("o:", "")));
+  EXPECT_FALSE(DecodeOffsetToken(EncodeTaggedToken("o:", "4x")));
+  EXPECT_FALSE(DecodeOffsetToken(EncodeTaggedToken("o:", "99999999999")));
+  EXPECT_FALSE(DecodeOffsetToken(t));
 }
 
 }  // namespace
