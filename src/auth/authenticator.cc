@@ -64,7 +64,17 @@ Result<AuthContext, AuthFailure> Authenticator::Authenticate(const HttpRequest& 
 Result<HeadVerdict, AuthFailure> Authenticator::AuthenticateHead(const HttpRequest& request,
                                                                  const EndpointScope& endpoint,
                                                                  bool body_unread) const {
-  if (strict_) return AuthenticateStrict(request, endpoint, body_unread);
+  if (strict_) {
+    return AuthenticateStrict(
+        request, [&endpoint](std::string_view) { return endpoint; }, body_unread);
+  }
+  return AuthenticateHead(request, EndpointOf(), body_unread);
+}
+
+Result<HeadVerdict, AuthFailure> Authenticator::AuthenticateHead(const HttpRequest& request,
+                                                                 const EndpointOf& endpoint_of,
+                                                                 bool body_unread) const {
+  if (strict_) return AuthenticateStrict(request, endpoint_of, body_unread);
   auto context = AuthenticateOpen(request);
   if (!context.ok()) return context.take_error();
   return HeadVerdict{std::move(*context), false};
@@ -136,11 +146,12 @@ Result<Credential, AuthFailure> Authenticator::FindCredential(const SigV4Request
 }
 
 Result<HeadVerdict, AuthFailure> Authenticator::AuthenticateStrict(const HttpRequest& request,
-                                                                   const EndpointScope& endpoint,
+                                                                   const EndpointOf& endpoint_of,
                                                                    bool body_unread) const {
   auto parsed = ParseSigV4(request);
   if (!parsed.ok()) return parsed.take_error();
   SigV4Request& p = parsed.value();
+  const EndpointScope endpoint = endpoint_of ? endpoint_of(p.service) : EndpointScope{};
   if (std::optional<AuthFailure> f = CheckScope(p, request, endpoint)) return std::move(*f);
   auto cred = FindCredential(p);
   if (!cred.ok()) return cred.take_error();
@@ -221,9 +232,9 @@ bool WellFormedRegion(std::string_view region) {
 // AWS's region names: a two-letter area, an optional partition part ("gov", "iso", "isob"),
 // a direction and a number: "us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4".
 bool LooksLikeRegion(std::string_view label) {
-  static constexpr std::string_view kDirections[] = {
-      "east", "west", "north", "south", "central", "northeast", "northwest", "southeast",
-      "southwest"};
+  static constexpr std::string_view kDirections[] = {"east",      "west",      "north",
+                                                     "south",     "central",   "northeast",
+                                                     "northwest", "southeast", "southwest"};
   size_t first = label.find('-'), last = label.rfind('-');
   if (first != 2 || last == first || last + 1 == label.size()) return false;
   for (size_t i = 0; i < label.size(); ++i) {

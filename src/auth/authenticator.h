@@ -88,6 +88,14 @@ class Authenticator {
   Result<HeadVerdict, AuthFailure> AuthenticateHead(const HttpRequest& request,
                                                     const EndpointScope& endpoint,
                                                     bool body_unread) const;
+  // The endpoint a request goes to, from its credential-scope service.
+  using EndpointOf = std::function<EndpointScope(std::string_view scope_service)>;
+  // AuthenticateHead with the endpoint looked up from the scope as it is parsed (one parse for
+  // routing and verifying): `endpoint_of` is called once, as soon as the scope is known; not at
+  // all in open mode or when the SigV4 data does not parse.
+  Result<HeadVerdict, AuthFailure> AuthenticateHead(const HttpRequest& request,
+                                                    const EndpointOf& endpoint_of,
+                                                    bool body_unread) const;
   // After AuthenticateHead returned body_pending: checks the body whose lower-case hex SHA-256
   // is `body_sha256` against the signature or the declared payload hash. nullopt = valid.
   std::optional<AuthFailure> VerifyBody(const HttpRequest& request,
@@ -97,7 +105,7 @@ class Authenticator {
   Authenticator(bool strict, const Clock& clock, AuthenticatorOptions options);
   Result<AuthContext, AuthFailure> AuthenticateOpen(const HttpRequest& request) const;
   Result<HeadVerdict, AuthFailure> AuthenticateStrict(const HttpRequest& request,
-                                                      const EndpointScope& endpoint,
+                                                      const EndpointOf& endpoint_of,
                                                       bool body_unread) const;
   // The credential of parsed's key (table, then resolver); kUnknownAccessKey when unknown,
   // and when the session token is not the one issued with it.

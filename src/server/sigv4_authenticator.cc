@@ -1,5 +1,7 @@
 #include "server/sigv4_authenticator.h"
 
+#include <functional>
+
 #include "auth/authenticator.h"
 #include "auth/credentials.h"
 #include "auth/sigv4_parse.h"
@@ -41,10 +43,26 @@ class SigV4Authenticator : public RequestAuthenticator {
       }
       return out;
     }
-    out.scope_service = ScopeServiceOf(request);
-    AuthEndpoint endpoint = endpoint_for(out.scope_service);
-    auth::EndpointScope scope{endpoint.service, endpoint.region, endpoint.unsigned_payload};
-    auto verdict = impl_.AuthenticateHead(request, scope, body_unread);
+    // One parse: the scope routes the request as it is read, then is checked against the
+    // endpoint routed to. (Held by reference: the std::function allocates nothing.)
+    struct Route {
+      AuthOutcome* out;
+      const EndpointFor* endpoint_for;
+      bool routed = false;
+      auth::EndpointScope operator()(std::string_view service) {
+        routed = true;
+        out->scope_service = service;
+        AuthEndpoint e = (*endpoint_for)(service);
+        return {e.service, e.region, e.unsigned_payload};
+      }
+    } route{&out, &endpoint_for};
+    auto verdict = impl_.AuthenticateHead(
+        request, auth::Authenticator::EndpointOf(std::ref(route)), body_unread);
+    const bool routed = route.routed;
+    if (!routed) {  // the SigV4 data did not parse (or is absent)
+      out.scope_service = ScopeServiceOf(request);
+      endpoint_for(out.scope_service);
+    }
     if (!verdict.ok()) {
       Fail(out, verdict.error());
       return out;
