@@ -233,8 +233,8 @@ void HttpServer::Refuse(Conn& conn) {
   std::string out = BuildResponseHead(r, r.body.size(), false) + r.body;
   const int fd = conn.socket.native_handle();
   char scratch[4096];
-  while (::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT) > 0) {
-  }
+  for (int i = 0; i < 16 && ::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT) > 0; ++i) {
+  }  // at most 64 KiB: a client that keeps sending cannot hold the accept loop
   (void)::send(fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   error_code ignored;
   conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
