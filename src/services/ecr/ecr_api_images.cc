@@ -6,6 +6,7 @@
 #include "auth/crypto.h"
 #include "services/ecr/api.h"
 #include "services/ecr/names.h"
+#include "services/kit/errors.h"
 
 namespace nimbus::ecr {
 namespace {
@@ -15,7 +16,7 @@ struct Failure {
   std::string reason;
 };
 
-AwsError Server(const Status& st) { return AwsError("ServerException", st.ToString(), 500, false); }
+AwsError Server(const Status& st) { return InternalError("ServerException", st); }
 
 // The image `id` ({imageDigest?, imageTag?}) names in `repo`.
 Result<ImageRow, Failure> Resolve(EcrState& s, const Scope& ns, const std::string& repo,

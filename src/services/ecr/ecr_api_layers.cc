@@ -2,6 +2,7 @@
 // CompleteLayerUpload, GetDownloadUrlForLayer.
 #include "services/ecr/api.h"
 #include "services/ecr/names.h"
+#include "services/kit/errors.h"
 
 namespace nimbus::ecr {
 namespace {
@@ -39,7 +40,7 @@ OpResult BatchCheckLayerAvailability(EcrState& s, const CallContext& call, const
       continue;
     }
     auto size = s.core->repos().LinkedSize(ns, repo->name, digest);
-    if (!size.ok()) return AwsError("ServerException", size.error().ToString(), 500, false);
+    if (!size.ok()) return InternalError("ServerException", size.error());
     if (!*size) {
       failures.push_back({{"layerDigest", digest},
                           {"failureCode", "MissingLayerDigest"},
@@ -93,7 +94,7 @@ OpResult UploadLayerPart(EcrState& s, const CallContext& call, const Value& in) 
   Status st = writer.Append(bytes);
   if (!st.ok()) {
     (void)writer.Rewind();  // the part leaves no trace
-    return AwsError("ServerException", st.ToString(), 500, false);
+    return InternalError("ServerException", st);
   }
   return Value{{"registryId", ns.account},
                {"repositoryName", repo->name},

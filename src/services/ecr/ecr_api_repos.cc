@@ -6,6 +6,7 @@
 #include "services/ecr/lifecycle.h"
 #include "services/ecr/names.h"
 #include "services/kit/arn.h"
+#include "services/kit/errors.h"
 
 namespace nimbus::ecr {
 namespace {
@@ -123,7 +124,7 @@ OpResult LifecyclePolicyOf(EcrState& s, const CallContext& call, const Value& in
   if (remove) {
     repo->lifecycle.reset();
     Status st = s.core->repos().UpdateRepo(ns, *repo);
-    if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+    if (!st.ok()) return InternalError("ServerException", st);
   }
   return out;
 }
@@ -164,7 +165,7 @@ OpResult CreateRepository(EcrState& s, const CallContext& call, const Value& in)
                     "The repository with name '" + *name +
                         "' already exists in the registry with id '" + ns.account + "'");
   }
-  if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  if (!st.ok()) return InternalError("ServerException", st);
   return Value{{"repository", RepoValue(s, ns, row)}};
 }
 
@@ -185,7 +186,7 @@ OpResult DescribeRepositories(EcrState& s, const CallContext& call, const Value&
   auto size = PageSize(in, 1000);
   if (!size.ok()) return size.error();
   auto all = s.core->repos().ListRepos(ns);
-  if (!all.ok()) return AwsError("ServerException", all.error().ToString(), 500, false);
+  if (!all.ok()) return InternalError("ServerException", all.error());
   size_t end = std::min(all->size(), *start + *size);
   for (size_t i = *start; i < end; ++i) repos.push_back(RepoValue(s, ns, (*all)[i]));
   Value out = {{"repositories", repos}};
@@ -199,7 +200,7 @@ OpResult DeleteRepository(EcrState& s, const CallContext& call, const Value& in)
   Scope ns = ScopeOf(call);
   bool force = in.value("force", false);
   auto images = s.core->repos().ListImages(ns, repo->name);
-  if (!images.ok()) return AwsError("ServerException", images.error().ToString(), 500, false);
+  if (!images.ok()) return InternalError("ServerException", images.error());
   if (!images->empty() && !force) {
     return AwsError("RepositoryNotEmptyException",
                     "The repository with name '" + repo->name + "' in registry with id '" +
@@ -219,7 +220,7 @@ OpResult PutImageTagMutability(EcrState& s, const CallContext& call, const Value
   repo->mutability = *m;
   Scope ns = ScopeOf(call);
   Status st = s.core->repos().UpdateRepo(ns, *repo);
-  if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  if (!st.ok()) return InternalError("ServerException", st);
   Value out = Ids(ns, repo->name);
   out["imageTagMutability"] = *m;
   return out;
@@ -233,7 +234,7 @@ OpResult PutImageScanningConfiguration(EcrState& s, const CallContext& call, con
   repo->scan_on_push = sc->value("scanOnPush", false);
   Scope ns = ScopeOf(call);
   Status st = s.core->repos().UpdateRepo(ns, *repo);
-  if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  if (!st.ok()) return InternalError("ServerException", st);
   Value out = Ids(ns, repo->name);
   out["imageScanningConfiguration"] = {{"scanOnPush", repo->scan_on_push}};
   return out;
@@ -249,7 +250,7 @@ OpResult PutLifecyclePolicy(EcrState& s, const CallContext& call, const Value& i
   repo->lifecycle = *text;
   Scope ns = ScopeOf(call);
   Status st = s.core->repos().UpdateRepo(ns, *repo);
-  if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  if (!st.ok()) return InternalError("ServerException", st);
   auto applied = s.core->ApplyLifecycle(ns, repo->name);
   if (!applied.ok()) return ApiError(applied.error(), ns, repo->name);
   Value out = Ids(ns, repo->name);
@@ -272,7 +273,7 @@ OpResult TagResource(EcrState& s, const CallContext& call, const Value& in) {
   if (!tags.ok()) return tags.error();
   repo->tags_json = MergeTags(repo->tags_json, *tags);
   Status st = s.core->repos().UpdateRepo(ScopeOf(call), *repo);
-  if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  if (!st.ok()) return InternalError("ServerException", st);
   return Value::object();
 }
 
@@ -289,7 +290,7 @@ OpResult UntagResource(EcrState& s, const CallContext& call, const Value& in) {
   }
   repo->tags_json = kept.dump();
   Status st = s.core->repos().UpdateRepo(ScopeOf(call), *repo);
-  if (!st.ok()) return AwsError("ServerException", st.ToString(), 500, false);
+  if (!st.ok()) return InternalError("ServerException", st);
   return Value::object();
 }
 
@@ -302,7 +303,7 @@ OpResult ListTagsForResource(EcrState& s, const CallContext& call, const Value& 
 
 OpResult GetAuthorizationToken(EcrState& s, const CallContext& call, const Value&) {
   auto token = s.auth->Issue(ScopeOf(call));
-  if (!token.ok()) return AwsError("ServerException", token.error().ToString(), 500, false);
+  if (!token.ok()) return InternalError("ServerException", token.error());
   return Value{{"authorizationData",
                 Value::array({{{"authorizationToken", token->authorization_token},
                                {"expiresAt", static_cast<double>(token->expires_ms) / 1000.0},

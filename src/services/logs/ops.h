@@ -35,7 +35,7 @@ OpResult FilterLogEvents(LogStore&, const CallContext&, const Value&);
 // --- helpers (ops_util.cc) -------------------------------------------------------------------
 // Maps a store Status to AWS: NotFound -> ResourceNotFoundException, AlreadyExists ->
 // ResourceAlreadyExistsException, InvalidArgument -> InvalidParameterException, else 500
-// ServiceUnavailableException.
+// ServiceUnavailableException (kit/errors.h).
 AwsError ToAwsError(const Status& st);
 // The group named by logGroupName or logGroupIdentifier (a name or a log-group ARN); exactly
 // one must be given. Validates the name. An ARN of another account or region than the

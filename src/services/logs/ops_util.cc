@@ -1,21 +1,13 @@
 #include "services/kit/arn.h"
+#include "services/kit/errors.h"
 #include "services/logs/ops.h"
 #include "services/logs/validation.h"
 
 namespace nimbus::logs::ops {
 
 AwsError ToAwsError(const Status& st) {
-  switch (st.code()) {
-    case StatusCode::kNotFound:
-      return AwsError("ResourceNotFoundException", st.message());
-    case StatusCode::kAlreadyExists:
-      return AwsError("ResourceAlreadyExistsException", st.message());
-    case StatusCode::kInvalidArgument:
-      return InvalidParameter(st.message());
-    default:
-      return AwsError("ServiceUnavailableException", "nimbus logs store: " + st.ToString(), 500,
-                      false);
-  }
+  return nimbus::ToAwsError(st, {"ResourceNotFoundException", "ResourceAlreadyExistsException",
+                                 "InvalidParameterException", "ServiceUnavailableException"});
 }
 
 std::optional<std::string> GroupFromArn(std::string_view text) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "services/kit/arn.h"
+#include "services/kit/errors.h"
 #include "services/kit/input.h"
 #include "services/kit/pagination.h"
 
@@ -67,6 +68,26 @@ TEST(PaginationTest, TaggedAndOffsetTokensRoundTripAndRefuseOthers) {
   EXPECT_FALSE(DecodeOffsetToken(EncodeTaggedToken("o:", "4x")));
   EXPECT_FALSE(DecodeOffsetToken(EncodeTaggedToken("o:", "99999999999")));
   EXPECT_FALSE(DecodeOffsetToken(t));
+}
+
+}  // namespace
+}  // namespace nimbus
+
+namespace nimbus {
+namespace {
+
+TEST(ErrorsTest, StatusBecomesTheServicesCodes) {
+  constexpr StatusErrorCodes kCodes = {"NotFoundX", "ExistsX", "InvalidX", "InternalX"};
+  AwsError e = ToAwsError(Status::NotFound("no such thing"), kCodes);
+  EXPECT_EQ(e.code, "NotFoundX");
+  EXPECT_EQ(e.message, "no such thing");
+  EXPECT_EQ(e.http_status, 400);
+  EXPECT_EQ(ToAwsError(Status::AlreadyExists("x"), kCodes).code, "ExistsX");
+  EXPECT_EQ(ToAwsError(Status::InvalidArgument("x"), kCodes).code, "InvalidX");
+  AwsError internal = ToAwsError(Status::Internal("disk"), kCodes);
+  EXPECT_EQ(internal.code, "InternalX");
+  EXPECT_EQ(internal.http_status, 500);
+  EXPECT_FALSE(internal.sender_fault);
 }
 
 }  // namespace
