@@ -2,6 +2,7 @@
 // that turn core results into ECR's wire shapes and exceptions.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
 #include <optional>
@@ -68,11 +69,24 @@ std::optional<AwsError> ForeignRegistry(const CallContext& call, const Value& in
 // The repositoryName member, validated; RepositoryNotFoundException when the repository
 // does not exist (so handlers can rely on it). Another account's registryId is refused.
 Result<RepoRow, AwsError> InputRepo(EcrState& state, const CallContext& call, const Value& input);
-// Pagination: decodes nextToken into an offset (0 when absent).
-Result<size_t, AwsError> PageStart(const Value& input);
-// maxResults within [1, limit] (default `limit`).
-Result<size_t, AwsError> PageSize(const Value& input, size_t limit);
+// Offset pagination of a listing built whole: nextToken (an offset, 0 when absent) and
+// maxResults (1..1000, default 1000), validated before the listing is read.
+struct PageRequest {
+  size_t start = 0;
+  size_t size = 0;
+};
+Result<PageRequest, AwsError> ReadPage(const Value& input);
 // The opaque nextToken for `offset`.
 std::string NextToken(size_t offset);
+// {member: [item(i) for the page's indexes of `count` items]}, with nextToken when more remain.
+template <class Item>
+Value PageOut(const PageRequest& page, size_t count, const char* member, Item item) {
+  Value list = Value::array();
+  size_t end = std::min(count, page.start + page.size);
+  for (size_t i = page.start; i < end; ++i) list.push_back(item(i));
+  Value out = {{member, std::move(list)}};
+  if (end < count) out["nextToken"] = NextToken(end);
+  return out;
+}
 
 }  // namespace nimbus::ecr

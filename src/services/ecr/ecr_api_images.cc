@@ -108,10 +108,8 @@ OpResult ListImages(EcrState& s, const CallContext& call, const Value& in) {
   if (!repo.ok()) return repo.error();
   auto status = TagStatus(in);
   if (!status.ok()) return status.error();
-  auto start = PageStart(in);
-  if (!start.ok()) return start.error();
-  auto size = PageSize(in, 1000);
-  if (!size.ok()) return size.error();
+  auto page = ReadPage(in);
+  if (!page.ok()) return page.error();
   auto images = s.core->repos().ListImages(ScopeOf(call), repo->name);
   if (!images.ok()) return Server(images.error());
   Value ids = Value::array();
@@ -120,12 +118,7 @@ OpResult ListImages(EcrState& s, const CallContext& call, const Value& in) {
     if (i.tags.empty()) ids.push_back({{"imageDigest", i.digest}});
     for (const auto& tag : i.tags) ids.push_back({{"imageDigest", i.digest}, {"imageTag", tag}});
   }
-  Value page = Value::array();
-  size_t end = std::min(ids.size(), *start + *size);
-  for (size_t k = *start; k < end; ++k) page.push_back(ids[k]);
-  Value out = {{"imageIds", page}};
-  if (end < ids.size()) out["nextToken"] = NextToken(end);
-  return out;
+  return PageOut(*page, ids.size(), "imageIds", [&](size_t k) { return ids[k]; });
 }
 
 OpResult DescribeImages(EcrState& s, const CallContext& call, const Value& in) {
@@ -155,21 +148,16 @@ OpResult DescribeImages(EcrState& s, const CallContext& call, const Value& in) {
   }
   auto status = TagStatus(in);
   if (!status.ok()) return status.error();
-  auto start = PageStart(in);
-  if (!start.ok()) return start.error();
-  auto size = PageSize(in, 1000);
-  if (!size.ok()) return size.error();
+  auto page = ReadPage(in);
+  if (!page.ok()) return page.error();
   auto images = s.core->repos().ListImages(ns, repo->name);
   if (!images.ok()) return Server(images.error());
   std::vector<const ImageRow*> kept;
   for (const auto& i : *images) {
     if (Keep(*status, i)) kept.push_back(&i);
   }
-  size_t end = std::min(kept.size(), *start + *size);
-  for (size_t k = *start; k < end; ++k) details.push_back(Detail(ns, repo->name, *kept[k]));
-  Value out = {{"imageDetails", details}};
-  if (end < kept.size()) out["nextToken"] = NextToken(end);
-  return out;
+  return PageOut(*page, kept.size(), "imageDetails",
+                 [&](size_t k) { return Detail(ns, repo->name, *kept[k]); });
 }
 
 OpResult BatchGetImage(EcrState& s, const CallContext& call, const Value& in) {

@@ -181,17 +181,12 @@ OpResult DescribeRepositories(EcrState& s, const CallContext& call, const Value&
     }
     return Value{{"repositories", repos}};
   }
-  auto start = PageStart(in);
-  if (!start.ok()) return start.error();
-  auto size = PageSize(in, 1000);
-  if (!size.ok()) return size.error();
+  auto page = ReadPage(in);
+  if (!page.ok()) return page.error();
   auto all = s.core->repos().ListRepos(ns);
   if (!all.ok()) return InternalError("ServerException", all.error());
-  size_t end = std::min(all->size(), *start + *size);
-  for (size_t i = *start; i < end; ++i) repos.push_back(RepoValue(s, ns, (*all)[i]));
-  Value out = {{"repositories", repos}};
-  if (end < all->size()) out["nextToken"] = NextToken(end);
-  return out;
+  return PageOut(*page, all->size(), "repositories",
+                 [&](size_t i) { return RepoValue(s, ns, (*all)[i]); });
 }
 
 OpResult DeleteRepository(EcrState& s, const CallContext& call, const Value& in) {

@@ -112,6 +112,8 @@ AwsError ApiError(const CoreError& e, const Scope& ns, const std::string& repo) 
   return AwsError("ServerException", e.message, 500, false);
 }
 
+namespace {
+
 Result<size_t, AwsError> PageStart(const Value& input) {
   auto it = input.find("nextToken");
   if (it == input.end()) return size_t{0};
@@ -134,6 +136,16 @@ Result<size_t, AwsError> PageSize(const Value& input, size_t limit) {
         std::to_string(limit) + "'");
   }
   return static_cast<size_t>(it->get<int64_t>());
+}
+
+}  // namespace
+
+Result<PageRequest, AwsError> ReadPage(const Value& input) {
+  auto start = PageStart(input);
+  if (!start.ok()) return start.error();
+  auto size = PageSize(input, 1000);
+  if (!size.ok()) return size.error();
+  return PageRequest{*start, *size};
 }
 
 std::string NextToken(size_t offset) { return EncodeOffsetToken(offset); }
