@@ -1,6 +1,7 @@
 #include "services/registry/registry.h"
 
 #include "services/ecr/ecr_service.h"
+#include "services/ecs/ecs_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
 #include "services/sts/sts_service.h"
@@ -9,10 +10,14 @@ namespace nimbus {
 
 const std::vector<ServiceFactory>& AllServices() {
   static const std::vector<ServiceFactory> kServices = {
+      // One service a line, in the order they are built.
+      // clang-format off
       StsService(),
       logs::LogsService(),
       ecr::EcrService(),
       lambda::LambdaService(),
+      ecs::EcsService(),
+      // clang-format on
   };
   return kServices;
 }
