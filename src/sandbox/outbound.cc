@@ -5,7 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -100,27 +100,32 @@ class Pasta : public Outbound {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     std::string log = base + ".log";
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    // Default dispositions and no blocked signal: pasta refuses to start with SIGPIPE ignored,
-    // as nimbus has it.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t all, none;
-    sigfillset(&all);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     char* empty_env[] = {nullptr};
-    pid_t pid = -1;
-    int err = ::posix_spawn(&pid, binary_.c_str(), &actions, &attr, argv.data(), empty_env);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
+    // fork and exec rather than posix_spawn, to give pasta a parent-death signal: it dies with
+    // nimbus, even with a nimbus killed by SIGKILL (else it lives on, holding its namespace,
+    // until the next start removes its link). Only async-signal-safe calls after the fork.
+    const pid_t parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      // Default dispositions and no blocked signal: pasta refuses to start with SIGPIPE
+      // ignored, as nimbus has it.
+      struct sigaction dfl {};
+      dfl.sa_handler = SIG_DFL;
+      for (int sig = 1; sig < NSIG; ++sig) (void)::sigaction(sig, &dfl, nullptr);
+      sigset_t none;
+      sigemptyset(&none);
+      (void)::sigprocmask(SIG_SETMASK, &none, nullptr);
+      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(127);
+      int in = ::open("/dev/null", O_RDONLY);
+      int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (in < 0 || out < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) {
+        ::_exit(127);
+      }
+      ::execve(binary_.c_str(), argv.data(), empty_env);
+      ::_exit(127);
+    }
+    int err = pid < 0 ? errno : 0;
     if (err != 0) return Unavailable("spawn " + binary_ + ": " + std::strerror(err), base);
     // Ready once it wrote its pid file (after --config-net); an exit before that is a failure.
     auto deadline = std::chrono::steady_clock::now() + 10s;

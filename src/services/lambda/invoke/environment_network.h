@@ -37,10 +37,11 @@ struct EnvironmentNetworks {
 
 // A pool of namespaces prepared for environments (sockets at 127.0.0.1:9001 and
 // 127.0.0.1:`endpoint_port`; with `outbound`, each connected to the world through pasta, whose
-// files live under `state_dir`), when `namespaces` can make them and sandboxes can join them
-// (`joinable`): it makes one first, so a host that does not allow them (not root) is known at
-// start. Without, pool is null and note says why; but a requested outbound that cannot be had
-// is an error (FailedPrecondition), never a silent fallback.
+// files live under `state_dir`), when sandboxes can join them (`joinable`; not so in a user
+// namespace of their own, i.e. without root). Without, pool is null and note says why. With
+// `outbound` it first makes one, so that an outbound that cannot be had is an error at start
+// (FailedPrecondition), never a silent fallback; otherwise the pool makes the first ones in the
+// background, and a launch whose namespace cannot be made fails naming why.
 Result<EnvironmentNetworks> MakeEnvironmentNetworks(
     std::unique_ptr<sandbox::NetworkNamespaces> namespaces, bool joinable, uint16_t endpoint_port,
     bool outbound, const std::string& state_dir);
