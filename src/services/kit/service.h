@@ -26,6 +26,9 @@ namespace nimbus {
 namespace logs {
 class LogSink;
 }
+namespace sqs {
+class QueueSender;
+}
 
 // What services publish for each other, filled in table order while the services are built
 // (a service may use only what one listed before it published). Each interface lives in its
@@ -33,6 +36,8 @@ class LogSink;
 struct ServiceLinks {
   // CloudWatch Logs (logs/api/log_sink.h): where Lambda (and later ECS) ship their output.
   std::shared_ptr<logs::LogSink> log_sink;
+  // SQS (sqs/api/queue_sender.h): send a message to a queue by ARN (SNS, Lambda destinations).
+  std::shared_ptr<sqs::QueueSender> sqs_sender;
 };
 
 // Everything a service's create function may use. Owned by main (or a harness); what it points
