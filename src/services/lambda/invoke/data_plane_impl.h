@@ -24,7 +24,7 @@
 #include "services/lambda/data_plane.h"
 #include "services/lambda/invoke/environment_network.h"
 #include "services/lambda/invoke/invocation.h"
-#include "services/lambda/invoke/log_shipper.h"
+#include "services/output/log_shipper.h"
 
 namespace nimbus::lambda {
 
@@ -122,7 +122,7 @@ class DataPlaneImpl : public DataPlane {
   std::string runtimes_dir_;
   EnvironmentNetworks networks_;  // the pool first: environments' networks come from it
   std::unique_ptr<EventQueue> events_;
-  LogShipper shipper_;
+  output::LogShipper shipper_;
 
   std::mutex mu_;
   bool shutting_down_ = false;

@@ -16,6 +16,7 @@
 #include "sandbox/sandbox.h"
 #include "services/lambda/data_plane.h"
 #include "services/lambda/function_registry.h"
+#include "services/output/line_splitter.h"
 
 namespace nimbus::lambda {
 
@@ -75,7 +76,7 @@ class Environment {
   std::string init_error_type;
   std::chrono::steady_clock::time_point last_used{};
   bool retired = false;           // code/config changed: do not reuse; kill when done
-  std::string partial[2];         // unterminated stdout/stderr text
+  output::LineSplitter lines[2];  // stdout/stderr text since its last newline
   // Exceptions to "guarded by mu_", for what the end of each invocation samples on this
   // environment's loop without the lock: stdout/stderr read ends while their pumps run (set
   // once by Watch; reset to -1 by the pumps, which then close them, on the environment's loop)

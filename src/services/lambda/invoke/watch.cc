@@ -11,10 +11,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "services/lambda/invoke/data_plane_impl.h"
 #include "services/lambda/invoke/platform_text.h"
+#include "services/output/fd_pump.h"
 
 namespace nimbus::lambda {
 
@@ -31,39 +34,16 @@ void DataPlaneImpl::AppendLogLocked(Environment& env, Invocation* inv, std::stri
 }
 
 void DataPlaneImpl::OutputLocked(Environment& env, int which, std::string_view data) {
-  std::string& partial = env.partial[which];
-  partial.append(data);
-  size_t start = 0, nl;
-  while ((nl = partial.find('\n', start)) != std::string::npos) {
-    AppendLogLocked(env, nullptr, partial.substr(start, nl - start));
-    start = nl + 1;
-  }
-  partial.erase(0, start);
-  if (partial.size() > 256 * 1024) FlushPartialLocked(env, which);  // in pieces, as Lambda does
+  // Lines over 256 KiB go in pieces, as Lambda does.
+  env.lines[which].Feed(data,
+                        [&](std::string line) { AppendLogLocked(env, nullptr, std::move(line)); });
 }
 
 void DataPlaneImpl::FlushPartialLocked(Environment& env, int which) {
-  std::string& partial = env.partial[which];
-  if (partial.empty()) return;
-  AppendLogLocked(env, nullptr, std::move(partial));
-  partial.clear();
+  env.lines[which].Flush([&](std::string line) { AppendLogLocked(env, nullptr, std::move(line)); });
 }
 
 namespace {
-
-// Reads what is buffered in pipe `fd` now (non-blocking), bounded so a chatty function can't
-// stall the caller.
-template <typename Sink>
-void DrainPipe(int fd, Sink&& sink) {
-  if (fd < 0) return;
-  char buf[16384];
-  for (int rounds = 0; rounds < 64; ++rounds) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    sink(std::string_view(buf, static_cast<size_t>(n)));
-    if (static_cast<size_t>(n) < sizeof buf) break;  // a short read emptied the pipe
-  }
-}
 
 // Max Memory Used as Lambda reports it: the environment's peak counting what its processes
 // map, rounded up to whole MB, never 0. The cgroup's peak alone under-reports: pages already in
@@ -84,7 +64,8 @@ int PeakMb(const sandbox::Sandbox* box) {
 
 void DataPlaneImpl::DrainPipesLocked(Environment& env) {
   for (int which = 0; which < 2; ++which) {
-    DrainPipe(env.out_fd[which], [&](std::string_view data) { OutputLocked(env, which, data); });
+    output::DrainFd(env.out_fd[which],
+                    [&](std::string_view data) { OutputLocked(env, which, data); });
   }
 }
 
@@ -99,7 +80,8 @@ DataPlaneImpl::EndSample DataPlaneImpl::SampleEnd(Environment& env) {
   if (::poll(ready, 2, 0) > 0) {
     for (int which = 0; which < 2; ++which) {
       if (ready[which].revents == 0) continue;
-      DrainPipe(fds[which], [&](std::string_view data) { sample.output[which].append(data); });
+      output::DrainFd(fds[which],
+                      [&](std::string_view data) { sample.output[which].append(data); });
     }
   }
   sample.max_used_mb = PeakMb(box);
@@ -155,22 +137,19 @@ void DataPlaneImpl::Watch(const std::shared_ptr<Environment>& env) {
 
 asio::awaitable<void> DataPlaneImpl::PumpOutput(std::shared_ptr<Environment> env, int fd,
                                                 int which) {
-  asio::posix::stream_descriptor pipe(env->io, fd);
-  std::string buf(16384, '\0');
-  for (;;) {
-    boost::system::error_code ec;
-    size_t n = co_await pipe.async_read_some(asio::buffer(buf.data(), buf.size()),
-                                             asio::redirect_error(asio::use_awaitable, ec));
-    std::lock_guard<std::mutex> lock(mu_);
-    if (n > 0) OutputLocked(*env, which, std::string_view(buf.data(), n));
-    if (ec) {
-      FlushPartialLocked(*env, which);
-      env->out_fd[which] = -1;
-      ShipLogs(*env);
-      break;
-    }
-    if (!env->current) ShipLogs(*env);  // output between invocations (init, background)
-  }
+  co_await output::PumpFd(
+      env->io, fd,
+      [&](std::string_view data) {
+        std::lock_guard<std::mutex> lock(mu_);
+        OutputLocked(*env, which, data);
+        if (!env->current) ShipLogs(*env);  // output between invocations (init, background)
+      },
+      [&] {
+        std::lock_guard<std::mutex> lock(mu_);
+        FlushPartialLocked(*env, which);
+        env->out_fd[which] = -1;
+        ShipLogs(*env);
+      });
 }
 
 asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env) {

@@ -1,10 +1,10 @@
-#include "services/lambda/invoke/log_shipper.h"
+#include "services/output/log_shipper.h"
 
 #include <chrono>
 
-namespace nimbus::lambda {
+namespace nimbus::output {
 
-LogShipper::LogShipper(LogSink* sink) : sink_(sink), thread_([this] { Loop(); }) {}
+LogShipper::LogShipper(logs::LogSink* sink) : sink_(sink), thread_([this] { Loop(); }) {}
 
 LogShipper::~LogShipper() {
   {
@@ -17,7 +17,7 @@ LogShipper::~LogShipper() {
 
 void LogShipper::Ship(const std::string& account, const std::string& region,
                       const std::string& group, const std::string& stream,
-                      std::vector<LogLine> lines) {
+                      std::vector<logs::LogLine> lines) {
   if (lines.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
   const bool was_empty = queue_.empty();
@@ -53,11 +53,11 @@ void LogShipper::Loop() {
     uint64_t covered = queued_;
     lock.unlock();
     if (sink_ != nullptr) {
-      std::vector<LogBatch> batches;
+      std::vector<logs::LogBatch> batches;
       batches.reserve(batch.size());
       for (auto& [key, lines] : batch) {
         auto& [account, region, group, stream] = key;
-        batches.push_back(LogBatch{account, region, group, stream, std::move(lines)});
+        batches.push_back(logs::LogBatch{account, region, group, stream, std::move(lines)});
       }
       sink_->Append(std::move(batches));
     }
@@ -67,4 +67,4 @@ void LogShipper::Loop() {
   }
 }
 
-}  // namespace nimbus::lambda
+}  // namespace nimbus::output

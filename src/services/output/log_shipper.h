@@ -1,5 +1,6 @@
-// Ships function log lines to the LogSink in the background, batched, so invocations never
-// wait on a log write. Thread-safe. Lines queued before destruction are flushed by it.
+// Ships log lines (Lambda functions', ECS containers') to CloudWatch Logs' LogSink in the
+// background, batched per stream, so the producer never waits on a log write. Thread-safe.
+// Lines queued before destruction are flushed by it.
 #pragma once
 
 #include <condition_variable>
@@ -10,16 +11,18 @@
 #include <tuple>
 #include <vector>
 
-#include "services/lambda/data_plane.h"
+#include "services/logs/api/log_sink.h"
 
-namespace nimbus::lambda {
+namespace nimbus::output {
 
 class LogShipper {
  public:
-  explicit LogShipper(LogSink* sink);
+  // `sink` (may be null: lines are dropped) must outlive the shipper.
+  explicit LogShipper(logs::LogSink* sink);
   ~LogShipper();
+  // Queues `lines` for group/stream of account/region; they are written in the order shipped.
   void Ship(const std::string& account, const std::string& region, const std::string& group,
-            const std::string& stream, std::vector<LogLine> lines);
+            const std::string& stream, std::vector<logs::LogLine> lines);
   // Blocks until everything queued so far is written (tests, shutdown).
   void Flush();
 
@@ -27,14 +30,14 @@ class LogShipper {
   using Key = std::tuple<std::string, std::string, std::string, std::string>;
   void Loop();
 
-  LogSink* sink_;
+  logs::LogSink* sink_;
   std::mutex mu_;
   std::condition_variable cv_, flushed_;
-  std::map<Key, std::vector<LogLine>, std::less<>> queue_;
+  std::map<Key, std::vector<logs::LogLine>, std::less<>> queue_;
   uint64_t queued_ = 0, written_ = 0;
   uint64_t flush_requests_ = 0, flushes_seen_ = 0;  // a Flush() cuts the batching window short
   bool done_ = false;
   std::thread thread_;
 };
 
-}  // namespace nimbus::lambda
+}  // namespace nimbus::output
