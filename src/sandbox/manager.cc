@@ -299,6 +299,14 @@ Result<std::unique_ptr<SandboxManager>> SandboxManager::Create(SandboxManagerOpt
     FindProcMasks("/proc", ctx);
     ctx.empty_dir = opt.state_dir + "/empty";
     NIMBUS_RETURN_IF_ERROR(MakeDirs(ctx.empty_dir, 0555));
+    ctx.image_mount_points = opt.state_dir + "/image-mount-points";
+    for (const char* d : {"", "/proc", "/dev", "/tmp"}) {
+      std::string dir = ctx.image_mount_points + d;
+      NIMBUS_RETURN_IF_ERROR(MakeDirs(dir, 0755));
+      if (root && ::chown(dir.c_str(), caps.id_offset, caps.id_offset) != 0) {
+        return Status::Internal("chown " + dir + ": " + std::strerror(errno));
+      }
+    }
   }
   if (auto adj = ReadFile("/proc/self/oom_score_adj"); adj.ok()) {
     std::string v = *adj;
@@ -347,7 +355,7 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
   // A ready disk volume for /tmp (a tmpfs should none be available, e.g. the disk is full).
   ScratchVolume tmp;
   if (impl.scratch && impl.context.mount_namespace && spec.ephemeral_storage_mb > 0 &&
-      !spec.image) {
+      (!spec.image || spec.image->read_only)) {
     if (auto v = impl.scratch->Take(spec.ephemeral_storage_mb); v.ok()) tmp = std::move(*v);
   }
   if (tmp.mount.valid()) tmp.mount = Above2(std::move(tmp.mount));

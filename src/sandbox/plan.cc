@@ -78,7 +78,11 @@ Status ValidateSpec(const SandboxSpec& spec) {
       }
     }
     for (const auto* d : {&image.upper_dir, &image.work_dir}) {
-      if (!IsCleanAbsolute(*d) || d->find_first_of(":,\\") != std::string::npos) {
+      if (image.read_only && !d->empty()) {
+        return Status::InvalidArgument("a read-only image root takes no upper or work dir");
+      }
+      if (!image.read_only &&
+          (!IsCleanAbsolute(*d) || d->find_first_of(":,\\") != std::string::npos)) {
         return Status::InvalidArgument("image upper and work dirs must be clean absolute paths");
       }
     }
@@ -159,6 +163,12 @@ struct RootBuilder {
       }
       BindReadOnly(src, target);
     }
+    PrivateTmp(spec, tmp_mount_fd);
+  }
+
+  // Lambda's /tmp: the disk volume `tmp_mount_fd` when there is one, else a tmpfs, both of
+  // spec.ephemeral_storage_mb.
+  void PrivateTmp(const SandboxSpec& spec, int tmp_mount_fd) {
     if (tmp_mount_fd < 0) {
       Tmpfs("/tmp", MS_NOSUID | MS_NODEV,
             "size=" + std::to_string(spec.ephemeral_storage_mb) + "m,mode=1777");
@@ -166,6 +176,16 @@ struct RootBuilder {
       Add({ChildOp::kAttach, nullptr, At("/tmp"), nullptr, nullptr, 0, 0, tmp_mount_fd});
       p.tmp_mount_fd = tmp_mount_fd;
     }
+  }
+
+  // A Lambda container-image function's root: the layers merged read-only under the mount
+  // points' directory, and the private /tmp.
+  void ReadOnlyImageRoot(const SandboxSpec& spec, int tmp_mount_fd) {
+    std::vector<std::string> lower = spec.image->layers;
+    lower.push_back(ctx.image_mount_points);
+    Add({ChildOp::kMount, p.Keep("overlay"), At(""), p.Keep("overlay"), p.Keep(LowerDirs(lower)),
+         MS_RDONLY | MS_NOSUID | MS_NODEV});
+    PrivateTmp(spec, tmp_mount_fd);
   }
 
   // An OCI image: its layers merged by overlayfs under a writable upper directory, as Docker's
@@ -178,7 +198,7 @@ struct RootBuilder {
     for (const char* d : {"/proc", "/dev"}) Mkdir(d);
   }
 
-  // A minimal /dev (null, zero, full, random, urandom, the fd links; an image also gets
+  // A minimal /dev (null, zero, full, random, urandom, the fd links; a container also gets
   // Docker's 64 MB /dev/shm) and a fresh /proc masked as Docker masks it.
   void DevAndProc(bool image) {
     Tmpfs("/dev", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755");
@@ -249,18 +269,23 @@ Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const
   if (!IsCleanAbsolute(ctx.staging_dir)) return Status::Internal("bad staging dir");
   RootBuilder b{p, ctx, ctx.staging_dir, ctx.host_root == "/" ? "" : ctx.host_root};
   p.new_root = p.Keep(b.root);
-  if (spec.image) {
+  bool container = spec.image && !spec.image->read_only;
+  if (container) {
     b.ImageRoot(*spec.image);
+  } else if (spec.image) {
+    if (!IsCleanAbsolute(ctx.image_mount_points)) return Status::Internal("no image mount points");
+    b.ReadOnlyImageRoot(spec, tmp_mount_fd);
   } else {
     b.LambdaRoot(spec, tmp_mount_fd);
   }
-  b.DevAndProc(spec.image.has_value());
-  if (spec.image) {
+  b.DevAndProc(container);
+  if (container) {
     p.read_only_after_pivot = {p.Keep("/dev")};  // the root is the image's writable overlay
     p.workdir = p.Keep(spec.working_dir.empty() ? "/" : spec.working_dir);
   } else {
     p.read_only_after_pivot = {p.Keep("/dev"), p.Keep("/")};
-    p.workdir = p.Keep(spec.working_dir.empty() ? "/var/task" : spec.working_dir);
+    std::string fallback = spec.image ? "/" : "/var/task";
+    p.workdir = p.Keep(spec.working_dir.empty() ? fallback : spec.working_dir);
   }
   return plan;
 }

@@ -30,6 +30,9 @@ struct PlanContext {
   // made read-only.
   std::vector<std::string> proc_masked_files, proc_masked_dirs, proc_read_only;
   std::string empty_dir;
+  // Empty directories proc, dev and tmp (owned by root inside the sandbox): the top layer of a
+  // read-only image root, where the sandbox's own /proc, /dev and /tmp are mounted.
+  std::string image_mount_points;
 };
 
 // Fills ctx's /proc lists with the entries of Docker's masked and read-only paths that exist

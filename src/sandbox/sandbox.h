@@ -52,10 +52,16 @@ constexpr uint64_t kDockerDefaultCapabilities =
 // When the manager runs functions in a user namespace (SandboxCapabilities::id_offset > 0), the
 // layers' files must be owned by their image owner + id_offset, as Docker's userns-remap
 // unpacks them, or root inside cannot write where the image gives root alone the right.
+//
+// `read_only`: the root as Lambda runs a container-image function instead: the layers merged
+// read-only (no upper and work directories), with the Lambda layout's private /tmp of
+// SandboxSpec::ephemeral_storage_mb and no /dev/shm. The image needs no /proc, /dev or /tmp of
+// its own (the manager lays its mount points over it).
 struct ImageRootFs {
   std::vector<std::string> layers;  // bottom (base) layer first; at least one
-  std::string upper_dir;            // writable; empty at the first launch
+  std::string upper_dir;            // writable; empty at the first launch (empty when read_only)
   std::string work_dir;             // overlayfs's work directory, on upper_dir's file system
+  bool read_only = false;
 };
 
 // What one sandbox runs, on which root, as whom and with which limits: the launch spec of a
@@ -75,7 +81,7 @@ struct SandboxSpec {
   // at /var/runtime. Targets must not be inside /usr, /etc, /lib*, /bin, /sbin, /proc or /dev.
   std::vector<std::pair<std::string, std::string>> extra_read_only;
   // Set: the root is this image (code_dir, layer_dirs and extra_read_only must be empty; no
-  // private /tmp: the image's own; Docker's 64 MB /dev/shm).
+  // private /tmp: the image's own; Docker's 64 MB /dev/shm; unless read_only, see ImageRootFs).
   std::optional<ImageRootFs> image;
   // Absolute path inside the sandbox; empty: the layout's (/var/task, or the image's "/").
   std::string working_dir;

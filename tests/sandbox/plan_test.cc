@@ -2,6 +2,7 @@
 #include "sandbox/plan.h"
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 
 #include <algorithm>
 #include <string>
@@ -242,6 +243,44 @@ TEST(PlanTest, BuildsAnImageRootOnAnOverlay) {
   EXPECT_STREQ(p.read_only_after_pivot[0], "/dev");
   EXPECT_EQ(p.uid, 0);
   EXPECT_EQ(p.capabilities, kDockerDefaultCapabilities);
+}
+
+SandboxSpec LambdaImageSpec() {
+  SandboxSpec s;
+  s.argv = {"/bin/bootstrap"};
+  s.env = {"PATH=/usr/bin:/bin"};
+  s.image = ImageRootFs{{"/img/base", "/img/app"}, "", "", /*read_only=*/true};
+  s.ephemeral_storage_mb = 600;
+  return s;
+}
+
+TEST(PlanTest, BuildsAReadOnlyImageRootWithLambdasTmp) {
+  PlanContext ctx = Ctx();
+  ctx.image_mount_points = "/var/nimbus/mount-points";
+  auto plan = BuildChildPlan(LambdaImageSpec(), ctx);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  const ChildPlan& p = **plan;
+  ASSERT_FALSE(p.ops.empty());
+  // The layers under the mount points' directory, read-only, with no upper directory.
+  EXPECT_EQ(p.ops[0].kind, ChildOp::kMount);
+  EXPECT_STREQ(p.ops[0].target, "/run/nimbus/root");
+  EXPECT_STREQ(p.ops[0].data, "lowerdir=/var/nimbus/mount-points:/img/app:/img/base");
+  EXPECT_TRUE(p.ops[0].flags & MS_RDONLY);
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, "/run/nimbus/root/tmp", "size=600m"));
+  EXPECT_TRUE(HasOp(p, ChildOp::kMount, "/run/nimbus/root/proc"));
+  EXPECT_FALSE(HasOp(p, ChildOp::kMount, "/run/nimbus/root/dev/shm"));  // none on Lambda
+  EXPECT_STREQ(p.workdir, "/");
+  ASSERT_EQ(p.read_only_after_pivot.size(), 2u);
+  EXPECT_EQ(p.uid, static_cast<int>(kLambdaUid));
+  // The disk volume when there is one, as for a zip function.
+  plan = BuildChildPlan(LambdaImageSpec(), ctx, 42);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(HasOp(**plan, ChildOp::kAttach, "/run/nimbus/root/tmp"));
+  // An upper directory contradicts read-only; the manager must say where the mount points are.
+  SandboxSpec bad = LambdaImageSpec();
+  bad.image->upper_dir = "/ctr/upper";
+  EXPECT_EQ(BuildChildPlan(bad, ctx).error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(BuildChildPlan(LambdaImageSpec(), Ctx()).error().code(), StatusCode::kInternal);
 }
 
 TEST(PlanTest, ImageWorkingDirDefaultsToRootAndLambdaToVarTask) {

@@ -114,5 +114,33 @@ TEST_F(SandboxImageTest, NetworkNoneHasOnlyALoopback) {
   EXPECT_EQ(r.out, "3\n") << r.err;  // two header lines and lo
 }
 
+TEST_F(SandboxImageTest, ALambdaImageRunsReadOnlyWithLambdasTmpAndUser) {
+  for (const char* applet : {"cut", "df", "tail", "touch", "tr"}) {
+    fs::create_symlink("busybox", base_.path() + "/bin/" + applet);
+  }
+  SandboxSpec s = Image(
+      "id -u; cat /etc/motd; touch /app/x 2>/dev/null || echo read-only; echo t > /tmp/t && "
+      "cat /tmp/t; test -e /dev/shm || echo no-shm; ls -ld / | tr -s ' ' | cut -d' ' -f3;"
+      "df -m /tmp | tail -1 | tr -s ' ' | cut -d' ' -f2");
+  s.image = ImageRootFs{{base_.path(), app_.path()}, "", "", /*read_only=*/true};
+  s.uid = kLambdaUid;
+  s.gid = kLambdaGid;
+  s.capabilities = 0;
+  s.ephemeral_storage_mb = 600;
+  auto r = Run(s);
+  EXPECT_TRUE(r.status.exited && r.status.code == 0) << r.status.Describe() << r.err;
+  // The size the volume reports is about what it was made for (ext4's own blocks aside); the
+  // root belongs to root inside (0: the image has no /etc/passwd).
+  std::string size = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
+  EXPECT_EQ(r.out.substr(0, r.out.size() - size.size()),
+            std::to_string(kLambdaUid) + "\napp\nread-only\nt\nno-shm\n0\n")
+      << r.err;
+  EXPECT_GT(std::stoi(size), 500) << r.out;
+  EXPECT_LT(std::stoi(size), 700) << r.out;
+  // Nothing of it was written into the layers.
+  EXPECT_FALSE(fs::exists(app_.path() + "/tmp"));
+  EXPECT_FALSE(fs::exists(base_.path() + "/tmp"));
+}
+
 }  // namespace
 }  // namespace nimbus::sandbox
