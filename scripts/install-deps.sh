@@ -4,10 +4,10 @@
 #   vm = what tests/vm/run-in-cgroup2-vm.sh boots: qemu, Debian's kernel, a static busybox)
 set -euo pipefail
 mode=${1:-build}
-build_pkgs=(build-essential cmake ninja-build pkg-config libboost-dev libssl-dev libsqlite3-dev zlib1g-dev
+build_pkgs=(build-essential cmake ninja-build pkg-config libboost-dev libssl-dev libsqlite3-dev zlib1g-dev libzstd-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev python3 zip unzip curl)
 test_pkgs=(awscli python3-botocore wrk nodejs npm clang libclang-rt-14-dev passt
-  skopeo podman runc docker-registry autoconf automake libtool libcurl4-openssl-dev)
+  skopeo podman runc docker-registry autoconf automake libtool libcurl4-openssl-dev busybox-static zstd)
 vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static)
 case "$mode" in
   build) pkgs=("${build_pkgs[@]}") ;;

@@ -1,5 +1,7 @@
+#include "image/image_cache.h"
 #include "services/ecr/api.h"
 #include "services/ecr/ecr_service.h"
+#include "services/ecr/image_reader.h"
 #include "services/ecr/names.h"
 #include "services/kit/input.h"
 #include "services/kit/operations.h"
@@ -35,7 +37,7 @@ constexpr Operation<EcrState> kOperations[] = {
 
 class EcrProvider : public Provider {
  public:
-  explicit EcrProvider(std::unique_ptr<EcrState> state) : state_(std::move(state)) {}
+  explicit EcrProvider(std::shared_ptr<EcrState> state) : state_(std::move(state)) {}
   std::string_view service_name() const override { return "ecr"; }
 
   void RegisterOperations(OperationTable& table) override {
@@ -51,7 +53,7 @@ class EcrProvider : public Provider {
   }
 
  private:
-  std::unique_ptr<EcrState> state_;
+  std::shared_ptr<EcrState> state_;  // shared with the ImageReader it publishes
 };
 
 }  // namespace
@@ -152,13 +154,25 @@ std::string NextToken(size_t offset) { return EncodeOffsetToken(offset); }
 
 namespace {
 
+// "a,b,,c" -> {"a", "b", "c"}.
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = std::min(list.find(',', start), list.size());
+    if (comma > start) out.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 // Applies the "ecr" migrations and opens the blob store under <data_dir>/ecr.
 Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   Status st = RepoStore::Install(*ctx.db);
   if (!st.ok()) return st;
   auto blobs = store::BlobStore::Open(ctx.data_dir + "/ecr");
   if (!blobs.ok()) return blobs.error();
-  auto state = std::make_unique<EcrState>();
+  auto state = std::make_shared<EcrState>();
   state->blobs = std::move(*blobs);
   state->registry_host = ctx.flags.Str("--registry-host");
   if (state->registry_host.empty())
@@ -171,6 +185,18 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   state->disk = std::make_unique<boost::asio::thread_pool>(2);
   state->routes = std::make_unique<OciRoutes>(*state->core, *state->uploads, *state->auth,
                                               state->registry_host, *state->disk);
+  // What ECS and Lambda run images with (api/image_reader.h, image/image_cache.h).
+  ctx.links.ecr_images = MakeImageReader(std::shared_ptr<EcrCore>(state, state->core.get()));
+  image::ImageCacheOptions cache;
+  cache.root = ctx.data_dir + "/images";
+  cache.registry = ctx.links.ecr_images;
+  cache.nimbus_hosts = {state->registry_host, ctx.host + ":" + std::to_string(ctx.port)};
+  if (ctx.host == "127.0.0.1")
+    cache.nimbus_hosts.push_back("localhost:" + std::to_string(ctx.port));
+  cache.plain_http_registries = SplitList(ctx.flags.Str("--image-plain-http-registries"));
+  auto images = image::ImageCache::Open(std::move(cache));
+  if (!images.ok()) return images.error();
+  ctx.links.images = std::move(*images);
   return std::unique_ptr<Provider>(std::make_unique<EcrProvider>(std::move(state)));
 }
 
@@ -179,7 +205,10 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
 ServiceFactory EcrService() {
   return {"ecr",
           {{"--registry-host", "HOST[:PORT]",
-            "host in ECR repositoryUri values (default the address served)"}},
+            "host in ECR repositoryUri values (default the address served)"},
+           {"--image-plain-http-registries", "HOST:PORT,...",
+            "loopback registries ECS and Lambda pull images from over plain http (tests, "
+            "local mirrors)"}},
           Create};
 }
 

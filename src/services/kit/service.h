@@ -29,6 +29,12 @@ class LogSink;
 namespace sqs {
 class QueueSender;
 }
+namespace ecr {
+class ImageReader;
+}
+namespace image {
+class ImageCache;
+}
 
 // What services publish for each other, filled in table order while the services are built
 // (a service may use only what one listed before it published). Each interface lives in its
@@ -38,6 +44,11 @@ struct ServiceLinks {
   std::shared_ptr<logs::LogSink> log_sink;
   // SQS (sqs/api/queue_sender.h): send a message to a queue by ARN (SNS, Lambda destinations).
   std::shared_ptr<sqs::QueueSender> sqs_sender;
+  // ECR (ecr/api/image_reader.h): read access to the images of nimbus's registry.
+  std::shared_ptr<ecr::ImageReader> ecr_images;
+  // ECR builds it over ecr_images (image/image_cache.h): images (nimbus's or another
+  // registry's) resolved and unpacked into sandbox root file systems, for ECS and Lambda.
+  std::shared_ptr<image::ImageCache> images;
 };
 
 // Everything a service's create function may use. Owned by main (or a harness); what it points
