@@ -17,6 +17,20 @@ const store::Migration kMigrations[] = {
      "  revision INTEGER NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL,"
      "  tags TEXT NOT NULL DEFAULT '[]',"
      "  PRIMARY KEY(account, region, family, revision));"},
+    {2, "tasks-account-settings",
+     "CREATE TABLE ecs_tasks ("
+     "  account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL,"
+     "  cluster TEXT NOT NULL, family TEXT NOT NULL, started_by TEXT NOT NULL,"
+     "  launch_type TEXT NOT NULL, task_group TEXT NOT NULL, desired_status TEXT NOT NULL,"
+     "  last_status TEXT NOT NULL, created_ms INTEGER NOT NULL, stopped_ms INTEGER NOT NULL,"
+     "  body TEXT NOT NULL, tags TEXT NOT NULL DEFAULT '[]',"
+     "  PRIMARY KEY(account, region, id));"
+     "CREATE INDEX ecs_tasks_by_cluster ON ecs_tasks(account, region, cluster, created_ms);"
+     "CREATE INDEX ecs_tasks_by_status ON ecs_tasks(last_status, stopped_ms);"
+     "CREATE TABLE ecs_account_settings ("
+     "  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,"
+     "  principal TEXT NOT NULL, value TEXT NOT NULL,"
+     "  PRIMARY KEY(account, region, name, principal));"},
 };
 
 Value ParseJson(std::string_view text) {

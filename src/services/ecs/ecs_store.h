@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,25 @@ struct ClusterRow {
   std::string status;  // ACTIVE or INACTIVE (deleted, still describable)
   Value tags;          // [{key, value}]
   Value settings;      // [{name, value}]
+};
+
+// A task: its Task JSON as DescribeTasks shows it (tags apart) and what lists filter on.
+struct TaskRow {
+  std::string id;       // 32 hex digits, the last part of the task ARN
+  std::string cluster;  // cluster name
+  Value body;           // the Task (lastStatus, desiredStatus, containers, timestamps, ...)
+  Value tags;           // [{key, value}]
+};
+
+// Filters of ListTasks; empty strings match anything.
+struct TaskFilter {
+  std::string cluster, family, started_by, launch_type, group, desired_status;
+};
+
+// An account setting (ListAccountSettings): `principal` is an ARN, or "" for the account's
+// default (PutAccountSettingDefault).
+struct AccountSettingRow {
+  std::string name, value, principal;
 };
 
 struct TaskDefRow {
@@ -73,6 +93,34 @@ class EcsStore {
   Result<std::vector<std::string>> ListFamilies(const Scope& s, const std::string& prefix,
                                                 const std::string& status, const std::string& after,
                                                 int limit);
+
+  // Tasks (task_store.cc). PutTask inserts or replaces a task, its list columns taken from
+  // its body.
+  Status PutTask(const Scope& s, const TaskRow& row);
+  Result<std::optional<TaskRow>> GetTask(const Scope& s, const std::string& id);
+  // Reads, changes (`change` edits the body in place; false: leave it) and writes a task in one
+  // transaction; the body after the change, or nullopt when the task does not exist.
+  Result<std::optional<Value>> UpdateTask(const Scope& s, const std::string& id,
+                                          const std::function<bool(Value&)>& change);
+  Status SetTaskTags(const Scope& s, const std::string& id, const Value& tags);
+  // Task ids matching `f`, newest first, from position `offset`, at most `limit`.
+  Result<std::vector<std::string>> ListTasks(const Scope& s, const TaskFilter& f, int64_t offset,
+                                             int limit);
+  // Every task of every scope whose lastStatus is not STOPPED (restart recovery).
+  Result<std::vector<std::pair<Scope, TaskRow>>> UnstoppedTasks();
+  // Deletes tasks STOPPED before `before_ms` (epoch ms); how many went.
+  Result<int64_t> ForgetStoppedBefore(int64_t before_ms);
+
+  // Cluster and task definition tags (TagResource); false when the resource does not exist.
+  Result<bool> SetClusterTags(const Scope& s, const std::string& name, const Value& tags);
+  Result<bool> SetTaskDefTags(const Scope& s, const std::string& family, int64_t revision,
+                              const Value& tags);
+
+  // Account settings (task_store.cc): the one of `principal` ("" = the default), replaced.
+  Status PutSetting(const Scope& s, const AccountSettingRow& row);
+  Status DeleteSetting(const Scope& s, const std::string& name, const std::string& principal);
+  // Every stored setting of the scope, sorted by name then principal.
+  Result<std::vector<AccountSettingRow>> Settings(const Scope& s);
 
  private:
   Result<std::optional<TaskDefRow>> ReadRevision(const std::string& sql,

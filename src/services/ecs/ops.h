@@ -3,22 +3,51 @@
 // output or the AwsError AWS answers.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "protocol/call.h"
-#include "services/ecs/ecs_store.h"
+#include "services/ecs/ecs_state.h"
 
 namespace nimbus::ecs::ops {
 
-OpResult CreateCluster(EcsStore& s, const CallContext& call, const Value& in);
-OpResult DescribeClusters(EcsStore& s, const CallContext& call, const Value& in);
-OpResult ListClusters(EcsStore& s, const CallContext& call, const Value& in);
-OpResult DeleteCluster(EcsStore& s, const CallContext& call, const Value& in);
+OpResult CreateCluster(EcsState& e, const CallContext& call, const Value& in);
+OpResult DescribeClusters(EcsState& e, const CallContext& call, const Value& in);
+OpResult ListClusters(EcsState& e, const CallContext& call, const Value& in);
+OpResult DeleteCluster(EcsState& e, const CallContext& call, const Value& in);
 
-OpResult RegisterTaskDefinition(EcsStore& s, const CallContext& call, const Value& in);
-OpResult DescribeTaskDefinition(EcsStore& s, const CallContext& call, const Value& in);
-OpResult ListTaskDefinitions(EcsStore& s, const CallContext& call, const Value& in);
-OpResult ListTaskDefinitionFamilies(EcsStore& s, const CallContext& call, const Value& in);
-OpResult DeregisterTaskDefinition(EcsStore& s, const CallContext& call, const Value& in);
-OpResult DeleteTaskDefinitions(EcsStore& s, const CallContext& call, const Value& in);
+OpResult RegisterTaskDefinition(EcsState& e, const CallContext& call, const Value& in);
+OpResult DescribeTaskDefinition(EcsState& e, const CallContext& call, const Value& in);
+OpResult ListTaskDefinitions(EcsState& e, const CallContext& call, const Value& in);
+OpResult ListTaskDefinitionFamilies(EcsState& e, const CallContext& call, const Value& in);
+OpResult DeregisterTaskDefinition(EcsState& e, const CallContext& call, const Value& in);
+OpResult DeleteTaskDefinitions(EcsState& e, const CallContext& call, const Value& in);
+
+OpResult RunTask(EcsState& e, const CallContext& call, const Value& in);
+OpResult StartTask(EcsState& e, const CallContext& call, const Value& in);
+OpResult StopTask(EcsState& e, const CallContext& call, const Value& in);
+OpResult DescribeTasks(EcsState& e, const CallContext& call, const Value& in);
+OpResult ListTasks(EcsState& e, const CallContext& call, const Value& in);
+
+OpResult TagResource(EcsState& e, const CallContext& call, const Value& in);
+OpResult UntagResource(EcsState& e, const CallContext& call, const Value& in);
+OpResult ListTagsForResource(EcsState& e, const CallContext& call, const Value& in);
+
+OpResult ListAccountSettings(EcsState& e, const CallContext& call, const Value& in);
+OpResult PutAccountSetting(EcsState& e, const CallContext& call, const Value& in);
+OpResult PutAccountSettingDefault(EcsState& e, const CallContext& call, const Value& in);
+OpResult DeleteAccountSetting(EcsState& e, const CallContext& call, const Value& in);
+
+// The cluster name a reference (name or ARN) names in the caller's scope, or nullopt when it
+// is an ARN of another service, account or region.
+std::optional<std::string> ClusterName(const CallContext& call, const std::string& ref);
+// The name of the ACTIVE cluster the input's `cluster` names ("default" when absent, created on
+// first use), or ClusterNotFoundException.
+Result<std::string, AwsError> UseCluster(EcsStore& s, const CallContext& call, const Value& in);
+// The revision "family", "family:revision" or an ARN names (the latest ACTIVE one for a bare
+// family); nullopt when it is malformed or does not exist.
+Result<std::optional<TaskDefRow>> LookupTaskDefinition(EcsStore& s, const CallContext& call,
+                                                       const std::string& text);
 
 // Whether the input's `include` list names `what` (e.g. "TAGS").
 bool Includes(const Value& in, const char* what);

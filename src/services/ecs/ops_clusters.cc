@@ -16,16 +16,6 @@ bool ValidClusterName(const std::string& name) {
   return true;
 }
 
-// The cluster name a reference (name or ARN) names in the caller's scope, or nullopt when it
-// is an ARN of another service, account or region.
-std::optional<std::string> ClusterName(const CallContext& call, const std::string& ref) {
-  if (ref.rfind("arn:", 0) != 0) return ref;
-  auto arn = ParseArn(ref);
-  if (!arn || arn->service != "ecs" || arn->scope != ScopeOf(call)) return std::nullopt;
-  if (arn->resource.rfind("cluster/", 0) != 0) return std::nullopt;
-  return arn->resource.substr(8);
-}
-
 Value ClusterJson(const CallContext& call, const ClusterRow& c, bool with_tags) {
   Value out = {{"clusterArn", MakeArn("ecs", ScopeOf(call), "cluster/" + c.name)},
                {"clusterName", c.name},
@@ -43,6 +33,26 @@ Value ClusterJson(const CallContext& call, const ClusterRow& c, bool with_tags) 
 }
 
 }  // namespace
+
+std::optional<std::string> ClusterName(const CallContext& call, const std::string& ref) {
+  if (ref.rfind("arn:", 0) != 0) return ref;
+  auto arn = ParseArn(ref);
+  if (!arn || arn->service != "ecs" || arn->scope != ScopeOf(call)) return std::nullopt;
+  if (arn->resource.rfind("cluster/", 0) != 0) return std::nullopt;
+  return arn->resource.substr(8);
+}
+
+Result<std::string, AwsError> UseCluster(EcsStore& s, const CallContext& call, const Value& in) {
+  auto name = ClusterName(call, Str(in, "cluster", "default"));
+  std::optional<ClusterRow> row;
+  if (name && ValidClusterName(*name)) {
+    auto used = s.UseCluster(ScopeOf(call), *name);
+    if (!used.ok()) return InternalError("ServerException", used.error());
+    row = std::move(*used);
+  }
+  if (!row) return AwsError("ClusterNotFoundException", "Cluster not found.");
+  return row->name;
+}
 
 bool Includes(const Value& in, const char* what) {
   const Value* inc = Member(in, "include");
@@ -63,7 +73,8 @@ Result<int, AwsError> PageSize(const Value& in) {
   return static_cast<int>(*n);
 }
 
-OpResult CreateCluster(EcsStore& s, const CallContext& call, const Value& in) {
+OpResult CreateCluster(EcsState& e, const CallContext& call, const Value& in) {
+  EcsStore& s = *e.store;
   std::string name = Str(in, "clusterName", "default");
   if (!ValidClusterName(name)) {
     return AwsError("InvalidParameterException",
@@ -79,7 +90,8 @@ OpResult CreateCluster(EcsStore& s, const CallContext& call, const Value& in) {
   return Value{{"cluster", ClusterJson(call, *row, true)}};
 }
 
-OpResult DescribeClusters(EcsStore& s, const CallContext& call, const Value& in) {
+OpResult DescribeClusters(EcsState& e, const CallContext& call, const Value& in) {
+  EcsStore& s = *e.store;
   Value refs = Member(in, "clusters") ? in["clusters"] : Value::array({"default"});
   if (refs.empty()) refs.push_back("default");
   bool tags = Includes(in, "TAGS");
@@ -104,7 +116,8 @@ OpResult DescribeClusters(EcsStore& s, const CallContext& call, const Value& in)
   return Value{{"clusters", clusters}, {"failures", failures}};
 }
 
-OpResult ListClusters(EcsStore& s, const CallContext& call, const Value& in) {
+OpResult ListClusters(EcsState& e, const CallContext& call, const Value& in) {
+  EcsStore& s = *e.store;
   auto limit = PageSize(in);
   if (!limit.ok()) return limit.error();
   std::string after;
@@ -124,7 +137,8 @@ OpResult ListClusters(EcsStore& s, const CallContext& call, const Value& in) {
   return out;
 }
 
-OpResult DeleteCluster(EcsStore& s, const CallContext& call, const Value& in) {
+OpResult DeleteCluster(EcsState& e, const CallContext& call, const Value& in) {
+  EcsStore& s = *e.store;
   auto name = ClusterName(call, Str(in, "cluster"));
   std::optional<ClusterRow> row;
   if (name && ValidClusterName(*name)) {

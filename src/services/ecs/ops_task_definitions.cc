@@ -46,6 +46,17 @@ Result<std::optional<TaskDefRow>> Lookup(EcsStore& s, const CallContext& call,
   return s.Latest(ScopeOf(call), ref.family);
 }
 
+}  // namespace
+
+Result<std::optional<TaskDefRow>> LookupTaskDefinition(EcsStore& s, const CallContext& call,
+                                                       const std::string& text) {
+  auto ref = ParseRef(call, text);
+  if (!ref) return std::optional<TaskDefRow>();
+  return Lookup(s, call, *ref);
+}
+
+namespace {
+
 // The revision `text` names (family:revision or ARN; a bare family is refused, as AWS refuses
 // it for Deregister and Delete), or nullopt when it does not exist.
 Result<std::optional<TaskDefRow>, AwsError> FindRevision(EcsStore& s, const CallContext& call,
@@ -72,7 +83,8 @@ Result<int64_t, AwsError> PageOffset(const Value& in) {
 
 }  // namespace
 
-OpResult RegisterTaskDefinition(EcsStore& s, const CallContext& call, const Value& in) {
+OpResult RegisterTaskDefinition(EcsState& e, const CallContext& call, const Value& in) {
+  EcsStore& s = *e.store;
   auto body = BuildTaskDefinition(in, call.account_id);
   if (!body.ok()) return body.error();
   Value tags = Member(in, "tags") ? in["tags"] : Value::array();
@@ -83,7 +95,8 @@ OpResult RegisterTaskDefinition(EcsStore& s, const CallContext& call, const Valu
   return out;
 }
 
-OpResult DescribeTaskDefinition(EcsStore& s, const CallContext& call, const Value& in) {
+OpResult DescribeTaskDefinition(EcsState& e, const CallContext& call, const Value& in) {
+  EcsStore& s = *e.store;
   auto ref = ParseRef(call, Str(in, "taskDefinition"));
   std::optional<TaskDefRow> row;
   if (ref) {
@@ -99,7 +112,8 @@ OpResult DescribeTaskDefinition(EcsStore& s, const CallContext& call, const Valu
   return out;
 }
 
-OpResult ListTaskDefinitions(EcsStore& s, const CallContext& call, const Value& in) {
+OpResult ListTaskDefinitions(EcsState& e, const CallContext& call, const Value& in) {
+  EcsStore& s = *e.store;
   auto limit = PageSize(in);
   if (!limit.ok()) return limit.error();
   auto offset = PageOffset(in);
@@ -129,7 +143,8 @@ OpResult ListTaskDefinitions(EcsStore& s, const CallContext& call, const Value& 
   return out;
 }
 
-OpResult ListTaskDefinitionFamilies(EcsStore& s, const CallContext& call, const Value& in) {
+OpResult ListTaskDefinitionFamilies(EcsState& e, const CallContext& call, const Value& in) {
+  EcsStore& s = *e.store;
   auto limit = PageSize(in);
   if (!limit.ok()) return limit.error();
   std::string status = Str(in, "status", "ALL");
@@ -151,7 +166,8 @@ OpResult ListTaskDefinitionFamilies(EcsStore& s, const CallContext& call, const 
   return out;
 }
 
-OpResult DeregisterTaskDefinition(EcsStore& s, const CallContext& call, const Value& in) {
+OpResult DeregisterTaskDefinition(EcsState& e, const CallContext& call, const Value& in) {
+  EcsStore& s = *e.store;
   auto row = FindRevision(s, call, Str(in, "taskDefinition"));
   if (!row.ok()) return row.error();
   if (!*row || (*row)->status == "DELETE_IN_PROGRESS") return NotFound();
@@ -160,7 +176,8 @@ OpResult DeregisterTaskDefinition(EcsStore& s, const CallContext& call, const Va
   return Value{{"taskDefinition", done->body}};
 }
 
-OpResult DeleteTaskDefinitions(EcsStore& s, const CallContext& call, const Value& in) {
+OpResult DeleteTaskDefinitions(EcsState& e, const CallContext& call, const Value& in) {
+  EcsStore& s = *e.store;
   const Value* refs = Member(in, "taskDefinitions");
   if (refs == nullptr || !refs->is_array() || refs->empty() || refs->size() > 10) {
     return AwsError("InvalidParameterException",

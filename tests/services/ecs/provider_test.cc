@@ -259,10 +259,10 @@ TEST(EcsTaskDefinitionsTest, FargateDefinitionsNormalizeSizes) {
 
 TEST(EcsTaskDefinitionsTest, UnimplementedOperationsAnswer501) {
   ProviderHarness h({"ecs"});
-  auto r = h.Call("ecs", "RunTask", {{"taskDefinition", "web"}});
+  auto r = h.Call("ecs", "CreateService", {{"serviceName", "web"}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().http_status, 501);
-  EXPECT_NE(r.error().message.find("RunTask"), std::string::npos);
+  EXPECT_NE(r.error().message.find("CreateService"), std::string::npos);
 }
 
 }  // namespace

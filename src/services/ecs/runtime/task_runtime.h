@@ -1,0 +1,35 @@
+// What runs ECS tasks: the operations hand a task to a TaskRuntime once it is stored
+// (PROVISIONING, desiredStatus RUNNING) and ask it to stop one; the runtime moves the task through
+// its lifecycle by writing the task's body in the EcsStore (lastStatus, timestamps, containers'
+// exit codes and reasons, stopCode and stoppedReason).
+#pragma once
+
+#include <string>
+
+#include "protocol/call.h"
+#include "services/kit/scope.h"
+
+namespace nimbus::ecs {
+
+// One task to start: where it lives and what it runs.
+struct TaskLaunch {
+  Scope scope;
+  std::string task_id;
+  Value task;             // the Task as stored (containers, overrides, cpu, memory, ...)
+  Value task_definition;  // the TaskDefinition revision it runs
+};
+
+// Thread-safe. Start and Stop return at once; the work happens on the runtime's own threads.
+class TaskRuntime {
+ public:
+  virtual ~TaskRuntime() = default;
+  // Starts `launch`'s containers. Failures are reported in the task (stopCode
+  // TaskFailedToStart, AWS's reason), never returned.
+  virtual void Start(TaskLaunch launch) = 0;
+  // Stops a task it runs: the containers' stop signal, SIGKILL after their stopTimeout. The
+  // caller has already set desiredStatus STOPPED, stopCode and stoppedReason. A task the runtime
+  // does not run (e.g. started before a restart) is left as it is.
+  virtual void Stop(const Scope& scope, const std::string& task_id) = 0;
+};
+
+}  // namespace nimbus::ecs
