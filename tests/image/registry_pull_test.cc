@@ -1,0 +1,405 @@
+// nimbus's OCI pull client through the image cache: against Debian's docker-registry started on
+// a loopback port (images pushed into it with skopeo), and against a small in-test registry that
+// asks for an anonymous bearer token, serves an index and redirects blob downloads. Loopback
+// only; root for the unpacking.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "image/image_cache.h"
+#include "image/registry_client.h"
+#include "image/root_fixture.h"
+#include "image/tar_builder.h"
+#include "store/sha256.h"
+
+extern char** environ;
+
+namespace nimbus::image {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::TarBuilder;
+
+std::string Sha(const std::string& d) { return "sha256:" + store::Hasher::Hex(d); }
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid = -1;
+  if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+int RunTool(const std::vector<std::string>& argv, const std::string& log) {
+  pid_t pid = Spawn(argv, log);
+  if (pid < 0) return -1;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// An OCI image layout at `dir` holding `layers` (already compressed blobs of the tars) as :tag.
+void WriteLayout(const std::string& dir,
+                 const std::vector<std::pair<std::string, std::string>>& layers,
+                 const std::vector<std::string>& diff_ids, const std::string& tag) {
+  fs::create_directories(dir + "/blobs/sha256");
+  auto blob = [&](const std::string& data) {
+    std::ofstream(dir + "/blobs/sha256/" + Sha(data).substr(7), std::ios::binary) << data;
+    return Sha(data);
+  };
+  json descs = json::array();
+  for (const auto& [media, data] : layers)
+    descs.push_back({{"mediaType", media}, {"digest", blob(data)}, {"size", data.size()}});
+  std::string config = json{{"architecture", "amd64"},
+                            {"os", "linux"},
+                            {"config", {{"Entrypoint", {"/bin/app"}}}},
+                            {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}}
+                           .dump();
+  std::string manifest = json{
+      {"schemaVersion", 2},
+      {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+      {"config",
+       {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+        {"digest", blob(config)},
+        {"size", config.size()}}},
+      {"layers", descs}}.dump();
+  std::string md = blob(manifest);
+  std::ofstream(dir + "/oci-layout") << R"({"imageLayoutVersion":"1.0.0"})";
+  std::ofstream(dir + "/index.json")
+      << json{{"schemaVersion", 2},
+              {"manifests",
+               {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                 {"digest", md},
+                 {"size", manifest.size()},
+                 {"annotations", {{"org.opencontainers.image.ref.name", tag}}}}}}}
+             .dump();
+}
+
+class RegistryPullTest : public testing::RootTest {
+ protected:
+  void TearDown() override {
+    cache_.reset();
+    if (registry_pid_ > 0) {
+      ::kill(registry_pid_, SIGKILL);
+      ::waitpid(registry_pid_, nullptr, 0);
+    }
+  }
+  void OpenCache(const std::string& registry) {
+    ImageCacheOptions o;
+    o.root = root_ + "/images";
+    o.plain_http_registries = {registry};
+    o.log = [this](std::string_view line) {
+      std::lock_guard lock(mu_);
+      log_.emplace_back(line);
+    };
+    auto cache = ImageCache::Open(o);
+    ASSERT_TRUE(cache.ok()) << cache.error().ToString();
+    cache_ = std::move(*cache);
+  }
+  size_t LogLines() {
+    std::lock_guard lock(mu_);
+    return log_.size();
+  }
+  pid_t registry_pid_ = -1;
+  std::unique_ptr<ImageCache> cache_;
+  std::mutex mu_;
+  std::vector<std::string> log_;
+  Scope scope_{"000000000000", "us-east-1"};
+};
+
+TEST_F(RegistryPullTest, PullsFromDockerRegistryOnceThenOffline) {
+  if (!fs::exists("/usr/bin/docker-registry") || RunTool({"skopeo", "--version"}, "/dev/null") != 0)
+    GTEST_SKIP() << "needs docker-registry and skopeo (scripts/install-deps.sh test)";
+  int port = FreePort();
+  std::string addr = "127.0.0.1:" + std::to_string(port);
+  std::ofstream(root_ + "/config.yml") << "version: 0.1\nlog:\n  level: warn\nstorage:\n"
+                                       << "  filesystem:\n    rootdirectory: " << root_
+                                       << "/registry\nhttp:\n  addr: " << addr << "\n";
+  registry_pid_ =
+      Spawn({"/usr/bin/docker-registry", "serve", root_ + "/config.yml"}, root_ + "/registry.log");
+  ASSERT_GT(registry_pid_, 0);
+  // Three layers, one per compression.
+  TarBuilder a, b, c;
+  a.File("bin/app", "#!/bin/sh\n").File("etc/motd", "a");
+  b.File("etc/.wh.motd", "").File("data/z", std::string(100000, 'z'));
+  c.File("data/plain", "p");
+  std::vector<std::pair<std::string, std::string>> layers = {
+      {"application/vnd.oci.image.layer.v1.tar+gzip", testing::Gzip(a.Tar())},
+      {"application/vnd.oci.image.layer.v1.tar+zstd", testing::Zstd(b.Tar())},
+      {"application/vnd.oci.image.layer.v1.tar", c.Tar()}};
+  WriteLayout(root_ + "/layout", layers, {a.DiffId(), b.DiffId(), c.DiffId()}, "v1");
+  int rc = -1;
+  for (int i = 0; i < 100 && rc != 0; ++i) {  // until the registry listens (generous bound)
+    if (i) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    rc = RunTool({"skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+                  "oci:" + root_ + "/layout:v1", "docker://" + addr + "/lib/app:v1"},
+                 root_ + "/skopeo.log");
+  }
+  ASSERT_EQ(rc, 0) << "skopeo push failed; see " << root_ << "/skopeo.log";
+  OpenCache(addr);
+  auto p = cache_->Prepare(scope_, addr + "/lib/app:v1", 0);
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  EXPECT_EQ(p->image, addr + "/lib/app:v1");
+  EXPECT_EQ(p->config.entrypoint, std::vector<std::string>{"/bin/app"});
+  ASSERT_EQ(p->layers.size(), 3u);
+  EXPECT_TRUE(fs::exists(p->layers[0] + "/bin/app"));
+  EXPECT_TRUE(fs::is_character_file(p->layers[1] + "/etc/motd"));
+  EXPECT_EQ(fs::file_size(p->layers[1] + "/data/z"), 100000u);
+  EXPECT_TRUE(fs::exists(p->layers[2] + "/data/plain"));
+  ASSERT_EQ(LogLines(), 1u);
+  EXPECT_NE(log_[0].find("image: pulled " + addr + "/lib/app:v1 (" + p->digest + "): 3 layers"),
+            std::string::npos)
+      << log_[0];
+  // A missing tag is NotFound in containerd's words.
+  auto missing = cache_->Prepare(scope_, addr + "/lib/app:v2", 0);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.error().message(), addr + "/lib/app:v2: not found");
+  // The registry goes away: the same reference, and the digest, still prepare (offline), from a
+  // new cache over the same directory too.
+  ::kill(registry_pid_, SIGKILL);
+  ::waitpid(registry_pid_, nullptr, 0);
+  registry_pid_ = -1;
+  std::string digest = p->digest;
+  cache_.reset();
+  OpenCache(addr);
+  for (const std::string& image : {addr + "/lib/app:v1", addr + "/lib/app@" + digest}) {
+    auto again = cache_->Prepare(scope_, image, 0);
+    ASSERT_TRUE(again.ok()) << again.error().ToString();
+    EXPECT_EQ(again->layers, p->layers);
+  }
+  EXPECT_EQ(LogLines(), 1u);
+  auto gone = cache_->Prepare(scope_, addr + "/lib/other:v1", 0);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code(), StatusCode::kUnavailable);
+}
+
+// A registry that wants an anonymous bearer token, lists an index, and redirects blob GETs,
+// answering one request per connection (the client closes each).
+class TokenRegistry {
+ public:
+  TokenRegistry() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    ::listen(fd_, 16);
+    socklen_t len = sizeof(a);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    addr_ = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~TokenRegistry() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  const std::string& addr() const { return addr_; }
+  void Put(const std::string& path, std::string body, std::string type = "") {
+    std::lock_guard lock(mu_);
+    routes_[path] = {std::move(body), std::move(type)};
+  }
+  int token_requests() const { return token_requests_; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string req;
+      char buf[4096];
+      while (req.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = ::recv(c, buf, sizeof(buf), 0);
+        if (n <= 0) break;
+        req.append(buf, static_cast<size_t>(n));
+      }
+      std::string path = req.substr(4, req.find(' ', 4) - 4);
+      std::string resp =
+          Answer(path, req.find("Authorization: Bearer t0k3n\r\n") != std::string::npos);
+      ::send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
+      ::close(c);
+    }
+  }
+  std::string Answer(const std::string& path, bool authorized) {
+    if (path.starts_with("/token?")) {
+      ++token_requests_;
+      bool ok = path.find("service=test-registry") != std::string::npos &&
+                path.find("scope=repository%3Alib%2Fapp%3Apull") != std::string::npos;
+      if (!ok) return "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+      return Chunked("{\"token\":\"t0k3n\"}", "application/json");
+    }
+    if (path.starts_with("/data/")) {  // the blob store a redirect points to: no auth
+      std::lock_guard lock(mu_);
+      auto it = routes_.find(path);
+      if (it == routes_.end()) return "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+      return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(it->second.first.size()) +
+             "\r\n\r\n" + it->second.first;
+    }
+    if (!authorized) {
+      return "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://" + addr_ +
+             "/token\",service=\"test-registry\",scope=\"repository:lib/app:pull\"\r\n"
+             "Content-Length: 0\r\n\r\n";
+    }
+    std::lock_guard lock(mu_);
+    auto it = routes_.find(path);
+    if (it == routes_.end()) {
+      std::string body = R"({"errors":[{"code":"MANIFEST_UNKNOWN"}]})";
+      return "HTTP/1.1 404 Not Found\r\nContent-Length: " + std::to_string(body.size()) +
+             "\r\n\r\n" + body;
+    }
+    if (path.find("/blobs/") != std::string::npos) {
+      return "HTTP/1.1 307 Temporary Redirect\r\nLocation: /data" + path +
+             "\r\nContent-Length: 0\r\n\r\n";
+    }
+    return Chunked(it->second.first, it->second.second);
+  }
+  static std::string Chunked(const std::string& body, const std::string& type) {
+    std::string out =
+        "HTTP/1.1 200 OK\r\nContent-Type: " + type + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (size_t i = 0; i < body.size(); i += 100) {
+      std::string piece = body.substr(i, 100);
+      char len[16];
+      std::snprintf(len, sizeof(len), "%zx\r\n", piece.size());
+      out += len + piece + "\r\n";
+    }
+    return out + "0\r\n\r\n";
+  }
+
+  int fd_;
+  std::string addr_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> token_requests_{0};
+  std::mutex mu_;
+  std::map<std::string, std::pair<std::string, std::string>> routes_;
+};
+
+TEST_F(RegistryPullTest, BearerTokensIndexesAndRedirects) {
+  TokenRegistry reg;
+  TarBuilder l;
+  l.File("hello", "world");
+  std::string blob = testing::Gzip(l.Tar());
+  std::string config = json{{"os", "linux"},
+                            {"architecture", "amd64"},
+                            {"config", {{"Cmd", {"/hello"}}}},
+                            {"rootfs", {{"type", "layers"}, {"diff_ids", {l.DiffId()}}}}}
+                           .dump();
+  std::string manifest = json{{"schemaVersion", 2},
+                              {"mediaType", "application/vnd.docker.distribution.manifest.v2+json"},
+                              {"config",
+                               {{"mediaType", "application/vnd.docker.container.image.v1+json"},
+                                {"digest", Sha(config)},
+                                {"size", config.size()}}},
+                              {"layers",
+                               {{{"mediaType", "application/vnd.docker.image.rootfs.diff.tar.gzip"},
+                                 {"digest", Sha(blob)},
+                                 {"size", blob.size()}}}}}
+                             .dump();
+  std::string index =
+      json{{"schemaVersion", 2},
+           {"mediaType", "application/vnd.docker.distribution.manifest.list.v2+json"},
+           {"manifests",
+            {{{"digest", Sha(manifest)},
+              {"size", manifest.size()},
+              {"platform", {{"os", "linux"}, {"architecture", "arm64"}}}},
+             {{"digest", Sha(manifest)},
+              {"size", manifest.size()},
+              {"platform", {{"os", "linux"}, {"architecture", "amd64"}}}}}}}
+          .dump();
+  reg.Put("/v2/lib/app/manifests/1.0", index,
+          "application/vnd.docker.distribution.manifest.list.v2+json");
+  reg.Put("/v2/lib/app/manifests/" + Sha(index), index);
+  reg.Put("/v2/lib/app/manifests/" + Sha(manifest), manifest);
+  reg.Put("/v2/lib/app/blobs/" + Sha(config), "");
+  reg.Put("/data/v2/lib/app/blobs/" + Sha(config), config);
+  reg.Put("/v2/lib/app/blobs/" + Sha(blob), "");
+  reg.Put("/data/v2/lib/app/blobs/" + Sha(blob), blob);
+  OpenCache(reg.addr());
+  auto p = cache_->Prepare(scope_, reg.addr() + "/lib/app:1.0", 0);
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  EXPECT_EQ(p->digest, Sha(index));
+  EXPECT_EQ(p->manifest_digest, Sha(manifest));
+  EXPECT_EQ(p->config.cmd, std::vector<std::string>{"/hello"});
+  ASSERT_EQ(p->layers.size(), 1u);
+  EXPECT_TRUE(fs::exists(p->layers[0] + "/hello"));
+  EXPECT_GE(reg.token_requests(), 1);
+  // A blob that does not match its digest is refused and not kept.
+  TarBuilder evil;
+  evil.File("x", "x");
+  std::string bad_config = config + " ";
+  std::string bad_manifest = json{
+      {"schemaVersion", 2},
+      {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+      {"config",
+       {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+        {"digest", Sha(config + "  ")},
+        {"size", bad_config.size()}}},
+      {"layers", json::array()}}.dump();
+  reg.Put("/v2/lib/app/manifests/bad", bad_manifest);
+  reg.Put("/v2/lib/app/blobs/" + Sha(config + "  "), "");
+  reg.Put("/data/v2/lib/app/blobs/" + Sha(config + "  "), bad_config);
+  auto bad = cache_->Prepare(scope_, reg.addr() + "/lib/app:bad", 0);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), StatusCode::kCorruption) << bad.error().ToString();
+}
+
+TEST(RegistryClient, RefusesPlainHttpBeyondLoopbackAndHttps) {
+  RegistryClient remote("registry.example.com", /*plain_http=*/true);
+  auto r = remote.Get("/v2/", "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), StatusCode::kUnavailable);
+  RegistryClient tls("registry-1.docker.io", /*plain_http=*/false);
+  auto t = tls.Get("/v2/", "");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message().find("https"), std::string::npos);
+}
+
+TEST(RegistryClient, ParsesBearerChallenges) {
+  auto p = ParseBearerChallenge(
+      R"(Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull")");
+  EXPECT_EQ(p["realm"], "https://auth.docker.io/token");
+  EXPECT_EQ(p["service"], "registry.docker.io");
+  EXPECT_EQ(p["scope"], "repository:library/busybox:pull");
+  EXPECT_TRUE(ParseBearerChallenge(R"(Basic realm="x")").empty());
+}
+
+}  // namespace
+}  // namespace nimbus::image
