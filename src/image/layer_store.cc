@@ -78,7 +78,8 @@ Result<std::string> LayerStore::Unpack(const std::string& diff_id, uid_t id_offs
   }
   std::error_code ec;
   fs::remove_all(tmp, ec);
-  if (::mkdir(tmp.c_str(), 0755) != 0 || ::chown(tmp.c_str(), id_offset, id_offset) != 0)
+  bool chown = id_offset > 0 || ::geteuid() == 0;
+  if (::mkdir(tmp.c_str(), 0755) != 0 || (chown && ::chown(tmp.c_str(), id_offset, id_offset) != 0))
     return Status::Internal("image cache: create " + tmp + ": " + std::strerror(errno));
   auto cleanup = [&] { fs::remove_all(tmp, ec); };
   auto unpacked = UnpackLayer(*blob, tmp, id_offset);

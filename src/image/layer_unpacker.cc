@@ -1,6 +1,8 @@
 #include "image/layer_unpacker.h"
 
+#include <endian.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -47,9 +49,37 @@ Result<std::vector<std::string>> Components(const std::string& path) {
   return out;
 }
 
+// File capabilities (security.capability, VFS_CAP_REVISION_2 or 3) for a user namespace
+// shifted by `offset`: a v2 value (which the kernel grants only to the host's root) becomes v3
+// with rootid `offset` (root inside the sandbox), a v3 one gets its rootid shifted, as the kernel
+// itself converts a value written from inside a namespace. Anything else is kept as is.
+std::string ShiftCapabilities(const std::string& value, uid_t offset) {
+  if (offset == 0 || value.size() < 4) return value;
+  uint32_t magic;
+  std::memcpy(&magic, value.data(), 4);
+  magic = le32toh(magic);
+  uint32_t rootid = 0;
+  if ((magic & VFS_CAP_REVISION_MASK) == VFS_CAP_REVISION_2 && value.size() == XATTR_CAPS_SZ_2) {
+    rootid = offset;
+  } else if ((magic & VFS_CAP_REVISION_MASK) == VFS_CAP_REVISION_3 &&
+             value.size() == XATTR_CAPS_SZ_3) {
+    std::memcpy(&rootid, value.data() + XATTR_CAPS_SZ_2, 4);
+    rootid = le32toh(rootid) + offset;
+  } else {
+    return value;
+  }
+  std::string out = value.substr(0, XATTR_CAPS_SZ_2);
+  uint32_t v3 = htole32((magic & ~VFS_CAP_REVISION_MASK) | VFS_CAP_REVISION_3);
+  std::memcpy(out.data(), &v3, 4);
+  uint32_t le_root = htole32(rootid);
+  out.append(reinterpret_cast<const char*>(&le_root), 4);
+  return out;
+}
+
 class Unpacker {
  public:
-  Unpacker(UniqueFd root, uid_t id_offset) : root_(std::move(root)), offset_(id_offset) {}
+  Unpacker(UniqueFd root, uid_t id_offset)
+      : root_(std::move(root)), offset_(id_offset), chown_(id_offset > 0 || ::geteuid() == 0) {}
 
   Status Apply(TarReader& tar, const TarEntry& e) {
     auto comps = Components(e.path);
@@ -105,7 +135,7 @@ class Unpacker {
       int fd = ::openat(at, c.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0 && errno == ENOENT && create) {
         if (::mkdirat(at, c.c_str(), 0755) != 0 && errno != EEXIST) return Errno("mkdir", path);
-        if (::fchownat(at, c.c_str(), offset_, offset_, AT_SYMLINK_NOFOLLOW) != 0)
+        if (chown_ && ::fchownat(at, c.c_str(), offset_, offset_, AT_SYMLINK_NOFOLLOW) != 0)
           return Errno("chown", path);
         if (::fchmodat(at, c.c_str(), 0755, 0) != 0) return Errno("chmod", path);
         fd = ::openat(at, c.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -170,7 +200,7 @@ class Unpacker {
     if (Status st = RemoveExisting(dir, target, path); !st.ok()) return st;
     if (::mknodat(dir, target.c_str(), S_IFCHR | 0000, makedev(0, 0)) != 0)
       return Errno("mknod whiteout", path);
-    if (::fchownat(dir, target.c_str(), offset_, offset_, AT_SYMLINK_NOFOLLOW) != 0)
+    if (chown_ && ::fchownat(dir, target.c_str(), offset_, offset_, AT_SYMLINK_NOFOLLOW) != 0)
       return Errno("chown", path);
     return Status::Ok();
   }
@@ -208,11 +238,15 @@ class Unpacker {
 
   // Owner, then mode (chown clears setuid), xattrs, mtime, on an open file or directory.
   Status Finish(int fd, const TarEntry& e, uid_t uid, gid_t gid, bool times) {
-    if (::fchown(fd, uid, gid) != 0) return Errno("chown", e.path);
+    if (chown_ && ::fchown(fd, uid, gid) != 0) return Errno("chown", e.path);
     if (::fchmod(fd, e.mode) != 0) return Errno("chmod", e.path);
     for (const auto& [key, value] : e.xattrs) {
-      if (!key.starts_with("user.") && key != "security.capability") continue;
-      (void)::fsetxattr(fd, key.c_str(), value.data(), value.size(), 0);  // best effort
+      if (key == "security.capability") {
+        std::string caps = ShiftCapabilities(value, offset_);
+        (void)::fsetxattr(fd, key.c_str(), caps.data(), caps.size(), 0);  // best effort
+      } else if (key.starts_with("user.")) {
+        (void)::fsetxattr(fd, key.c_str(), value.data(), value.size(), 0);
+      }
     }
     if (times) {
       struct timespec ts[2] = {{e.mtime, 0}, {e.mtime, 0}};
@@ -256,6 +290,7 @@ class Unpacker {
 
   UniqueFd root_;
   uid_t offset_;
+  bool chown_;  // false only unprivileged without a shift: files stay nimbus's (rootless)
   UniqueFd cached_;
   std::vector<std::string> cached_path_;
   bool cached_valid_ = false;

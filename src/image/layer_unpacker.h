@@ -6,14 +6,16 @@
 //   - files, directories, symlinks, hard links (within the layer) and FIFOs keep their mode bits
 //     (setuid, setgid and sticky included), mtime, and owner + `id_offset` (the user namespace
 //     shift: ids above 65535 cannot be mapped and are refused when id_offset is set, as Docker's
-//     userns-remap refuses them); user.* and security.capability xattrs are kept, trusted.* and
-//     others dropped (an image must not set overlayfs's own attributes);
+//     userns-remap refuses them); user.* and security.capability xattrs are kept (file
+//     capabilities rewritten for the namespace's root, as the kernel converts them), trusted.*
+//     and others dropped (an image must not set overlayfs's own attributes);
 //   - device nodes are skipped, as rootless Docker skips them (a container gets its /dev from
 //     the runtime, never from its image);
 //   - an entry that would land outside the directory is refused: absolute paths, `..`
 //     components, and any path (or hard link target) through a symlink.
 // Every file operation is relative to a directory fd with O_NOFOLLOW, so no symlink in the tree
-// being built can redirect a write. Needs root (chown, mknod, trusted.* xattrs).
+// being built can redirect a write. Needs root (chown, mknod, trusted.* xattrs); unprivileged
+// with id_offset 0 the files stay the caller's, and whiteouts fail.
 // Thread-safe (no shared state); blocking.
 #pragma once
 

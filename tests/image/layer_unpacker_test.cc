@@ -1,5 +1,6 @@
 #include "image/layer_unpacker.h"
 
+#include <endian.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -208,6 +210,30 @@ TEST_F(UnpackTest, LongNamesXattrsAndLaterEntriesReplacingEarlierOnes) {
   EXPECT_EQ(::getxattr(Out("x").c_str(), "user.note", v, sizeof(v)), 4);
   EXPECT_LT(::getxattr(Out("x").c_str(), "trusted.overlay.opaque", v, sizeof(v)), 0);
   EXPECT_TRUE(S_ISREG(Lstat("y").st_mode));
+}
+
+TEST_F(UnpackTest, FileCapabilitiesAreRewrittenForTheNamespacesRoot) {
+  // cap_net_raw+ep as setcap writes it (VFS_CAP_REVISION_2, effective flag): 20 bytes.
+  std::string v2(
+      "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00"
+      "\x00\x00\x00\x00\x00\x00\x00\x00",
+      20);
+  TarBuilder::Opts caps;
+  caps.mode = 0755;
+  caps.xattrs = {{"security.capability", v2}};
+  TarBuilder t;
+  t.File("ping", "ELF", caps);
+  const uid_t offset = 100000;
+  auto r = Unpack(t.Tar(), offset);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  char got[64];
+  ssize_t n = ::getxattr(Out("ping").c_str(), "security.capability", got, sizeof(got));
+  ASSERT_EQ(n, 24) << "a v3 value with a rootid";
+  EXPECT_EQ(static_cast<unsigned char>(got[3]), 0x03);  // VFS_CAP_REVISION_3
+  EXPECT_EQ(std::string(got + 4, 16), v2.substr(4));    // the same capability sets
+  uint32_t rootid;
+  std::memcpy(&rootid, got + 20, 4);
+  EXPECT_EQ(le32toh(rootid), offset);
 }
 
 TEST_F(UnpackTest, DamagedArchivesAreCorruption) {
