@@ -4,6 +4,7 @@
 #include "services/ecs/ecs_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
+#include "services/sns/sns_service.h"
 #include "services/sts/sts_service.h"
 
 namespace nimbus {
@@ -17,6 +18,7 @@ const std::vector<ServiceFactory>& AllServices() {
       ecr::EcrService(),
       lambda::LambdaService(),
       ecs::EcsService(),
+      sns::SnsService(),  // after SQS: it uses ServiceLinks::sqs_sender
       // clang-format on
   };
   return kServices;

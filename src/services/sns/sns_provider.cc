@@ -1,0 +1,123 @@
+#include <thread>
+
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "core/ids.h"
+#include "services/kit/operations.h"
+#include "services/sns/ops.h"
+#include "services/sns/sns_service.h"
+#include "store/fs.h"
+
+namespace nimbus::sns {
+namespace {
+
+// Operations of the model not listed here (SMS, platform applications, data protection
+// policies, permissions) answer 501 naming them.
+constexpr Operation<SnsState> kOperations[] = {
+    {"CreateTopic", ops::CreateTopic},
+    {"DeleteTopic", ops::DeleteTopic},
+    {"ListTopics", ops::ListTopics},
+    {"GetTopicAttributes", ops::GetTopicAttributes},
+    {"SetTopicAttributes", ops::SetTopicAttributes},
+    {"TagResource", ops::TagResource},
+    {"UntagResource", ops::UntagResource},
+    {"ListTagsForResource", ops::ListTagsForResource},
+    {"Subscribe", ops::Subscribe},
+    {"ConfirmSubscription", ops::ConfirmSubscription},
+    {"Unsubscribe", ops::Unsubscribe},
+    {"ListSubscriptions", ops::ListSubscriptions},
+    {"ListSubscriptionsByTopic", ops::ListSubscriptionsByTopic},
+    {"GetSubscriptionAttributes", ops::GetSubscriptionAttributes},
+    {"SetSubscriptionAttributes", ops::SetSubscriptionAttributes},
+    {"Publish", ops::Publish},
+    {"PublishBatch", ops::PublishBatch},
+};
+
+class SnsProvider : public Provider {
+ public:
+  explicit SnsProvider(std::shared_ptr<SnsState> state) : state_(std::move(state)) {}
+  ~SnsProvider() override { StopThread(); }
+
+  std::string_view service_name() const override { return "sns"; }
+  void RegisterOperations(OperationTable& table) override {
+    AddOperations(table, *state_, kOperations);
+  }
+  void RegisterRoutes(RouteTable& routes) override {
+    // The certificate SigningCertURL names (AWS serves it at the same kind of path).
+    std::shared_ptr<SnsState> s = state_;
+    routes.AddRoute("/" + s->signer->certificate_name(),
+                    [s](HttpRequest&) -> boost::asio::awaitable<HttpResponse> {
+                      HttpResponse r;
+                      r.headers.Add("Content-Type", "application/x-x509-ca-cert");
+                      r.body = s->signer->certificate_pem();
+                      co_return r;
+                    });
+  }
+  std::string StartupNote() const override {
+    return "sns email deliveries append to " + state_->deliveries->mailbox_path();
+  }
+  void Shutdown() override { state_->deliveries->Stop(); }
+  bool Stopped() const override { return !thread_.joinable() || state_->deliveries->Stopped(); }
+
+  // Runs the deliveries on a loop and thread of their own (they sign and write to SQLite).
+  void StartDeliveries() {
+    work_.emplace(loop_.get_executor());
+    state_->deliveries->Start(loop_);
+    thread_ = std::thread([this] { loop_.run(); });
+  }
+
+ private:
+  void StopThread() {
+    if (!thread_.joinable()) return;
+    state_->deliveries->Stop();
+    for (int i = 0; i < 300 && !state_->deliveries->Stopped(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    work_.reset();
+    loop_.stop();
+    thread_.join();
+  }
+
+  std::shared_ptr<SnsState> state_;
+  boost::asio::io_context loop_{1};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::thread thread_;
+};
+
+Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
+  auto state = std::make_shared<SnsState>(*ctx.db);
+  state->clock = ctx.clock;
+  if (Status st = state->store.Init(); !st.ok()) return st;
+  auto queue =
+      store::WorkQueue::Open(*ctx.db, static_cast<int64_t>(SystemRandom().Next() >> 2) + 1);
+  if (!queue.ok()) return queue.error();
+  state->queue = std::move(*queue);
+  std::string dir = ctx.data_dir + "/sns";
+  auto signer = Signer::Open(dir);
+  if (!signer.ok()) return signer.error();
+  state->signer = std::move(*signer);
+  DeliveryOptions options;
+  options.time_divisor = static_cast<int>(ctx.flags.Int("--sns-time-divisor", 1));
+  options.mailbox_path = dir + "/mailbox";
+  state->sqs_available = ctx.links.sqs_sender != nullptr;
+  state->deliveries = std::make_unique<Deliveries>(state->store, *state->queue, *state->signer,
+                                                   *ctx.clock, ctx.links.sqs_sender, options);
+  auto provider = std::make_unique<SnsProvider>(state);
+  if (!ctx.loops.empty()) provider->StartDeliveries();
+  return std::unique_ptr<Provider>(std::move(provider));
+}
+
+}  // namespace
+
+ServiceFactory SnsService() {
+  return {"sns",
+          {{"--sns-time-divisor", "N",
+            "divide every SNS delivery retry delay by N (tests of delivery policies; default 1)",
+            "1", /*integer=*/true, /*min=*/1, /*max=*/100000}},
+          Create};
+}
+
+}  // namespace nimbus::sns
