@@ -22,12 +22,12 @@
 #include <thread>
 
 #include "image/image_cache.h"
+#include "image/oci_layout.h"
 #include "image/registry_client.h"
 #include "image/root_fixture.h"
+#include "image/spawn.h"
 #include "image/tar_builder.h"
 #include "store/sha256.h"
-
-extern char** environ;
 
 namespace nimbus::image {
 namespace {
@@ -48,65 +48,6 @@ int FreePort() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
   return ntohs(a.sin_port);
-}
-
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  pid_t pid = -1;
-  if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
-}
-
-int RunTool(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t pid = Spawn(argv, log);
-  if (pid < 0) return -1;
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// An OCI image layout at `dir` holding `layers` (already compressed blobs of the tars) as :tag.
-void WriteLayout(const std::string& dir,
-                 const std::vector<std::pair<std::string, std::string>>& layers,
-                 const std::vector<std::string>& diff_ids, const std::string& tag) {
-  fs::create_directories(dir + "/blobs/sha256");
-  auto blob = [&](const std::string& data) {
-    std::ofstream(dir + "/blobs/sha256/" + Sha(data).substr(7), std::ios::binary) << data;
-    return Sha(data);
-  };
-  json descs = json::array();
-  for (const auto& [media, data] : layers)
-    descs.push_back({{"mediaType", media}, {"digest", blob(data)}, {"size", data.size()}});
-  std::string config = json{{"architecture", "amd64"},
-                            {"os", "linux"},
-                            {"config", {{"Entrypoint", {"/bin/app"}}}},
-                            {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}}
-                           .dump();
-  std::string manifest = json{
-      {"schemaVersion", 2},
-      {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-      {"config",
-       {{"mediaType", "application/vnd.oci.image.config.v1+json"},
-        {"digest", blob(config)},
-        {"size", config.size()}}},
-      {"layers", descs}}.dump();
-  std::string md = blob(manifest);
-  std::ofstream(dir + "/oci-layout") << R"({"imageLayoutVersion":"1.0.0"})";
-  std::ofstream(dir + "/index.json")
-      << json{{"schemaVersion", 2},
-              {"manifests",
-               {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-                 {"digest", md},
-                 {"size", manifest.size()},
-                 {"annotations", {{"org.opencontainers.image.ref.name", tag}}}}}}}
-             .dump();
 }
 
 class RegistryPullTest : public testing::RootTest {
@@ -142,15 +83,16 @@ class RegistryPullTest : public testing::RootTest {
 };
 
 TEST_F(RegistryPullTest, PullsFromDockerRegistryOnceThenOffline) {
-  if (!fs::exists("/usr/bin/docker-registry") || RunTool({"skopeo", "--version"}, "/dev/null") != 0)
+  if (!fs::exists("/usr/bin/docker-registry") ||
+      testing::RunLogged({"skopeo", "--version"}, "/dev/null") != 0)
     GTEST_SKIP() << "needs docker-registry and skopeo (scripts/install-deps.sh test)";
   int port = FreePort();
   std::string addr = "127.0.0.1:" + std::to_string(port);
   std::ofstream(root_ + "/config.yml") << "version: 0.1\nlog:\n  level: warn\nstorage:\n"
                                        << "  filesystem:\n    rootdirectory: " << root_
                                        << "/registry\nhttp:\n  addr: " << addr << "\n";
-  registry_pid_ =
-      Spawn({"/usr/bin/docker-registry", "serve", root_ + "/config.yml"}, root_ + "/registry.log");
+  registry_pid_ = testing::SpawnLogged({"/usr/bin/docker-registry", "serve", root_ + "/config.yml"},
+                                       root_ + "/registry.log");
   ASSERT_GT(registry_pid_, 0);
   // Three layers, one per compression.
   TarBuilder a, b, c;
@@ -161,13 +103,14 @@ TEST_F(RegistryPullTest, PullsFromDockerRegistryOnceThenOffline) {
       {"application/vnd.oci.image.layer.v1.tar+gzip", testing::Gzip(a.Tar())},
       {"application/vnd.oci.image.layer.v1.tar+zstd", testing::Zstd(b.Tar())},
       {"application/vnd.oci.image.layer.v1.tar", c.Tar()}};
-  WriteLayout(root_ + "/layout", layers, {a.DiffId(), b.DiffId(), c.DiffId()}, "v1");
+  testing::WriteOciLayout(root_ + "/layout", layers, {a.DiffId(), b.DiffId(), c.DiffId()}, "v1",
+                          {{"Entrypoint", {"/bin/app"}}});
   int rc = -1;
   for (int i = 0; i < 100 && rc != 0; ++i) {  // until the registry listens (generous bound)
     if (i) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    rc = RunTool({"skopeo", "copy", "--quiet", "--dest-tls-verify=false",
-                  "oci:" + root_ + "/layout:v1", "docker://" + addr + "/lib/app:v1"},
-                 root_ + "/skopeo.log");
+    rc = testing::RunLogged({"skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+                             "oci:" + root_ + "/layout:v1", "docker://" + addr + "/lib/app:v1"},
+                            root_ + "/skopeo.log");
   }
   ASSERT_EQ(rc, 0) << "skopeo push failed; see " << root_ << "/skopeo.log";
   OpenCache(addr);
