@@ -184,6 +184,11 @@ class Sandbox {
   // Sends SIGTERM to every process in the sandbox (init forwards it), and thaws a frozen
   // sandbox so that it can act on it. Non-blocking.
   void SignalTerminate();
+  // Sends `sig` to the sandbox's PID 1: the program itself under SandboxSpec::program_is_pid1
+  // (which, as PID 1 of its namespace, gets only signals it has a handler for, SIGKILL apart),
+  // else nimbus's init, which forwards SIGTERM and friends to every process. Thaws a frozen
+  // sandbox. Non-blocking; does nothing once init is reaped. (docker stop's STOPSIGNAL.)
+  void Signal(int sig) { SignalAll(sig); }
   // SIGKILLs every process (init, hence the pid namespace; and the cgroup), and thaws a frozen
   // sandbox (under cgroup v1 a frozen process does not die). Non-blocking.
   void Kill();

@@ -4,6 +4,9 @@
 #include "services/ecs/ecs_service.h"
 #include "services/ecs/ecs_state.h"
 #include "services/ecs/ops.h"
+#include "services/ecs/runtime/container_runtime.h"
+#include "services/ecs/runtime/debug_log_driver.h"
+#include "services/ecs/runtime/local_network.h"
 #include "services/ecs/runtime/no_container_runtime.h"
 #include "services/ecs/runtime/recovery.h"
 #include "services/kit/operations.h"
@@ -37,6 +40,36 @@ constexpr Operation<EcsState> kOperations[] = {
     {"DeleteAccountSetting", ops::DeleteAccountSetting},
 };
 
+// Containers when nimbus can run them (a server, with images and sandboxes), else a runtime
+// that stops each task saying why.
+std::shared_ptr<TaskRuntime> MakeRuntime(ServiceContext& ctx, std::shared_ptr<EcsStore> store) {
+  if (ctx.loops.empty()) {
+    return MakeNoContainerRuntime(store, "nimbus runs no containers in this process");
+  }
+  if (!ctx.links.images) {
+    return MakeNoContainerRuntime(store, "nimbus has no image cache (ECR is not built)");
+  }
+  sandbox::SandboxManagerOptions options;
+  options.state_dir = ctx.data_dir + "/ecs/sandbox";
+  options.disk_tmp = false;  // containers keep /tmp in their image's writable layer
+  auto sandboxes = sandbox::SandboxManager::Create(options);
+  if (!sandboxes.ok()) {
+    std::fprintf(stderr, "nimbus: ecs: containers off: %s\n", sandboxes.error().ToString().c_str());
+    return MakeNoContainerRuntime(store, "containers are off: " + sandboxes.error().message());
+  }
+  if ((*sandboxes)->capabilities().isolation == sandbox::SandboxCapabilities::Isolation::kNone) {
+    return MakeNoContainerRuntime(store, "containers are off: the kernel gives no namespaces");
+  }
+  ContainerRuntimeDeps deps;
+  deps.store = store;
+  deps.images = ctx.links.images;
+  deps.sandboxes = std::move(*sandboxes);
+  deps.networks = MakeLocalNetworkProvider(sandbox::HostNetworkNamespaces());
+  deps.logs = MakeDebugLogDriver(ctx.flags.Int("--ecs-echo-container-output") != 0);
+  deps.work_dir = ctx.data_dir + "/ecs/tasks";
+  return MakeContainerRuntime(std::move(deps));
+}
+
 Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   auto store = MakeEcsStore(*ctx.db, *ctx.clock);
   if (!store.ok()) return store.error();
@@ -48,12 +81,19 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   }
   auto state = std::make_shared<EcsState>();
   state->store = *store;
-  state->runtime = MakeNoContainerRuntime(*store, "nimbus runs no containers in this process");
+  state->runtime = MakeRuntime(ctx, *store);
   return MakeProvider("ecs", std::move(state), kOperations);
 }
 
 }  // namespace
 
-ServiceFactory EcsService() { return {"ecs", {}, Create}; }
+ServiceFactory EcsService() {
+  return {"ecs",
+          {{"--ecs-echo-container-output", "0|1",
+            "1: write ECS containers' output without a log driver nimbus serves to nimbus's\n"
+            "stderr (\"ecs <task id>/<container>: <line>\")",
+            "0", true, 0, 1}},
+          Create};
+}
 
 }  // namespace nimbus::ecs

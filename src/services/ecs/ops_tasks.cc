@@ -87,7 +87,7 @@ OpResult RunTask(EcsState& e, const CallContext& call, const Value& in) {
   Value tasks = Value::array();
   for (const TaskRow& row : rows) {
     tasks.push_back(TaskOut(row, !tags.empty()));
-    e.runtime->Start(TaskLaunch{ScopeOf(call), row.id, row.body, td->body});
+    e.runtime->Start(TaskLaunch{ScopeOf(call), row.id, row.body, td->body, in});
   }
   return Value{{"tasks", tasks}, {"failures", Value::array()}};
 }

@@ -17,6 +17,7 @@ struct TaskLaunch {
   std::string task_id;
   Value task;             // the Task as stored (containers, overrides, cpu, memory, ...)
   Value task_definition;  // the TaskDefinition revision it runs
+  Value request;          // the RunTask input (networkConfiguration, ...)
 };
 
 // Thread-safe. Start and Stop return at once; the work happens on the runtime's own threads.

@@ -1,0 +1,120 @@
+#include "services/ecs/runtime/container_spec.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <optional>
+
+#include "sandbox/image_user.h"
+#include "services/ecs/runtime/container_command.h"
+#include "services/ecs/task_definition.h"
+#include "services/kit/input.h"
+
+namespace nimbus::ecs {
+namespace {
+
+std::optional<std::vector<std::string>> Strings(const Value* holder, const char* key) {
+  const Value* v = holder ? Member(*holder, key) : nullptr;
+  if (v == nullptr || !v->is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const Value& s : *v) {
+    if (s.is_string()) out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
+uint32_t HostMemoryMb() {
+  long pages = ::sysconf(_SC_PHYS_PAGES), size = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || size <= 0) return 4096;
+  return static_cast<uint32_t>((static_cast<uint64_t>(pages) * size) >> 20);
+}
+
+// The soft nofile limit of the definition's ulimits, else Fargate's 65535.
+uint32_t OpenFilesLimit(const Value& def) {
+  if (const Value* list = Member(def, "ulimits"); list && list->is_array()) {
+    for (const Value& u : *list) {
+      if (Str(u, "name") == "nofile" && Int(u, "softLimit") > 0) {
+        return static_cast<uint32_t>(Int(u, "softLimit"));
+      }
+    }
+  }
+  return 65535;
+}
+
+}  // namespace
+
+int StopSignalOf(const image::PreparedImage& image) {
+  auto sig = image::ParseStopSignal(image.config.stop_signal);
+  return sig.ok() ? *sig : SIGTERM;
+}
+
+Result<sandbox::SandboxSpec> BuildContainerSpec(const ContainerSpecInput& in) {
+  const Value& def = *in.definition;
+  const image::ImageConfig& config = in.image->config;
+  sandbox::SandboxSpec spec;
+
+  // The command: the override's command replaces the definition's.
+  auto command = Strings(in.override, "command");
+  if (!command) command = Strings(&def, "command");
+  std::vector<std::string> argv =
+      MergeCommand(config.entrypoint, config.cmd, Strings(&def, "entryPoint"), command);
+  if (argv.empty()) {
+    return Status::FailedPrecondition("No command specified");
+  }
+
+  std::vector<const Value*> environment = {Member(def, "environment")};
+  if (in.override) environment.push_back(Member(*in.override, "environment"));
+  std::vector<std::string> extra = in.extra_env;
+  extra.push_back("HOSTNAME=" + in.hostname);
+  spec.env = MergeEnvironment(config.env, environment, extra);
+
+  spec.working_dir = Str(def, "workingDirectory", config.working_dir);
+  if (spec.working_dir.empty()) spec.working_dir.push_back('/');
+  auto exe = ResolveExecutable(in.image->layers, argv[0], EnvValue(spec.env, "PATH"),
+                               spec.working_dir);
+  if (!exe.ok()) return Status::FailedPrecondition(exe.error().message());
+  argv[0] = *exe;
+  spec.argv = std::move(argv);
+
+  auto user = sandbox::ResolveImageUser(in.image->layers, Str(def, "user", config.user));
+  if (!user.ok()) return Status::FailedPrecondition(user.error().message());
+  spec.uid = user->uid;
+  spec.gid = user->gid;
+  if (EnvValue(spec.env, "HOME").empty()) {
+    spec.env.push_back(user->uid == 0 ? "HOME=/root" : "HOME=/");
+  }
+  spec.capabilities = sandbox::kDockerDefaultCapabilities;
+  const Value* linux_params = Member(def, "linuxParameters");
+  spec.program_is_pid1 = !(linux_params && Bool(*linux_params, "initProcessEnabled"));
+  spec.hostname = in.hostname;
+
+  sandbox::ImageRootFs root;
+  root.layers = in.image->layers;
+  root.upper_dir = in.upper_dir;
+  root.work_dir = in.work_dir;
+  spec.image = std::move(root);
+
+  // Limits: the container's hard limit (or the task's memory), cpu units as shares, the task's
+  // cpu as a quota (else all of the host's).
+  auto memory = in.override ? OptInt(*in.override, "memory") : std::nullopt;
+  if (!memory) memory = OptInt(def, "memory");
+  if (!memory) {
+    if (auto task_memory = ParseTaskMemory(Str(*in.task, "memory"))) memory = *task_memory;
+  }
+  spec.memory_mb = memory && *memory > 0 ? static_cast<uint32_t>(*memory) : HostMemoryMb();
+  auto cpu = in.override ? OptInt(*in.override, "cpu") : std::nullopt;
+  if (!cpu) cpu = OptInt(def, "cpu");
+  spec.cpu_shares = static_cast<uint32_t>(std::max<int64_t>(cpu.value_or(0), 2));
+  auto task_cpu = ParseTaskCpu(Str(*in.task, "cpu"));
+  spec.cpu_millis = task_cpu && *task_cpu > 0
+                        ? static_cast<uint32_t>(*task_cpu * 1000 / 1024)
+                        : static_cast<uint32_t>(std::max(in.host_cpus, 1) * 1000);
+  for (int c = 0; c < std::max(in.host_cpus, 1); ++c) spec.cpus.push_back(c);
+  spec.pids_limit = 32768;
+  spec.open_files_limit = OpenFilesLimit(def);
+  spec.netns_fd = in.netns_fd;
+  spec.network_none = false;
+  return spec;
+}
+
+}  // namespace nimbus::ecs

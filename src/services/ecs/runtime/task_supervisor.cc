@@ -1,0 +1,351 @@
+#include "services/ecs/runtime/task_supervisor.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include "core/ids.h"
+#include "services/ecs/runtime/container_spec.h"
+#include "services/ecs/runtime/task_status.h"
+#include "services/ecs/task_json.h"
+#include "services/kit/input.h"
+
+namespace nimbus::ecs {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+constexpr char kOomReason[] = "OutOfMemoryError: Container killed due to memory usage";
+constexpr char kEssentialExited[] = "Essential container in task exited";
+
+// "CannotStartContainerError: ..." as the Docker daemon words an OCI runtime failure.
+std::string CannotStart(const std::string& what) {
+  return "CannotStartContainerError: Error response from daemon: failed to create task for "
+         "container: failed to create shim task: OCI runtime create failed: runc create failed: "
+         "unable to start container process: " +
+         what + ": unknown";
+}
+
+std::string Clip(std::string s, size_t n) {
+  if (s.size() > n) s.resize(n);
+  return s;
+}
+
+}  // namespace
+
+struct TaskSupervisor::Box {
+  std::string name;
+  const Value* def = nullptr;
+  bool essential = true;
+  image::PreparedImage image;
+  int stop_signal = 15;
+  std::chrono::seconds stop_timeout{30};
+  std::string runtime_id;
+  std::unique_ptr<ContainerLog> log;
+  std::unique_ptr<sandbox::Sandbox> sandbox;
+  bool live = false;  // launched and not reaped
+  std::optional<Steady::time_point> kill_at;
+};
+
+TaskSupervisor::TaskSupervisor(const ContainerRuntimeDeps& deps, TaskLaunch launch)
+    : deps_(deps), launch_(std::move(launch)) {
+  task_arn_ = Str(launch_.task, "taskArn");
+  std::string cluster_arn = Str(launch_.task, "clusterArn");
+  cluster_ = cluster_arn.substr(cluster_arn.rfind('/') + 1);
+  task_dir_ = deps_.work_dir + "/" + launch_.task_id;
+  wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+}
+
+TaskSupervisor::~TaskSupervisor() = default;
+
+void TaskSupervisor::RequestStop() {
+  stop_requested_ = true;
+  uint64_t one = 1;
+  (void)!::write(wake_.get(), &one, sizeof(one));
+}
+
+void TaskSupervisor::Shutdown() {
+  shutdown_ = true;
+  RequestStop();
+}
+
+bool TaskSupervisor::Wake() {
+  uint64_t n;
+  while (::read(wake_.get(), &n, sizeof(n)) > 0) {
+  }
+  return stop_requested_.load();
+}
+
+void TaskSupervisor::Update(const std::function<void(Value&)>& change) {
+  if (shutdown_) return;
+  auto done = deps_.store->UpdateTask(launch_.scope, launch_.task_id, [&](Value& task) {
+    change(task);
+    return true;
+  });
+  if (!done.ok()) {
+    std::fprintf(stderr, "nimbus: ecs task %s: %s\n", launch_.task_id.c_str(),
+                 done.error().ToString().c_str());
+  }
+}
+
+static double NowOf(const EcsStore& store) {
+  return static_cast<double>(store.clock().NowMillis()) / 1000.0;
+}
+
+void TaskSupervisor::Run() {
+  if (!launch_.task_definition.contains("containerDefinitions")) {
+    launch_.task_definition["containerDefinitions"] = Value::array();
+  }
+  // Boxes point into the definition: iterate the member itself, not a copy.
+  for (const Value& def : launch_.task_definition["containerDefinitions"]) {
+    auto box = std::make_unique<Box>();
+    box->def = &def;
+    box->name = Str(def, "name");
+    box->essential = Bool(def, "essential", true);
+    if (auto t = OptInt(def, "stopTimeout"); t && *t > 0) box->stop_timeout = std::chrono::seconds(*t);
+    box->runtime_id = RandomHex(64);
+    boxes_.push_back(std::move(box));
+  }
+  if (Prepare() && Launch()) {
+    Supervise();
+    // Every container has exited: an essential one's exit or a StopTask set the stop code.
+    Finish("EssentialContainerExited", kEssentialExited);
+  }
+  done_ = true;
+}
+
+bool TaskSupervisor::Prepare() {
+  TaskNetworkRequest request{launch_.scope,
+                             task_arn_,
+                             launch_.task_id,
+                             cluster_,
+                             Str(launch_.task_definition, "networkMode", "bridge"),
+                             launch_.task_definition,
+                             launch_.request.value("networkConfiguration", Value())};
+  auto network = deps_.networks->Create(request);
+  if (!network.ok()) {
+    Finish("TaskFailedToStart", "ResourceInitializationError: " + network.error().message());
+    return false;
+  }
+  network_ = std::move(*network);
+  double now = NowOf(*deps_.store);
+  Update([&](Value& task) {
+    SetLastStatus(task, "PENDING");
+    task["attachments"] = network_->attachments();
+    task["pullStartedAt"] = now;
+    for (auto& box : boxes_) {
+      if (Value* c = FindContainer(task, box->name)) {
+        (*c)["networkBindings"] = network_->network_bindings(box->name);
+        (*c)["networkInterfaces"] = network_->network_interfaces(box->name);
+      }
+    }
+  });
+  uid_t id_offset = deps_.sandboxes->capabilities().id_offset;
+  for (auto& box : boxes_) {
+    if (stop_requested_) break;
+    std::string image = Str(*box->def, "image");
+    auto prepared = deps_.images->Prepare(launch_.scope, image, id_offset);
+    if (!prepared.ok()) {
+      std::string reason = image::PullFailureReason(image, prepared.error());
+      Update([&](Value& task) {
+        if (Value* c = FindContainer(task, box->name)) (*c)["reason"] = Clip(reason, 1024);
+        task["pullStoppedAt"] = NowOf(*deps_.store);
+      });
+      Finish("TaskFailedToStart", Clip(reason, 255));
+      return false;
+    }
+    box->image = std::move(*prepared);
+    box->stop_signal = StopSignalOf(box->image);
+  }
+  if (stop_requested_) {
+    Finish("UserInitiated", "Task stopped by user");
+    return false;
+  }
+  return true;
+}
+
+bool TaskSupervisor::Launch() {
+  double pulled = NowOf(*deps_.store);
+  std::error_code ec;
+  uid_t root = deps_.sandboxes->capabilities().id_offset;
+  for (auto& box : boxes_) {
+    ContainerLogRequest log_request{launch_.scope, launch_.task_id, task_arn_, cluster_, box->name,
+                                    box->def->value("logConfiguration", Value())};
+    auto log = deps_.logs->Open(log_request);
+    std::optional<std::string> failure;
+    if (!log.ok()) {
+      failure = log.error().message();
+    } else {
+      box->log = std::move(*log);
+      std::string dir = task_dir_ + "/" + box->name;
+      std::filesystem::create_directories(dir + "/upper", ec);
+      std::filesystem::create_directories(dir + "/work", ec);
+      // Root inside (the id offset outside) owns the root directory, as Docker's userns-remap.
+      if (::chown((dir + "/upper").c_str(), root, root) != 0 && root != 0) {
+        failure = "chown upper dir: " + std::string(std::strerror(errno));
+      }
+      std::vector<std::string> env = network_->environment(box->name);
+      std::string launch_type = Str(launch_.task, "launchType", "EC2");
+      env.push_back(launch_type == "FARGATE" ? "AWS_EXECUTION_ENV=AWS_ECS_FARGATE"
+                                             : "AWS_EXECUTION_ENV=AWS_ECS_EC2");
+      if (launch_type == "FARGATE") {
+        env.push_back("AWS_REGION=" + launch_.scope.region);
+        env.push_back("AWS_DEFAULT_REGION=" + launch_.scope.region);
+      }
+      ContainerSpecInput in;
+      in.definition = box->def;
+      in.override = ContainerOverride(launch_.task, box->name);
+      in.task = &launch_.task;
+      in.image = &box->image;
+      in.upper_dir = dir + "/upper";
+      in.work_dir = dir + "/work";
+      in.hostname = box->runtime_id.substr(0, 12);
+      in.extra_env = std::move(env);
+      in.netns_fd = network_->netns_fd();
+      in.host_cpus = deps_.sandboxes->capabilities().host_cpus;
+      if (!failure) {
+        auto spec = BuildContainerSpec(in);
+        if (!spec.ok()) {
+          failure = CannotStart(spec.error().message());
+        } else {
+          auto sandbox = deps_.sandboxes->Launch(*spec);
+          if (!sandbox.ok()) {
+            failure = CannotStart(sandbox.error().message());
+          } else {
+            box->sandbox = std::move(*sandbox);
+            box->live = true;
+            box->log->Attach(box->sandbox->TakeStdout(), box->sandbox->TakeStderr());
+          }
+        }
+      }
+    }
+    if (failure) {
+      Update([&](Value& task) {
+        if (Value* c = FindContainer(task, box->name)) (*c)["reason"] = Clip(*failure, 1024);
+        task["pullStoppedAt"] = pulled;
+      });
+      for (auto& other : boxes_) {
+        if (other->live) other->sandbox->Kill();
+      }
+      Supervise();  // reaps what started
+      Finish("TaskFailedToStart", Clip(*failure, 255));
+      return false;
+    }
+  }
+  double now = NowOf(*deps_.store);
+  Update([&](Value& task) {
+    SetLastStatus(task, "RUNNING");
+    task["pullStoppedAt"] = pulled;
+    task["startedAt"] = now;
+    for (auto& box : boxes_) {
+      if (Value* c = FindContainer(task, box->name)) {
+        (*c)["lastStatus"] = "RUNNING";
+        (*c)["runtimeId"] = box->runtime_id;
+        (*c)["imageDigest"] = box->image.digest;
+      }
+    }
+  });
+  network_->OnRunning();
+  return true;
+}
+
+void TaskSupervisor::BeginStop() {
+  if (stopping_) return;
+  stopping_ = true;
+  if (shutdown_) {
+    for (auto& box : boxes_) {
+      if (box->live) box->sandbox->Kill();
+    }
+    return;
+  }
+  auto now = Steady::now();
+  for (auto& box : boxes_) {
+    if (!box->live) continue;
+    box->sandbox->Signal(box->stop_signal);
+    box->kill_at = now + box->stop_timeout;
+  }
+  Update([&](Value& task) { SetLastStatus(task, "DEACTIVATING"); });
+}
+
+void TaskSupervisor::RecordExit(Box& box) {
+  auto status = box.sandbox->TryWait();
+  if (!status) return;
+  box.live = false;
+  int code = status->exited ? status->code : 128 + status->signal;
+  bool oom = box.sandbox->WasOomKilled();
+  if (oom) code = 137;
+  Update([&](Value& task) {
+    if (Value* c = FindContainer(task, box.name)) {
+      (*c)["lastStatus"] = "STOPPED";
+      (*c)["exitCode"] = code;
+      if (oom) (*c)["reason"] = kOomReason;
+    }
+    if (box.essential && !task.contains("stopCode")) {
+      task["desiredStatus"] = "STOPPED";
+      task["stopCode"] = "EssentialContainerExited";
+      task["stoppedReason"] = kEssentialExited;
+      task["stoppingAt"] = NowOf(*deps_.store);
+    }
+  });
+  if (box.essential) BeginStop();
+}
+
+void TaskSupervisor::Supervise() {
+  for (;;) {
+    if (stop_requested_) BeginStop();
+    std::vector<struct pollfd> fds = {{wake_.get(), POLLIN, 0}};
+    std::vector<Box*> polled;
+    std::optional<Steady::time_point> next_kill;
+    for (auto& box : boxes_) {
+      if (!box->live) continue;
+      fds.push_back({box->sandbox->exit_fd(), POLLIN, 0});
+      polled.push_back(box.get());
+      if (box->kill_at && (!next_kill || *box->kill_at < *next_kill)) next_kill = box->kill_at;
+    }
+    if (polled.empty()) break;
+    int timeout = -1;
+    if (next_kill) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*next_kill - Steady::now());
+      timeout = static_cast<int>(std::max<int64_t>(left.count(), 0));
+    }
+    int n = ::poll(fds.data(), fds.size(), timeout);
+    if (n < 0 && errno != EINTR) break;
+    if (fds[0].revents) Wake();
+    for (size_t i = 0; i < polled.size(); ++i) {
+      if (fds[i + 1].revents) RecordExit(*polled[i]);
+    }
+    auto now = Steady::now();
+    for (auto& box : boxes_) {
+      if (box->live && box->kill_at && now >= *box->kill_at) {
+        box->sandbox->Kill();
+        box->kill_at.reset();
+      }
+    }
+  }
+}
+
+void TaskSupervisor::Finish(const std::string& stop_code, const std::string& reason) {
+  double stopped_running = NowOf(*deps_.store);
+  Update([&](Value& task) {
+    task["executionStoppedAt"] = stopped_running;
+    SetLastStatus(task, "DEPROVISIONING");
+  });
+  for (auto& box : boxes_) {
+    box->sandbox.reset();
+    box->log.reset();  // waits for the last lines
+  }
+  network_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(task_dir_, ec);
+  double now = NowOf(*deps_.store);
+  Update([&](Value& task) { MarkStopped(task, stop_code, reason, "", now); });
+}
+
+}  // namespace nimbus::ecs

@@ -1,0 +1,51 @@
+// One task's life in containers (container_runtime.h): Run() on a thread of its own from
+// PROVISIONING to STOPPED. RequestStop and Shutdown may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sandbox/fd.h"
+#include "services/ecs/runtime/container_runtime.h"
+
+namespace nimbus::ecs {
+
+class TaskSupervisor {
+ public:
+  TaskSupervisor(const ContainerRuntimeDeps& deps, TaskLaunch launch);
+  ~TaskSupervisor();
+  TaskSupervisor(const TaskSupervisor&) = delete;
+  TaskSupervisor& operator=(const TaskSupervisor&) = delete;
+
+  // Runs the task until it has STOPPED and nothing of it is left; then done() is true.
+  void Run();
+  // StopTask: the containers' stop signal, then SIGKILL after their stopTimeout.
+  void RequestStop();
+  // nimbus is stopping: kill every container now and write nothing more.
+  void Shutdown();
+  bool done() const { return done_.load(); }
+
+ private:
+  struct Box;
+  void Update(const std::function<void(Value&)>& change);
+  bool Prepare();
+  bool Launch();
+  void Supervise();
+  void Finish(const std::string& stop_code, const std::string& reason);
+  void BeginStop();
+  void RecordExit(Box& box);
+  bool Wake();  // drains the wake-up eventfd; true when a stop or shutdown is pending
+
+  const ContainerRuntimeDeps& deps_;
+  TaskLaunch launch_;
+  std::string cluster_, task_arn_, task_dir_;
+  std::unique_ptr<TaskNetwork> network_;
+  std::vector<std::unique_ptr<Box>> boxes_;
+  sandbox::UniqueFd wake_;  // eventfd: RequestStop / Shutdown
+  std::atomic<bool> stop_requested_{false}, shutdown_{false}, done_{false};
+  bool stopping_ = false;
+};
+
+}  // namespace nimbus::ecs
