@@ -40,6 +40,7 @@ if(NIMBUS_LEAN_LINK)
   # static archives already come in small objects) and would rebuild every object.
   # Only the C libraries nimbus itself links (the Lambda examples keep their own zlib choice).
   nimbus_prefer_static_archive(OpenSSL::Crypto)
+  nimbus_prefer_static_archive(OpenSSL::SSL)  # https image pulls (src/image)
   nimbus_prefer_static_archive(SQLite::SQLite3)
   check_linker_flag(CXX "-Wl,-z,pack-relative-relocs" NIMBUS_HAVE_PACK_RELATIVE_RELOCS)
 endif()

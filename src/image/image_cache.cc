@@ -130,7 +130,8 @@ Result<std::unique_ptr<ImageCache>> ImageCache::Open(ImageCacheOptions options) 
   ::chmod(options.root.c_str(), 0700);
   auto layers = LayerStore::Open(options.root);
   if (!layers.ok()) return layers.error();
-  auto remote = RemoteSource::Open(options.root, options.plain_http_registries, options.log);
+  auto remote = RemoteSource::Open(options.root, options.plain_http_registries, options.tls_ca_file,
+                                   options.log);
   if (!remote.ok()) return remote.error();
   return std::unique_ptr<ImageCache>(
       std::make_unique<Cache>(std::move(options), std::move(*layers), std::move(*remote)));

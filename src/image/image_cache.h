@@ -4,7 +4,8 @@
 // null when ECR is not built).
 //
 // Images come from nimbus's own registry (ecr::ImageReader, no copy: layers are read from the
-// registry's blob files) or from another registry through nimbus's OCI client (blobs verified by
+// registry's blob files) or from another registry through nimbus's OCI client (https, or plain
+// http to loopback registries; blobs verified by
 // digest and kept under the cache, so a second Prepare is offline; one progress line per pull in
 // nimbus's log). Layers unpack once into a content-addressed tree keyed by diff id and id offset:
 //   <root>/layers/<diff-id hex>-<id offset>/   one overlayfs lower dir per layer (whiteouts as
@@ -47,6 +48,9 @@ struct ImageCacheOptions {
   // host[:port] of registries spoken to over plain http; only loopback hosts are honoured
   // (anything else is refused: tests and local mirrors only). Others: https.
   std::vector<std::string> plain_http_registries;
+  // PEM bundle https pulls trust; empty: the system's store (OpenSSL's default paths, which
+  // honour SSL_CERT_FILE).
+  std::string tls_ca_file;
   // Receives one line per pull from another registry ("image: pulled <ref> (<n> layers,
   // <bytes> in <ms> ms)") and failures worth a log line. May be called from any thread.
   std::function<void(std::string_view line)> log;

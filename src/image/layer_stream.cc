@@ -137,8 +137,7 @@ Result<std::unique_ptr<LayerStream>> LayerStream::Open(const std::string& path) 
     case Compression::kNone:
       break;
   }
-  return std::unique_ptr<LayerStream>(
-      std::make_unique<PlainStream>(std::move(fd)));
+  return std::unique_ptr<LayerStream>(std::make_unique<PlainStream>(std::move(fd)));
 }
 
 Result<size_t> LayerStream::Read(char* buf, size_t size) {

@@ -1,12 +1,5 @@
 #include "image/registry_client.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -15,12 +8,10 @@
 
 #include "core/http.h"
 #include "core/json_parse.h"
-#include "sandbox/fd.h"
+#include "image/registry_conn.h"
 
 namespace nimbus::image {
 namespace {
-
-using sandbox::UniqueFd;
 
 constexpr size_t kMaxHead = 64 * 1024;
 constexpr int kMaxRedirects = 5;
@@ -31,78 +22,22 @@ std::string Lower(std::string s) {
   return s;
 }
 
-bool IsLoopback(const sockaddr* sa) {
-  if (sa->sa_family == AF_INET) {
-    auto a = reinterpret_cast<const sockaddr_in*>(sa);
-    return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
-  }
-  if (sa->sa_family == AF_INET6) {
-    auto a = reinterpret_cast<const sockaddr_in6*>(sa);
-    return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
-  }
-  return false;
-}
-
-// A connected socket to a loopback address of host:port.
-Result<UniqueFd> ConnectLoopback(const std::string& host, const std::string& port) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  std::string h = host.size() > 1 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
-  int rc = ::getaddrinfo(h.c_str(), port.c_str(), &hints, &res);
-  if (rc != 0) return Status::Unavailable("lookup " + host + ": " + gai_strerror(rc));
-  Status last = Status::Unavailable("no loopback address for " + host +
-                                    " (plain http is only spoken to loopback registries)");
-  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-    if (!IsLoopback(ai->ai_addr)) continue;
-    UniqueFd fd(::socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd.valid()) continue;
-    timeval tv{60, 0};
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    if (::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0) {
-      ::freeaddrinfo(res);
-      return fd;
-    }
-    last = Status::Unavailable("connect " + host + ":" + port + ": " + std::strerror(errno));
-  }
-  ::freeaddrinfo(res);
-  return last;
-}
-
-Status SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status::Unavailable(std::string("send: ") + std::strerror(errno));
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
-// Buffered reads from the socket.
+// Buffered reads from the connection.
 class Reader {
  public:
-  explicit Reader(int fd) : fd_(fd) {}
+  explicit Reader(RegistryConn& conn) : conn_(conn) {}
   // More bytes into buf_; false at EOF.
   Result<bool> Fill() {
     char tmp[64 * 1024];
-    while (true) {
-      ssize_t n = ::recv(fd_, tmp, sizeof(tmp), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-          return Status::Unavailable("registry read timed out");
-        return Status::Unavailable(std::string("recv: ") + std::strerror(errno));
-      }
-      buf_.append(tmp, static_cast<size_t>(n));
-      return n > 0;
-    }
+    auto n = conn_.Recv(tmp, sizeof(tmp));
+    if (!n.ok()) return n.error();
+    buf_.append(tmp, *n);
+    return *n > 0;
   }
   std::string buf_;
 
  private:
-  int fd_;
+  RegistryConn& conn_;
 };
 
 Result<RegistryResponse> ReadHead(Reader& r) {
@@ -225,21 +160,24 @@ std::map<std::string, std::string> ParseBearerChallenge(std::string_view header)
   return out;
 }
 
-RegistryClient::RegistryClient(std::string registry, bool plain_http)
-    : registry_(std::move(registry)), plain_http_(plain_http) {}
+RegistryClient::RegistryClient(std::string registry, bool plain_http, std::string ca_file)
+    : registry_(std::move(registry)),
+      plain_http_(plain_http),
+      trust_(std::make_unique<TlsTrust>(std::move(ca_file))) {}
+
+RegistryClient::~RegistryClient() = default;
 
 Result<RegistryClient::Url> RegistryClient::ParseUrl(const std::string& url) const {
   std::string rest;
+  Url out;
   if (url.starts_with("http://")) {
     rest = url.substr(7);
   } else if (url.starts_with("https://")) {
-    return Status::Unavailable("pulling over https is not supported yet (" + url +
-                               "): only loopback registries named by "
-                               "--image-plain-http-registries are reachable");
+    rest = url.substr(8);
+    out.tls = true;
   } else {
     return Status::Unavailable("bad registry URL " + url);
   }
-  Url out;
   size_t slash = rest.find('/');
   out.authority = rest.substr(0, slash);
   out.target = slash == std::string::npos ? "/" : rest.substr(slash);
@@ -249,7 +187,7 @@ Result<RegistryClient::Url> RegistryClient::ParseUrl(const std::string& url) con
     out.port = out.authority.substr(colon + 1);
   } else {
     out.host = out.authority;
-    out.port = "80";
+    out.port = out.tls ? "443" : "80";
   }
   return out;
 }
@@ -257,16 +195,16 @@ Result<RegistryClient::Url> RegistryClient::ParseUrl(const std::string& url) con
 Result<RegistryResponse> RegistryClient::Fetch(
     const Url& url, const std::string& accept,
     const std::function<Status(std::string_view)>& sink) {
-  auto fd = ConnectLoopback(url.host, url.port);
-  if (!fd.ok()) return fd.error();
+  auto conn = RegistryConn::Open(url.host, url.port, url.tls ? trust_.get() : nullptr);
+  if (!conn.ok()) return conn.error();
   std::string req = "GET " + url.target + " HTTP/1.1\r\nHost: " + url.authority +
                     "\r\nUser-Agent: nimbus\r\nConnection: close\r\n";
   if (!accept.empty()) req += "Accept: " + accept + "\r\n";
   if (!token_.empty() && url.authority == registry_)
     req += "Authorization: Bearer " + token_ + "\r\n";
   req += "\r\n";
-  if (Status st = SendAll(fd->get(), req); !st.ok()) return st;
-  Reader reader(fd->get());
+  if (Status st = (*conn)->Send(req); !st.ok()) return st;
+  Reader reader(**conn);
   auto resp = ReadHead(reader);
   if (!resp.ok()) return resp.error();
   bool to_sink = sink && resp->status / 100 == 2;
@@ -318,13 +256,7 @@ Status RegistryClient::Authenticate(const std::string& challenge) {
 
 Result<RegistryResponse> RegistryClient::Get(const std::string& path, const std::string& accept,
                                              const std::function<Status(std::string_view)>& sink) {
-  if (!plain_http_) {
-    return Status::Unavailable("pulling from " + registry_ +
-                               " needs https, which nimbus's pull client does not speak yet; "
-                               "only loopback registries named by --image-plain-http-registries "
-                               "are reachable");
-  }
-  std::string url = "http://" + registry_ + path;
+  std::string url = (plain_http_ ? "http://" : "https://") + registry_ + path;
   bool authenticated = false;
   for (int hop = 0; hop <= kMaxRedirects; ++hop) {
     auto parsed = ParseUrl(url);

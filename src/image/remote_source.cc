@@ -18,7 +18,8 @@
 namespace nimbus::image {
 
 struct RemoteSource::Pull {
-  explicit Pull(const std::string& registry, bool plain) : client(registry, plain) {}
+  Pull(const std::string& registry, bool plain, const std::string& ca_file)
+      : client(registry, plain, ca_file) {}
   RegistryClient client;
   bool fetched = false;
   uint64_t bytes = 0;
@@ -52,7 +53,7 @@ Status Refused(const ImageRef& ref, const std::string& reference, int status, bo
 
 Result<std::unique_ptr<RemoteSource>> RemoteSource::Open(
     const std::string& root, std::vector<std::string> plain_http_registries,
-    std::function<void(std::string_view)> log) {
+    std::string tls_ca_file, std::function<void(std::string_view)> log) {
   std::error_code ec;
   std::filesystem::create_directories(root + "/refs", ec);
   if (ec) return Status::Internal("image cache: create " + root + "/refs: " + ec.message());
@@ -62,8 +63,9 @@ Result<std::unique_ptr<RemoteSource>> RemoteSource::Open(
     log = [](std::string_view line) {
       std::fprintf(stderr, "nimbus: %.*s\n", static_cast<int>(line.size()), line.data());
     };
-  return std::unique_ptr<RemoteSource>(
-      new RemoteSource(root, std::move(*blobs), std::move(plain_http_registries), std::move(log)));
+  return std::unique_ptr<RemoteSource>(new RemoteSource(root, std::move(*blobs),
+                                                        std::move(plain_http_registries),
+                                                        std::move(tls_ca_file), std::move(log)));
 }
 
 bool RemoteSource::PlainHttp(const std::string& registry) const {
@@ -83,7 +85,7 @@ Result<std::string> RemoteSource::Digest(const ImageRef& ref) {
     if (in && std::getline(in, digest) && blobs_->Has(digest)) return digest;
   }
   std::lock_guard lock(pull_mu_);
-  Pull pull(ref.registry, PlainHttp(ref.registry));
+  Pull pull(ref.registry, PlainHttp(ref.registry), ca_file_);
   auto m = Manifest(pull, ref, ref.tag);
   if (!m.ok()) return m.error();
   std::string tmp = path + ".tmp";
@@ -151,7 +153,7 @@ Status RemoteSource::FetchBlob(Pull& pull, const ImageRef& ref, const ecr::Layer
 Result<ecr::ResolvedImage> RemoteSource::Resolve(const ImageRef& ref, const std::string& digest) {
   std::lock_guard lock(pull_mu_);
   auto start = std::chrono::steady_clock::now();
-  Pull pull(ref.registry, PlainHttp(ref.registry));
+  Pull pull(ref.registry, PlainHttp(ref.registry), ca_file_);
   auto top = Manifest(pull, ref, digest);
   if (!top.ok()) return top.error();
   ecr::ResolvedImage out;
@@ -194,7 +196,7 @@ Result<ecr::ResolvedImage> RemoteSource::Resolve(const ImageRef& ref, const std:
 Result<std::string> RemoteSource::BlobPath(const ImageRef& ref, const ecr::LayerDescriptor& blob) {
   if (auto path = blobs_->Path(blob.digest); path.ok()) return std::move(*path);
   std::lock_guard lock(pull_mu_);
-  Pull pull(ref.registry, PlainHttp(ref.registry));
+  Pull pull(ref.registry, PlainHttp(ref.registry), ca_file_);
   if (Status st = FetchBlob(pull, ref, blob); !st.ok()) return st;
   return blobs_->Path(blob.digest);
 }

@@ -22,6 +22,7 @@ class RemoteSource : public ImageSource {
  public:
   static Result<std::unique_ptr<RemoteSource>> Open(const std::string& root,
                                                     std::vector<std::string> plain_http_registries,
+                                                    std::string tls_ca_file,
                                                     std::function<void(std::string_view)> log);
 
   Result<std::string> Digest(const ImageRef& ref) override;
@@ -31,10 +32,12 @@ class RemoteSource : public ImageSource {
 
  private:
   RemoteSource(std::string root, std::unique_ptr<store::BlobStore> blobs,
-               std::vector<std::string> plain, std::function<void(std::string_view)> log)
+               std::vector<std::string> plain, std::string ca_file,
+               std::function<void(std::string_view)> log)
       : root_(std::move(root)),
         blobs_(std::move(blobs)),
         plain_(std::move(plain)),
+        ca_file_(std::move(ca_file)),
         log_(std::move(log)) {}
   struct Pull;
   bool PlainHttp(const std::string& registry) const;
@@ -47,6 +50,7 @@ class RemoteSource : public ImageSource {
   std::string root_;
   std::unique_ptr<store::BlobStore> blobs_;
   std::vector<std::string> plain_;
+  std::string ca_file_;
   std::function<void(std::string_view)> log_;
   std::mutex pull_mu_;  // one pull at a time (they share the 2-core machine's bandwidth anyway)
 };
