@@ -226,7 +226,7 @@ void Deliveries::AfterFailure(const store::WorkItem& item, const Value& job,
   int attempts = item.attempts + 1;
   std::optional<double> delay;
   if (sub != nullptr) {
-    delay = PolicyOf(*sub).DelayBeforeRetry(attempts);
+    delay = Subscription(sub->arn).policy.DelayBeforeRetry(attempts);
   } else if (attempts <= 3) {
     delay = 20.0;  // a confirmation for a subscription gone since: AWS's default policy
   }
@@ -256,6 +256,23 @@ void Deliveries::AfterFailure(const store::WorkItem& item, const Value& job,
   Finish(item, job);
 }
 
+const Deliveries::CachedSub& Deliveries::Subscription(const std::string& arn) {
+  uint64_t version = store_.version();
+  if (version != subs_version_ || subs_.size() > 4096) {
+    subs_.clear();
+    subs_version_ = version;
+  }
+  auto it = subs_.find(arn);
+  if (it != subs_.end()) return it->second;
+  CachedSub c;
+  auto sub = store_.GetSubscription(arn);
+  if (sub.ok() && *sub) {
+    c.policy = PolicyOf(**sub);
+    c.row = std::move(**sub);
+  }
+  return subs_[arn] = std::move(c);
+}
+
 asio::awaitable<void> Deliveries::Deliver(store::WorkItem item) {
   Value job = Value::parse(item.payload, nullptr, false);
   if (!job.is_object()) {
@@ -264,7 +281,8 @@ asio::awaitable<void> Deliveries::Deliver(store::WorkItem item) {
     co_return;
   }
   std::string kind = job.value("k", "");
-  auto sub = store_.GetSubscription(job.value("s", ""));
+  // A copy: the cache may be cleared while this delivery waits.
+  std::optional<SubscriptionRow> sub = Subscription(job.value("s", "")).row;
   if (kind == "c") {
     // A confirmation: to http endpoints as a POST, to email as a mail.
     std::string protocol = job.value("p", ""), endpoint = job.value("e", "");
@@ -292,14 +310,14 @@ asio::awaitable<void> Deliveries::Deliver(store::WorkItem item) {
     } else {
       AfterFailure(
           item, job,
-          sub.ok() && *sub && job.value("t", "") == "SubscriptionConfirmation" ? &**sub : nullptr,
+          sub && job.value("t", "") == "SubscriptionConfirmation" ? &*sub : nullptr,
           nullptr, o.error);
     }
     --in_flight_;
     co_return;
   }
   // A notification: the subscription must still exist and be confirmed.
-  if (!sub.ok() || !*sub || !(*sub)->confirmed) {
+  if (!sub || !sub->confirmed) {
     Finish(item, job);
     --in_flight_;
     co_return;
@@ -324,11 +342,11 @@ asio::awaitable<void> Deliveries::Deliver(store::WorkItem item) {
     co_return;
   }
   // throttlePolicy.maxReceivesPerSecond: at most that many tries a second per subscription.
-  if (IsHttp((*sub)->protocol)) {
-    RetryPolicy policy = PolicyOf(**sub);
+  if (IsHttp(sub->protocol)) {
+    RetryPolicy policy = Subscription(sub->arn).policy;
     if (policy.max_receives_per_second) {
       int64_t now = clock_.NowMillis();
-      int64_t& next = throttle_[(*sub)->arn];
+      int64_t& next = throttle_[sub->arn];
       if (now < next) {
         Status st = queue_.Retry(item.id, item.attempts, next);
         (void)st;
@@ -338,11 +356,11 @@ asio::awaitable<void> Deliveries::Deliver(store::WorkItem item) {
       next = std::max(now, next) + 1000 / *policy.max_receives_per_second;
     }
   }
-  Outcome o = co_await DeliverNotification(job, **sub, *m);
+  Outcome o = co_await DeliverNotification(job, *sub, *m);
   if (o.ok) {
     Finish(item, job);
   } else {
-    AfterFailure(item, job, &**sub, m.get(), o.error);
+    AfterFailure(item, job, &*sub, m.get(), o.error);
   }
   --in_flight_;
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -103,6 +104,15 @@ class Deliveries {
   int in_flight_ = 0;                        // worker loop only
   std::map<std::string, int64_t> throttle_;  // subscription -> next allowed ms (worker loop)
   std::vector<std::pair<int64_t, std::string>> done_;  // (item, message id) to complete
+  // Subscriptions with their retry policies, valid while the store's version() is
+  // `subs_version_` (worker loop).
+  struct CachedSub {
+    std::optional<SubscriptionRow> row;
+    RetryPolicy policy;
+  };
+  const CachedSub& Subscription(const std::string& arn);
+  std::map<std::string, CachedSub> subs_;
+  uint64_t subs_version_ = 0;
   // Recent messages and signatures (worker loop), so a fan-out reads and signs once.
   std::map<std::string, std::shared_ptr<const PublishedMessage>> messages_;
   std::map<std::string, std::string> signatures_;  // message id + '\n' + text -> signature

@@ -16,6 +16,8 @@ namespace {
 
 constexpr auto kAwait = asio::use_awaitable;
 constexpr size_t kMaxBodyKept = 64 * 1024;
+// Idle connections kept per host:port (as many as deliveries may run at once).
+constexpr size_t kMaxIdlePerHost = 512;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -182,7 +184,7 @@ asio::awaitable<HttpOutcome> HttpClient::Send(const HttpTarget& target, std::str
       break;
     }
     if (out.status != 0) {
-      if (reusable && idle.size() < 64) idle.push_back(std::move(socket));
+      if (reusable && idle.size() < kMaxIdlePerHost) idle.push_back(std::move(socket));
       break;
     }
     if (!reused) break;  // a fresh connection failed: no second try

@@ -292,7 +292,9 @@ OpResult PublishBatch(SnsState& s, const CallContext& call, const Value& in) {
                     "The length of all the messages put together is more than the limit.");
   }
   Value successful = Value::array(), failed = Value::array();
-  for (const Value& e : *entries) {
+  // One commit for the batch: each entry is a savepoint of it (a failed one rolls back alone).
+  Status st = s.store.db().Transaction([&]() -> Status {
+    for (const Value& e : *entries) {
     std::string id = Str(e, "Id");
     auto m = BuildMessage(s, *topic, call, e);
     OpResult r = m.ok() ? Accept(s, topic->arn, std::move(*m)) : OpResult(m.error());
@@ -306,7 +308,10 @@ OpResult PublishBatch(SnsState& s, const CallContext& call, const Value& in) {
                         {"Message", r.error().message},
                         {"SenderFault", r.error().sender_fault}});
     }
-  }
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return Internal(st);
   return Value{{"Successful", successful}, {"Failed", failed}};
 }
 

@@ -66,6 +66,7 @@ std::string SubscriptionRow::Attr(const char* name, const std::string& def) cons
 Status SnsStore::Init() { return db_.Migrate("sns", kMigrations); }
 
 Status SnsStore::InsertTopic(const Scope& s, const TopicRow& t) {
+  Changed();
   auto done = db_.Exec(
       "INSERT INTO sns_topics(arn, account, region, name, attributes, tags, sequence)"
       " VALUES(?,?,?,?,?,?,?) ON CONFLICT(arn) DO NOTHING",
@@ -76,6 +77,7 @@ Status SnsStore::InsertTopic(const Scope& s, const TopicRow& t) {
 }
 
 Status SnsStore::UpdateTopic(const TopicRow& t) {
+  Changed();
   auto done = db_.Exec("UPDATE sns_topics SET attributes=?, tags=?, sequence=? WHERE arn=?",
                        {t.attributes.dump(), t.tags.dump(), t.sequence, t.arn});
   if (!done.ok()) return done.error();
@@ -96,6 +98,7 @@ Result<std::optional<TopicRow>> SnsStore::GetTopic(const std::string& arn) {
 }
 
 Status SnsStore::DeleteTopic(const std::string& arn) {
+  Changed();
   return db_.Transaction([&]() -> Status {
     auto a = db_.Exec("DELETE FROM sns_subscriptions WHERE topic_arn=?", {arn});
     if (!a.ok()) return a.error();
@@ -120,6 +123,7 @@ Result<std::vector<std::string>> SnsStore::ListTopics(const Scope& s, const std:
 }
 
 Status SnsStore::PutSubscription(const SubscriptionRow& sub) {
+  Changed();
   auto topic = GetTopic(sub.topic_arn);
   if (!topic.ok()) return topic.error();
   std::string region;
@@ -149,6 +153,7 @@ Result<std::optional<SubscriptionRow>> SnsStore::GetSubscription(const std::stri
 }
 
 Status SnsStore::DeleteSubscription(const std::string& arn) {
+  Changed();
   auto done = db_.Exec("DELETE FROM sns_subscriptions WHERE arn=?", {arn});
   return done.ok() ? Status::Ok() : done.error();
 }

@@ -4,6 +4,7 @@
 // Thread-safe (the Database serializes calls); calls may be made inside db().Transaction.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -48,6 +49,9 @@ class SnsStore {
   explicit SnsStore(store::Database& db) : db_(db) {}
   Status Init();  // applies the "sns" migrations
   store::Database& db() { return db_; }
+  // Bumped by every write to a topic or subscription: readers that cache them (the deliveries)
+  // drop their copies when it moved.
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
   // Topics. Insert fails AlreadyExists when the name is taken.
   Status InsertTopic(const Scope& s, const TopicRow& t);
@@ -90,7 +94,9 @@ class SnsStore {
   Status ReleaseMessage(const std::string& id);
 
  private:
+  void Changed() { version_.fetch_add(1, std::memory_order_acq_rel); }
   store::Database& db_;
+  std::atomic<uint64_t> version_{0};
 };
 
 }  // namespace nimbus::sns
