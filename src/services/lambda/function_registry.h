@@ -75,6 +75,24 @@ struct ResolvedInvoke {
   std::string executed_version;  // version that runs (alias routing applied)
 };
 
+// CORS settings of a function URL (its Cors member), empty when none are configured.
+struct FunctionUrlCors {
+  bool configured = false;
+  bool allow_credentials = false;
+  std::vector<std::string> allow_origins, allow_methods, allow_headers, expose_headers;
+  std::optional<int> max_age;
+};
+
+// What a function URL serves: the function and qualifier it invokes and how.
+struct FunctionUrlTarget {
+  std::string account_id, region, function_name;
+  std::string qualifier;   // alias name, or "" for the unqualified function ($LATEST)
+  std::string url_id;      // 32 lower-case characters, the host's first label
+  bool aws_iam = false;    // AuthType AWS_IAM (else NONE)
+  bool streaming = false;  // InvokeMode RESPONSE_STREAM (else BUFFERED)
+  FunctionUrlCors cors;
+};
+
 class FunctionRegistry {
  public:
   virtual ~FunctionRegistry() = default;
@@ -95,6 +113,9 @@ class FunctionRegistry {
                                             const std::string& region,
                                             const std::string& function_name)>;
   virtual void AddChangeListener(ChangeListener listener) = 0;
+
+  // The function URL whose id is `url_id` (any account and region), nullopt when none is.
+  virtual std::optional<FunctionUrlTarget> ResolveFunctionUrl(const std::string& url_id) = 0;
 };
 
 }  // namespace nimbus::lambda

@@ -44,6 +44,11 @@ constexpr Operation<LambdaControl> kOperations[] = {
     {"GetFunctionEventInvokeConfig", Member<&LambdaControl::GetFunctionEventInvokeConfig>},
     {"DeleteFunctionEventInvokeConfig", Member<&LambdaControl::DeleteFunctionEventInvokeConfig>},
     {"ListFunctionEventInvokeConfigs", Member<&LambdaControl::ListFunctionEventInvokeConfigs>},
+    {"CreateFunctionUrlConfig", Member<&LambdaControl::CreateFunctionUrlConfig>},
+    {"GetFunctionUrlConfig", Member<&LambdaControl::GetFunctionUrlConfig>},
+    {"UpdateFunctionUrlConfig", Member<&LambdaControl::UpdateFunctionUrlConfig>},
+    {"DeleteFunctionUrlConfig", Member<&LambdaControl::DeleteFunctionUrlConfig>},
+    {"ListFunctionUrlConfigs", Member<&LambdaControl::ListFunctionUrlConfigs>},
 };
 
 class LambdaProvider : public Provider {
@@ -94,6 +99,7 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   options.blobs = ctx.blobs;
   options.clock = ctx.clock;
   options.data_dir = ctx.data_dir;
+  options.port = ctx.port;
   options.account_concurrency = static_cast<int>(ctx.flags.Int("--lambda-concurrency"));
   if (!ctx.loops.empty()) {
     boost::asio::io_context* loop = ctx.loops.front();

@@ -150,6 +150,7 @@ OpResult LambdaControl::DeleteAlias(const CallContext& call, const Value& in) {
   auto next = std::make_shared<FunctionState>(*cur);
   next->aliases.erase(name);
   next->event_configs.erase(name);
+  next->url_configs.erase(name);  // its function URL goes with it
   Status st = Commit(next);
   if (!st.ok()) return ServiceError("cannot delete the alias: " + st.message());
   return Value::object();

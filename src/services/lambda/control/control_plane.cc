@@ -70,6 +70,7 @@ Status LambdaControl::Load() {
       v.snapshot = BuildSnapshot(*next, v);
     }
     std::string key = Key(next->account, next->region, next->name);
+    IndexUrlsLocked(nullptr, next.get());
     functions_[key] = std::move(next);
   }));
   return LoadLayers(*opts_.db, [this](LayerState l) {
@@ -117,6 +118,9 @@ Status LambdaControl::Commit(std::shared_ptr<FunctionState> next, bool erase) {
   }
   {
     std::unique_lock lock(state_mu_);
+    auto old = functions_.find(key);
+    IndexUrlsLocked(old == functions_.end() ? nullptr : old->second.get(),
+                    erase ? nullptr : next.get());
     if (erase) {
       functions_.erase(key);
     } else {

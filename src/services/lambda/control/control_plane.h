@@ -44,6 +44,8 @@ struct ControlOptions {
   // Runs `fn` after `delay` on some thread (the state steps when state_delay > 0). Required when
   // state_delay > 0; `fn` must not run after the LambdaControl is destroyed.
   std::function<void(std::chrono::milliseconds delay, std::function<void()> fn)> run_after;
+  // nimbus's port, for FunctionUrl ("http://<url-id>.lambda-url.<region>.localhost:<port>/").
+  uint16_t port = 4566;
 };
 
 class LambdaControl : public FunctionRegistry {
@@ -58,6 +60,7 @@ class LambdaControl : public FunctionRegistry {
                                                  const std::string& function_name,
                                                  const std::string& qualifier) override;
   void AddChangeListener(ChangeListener listener) override;
+  std::optional<FunctionUrlTarget> ResolveFunctionUrl(const std::string& url_id) override;
 
   // Operations: decoded input in, output or AWS error out (see the botocore lambda model).
   OpResult CreateFunction(const CallContext& call, const Value& in);
@@ -95,6 +98,11 @@ class LambdaControl : public FunctionRegistry {
   OpResult GetFunctionEventInvokeConfig(const CallContext& call, const Value& in);
   OpResult DeleteFunctionEventInvokeConfig(const CallContext& call, const Value& in);
   OpResult ListFunctionEventInvokeConfigs(const CallContext& call, const Value& in);
+  OpResult CreateFunctionUrlConfig(const CallContext& call, const Value& in);
+  OpResult GetFunctionUrlConfig(const CallContext& call, const Value& in);
+  OpResult UpdateFunctionUrlConfig(const CallContext& call, const Value& in);
+  OpResult DeleteFunctionUrlConfig(const CallContext& call, const Value& in);
+  OpResult ListFunctionUrlConfigs(const CallContext& call, const Value& in);
 
   // Serves GET <prefix><account>/<hex>?expires=..&signature=.. (Code.Location downloads).
   HttpResponse ServeCode(const HttpRequest& request) const;
@@ -160,6 +168,11 @@ class LambdaControl : public FunctionRegistry {
                                                                     const std::string& name,
                                                                     int64_t version,
                                                                     const Value& in) const;
+  // FunctionUrlConfig as AWS returns it for the stored url config of `qualifier` in `f`.
+  Value UrlConfigOut(const FunctionState& f, const std::string& qualifier,
+                     const Value& stored) const;
+  // Caller holds state_mu_ exclusively: url_ids_ loses `old`'s URLs and gains `next`'s.
+  void IndexUrlsLocked(const FunctionState* old, const FunctionState* next);
   int ReservedTotal(const std::string& account, const std::string& region,
                     const std::string& except_name) const;
 
@@ -170,6 +183,8 @@ class LambdaControl : public FunctionRegistry {
   std::mutex write_mu_;
   std::map<std::string, FunctionPtr> functions_;                     // guarded by state_mu_
   std::map<std::string, std::shared_ptr<const LayerState>> layers_;  // guarded by state_mu_
+  // url id -> (function key, qualifier) of every function URL; guarded by state_mu_.
+  std::map<std::string, std::pair<std::string, std::string>> url_ids_;
   mutable std::atomic<uint64_t> next_generation_{1};
   std::mutex listeners_mu_;
   std::vector<ChangeListener> listeners_;

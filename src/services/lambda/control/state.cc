@@ -58,6 +58,7 @@ Value ToJson(const FunctionState& f) {
              {"versions", versions},
              {"aliases", f.aliases},
              {"event_configs", f.event_configs},
+             {"url_configs", f.url_configs},
              {"tags", f.tags},
              {"next_version", f.next_version}};
   if (f.reserved_concurrency) j["reserved_concurrency"] = *f.reserved_concurrency;
@@ -80,12 +81,13 @@ bool FromJson(const Value& j, FunctionState& f) {
       if (n > 0 && *end == '\0' && VersionFromJson(*it, v)) f.versions[n] = std::move(v);
     }
   }
-  for (const char* key : {"aliases", "event_configs"}) {
+  for (auto [key, dest] : {std::pair{"aliases", &f.aliases},
+                           {"event_configs", &f.event_configs},
+                           {"url_configs", &f.url_configs}}) {
     auto m = j.find(key);
     if (m == j.end() || !m->is_object()) continue;
-    auto& dest = std::string_view(key) == "aliases" ? f.aliases : f.event_configs;
     for (auto it = m->begin(); it != m->end(); ++it) {
-      if (it->is_object()) dest[it.key()] = *it;
+      if (it->is_object()) (*dest)[it.key()] = *it;
     }
   }
   auto tags = j.find("tags");

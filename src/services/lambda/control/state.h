@@ -41,6 +41,9 @@ struct FunctionState {
   std::map<int64_t, VersionState> versions;
   std::map<std::string, Value> aliases;        // alias name -> AliasConfiguration
   std::map<std::string, Value> event_configs;  // qualifier ("$LATEST", "1", alias) -> config
+  // Function URLs by qualifier ("$LATEST" or an alias): {UrlId, AuthType, InvokeMode, Cors,
+  // CreationTime, LastModifiedTime} (function_urls.cc builds FunctionUrlConfig from it).
+  std::map<std::string, Value> url_configs;
   Value tags = Value::object();
   std::optional<int> reserved_concurrency;
   int64_t next_version = 1;
