@@ -48,6 +48,30 @@ class OperationTable {
 // prefix go to its handler, a coroutine on the connection's event loop. Must not throw.
 using RawHandler = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest&)>;
 
+// What the server's authenticator makes of a raw request's SigV4 data, for routes that serve
+// HTTP requests AWS authenticates (function URLs with AuthType AWS_IAM).
+struct RouteAuth {
+  bool strict = false;          // signatures are verified (--credentials)
+  bool signed_request = false;  // SigV4 in the Authorization header or the query
+  bool ok = false;              // strict: proven; open: parsed or absent (nothing verified)
+  std::string account_id;       // the caller's account when ok (signed or not)
+  std::string access_key_id;    // "" when unsigned
+  AwsError error;               // why not ok, in a rest-json service's words (403/400)
+};
+
+// Checks raw requests as the gateway checks AWS API calls. Thread-safe.
+class RequestVerifier {
+ public:
+  virtual ~RequestVerifier() = default;
+  // Authenticates `request` (its body read) as a call to `signing_service` in the region its
+  // Host names (any region when it names none).
+  virtual RouteAuth Verify(const HttpRequest& request, std::string_view signing_service) const = 0;
+};
+
+// A route whose handler may authenticate what it serves.
+using VerifiedHandler =
+    std::function<boost::asio::awaitable<HttpResponse>(HttpRequest&, const RequestVerifier&)>;
+
 class RouteTable {
  public:
   virtual ~RouteTable() = default;
@@ -57,6 +81,12 @@ class RouteTable {
   // The same for a handler that reads the body itself from request.body_stream when set
   // (core/http_body.h), e.g. to stream an upload to disk.
   virtual void AddStreamingRoute(std::string prefix, RawHandler handler) = 0;
+  // Requests addressed by Host: those whose Host's second label is `host_label` (e.g.
+  // "<url-id>.lambda-url.<region>.localhost:4566" for "lambda-url"), whatever their path, and
+  // those whose path is under `path_prefix` (for clients that cannot set the Host), go to
+  // `handler` with the whole body in request.body. Host routes are matched before all others.
+  virtual void AddHostRoute(std::string host_label, std::string path_prefix,
+                            VerifiedHandler handler) = 0;
 };
 
 class Provider {

@@ -80,6 +80,47 @@ void Gateway::AddStreamingRoute(std::string prefix, RawHandler handler) {
   Add(std::move(prefix), std::move(handler), true);
 }
 
+void Gateway::AddHostRoute(std::string host_label, std::string path_prefix,
+                           VerifiedHandler handler) {
+  host_routes_.push_back({std::move(host_label), std::move(path_prefix), std::move(handler)});
+}
+
+const VerifiedHandler* Gateway::HostRouteOf(const HttpRequest& request) const {
+  if (host_routes_.empty()) return nullptr;
+  std::string_view host = request.headers.Get("Host");
+  host = host.substr(0, host.find(':'));
+  size_t first_dot = host.find('.');
+  std::string_view second =
+      first_dot == std::string_view::npos ? std::string_view() : host.substr(first_dot + 1);
+  second = second.substr(0, second.find('.'));
+  for (const HostRoute& r : host_routes_) {
+    if (first_dot > 0 && !second.empty() && second == r.host_label) return &r.handler;
+    if (!r.path_prefix.empty() && request.path.starts_with(r.path_prefix)) return &r.handler;
+  }
+  return nullptr;
+}
+
+RouteAuth Gateway::Verify(const HttpRequest& request, std::string_view signing_service) const {
+  const std::string_view region = auth::RegionNamedByHost(request.headers.Get("Host"));
+  auto endpoint = [signing_service, region](std::string_view) -> AuthEndpoint {
+    return {signing_service, region, false};
+  };
+  const RequestAuthenticator::EndpointFor endpoint_for(std::ref(endpoint));
+  AuthOutcome outcome = auth_.Authenticate(request, /*body_unread=*/false, endpoint_for);
+  RouteAuth r;
+  r.strict = auth_.strict();
+  r.signed_request = request.headers.Has("Authorization") ||
+                     request.query.find("X-Amz-Signature=") != std::string::npos;
+  r.ok = outcome.ok;
+  if (outcome.ok) {
+    r.account_id = std::move(outcome.identity.account_id);
+    r.access_key_id = std::move(outcome.identity.access_key_id);
+  } else {
+    r.error = auth_.ErrorFor(outcome, "rest-json");
+  }
+  return r;
+}
+
 void Gateway::Add(std::string prefix, RawHandler handler, bool streaming) {
   routes_.push_back({std::move(prefix), std::move(handler), streaming});
   std::stable_sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) {
@@ -104,6 +145,10 @@ HttpResponse Gateway::Health() const {
 }
 
 boost::asio::awaitable<HttpResponse> Gateway::Handle(HttpRequest& request) {
+  if (const VerifiedHandler* host_route = HostRouteOf(request)) {
+    if (!co_await ReadRequestBody(request)) co_return HttpResponse{};  // the server answers
+    co_return co_await (*host_route)(request, *this);
+  }
   const Route* route = nullptr;
   for (const auto& r : routes_) {
     // A prefix names whole path segments: "/v2" takes "/v2" and "/v2/..." but not "/v2x".

@@ -64,7 +64,7 @@ class RequestAuthenticator {
   virtual AwsError ErrorFor(const AuthOutcome& outcome, std::string_view protocol) const = 0;
 };
 
-class Gateway : public RouteTable {
+class Gateway : public RouteTable, private RequestVerifier {
  public:
   // Takes ownership of the services (checked by ServiceEndpoint::Create) and lets each register
   // its raw routes; `auth` must outlive the gateway.
@@ -75,6 +75,8 @@ class Gateway : public RouteTable {
   // segments ("/v2" takes "/v2" and "/v2/...", not "/v2x").
   void AddRoute(std::string prefix, RawHandler handler) override;
   void AddStreamingRoute(std::string prefix, RawHandler handler) override;
+  void AddHostRoute(std::string host_label, std::string path_prefix,
+                    VerifiedHandler handler) override;
   // Tells every provider the server is draining (Provider::Shutdown).
   void Shutdown();
   // True once every provider reports Stopped() after Shutdown().
@@ -90,6 +92,10 @@ class Gateway : public RouteTable {
 
  private:
   void Add(std::string prefix, RawHandler handler, bool streaming);
+  // RequestVerifier, for host routes.
+  RouteAuth Verify(const HttpRequest& request, std::string_view signing_service) const override;
+  // The host route `request` is addressed to, nullptr for none.
+  const VerifiedHandler* HostRouteOf(const HttpRequest& request) const;
   boost::asio::awaitable<HttpResponse> HandleAws(HttpRequest& request);
   // Routes a request from its credential-scope service, for RequestAuthenticator::EndpointFor.
   struct ScopeRouter {
@@ -128,6 +134,12 @@ class Gateway : public RouteTable {
     bool streaming;
   };
   std::vector<Route> routes_;
+  struct HostRoute {
+    std::string host_label;
+    std::string path_prefix;
+    VerifiedHandler handler;
+  };
+  std::vector<HostRoute> host_routes_;
   std::chrono::steady_clock::time_point started_;
 };
 

@@ -38,7 +38,8 @@ class DataPlaneImpl : public DataPlane {
   ~DataPlaneImpl() override;
 
   void RegisterOperations(OperationTable& table) override;
-  void RegisterRoutes(RouteTable&) override {}
+  // Function URLs (url_serve.cc): by Host and under kUrlPathPrefix.
+  void RegisterRoutes(RouteTable& routes) override;
   void Shutdown() override;
   bool Stopped() override;
   std::string LimitsNote() const override;
@@ -53,6 +54,11 @@ class DataPlaneImpl : public DataPlane {
   boost::asio::awaitable<OpResult> Invoke(const CallContext& call, Value input);
   // The InvokeWithResponseStream operation (stream_op.cc).
   boost::asio::awaitable<OpResult> InvokeWithResponseStream(const CallContext& call, Value input);
+  // A request to a function URL, by Host or path form (url_serve.cc).
+  boost::asio::awaitable<HttpResponse> ServeFunctionUrl(HttpRequest& request,
+                                                        const RequestVerifier& verifier);
+  // The path form of function URLs: <prefix><url-id>/<path>.
+  static constexpr std::string_view kUrlPathPrefix = "/_nimbus-lambda/url/";
 
   const DataPlaneDeps& deps() const { return deps_; }
 

@@ -36,6 +36,9 @@ struct Invocation {
   // InvokeWithResponseStream: where a streamed response's bytes go as they arrive (then
   // `result` stays empty); null for Invoke, whose streamed responses are buffered in `result`.
   std::shared_ptr<ResponseChannel> stream;
+  // The Content-Type of a response the runtime streams into `stream`, set before its first
+  // byte is pushed ("" while none is streamed).
+  std::string stream_content_type;
 
   // Set when delivered to a runtime (the function's deadline is counted from here).
   std::chrono::steady_clock::time_point delivered_at{};

@@ -49,6 +49,10 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::PostStreamedResult(
     current = env->current && env->delivered && env->current->request_id == request_id &&
               !env->current->finished;
     if (current) channel = env->current->stream;
+    if (channel) {
+      std::string_view type = request.headers.Get("Content-Type");
+      env->current->stream_content_type = type.empty() ? "application/octet-stream" : type;
+    }
   }
   if (!current) {
     request.body.clear();
