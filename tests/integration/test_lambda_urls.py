@@ -243,6 +243,20 @@ exports.handler = async (event) => ({
 });
 """
 
+NODE_STREAMING = r"""
+exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  const stream = awslambda.HttpResponseStream.from(responseStream, {
+    statusCode: 201, headers: {"content-type": "text/plain", "x-node": "streamed"},
+    cookies: ["ns=1"]});
+  for (let i = 0; i < 3; i++) {
+    stream.write(`node ${i};`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (event.rawQueryString === "fail") throw new Error("failed mid-stream");
+  stream.end();
+});
+"""
+
 
 def curl(*args):
     """(status, headers text, body bytes) from curl, which resolves *.localhost to loopback."""
@@ -417,6 +431,20 @@ class LambdaUrlServing(unittest.TestCase):
         self.assertIn("content-type: text/plain", lower)
         self.assertIn("x-path: /streamed", lower)
         self.assertIn("set-cookie: s=1", lower)
+        # The Node runtime's awslambda.streamifyResponse and HttpResponseStream.from.
+        create(self.lam, "nodestream", {"index.js": NODE_STREAMING}, runtime="nodejs20.x",
+               handler="index.handler", Timeout=30)
+        url = self.lam.create_function_url_config(FunctionName="nodestream", AuthType="NONE",
+                                                  InvokeMode="RESPONSE_STREAM")["FunctionUrl"]
+        status, head, body = curl(url)
+        self.assertEqual((status, body), (201, b"node 0;node 1;node 2;"))
+        self.assertIn("x-node: streamed", head.lower())
+        self.assertIn("set-cookie: ns=1", head.lower())
+        status, _, body = curl(url + "?fail")  # the head is out: the body just ends
+        self.assertEqual((status, body), (201, b"node 0;node 1;node 2;"))
+        # Invoke of the same function buffers the stream, prelude included.
+        out = self.lam.invoke(FunctionName="nodestream", Payload=b"{}")
+        self.assertEqual(out["Payload"].read().split(b"\0" * 8)[1], b"node 0;node 1;node 2;")
         # A buffered function behind a RESPONSE_STREAM URL answers as a BUFFERED one.
         self.lam.update_function_url_config(FunctionName="echo", InvokeMode="RESPONSE_STREAM")
         self.addCleanup(self.lam.update_function_url_config, FunctionName="echo",

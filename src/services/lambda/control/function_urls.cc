@@ -51,6 +51,15 @@ std::optional<AwsError> CheckUrlQualifier(const std::string& q) {
   return v.Error();
 }
 
+// The function and qualifier (an alias, or none) a URL operation names.
+Result<FunctionRef, AwsError> UrlFunctionRef(const CallContext& call, const Value& in) {
+  auto ref = ResolveFunctionRef(Str(in, "FunctionName"), Str(in, "Qualifier"), call.account_id,
+                                call.region);
+  if (!ref.ok()) return ref;
+  if (auto e = CheckUrlQualifier(ref->qualifier)) return *e;
+  return ref;
+}
+
 // "[a, b]" for violation messages about lists.
 std::string ListText(const Value& list) {
   std::string out = "[";
@@ -174,10 +183,8 @@ std::optional<FunctionUrlTarget> LambdaControl::ResolveFunctionUrl(const std::st
 }
 
 OpResult LambdaControl::CreateFunctionUrlConfig(const CallContext& call, const Value& in) {
-  auto ref = ResolveFunctionRef(Str(in, "FunctionName"), Str(in, "Qualifier"), call.account_id,
-                                call.region);
+  auto ref = UrlFunctionRef(call, in);
   if (!ref.ok()) return ref.error();
-  if (auto e = CheckUrlQualifier(ref->qualifier)) return *e;
   if (auto e = CheckUrlInput(in, /*auth_required=*/true)) return *e;
   std::lock_guard write(write_mu_);
   FunctionPtr cur = Find(ref->account, ref->region, ref->name);
@@ -212,10 +219,8 @@ OpResult LambdaControl::CreateFunctionUrlConfig(const CallContext& call, const V
 }
 
 OpResult LambdaControl::GetFunctionUrlConfig(const CallContext& call, const Value& in) {
-  auto ref = ResolveFunctionRef(Str(in, "FunctionName"), Str(in, "Qualifier"), call.account_id,
-                                call.region);
+  auto ref = UrlFunctionRef(call, in);
   if (!ref.ok()) return ref.error();
-  if (auto e = CheckUrlQualifier(ref->qualifier)) return *e;
   FunctionPtr f = Find(ref->account, ref->region, ref->name);
   if (f == nullptr) return NoSuchUrl();
   std::string q = QualifierKey(ref->qualifier);
@@ -225,10 +230,8 @@ OpResult LambdaControl::GetFunctionUrlConfig(const CallContext& call, const Valu
 }
 
 OpResult LambdaControl::UpdateFunctionUrlConfig(const CallContext& call, const Value& in) {
-  auto ref = ResolveFunctionRef(Str(in, "FunctionName"), Str(in, "Qualifier"), call.account_id,
-                                call.region);
+  auto ref = UrlFunctionRef(call, in);
   if (!ref.ok()) return ref.error();
-  if (auto e = CheckUrlQualifier(ref->qualifier)) return *e;
   if (auto e = CheckUrlInput(in, /*auth_required=*/false)) return *e;
   std::lock_guard write(write_mu_);
   FunctionPtr cur = Find(ref->account, ref->region, ref->name);
@@ -250,10 +253,8 @@ OpResult LambdaControl::UpdateFunctionUrlConfig(const CallContext& call, const V
 }
 
 OpResult LambdaControl::DeleteFunctionUrlConfig(const CallContext& call, const Value& in) {
-  auto ref = ResolveFunctionRef(Str(in, "FunctionName"), Str(in, "Qualifier"), call.account_id,
-                                call.region);
+  auto ref = UrlFunctionRef(call, in);
   if (!ref.ok()) return ref.error();
-  if (auto e = CheckUrlQualifier(ref->qualifier)) return *e;
   std::lock_guard write(write_mu_);
   FunctionPtr cur = Find(ref->account, ref->region, ref->name);
   if (cur == nullptr) return NoSuchUrl();

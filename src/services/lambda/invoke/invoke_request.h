@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 
+#include <boost/asio/awaitable.hpp>
+
 #include "core/aws_error.h"
 #include "core/clock.h"
 #include "protocol/call.h"
@@ -35,6 +37,15 @@ Result<InvokeRequest, AwsError> ParseInvokeRequest(FunctionRegistry& registry,
 std::shared_ptr<Invocation> MakeInvocation(const CallContext& call, InvokeRequest& request,
                                            const Clock& clock,
                                            boost::asio::any_io_executor executor);
+
+class DataPlaneImpl;
+class ResponseChannel;
+
+// Runs `inv` on `plane` to its end whether or not the caller still reads, then hands `channel`
+// a buffered response as one piece and the outcome (a function error's errorType and message
+// as InvokeComplete's ErrorCode and ErrorDetails, the Tail log). stream_op.cc.
+boost::asio::awaitable<void> RunIntoChannel(DataPlaneImpl* plane, std::shared_ptr<Invocation> inv,
+                                            std::shared_ptr<ResponseChannel> channel);
 
 // X-Amz-Log-Result / InvokeComplete.LogResult: the last 4 KB of `inv`'s log, base64.
 std::string TailLogResult(const Invocation& inv);

@@ -45,21 +45,6 @@ StreamOutcome OutcomeOf(const Invocation& inv) {
   return out;
 }
 
-// Runs the invocation to its end whether or not the caller still reads, then hands the
-// outcome (and a buffered response as one piece) to the channel.
-boost::asio::awaitable<void> Drive(DataPlaneImpl* plane, std::shared_ptr<Invocation> inv,
-                                   std::shared_ptr<ResponseChannel> channel) {
-  auto ran = co_await plane->Run(inv);
-  StreamOutcome outcome;
-  if (!ran.ok()) {
-    outcome.error = ran.take_error();
-  } else {
-    if (!inv->function_error) channel->Push(inv->result);  // empty when it was streamed
-    outcome = OutcomeOf(*inv);
-  }
-  channel->Complete(std::move(outcome));
-}
-
 // The HTTP body: channel pieces as PayloadChunk events, then InvokeComplete.
 class EventStreamBody : public HttpResponseStream {
  public:
@@ -104,6 +89,19 @@ class EventStreamBody : public HttpResponseStream {
 
 }  // namespace
 
+boost::asio::awaitable<void> RunIntoChannel(DataPlaneImpl* plane, std::shared_ptr<Invocation> inv,
+                                            std::shared_ptr<ResponseChannel> channel) {
+  auto ran = co_await plane->Run(inv);
+  StreamOutcome outcome;
+  if (!ran.ok()) {
+    outcome.error = ran.take_error();
+  } else {
+    if (!inv->function_error) channel->Push(inv->result);  // empty when it was streamed
+    outcome = OutcomeOf(*inv);
+  }
+  channel->Complete(std::move(outcome));
+}
+
 boost::asio::awaitable<OpResult> DataPlaneImpl::InvokeWithResponseStream(const CallContext& call,
                                                                          Value input) {
   auto request = ParseInvokeRequest(*deps_.registry, call, input, /*streaming=*/true);
@@ -118,7 +116,7 @@ boost::asio::awaitable<OpResult> DataPlaneImpl::InvokeWithResponseStream(const C
   auto inv = MakeInvocation(call, *request, *deps_.clock, executor);
   auto channel = std::make_shared<ResponseChannel>(executor);
   inv->stream = channel;
-  boost::asio::co_spawn(executor, Drive(this, inv, channel), boost::asio::detached);
+  boost::asio::co_spawn(executor, RunIntoChannel(this, inv, channel), boost::asio::detached);
   // The head goes out with the first bytes, or the outcome: an invocation that could not
   // start is an ordinary error response.
   co_await channel->WaitStarted();

@@ -33,22 +33,6 @@ HttpResponse Forbidden() { return UrlError(403, "AccessDeniedException", "Forbid
 
 HttpResponse FromAwsError(const AwsError& e) { return UrlError(e.http_status, e.code, e.message); }
 
-// Runs `inv` to its end whether or not the caller still reads; a buffered result goes to the
-// channel as one piece.
-boost::asio::awaitable<void> DriveUrl(DataPlaneImpl* plane, std::shared_ptr<Invocation> inv,
-                                      std::shared_ptr<ResponseChannel> channel) {
-  auto ran = co_await plane->Run(inv);
-  StreamOutcome outcome;
-  if (!ran.ok()) {
-    outcome.error = ran.take_error();
-  } else if (inv->function_error) {
-    outcome.error_code = "Unhandled";
-  } else {
-    channel->Push(inv->result);  // empty when it was streamed
-  }
-  channel->Complete(std::move(outcome));
-}
-
 // The body of a RESPONSE_STREAM answer: what followed the prelude, then the channel's pieces.
 class UrlStreamBody : public HttpResponseStream {
  public:
@@ -167,7 +151,7 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::ServeFunctionUrl(
   } else {
     auto channel = std::make_shared<ResponseChannel>(executor);
     inv->stream = channel;
-    boost::asio::co_spawn(executor, DriveUrl(this, inv, channel), boost::asio::detached);
+    boost::asio::co_spawn(executor, RunIntoChannel(this, inv, channel), boost::asio::detached);
     co_await channel->WaitStarted();
     if (auto early = channel->OutcomeBeforeBytes()) {
       if (early->error) co_return FromAwsError(*early->error);

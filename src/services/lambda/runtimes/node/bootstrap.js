@@ -5,12 +5,15 @@
 // (pipelined: each result goes with the next GET /next in one write), loads
 // the handler named by $_HANDLER ("file.export", file may be "dir/file", export may be "a.b")
 // from $LAMBDA_TASK_ROOT as CommonJS (.js/.cjs) or ESM (.mjs, or "type": "module"), and runs
-// async or callback handlers. Errors use AWS's shape {errorType, errorMessage, trace} (plus
-// stackTrace, the same lines, for clients that read the Python-style field).
+// async or callback handlers, and response-streaming ones (awslambda.streamifyResponse, with
+// awslambda.HttpResponseStream.from's prelude for function URLs). Errors use AWS's shape
+// {errorType, errorMessage, trace} (plus stackTrace, the same lines, for clients that read the
+// Python-style field).
 'use strict';
 
 const fs = require('fs');
 const net = require('net');
+const { Writable } = require('stream');
 const path = require('path');
 const url = require('url');
 const util = require('util');
@@ -162,6 +165,98 @@ function errorShape(err, type) {
     trace,
     stackTrace: trace,
   };
+}
+
+// Response streaming as Lambda's Node runtime offers it: a handler wrapped by
+// awslambda.streamifyResponse gets (event, responseStream, context) and writes its response to
+// the stream, which goes to the Runtime API as a chunked POST (response mode streaming) on a
+// connection of its own, as it is written. awslambda.HttpResponseStream.from(stream, prelude)
+// first writes the function URL prelude: its JSON, then eight NUL bytes.
+const STREAMING = Symbol('streaming');
+const INTEGRATION_TYPE = 'application/vnd.awslambda.http-integration-response';
+
+class ResponseStream extends Writable {
+  constructor(id) {
+    super();
+    this.id = id;
+    this.contentType = 'application/octet-stream';
+    this.sock = null;
+    this.answer = null;
+  }
+
+  setContentType(type) { this.contentType = type; }
+
+  // Opens the POST on first use: the Content-Type is the one set by then.
+  start() {
+    if (this.sock) return;
+    const sock = net.connect({ host: apiHost, port: apiPort });
+    sock.setNoDelay(true);
+    this.answer = new Promise((resolve) => {
+      let got = '';
+      sock.on('data', (d) => { got += d.toString('latin1'); if (got.includes('\r\n\r\n')) { resolve(got); sock.end(); } });
+      sock.on('error', () => resolve(''));
+      sock.on('close', () => resolve(got));
+    });
+    sock.write(`POST ${PREFIX}/invocation/${this.id}/response HTTP/1.1\r\nHost: ${apiHost}:${apiPort}\r\n` +
+      `Content-Type: ${this.contentType}\r\nLambda-Runtime-Function-Response-Mode: streaming\r\n` +
+      'Transfer-Encoding: chunked\r\n' +
+      'Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n');
+    this.sock = sock;
+  }
+
+  _write(chunk, encoding, callback) {
+    this.start();
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding);
+    if (bytes.length === 0) return callback();
+    this.sock.write(`${bytes.length.toString(16)}\r\n`);
+    this.sock.write(bytes);
+    this.sock.write('\r\n', callback);
+  }
+
+  // Ends the body, with the error trailers when `error` is set; resolves once nimbus answered.
+  async finish(error) {
+    this.start();
+    let last = '0\r\n';
+    if (error) {
+      const shape = errorShape(error);
+      last += `Lambda-Runtime-Function-Error-Type: ${shape.errorType}\r\n` +
+        `Lambda-Runtime-Function-Error-Body: ${Buffer.from(JSON.stringify(shape)).toString('base64')}\r\n`;
+    }
+    this.sock.write(last + '\r\n');
+    await this.answer;
+  }
+}
+
+globalThis.awslambda = {
+  streamifyResponse(handler) {
+    const wrapped = (event, stream, context) => handler(event, stream, context);
+    wrapped[STREAMING] = true;
+    return wrapped;
+  },
+  HttpResponseStream: {
+    from(stream, prelude) {
+      stream.setContentType(INTEGRATION_TYPE);
+      stream.write(JSON.stringify(prelude || {}));
+      stream.write(Buffer.alloc(8));
+      return stream;
+    },
+  },
+};
+
+// Runs a streaming handler for invocation `id` to its end; resolves once the response is posted.
+async function invokeStreaming(handler, event, headers, id) {
+  const stream = new ResponseStream(id);
+  const ended = new Promise((resolve) => stream.on('finish', resolve));
+  let error = null;
+  try {
+    await handler(event, stream, makeContext(headers, () => {}));
+  } catch (e) {
+    error = e === undefined || e === null ? new Error(String(e)) : e;
+  }
+  if (!error && !stream.writableEnded) stream.end();
+  if (!error) await ended;
+  if (error) console.error('Invoke Error', JSON.stringify(errorShape(error)));
+  await stream.finish(error);
 }
 
 class HandlerError extends Error {
@@ -323,6 +418,11 @@ async function main() {
       event = next.body.length ? JSON.parse(next.body.toString('utf8')) : {};
     } catch (e) {
       event = next.body.toString('utf8');
+    }
+    if (handler[STREAMING]) {
+      await invokeStreaming(handler, event, headers, id);
+      inFlight = undefined;
+      continue;
     }
     const outcome = await invoke(handler, event, headers);
     if ('error' in outcome) {
