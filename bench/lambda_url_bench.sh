@@ -4,7 +4,9 @@
 # (build/bench/lambda_invoke_bench, 1 KB JSON body). A do-nothing python3.12 handler returns
 # {"ok": true}; the URL (AuthType NONE, BUFFERED) is called through its path form
 # /_nimbus-lambda/url/<id>/ so the client's Host stays 127.0.0.1; the Invoke through the API
-# path. Runs alternate ROUNDS times (Invoke, URL, Invoke, URL, ...) so load from elsewhere falls
+# path. Besides latency, the CPU nimbus's own process spends per request at c=1 (not the
+# function's: runtimes are separate processes) is printed: under load from other work it is the
+# steadier figure. Runs alternate ROUNDS times (Invoke, URL, Invoke, URL, ...) so load from elsewhere falls
 # on both alike; each round's figures are printed, then the medians.
 # Usage: bench/lambda_url_bench.sh [BUILD] ; env SECONDS_PER_RUN (default 3), ROUNDS (default 3)
 set -euo pipefail
@@ -48,32 +50,38 @@ EOF
 invoke_path=/2015-03-31/functions/noop/invocations
 url_path=/_nimbus-lambda/url/$url_id/
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{print ($14+$15)*1000/t}' "/proc/$1/stat"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Warm both paths at the highest concurrency first (one environment per concurrent request).
 "$client" load 127.0.0.1 "$nimbus_port" "$invoke_path" --conns 8 --seconds 2 --warmup 1 >/dev/null
 "$client" load 127.0.0.1 "$nimbus_port" "$url_path" --conns 8 --seconds 2 --warmup 1 >/dev/null
 
-declare -A p50 p99 rps8
+declare -A p50 p99 rps8 cpu
 echo "### function URL vs Invoke, python3.12 no-op, ${secs}s per run, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 for r in $(seq "$rounds"); do
   for kind in invoke url; do
     path=$invoke_path
     [ "$kind" = url ] && path=$url_path
+    cpu0=$(cpu_ms "$nimbus_pid")
     one=$("$client" load 127.0.0.1 "$nimbus_port" "$path" --conns 1 --seconds "$secs" --warmup 1)
+    us=$(awk -v a="$cpu0" -v b="$(cpu_ms "$nimbus_pid")" -v n="$(field total_requests "$one")" \
+      'BEGIN{printf "%.1f", (b - a) * 1000 / n}')
     eight=$("$client" load 127.0.0.1 "$nimbus_port" "$path" --conns 8 --seconds "$secs" --warmup 1)
     echo "round $r $kind: c=1 p50_ms=$(field p50_ms "$one") p99_ms=$(field p99_ms "$one")" \
-      "errors=$(field errors "$one") | c=8 rps=$(field rps "$eight") errors=$(field errors "$eight")"
+      "errors=$(field errors "$one") server_cpu_us=$us | c=8 rps=$(field rps "$eight") errors=$(field errors "$eight")"
     p50[$kind]+="$(field p50_ms "$one") "
     p99[$kind]+="$(field p99_ms "$one") "
     rps8[$kind]+="$(field rps "$eight") "
+    cpu[$kind]+="$us "
   done
 done
-printf '%-8s %10s %10s %10s\n' "" "p50 ms" "p99 ms" "rps c=8"
+printf '%-8s %10s %10s %10s %14s\n' "" "p50 ms" "p99 ms" "rps c=8" "server us/req"
 for kind in invoke url; do
-  printf '%-8s %10s %10s %10s\n' "$kind" \
+  printf '%-8s %10s %10s %10s %14s\n' "$kind" \
     "$(tr ' ' '\n' <<<"${p50[$kind]}" | grep . | median)" \
     "$(tr ' ' '\n' <<<"${p99[$kind]}" | grep . | median)" \
-    "$(tr ' ' '\n' <<<"${rps8[$kind]}" | grep . | median)"
+    "$(tr ' ' '\n' <<<"${rps8[$kind]}" | grep . | median)" \
+    "$(tr ' ' '\n' <<<"${cpu[$kind]}" | grep . | median)"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -62,12 +62,20 @@ class UrlStreamBody : public HttpResponseStream {
   bool done_ = false;
 };
 
+// ServeFunctionUrl with every answer, refusals included, named in the access log.
+boost::asio::awaitable<HttpResponse> ServeLabelled(DataPlaneImpl* plane, HttpRequest& request,
+                                                   const RequestVerifier& verifier) {
+  HttpResponse response = co_await plane->ServeFunctionUrl(request, verifier);
+  response.operation = "Lambda.InvokeFunctionUrl";
+  co_return response;
+}
+
 }  // namespace
 
 void DataPlaneImpl::RegisterRoutes(RouteTable& routes) {
   routes.AddHostRoute("lambda-url", std::string(kUrlPathPrefix),
                       [this](HttpRequest& request, const RequestVerifier& verifier) {
-                        return ServeFunctionUrl(request, verifier);
+                        return ServeLabelled(this, request, verifier);
                       });
 }
 
@@ -190,7 +198,6 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::ServeFunctionUrl(
   ApplyCors(request, target->cors, response);
   response.headers.Add("x-amzn-RequestId", request_id);
   response.headers.Add("X-Amzn-Trace-Id", inv->trace_id);
-  response.operation = "Lambda.InvokeFunctionUrl";
   co_return response;
 }
 
