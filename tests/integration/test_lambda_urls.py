@@ -529,6 +529,21 @@ class LambdaUrlPersistence(unittest.TestCase):
             got = lam.get_function_url_config(FunctionName="keep")
             self.assertEqual(URL_RE.match(got["FunctionUrl"]).group(1), url_id)
             self.assertEqual(int(URL_RE.match(got["FunctionUrl"]).group(2)), n.port)
+            status, _, body = http("%s/_nimbus-lambda/url/%s/?mode=string" % (n.endpoint, url_id))
+            self.assertEqual((status, body), (200, b"just a string"))
+            # An alias's URL serves the alias's version and goes away with the alias.
+            lam.publish_version(FunctionName="keep")
+            lam.create_alias(FunctionName="keep", Name="prod", FunctionVersion="1")
+            alias_url = lam.create_function_url_config(FunctionName="keep", Qualifier="prod",
+                                                       AuthType="NONE")["FunctionUrl"]
+            alias_id = URL_RE.match(alias_url).group(1)
+            status, _, body = http("%s/_nimbus-lambda/url/%s/?mode=echo" % (n.endpoint, alias_id))
+            self.assertEqual(status, 200)
+            self.assertEqual(json.loads(body)["requestContext"]["apiId"], alias_id)
+            lam.delete_alias(FunctionName="keep", Name="prod")
+            self.assertEqual(len(lam.list_function_url_configs(
+                FunctionName="keep")["FunctionUrlConfigs"]), 1)
+            self.assertEqual(http("%s/_nimbus-lambda/url/%s/" % (n.endpoint, alias_id))[0], 403)
             lam.delete_function(FunctionName="keep")
             create(lam, "keep", {"app.py": ECHO_PY})
             with self.assertRaises(ClientError):
