@@ -216,6 +216,15 @@ class EcsTasks(unittest.TestCase):
         self.assertTrue(task["stoppedReason"].startswith("CannotStartContainerError: "), task)
         self.assertIn("/no/such/program", task["stoppedReason"])
         self.assertNotIn("exitCode", task["containers"][0])
+        # environmentFiles are S3 objects (no S3 in nimbus yet); privileged would reach the host.
+        arn, task = self.run_to_stop(container(image=self.plain_uri + ":latest", environmentFiles=[
+            {"value": "arn:aws:s3:::bucket/app.env", "type": "s3"}]))
+        self.assertEqual(task["stopCode"], "TaskFailedToStart")
+        self.assertTrue(task["stoppedReason"].startswith(
+            "ResourceInitializationError: failed to download env files: "), task)
+        arn, task = self.run_to_stop(container(image=self.plain_uri + ":latest", privileged=True))
+        self.assertTrue(task["stoppedReason"].startswith("CannotStartContainerError: "), task)
+        self.assertIn("privileged", task["stoppedReason"])
 
     # -- waiters with boto3 and both CLIs ---------------------------------------------------
     def test_waiters(self):

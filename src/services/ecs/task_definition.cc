@@ -159,7 +159,9 @@ Result<Value, AwsError> BuildTaskDefinition(const Value& in, const std::string& 
   std::set<std::string> names;
   bool any_essential = false;
   int64_t cpu_sum = 0, reservation_sum = 0;
+  bool privileged = false;
   for (const Value& c : *defs) {
+    if (c.is_object() && Bool(c, "privileged")) privileged = true;
     auto built = Container(c, awsvpc, memory.has_value());
     if (!built.ok()) return built.error();
     if (!names.insert((*built)["name"].get<std::string>()).second) {
@@ -172,6 +174,9 @@ Result<Value, AwsError> BuildTaskDefinition(const Value& in, const std::string& 
   }
   if (!any_essential) return Client("Task definition doesn't have any essential container.");
   if (fargate) {
+    if (privileged) {
+      return Client("Fargate does not support privileged containers: 'privileged' must be false.");
+    }
     if (!awsvpc) return Client("Fargate only supports network mode \u2018awsvpc\u2019.");
     if (!cpu) return Client("Fargate requires that 'cpu' be defined at the task level.");
     if (!memory) return Client("Fargate requires that 'memory' be defined at the task level.");
@@ -193,7 +198,9 @@ Result<Value, AwsError> BuildTaskDefinition(const Value& in, const std::string& 
   }
   out["containerDefinitions"] = std::move(containers);
   Value compat = Value::array({"EC2"});
-  if (awsvpc && cpu && memory && IsFargatePair(*cpu, *memory)) compat.push_back("FARGATE");
+  if (awsvpc && cpu && memory && IsFargatePair(*cpu, *memory) && !privileged) {
+    compat.push_back("FARGATE");
+  }
   out["compatibilities"] = std::move(compat);
   out["requiresAttributes"] = Value::array();
   out["registeredBy"] = "arn:aws:iam::" + account + ":root";

@@ -109,6 +109,16 @@ TEST(EcsTasksTest, RunTaskRefusesWhatAwsRefuses) {
   EXPECT_EQ(message({{"taskDefinition", "web"},
                      {"overrides", {{"containerOverrides", {{{"name", "ghost"}}}}}}}),
             "Override for container named ghost is not a container in the TaskDefinition.");
+  // A privileged container is not Fargate's: refused when it is required, left out otherwise.
+  Value fargate = {{"networkMode", "awsvpc"}, {"cpu", "256"}, {"memory", "512"}};
+  Value privileged = WebDefinition(fargate);
+  privileged["family"] = "priv";
+  privileged["containerDefinitions"][0]["privileged"] = true;
+  auto compat = h.Call("ecs", "RegisterTaskDefinition", privileged);
+  ASSERT_TRUE(compat.ok()) << ErrorMessage(compat);
+  EXPECT_EQ((*compat)["taskDefinition"]["compatibilities"], Value::array({"EC2"}));
+  privileged["requiresCompatibilities"] = {"FARGATE"};
+  EXPECT_EQ(ErrorCode(h.Call("ecs", "RegisterTaskDefinition", privileged)), "ClientException");
   ASSERT_TRUE(h.Call("ecs", "DeregisterTaskDefinition", {{"taskDefinition", "web:1"}}).ok());
   EXPECT_EQ(message({{"taskDefinition", "web:1"}}), "TaskDefinition is inactive");
 }

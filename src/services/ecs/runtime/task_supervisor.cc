@@ -122,6 +122,21 @@ void TaskSupervisor::Run() {
 }
 
 bool TaskSupervisor::Prepare() {
+  // What nimbus cannot give a container fails the task before anything is made.
+  for (auto& box : boxes_) {
+    const Value* files = Member(*box->def, "environmentFiles");
+    if (files != nullptr && files->is_array() && !files->empty()) {
+      Finish("TaskFailedToStart",
+             "ResourceInitializationError: failed to download env files: environmentFiles are S3 "
+             "objects and nimbus serves no S3 yet: put the variables in environment");
+      return false;
+    }
+    if (Bool(*box->def, "privileged")) {
+      Finish("TaskFailedToStart", CannotStart("nimbus runs no privileged containers (container " +
+                                              box->name + "): they would reach the host"));
+      return false;
+    }
+  }
   TaskNetworkRequest request{launch_.scope,
                              task_arn_,
                              launch_.task_id,
