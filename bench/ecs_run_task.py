@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""ECS RunTask -> RUNNING with a cached image, side by side with podman in the same run.
+
+nimbus: a busybox-static image (tests/integration/images.py) pushed to a fresh nimbus; one
+warm-up task prepares (unpacks) it; then N tasks, one at a time, each:
+  run      RunTask sent -> DescribeTasks (polled back to back) first shows RUNNING, as a client
+           sees it (boto3 overhead and the polling included)
+  server   the task's startedAt - createdAt (what nimbus itself took, ms resolution)
+  stop     StopTask of its trapping PID 1 (a sh loop of 20 ms sleeps; exits 0 on SIGTERM,
+           which it acts on after the sleep in progress) -> DescribeTasks shows STOPPED
+podman: the same image (skopeo into containers-storage), `podman run -d --network=none --runtime
+runc IMAGE sleep 60` (returns once the container runs), N times, each removed after.
+
+Goal (issue 19 item 9): run p50 <= 20 ms and >= 10x faster than podman. Prints p50/p90/min/max.
+Usage: bench/ecs_run_task.py [--runs N] [--podman-runs N] [--nimbus build/nimbus]
+Needs root, busybox-static, skopeo, podman, runc. Noisy when others compile: say so."""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+
+
+def stats(name, xs):
+    xs = sorted(xs)
+    p90 = xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
+    print("%-34s n=%-3d p50 %8.1f ms  p90 %8.1f ms  min %8.1f  max %8.1f" %
+          (name, len(xs), statistics.median(xs), p90, xs[0], xs[-1]))
+    return statistics.median(xs)
+
+
+def wait_status(ecs, arn, status, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        if task["lastStatus"] == status:
+            return task
+        if task["lastStatus"] == "STOPPED":
+            raise RuntimeError("task stopped: %s" % task.get("stoppedReason"))
+    raise RuntimeError("task not %s in %d s" % (status, timeout))
+
+
+def bench_nimbus(runs, binary):
+    os.environ["NIMBUS_BIN"] = binary
+    from harness import Nimbus
+    from images import push_image
+    n = Nimbus().start()
+    try:
+        ecs = n.client("ecs")
+        uri, _ = push_image(n, "bench")
+        ecs.register_task_definition(family="bench", containerDefinitions=[{
+            "name": "app", "image": uri + ":latest", "memory": 64,
+            "stopTimeout": 5,
+            "entryPoint": ["/bin/sh", "-c",
+                           "trap 'exit 0' TERM; while true; do sleep 0.02; done"]}])
+        warm = ecs.run_task(taskDefinition="bench")["tasks"][0]["taskArn"]
+        wait_status(ecs, warm, "RUNNING")
+        ecs.stop_task(task=warm)
+        wait_status(ecs, warm, "STOPPED")
+        run, server, stop = [], [], []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            arn = ecs.run_task(taskDefinition="bench")["tasks"][0]["taskArn"]
+            task = wait_status(ecs, arn, "RUNNING")
+            run.append((time.perf_counter() - t0) * 1000)
+            server.append((task["startedAt"] - task["createdAt"]).total_seconds() * 1000)
+            time.sleep(0.2)  # RUNNING is exec'd: give sh the moment it takes to install its trap
+            t1 = time.perf_counter()
+            ecs.stop_task(task=arn)
+            wait_status(ecs, arn, "STOPPED")
+            stop.append((time.perf_counter() - t1) * 1000)
+        return run, server, stop
+    finally:
+        n.stop()
+        shutil.rmtree(n.data_dir, ignore_errors=True)
+
+
+def bench_podman(runs):
+    from images import build_image
+    layout = tempfile.mkdtemp(prefix="nimbus-bench-oci-")
+    image = "localhost/nimbus-ecs-bench:latest"
+    try:
+        build_image(layout)
+        subprocess.run(["skopeo", "copy", "--quiet", "oci:%s:latest" % layout,
+                        "containers-storage:" + image], check=True, capture_output=True)
+    finally:
+        shutil.rmtree(layout, ignore_errors=True)
+    # Explicit ulimits: podman's defaults exceed this host's hard limits (runc then fails).
+    base = ["podman", "run", "-d", "--network=none", "--runtime", "runc", "--ulimit",
+            "nofile=1024:1024", "--ulimit", "nproc=1024:1024", image, "sleep", "60"]
+    times = []
+    for i in range(runs + 1):
+        t0 = time.perf_counter()
+        cid = subprocess.run(base, check=True, capture_output=True, text=True).stdout.strip()
+        took = (time.perf_counter() - t0) * 1000
+        subprocess.run(["podman", "rm", "-f", "-t", "0", cid], check=True, capture_output=True)
+        if i > 0:  # the first one warms podman's storage
+            times.append(took)
+    subprocess.run(["podman", "rmi", "-f", image], capture_output=True)
+    return times
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--podman-runs", type=int, default=10)
+    ap.add_argument("--nimbus", default=os.path.join(ROOT, "build", "nimbus"))
+    args = ap.parse_args()
+    run, server, stop = bench_nimbus(args.runs, args.nimbus)
+    n50 = stats("nimbus RunTask -> RUNNING (client)", run)
+    stats("nimbus startedAt - createdAt", server)
+    stats("nimbus StopTask -> STOPPED (trap)", stop)
+    if shutil.which("podman"):
+        p50 = stats("podman run -d --network=none runc", bench_podman(args.podman_runs))
+        print("podman p50 / nimbus p50: %.1fx" % (p50 / n50))
+
+
+if __name__ == "__main__":
+    main()
