@@ -130,11 +130,20 @@ Result<std::unique_ptr<ImageCache>> ImageCache::Open(ImageCacheOptions options) 
   ::chmod(options.root.c_str(), 0700);
   auto layers = LayerStore::Open(options.root);
   if (!layers.ok()) return layers.error();
-  auto remote = RemoteSource::Open(options.root, options.plain_http_registries, options.tls_ca_file,
-                                   options.log);
+  auto remote = RemoteSource::Open(options);
   if (!remote.ok()) return remote.error();
   return std::unique_ptr<ImageCache>(
       std::make_unique<Cache>(std::move(options), std::move(*layers), std::move(*remote)));
+}
+
+Result<PullBehavior> ParsePullBehavior(std::string_view name) {
+  if (name == "prefer-cached" || name == "once") return PullBehavior::kPreferCached;
+  if (name == "default") return PullBehavior::kDefault;
+  if (name == "always") return PullBehavior::kAlways;
+  return Status::InvalidArgument(
+      "image pull behavior must be default, always, once or "
+      "prefer-cached, not \"" +
+      std::string(name) + "\"");
 }
 
 std::string PullFailureReason(std::string_view image, const Status& status) {

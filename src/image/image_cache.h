@@ -39,6 +39,17 @@ class ImageReader;
 
 namespace nimbus::image {
 
+// When a tag of another registry is looked up again (the ECS agent's ECS_IMAGE_PULL_BEHAVIOR;
+// nimbus's own registry is always asked: it is local).
+enum class PullBehavior {
+  kPreferCached,  // "prefer-cached" and "once": the cached image when there is one (offline)
+  kDefault,       // "default": ask the registry each time; if that fails, the cached image
+  kAlways,        // "always": ask the registry each time; if that fails, fail
+};
+
+// "prefer-cached", "once", "default" or "always"; InvalidArgument otherwise.
+Result<PullBehavior> ParsePullBehavior(std::string_view name);
+
 struct ImageCacheOptions {
   std::string root;  // cache directory (created 0700), e.g. <data_dir>/images
   // nimbus's registry; null: references to it fail NotFound.
@@ -51,6 +62,7 @@ struct ImageCacheOptions {
   // PEM bundle https pulls trust; empty: the system's store (OpenSSL's default paths, which
   // honour SSL_CERT_FILE).
   std::string tls_ca_file;
+  PullBehavior pull_behavior = PullBehavior::kPreferCached;
   // Receives one line per pull from another registry ("image: pulled <ref> (<n> layers,
   // <bytes> in <ms> ms)") and failures worth a log line. May be called from any thread.
   std::function<void(std::string_view line)> log;

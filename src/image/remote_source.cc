@@ -51,21 +51,26 @@ Status Refused(const ImageRef& ref, const std::string& reference, int status, bo
 
 }  // namespace
 
-Result<std::unique_ptr<RemoteSource>> RemoteSource::Open(
-    const std::string& root, std::vector<std::string> plain_http_registries,
-    std::string tls_ca_file, std::function<void(std::string_view)> log) {
+Result<std::unique_ptr<RemoteSource>> RemoteSource::Open(const ImageCacheOptions& options) {
   std::error_code ec;
-  std::filesystem::create_directories(root + "/refs", ec);
-  if (ec) return Status::Internal("image cache: create " + root + "/refs: " + ec.message());
-  auto blobs = store::BlobStore::Open(root);
+  std::filesystem::create_directories(options.root + "/refs", ec);
+  if (ec) return Status::Internal("image cache: create " + options.root + "/refs: " + ec.message());
+  auto blobs = store::BlobStore::Open(options.root);
   if (!blobs.ok()) return blobs.error();
-  if (!log)
-    log = [](std::string_view line) {
+  auto source = std::unique_ptr<RemoteSource>(new RemoteSource(options, std::move(*blobs)));
+  if (!source->log_) {
+    source->log_ = [](std::string_view line) {
       std::fprintf(stderr, "nimbus: %.*s\n", static_cast<int>(line.size()), line.data());
     };
-  return std::unique_ptr<RemoteSource>(new RemoteSource(root, std::move(*blobs),
-                                                        std::move(plain_http_registries),
-                                                        std::move(tls_ca_file), std::move(log)));
+  }
+  return source;
+}
+
+std::shared_ptr<std::mutex> RemoteSource::RepoLock(const ImageRef& ref) {
+  std::lock_guard lock(locks_mu_);
+  auto& m = locks_[ref.RepositoryUri()];
+  if (!m) m = std::make_shared<std::mutex>();
+  return m;
 }
 
 bool RemoteSource::PlainHttp(const std::string& registry) const {
@@ -77,14 +82,26 @@ std::string RemoteSource::RefPath(const ImageRef& ref) const {
 }
 
 Result<std::string> RemoteSource::Digest(const ImageRef& ref) {
-  if (!ref.digest.empty()) return ref.digest;
+  if (!ref.digest.empty()) return ref.digest;  // immutable: what is stored stays right
   std::string path = RefPath(ref);
+  std::string cached;
   {
     std::ifstream in(path);
-    std::string digest;
-    if (in && std::getline(in, digest) && blobs_->Has(digest)) return digest;
+    if (!(in && std::getline(in, cached) && blobs_->Has(cached))) cached.clear();
   }
-  std::lock_guard lock(pull_mu_);
+  if (!cached.empty() && behavior_ == PullBehavior::kPreferCached) return cached;
+  auto pulled = PullTag(ref, path);
+  if (!pulled.ok() && !cached.empty() && behavior_ == PullBehavior::kDefault) {
+    log_("image: using the cached " + ref.ToString() + " (" + cached +
+         "): " + pulled.error().message());
+    return cached;
+  }
+  return pulled;
+}
+
+Result<std::string> RemoteSource::PullTag(const ImageRef& ref, const std::string& path) {
+  auto repo_lock = RepoLock(ref);
+  std::lock_guard lock(*repo_lock);
   Pull pull(ref.registry, PlainHttp(ref.registry), ca_file_);
   auto m = Manifest(pull, ref, ref.tag);
   if (!m.ok()) return m.error();
@@ -151,7 +168,8 @@ Status RemoteSource::FetchBlob(Pull& pull, const ImageRef& ref, const ecr::Layer
 }
 
 Result<ecr::ResolvedImage> RemoteSource::Resolve(const ImageRef& ref, const std::string& digest) {
-  std::lock_guard lock(pull_mu_);
+  auto repo_lock = RepoLock(ref);
+  std::lock_guard lock(*repo_lock);
   auto start = std::chrono::steady_clock::now();
   Pull pull(ref.registry, PlainHttp(ref.registry), ca_file_);
   auto top = Manifest(pull, ref, digest);
@@ -195,7 +213,8 @@ Result<ecr::ResolvedImage> RemoteSource::Resolve(const ImageRef& ref, const std:
 
 Result<std::string> RemoteSource::BlobPath(const ImageRef& ref, const ecr::LayerDescriptor& blob) {
   if (auto path = blobs_->Path(blob.digest); path.ok()) return std::move(*path);
-  std::lock_guard lock(pull_mu_);
+  auto repo_lock = RepoLock(ref);
+  std::lock_guard lock(*repo_lock);
   Pull pull(ref.registry, PlainHttp(ref.registry), ca_file_);
   if (Status st = FetchBlob(pull, ref, blob); !st.ok()) return st;
   return blobs_->Path(blob.digest);

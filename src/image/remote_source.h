@@ -1,18 +1,19 @@
 // Internal to the image cache: images of other registries, pulled by nimbus's OCI client
 // (registry_client.h) into the cache's own blob store (<root>/blobs, every blob verified by
-// digest) and remembered by reference (<root>/refs), so a second Prepare of the same reference is
-// offline (nimbus prefers what it has, as the ECS agent's ECS_IMAGE_PULL_BEHAVIOR=prefer-cached;
-// delete the data dir's images/ to pull again). A pull writes one line through `log`.
-// Thread-safe: pulls of one reference are serialized.
+// digest) and remembered by reference (<root>/refs), so a second Prepare of the same reference
+// can be offline (ImageCacheOptions::pull_behavior says when a tag is asked for again). A pull
+// writes one line through `log`. Thread-safe: pulls of one repository are serialized.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "image/image_cache.h"
 #include "image/image_source.h"
 #include "store/blob_store.h"
 
@@ -20,10 +21,8 @@ namespace nimbus::image {
 
 class RemoteSource : public ImageSource {
  public:
-  static Result<std::unique_ptr<RemoteSource>> Open(const std::string& root,
-                                                    std::vector<std::string> plain_http_registries,
-                                                    std::string tls_ca_file,
-                                                    std::function<void(std::string_view)> log);
+  // Under options.root (refs/, blobs/), with its registries, CA bundle, behaviour and log.
+  static Result<std::unique_ptr<RemoteSource>> Open(const ImageCacheOptions& options);
 
   Result<std::string> Digest(const ImageRef& ref) override;
   // Pulls what is missing (manifests, config, every layer blob), then answers from the store.
@@ -31,14 +30,17 @@ class RemoteSource : public ImageSource {
   Result<std::string> BlobPath(const ImageRef& ref, const ecr::LayerDescriptor& blob) override;
 
  private:
-  RemoteSource(std::string root, std::unique_ptr<store::BlobStore> blobs,
-               std::vector<std::string> plain, std::string ca_file,
-               std::function<void(std::string_view)> log)
-      : root_(std::move(root)),
+  RemoteSource(const ImageCacheOptions& options, std::unique_ptr<store::BlobStore> blobs)
+      : root_(options.root),
         blobs_(std::move(blobs)),
-        plain_(std::move(plain)),
-        ca_file_(std::move(ca_file)),
-        log_(std::move(log)) {}
+        plain_(options.plain_http_registries),
+        ca_file_(options.tls_ca_file),
+        behavior_(options.pull_behavior),
+        log_(options.log) {}
+  // The lock serializing pulls of `ref`'s repository.
+  std::shared_ptr<std::mutex> RepoLock(const ImageRef& ref);
+  // Fetches the tag's manifest and records what it names.
+  Result<std::string> PullTag(const ImageRef& ref, const std::string& path);
   struct Pull;
   bool PlainHttp(const std::string& registry) const;
   std::string RefPath(const ImageRef& ref) const;
@@ -51,8 +53,10 @@ class RemoteSource : public ImageSource {
   std::unique_ptr<store::BlobStore> blobs_;
   std::vector<std::string> plain_;
   std::string ca_file_;
+  PullBehavior behavior_;
   std::function<void(std::string_view)> log_;
-  std::mutex pull_mu_;  // one pull at a time (they share the 2-core machine's bandwidth anyway)
+  std::mutex locks_mu_;
+  std::map<std::string, std::shared_ptr<std::mutex>> locks_;  // by repository URI
 };
 
 }  // namespace nimbus::image

@@ -373,6 +373,95 @@ TEST_F(RegistryPullTest, PullsOverHttpsVerifyingTheCertificate) {
   EXPECT_TRUE(fs::exists(p->layers[0] + "/bin/app"));
 }
 
+// Puts a one-layer image whose Cmd is `cmd` into `reg` as lib/app:<tag>; returns its digest.
+std::string PutImage(TokenRegistry& reg, const std::string& tag, const std::string& cmd) {
+  TarBuilder l;
+  l.File("cmd", cmd);
+  std::string blob = testing::Gzip(l.Tar());
+  std::string config = json{{"os", "linux"},
+                            {"architecture", "amd64"},
+                            {"config", {{"Cmd", {cmd}}}},
+                            {"rootfs", {{"type", "layers"}, {"diff_ids", {l.DiffId()}}}}}
+                           .dump();
+  std::string manifest = json{{"schemaVersion", 2},
+                              {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                              {"config",
+                               {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+                                {"digest", Sha(config)},
+                                {"size", config.size()}}},
+                              {"layers",
+                               {{{"mediaType", "application/vnd.oci.image.layer.v1.tar+gzip"},
+                                 {"digest", Sha(blob)},
+                                 {"size", blob.size()}}}}}
+                             .dump();
+  reg.Put("/v2/lib/app/manifests/" + tag, manifest, "application/vnd.oci.image.manifest.v1+json");
+  for (const std::string* b : {&config, &blob}) {
+    reg.Put("/v2/lib/app/blobs/" + Sha(*b), "");
+    reg.Put("/data/v2/lib/app/blobs/" + Sha(*b), *b);
+  }
+  return Sha(manifest);
+}
+
+TEST_F(RegistryPullTest, PullBehaviorsWhenATagMovesOrTheRegistryIsGone) {
+  auto reg = std::make_unique<TokenRegistry>();
+  std::string addr = reg->addr();
+  std::string first = PutImage(*reg, "v1", "/first");
+  struct Row {
+    PullBehavior behavior;
+    const char* dir;
+    std::string after_move;  // digest after the tag moved
+    bool works_offline;
+  };
+  std::vector<Row> rows = {{PullBehavior::kPreferCached, "/prefer", first, true},
+                           {PullBehavior::kDefault, "/default", "", true},
+                           {PullBehavior::kAlways, "/always", "", false}};
+  std::vector<std::unique_ptr<ImageCache>> caches;
+  for (auto& row : rows) {
+    ImageCacheOptions o;
+    o.root = root_ + row.dir;
+    o.plain_http_registries = {addr};
+    o.pull_behavior = row.behavior;
+    o.log = [this](std::string_view line) {
+      std::lock_guard lock(mu_);
+      log_.emplace_back(line);
+    };
+    auto cache = ImageCache::Open(o);
+    ASSERT_TRUE(cache.ok());
+    auto p = (*cache)->Prepare(scope_, addr + "/lib/app:v1", 0);
+    ASSERT_TRUE(p.ok()) << p.error().ToString();
+    EXPECT_EQ(p->digest, first);
+    caches.push_back(std::move(*cache));
+  }
+  std::string second = PutImage(*reg, "v1", "/second");
+  rows[1].after_move = rows[2].after_move = second;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto p = caches[i]->Prepare(scope_, addr + "/lib/app:v1", 0);
+    ASSERT_TRUE(p.ok()) << p.error().ToString();
+    EXPECT_EQ(p->digest, rows[i].after_move) << rows[i].dir;
+  }
+  reg.reset();  // the registry is gone
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto p = caches[i]->Prepare(scope_, addr + "/lib/app:v1", 0);
+    EXPECT_EQ(p.ok(), rows[i].works_offline) << rows[i].dir;
+    if (p.ok()) {
+      EXPECT_EQ(p->digest, rows[i].after_move);
+    } else {
+      EXPECT_EQ(p.error().code(), StatusCode::kUnavailable);
+    }
+  }
+  std::lock_guard lock(mu_);
+  EXPECT_NE(log_.back().find("image: using the cached " + addr + "/lib/app:v1"), std::string::npos)
+      << log_.back();
+}
+
+TEST(ImageCacheOptions, PullBehaviorNames) {
+  EXPECT_EQ(*ParsePullBehavior("prefer-cached"), PullBehavior::kPreferCached);
+  EXPECT_EQ(*ParsePullBehavior("once"), PullBehavior::kPreferCached);
+  EXPECT_EQ(*ParsePullBehavior("default"), PullBehavior::kDefault);
+  EXPECT_EQ(*ParsePullBehavior("always"), PullBehavior::kAlways);
+  EXPECT_FALSE(ParsePullBehavior("never").ok());
+}
+
 TEST(RegistryClient, PlainHttpOnlyToLoopback) {
   // An address literal (no DNS lookup; nothing is sent anywhere).
   RegistryClient remote("192.0.2.1:5000", /*plain_http=*/true);

@@ -194,6 +194,9 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   if (ctx.host == "127.0.0.1")
     cache.nimbus_hosts.push_back("localhost:" + std::to_string(ctx.port));
   cache.plain_http_registries = SplitList(ctx.flags.Str("--image-plain-http-registries"));
+  auto behavior = image::ParsePullBehavior(ctx.flags.Str("--image-pull-behavior"));
+  if (!behavior.ok()) return behavior.error();
+  cache.pull_behavior = *behavior;
   auto images = image::ImageCache::Open(std::move(cache));
   if (!images.ok()) return images.error();
   ctx.links.images = std::move(*images);
@@ -208,7 +211,11 @@ ServiceFactory EcrService() {
             "host in ECR repositoryUri values (default the address served)"},
            {"--image-plain-http-registries", "HOST:PORT,...",
             "loopback registries ECS and Lambda pull images from over plain http (tests, "
-            "local mirrors)"}},
+            "local mirrors)"},
+           {"--image-pull-behavior", "default|always|once|prefer-cached",
+            "when a tag of another registry is asked for again once pulled\n"
+            "(as the ECS agent's ECS_IMAGE_PULL_BEHAVIOR; default prefer-cached)",
+            "prefer-cached"}},
           Create};
 }
 
