@@ -2,6 +2,8 @@
 check written from the AWS developer guide (the string to sign of reference G.3)."""
 import base64
 import json
+import os
+import ssl
 import threading
 import time
 import urllib.request
@@ -78,13 +80,21 @@ SIGNED = {
 SIGNED["UnsubscribeConfirmation"] = SIGNED["SubscriptionConfirmation"]
 
 
-def verify(message):
-    """Fetches SigningCertURL and checks Signature over AWS's string to sign; raises if bad."""
+def ca_path(nimbus):
+    """nimbus's local CA, which its https port's certificate chains to."""
+    return os.path.join(nimbus.data_dir, "sns", "tls", "ca.pem")
+
+
+def verify(message, nimbus):
+    """Fetches SigningCertURL (https, trusting nimbus's CA only) and checks Signature over AWS's
+    string to sign; raises if bad."""
+    assert message["SigningCertURL"].startswith("https://localhost:"), message["SigningCertURL"]
     text = ""
     for key in SIGNED[message["Type"]]:
         if key in message:
             text += key + "\n" + message[key] + "\n"
-    pem = urllib.request.urlopen(message["SigningCertURL"]).read()
+    context = ssl.create_default_context(cafile=ca_path(nimbus))
+    pem = urllib.request.urlopen(message["SigningCertURL"], context=context).read()
     cert = x509.load_pem_x509_certificate(pem)
     digest = hashes.SHA256() if message["SignatureVersion"] == "2" else hashes.SHA1()
     cert.public_key().verify(base64.b64decode(message["Signature"]), text.encode(),

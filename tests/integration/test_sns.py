@@ -6,14 +6,15 @@ across kill -9."""
 import json
 import os
 import signal
+import subprocess
 import time
 import unittest
 import urllib.request
 
 from botocore.exceptions import ClientError
 
-from harness import Nimbus
-from sns_util import Endpoint, verify
+from harness import HERE, Nimbus
+from sns_util import Endpoint, ca_path, verify
 
 
 def error_of(fn, **kw):
@@ -25,14 +26,14 @@ def error_of(fn, **kw):
     raise AssertionError("no error")
 
 
-def subscribe_confirmed(sns, topic, endpoint, **attrs):
+def subscribe_confirmed(n, sns, topic, endpoint, **attrs):
     """Subscribes `endpoint` and confirms by a plain GET of SubscribeURL; returns the ARN."""
     before = len(endpoint.messages("SubscriptionConfirmation"))
     r = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url,
                       Attributes=attrs)
     assert r["SubscriptionArn"] == "pending confirmation", r
     _, headers, msg = endpoint.wait(before + 1, "SubscriptionConfirmation")[-1]
-    verify(msg)
+    verify(msg, n)
     body = urllib.request.urlopen(msg["SubscribeURL"]).read().decode()
     arn = body.split("<SubscriptionArn>")[1].split("<")[0]
     return arn
@@ -58,7 +59,7 @@ class SnsFlow(unittest.TestCase):
                                              "SubscribeURL", "Timestamp", "SignatureVersion",
                                              "Signature", "SigningCertURL"])
             self.assertTrue(confirm["SubscribeURL"].startswith(n.endpoint + "/?Action="))
-            verify(confirm)
+            verify(confirm, n)
             # Nothing is delivered before confirmation.
             sns.publish(TopicArn=topic, Message="too early")
             pending = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
@@ -94,7 +95,7 @@ class SnsFlow(unittest.TestCase):
                              {"Type": "Number", "Value": "210.75"})
             self.assertEqual(note["MessageAttributes"]["blob"], {"Type": "Binary",
                                                                  "Value": "AAE="})
-            verify(note)
+            verify(note, n)
 
             # SignatureVersion 2: SHA256withRSA.
             sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion",
@@ -103,7 +104,7 @@ class SnsFlow(unittest.TestCase):
             note2 = ep.wait(2, "Notification")[1][2]
             self.assertEqual(note2["SignatureVersion"], "2")
             self.assertNotIn("Subject", note2)
-            verify(note2)
+            verify(note2, n)
 
             # MessageStructure=json: the http entry, else default.
             sns.publish(TopicArn=topic, MessageStructure="json",
@@ -123,7 +124,7 @@ class SnsFlow(unittest.TestCase):
             sns.unsubscribe(SubscriptionArn=sub)
             _, headers, bye = ep.wait(1, "UnsubscribeConfirmation")[0]
             self.assertEqual(headers["x-amz-sns-subscription-arn"], sub)
-            verify(bye)
+            verify(bye, n)
             sns.publish(TopicArn=topic, Message="after")
             time.sleep(0.5)
             self.assertEqual(len(ep.messages("Notification")), 4)
@@ -142,7 +143,7 @@ class SnsFlow(unittest.TestCase):
                 "numMinDelayRetries": 1, "maxDelayTarget": 20, "numMaxDelayRetries": 1,
                 "backoffFunction": "linear"}}
             ep.fail = 0
-            sub = subscribe_confirmed(sns, topic, ep, DeliveryPolicy=json.dumps(policy))
+            sub = subscribe_confirmed(n, sns, topic, ep, DeliveryPolicy=json.dumps(policy))
             ep.fail = 4
             sns.publish(TopicArn=topic, Message="eventually")
             tries = ep.wait(5, "Notification", timeout=60)
@@ -170,11 +171,11 @@ class SnsFlow(unittest.TestCase):
         with Nimbus() as n:
             sns = n.client("sns")
             topic = sns.create_topic(Name="filtered")["TopicArn"]
-            subscribe_confirmed(sns, topic, red,
+            subscribe_confirmed(n, sns, topic, red,
                                 FilterPolicy=json.dumps({"color": ["red", {"prefix": "dark"}]}))
-            subscribe_confirmed(sns, topic, big, FilterPolicy=json.dumps(
+            subscribe_confirmed(n, sns, topic, big, FilterPolicy=json.dumps(
                 {"price": [{"numeric": [">", 100]}], "store": [{"exists": True}]}))
-            subscribe_confirmed(sns, topic, body, FilterPolicyScope="MessageBody",
+            subscribe_confirmed(n, sns, topic, body, FilterPolicyScope="MessageBody",
                                 FilterPolicy=json.dumps({"order": {"kind": ["book"]}}))
             def pub(msg, **attrs):
                 sns.publish(TopicArn=topic, Message=msg, MessageAttributes={
@@ -219,6 +220,50 @@ class SnsFlow(unittest.TestCase):
                 time.sleep(0.05)
             self.assertIn("To: me@example.com", text)
             self.assertIn("Action=ConfirmSubscription", text)
+
+
+class SnsJs(unittest.TestCase):
+    def test_js_sdk_flow_verified_by_sns_validator(self):
+        # The AWS JS SDK drives the flow; npm sns-validator checks every message over https
+        # (nimbus's CA trusted through NODE_EXTRA_CA_CERTS), for signature versions 1 and 2.
+        for version in ("1", "2"):
+            ep = Endpoint()
+            with Nimbus() as n:
+                def node(*args):
+                    res = subprocess.run(["node", os.path.join(HERE, "js", "sns_flow.mjs")] +
+                                         list(args), capture_output=True, timeout=120,
+                                         env=n.client_env())
+                    self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+                    return json.loads(res.stdout)
+                out = node("js-topic", ep.url, version)
+                self.assertEqual(out["SubscriptionArn"], "pending confirmation")
+                confirm = ep.wait(1, "SubscriptionConfirmation")[0][2]
+                urllib.request.urlopen(confirm["SubscribeURL"]).read()
+                node("publish", out["TopicArn"], "hello from js")
+                note = ep.wait(1, "Notification")[0][2]
+                self.assertEqual(note["SignatureVersion"], version)
+                self.assertEqual(note["Message"], "hello from js")
+                bodies = [b for _, h, b in ep.received
+                          if h["x-amz-sns-message-type"] != "UnsubscribeConfirmation"]
+                path = os.path.join(n.data_dir, "messages.json")
+                with open(path, "w") as f:
+                    json.dump(bodies, f)
+                env = dict(n.client_env(), NODE_EXTRA_CA_CERTS=ca_path(n))
+                res = subprocess.run(["node", os.path.join(HERE, "js", "sns_validate.mjs"), path],
+                                     capture_output=True, timeout=120, env=env)
+                self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+                self.assertEqual(res.stdout.decode().split("\n")[:2],
+                                 ["ok SubscriptionConfirmation", "ok Notification"])
+                # A tampered message is refused.
+                tampered = json.loads(bodies[1])
+                tampered["Message"] = "changed"
+                with open(path, "w") as f:
+                    json.dump([json.dumps(tampered)], f)
+                res = subprocess.run(["node", os.path.join(HERE, "js", "sns_validate.mjs"), path],
+                                     capture_output=True, timeout=120, env=env)
+                self.assertEqual(res.returncode, 1)
+                self.assertIn("signature is invalid", res.stdout.decode())
+            ep.close()
 
 
 class SnsApi(unittest.TestCase):
@@ -362,7 +407,7 @@ class SnsDurability(unittest.TestCase):
         try:
             sns = n.client("sns")
             topic = sns.create_topic(Name="durable")["TopicArn"]
-            subscribe_confirmed(sns, topic, ep)
+            subscribe_confirmed(n, sns, topic, ep)
             ep.fail = 10 ** 6  # down: every try fails and is retried
             ids = {sns.publish(TopicArn=topic, Message="m%d" % i)["MessageId"]
                    for i in range(30)}

@@ -113,7 +113,7 @@ Status Deliveries::EnqueueConfirmation(const SubscriptionRow& sub, const std::st
       StringToSign(type, text, message_id, nullptr, url, timestamp, sub.token, sub.topic_arn);
   std::string body =
       ConfirmationJson(type, message_id, sub.token, sub.topic_arn, text, url, timestamp, version,
-                       signer_.Sign(to_sign, version), base_url + "/" + signer_.certificate_name());
+                       signer_.Sign(to_sign, version), CertUrl(base_url));
   Value job{{"k", "c"},          {"t", type},         {"s", sub.arn},
             {"p", sub.protocol}, {"e", sub.endpoint}, {"topic", sub.topic_arn},
             {"id", message_id},  {"body", body}};
@@ -121,6 +121,11 @@ Status Deliveries::EnqueueConfirmation(const SubscriptionRow& sub, const std::st
   if (!id.ok()) return id.error();
   Wake();
   return Status::Ok();
+}
+
+std::string Deliveries::CertUrl(const std::string& base_url) const {
+  return (options_.cert_base_url.empty() ? base_url : options_.cert_base_url) + "/" +
+         signer_.certificate_name();
 }
 
 void Deliveries::Start(asio::io_context& loop) {
@@ -244,10 +249,9 @@ void Deliveries::AfterFailure(const store::WorkItem& item, const Value& job,
     if (!dlq.empty()) {
       bool raw = sub->Attr("RawMessageDelivery") == "true";
       std::string text = m->MessageFor(sub->protocol);
-      std::string body =
-          raw ? text
-              : NotificationJson(*m, text, "", m->base_url + "/" + signer_.certificate_name(),
-                                 UnsubscribeUrl(m->base_url, sub->arn));
+      std::string body = raw ? text
+                             : NotificationJson(*m, text, "", CertUrl(m->base_url),
+                                                UnsubscribeUrl(m->base_url, sub->arn));
       Outcome o = SendSqs(dlq, *m, body, true);
       (void)o;
     }
@@ -371,7 +375,7 @@ asio::awaitable<Deliveries::Outcome> Deliveries::DeliverNotification(const Value
   (void)job;
   const std::string& text = m.MessageFor(sub.protocol);
   bool raw = sub.Attr("RawMessageDelivery") == "true";
-  std::string cert_url = m.base_url + "/" + signer_.certificate_name();
+  std::string cert_url = CertUrl(m.base_url);
   std::string unsubscribe = UnsubscribeUrl(m.base_url, sub.arn);
   std::string signature;
   if (!raw || sub.protocol == "lambda") {

@@ -41,6 +41,9 @@ struct DeliveryOptions {
   int time_divisor = 1;      // retry delays are divided by this
   std::string mailbox_path;  // where email subscriptions are appended
   int http_timeout_ms = 15000;
+  // Where SigningCertURL points ("https://localhost:<port>", nimbus's https port); empty: the
+  // http address the publisher used.
+  std::string cert_base_url;
 };
 
 class Deliveries {
@@ -63,6 +66,8 @@ class Deliveries {
   void Stop();
   bool Stopped() const { return running_ == 0; }
   const std::string& mailbox_path() const { return options_.mailbox_path; }
+  // Sets DeliveryOptions::cert_base_url; call before Start.
+  void SetCertBaseUrl(std::string url) { options_.cert_base_url = std::move(url); }
 
  private:
   struct Outcome {
@@ -70,6 +75,8 @@ class Deliveries {
     std::string error;
   };
   void Wake();
+  // SigningCertURL for a message published at `base_url`.
+  std::string CertUrl(const std::string& base_url) const;
   boost::asio::awaitable<void> Run();
   boost::asio::awaitable<void> Deliver(store::WorkItem item);
   boost::asio::awaitable<Outcome> DeliverNotification(const Value& job, const SubscriptionRow& sub,

@@ -1,12 +1,11 @@
-#include <thread>
-
-#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <thread>
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 
 #include "core/ids.h"
 #include "services/kit/operations.h"
+#include "services/sns/cert_server.h"
 #include "services/sns/ops.h"
 #include "services/sns/sns_service.h"
 #include "store/fs.h"
@@ -57,10 +56,29 @@ class SnsProvider : public Provider {
                     });
   }
   std::string StartupNote() const override {
-    return "sns email deliveries append to " + state_->deliveries->mailbox_path();
+    std::string note = "sns email deliveries append to " + state_->deliveries->mailbox_path();
+    if (https_) {
+      note += "; SigningCertURL served over https on port " + std::to_string(https_->port()) +
+              " (trust " + ca_path_ + ")";
+    }
+    return note;
   }
   void Shutdown() override { state_->deliveries->Stop(); }
   bool Stopped() const override { return !thread_.joinable() || state_->deliveries->Stopped(); }
+
+  // Serves SigningCertURL over https (nimbus's local CA under <data_dir>/sns/tls) on the
+  // deliveries' loop; returns "https://localhost:<port>".
+  Result<std::string> StartHttps(const std::string& dir, const std::string& host, uint16_t port) {
+    auto tls = LocalTls::Open(dir);
+    if (!tls.ok()) return tls.error();
+    auto server =
+        CertServer::Start(loop_, host, port, *tls, "/" + state_->signer->certificate_name(),
+                          state_->signer->certificate_pem());
+    if (!server.ok()) return server.error();
+    https_ = std::move(*server);
+    ca_path_ = tls->ca_path;
+    return "https://localhost:" + std::to_string(https_->port());
+  }
 
   // Runs the deliveries on a loop and thread of their own (they sign and write to SQLite).
   void StartDeliveries() {
@@ -76,6 +94,7 @@ class SnsProvider : public Provider {
     for (int i = 0; i < 300 && !state_->deliveries->Stopped(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    if (https_) https_->Stop();
     work_.reset();
     loop_.stop();
     thread_.join();
@@ -85,6 +104,8 @@ class SnsProvider : public Provider {
   boost::asio::io_context loop_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
+  std::unique_ptr<CertServer> https_;
+  std::string ca_path_;
 };
 
 Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
@@ -106,7 +127,13 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   state->deliveries = std::make_unique<Deliveries>(state->store, *state->queue, *state->signer,
                                                    *ctx.clock, ctx.links.sqs_sender, options);
   auto provider = std::make_unique<SnsProvider>(state);
-  if (!ctx.loops.empty()) provider->StartDeliveries();
+  if (!ctx.loops.empty()) {
+    auto https = provider->StartHttps(dir + "/tls", ctx.host,
+                                      static_cast<uint16_t>(ctx.flags.Int("--sns-https-port")));
+    if (!https.ok()) return https.error();
+    state->deliveries->SetCertBaseUrl(*https);
+    provider->StartDeliveries();
+  }
   return std::unique_ptr<Provider>(std::move(provider));
 }
 
@@ -116,7 +143,11 @@ ServiceFactory SnsService() {
   return {"sns",
           {{"--sns-time-divisor", "N",
             "divide every SNS delivery retry delay by N (tests of delivery policies; default 1)",
-            "1", /*integer=*/true, /*min=*/1, /*max=*/100000}},
+            "1", /*integer=*/true, /*min=*/1, /*max=*/100000},
+           {"--sns-https-port", "N",
+            "port of the https listener serving SigningCertURL (nimbus's local CA under\n"
+            "<data-dir>/sns/tls/ca.pem); 0 picks a free port (default)",
+            "0", /*integer=*/true, /*min=*/0, /*max=*/65535}},
           Create};
 }
 
