@@ -147,6 +147,38 @@ class EcsTasks(unittest.TestCase):
         self.assertIn("hello-peer", self.output(arn, expect="hello-peer"))
         self.assertIn(by_name["web"]["exitCode"], (137, 143))  # stopped once app exited
 
+    def test_depends_on(self):
+        img = self.plain_uri + ":latest"
+        # app starts once init exited 0 (SUCCESS) and web has started (START).
+        arn, task = self.run_to_stop(
+            container("init", image=img, essential=False,
+                      entryPoint=["sh", "-c", "sleep 1; echo init-done"]),
+            container("web", image=img, essential=False, stopTimeout=2,
+                      entryPoint=["sh", "-c", "echo web-up; sleep 30"]),
+            container("app", image=img, entryPoint=["sh", "-c", "echo app-ran"],
+                      dependsOn=[{"containerName": "init", "condition": "SUCCESS"},
+                                 {"containerName": "web", "condition": "START"}]))
+        by_name = {c["name"]: c for c in task["containers"]}
+        self.assertEqual(by_name["init"]["exitCode"], 0, task)
+        self.assertEqual(by_name["app"]["exitCode"], 0, task)
+        self.assertIn("app-ran", self.output(arn, expect="app-ran"))
+        # A dependency that fails SUCCESS: the essential container never starts.
+        arn, task = self.run_to_stop(
+            container("init", image=img, essential=False, entryPoint=["sh", "-c", "exit 4"]),
+            container("app", image=img, entryPoint=["sh", "-c", "echo never"],
+                      dependsOn=[{"containerName": "init", "condition": "SUCCESS"}]))
+        self.assertEqual(task["stopCode"], "TaskFailedToStart", task)
+        self.assertEqual(task["stoppedReason"],
+                         "DependencyError: dependency init (SUCCESS): it exited with code 4")
+        self.assertNotIn("exitCode", {c["name"]: c for c in task["containers"]}["app"])
+        # startTimeout bounds the wait for COMPLETE.
+        arn, task = self.run_to_stop(
+            container("slow", image=img, essential=False, stopTimeout=1,
+                      entryPoint=["sh", "-c", "sleep 60"]),
+            container("app", image=img, startTimeout=2, entryPoint=["sh", "-c", "true"],
+                      dependsOn=[{"containerName": "slow", "condition": "COMPLETE"}]))
+        self.assertIn("startTimeout", task["stoppedReason"])
+
     # -- stopping ---------------------------------------------------------------------------
     def test_stop_task_signals(self):
         img = self.plain_uri + ":latest"

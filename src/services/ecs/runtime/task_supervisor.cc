@@ -4,15 +4,17 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <optional>
 
 #include "core/ids.h"
 #include "services/ecs/runtime/container_spec.h"
+#include "services/ecs/runtime/dependencies.h"
 #include "services/ecs/runtime/task_status.h"
 #include "services/ecs/task_json.h"
 #include "services/kit/input.h"
@@ -50,7 +52,10 @@ struct TaskSupervisor::Box {
   std::string runtime_id;
   std::unique_ptr<ContainerLog> log;
   std::unique_ptr<sandbox::Sandbox> sandbox;
-  bool live = false;  // launched and not reaped
+  bool live = false;     // launched and not reaped
+  bool pending = false;  // not started yet (waiting for its dependencies)
+  std::chrono::seconds start_timeout{3600};
+  ContainerProgress progress;
   std::optional<Steady::time_point> kill_at;
 };
 
@@ -110,10 +115,13 @@ void TaskSupervisor::Run() {
     box->name = Str(def, "name");
     box->essential = Bool(def, "essential", true);
     if (auto t = OptInt(def, "stopTimeout"); t && *t > 0) box->stop_timeout = std::chrono::seconds(*t);
+    if (auto t = OptInt(def, "startTimeout"); t && *t > 0) {
+      box->start_timeout = std::chrono::seconds(*t);
+    }
     box->runtime_id = RandomHex(64);
     boxes_.push_back(std::move(box));
   }
-  if (Prepare() && Launch()) {
+  if (Prepare()) {
     Supervise();
     // Every container has exited: an essential one's exit or a StopTask set the stop code.
     Finish("EssentialContainerExited", kEssentialExited);
@@ -186,89 +194,134 @@ bool TaskSupervisor::Prepare() {
   return true;
 }
 
-bool TaskSupervisor::Launch() {
-  double pulled = NowOf(*deps_.store);
+std::optional<std::string> TaskSupervisor::StartBox(Box& box) {
+  ContainerLogRequest log_request{launch_.scope, launch_.task_id,
+                                  task_arn_,     cluster_,
+                                  box.name,      box.def->value("logConfiguration", Value())};
+  auto log = deps_.logs->Open(log_request);
+  if (!log.ok()) return log.error().message();
+  box.log = std::move(*log);
   std::error_code ec;
+  std::string dir = task_dir_ + "/" + box.name;
+  std::filesystem::create_directories(dir + "/upper", ec);
+  std::filesystem::create_directories(dir + "/work", ec);
+  // Root inside (the id offset outside) owns the root directory, as Docker's userns-remap.
   uid_t root = deps_.sandboxes->capabilities().id_offset;
-  for (auto& box : boxes_) {
-    ContainerLogRequest log_request{launch_.scope, launch_.task_id, task_arn_, cluster_, box->name,
-                                    box->def->value("logConfiguration", Value())};
-    auto log = deps_.logs->Open(log_request);
-    std::optional<std::string> failure;
-    if (!log.ok()) {
-      failure = log.error().message();
-    } else {
-      box->log = std::move(*log);
-      std::string dir = task_dir_ + "/" + box->name;
-      std::filesystem::create_directories(dir + "/upper", ec);
-      std::filesystem::create_directories(dir + "/work", ec);
-      // Root inside (the id offset outside) owns the root directory, as Docker's userns-remap.
-      if (::chown((dir + "/upper").c_str(), root, root) != 0 && root != 0) {
-        failure = "chown upper dir: " + std::string(std::strerror(errno));
+  if (::chown((dir + "/upper").c_str(), root, root) != 0 && root != 0) {
+    return "chown upper dir: " + std::string(std::strerror(errno));
+  }
+  std::vector<std::string> env = network_->environment(box.name);
+  std::string launch_type = Str(launch_.task, "launchType", "EC2");
+  env.push_back(launch_type == "FARGATE" ? "AWS_EXECUTION_ENV=AWS_ECS_FARGATE"
+                                         : "AWS_EXECUTION_ENV=AWS_ECS_EC2");
+  if (launch_type == "FARGATE") {
+    env.push_back("AWS_REGION=" + launch_.scope.region);
+    env.push_back("AWS_DEFAULT_REGION=" + launch_.scope.region);
+  }
+  ContainerSpecInput in;
+  in.definition = box.def;
+  in.override = ContainerOverride(launch_.task, box.name);
+  in.task = &launch_.task;
+  in.image = &box.image;
+  in.upper_dir = dir + "/upper";
+  in.work_dir = dir + "/work";
+  in.hostname = box.runtime_id.substr(0, 12);
+  in.extra_env = std::move(env);
+  in.netns_fd = network_->netns_fd();
+  in.host_cpus = deps_.sandboxes->capabilities().host_cpus;
+  auto spec = BuildContainerSpec(in);
+  if (!spec.ok()) return CannotStart(spec.error().message());
+  auto sandbox = deps_.sandboxes->Launch(*spec);
+  if (!sandbox.ok()) return CannotStart(sandbox.error().message());
+  box.sandbox = std::move(*sandbox);
+  box.live = true;
+  box.progress.started = true;
+  box.log->Attach(box.sandbox->TakeStdout(), box.sandbox->TakeStderr());
+  if (running_written_) {  // started after the task was RUNNING (a dependency resolved late)
+    Update([&](Value& task) {
+      if (Value* c = FindContainer(task, box.name)) {
+        (*c)["lastStatus"] = "RUNNING";
+        (*c)["runtimeId"] = box.runtime_id;
+        (*c)["imageDigest"] = box.image.digest;
       }
-      std::vector<std::string> env = network_->environment(box->name);
-      std::string launch_type = Str(launch_.task, "launchType", "EC2");
-      env.push_back(launch_type == "FARGATE" ? "AWS_EXECUTION_ENV=AWS_ECS_FARGATE"
-                                             : "AWS_EXECUTION_ENV=AWS_ECS_EC2");
-      if (launch_type == "FARGATE") {
-        env.push_back("AWS_REGION=" + launch_.scope.region);
-        env.push_back("AWS_DEFAULT_REGION=" + launch_.scope.region);
-      }
-      ContainerSpecInput in;
-      in.definition = box->def;
-      in.override = ContainerOverride(launch_.task, box->name);
-      in.task = &launch_.task;
-      in.image = &box->image;
-      in.upper_dir = dir + "/upper";
-      in.work_dir = dir + "/work";
-      in.hostname = box->runtime_id.substr(0, 12);
-      in.extra_env = std::move(env);
-      in.netns_fd = network_->netns_fd();
-      in.host_cpus = deps_.sandboxes->capabilities().host_cpus;
-      if (!failure) {
-        auto spec = BuildContainerSpec(in);
-        if (!spec.ok()) {
-          failure = CannotStart(spec.error().message());
-        } else {
-          auto sandbox = deps_.sandboxes->Launch(*spec);
-          if (!sandbox.ok()) {
-            failure = CannotStart(sandbox.error().message());
-          } else {
-            box->sandbox = std::move(*sandbox);
-            box->live = true;
-            box->log->Attach(box->sandbox->TakeStdout(), box->sandbox->TakeStderr());
-          }
-        }
-      }
+    });
+  }
+  return std::nullopt;
+}
+
+void TaskSupervisor::FailBox(Box& box, const std::string& reason) {
+  box.pending = false;
+  box.progress.start_failed = true;
+  Update([&](Value& task) {
+    if (Value* c = FindContainer(task, box.name)) {
+      (*c)["reason"] = Clip(reason, 1024);
+      (*c)["lastStatus"] = "STOPPED";
     }
-    if (failure) {
-      Update([&](Value& task) {
-        if (Value* c = FindContainer(task, box->name)) (*c)["reason"] = Clip(*failure, 1024);
-        task["pullStoppedAt"] = pulled;
-      });
-      for (auto& other : boxes_) {
-        if (other->live) other->sandbox->Kill();
+    if (!task.contains("pullStoppedAt")) task["pullStoppedAt"] = pulled_;
+    if (box.essential && !task.contains("stopCode")) {
+      task["desiredStatus"] = "STOPPED";
+      task["stopCode"] = "TaskFailedToStart";
+      task["stoppedReason"] = Clip(reason, 255);
+      task["stoppingAt"] = NowOf(*deps_.store);
+    }
+  });
+  if (box.essential) BeginStop();
+}
+
+std::optional<Steady::time_point> TaskSupervisor::StartReady() {
+  std::optional<Steady::time_point> next_deadline;
+  bool progressed = true;
+  while (progressed && !stopping_) {
+    progressed = false;
+    std::map<std::string, ContainerProgress> progress;
+    for (auto& box : boxes_) progress[box->name] = box->progress;
+    for (auto& box : boxes_) {
+      if (!box->pending || stopping_) continue;
+      auto verdict = CheckDependencies(box->def->value("dependsOn", Value::array()), progress);
+      auto deadline = supervise_began_ + box->start_timeout;
+      if (verdict.state == DependencyVerdict::kWaiting && Steady::now() >= deadline) {
+        verdict = {DependencyVerdict::kFailed, "dependencies not resolved within startTimeout (" +
+                                                   std::to_string(box->start_timeout.count()) +
+                                                   " s)"};
       }
-      Supervise();  // reaps what started
-      Finish("TaskFailedToStart", Clip(*failure, 255));
-      return false;
+      if (verdict.state == DependencyVerdict::kWaiting) {
+        if (!next_deadline || deadline < *next_deadline) next_deadline = deadline;
+        continue;
+      }
+      progressed = true;
+      if (verdict.state == DependencyVerdict::kFailed) {
+        FailBox(*box, "DependencyError: " + verdict.reason);
+        break;
+      }
+      box->pending = false;
+      if (auto failure = StartBox(*box)) {
+        FailBox(*box, *failure);
+      }
+      break;  // progress changed: look again from the first container
     }
   }
+  bool pending = false;
+  for (auto& box : boxes_) pending = pending || box->pending;
+  if (!pending && !stopping_ && !running_written_) WriteRunning();
+  return next_deadline;
+}
+
+void TaskSupervisor::WriteRunning() {
+  running_written_ = true;
   double now = NowOf(*deps_.store);
   Update([&](Value& task) {
     SetLastStatus(task, "RUNNING");
-    task["pullStoppedAt"] = pulled;
+    task["pullStoppedAt"] = pulled_;
     task["startedAt"] = now;
     for (auto& box : boxes_) {
-      if (Value* c = FindContainer(task, box->name)) {
-        (*c)["lastStatus"] = "RUNNING";
-        (*c)["runtimeId"] = box->runtime_id;
-        (*c)["imageDigest"] = box->image.digest;
-      }
+      Value* c = FindContainer(task, box->name);
+      if (c == nullptr || !box->progress.started) continue;
+      if (!box->progress.exit_code) (*c)["lastStatus"] = "RUNNING";
+      (*c)["runtimeId"] = box->runtime_id;
+      (*c)["imageDigest"] = box->image.digest;
     }
   });
   network_->OnRunning();
-  return true;
 }
 
 void TaskSupervisor::BeginStop() {
@@ -296,6 +349,7 @@ void TaskSupervisor::RecordExit(Box& box) {
   int code = status->exited ? status->code : 128 + status->signal;
   bool oom = box.sandbox->WasOomKilled();
   if (oom) code = 137;
+  box.progress.exit_code = code;
   Update([&](Value& task) {
     if (Value* c = FindContainer(task, box.name)) {
       (*c)["lastStatus"] = "STOPPED";
@@ -313,21 +367,26 @@ void TaskSupervisor::RecordExit(Box& box) {
 }
 
 void TaskSupervisor::Supervise() {
+  pulled_ = NowOf(*deps_.store);
+  supervise_began_ = Steady::now();
+  for (auto& box : boxes_) box->pending = true;
   for (;;) {
     if (stop_requested_) BeginStop();
+    std::optional<Steady::time_point> next = StartReady();
     std::vector<struct pollfd> fds = {{wake_.get(), POLLIN, 0}};
     std::vector<Box*> polled;
-    std::optional<Steady::time_point> next_kill;
     for (auto& box : boxes_) {
       if (!box->live) continue;
       fds.push_back({box->sandbox->exit_fd(), POLLIN, 0});
       polled.push_back(box.get());
-      if (box->kill_at && (!next_kill || *box->kill_at < *next_kill)) next_kill = box->kill_at;
+      if (box->kill_at && (!next || *box->kill_at < *next)) next = box->kill_at;
     }
-    if (polled.empty()) break;
+    bool pending = false;
+    for (auto& box : boxes_) pending = pending || (box->pending && !stopping_);
+    if (polled.empty() && !pending) break;
     int timeout = -1;
-    if (next_kill) {
-      auto left = std::chrono::ceil<std::chrono::milliseconds>(*next_kill - Steady::now());
+    if (next) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*next - Steady::now());
       timeout = static_cast<int>(std::max<int64_t>(left.count(), 0));
     }
     int n = ::poll(fds.data(), fds.size(), timeout);

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,8 +32,14 @@ class TaskSupervisor {
  private:
   struct Box;
   void Update(const std::function<void(Value&)>& change);
+  using Steady = std::chrono::steady_clock;
   bool Prepare();
-  bool Launch();
+  // Starts the containers whose dependencies are met, fails those whose cannot be; writes
+  // RUNNING once none waits. Returns when the next startTimeout runs out, if one waits.
+  std::optional<Steady::time_point> StartReady();
+  std::optional<std::string> StartBox(Box& box);  // the failure reason, if any
+  void FailBox(Box& box, const std::string& reason);
+  void WriteRunning();
   void Supervise();
   void Finish(const std::string& stop_code, const std::string& reason);
   void BeginStop();
@@ -46,6 +54,9 @@ class TaskSupervisor {
   sandbox::UniqueFd wake_;  // eventfd: RequestStop / Shutdown
   std::atomic<bool> stop_requested_{false}, shutdown_{false}, done_{false};
   bool stopping_ = false;
+  bool running_written_ = false;
+  double pulled_ = 0;  // pullStoppedAt
+  Steady::time_point supervise_began_;
 };
 
 }  // namespace nimbus::ecs

@@ -1,0 +1,37 @@
+#include "services/ecs/runtime/dependencies.h"
+
+#include "services/kit/input.h"
+
+namespace nimbus::ecs {
+
+DependencyVerdict CheckDependencies(const Value& depends_on,
+                                    const std::map<std::string, ContainerProgress>& progress) {
+  DependencyVerdict verdict;
+  if (!depends_on.is_array()) return verdict;
+  for (const Value& d : depends_on) {
+    std::string name = Str(d, "containerName"), condition = Str(d, "condition");
+    auto it = progress.find(name);
+    auto fail = [&](std::string why) {
+      return DependencyVerdict{DependencyVerdict::kFailed,
+                               "dependency " + name + " (" + condition + "): " + std::move(why)};
+    };
+    if (it == progress.end()) return fail("no such container in the task");
+    const ContainerProgress& p = it->second;
+    if (condition == "HEALTHY") return fail("nimbus runs no container health checks yet");
+    if (p.start_failed) return fail("it did not start");
+    if (condition == "START") {
+      if (!p.started) verdict.state = DependencyVerdict::kWaiting;
+    } else if (condition == "COMPLETE" || condition == "SUCCESS") {
+      if (!p.exit_code) {
+        verdict.state = DependencyVerdict::kWaiting;
+      } else if (condition == "SUCCESS" && *p.exit_code != 0) {
+        return fail("it exited with code " + std::to_string(*p.exit_code));
+      }
+    } else {
+      return fail("unknown condition");
+    }
+  }
+  return verdict;
+}
+
+}  // namespace nimbus::ecs
