@@ -23,6 +23,7 @@
 #include "server/options.h"
 #include "server/sigv4_authenticator.h"
 #include "services/registry/registry.h"
+#include "services/sns/sns_service.h"
 
 namespace {
 
@@ -165,6 +166,19 @@ int Package(const std::vector<std::string>& args) {
   return Fail(std::string("package: cannot run python3: ") + std::strerror(errno));
 }
 
+// `nimbus cert`: the local CA's path (created on first use, as serve would) and how to trust it.
+int Cert(const std::string& data_dir) {
+  auto ca = nimbus::sns::LocalCaPath(data_dir);
+  if (!ca.ok()) return Fail("cert: " + ca.error().ToString());
+  std::cout << *ca << "\n"
+            << "Trust it system-wide (Debian/Ubuntu, as root):\n"
+            << "  cp " << *ca << " /usr/local/share/ca-certificates/nimbus-local-ca.crt"
+            << " && update-ca-certificates\n"
+            << "Or per tool: NODE_EXTRA_CA_CERTS=" << *ca << " (Node.js), REQUESTS_CA_BUNDLE="
+            << *ca << " (Python requests), SSL_CERT_FILE=" << *ca << " (OpenSSL's default)\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -184,6 +198,8 @@ int main(int argc, char** argv) {
       return 0;
     case nimbus::CommandLine::Command::kPackage:
       return Package(cl->args);
+    case nimbus::CommandLine::Command::kCert:
+      return Cert(cl->serve.data_dir);
     case nimbus::CommandLine::Command::kServe:
       return Serve(cl->serve);
   }

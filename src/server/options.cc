@@ -76,6 +76,21 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args,
     cl.args.assign(args.begin() + 1, args.end());
     return cl;
   }
+  if (args[0] == "cert") {  // nimbus cert [--data-dir DIR]
+    cl.command = CommandLine::Command::kCert;
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--data-dir" && i + 1 < args.size()) {
+        cl.serve.data_dir = args[++i];
+      } else if (args[i].starts_with("--data-dir=")) {
+        cl.serve.data_dir = args[i].substr(11);
+      } else {
+        return Status::InvalidArgument("unexpected argument '" + args[i] +
+                                       "' (usage: nimbus cert [--data-dir DIR])");
+      }
+    }
+    if (cl.serve.data_dir.empty()) cl.serve.data_dir = DefaultDataDir();
+    return cl;
+  }
   if (args[0] != "serve") {
     return Status::InvalidArgument("unknown command '" + args[0] + "' (see nimbus --help)");
   }
@@ -113,6 +128,8 @@ EC2 Image Builder) for real AWS clients.
 Usage:
   nimbus serve [options]             start the server (see nimbus serve --help)
   nimbus package BINARY -o fn.zip    package a C++ Lambda binary for provided.al2023
+  nimbus cert [--data-dir DIR]       print the path of nimbus's local CA (https SigningCertURL)
+                                     and the commands to trust it
   nimbus --version                   print the version
   nimbus --help                      print this help
 

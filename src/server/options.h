@@ -27,7 +27,8 @@ struct ServeOptions {
 
 // What the command line asks for.
 struct CommandLine {
-  enum class Command { kServe, kHelp, kServeHelp, kVersion, kPackage } command = Command::kHelp;
+  enum class Command { kServe, kHelp, kServeHelp, kVersion, kPackage, kCert } command =
+      Command::kHelp;
   ServeOptions serve;
   std::vector<std::string> args;  // positional arguments of other commands
 };

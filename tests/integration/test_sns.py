@@ -13,7 +13,7 @@ import urllib.request
 
 from botocore.exceptions import ClientError
 
-from harness import HERE, Nimbus
+from harness import HERE, NIMBUS_BIN, Nimbus
 from sns_util import Endpoint, ca_path, verify
 
 
@@ -248,6 +248,11 @@ class SnsJs(unittest.TestCase):
                 path = os.path.join(n.data_dir, "messages.json")
                 with open(path, "w") as f:
                     json.dump(bodies, f)
+                # `nimbus cert` names the CA serve uses.
+                cert = subprocess.run([NIMBUS_BIN, "cert", "--data-dir", n.data_dir],
+                                      capture_output=True, timeout=60)
+                self.assertEqual(cert.stdout.decode().split("\n")[0], ca_path(n))
+                self.assertIn("update-ca-certificates", cert.stdout.decode())
                 env = dict(n.client_env(), NODE_EXTRA_CA_CERTS=ca_path(n))
                 res = subprocess.run(["node", os.path.join(HERE, "js", "sns_validate.mjs"), path],
                                      capture_output=True, timeout=120, env=env)

@@ -72,6 +72,15 @@ TEST(OptionsTest, HelpAndErrors) {
   EXPECT_FALSE(ParseCommandLine({"launch"}).ok());
 }
 
+TEST(OptionsTest, CertTakesOnlyADataDir) {
+  auto cl = ParseCommandLine({"cert", "--data-dir", "/d"});
+  ASSERT_TRUE(cl.ok());
+  EXPECT_EQ(cl->command, CommandLine::Command::kCert);
+  EXPECT_EQ(cl->serve.data_dir, "/d");
+  EXPECT_EQ(ParseCommandLine({"cert", "--data-dir=/e"})->serve.data_dir, "/e");
+  EXPECT_FALSE(ParseCommandLine({"cert", "--port", "1"}).ok());
+}
+
 TEST(OptionsTest, DefaultDataDirFollowsXdg) {
   setenv("XDG_DATA_HOME", "/xdg", 1);
   EXPECT_EQ(DefaultDataDir(), "/xdg/nimbus");

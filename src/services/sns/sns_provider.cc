@@ -139,6 +139,12 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
 
 }  // namespace
 
+Result<std::string> LocalCaPath(const std::string& data_dir) {
+  auto tls = LocalTls::Open(data_dir + "/sns/tls");
+  if (!tls.ok()) return tls.error();
+  return tls->ca_path;
+}
+
 ServiceFactory SnsService() {
   return {"sns",
           {{"--sns-time-divisor", "N",

@@ -4,6 +4,8 @@
 // /SimpleNotificationService-<hash>.pem.
 #pragma once
 
+#include <string>
+
 #include "services/kit/service.h"
 
 namespace nimbus::sns {
@@ -11,5 +13,9 @@ namespace nimbus::sns {
 // The SNS service. Flag --sns-time-divisor N divides every delivery retry delay by N (tests).
 // Without event loops (an in-process harness) deliveries stay queued, undelivered.
 ServiceFactory SnsService();
+
+// The path of nimbus's local CA under `data_dir` (<data_dir>/sns/tls/ca.pem), created (with the
+// https certificate it issues) when missing, as `nimbus serve` would. For `nimbus cert`.
+Result<std::string> LocalCaPath(const std::string& data_dir);
 
 }  // namespace nimbus::sns
