@@ -11,8 +11,12 @@ warm-up task prepares (unpacks) it; then N tasks, one at a time, each:
 podman: the same image (skopeo into containers-storage), `podman run -d --network=none --runtime
 runc IMAGE sleep 60` (returns once the container runs), N times, each removed after.
 
-Goal (issue 19 item 9): run p50 <= 20 ms and >= 10x faster than podman. Prints p50/p90/min/max.
-Usage: bench/ecs_run_task.py [--runs N] [--podman-runs N] [--nimbus build/nimbus]
+Then --concurrent N tasks (default 100) started at once: time until all are RUNNING, and
+nimbus's RSS growth per running task (VmRSS a second after, minus a second before).
+
+Goal (issue 19 item 9): run p50 <= 20 ms and >= 10x faster than podman; <= 200 KiB of nimbus
+RSS per task. Prints p50/p90/min/max.
+Usage: bench/ecs_run_task.py [--runs N] [--podman-runs N] [--concurrent N] [--nimbus PATH]
 Needs root, busybox-static, skopeo, podman, runc. Noisy when others compile: say so."""
 import argparse
 import os
@@ -46,7 +50,43 @@ def wait_status(ecs, arn, status, timeout=60):
     raise RuntimeError("task not %s in %d s" % (status, timeout))
 
 
-def bench_nimbus(runs, binary):
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def bench_concurrent(n, ecs, count):
+    """`count` tasks started at once (RunTask count=10 calls back to back): seconds until all
+    are RUNNING, and nimbus's RSS growth per running task."""
+    time.sleep(1)
+    before = rss_kib(n.proc.pid)
+    t0 = time.perf_counter()
+    arns = []
+    while len(arns) < count:
+        out = ecs.run_task(taskDefinition="bench", count=min(10, count - len(arns)))
+        arns += [t["taskArn"] for t in out["tasks"]]
+    pending = set(arns)
+    while pending:
+        for i in range(0, len(arns), 100):
+            for t in ecs.describe_tasks(tasks=arns[i:i + 100])["tasks"]:
+                if t["lastStatus"] == "RUNNING":
+                    pending.discard(t["taskArn"])
+                elif t["lastStatus"] == "STOPPED":
+                    raise RuntimeError("task stopped: %s" % t.get("stoppedReason"))
+    took = time.perf_counter() - t0
+    time.sleep(1)
+    after = rss_kib(n.proc.pid)
+    for arn in arns:
+        ecs.stop_task(task=arn)
+    for arn in arns:
+        wait_status(ecs, arn, "STOPPED", timeout=120)
+    return took, before, after
+
+
+def bench_nimbus(runs, binary, concurrent_tasks=0):
     os.environ["NIMBUS_BIN"] = binary
     from harness import Nimbus
     from images import push_image
@@ -75,7 +115,10 @@ def bench_nimbus(runs, binary):
             ecs.stop_task(task=arn)
             wait_status(ecs, arn, "STOPPED")
             stop.append((time.perf_counter() - t1) * 1000)
-        return run, server, stop
+        concurrent = None
+        if concurrent_tasks:
+            concurrent = bench_concurrent(n, ecs, concurrent_tasks)
+        return run, server, stop, concurrent
     finally:
         n.stop()
         shutil.rmtree(n.data_dir, ignore_errors=True)
@@ -111,11 +154,17 @@ def main():
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--podman-runs", type=int, default=10)
     ap.add_argument("--nimbus", default=os.path.join(ROOT, "build", "nimbus"))
+    ap.add_argument("--concurrent", type=int, default=100,
+                    help="then this many tasks at once: time to all RUNNING, RSS per task")
     args = ap.parse_args()
-    run, server, stop = bench_nimbus(args.runs, args.nimbus)
+    run, server, stop, concurrent = bench_nimbus(args.runs, args.nimbus, args.concurrent)
     n50 = stats("nimbus RunTask -> RUNNING (client)", run)
     stats("nimbus startedAt - createdAt", server)
     stats("nimbus StopTask -> STOPPED (trap)", stop)
+    if concurrent:
+        took, before, after = concurrent
+        print("nimbus %d tasks at once: all RUNNING in %.2f s; RSS %d -> %d KiB: %.0f KiB per task"
+              % (args.concurrent, took, before, after, (after - before) / args.concurrent))
     if shutil.which("podman"):
         p50 = stats("podman run -d --network=none runc", bench_podman(args.podman_runs))
         print("podman p50 / nimbus p50: %.1fx" % (p50 / n50))
