@@ -13,6 +13,7 @@
 #include "protocol/listener.h"
 #include "protocol/provider.h"
 #include "services/lambda/function_registry.h"
+#include "services/lambda/image_source.h"
 #include "services/logs/api/log_sink.h"
 #include "store/database.h"
 
@@ -42,6 +43,8 @@ struct DataPlaneDeps {
   const Clock* clock = nullptr;
   std::vector<boost::asio::io_context*> loops;
   DataPlaneOptions options;
+  // Container-image functions' roots (ECR's registry); null: they fail to start.
+  std::shared_ptr<FunctionImageSource> images;
 };
 
 class DataPlane {

@@ -41,6 +41,12 @@ struct FunctionSnapshot {
   std::string code_sha256;         // base64 sha256 of the zip, as AWS reports CodeSha256
   std::string code_dir;            // extracted, read-only code directory (mounted at /var/task)
   std::vector<std::string> layer_dirs;  // extracted layer directories, in order (merged at /opt)
+  // PackageType Image: the image to run, pinned to its digest as an ECR URI (code_dir and
+  // layer_dirs are empty),
+  // and ImageConfig's overrides of the image's ENTRYPOINT, CMD and WORKDIR (empty: the image's).
+  std::string image_uri;
+  std::vector<std::string> image_entrypoint, image_command;
+  std::string image_working_dir;
   int memory_mb = 128;
   int timeout_seconds = 3;
   int ephemeral_storage_mb = 512;
@@ -116,6 +122,11 @@ class FunctionRegistry {
 
   // The function URL whose id is `url_id` (any account and region), nullopt when none is.
   virtual std::optional<FunctionUrlTarget> ResolveFunctionUrl(const std::string& url_id) = 0;
+
+  // The data plane found `fn`'s image gone from the registry at a cold start: the version
+  // becomes State Failed (StateReasonCode ImageDeleted) until UpdateFunctionCode gives it an
+  // image again, as Lambda does when it can no longer fetch a function's image.
+  virtual void ReportImageDeleted(const FunctionSnapshot& fn) = 0;
 };
 
 }  // namespace nimbus::lambda

@@ -3,6 +3,7 @@
 #include "services/kit/operations.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/data_plane.h"
+#include "services/lambda/image_source_ecr.h"
 #include "services/lambda/lambda_service.h"
 
 namespace nimbus::lambda {
@@ -111,6 +112,17 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
       });
     };
   }
+  std::shared_ptr<FunctionImageSource> images;
+  if (ctx.links.ecr_images && ctx.links.images) {
+    // The names nimbus's repositoryUri values use, as ECR's image cache knows them.
+    std::string port = std::to_string(ctx.port);
+    std::vector<std::string> hosts = {ctx.host + ":" + port, "localhost:" + port};
+    if (std::string registry = ctx.flags.Str("--registry-host"); !registry.empty()) {
+      hosts.push_back(registry);
+    }
+    images = MakeEcrImageSource(ctx.links.ecr_images, ctx.links.images, std::move(hosts));
+  }
+  options.images = images;
   auto control = LambdaControl::Open(std::move(options));
   if (!control.ok()) return control.error();
   auto provider = std::make_unique<LambdaProvider>(std::move(*control));
@@ -121,6 +133,7 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
     d.listeners = ctx.listeners;
     d.db = ctx.db;
     d.clock = ctx.clock;
+    d.images = images;
     d.loops = ctx.loops;
     d.options.host = ctx.host.empty() ? d.options.host : ctx.host;
     d.options.port = ctx.port;

@@ -14,12 +14,7 @@ using testing::ZipBuilder;
 class ControlPlaneTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = store::Database::Open(tmp_.path());
-    ASSERT_TRUE(db.ok());
-    db_ = std::move(*db);
-    auto blobs = store::BlobStore::Open(tmp_.path());
-    ASSERT_TRUE(blobs.ok());
-    blobs_ = std::move(*blobs);
+    testing::OpenStores(tmp_.path(), db_, blobs_);
     Reopen();
     call_.account_id = "123456789012";
     call_.region = "us-east-1";

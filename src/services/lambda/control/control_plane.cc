@@ -240,7 +240,7 @@ Result<ResolvedInvoke, AwsError> LambdaControl::ResolveInvoke(const std::string&
     auto r = code_.EnsureExtracted(dir.substr(dir.rfind('/') + 1));
     return r.ok() ? Status::Ok() : r.error();
   };
-  if (!snap->code_ready->load(std::memory_order_acquire)) {
+  if (!snap->code_ready->load(std::memory_order_acquire) && snap->package_type != "Image") {
     Status st = ensure(snap->code_dir);
     for (const std::string& dir : snap->layer_dirs) {
       if (st.ok()) st = ensure(dir);

@@ -26,6 +26,7 @@
 #include "services/lambda/control/names.h"
 #include "services/lambda/control/state.h"
 #include "services/lambda/function_registry.h"
+#include "services/lambda/image_source.h"
 #include "store/blob_store.h"
 #include "store/database.h"
 
@@ -46,6 +47,9 @@ struct ControlOptions {
   std::function<void(std::chrono::milliseconds delay, std::function<void()> fn)> run_after;
   // nimbus's port, for FunctionUrl ("http://<url-id>.lambda-url.<region>.localhost:<port>/").
   uint16_t port = 4566;
+  // Where PackageType Image functions' ImageUri values resolve (ECR's registry); null: such
+  // functions are refused.
+  std::shared_ptr<FunctionImageSource> images;
 };
 
 class LambdaControl : public FunctionRegistry {
@@ -61,6 +65,7 @@ class LambdaControl : public FunctionRegistry {
                                                  const std::string& qualifier) override;
   void AddChangeListener(ChangeListener listener) override;
   std::optional<FunctionUrlTarget> ResolveFunctionUrl(const std::string& url_id) override;
+  void ReportImageDeleted(const FunctionSnapshot& fn) override;
 
   // Operations: decoded input in, output or AWS error out (see the botocore lambda model).
   OpResult CreateFunction(const CallContext& call, const Value& in);
@@ -156,6 +161,10 @@ class LambdaControl : public FunctionRegistry {
   // Validates config members of `in` and applies them to `v` (create when `creating`).
   std::optional<AwsError> ApplyConfig(const CallContext& call, const Value& in, bool creating,
                                       FunctionState& f, VersionState& v) const;
+  // Resolves a PackageType Image function's ImageUri to its digest now and sets `v`'s image
+  // code (image_uri, resolved_image_uri, CodeSha256, CodeSize), or AWS's error for the URI.
+  std::optional<AwsError> SetImageCode(const CallContext& call, const std::string& uri,
+                                       VersionState& v) const;
   Result<std::vector<LayerUse>, AwsError> ResolveLayers(const CallContext& call,
                                                         const Value& arns) const;
   // True when the layer version's policy lets `account` use it (lambda:GetLayerVersion to that

@@ -16,6 +16,39 @@ void SetOrErase(Value& c, const char* key, const std::string& value) {
   }
 }
 
+// ImageConfig (EntryPoint, Command, WorkingDirectory: what overrides the image's ENTRYPOINT,
+// CMD and WORKDIR) into c's ImageConfigResponse, replacing what was there; the model's limits.
+std::optional<AwsError> ApplyImageConfig(const Value& in, Value& c) {
+  if (!in.is_object()) return ValidationError("ImageConfig must be a structure");
+  Value out = Value::object();
+  Violations viol;
+  for (const char* key : {"EntryPoint", "Command"}) {
+    const Value* list = Member(in, key);
+    if (list == nullptr) continue;
+    bool strings = list->is_array();
+    for (const Value& item : strings ? *list : Value::array())
+      strings = strings && item.is_string();
+    if (!strings)
+      return ValidationError(std::string("ImageConfig.") + key + " must be a list of strings");
+    if (list->size() > 1500) {
+      std::string field = std::string("imageConfig.") + (key[0] == 'E' ? "entryPoint" : "command");
+      viol.Add("[...]", field, "Member must have length less than or equal to 1500");
+    }
+    if (!list->empty()) out[key] = *list;
+  }
+  if (auto wd = OptStr(in, "WorkingDirectory")) {
+    viol.MaxLength(*wd, 1000, "imageConfig.workingDirectory");
+    if (!wd->empty()) out["WorkingDirectory"] = *wd;
+  }
+  if (!viol.empty()) return viol.Error();
+  if (out.empty()) {
+    c.erase("ImageConfigResponse");
+  } else {
+    c["ImageConfigResponse"] = {{"ImageConfig", std::move(out)}};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::vector<LayerUse>, AwsError> LambdaControl::ResolveLayers(const CallContext& call,
@@ -73,6 +106,17 @@ std::optional<AwsError> LambdaControl::ApplyConfig(const CallContext& call, cons
                                                    VersionState& v) const {
   Value& c = v.config;
   Violations viol;
+  const bool image = Str(c, "PackageType", "Zip") == "Image";
+  if (image && (Member(in, "Runtime") || Member(in, "Handler") || Member(in, "Layers"))) {
+    return InvalidParam(
+        "Please don't provide Handler or Runtime or Layer when the intended function PackageType "
+        "is Image.");
+  }
+  if (const Value* ic = Member(in, "ImageConfig")) {
+    if (!image)
+      return InvalidParam("ImageConfig is supported only for functions with PackageType Image.");
+    if (auto e = ApplyImageConfig(*ic, c)) return e;
+  }
   if (auto rt = OptStr(in, "Runtime")) {
     if (auto e = CheckRuntime(*rt)) return e;
     c["Runtime"] = *rt;

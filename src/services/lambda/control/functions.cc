@@ -54,14 +54,22 @@ OpResult LambdaControl::CreateFunction(const CallContext& call, const Value& in)
   if (!parsed.ok()) return parsed.error();
   auto ref = ResolveFunctionRef(Str(in, "FunctionName"), "", call.account_id, call.region);
   if (!ref.ok()) return ref.error();
-  if (Str(in, "PackageType", "Zip") != "Zip") {
-    return InvalidParam("nimbus does not run container image functions yet: PackageType " +
-                        Str(in, "PackageType") + " is not supported; use a .zip package");
+  const std::string package = Str(in, "PackageType", "Zip");
+  if (package != "Zip" && package != "Image") {
+    Violations v;
+    v.Add(package, "packageType", "Member must satisfy enum value set: [Image, Zip]");
+    return v.Error();
   }
+  const bool image = package == "Image";
   Value empty = Value::object();
   const Value* code = Member(in, "Code");
-  auto zip = ZipFrom(code ? *code : empty, call, "CreateFunction");
+  if (code == nullptr) code = &empty;
+  Result<std::string, AwsError> zip = std::string();
+  if (!image) zip = ZipFrom(*code, call, "CreateFunction");
   if (!zip.ok()) return zip.error();
+  if (image && Str(*code, "ImageUri").empty()) {
+    return InvalidParam("Please provide ImageUri when creating a function with packageType Image.");
+  }
   auto f = std::make_shared<FunctionState>();
   f->account = call.account_id;
   f->region = call.region;
@@ -74,7 +82,7 @@ OpResult LambdaControl::CreateFunction(const CallContext& call, const Value& in)
               {"MemorySize", 128},
               {"Version", std::string(kLatest)},
               {"TracingConfig", {{"Mode", "PassThrough"}}},
-              {"PackageType", "Zip"},
+              {"PackageType", package},
               {"Architectures", {std::string(HostArchitecture())}},
               {"EphemeralStorage", {{"Size", 512}}},
               {"SnapStart", {{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}}},
@@ -84,20 +92,25 @@ OpResult LambdaControl::CreateFunction(const CallContext& call, const Value& in)
     if (auto e = CheckTags(*tags)) return *e;
     f->tags = *tags;
   }
-  auto info = code_.Ingest(*zip);
-  if (!info.ok()) return info.error();
-  v.code_hex = info->hex;
-  v.code_unzipped = info->unzipped_size;
-  uint64_t total = v.code_unzipped;
-  for (const LayerUse& l : v.layers) total += l.unzipped;
-  if (total > kMaxUnzippedBytes) {
-    return InvalidParam("Function code combined with layers exceeds the maximum allowed size of " +
-                        std::to_string(kMaxUnzippedBytes) + " bytes. The actual size is " +
-                        std::to_string(total) + " bytes.");
-  }
   Value& c = v.config;
-  c["CodeSha256"] = info->sha256_base64;
-  c["CodeSize"] = info->size;
+  if (image) {
+    if (auto e = SetImageCode(call, Str(*code, "ImageUri"), v)) return *e;
+  } else {
+    auto info = code_.Ingest(*zip);
+    if (!info.ok()) return info.error();
+    v.code_hex = info->hex;
+    v.code_unzipped = info->unzipped_size;
+    uint64_t total = v.code_unzipped;
+    for (const LayerUse& l : v.layers) total += l.unzipped;
+    if (total > kMaxUnzippedBytes) {
+      return InvalidParam(
+          "Function code combined with layers exceeds the maximum allowed size of " +
+          std::to_string(kMaxUnzippedBytes) + " bytes. The actual size is " +
+          std::to_string(total) + " bytes.");
+    }
+    c["CodeSha256"] = info->sha256_base64;
+    c["CodeSize"] = info->size;
+  }
   c["LastModified"] = NowTimestamp();
   c["RevisionId"] = NewUuid();
   c["State"] = "Pending";
@@ -155,9 +168,14 @@ OpResult LambdaControl::GetFunction(const CallContext& call, const Value& in) {
   auto& [ref, f] = *found;
   auto target = Target(*f, ref.qualifier);
   if (!target.ok()) return target.error();
-  Value out = {
-      {"Configuration", std::move(*config)},
-      {"Code", {{"RepositoryType", "S3"}, {"Location", CodeUrl(call, target->first->code_hex)}}}};
+  const VersionState& v = *target->first;
+  Value code = {{"RepositoryType", "S3"}, {"Location", CodeUrl(call, v.code_hex)}};
+  if (!v.image_uri.empty()) {
+    code = {{"RepositoryType", "ECR"},
+            {"ImageUri", v.image_uri},
+            {"ResolvedImageUri", v.resolved_image_uri}};
+  }
+  Value out = {{"Configuration", std::move(*config)}, {"Code", std::move(code)}};
   if (!f->tags.empty()) out["Tags"] = f->tags;
   if (f->reserved_concurrency) {
     out["Concurrency"] = {{"ReservedConcurrentExecutions", *f->reserved_concurrency}};
@@ -168,13 +186,27 @@ OpResult LambdaControl::GetFunction(const CallContext& call, const Value& in) {
 OpResult LambdaControl::UpdateFunctionCode(const CallContext& call, const Value& in) {
   auto found = Lookup(call, in, nullptr);
   if (!found.ok()) return found.error();
-  auto zip = ZipFrom(in, call, "UpdateFunctionCode");
+  const bool image = Str(found->second->latest.config, "PackageType", "Zip") == "Image";
+  Result<std::string, AwsError> zip = std::string();
+  if (!image) zip = ZipFrom(in, call, "UpdateFunctionCode");
   if (!zip.ok()) return zip.error();
+  if (image && Str(in, "ImageUri").empty()) {
+    return InvalidParam("Please provide ImageUri when updating a function with packageType Image.");
+  }
   if (const Value* arch = Member(in, "Architectures")) {
     if (auto e = CheckArchitectures(*arch)) return *e;
   }
-  auto info = code_.Ingest(*zip);
-  if (!info.ok()) return info.error();
+  // The new code: a zip ingested, or an image resolved to its digest now (the function keeps
+  // that digest until the next UpdateFunctionCode, whatever its tag does meanwhile).
+  CodeInfo ingested;
+  VersionState image_code;
+  if (image) {
+    if (auto e = SetImageCode(call, Str(in, "ImageUri"), image_code)) return *e;
+  } else {
+    auto info = code_.Ingest(*zip);
+    if (!info.ok()) return info.error();
+    ingested = *info;
+  }
   const FunctionRef& ref = found->first;
   std::string key = Key(ref.account, ref.region, ref.name);
   Value out;
@@ -185,11 +217,27 @@ OpResult LambdaControl::UpdateFunctionCode(const CallContext& call, const Value&
     if (!cur.ok()) return cur.error();
     auto next = std::make_shared<FunctionState>(**cur);
     VersionState& v = next->latest;
-    v.code_hex = info->hex;
-    v.code_unzipped = info->unzipped_size;
     Value& c = v.config;
-    c["CodeSha256"] = info->sha256_base64;
-    c["CodeSize"] = info->size;
+    if (Str(c, "PackageType", "Zip") != (image ? "Image" : "Zip")) {
+      return Conflict("The function's package type changed while its code was being updated.");
+    }
+    if (image) {
+      v.image_uri = image_code.image_uri;
+      v.resolved_image_uri = image_code.resolved_image_uri;
+      v.pinned_image_uri = image_code.pinned_image_uri;
+      c["CodeSha256"] = image_code.config["CodeSha256"];
+      c["CodeSize"] = 0;
+      if (Str(c, "State") == "Failed") {  // e.g. its image was deleted: a new one revives it
+        c["State"] = "Active";
+        c.erase("StateReason");
+        c.erase("StateReasonCode");
+      }
+    } else {
+      v.code_hex = ingested.hex;
+      v.code_unzipped = ingested.unzipped_size;
+      c["CodeSha256"] = ingested.sha256_base64;
+      c["CodeSize"] = ingested.size;
+    }
     if (Bool(in, "DryRun")) return c;
     c["LastModified"] = NowTimestamp();
     c["RevisionId"] = NewUuid();

@@ -66,6 +66,23 @@ std::shared_ptr<const FunctionSnapshot> LambdaControl::BuildSnapshot(const Funct
   s->code_sha256 = Str(c, "CodeSha256");
   s->code_dir = code_.DirFor(v.code_hex);
   for (const LayerUse& l : v.layers) s->layer_dirs.push_back(code_.DirFor(l.hex));
+  if (s->package_type == "Image") {
+    s->code_dir.clear();
+    s->image_uri = v.pinned_image_uri;
+    const Value* response = Member(c, "ImageConfigResponse");
+    const Value* ic = response ? Member(*response, "ImageConfig") : nullptr;
+    auto strings = [ic](const char* key) {
+      std::vector<std::string> out;
+      const Value* list = ic ? Member(*ic, key) : nullptr;
+      for (const Value& item : list && list->is_array() ? *list : Value::array()) {
+        if (item.is_string()) out.push_back(item.get<std::string>());
+      }
+      return out;
+    };
+    s->image_entrypoint = strings("EntryPoint");
+    s->image_command = strings("Command");
+    if (ic) s->image_working_dir = Str(*ic, "WorkingDirectory");
+  }
   s->memory_mb = static_cast<int>(Int(c, "MemorySize", 128));
   s->timeout_seconds = static_cast<int>(Int(c, "Timeout", 3));
   if (const Value* e = Member(c, "EphemeralStorage")) {

@@ -12,10 +12,16 @@ Value VersionToJson(const VersionState& v) {
   for (const LayerUse& l : v.layers) {
     layers.push_back({{"arn", l.arn}, {"hex", l.hex}, {"size", l.size}, {"unzipped", l.unzipped}});
   }
-  return {{"config", v.config},
-          {"code_hex", v.code_hex},
-          {"code_unzipped", v.code_unzipped},
-          {"layers", layers}};
+  Value j = {{"config", v.config},
+             {"code_hex", v.code_hex},
+             {"code_unzipped", v.code_unzipped},
+             {"layers", layers}};
+  if (!v.image_uri.empty()) {
+    j["image_uri"] = v.image_uri;
+    j["resolved_image_uri"] = v.resolved_image_uri;
+    j["pinned_image_uri"] = v.pinned_image_uri;
+  }
+  return j;
 }
 
 std::string Str(const Value& j, const char* key) {
@@ -35,6 +41,9 @@ bool VersionFromJson(const Value& j, VersionState& v) {
   v.config = *config;
   v.code_hex = Str(j, "code_hex");
   v.code_unzipped = static_cast<uint64_t>(Int(j, "code_unzipped"));
+  v.image_uri = Str(j, "image_uri");
+  v.resolved_image_uri = Str(j, "resolved_image_uri");
+  v.pinned_image_uri = Str(j, "pinned_image_uri");
   auto layers = j.find("layers");
   if (layers != j.end() && layers->is_array()) {
     for (const Value& l : *layers) {

@@ -28,6 +28,11 @@ struct VersionState {
   std::string code_hex;            // sha256 hex of the zip in the BlobStore
   uint64_t code_unzipped = 0;
   std::vector<LayerUse> layers;
+  // PackageType Image: the ImageUri as given, and "<repository uri>@<digest>" it resolved to
+  // when the code was set (what runs until the next UpdateFunctionCode).
+  std::string image_uri;
+  std::string resolved_image_uri;
+  std::string pinned_image_uri;  // the same as an ECR URI: what runs (image_source.h)
   uint64_t generation = 0;                           // in memory only
   std::shared_ptr<const FunctionSnapshot> snapshot;  // in memory only, rebuilt on commit
   // $LATEST while its update is InProgress: what it was before, which invokes still run (as on

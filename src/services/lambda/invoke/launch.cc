@@ -1,6 +1,7 @@
 // Starting an execution environment: its network namespace and the listeners inside it (the
 // Runtime API, nimbus's AWS endpoint), the Lambda environment variables, the sandbox (code at
-// /var/task, layers at /opt, nimbus's language bootstraps at /var/runtime), then the watchers.
+// /var/task, layers at /opt, nimbus's language bootstraps at /var/runtime; or a container
+// image's root, image_launch.h), then the watchers.
 #include <sys/stat.h>
 
 #include <utility>
@@ -10,6 +11,7 @@
 
 #include "services/lambda/invoke/data_plane_impl.h"
 #include "services/lambda/invoke/environment_network.h"
+#include "services/lambda/invoke/image_launch.h"
 
 namespace nimbus::lambda {
 
@@ -38,6 +40,20 @@ std::vector<std::string> EntryPoint(const FunctionSnapshot& fn) {
 
 Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
   const FunctionSnapshot& fn = *env->fn;
+  // A container image: its layers ready (unpacked once, then found in the cache) before the
+  // network, so that a deleted image costs nothing else.
+  const bool image = fn.package_type == "Image";
+  ImageLaunch image_launch;
+  if (image) {
+    if (deps_.images == nullptr)
+      return Status::Unavailable("no image registry to run " + fn.image_uri);
+    auto prepared = PrepareImageLaunch(*deps_.images, fn, sandboxes_->capabilities().id_offset);
+    if (!prepared.ok()) {
+      if (prepared.error().code() == StatusCode::kNotFound) deps_.registry->ReportImageDeleted(fn);
+      return prepared.error();
+    }
+    image_launch = std::move(*prepared);
+  }
   std::weak_ptr<Environment> weak = env;
   auto runtime_api = [this, weak](HttpRequest& request) { return ServeRuntimeApi(weak, request); };
   // Where the function reaches nimbus: inside a network namespace of its own when there are
@@ -63,13 +79,19 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
   }
 
   sandbox::SandboxSpec spec;
-  spec.argv = EntryPoint(fn);
-  spec.code_dir = fn.code_dir;
-  spec.layer_dirs = fn.layer_dirs;
+  if (image) {
+    spec.image = std::move(image_launch.root);
+    spec.argv = std::move(image_launch.argv);
+    spec.working_dir = image_launch.working_dir;
+  } else {
+    spec.argv = EntryPoint(fn);
+    spec.code_dir = fn.code_dir;
+    spec.layer_dirs = fn.layer_dirs;
+  }
   spec.memory_mb = static_cast<uint32_t>(fn.memory_mb);
   spec.ephemeral_storage_mb = static_cast<uint32_t>(fn.ephemeral_storage_mb);
   spec.unthrottled_start = true;  // Init runs with burst CPU; the first /next ends it
-  bool managed = !fn.runtime.starts_with("provided");
+  bool managed = !image && !fn.runtime.starts_with("provided");
   if (managed) spec.extra_read_only.emplace_back(runtimes_dir_, "/var/runtime");
 
   std::map<std::string, std::string> vars = {
@@ -83,9 +105,10 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
     vars["NODE_PATH"] = "/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:"
                         "/var/runtime/node_modules:/var/runtime:/var/task";
   }
+  for (const auto& [k, v] : image_launch.env) vars[k] = v;  // an image's ENV over the defaults
   for (const auto& [k, v] : fn.environment) vars[k] = v;  // users may override unreserved ones
   std::map<std::string, std::string> reserved = {
-      {"_HANDLER", fn.handler},
+      {"_HANDLER", image ? image_launch.handler : fn.handler},
       {"AWS_REGION", fn.region},
       {"AWS_DEFAULT_REGION", fn.region},
       {"AWS_LAMBDA_FUNCTION_NAME", fn.function_name},
@@ -112,6 +135,9 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
   auto box = sandboxes_->Launch(spec);
   if (!box.ok()) {
     if (networks_.pool) networks_.pool->Release(std::move(network));
+    if (image && box.error().code() == StatusCode::kFailedPrecondition) {
+      return Status::FailedPrecondition(ImageLaunchError(box.error().message(), image_launch));
+    }
     return box.error();
   }
   {

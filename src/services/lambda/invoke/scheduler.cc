@@ -163,6 +163,16 @@ boost::asio::awaitable<Result<bool, AwsError>> DataPlaneImpl::Run(std::shared_pt
     Status launched = Launch(env);
     if (!launched.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
+      if (launched.code() == StatusCode::kNotFound && inv->fn->package_type == "Image") {
+        // Its image is gone from the registry: the function is Failed now (ImageDeleted), and
+        // this invoke is refused as the next ones are.
+        FinishLocked(*env, *inv, true, "");
+        Kill(env, launched.message());
+        co_return AwsError("ResourceConflictException",
+                           "The operation cannot be performed at this time. The function is "
+                           "currently in the following state: Failed",
+                           409);
+      }
       bool entrypoint = launched.code() == StatusCode::kFailedPrecondition;
       std::string type = entrypoint ? "Runtime.InvalidEntrypoint" : "Runtime.Unknown";
       std::string message = "RequestId: " + inv->request_id + " Error: " + launched.message();
