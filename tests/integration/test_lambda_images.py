@@ -170,16 +170,6 @@ done
 """
 
 
-def image_prepare_works(n):
-    """False while the image cache cannot unpack layers yet (it answers Unimplemented)."""
-    lam = n.client("lambda")
-    uri, _ = push_image(n, "probe/app", cmd=["/bin/true"])
-    lam.create_function(FunctionName="probe", PackageType="Image", Role=ROLE,
-                        Code={"ImageUri": uri + ":latest"})
-    out = lam.invoke(FunctionName="probe")
-    return "not implemented" not in out["Payload"].read().decode()
-
-
 @unittest.skipUnless(have_busybox(), "busybox-static or skopeo missing (install-deps.sh test)")
 class LambdaImageInvokeTest(unittest.TestCase):
     def push_runtime(self, n, repo, tag="v1", **kw):
@@ -192,8 +182,6 @@ class LambdaImageInvokeTest(unittest.TestCase):
 
     def test_invokes_the_image_with_lambdas_environment(self):
         with Nimbus().start() as n:
-            if not image_prepare_works(n):
-                self.skipTest("the image cache does not unpack layers yet")
             lam = n.client("lambda")
             uri, digest = self.push_runtime(n, "run/app")
             lam.create_function(FunctionName="img", PackageType="Image", Role=ROLE,
@@ -244,8 +232,6 @@ class LambdaImageInvokeTest(unittest.TestCase):
 
     def test_a_deleted_image_fails_the_function(self):
         with Nimbus().start() as n:
-            if not image_prepare_works(n):
-                self.skipTest("the image cache does not unpack layers yet")
             lam = n.client("lambda")
             uri, digest = self.push_runtime(n, "gone/app")
             lam.create_function(FunctionName="img", PackageType="Image", Role=ROLE,
@@ -283,8 +269,6 @@ class LambdaImageInvokeTest(unittest.TestCase):
         if not os.access(fn, os.X_OK):
             self.skipTest("cpp-e2e-fn not built (ninja cpp-e2e-fn)")
         with Nimbus().start() as n:
-            if not image_prepare_works(n):
-                self.skipTest("the image cache does not unpack layers yet")
             n.client("ecr").create_repository(repositoryName="cpp/e2e")
             ref = "%s:%d/cpp/e2e:v1" % (n.host, n.port)
             res = subprocess.run([NIMBUS_BIN, "package", fn, "--image", ref],
@@ -311,8 +295,6 @@ class LambdaImageInvokeTest(unittest.TestCase):
 
     def test_an_image_that_cannot_start_is_an_invalid_entrypoint(self):
         with Nimbus().start() as n:
-            if not image_prepare_works(n):
-                self.skipTest("the image cache does not unpack layers yet")
             lam = n.client("lambda")
             uri, _ = push_image(n, "broken/app", tag="v1", entrypoint=["/no/such/bootstrap"],
                                 cmd=["h"])
