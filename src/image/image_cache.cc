@@ -14,22 +14,31 @@
 namespace nimbus::image {
 namespace {
 
-// nimbus's registry, in one scope.
+// nimbus's registry, in one scope. Its NotFound texts name the repository as the reference does
+// ("<registry>/<repo>:<tag>: not found", as containerd names it after "failed to resolve ref").
 class RegistrySource : public ImageSource {
  public:
   RegistrySource(ecr::ImageReader& reader, Scope scope)
       : reader_(reader), scope_(std::move(scope)) {}
   Result<std::string> Digest(const ImageRef& ref) override {
-    return reader_.ResolveDigest(scope_, ref.repository, ref.reference());
+    return Qualify(ref, reader_.ResolveDigest(scope_, ref.repository, ref.reference()));
   }
   Result<ecr::ResolvedImage> Resolve(const ImageRef& ref, const std::string& digest) override {
-    return reader_.Resolve(scope_, ref.repository, digest);
+    return Qualify(ref, reader_.Resolve(scope_, ref.repository, digest));
   }
   Result<std::string> BlobPath(const ImageRef& ref, const ecr::LayerDescriptor& blob) override {
-    return reader_.BlobPath(scope_, ref.repository, blob.digest);
+    return Qualify(ref, reader_.BlobPath(scope_, ref.repository, blob.digest));
   }
 
  private:
+  template <class T>
+  static Result<T> Qualify(const ImageRef& ref, Result<T> r) {
+    if (r.ok() || r.error().code() != StatusCode::kNotFound ||
+        !r.error().message().starts_with(ref.repository))
+      return r;
+    return Status::NotFound(ref.registry + "/" + r.error().message());
+  }
+
   ecr::ImageReader& reader_;
   Scope scope_;
 };

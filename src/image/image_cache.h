@@ -92,7 +92,8 @@ class ImageCache {
   // points) and makes its layers ready, files owned by image owner + `id_offset`
   // (sandbox::SandboxCapabilities::id_offset). Errors:
   //   InvalidArgument  the reference does not parse ("invalid reference format: ...")
-  //   NotFound         no such repository, tag, digest or platform (ecr/api/image_reader.h texts)
+  //   NotFound         no such repository, tag, digest or platform: "<registry>/<repo>:<tag>: not
+//                    found", "<registry>/<repo>@<digest>: manifest unknown" (containerd's texts)
   //   Unavailable      another registry could not be reached or refused us (message says how)
   //   Corruption       a blob or layer does not match its digest or diff id; a layer that
   //                    cannot be unpacked (escaping entry, bad tar): message names the layer

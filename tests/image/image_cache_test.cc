@@ -162,7 +162,7 @@ TEST_F(ImageCacheTest, RealEcrUrisResolveInTheirAccountAndRegion) {
   EXPECT_EQ(missing.error().code(), StatusCode::kNotFound);
   EXPECT_EQ(PullFailureReason("127.0.0.1:4566/web:1.0", missing.error()),
             "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to "
-            "resolve ref 127.0.0.1:4566/web:1.0: web:1.0: not found");
+            "resolve ref 127.0.0.1:4566/web:1.0: 127.0.0.1:4566/web:1.0: not found");
 }
 
 TEST_F(ImageCacheTest, BadReferencesAndBrokenImages) {

@@ -209,7 +209,7 @@ TEST_F(EcrImagesTest, TheCacheEcrPublishesPreparesItsImages) {
   ASSERT_FALSE(absent.ok());
   EXPECT_EQ(image::PullFailureReason("127.0.0.1:4566/web:1.0", absent.error()),
             "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to "
-            "resolve ref 127.0.0.1:4566/web:1.0: web:1.0: not found");
+            "resolve ref 127.0.0.1:4566/web:1.0: 127.0.0.1:4566/web:1.0: not found");
 }
 
 }  // namespace
