@@ -117,6 +117,16 @@ class LambdaImageControlTest(unittest.TestCase):
             self.assertEqual(create(Code={"ImageUri": "docker.io/library/busybox:latest"}), (
                 invalid, "Source image docker.io/library/busybox:latest is not valid. Provide a "
                 "valid source image."))
+            # A real ECR URI of another region is not one Lambda can use; another account's
+            # would need a repository policy, which nimbus does not keep.
+            other_region = "%s.dkr.ecr.eu-west-1.amazonaws.com/bad/app:v1" % ACCOUNT
+            self.assertEqual(create(Code={"ImageUri": other_region}), (
+                invalid, "Source image %s is not valid. Provide a valid source image."
+                % other_region))
+            self.assertEqual(create(Code={"ImageUri": "111122223333.dkr.ecr.us-east-1."
+                                                      "amazonaws.com/bad/app:v1"}), (
+                invalid, "Lambda does not have permission to access the ECR image. Check the ECR "
+                "permissions."))
             self.assertEqual(create(Code={}), (
                 invalid, "Please provide ImageUri when creating a function with packageType "
                 "Image."))
