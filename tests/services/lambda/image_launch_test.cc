@@ -75,6 +75,21 @@ TEST_F(ImageLaunchTest, ImageConfigOverridesAsDockerMerges) {
   ASSERT_TRUE(l.ok());
   EXPECT_EQ(l->argv, (std::vector<std::string>{"/usr/bin/app", "--flag"}));
   EXPECT_EQ(l->handler, "");
+  // A PATH directory whose program a higher layer deleted (an overlayfs whiteout) is skipped.
+  ::mkdir((tmp_.path() + "/app/usr/local").c_str(), 0755);
+  ::mkdir((tmp_.path() + "/app/usr/local/bin").c_str(), 0755);
+  ::mkdir((tmp_.path() + "/top").c_str(), 0755);
+  ::mkdir((tmp_.path() + "/top/usr").c_str(), 0755);
+  ::mkdir((tmp_.path() + "/top/usr/local").c_str(), 0755);
+  ::mkdir((tmp_.path() + "/top/usr/local/bin").c_str(), 0755);
+  std::ofstream(tmp_.path() + "/app/usr/local/bin/app") << "#!/bin/sh\n";
+  if (::mknod((tmp_.path() + "/top/usr/local/bin/app").c_str(), S_IFCHR | 0000, 0) != 0) {
+    GTEST_SKIP() << "whiteouts need CAP_MKNOD";
+  }
+  images_.root.layers.push_back(tmp_.path() + "/top");
+  l = PrepareImageLaunch(images_, fn_, 0);
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->argv[0], "/usr/bin/app");
 }
 
 TEST_F(ImageLaunchTest, WhatCannotStartIsALaunchError) {

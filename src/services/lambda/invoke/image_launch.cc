@@ -10,8 +10,8 @@ namespace {
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // "/dir/name" for the first PATH directory where some layer (top first) has `name`; `name`
-// itself when none has (the exec then fails with "no such file or directory", as on AWS).
-// Whiteouts are not followed: a file deleted by an upper layer is still found below it.
+// itself when none has. A whiteout (overlayfs's character device) in an upper layer hides the
+// file of the layers below it; opaque directories are not looked at.
 std::string FindOnPath(const std::string& name, const std::string& path,
                        const std::vector<std::string>& layers) {
   size_t start = 0;
@@ -23,9 +23,9 @@ std::string FindOnPath(const std::string& name, const std::string& path,
     if (dir.empty() || dir[0] != '/') continue;
     for (auto layer = layers.rbegin(); layer != layers.rend(); ++layer) {
       struct stat st;
-      if (::lstat((*layer + dir + "/" + name).c_str(), &st) == 0 && !S_ISCHR(st.st_mode)) {
-        return dir + "/" + name;
-      }
+      if (::lstat((*layer + dir + "/" + name).c_str(), &st) != 0) continue;
+      if (S_ISCHR(st.st_mode)) break;  // deleted by this layer
+      return dir + "/" + name;
     }
   }
   return name;
