@@ -10,7 +10,9 @@ with the config a test asks for, then pushed to a running nimbus (or any registr
 
 Files and layers: `files` maps a path (no leading '/') to bytes, (bytes, mode) or an Entry;
 `layers` adds whole layers above the busybox one (a list of lists of Entry), e.g. whiteouts:
-Entry("etc/.wh.motd"). Layers are gzip by default; compression="zstd" or "none" picks another.
+Entry("etc/.wh.motd"). Layers are gzip by default; compression="zstd" or "none" picks another
+(skopeo gzips "none" layers as it pushes them to the default account; the ECR API path keeps
+them plain). The digest returned is the one the registry holds.
 
 test_images_helper.py checks what it builds against a real nimbus.
 """
@@ -212,7 +214,9 @@ def push_image(n, repo, tag="latest", account=None, region="us-east-1", **image)
             push_layout_with_api(ecr, repo, tag, layout, digest)
     finally:
         shutil.rmtree(layout, ignore_errors=True)
-    return uri, digest
+    # What the registry holds (skopeo gzips plain layers on the way, which changes the digest).
+    images = ecr.describe_images(repositoryName=repo, imageIds=[{"imageTag": tag}])
+    return uri, images["imageDetails"][0]["imageDigest"]
 
 
 def push_layout_with_api(ecr, repo, tag, layout, digest):
