@@ -18,7 +18,8 @@ class Endpoint:
     """An HTTP server on 127.0.0.1 recording every POST as (monotonic time, headers, body);
     `fail` POSTs are answered 500 first (then 200)."""
 
-    def __init__(self, fail=0):
+    def __init__(self, fail=0, tls=None):
+        """`tls`: (certificate file, key file) to serve https on localhost."""
         self.received = []
         self.fail = fail
         self.lock = threading.Lock()
@@ -49,6 +50,11 @@ class Endpoint:
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.url = "http://127.0.0.1:%d/hook" % self.server.server_port
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.url = "https://localhost:%d/hook" % self.server.server_port
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
@@ -70,6 +76,64 @@ class Endpoint:
                 return got
             time.sleep(0.02)
         raise AssertionError("expected %d %s messages, got %r" % (count, kind, self.messages()))
+
+
+def issue_cert(directory, ca_cert_file, ca_key_file, name):
+    """A certificate for localhost signed by the given CA (PEM files); returns (cert, key) paths
+    written in `directory`."""
+    import datetime
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    with open(ca_cert_file, "rb") as f:
+        ca = x509.load_pem_x509_certificate(f.read())
+    with open(ca_key_file, "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), None)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+            .issuer_name(ca.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
+            .sign(ca_key, hashes.SHA256()))
+    cert_path = os.path.join(directory, name + ".pem")
+    key_path = os.path.join(directory, name + "-key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.TraditionalOpenSSL,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def self_signed_ca(directory):
+    """A CA nobody trusts: (cert, key) PEM paths."""
+    import datetime
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "untrusted test CA")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path = os.path.join(directory, "untrusted-ca.pem")
+    key_path = os.path.join(directory, "untrusted-ca-key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.TraditionalOpenSSL,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path
 
 
 SIGNED = {

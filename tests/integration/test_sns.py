@@ -14,7 +14,7 @@ import urllib.request
 from botocore.exceptions import ClientError
 
 from harness import HERE, NIMBUS_BIN, Nimbus
-from sns_util import Endpoint, ca_path, verify
+from sns_util import Endpoint, ca_path, issue_cert, self_signed_ca, verify
 
 
 def error_of(fn, **kw):
@@ -201,6 +201,29 @@ class SnsFlow(unittest.TestCase):
             self.assertIn("does not support nested filter policy", msg)
         for e in (red, big, body):
             e.close()
+
+    def test_https_endpoints_over_tls(self):
+        # An endpoint whose certificate nimbus's CA issued is delivered over TLS (the system
+        # store plus that CA are trusted); one from a CA nobody trusts gets nothing.
+        with Nimbus() as n:
+            tls_dir = os.path.join(n.data_dir, "sns", "tls")
+            good = Endpoint(tls=issue_cert(n.data_dir, os.path.join(tls_dir, "ca.pem"),
+                                           os.path.join(tls_dir, "ca-key.pem"), "good"))
+            ca, ca_key = self_signed_ca(n.data_dir)
+            bad = Endpoint(tls=issue_cert(n.data_dir, ca, ca_key, "bad"))
+            sns = n.client("sns")
+            topic = sns.create_topic(Name="tls")["TopicArn"]
+            for ep in (good, bad):
+                sns.subscribe(TopicArn=topic, Protocol="https", Endpoint=ep.url)
+            confirm = good.wait(1, "SubscriptionConfirmation")[0][2]
+            verify(confirm, n)
+            urllib.request.urlopen(confirm["SubscribeURL"]).read()
+            sns.publish(TopicArn=topic, Message="over tls")
+            self.assertEqual(good.wait(1, "Notification")[0][2]["Message"], "over tls")
+            time.sleep(0.5)
+            self.assertEqual(bad.messages(), [])
+            good.close()
+            bad.close()
 
     def test_email_goes_to_the_mailbox(self):
         with Nimbus() as n:

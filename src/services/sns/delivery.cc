@@ -131,7 +131,7 @@ std::string Deliveries::CertUrl(const std::string& base_url) const {
 void Deliveries::Start(asio::io_context& loop) {
   loop_ = &loop;
   timer_ = std::make_unique<asio::steady_timer>(loop);
-  http_ = std::make_unique<HttpClient>(loop);
+  http_ = std::make_unique<HttpClient>(loop, options_.extra_ca_file);
   running_ = 1;
   asio::co_spawn(loop, Run(), asio::detached);
 }

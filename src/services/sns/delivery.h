@@ -44,6 +44,7 @@ struct DeliveryOptions {
   // Where SigningCertURL points ("https://localhost:<port>", nimbus's https port); empty: the
   // http address the publisher used.
   std::string cert_base_url;
+  std::string extra_ca_file;  // trusted besides the system's for https endpoints (nimbus's CA)
 };
 
 class Deliveries {
@@ -68,6 +69,8 @@ class Deliveries {
   const std::string& mailbox_path() const { return options_.mailbox_path; }
   // Sets DeliveryOptions::cert_base_url; call before Start.
   void SetCertBaseUrl(std::string url) { options_.cert_base_url = std::move(url); }
+  // Sets DeliveryOptions::extra_ca_file; call before Start.
+  void SetExtraCaFile(std::string path) { options_.extra_ca_file = std::move(path); }
 
  private:
   struct Outcome {

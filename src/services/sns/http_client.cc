@@ -4,6 +4,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -63,8 +64,12 @@ std::optional<HttpTarget> ParseHttpUrl(std::string_view url) {
   return t;
 }
 
-asio::awaitable<HttpOutcome> HttpClient::Exchange(Socket& socket, const std::string& request,
-                                                  bool& reusable) {
+namespace {
+
+// Writes `request` on `socket` and reads the response (status, body up to kMaxBodyKept);
+// `reusable` tells whether the connection may carry another request.
+template <class Stream>
+asio::awaitable<HttpOutcome> Exchange(Stream& socket, const std::string& request, bool& reusable) {
   HttpOutcome out;
   reusable = false;
   boost::system::error_code ec;
@@ -120,14 +125,71 @@ asio::awaitable<HttpOutcome> HttpClient::Exchange(Socket& socket, const std::str
   co_return out;
 }
 
+}  // namespace
+
+struct HttpClient::Tls {
+  asio::ssl::context ctx{asio::ssl::context::tls_client};
+};
+
+HttpClient::HttpClient(asio::io_context& loop, const std::string& extra_ca_file)
+    : loop_(loop), tls_(std::make_unique<Tls>()) {
+  boost::system::error_code ec;
+  tls_->ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                            asio::ssl::context::no_tlsv1_1,
+                        ec);
+  tls_->ctx.set_default_verify_paths(ec);
+  if (!extra_ca_file.empty()) tls_->ctx.load_verify_file(extra_ca_file, ec);
+  tls_->ctx.set_verify_mode(asio::ssl::verify_peer, ec);
+}
+
+HttpClient::~HttpClient() = default;
+
+asio::awaitable<HttpOutcome> HttpClient::SendTls(const HttpTarget& target,
+                                                 const std::string& request,
+                                                 std::chrono::milliseconds timeout) {
+  HttpOutcome out;
+  asio::ssl::stream<Socket> stream(loop_, tls_->ctx);
+  asio::steady_timer timer(loop_);
+  bool timed_out = false;
+  timer.expires_after(timeout);
+  timer.async_wait([&](const boost::system::error_code& ec) {
+    if (ec) return;
+    timed_out = true;
+    boost::system::error_code ignored;
+    stream.lowest_layer().close(ignored);
+  });
+  boost::system::error_code ec;
+  asio::ip::tcp::resolver resolver(loop_);
+  auto endpoints =
+      co_await resolver.async_resolve(target.host, target.port, asio::redirect_error(kAwait, ec));
+  if (!ec && !timed_out) {
+    co_await asio::async_connect(stream.lowest_layer(), endpoints,
+                                 asio::redirect_error(kAwait, ec));
+  }
+  if (!ec && !timed_out) {
+    SSL_set_tlsext_host_name(stream.native_handle(), target.host.c_str());
+    stream.set_verify_callback(asio::ssl::host_name_verification(target.host), ec);
+    co_await stream.async_handshake(asio::ssl::stream_base::client,
+                                    asio::redirect_error(kAwait, ec));
+  }
+  if (ec || timed_out) {
+    out.error = timed_out ? "timeout" : "tls: " + ec.message();
+    timer.cancel();
+    co_return out;
+  }
+  bool reusable = false;
+  out = co_await Exchange(stream, request, reusable);
+  if (timed_out) out = HttpOutcome{0, "timeout", ""};
+  co_await stream.async_shutdown(asio::redirect_error(kAwait, ec));
+  timer.cancel();
+  co_return out;
+}
+
 asio::awaitable<HttpOutcome> HttpClient::Send(const HttpTarget& target, std::string method,
                                               const HttpHeaders& headers, const std::string& body,
                                               std::chrono::milliseconds timeout) {
   HttpOutcome out;
-  if (target.tls) {
-    out.error = "https endpoints are not delivered by this nimbus yet";
-    co_return out;
-  }
   std::string host_header = target.host.find(':') != std::string::npos
                                 ? "[" + target.host + "]:" + target.port
                                 : target.host + ":" + target.port;
@@ -135,6 +197,10 @@ asio::awaitable<HttpOutcome> HttpClient::Send(const HttpTarget& target, std::str
   for (const auto& [k, v] : headers.entries()) request += k + ": " + v + "\r\n";
   request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   request += body;
+  if (target.tls) {
+    out = co_await SendTls(target, request, timeout);
+    co_return out;
+  }
 
   std::string key = host_header;
   asio::steady_timer timer(loop_);

@@ -39,7 +39,10 @@ struct HttpOutcome {
 
 class HttpClient {
  public:
-  explicit HttpClient(boost::asio::io_context& loop) : loop_(loop) {}
+  // https endpoints are verified against the system's trust store plus `extra_ca_file` (PEM;
+  // nimbus's local CA), with the host name checked.
+  HttpClient(boost::asio::io_context& loop, const std::string& extra_ca_file);
+  ~HttpClient();
   // Sends `method` to `target` with `headers` (Host, Content-Length and Connection are added)
   // and `body`; waits at most `timeout` for the whole exchange.
   boost::asio::awaitable<HttpOutcome> Send(const HttpTarget& target, std::string method,
@@ -48,9 +51,12 @@ class HttpClient {
 
  private:
   using Socket = boost::asio::ip::tcp::socket;
-  boost::asio::awaitable<HttpOutcome> Exchange(Socket& socket, const std::string& request,
-                                               bool& reusable);
+  // One request over a fresh TLS connection (not kept: https endpoints are few and slow).
+  boost::asio::awaitable<HttpOutcome> SendTls(const HttpTarget& target, const std::string& request,
+                                              std::chrono::milliseconds timeout);
   boost::asio::io_context& loop_;
+  struct Tls;
+  std::unique_ptr<Tls> tls_;
   std::map<std::string, std::vector<std::unique_ptr<Socket>>> idle_;  // by "host:port"
 };
 

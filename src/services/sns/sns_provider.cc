@@ -63,6 +63,7 @@ class SnsProvider : public Provider {
     }
     return note;
   }
+  const std::string& ca_path() const { return ca_path_; }
   void Shutdown() override { state_->deliveries->Stop(); }
   bool Stopped() const override { return !thread_.joinable() || state_->deliveries->Stopped(); }
 
@@ -132,6 +133,7 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
                                       static_cast<uint16_t>(ctx.flags.Int("--sns-https-port")));
     if (!https.ok()) return https.error();
     state->deliveries->SetCertBaseUrl(*https);
+    state->deliveries->SetExtraCaFile(provider->ca_path());
     provider->StartDeliveries();
   }
   return std::unique_ptr<Provider>(std::move(provider));
