@@ -22,10 +22,13 @@ DEBIAN_BOTOCORE = '/usr/lib/python3/dist-packages/botocore'
 METADATA_KEYS = ('apiVersion', 'endpointPrefix', 'jsonVersion', 'protocol', 'serviceId',
                  'signingName', 'targetPrefix', 'xmlNamespace', 'awsQueryCompatible')
 # Shape and member-reference keys that affect the wire format.
-SHAPE_KEYS = ('type', 'required', 'payload', 'flattened', 'locationName', 'timestampFormat',
+SHAPE_KEYS = ('type', 'required', 'payload', 'flattened', 'locationName', 'queryLocationName',
+              'timestampFormat',
               'document', 'union', 'exception', 'fault', 'streaming', 'eventstream', 'event',
               'xmlNamespace')
-REF_KEYS = ('shape', 'location', 'locationName', 'flattened', 'timestampFormat', 'jsonvalue',
+# queryLocationName: an overlay's query-protocol name (tools/model_overlays), which json ignores.
+REF_KEYS = ('shape', 'location', 'locationName', 'queryLocationName', 'flattened',
+            'timestampFormat', 'jsonvalue',
             'idempotencyToken', 'hostLabel', 'xmlAttribute', 'queryName', 'eventpayload',
             'eventheader', 'streaming', 'xmlNamespace')
 
@@ -57,6 +60,35 @@ def load_service(root, service):
             return json.load(f)
     with gzip.open(plain + '.gz', 'rt', encoding='utf-8') as f:
         return json.load(f)
+
+
+OVERLAY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'model_overlays')
+
+
+def merge(base, extra):
+    """Deep-merges dict `extra` into `base` (extra wins on scalars)."""
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            merge(base[k], v)
+        else:
+            base[k] = v
+
+
+def apply_overlay(service, model):
+    """Adds tools/model_overlays/<service>.json (traits botocore drops, e.g. the query names of
+    an awsQueryCompatible json service) to the raw model."""
+    path = os.path.join(OVERLAY_DIR, service + '.json')
+    if not os.path.exists(path):
+        return model
+    with open(path, encoding='utf-8') as f:
+        overlay = json.load(f)
+    overlay.pop('_comment', None)
+    for section in ('operations', 'shapes'):
+        for name in list(overlay.get(section, {})):
+            if name not in model[section]:
+                del overlay[section][name]
+    merge(model, overlay)
+    return model
 
 
 def pick(src, keys):
@@ -175,7 +207,8 @@ def main():
     root, version = find_botocore()
     asm, table, routes = [], [], []
     for service in services:
-        model = compact_model(service, load_service(root, service), version)
+        model = compact_model(service, apply_overlay(service, load_service(root, service)),
+                              version)
         routes.append(routing_index(service, model))
         data = json.dumps(model, separators=(',', ':'), sort_keys=False).encode('utf-8')
         path = os.path.abspath(os.path.join(out_dir, service + '.json'))

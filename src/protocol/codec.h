@@ -35,5 +35,9 @@ class ProtocolCodec {
 
 // The codec for `model.metadata().protocol`. Never null for the protocols nimbus embeds.
 const ProtocolCodec& CodecFor(const ServiceModel& model);
+// The codec for `request`: CodecFor(model), except that an awsQueryCompatible json service
+// (SQS) also takes the query protocol it had before (older SDKs and CLIs): a request without
+// X-Amz-Target whose body or query string names an Action is decoded, and answered, as query.
+const ProtocolCodec& CodecFor(const ServiceModel& model, const HttpRequest& request);
 
 }  // namespace nimbus

@@ -77,7 +77,16 @@ void JsonCodec::EncodeError(const ServiceModel& model, const AwsError& error,
   std::string& out = response.body;
   out.clear();
   out += "{\"__type\":";
-  json_shape::WriteString(error.code, out);
+  // An awsQueryCompatible service's modeled errors: the code is the query code (the header
+  // above); __type names the error shape, as AWS answers ("com.amazonaws.sqs#QueueDoesNotExist")
+  // and SDKs pick the exception class by.
+  const Shape* shape =
+      model.metadata().query_compatible ? model.FindErrorShape(error.code) : nullptr;
+  if (shape != nullptr) {
+    json_shape::WriteString("com.amazonaws." + model.metadata().name + "#" + shape->name, out);
+  } else {
+    json_shape::WriteString(error.code, out);
+  }
   // AWS sends "message" (lower case) even where models spell the member "Message".
   codec_common::AppendErrorMessageAndFields(error, "__type", out);
   out += '}';

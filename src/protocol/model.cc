@@ -181,6 +181,7 @@ class ModelBuilder {
   // Resolves a member reference: the target shape's traits, overridden by the reference's.
   static void MergeTraits(const json& src, MemberRef& out) {
     if (src.contains("locationName")) out.location_name = Str(src, "locationName");
+    if (src.contains("queryLocationName")) out.query_name = Str(src, "queryLocationName");
     if (src.contains("location")) out.location = ParseLocation(Str(src, "location"));
     if (src.contains("timestampFormat")) {
       out.timestamp_format = ParseTimestampFormat(Str(src, "timestampFormat"));
@@ -198,6 +199,7 @@ class ModelBuilder {
     if (out.shape == nullptr) return false;
     const MemberRef& own = out.shape->traits;
     out.location_name = own.location_name;
+    out.query_name = own.query_name;
     out.location = own.location;
     out.timestamp_format = own.timestamp_format;
     out.flattened = own.flattened;

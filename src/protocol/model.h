@@ -54,6 +54,9 @@ struct Shape;
 struct MemberRef {
   std::string name;              // member name (the Value key); empty for list/map children
   std::string location_name;     // locationName, or empty
+  // queryLocationName: the query protocol's name where a json model with awsQueryCompatible
+  // (SQS) lost it (tools/model_overlays); json ignores it. Usually empty.
+  std::string query_name;
   const Shape* shape = nullptr;  // never null once the model is built
   Location location = Location::kBody;
   TimestampFormat timestamp_format = TimestampFormat::kDefault;
@@ -65,6 +68,13 @@ struct MemberRef {
 
   // locationName when set, else `name`.
   const std::string& wire_name() const { return location_name.empty() ? name : location_name; }
+  // The query protocol's names: query_name when set, else location_name / wire_name().
+  const std::string& query_location_name() const {
+    return query_name.empty() ? location_name : query_name;
+  }
+  const std::string& query_wire_name() const {
+    return query_name.empty() ? wire_name() : query_name;
+  }
 };
 
 struct Shape {
@@ -147,6 +157,9 @@ class ServiceModel {
   const std::vector<std::unique_ptr<OperationModel>>& operations() const { return operations_; }
   // Shape by model name; nullptr when absent.
   const Shape* FindShape(std::string_view name) const;
+  // The error shape whose error_code is `code` (e.g. "AWS.SimpleQueueService.NonExistentQueue"
+  // gives QueueDoesNotExist); nullptr when none. A linear scan: for error paths only.
+  const Shape* FindErrorShape(std::string_view code) const;
   // The operations a request with HTTP `method` and a path of `segments` non-empty segments can
   // match: request URI templates of exactly that length, or of at most that length with a
   // greedy label. In name order; empty when none. nullptr for paths longer than the index

@@ -43,6 +43,13 @@ std::vector<std::string> ServiceModel::OperationNames() const {
   return names;
 }
 
+const Shape* ServiceModel::FindErrorShape(std::string_view code) const {
+  for (const auto& shape : shapes_) {
+    if (shape->exception && shape->error_code == code) return shape.get();
+  }
+  return nullptr;
+}
+
 const Shape* ServiceModel::FindShape(std::string_view name) const {
   auto it = std::lower_bound(shapes_.begin(), shapes_.end(), name,
                              [](const auto& s, std::string_view n) { return s->name < n; });

@@ -45,7 +45,7 @@ class QueryDecoder {
     out = Value::object();
     if (!key.empty() && !form_.HasChildren(key)) return true;
     for (const MemberRef& m : shape.members) {
-      std::string child = key.empty() ? m.wire_name() : key + "." + m.wire_name();
+      std::string child = key.empty() ? m.query_wire_name() : key + "." + m.query_wire_name();
       Value v;
       bool child_present = false;
       if (!Decode(m, child, v, child_present, depth + 1)) return false;
@@ -62,13 +62,13 @@ class QueryDecoder {
     const MemberRef& member = ref.shape->member;
     std::string prefix = key;
     if (ref.flattened) {
-      if (!member.location_name.empty()) {
+      if (!member.query_location_name().empty()) {
         size_t dot = key.rfind('.');
         prefix = (dot == std::string::npos ? std::string() : key.substr(0, dot + 1)) +
-                 member.location_name;
+                 member.query_location_name();
       }
     } else {
-      prefix = key + "." + (member.location_name.empty() ? "member" : member.location_name);
+      prefix = key + "." + (member.query_location_name().empty() ? "member" : member.query_location_name());
     }
     out = Value::array();
     if (const std::string* empty = form_.Get(key); empty != nullptr && empty->empty()) {
@@ -92,8 +92,8 @@ class QueryDecoder {
                  int depth) {
     const Shape& shape = *ref.shape;
     std::string prefix = ref.flattened ? key : key + ".entry";
-    std::string ks = shape.key.location_name.empty() ? "key" : shape.key.location_name;
-    std::string vs = shape.value.location_name.empty() ? "value" : shape.value.location_name;
+    std::string ks = shape.key.query_location_name().empty() ? "key" : shape.key.query_location_name();
+    std::string vs = shape.value.query_location_name().empty() ? "value" : shape.value.query_location_name();
     out = Value::object();
     for (long i : form_.Indices(prefix)) {
       std::string entry = prefix + "." + std::to_string(i) + ".";

@@ -15,10 +15,10 @@ constexpr int kMaxDepth = 48;
 
 // The element name botocore looks up for structure member `m`.
 const std::string& MemberTag(const MemberRef& m) {
-  if (m.shape->type == ShapeType::kList && m.flattened && !m.shape->member.location_name.empty()) {
-    return m.shape->member.location_name;
+  if (m.shape->type == ShapeType::kList && m.flattened && !m.shape->member.query_location_name().empty()) {
+    return m.shape->member.query_location_name();
   }
-  return m.wire_name();
+  return m.query_wire_name();
 }
 
 void WriteValue(XmlWriter& xml, const std::string& tag, const MemberRef& ref, const Value& v,
@@ -43,15 +43,15 @@ void WriteValue(XmlWriter& xml, const std::string& tag, const MemberRef& ref, co
     xml.Close(tag);
   } else if (shape.type == ShapeType::kList && v.is_array()) {
     const std::string item =
-        shape.member.location_name.empty() ? "member" : shape.member.location_name;
+        shape.member.query_location_name().empty() ? "member" : shape.member.query_location_name();
     if (!ref.flattened) xml.Open(tag);
     for (const auto& e : v) {
       if (!e.is_null()) WriteValue(xml, ref.flattened ? tag : item, shape.member, e, depth + 1);
     }
     if (!ref.flattened) xml.Close(tag);
   } else if (shape.type == ShapeType::kMap && v.is_object()) {
-    std::string ks = shape.key.location_name.empty() ? "key" : shape.key.location_name;
-    std::string vs = shape.value.location_name.empty() ? "value" : shape.value.location_name;
+    std::string ks = shape.key.query_location_name().empty() ? "key" : shape.key.query_location_name();
+    std::string vs = shape.value.query_location_name().empty() ? "value" : shape.value.query_location_name();
     if (!ref.flattened) xml.Open(tag);
     for (auto it = v.begin(); it != v.end(); ++it) {
       if (it->is_null()) continue;

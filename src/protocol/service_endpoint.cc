@@ -85,7 +85,7 @@ HttpResponse ServiceEndpoint::Reject(const HttpRequest& request, const AwsError&
   const ServiceModel* model = Model();
   if (model == nullptr) return ModelUnavailable();
   HttpResponse response;
-  CodecFor(*model).EncodeError(*model, error, NewCall(request), response);
+  CodecFor(*model, request).EncodeError(*model, error, NewCall(request), response);
   response.operation = label_;
   return response;
 }
@@ -94,7 +94,7 @@ boost::asio::awaitable<HttpResponse> ServiceEndpoint::Dispatch(HttpRequest& requ
                                                                CallerIdentity caller) const {
   const ServiceModel* model = Model();
   if (model == nullptr) co_return ModelUnavailable();
-  const ProtocolCodec& codec = CodecFor(*model);
+  const ProtocolCodec& codec = CodecFor(*model, request);
   CallContext call = NewCall(request);
   call.account_id = std::move(caller.account_id);
   call.access_key_id = std::move(caller.access_key_id);
