@@ -5,6 +5,7 @@
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
 #include "services/sns/sns_service.h"
+#include "services/sqs/sqs_service.h"
 #include "services/sts/sts_service.h"
 
 namespace nimbus {
@@ -18,6 +19,7 @@ const std::vector<ServiceFactory>& AllServices() {
       ecr::EcrService(),
       lambda::LambdaService(),
       ecs::EcsService(),
+      sqs::SqsService(),
       sns::SnsService(),  // after SQS: it uses ServiceLinks::sqs_sender
       // clang-format on
   };
