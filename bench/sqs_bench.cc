@@ -1,4 +1,4 @@
-// A compiled SQS load client (json protocol, unsigned, keep-alive HTTP/1.1 with TCP_NODELAY):
+// A compiled SQS load client (json protocol, a fixed unverified signature, keep-alive HTTP/1.1 with TCP_NODELAY):
 // the same client drives nimbus and moto_server, so the figures compare the servers.
 //
 //   sqs_bench throughput HOST:PORT CONNS SECONDS BATCH
@@ -42,6 +42,9 @@ class Conn {
   std::string Call(const std::string& op, const std::string& body, int* status = nullptr) {
     std::string req = "POST / HTTP/1.1\r\nHost: " + host_ + ":" + std::to_string(port_) +
                       "\r\nX-Amz-Target: AmazonSQS." + op +
+                      // Unverified in nimbus's open mode; moto routes by its scope.
+                      "\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/"
+                      "sqs/aws4_request, SignedHeaders=host, Signature=00" +
                       "\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: " +
                       std::to_string(body.size()) + "\r\n\r\n" + body;
     for (size_t off = 0; off < req.size();) {

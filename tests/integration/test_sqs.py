@@ -323,6 +323,13 @@ class SqsWithRealClients(unittest.TestCase):
         bad = '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:nope","maxReceiveCount":1}'
         self.assert_error("InvalidParameterValue", self.sqs.create_queue, QueueName="orphan",
                           Attributes={"RedrivePolicy": bad})
+        # A DLQ whose RedriveAllowPolicy denies every source refuses to be one.
+        closed = self.queue("closed-dlq", RedriveAllowPolicy='{"redrivePermission":"denyAll"}')
+        closed_arn = self.sqs.get_queue_attributes(QueueUrl=closed, AttributeNames=[
+            "QueueArn"])["Attributes"]["QueueArn"]
+        bad = '{"deadLetterTargetArn":"%s","maxReceiveCount":1}' % closed_arn
+        self.assert_error("InvalidParameterValue", self.sqs.create_queue, QueueName="orphan",
+                          Attributes={"RedrivePolicy": bad})
         self.assert_error("InvalidParameterValue", self.sqs.start_message_move_task,
                           SourceArn=self.sqs.get_queue_attributes(
                               QueueUrl=src, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])

@@ -69,6 +69,23 @@ Queue* Engine::FindByArn(const std::string& arn) {
   return Find(parsed->scope, parsed->resource);
 }
 
+std::optional<AwsError> Engine::CheckDeadLetterTarget(const AttributeMap& attributes,
+                                                      const std::string& source_arn, bool fifo) {
+  auto p = ParseRedrivePolicy(attributes);
+  if (!p) return std::nullopt;
+  Queue* dlq = FindByArn(p->dead_letter_target_arn);
+  const std::string& policy = attributes.at("RedrivePolicy");
+  if (dlq == nullptr || dlq->fifo != fifo) {
+    return InvalidParameter("RedrivePolicy", policy, "Dead-letter target does not exist.");
+  }
+  if (!RedriveAllowed(dlq->attributes, source_arn)) {
+    return InvalidParameter("RedrivePolicy", policy,
+                            "Queue " + dlq->arn + " does not allow " + source_arn +
+                                " to use it as a dead-letter queue (RedriveAllowPolicy).");
+  }
+  return std::nullopt;
+}
+
 Result<std::string, AwsError> Engine::CreateQueue(const Scope& scope, const std::string& name,
                                                   const AttributeMap& attributes,
                                                   const std::map<std::string, std::string>& tags) {
@@ -119,13 +136,7 @@ Result<std::string, AwsError> Engine::CreateQueue(const Scope& scope, const std:
   q->fifo = fifo;
   q->attributes = DefaultQueueAttributes(fifo);
   for (const auto& [k, v] : *valid) q->attributes[k] = v;
-  if (auto p = ParseRedrivePolicy(q->attributes)) {
-    Queue* dlq = FindByArn(p->dead_letter_target_arn);
-    if (dlq == nullptr || dlq->fifo != fifo) {
-      return InvalidParameter("RedrivePolicy", q->attributes["RedrivePolicy"],
-                              "Dead-letter target does not exist.");
-    }
-  }
+  if (auto error = CheckDeadLetterTarget(q->attributes, q->arn, fifo)) return *error;
   q->tags = tags;
   q->created_s = q->modified_s = now_ms / 1000;
   journal_.Submit([copy = *q](store::Database& db) { return queue_store::PutQueue(db, copy); });
@@ -239,12 +250,8 @@ std::optional<AwsError> Engine::SetAttributes(const Scope& scope, const std::str
   if (!valid.ok()) return valid.error();
   AttributeMap next = q->attributes;
   for (const auto& [k, v] : *valid) next[k] = v;
-  if (auto p = ParseRedrivePolicy(next); p && valid->contains("RedrivePolicy")) {
-    Queue* dlq = FindByArn(p->dead_letter_target_arn);
-    if (dlq == nullptr || dlq->fifo != q->fifo) {
-      return InvalidParameter("RedrivePolicy", next["RedrivePolicy"],
-                              "Dead-letter target does not exist.");
-    }
+  if (valid->contains("RedrivePolicy")) {
+    if (auto error = CheckDeadLetterTarget(next, q->arn, q->fifo)) return *error;
   }
   q->attributes = std::move(next);
   q->modified_s = clock_.NowMillis() / 1000;

@@ -129,9 +129,16 @@ class Engine {
   // queue's maxReceiveCount to its DLQ. mu_ held.
   void Sweep(Queue& q, int64_t now_ms);
   void MoveToDeadLetter(Queue& from, Queue& dlq, Message m);  // mu_ held
+  // The RedrivePolicy in `attributes` of queue `source_arn`: its target must exist, be of the
+  // same kind and allow the source (RedriveAllowPolicy). mu_ held.
+  std::optional<AwsError> CheckDeadLetterTarget(const AttributeMap& attributes,
+                                                const std::string& source_arn, bool fifo);
   // Adds `m` to `q` (seq assigned), journals it and wakes one long poll. mu_ held.
   Message& Append(Queue& q, Message m, Journal::Done done);
-  void WakeAll(Queue& q);                                                        // mu_ held
+  void WakeAll(Queue& q);  // mu_ held
+  // Journals a message's new state or its removal (coalesced within a commit).
+  void JournalUpdate(int64_t queue_id, const Message& m);
+  void JournalDelete(int64_t queue_id, uint64_t seq);
   Message* FindByReceipt(Queue& q, const std::string& handle, AwsError& error);  // mu_ held
 
   store::Database& db_;

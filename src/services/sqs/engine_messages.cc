@@ -85,6 +85,22 @@ std::optional<AwsError> CheckRequest(const Queue& q, const SendRequest& r) {
 
 }  // namespace
 
+void Engine::JournalUpdate(int64_t queue_id, const Message& m) {
+  journal_.Submit(
+      [queue_id, copy = m](store::Database& db) {
+        return queue_store::UpdateMessageState(db, queue_id, copy);
+      },
+      nullptr, {queue_id, m.seq}, Journal::Kind::kUpdate);
+}
+
+void Engine::JournalDelete(int64_t queue_id, uint64_t seq) {
+  journal_.Submit(
+      [queue_id, seq](store::Database& db) {
+        return queue_store::DeleteMessage(db, queue_id, seq);
+      },
+      nullptr, {queue_id, seq}, Journal::Kind::kDelete);
+}
+
 void Engine::WakeAll(Queue& q) {
   for (auto& w : q.waiters) w->Notify();
   q.waiters.clear();
@@ -96,7 +112,7 @@ Message& Engine::Append(Queue& q, Message m, Journal::Done done) {
   auto [it, inserted] = q.messages.emplace(m.seq, std::move(m));
   journal_.Submit([id = q.id, copy = it->second](
                       store::Database& db) { return queue_store::InsertMessage(db, id, copy); },
-                  std::move(done));
+                  std::move(done), {q.id, it->second.seq}, Journal::Kind::kInsert);
   WakeAll(q);
   return it->second;
 }
@@ -162,9 +178,7 @@ Result<Engine::SendResults, AwsError> Engine::Send(const Scope& scope, const std
 }
 
 void Engine::MoveToDeadLetter(Queue& from, Queue& dlq, Message m) {
-  journal_.Submit([id = from.id, seq = m.seq](store::Database& db) {
-    return queue_store::DeleteMessage(db, id, seq);
-  });
+  JournalDelete(from.id, m.seq);
   m.dead_letter_source_arn = from.arn;
   m.receive_count = 0;
   m.first_receive_ms = 0;
@@ -194,9 +208,7 @@ Result<ReceiveOutcome, AwsError> Engine::Receive(const Scope& scope, const std::
     if (m.first_receive_ms == 0) m.first_receive_ms = now;
     m.visible_at_ms = now + visibility * 1000;
     m.receipt_nonce = RandomHex(16);
-    journal_.Submit([id = q->id, copy = m](store::Database& db) {
-      return queue_store::UpdateMessageState(db, id, copy);
-    });
+    JournalUpdate(q->id, m);
     out.messages.push_back({m, ReceiptHandle(*q, m)});
   };
 
@@ -220,9 +232,7 @@ Result<ReceiveOutcome, AwsError> Engine::Receive(const Scope& scope, const std::
        it != q->messages.end() && static_cast<int>(out.messages.size()) < request.max_messages;) {
     Message& m = it->second;
     if (m.sent_ms + retention_ms <= now) {  // past the retention period: gone
-      journal_.Submit([id = q->id, seq = m.seq](store::Database& db) {
-        return queue_store::DeleteMessage(db, id, seq);
-      });
+      JournalDelete(q->id, m.seq);
       it = q->messages.erase(it);
       continue;
     }
@@ -294,9 +304,7 @@ std::optional<AwsError> Engine::DeleteMessage(const Scope& scope, const std::str
   Message* m = FindByReceipt(*q, receipt_handle, error);
   if (!error.code.empty()) return error;
   if (m == nullptr) return std::nullopt;  // already gone, or received again since: succeeds
-  journal_.Submit([id = q->id, seq = m->seq](store::Database& db) {
-    return queue_store::DeleteMessage(db, id, seq);
-  });
+  JournalDelete(q->id, m->seq);
   bool fifo = q->fifo;
   q->messages.erase(m->seq);
   if (fifo) WakeAll(*q);  // the group may be unblocked
@@ -326,9 +334,7 @@ std::optional<AwsError> Engine::ChangeVisibility(const Scope& scope, const std::
     return AwsError("AWS.SimpleQueueService.MessageNotInflight", "Message is not in flight.");
   }
   m->visible_at_ms = now + seconds * 1000;
-  journal_.Submit([id = q->id, copy = *m](store::Database& db) {
-    return queue_store::UpdateMessageState(db, id, copy);
-  });
+  JournalUpdate(q->id, *m);
   if (seconds == 0) WakeAll(*q);
   return std::nullopt;
 }
@@ -377,9 +383,7 @@ Result<MoveTask, AwsError> Engine::StartMoveTask(const Scope& scope, const std::
     }
     Message m = std::move(it->second);
     it = source->messages.erase(it);
-    journal_.Submit([id = source->id, seq = m.seq](store::Database& db) {
-      return queue_store::DeleteMessage(db, id, seq);
-    });
+    JournalDelete(source->id, m.seq);
     m.dead_letter_source_arn.clear();
     m.receive_count = 0;
     m.first_receive_ms = 0;
