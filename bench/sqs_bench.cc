@@ -40,6 +40,12 @@ class Conn {
 
   // POSTs `body` as AmazonSQS.<op> and returns the response body; exits on transport errors.
   std::string Call(const std::string& op, const std::string& body, int* status = nullptr) {
+    if (must_reconnect_) {  // the server answered Connection: close (moto's werkzeug does)
+      ::close(fd_);
+      buf_.clear();
+      Open();
+      must_reconnect_ = false;
+    }
     std::string req = "POST / HTTP/1.1\r\nHost: " + host_ + ":" + std::to_string(port_) +
                       "\r\nX-Amz-Target: AmazonSQS." + op +
                       // Unverified in nimbus's open mode; moto routes by its scope.
@@ -84,6 +90,7 @@ class Conn {
     std::string head = buf_.substr(0, end + 2);
     for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (status != nullptr) *status = std::atoi(buf_.c_str() + 9);
+    must_reconnect_ = head.find("connection: close") != std::string::npos;
     size_t body = end + 4;
     std::string out;
     if (head.find("transfer-encoding: chunked") != std::string::npos) {
@@ -117,6 +124,7 @@ class Conn {
   std::string host_;
   int port_;
   int fd_ = -1;
+  bool must_reconnect_ = false;
   std::string buf_;
 };
 
