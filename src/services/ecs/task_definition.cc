@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "services/ecs/awslogs/options.h"
 #include "services/kit/input.h"
 
 namespace nimbus::ecs {
@@ -164,6 +165,12 @@ Result<Value, AwsError> BuildTaskDefinition(const Value& in, const std::string& 
     if (c.is_object() && Bool(c, "privileged")) privileged = true;
     auto built = Container(c, awsvpc, memory.has_value());
     if (!built.ok()) return built.error();
+    if (const Value* logging = Member(c, "logConfiguration")) {
+      if (auto e = awslogs::CheckLogConfiguration(*logging, fargate,
+                                                  Member(in, "executionRoleArn") != nullptr)) {
+        return *e;
+      }
+    }
     if (!names.insert((*built)["name"].get<std::string>()).second) {
       return Client("Duplicate container name: " + (*built)["name"].get<std::string>() + ".");
     }

@@ -1,5 +1,5 @@
-// RegisterTaskDefinition's input checked as AWS checks it (names, essential container,
-// memory vs memoryReservation, FARGATE cpu/memory pairs and awsvpc) and turned into the
+// RegisterTaskDefinition's input checked as AWS checks it (names, essential container, awslogs
+// options, memory vs memoryReservation, FARGATE cpu/memory pairs and awsvpc) and turned into the
 // TaskDefinition AWS returns (defaults filled, cpu/memory as integer strings). Pure.
 #pragma once
 

@@ -16,6 +16,16 @@ class LogStoreSink : public LogSink {
     }
   }
 
+  Status PrepareStream(const std::string& account, const std::string& region,
+                       const std::string& group, const std::string& stream,
+                       bool create_group) override {
+    if (!create_group) {
+      auto existing = store_->GetGroup(account, region, group);
+      if (!existing.ok()) return existing.error();
+    }
+    return store_->EnsureStream(account, region, group, stream);
+  }
+
  private:
   std::shared_ptr<LogStore> store_;
 };

@@ -29,9 +29,12 @@ void DrainFd(int fd, Sink&& sink) {
 
 // Reads `fd` (owned: closed when this returns) on `executor` until end of file or an error,
 // calling on_data with each chunk, then on_end while `fd` is still open (so whoever publishes
-// the fd elsewhere can withdraw it before its number is reused). Callbacks run on `executor`.
+// the fd elsewhere can withdraw it before its number is reused). While `hold` (optional) says
+// true, reading waits (rechecked every 5 ms), so the writer blocks once the pipe fills: a
+// blocking log driver's back-pressure. Callbacks run on `executor`.
 boost::asio::awaitable<void> PumpFd(boost::asio::any_io_executor executor, int fd,
                                     std::function<void(std::string_view)> on_data,
-                                    std::function<void()> on_end);
+                                    std::function<void()> on_end,
+                                    std::function<bool()> hold = nullptr);
 
 }  // namespace nimbus::output

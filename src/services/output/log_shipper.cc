@@ -15,20 +15,37 @@ LogShipper::~LogShipper() {
   thread_.join();
 }
 
-void LogShipper::Ship(const std::string& account, const std::string& region,
-                      const std::string& group, const std::string& stream,
-                      std::vector<logs::LogLine> lines) {
-  if (lines.empty()) return;
+size_t LogShipper::Ship(const std::string& account, const std::string& region,
+                        const std::string& group, const std::string& stream,
+                        std::vector<logs::LogLine> lines, size_t max_queued_bytes) {
+  if (lines.empty()) return 0;
   std::lock_guard<std::mutex> lock(mu_);
   const bool was_empty = queue_.empty();
   auto it = queue_.find(std::tie(account, region, group, stream));  // no key copies if queued
   if (it == queue_.end()) it = queue_.try_emplace(Key{account, region, group, stream}).first;
   auto& q = it->second;
-  for (auto& l : lines) q.push_back(std::move(l));
+  for (auto& l : lines) {
+    q.bytes += l.message.size();
+    q.lines.push_back(std::move(l));
+  }
+  size_t dropped = 0;
+  while (q.bytes > max_queued_bytes && dropped + 1 < q.lines.size()) {
+    q.bytes -= q.lines[dropped].message.size();
+    ++dropped;
+  }
+  q.lines.erase(q.lines.begin(), q.lines.begin() + static_cast<ptrdiff_t>(dropped));
   ++queued_;
   // Only the first line of a batch wakes the writer; the rest join the batching window
   // without a wake-up each (one per invocation otherwise).
   if (was_empty) cv_.notify_one();
+  return dropped;
+}
+
+size_t LogShipper::QueuedBytes(const std::string& account, const std::string& region,
+                               const std::string& group, const std::string& stream) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = queue_.find(std::tie(account, region, group, stream));
+  return it == queue_.end() ? 0 : it->second.bytes;
 }
 
 void LogShipper::Flush() {
@@ -55,9 +72,10 @@ void LogShipper::Loop() {
     if (sink_ != nullptr) {
       std::vector<logs::LogBatch> batches;
       batches.reserve(batch.size());
-      for (auto& [key, lines] : batch) {
+      for (auto& [key, queued] : batch) {
         auto& [account, region, group, stream] = key;
-        batches.push_back(logs::LogBatch{account, region, group, stream, std::move(lines)});
+        batches.push_back(
+            logs::LogBatch{account, region, group, stream, std::move(queued.lines)});
       }
       sink_->Append(std::move(batches));
     }

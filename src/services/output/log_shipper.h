@@ -4,6 +4,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -21,8 +22,15 @@ class LogShipper {
   explicit LogShipper(logs::LogSink* sink);
   ~LogShipper();
   // Queues `lines` for group/stream of account/region; they are written in the order shipped.
-  void Ship(const std::string& account, const std::string& region, const std::string& group,
-            const std::string& stream, std::vector<logs::LogLine> lines);
+  // While more than `max_queued_bytes` of message text waits for this stream, its oldest
+  // waiting lines are dropped (Docker's non-blocking log mode; the newest line is always kept).
+  // Returns how many lines were dropped.
+  size_t Ship(const std::string& account, const std::string& region, const std::string& group,
+              const std::string& stream, std::vector<logs::LogLine> lines,
+              size_t max_queued_bytes = SIZE_MAX);
+  // Message bytes of `stream` waiting to be written (what a blocking producer waits on).
+  size_t QueuedBytes(const std::string& account, const std::string& region,
+                     const std::string& group, const std::string& stream);
   // Blocks until everything queued so far is written (tests, shutdown).
   void Flush();
 
@@ -33,7 +41,11 @@ class LogShipper {
   logs::LogSink* sink_;
   std::mutex mu_;
   std::condition_variable cv_, flushed_;
-  std::map<Key, std::vector<logs::LogLine>, std::less<>> queue_;
+  struct Queued {
+    std::vector<logs::LogLine> lines;
+    size_t bytes = 0;  // of their messages
+  };
+  std::map<Key, Queued, std::less<>> queue_;
   uint64_t queued_ = 0, written_ = 0;
   uint64_t flush_requests_ = 0, flushes_seen_ = 0;  // a Flush() cuts the batching window short
   bool done_ = false;

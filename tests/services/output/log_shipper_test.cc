@@ -21,6 +21,10 @@ class RecordingSink : public logs::LogSink {
         streams[b.account_id + "/" + b.group + "/" + b.stream].push_back(l.message);
     }
   }
+  Status PrepareStream(const std::string&, const std::string&, const std::string&,
+                       const std::string&, bool) override {
+    return Status::Ok();
+  }
   std::mutex mu;
   int appends = 0;
   std::map<std::string, std::vector<std::string>> streams;

@@ -1,10 +1,12 @@
 // What CloudWatch Logs offers other services: a sink for their output (Lambda functions' lines,
-// later ECS containers'). Published in ServiceLinks::log_sink by the logs service.
+// ECS containers'). Published in ServiceLinks::log_sink by the logs service.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "core/status.h"
 
 namespace nimbus::logs {
 
@@ -27,6 +29,12 @@ class LogSink {
   // Appends each batch's lines to its group/stream, creating both when missing, all in one
   // durable write. A failing batch is dropped (and said on stderr); the others are kept.
   virtual void Append(std::vector<LogBatch> batches) = 0;
+  // Makes `stream` exist in `group` before any line is shipped (what a log driver does when its
+  // container starts): creates the group too when `create_group`, else NotFound "The specified
+  // log group does not exist." when it is missing. Durable when OK.
+  virtual Status PrepareStream(const std::string& account_id, const std::string& region,
+                               const std::string& group, const std::string& stream,
+                               bool create_group) = 0;
 };
 
 }  // namespace nimbus::logs
