@@ -18,6 +18,7 @@
 
 #include "services/ecs/awslogs/driver.h"
 #include "services/ecs/awslogs/event_assembler.h"
+#include "services/ecs/awslogs/log_driver.h"
 #include "services/ecs/awslogs/options.h"
 #include "services/provider_harness.h"
 
@@ -204,7 +205,7 @@ struct DriverFixture {
   output::LogShipper shipper{&sink};
   FakeClock clock{std::chrono::system_clock::time_point(std::chrono::seconds(1700000000))};
   DriverDeps deps{&sink, &shipper, &clock};
-  ContainerLog who{"000000000000", "us-east-1", "task1", "web", "rid", {}};
+  ContainerInfo who{"000000000000", "us-east-1", "task1", "web", "rid", {}};
 };
 
 TEST(AwslogsDriverTest, MissingGroupFailsTheTaskAsAws) {
@@ -293,6 +294,53 @@ TEST(AwslogsDriverTest, NonBlockingDropsOldestWhileTheStoreLags) {
   EXPECT_LT(got.size(), 51u);
   EXPECT_EQ(got.back(), "message-149");  // the newest kept, the oldest dropped
   EXPECT_EQ(got.size() - 1 + (*driver)->dropped(), 50u);
+}
+
+TEST(AwslogsLogDriverTest, TheRuntimeSeam) {
+  auto sink = std::make_shared<FakeSink>();
+  sink->groups.insert("g");
+  FakeClock clock{std::chrono::system_clock::time_point(std::chrono::seconds(1700000000))};
+  auto driver = MakeLogDriver(sink, clock);
+  ContainerLogRequest request{
+      Scope{"000000000000", "us-east-1"}, "t1", "arn", "default", "web", Value()};
+  // No logConfiguration: read and discarded.
+  auto plain = driver->Open(request);
+  ASSERT_TRUE(plain.ok());
+  int p[2];
+  ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+  ASSERT_EQ(::write(p[1], "dropped\n", 8), 8);
+  ::close(p[1]);
+  (*plain)->Attach(sandbox::UniqueFd(p[0]), sandbox::UniqueFd(-1));
+  plain->reset();  // returns once the pipe ended
+  request.log_configuration = {{"logDriver", "splunk"}};
+  auto splunk = driver->Open(request);
+  ASSERT_FALSE(splunk.ok());
+  EXPECT_EQ(splunk.error().message(),
+            "CannotStartContainerError: nimbus does not implement the splunk log driver (only "
+            "awslogs)");
+  request.log_configuration = Awslogs({{"awslogs-group", "g"}, {"awslogs-stream-prefix", "p"}});
+  auto logged = driver->Open(request);
+  ASSERT_TRUE(logged.ok()) << logged.error().message();
+  int out[2], err[2];
+  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(err, O_CLOEXEC), 0);
+  (*logged)->Attach(sandbox::UniqueFd(out[0]), sandbox::UniqueFd(err[0]));
+  ASSERT_EQ(::write(out[1], "hello\n", 6), 6);
+  ASSERT_EQ(::write(err[1], "cleanup on SIGTERM", 18), 18);
+  ::close(out[1]);
+  ::close(err[1]);
+  logged->reset();  // every line written once this returns
+  {
+    std::lock_guard<std::mutex> lock(sink->mu);
+    auto& got = sink->lines["us-east-1|g|p/web/t1"];
+    EXPECT_EQ(std::set<std::string>(got.begin(), got.end()),
+              (std::set<std::string>{"hello", "cleanup on SIGTERM"}));
+  }
+  request.log_configuration = Awslogs({{"awslogs-group", "missing"}});
+  request.fargate = true;
+  auto missing = driver->Open(request);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message().substr(0, 28), "ResourceInitializationError:");
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ Driver::Driver(const DriverDeps& deps, Options options, std::string account, std
       stream_(std::move(stream)),
       events_(options_.line_start ? &*options_.line_start : nullptr) {}
 
-Result<std::shared_ptr<Driver>> Driver::Start(const DriverDeps& deps, const ContainerLog& who,
+Result<std::shared_ptr<Driver>> Driver::Start(const DriverDeps& deps, const ContainerInfo& who,
                                               bool fargate) {
   auto options = ParseOptions(who.options);
   if (!options.ok()) return Status::InvalidArgument(Reason(options.error().message(), fargate));

@@ -42,7 +42,7 @@ struct DriverDeps {
 };
 
 // Who logs: the container and its task.
-struct ContainerLog {
+struct ContainerInfo {
   std::string account_id;
   std::string region;  // the task's; awslogs-region names the logs' region
   std::string task_id;
@@ -57,7 +57,7 @@ class Driver : public std::enable_shared_from_this<Driver> {
   // awslogs-create-group) as the agent does when the container starts. The error's message is
   // the reason AWS stops the task with (ResourceInitializationError on FARGATE,
   // CannotStartContainerError otherwise), e.g. for a missing group.
-  static Result<std::shared_ptr<Driver>> Start(const DriverDeps& deps, const ContainerLog& who,
+  static Result<std::shared_ptr<Driver>> Start(const DriverDeps& deps, const ContainerInfo& who,
                                                bool fargate);
 
   // Pumps the container's stdout and stderr read ends (owned; -1 for none) on `executor` until

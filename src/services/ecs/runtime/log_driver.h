@@ -18,6 +18,7 @@ struct ContainerLogRequest {
   Scope scope;
   std::string task_id, task_arn, cluster, container_name;
   Value log_configuration;  // the container definition's logConfiguration, or null
+  bool fargate = false;     // launch type FARGATE: failures are worded as Fargate words them
 };
 
 // One container's output. Destroying it waits until both streams have been read to EOF (the
