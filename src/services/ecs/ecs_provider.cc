@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "services/ecs/awslogs/log_driver.h"
 #include "services/ecs/ecs_service.h"
 #include "services/ecs/ecs_state.h"
 #include "services/ecs/ops.h"
@@ -65,7 +66,9 @@ std::shared_ptr<TaskRuntime> MakeRuntime(ServiceContext& ctx, std::shared_ptr<Ec
   deps.images = ctx.links.images;
   deps.sandboxes = std::move(*sandboxes);
   deps.networks = MakeLocalNetworkProvider(sandbox::HostNetworkNamespaces());
-  deps.logs = MakeDebugLogDriver(ctx.flags.Int("--ecs-echo-container-output") != 0);
+  deps.logs = awslogs::MakeLogDriver(
+      ctx.links.log_sink, *ctx.clock,
+      MakeDebugLogDriver(ctx.flags.Int("--ecs-echo-container-output") != 0));
   deps.work_dir = ctx.data_dir + "/ecs/tasks";
   return MakeContainerRuntime(std::move(deps));
 }

@@ -20,6 +20,7 @@
 #include "services/ecs/awslogs/event_assembler.h"
 #include "services/ecs/awslogs/log_driver.h"
 #include "services/ecs/awslogs/options.h"
+#include "services/ecs/runtime/debug_log_driver.h"
 #include "services/provider_harness.h"
 
 namespace nimbus::ecs::awslogs {
@@ -300,24 +301,26 @@ TEST(AwslogsLogDriverTest, TheRuntimeSeam) {
   auto sink = std::make_shared<FakeSink>();
   sink->groups.insert("g");
   FakeClock clock{std::chrono::system_clock::time_point(std::chrono::seconds(1700000000))};
-  auto driver = MakeLogDriver(sink, clock);
+  auto driver = MakeLogDriver(sink, clock, MakeDebugLogDriver(false));
   ContainerLogRequest request{
       Scope{"000000000000", "us-east-1"}, "t1", "arn", "default", "web", Value()};
-  // No logConfiguration: read and discarded.
+  // No logConfiguration: the other driver reads it.
   auto plain = driver->Open(request);
   ASSERT_TRUE(plain.ok());
-  int p[2];
+  int p[2], q[2];
   ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(q, O_CLOEXEC), 0);
   ASSERT_EQ(::write(p[1], "dropped\n", 8), 8);
   ::close(p[1]);
-  (*plain)->Attach(sandbox::UniqueFd(p[0]), sandbox::UniqueFd(-1));
+  ::close(q[1]);
+  (*plain)->Attach(sandbox::UniqueFd(p[0]), sandbox::UniqueFd(q[0]));
   plain->reset();  // returns once the pipe ended
   request.log_configuration = {{"logDriver", "splunk"}};
   auto splunk = driver->Open(request);
   ASSERT_FALSE(splunk.ok());
   EXPECT_EQ(splunk.error().message(),
-            "CannotStartContainerError: nimbus does not implement the splunk log driver (only "
-            "awslogs)");
+            "CannotStartContainerError: nimbus does not implement the splunk log driver (awslogs, "
+            "json-file, local and none are served)");
   request.log_configuration = Awslogs({{"awslogs-group", "g"}, {"awslogs-stream-prefix", "p"}});
   auto logged = driver->Open(request);
   ASSERT_TRUE(logged.ok()) << logged.error().message();

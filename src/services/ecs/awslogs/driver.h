@@ -18,9 +18,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <vector>
-
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -36,9 +35,9 @@ namespace nimbus::ecs::awslogs {
 
 // Shared by every container's driver; each must outlive the drivers.
 struct DriverDeps {
-  logs::LogSink* sink = nullptr;         // makes the group and stream at start
+  logs::LogSink* sink = nullptr;          // makes the group and stream at start
   output::LogShipper* shipper = nullptr;  // writes the events
-  const Clock* clock = nullptr;          // events' timestamps
+  const Clock* clock = nullptr;           // events' timestamps
 };
 
 // Who logs: the container and its task.
@@ -47,7 +46,7 @@ struct ContainerInfo {
   std::string region;  // the task's; awslogs-region names the logs' region
   std::string task_id;
   std::string container_name;
-  std::string runtime_id;  // the stream's name without awslogs-stream-prefix
+  std::string runtime_id;                      // the stream's name without awslogs-stream-prefix
   std::map<std::string, std::string> options;  // logConfiguration.options
 };
 

@@ -32,8 +32,7 @@ class EventAssembler {
 
  private:
   // `text` as events of at most kMaxEventBytes, cut on UTF-8 character boundaries.
-  static void Emit(const std::string& text, int64_t timestamp_ms,
-                   std::vector<logs::LogLine>& out);
+  static void Emit(const std::string& text, int64_t timestamp_ms, std::vector<logs::LogLine>& out);
 
   const std::regex* line_start_;
   std::string buffer_;

@@ -12,7 +12,6 @@
 
 #include "services/ecs/awslogs/driver.h"
 #include "services/kit/input.h"
-#include "services/output/fd_pump.h"
 #include "services/output/log_shipper.h"
 
 namespace nimbus::ecs::awslogs {
@@ -34,7 +33,6 @@ struct Ended {
 
 class PumpedLog : public ecs::ContainerLog {
  public:
-  // `driver` null: the output is read and discarded.
   PumpedLog(asio::io_context& io, output::LogShipper& shipper, std::shared_ptr<Driver> driver)
       : io_(io), shipper_(shipper), driver_(std::move(driver)) {}
 
@@ -43,7 +41,7 @@ class PumpedLog : public ecs::ContainerLog {
     std::unique_lock<std::mutex> lock(ended_->mu);
     ended_->cv.wait(lock, [&] { return ended_->done; });
     lock.unlock();
-    if (driver_) shipper_.Flush();  // written durably before the task is reported stopped
+    shipper_.Flush();  // written durably before the task is reported stopped
   }
 
   void Attach(sandbox::UniqueFd out, sandbox::UniqueFd err) override {
@@ -51,23 +49,7 @@ class PumpedLog : public ecs::ContainerLog {
     int fds[2] = {out.release(), err.release()};
     auto ended = ended_;
     asio::post(io_, [&io = io_, fds, ended, driver = driver_] {
-      auto executor = io.get_executor();
-      if (driver) {
-        driver->Attach(executor, fds[0], fds[1], [ended] { ended->Set(); });
-        return;
-      }
-      auto open = std::make_shared<int>((fds[0] >= 0) + (fds[1] >= 0));
-      if (*open == 0) ended->Set();
-      for (int fd : fds) {
-        if (fd < 0) continue;
-        asio::co_spawn(executor,
-                       output::PumpFd(
-                           executor, fd, [](std::string_view) {},
-                           [open, ended] {
-                             if (--*open == 0) ended->Set();
-                           }),
-                       asio::detached);
-      }
+      driver->Attach(io.get_executor(), fds[0], fds[1], [ended] { ended->Set(); });
     });
   }
 
@@ -81,8 +63,10 @@ class PumpedLog : public ecs::ContainerLog {
 
 class AwslogsLogDriver : public LogDriver {
  public:
-  AwslogsLogDriver(std::shared_ptr<logs::LogSink> sink, const Clock& clock)
-      : sink_(std::move(sink)),
+  AwslogsLogDriver(std::shared_ptr<logs::LogSink> sink, const Clock& clock,
+                   std::unique_ptr<LogDriver> others)
+      : others_(std::move(others)),
+        sink_(std::move(sink)),
         shipper_(sink_.get()),
         deps_{sink_.get(), &shipper_, &clock},
         work_(io_.get_executor()),
@@ -96,21 +80,22 @@ class AwslogsLogDriver : public LogDriver {
   Result<std::unique_ptr<ecs::ContainerLog>> Open(const ContainerLogRequest& request) override {
     const Value& config = request.log_configuration;
     std::string driver_name = Str(config, "logDriver");
-    if (driver_name.empty()) {
-      return std::unique_ptr<ecs::ContainerLog>(
-          std::make_unique<PumpedLog>(io_, shipper_, nullptr));
+    if (driver_name.empty() || driver_name == "json-file" || driver_name == "local" ||
+        driver_name == "none") {
+      return others_->Open(request);
     }
     if (driver_name != "awslogs") {
       return Status::FailedPrecondition(
           "CannotStartContainerError: nimbus does not implement the " + driver_name +
-          " log driver (only awslogs)");
+          " log driver (awslogs, json-file, local and none are served)");
     }
     ContainerInfo who;
     who.account_id = request.scope.account;
     who.region = request.scope.region;
     who.task_id = request.task_id;
     who.container_name = request.container_name;
-    who.runtime_id = request.task_id + "-" + request.container_name;
+    who.runtime_id = request.runtime_id.empty() ? request.task_id + "-" + request.container_name
+                                                : request.runtime_id;
     if (const Value* options = Member(config, "options"); options && options->is_object()) {
       for (auto it = options->begin(); it != options->end(); ++it) {
         if (it->is_string()) who.options[it.key()] = it->get<std::string>();
@@ -123,6 +108,7 @@ class AwslogsLogDriver : public LogDriver {
   }
 
  private:
+  std::unique_ptr<LogDriver> others_;
   std::shared_ptr<logs::LogSink> sink_;
   output::LogShipper shipper_;
   DriverDeps deps_;
@@ -133,8 +119,9 @@ class AwslogsLogDriver : public LogDriver {
 
 }  // namespace
 
-std::unique_ptr<LogDriver> MakeLogDriver(std::shared_ptr<logs::LogSink> sink, const Clock& clock) {
-  return std::make_unique<AwslogsLogDriver>(std::move(sink), clock);
+std::unique_ptr<LogDriver> MakeLogDriver(std::shared_ptr<logs::LogSink> sink, const Clock& clock,
+                                         std::unique_ptr<LogDriver> others) {
+  return std::make_unique<AwslogsLogDriver>(std::move(sink), clock, std::move(others));
 }
 
 }  // namespace nimbus::ecs::awslogs

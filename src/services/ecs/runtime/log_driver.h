@@ -19,6 +19,7 @@ struct ContainerLogRequest {
   std::string task_id, task_arn, cluster, container_name;
   Value log_configuration;  // the container definition's logConfiguration, or null
   bool fargate = false;     // launch type FARGATE: failures are worded as Fargate words them
+  std::string runtime_id;   // the container's runtimeId (awslogs' stream without a prefix)
 };
 
 // One container's output. Destroying it waits until both streams have been read to EOF (the

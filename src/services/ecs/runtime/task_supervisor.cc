@@ -198,6 +198,8 @@ std::optional<std::string> TaskSupervisor::StartBox(Box& box) {
   ContainerLogRequest log_request{launch_.scope, launch_.task_id,
                                   task_arn_,     cluster_,
                                   box.name,      box.def->value("logConfiguration", Value())};
+  log_request.fargate = Str(launch_.task, "launchType") == "FARGATE";
+  log_request.runtime_id = box.runtime_id;
   auto log = deps_.logs->Open(log_request);
   if (!log.ok()) return log.error().message();
   box.log = std::move(*log);
