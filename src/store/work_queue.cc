@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/ids.h"
+
 namespace nimbus::store {
 namespace {
 
@@ -20,6 +22,11 @@ Result<std::unique_ptr<WorkQueue>> WorkQueue::Open(Database& db, int64_t generat
   Status st = db.Migrate("work_queue", kMigrations);
   if (!st.ok()) return st;
   return std::unique_ptr<WorkQueue>(new WorkQueue(db, generation));
+}
+
+Result<std::unique_ptr<WorkQueue>> WorkQueue::Open(Database& db) {
+  // Positive, never 0 (the lease of an unclaimed item).
+  return Open(db, static_cast<int64_t>(SystemRandom().Next() >> 2) + 1);
 }
 
 Result<int64_t> WorkQueue::Enqueue(std::string_view queue, std::string_view payload,

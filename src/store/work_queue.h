@@ -1,5 +1,5 @@
 // A durable queue of work items in SQLite, for any service that must finish work it accepted
-// even across kill -9 (SNS deliveries; Lambda's asynchronous events can move onto it later).
+// even across kill -9 (SNS deliveries, Lambda's asynchronous events).
 //
 // An item is (queue name, opaque payload, attempts, due time). Enqueue is durable when it
 // returns (and may run inside the caller's Database::Transaction, so an item commits with the
@@ -36,6 +36,8 @@ class WorkQueue {
   // new lease generation (`generation` must differ from every earlier process's: pass a
   // random or time-based value).
   static Result<std::unique_ptr<WorkQueue>> Open(Database& db, int64_t generation);
+  // The same with a random generation: what a service opening its queue at start-up wants.
+  static Result<std::unique_ptr<WorkQueue>> Open(Database& db);
 
   // Adds one item due at `due_ms`; returns its id.
   Result<int64_t> Enqueue(std::string_view queue, std::string_view payload, int64_t due_ms);

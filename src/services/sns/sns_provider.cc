@@ -3,7 +3,6 @@
 #include <thread>
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 
-#include "core/ids.h"
 #include "services/kit/operations.h"
 #include "services/sns/cert_server.h"
 #include "services/sns/ops.h"
@@ -113,8 +112,7 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   auto state = std::make_shared<SnsState>(*ctx.db);
   state->clock = ctx.clock;
   if (Status st = state->store.Init(); !st.ok()) return st;
-  auto queue =
-      store::WorkQueue::Open(*ctx.db, static_cast<int64_t>(SystemRandom().Next() >> 2) + 1);
+  auto queue = store::WorkQueue::Open(*ctx.db);
   if (!queue.ok()) return queue.error();
   state->queue = std::move(*queue);
   std::string dir = ctx.data_dir + "/sns";

@@ -1,13 +1,12 @@
-// Asynchronous (Event) invocations: queued durably in SQLite before Invoke answers 202, run in
-// the background, retried on function error (MaximumRetryAttempts, default 2, after ~1 and ~2
-// minutes), retried with backoff on throttling, dropped past MaximumEventAgeInSeconds.
-// Survive restart and kill -9. Thread-safe.
+// Asynchronous (Event) invocations: queued durably on the shared work queue
+// (store/work_queue.h, queue "lambda") before Invoke answers 202, run in the background, retried
+// on function error (MaximumRetryAttempts, default 2, after ~1 and ~2 minutes), retried with
+// backoff on throttling, dropped past MaximumEventAgeInSeconds. Survive restart and kill -9
+// (at least once: an event whose run was cut short by a crash runs again). Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
 
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
@@ -18,7 +17,9 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "services/lambda/function_registry.h"
+#include "services/lambda/invoke/queued_event.h"
 #include "store/database.h"
+#include "store/work_queue.h"
 
 namespace nimbus::lambda {
 
@@ -28,7 +29,8 @@ class EventQueue {
  public:
   EventQueue(DataPlaneImpl& plane, store::Database& db, const Clock& clock,
              int retry_base_seconds);
-  // Creates the queue table (module "lambda_events").
+  // Opens the work queue and moves events an earlier nimbus queued in its own table onto it.
+  // Must succeed before Enqueue or Start.
   Status Migrate();
   // Durably queues one event for the resolved function version.
   Status Enqueue(const ResolvedInvoke& target, const std::string& payload);
@@ -37,20 +39,18 @@ class EventQueue {
   void Stop() { stopping_ = true; }
 
  private:
-  struct Event;
   boost::asio::awaitable<void> Worker();
-  boost::asio::awaitable<void> Deliver(Event event);
-  void Reschedule(int64_t id, int attempts, int64_t next_ms);
-  void Remove(int64_t id);
+  boost::asio::awaitable<void> Deliver(store::WorkItem item, QueuedEvent event);
+  void Retry(int64_t id, int attempts, int64_t due_ms);
+  void Complete(int64_t id);
 
   DataPlaneImpl& plane_;
   store::Database& db_;
   const Clock& clock_;
   int retry_base_seconds_;
+  std::unique_ptr<store::WorkQueue> queue_;  // set by Migrate
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> pending_{0};  // queued events (a hint to skip idle polls)
-  std::mutex mu_;
-  std::set<int64_t> running_;
 };
 
 }  // namespace nimbus::lambda
