@@ -97,6 +97,25 @@ class SqsWithRealClients(unittest.TestCase):
         self.sqs.untag_queue(QueueUrl=url, TagKeys=["a"])
         self.assertEqual(self.sqs.list_queue_tags(QueueUrl=url)["Tags"], {"b": "2"})
 
+    def test_permissions_edit_the_policy(self):
+        url = self.queue("shared")
+        self.sqs.add_permission(QueueUrl=url, Label="ops", AWSAccountIds=["111122223333"],
+                                Actions=["SendMessage", "ReceiveMessage"])
+        policy = json.loads(self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "Policy"])["Attributes"]["Policy"])
+        st = policy["Statement"][0]
+        self.assertEqual(st["Sid"], "ops")
+        self.assertEqual(st["Principal"], {"AWS": ["arn:aws:iam::111122223333:root"]})
+        self.assertEqual(st["Action"], ["SQS:SendMessage", "SQS:ReceiveMessage"])
+        self.assertEqual(st["Resource"], "arn:aws:sqs:us-east-1:000000000000:shared")
+        self.assert_error("InvalidParameterValue", self.sqs.add_permission, QueueUrl=url,
+                          Label="ops", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+        self.sqs.remove_permission(QueueUrl=url, Label="ops")
+        self.assertNotIn("Attributes", self.sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["Policy"]))
+        self.assert_error("InvalidParameterValue", self.sqs.remove_permission, QueueUrl=url,
+                          Label="ops")
+
     def test_delete_queue(self):
         url = self.queue("doomed")
         self.sqs.delete_queue(QueueUrl=url)

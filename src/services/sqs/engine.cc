@@ -1,6 +1,8 @@
 // Engine: opening, queues and their attributes (messages are in engine_messages.cc).
 #include "services/sqs/engine.h"
 
+#include <nlohmann/json.hpp>
+
 #include "services/kit/arn.h"
 #include "services/sqs/errors.h"
 #include "services/sqs/queue_store.h"
@@ -309,6 +311,69 @@ std::optional<AwsError> Engine::Purge(const Scope& scope, const std::string& nam
       return queue_store::PurgeMessages(db, id, up_to);
     });
   }
+  return std::nullopt;
+}
+
+std::optional<AwsError> Engine::AddPermission(const Scope& scope, const std::string& name,
+                                              const std::string& label,
+                                              const std::vector<std::string>& accounts,
+                                              const std::vector<std::string>& actions) {
+  if (label.empty() || label.size() > 80) {
+    return InvalidParameter("Label", label, "Must be 1 to 80 characters.");
+  }
+  if (accounts.empty()) {
+    return MissingParameter("The request must contain the parameter AWSAccountIds.");
+  }
+  if (actions.empty()) return MissingParameter("The request must contain the parameter Actions.");
+  std::lock_guard lock(mu_);
+  Queue* q = Find(scope, name);
+  if (q == nullptr) return QueueDoesNotExist();
+  nlohmann::json policy = nlohmann::json::parse(q->attributes["Policy"], nullptr, false);
+  if (!policy.is_object()) {
+    policy = {{"Version", "2012-10-17"},
+              {"Id", q->arn + "/SQSDefaultPolicy"},
+              {"Statement", nlohmann::json::array()}};
+  }
+  nlohmann::json& statements = policy["Statement"];
+  if (!statements.is_array()) statements = nlohmann::json::array();
+  for (const auto& st : statements) {
+    if (st.is_object() && st.value("Sid", "") == label) {
+      return InvalidParameter("Label", label, "Already exists.");
+    }
+  }
+  nlohmann::json principals = nlohmann::json::array(), verbs = nlohmann::json::array();
+  for (const auto& a : accounts) principals.push_back("arn:aws:iam::" + a + ":root");
+  for (const auto& a : actions) verbs.push_back("SQS:" + a);
+  statements.push_back({{"Sid", label},
+                        {"Effect", "Allow"},
+                        {"Principal", {{"AWS", principals}}},
+                        {"Action", verbs},
+                        {"Resource", q->arn}});
+  q->attributes["Policy"] = policy.dump();
+  journal_.Submit([copy = *q](store::Database& db) { return queue_store::PutQueue(db, copy); });
+  return std::nullopt;
+}
+
+std::optional<AwsError> Engine::RemovePermission(const Scope& scope, const std::string& name,
+                                                 const std::string& label) {
+  std::lock_guard lock(mu_);
+  Queue* q = Find(scope, name);
+  if (q == nullptr) return QueueDoesNotExist();
+  nlohmann::json policy = nlohmann::json::parse(q->attributes["Policy"], nullptr, false);
+  auto statements = policy.is_object() ? policy.find("Statement") : policy.end();
+  bool found = false;
+  if (policy.is_object() && statements != policy.end() && statements->is_array()) {
+    for (auto it = statements->begin(); it != statements->end(); ++it) {
+      if (it->is_object() && it->value("Sid", "") == label) {
+        statements->erase(it);
+        found = true;
+        break;
+      }
+    }
+  }
+  if (!found) return InvalidParameter("Label", label, "can't find label on existing policy.");
+  q->attributes["Policy"] = statements->empty() ? "" : policy.dump();
+  journal_.Submit([copy = *q](store::Database& db) { return queue_store::PutQueue(db, copy); });
   return std::nullopt;
 }
 

@@ -87,6 +87,14 @@ class Engine {
   Result<std::map<std::string, std::string>, AwsError> Tags(const Scope& scope,
                                                             const std::string& name);
   std::optional<AwsError> Purge(const Scope& scope, const std::string& name);
+  // AddPermission / RemovePermission: a Policy statement labelled `label` allowing `accounts`
+  // the SQS `actions` on the queue (the queue's Policy attribute, as AWS writes it).
+  std::optional<AwsError> AddPermission(const Scope& scope, const std::string& name,
+                                        const std::string& label,
+                                        const std::vector<std::string>& accounts,
+                                        const std::vector<std::string>& actions);
+  std::optional<AwsError> RemovePermission(const Scope& scope, const std::string& name,
+                                           const std::string& label);
   // Names of the queues of `scope` whose RedrivePolicy targets queue `name`.
   Result<std::vector<std::string>, AwsError> DeadLetterSources(const Scope& scope,
                                                                const std::string& name);

@@ -31,6 +31,8 @@ OpResult TagQueue(Engine& e, const CallContext& call, const Value& in);
 OpResult UntagQueue(Engine& e, const CallContext& call, const Value& in);
 OpResult ListQueueTags(Engine& e, const CallContext& call, const Value& in);
 OpResult PurgeQueue(Engine& e, const CallContext& call, const Value& in);
+OpResult AddPermission(Engine& e, const CallContext& call, const Value& in);
+OpResult RemovePermission(Engine& e, const CallContext& call, const Value& in);
 OpResult ListDeadLetterSourceQueues(Engine& e, const CallContext& call, const Value& in);
 OpResult StartMessageMoveTask(Engine& e, const CallContext& call, const Value& in);
 OpResult ListMessageMoveTasks(Engine& e, const CallContext& call, const Value& in);

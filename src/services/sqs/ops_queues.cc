@@ -168,6 +168,19 @@ OpResult PurgeQueue(Engine& e, const CallContext& call, const Value& in) {
   return Done(e.Purge(q->scope, q->name));
 }
 
+OpResult AddPermission(Engine& e, const CallContext& call, const Value& in) {
+  auto q = ParseQueueUrl(call, in);
+  if (!q.ok()) return q.error();
+  return Done(e.AddPermission(q->scope, q->name, Str(in, "Label"), StringList(in, "AWSAccountIds"),
+                              StringList(in, "Actions")));
+}
+
+OpResult RemovePermission(Engine& e, const CallContext& call, const Value& in) {
+  auto q = ParseQueueUrl(call, in);
+  if (!q.ok()) return q.error();
+  return Done(e.RemovePermission(q->scope, q->name, Str(in, "Label")));
+}
+
 OpResult ListDeadLetterSourceQueues(Engine& e, const CallContext& call, const Value& in) {
   auto q = ParseQueueUrl(call, in);
   if (!q.ok()) return q.error();

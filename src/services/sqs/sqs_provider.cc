@@ -19,6 +19,8 @@ constexpr Operation<Engine> kOperations[] = {
     {"UntagQueue", ops::UntagQueue},
     {"ListQueueTags", ops::ListQueueTags},
     {"PurgeQueue", ops::PurgeQueue},
+    {"AddPermission", ops::AddPermission},
+    {"RemovePermission", ops::RemovePermission},
     {"ListDeadLetterSourceQueues", ops::ListDeadLetterSourceQueues},
     {"StartMessageMoveTask", ops::StartMessageMoveTask},
     {"ListMessageMoveTasks", ops::ListMessageMoveTasks},
