@@ -21,11 +21,6 @@ namespace nimbus::ecr {
 
 inline constexpr int64_t kTokenLifetimeMs = 12LL * 3600 * 1000;
 
-// Standard base64 (with padding).
-std::string Base64Encode(std::string_view in);
-// nullopt when `in` is not valid base64.
-std::optional<std::string> Base64Decode(std::string_view in);
-
 class RegistryAuth {
  public:
   RegistryAuth(RepoStore& repos, const Clock& clock, bool require_auth)
