@@ -6,7 +6,7 @@
 //
 // Threading: one connection guarded by a recursive mutex. Every public method may be called
 // from any thread; calls are serialized. Inside Transaction(fn), `fn` runs on the calling
-// thread with the lock held and may call any method (including ResourceStore methods and
+// thread with the lock held and may call any method (including those of stores built on it, and
 // nested Transaction, which becomes a savepoint); other threads wait until it returns.
 //
 // SQL text must be a constant written by the developer; user data goes only through bound

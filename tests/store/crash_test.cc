@@ -1,5 +1,5 @@
-// Durability under kill -9: a forked child writes resources and blobs in a loop and reports
-// each id on a pipe only after the write returned OK. The parent kills it at an arbitrary
+// Durability under kill -9: a forked child queues work items and writes blobs in a loop and
+// reports each one on a pipe only after the write returned OK. The parent kills it at an arbitrary
 // moment, reopens the store and checks every acknowledged write is present and intact.
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -8,12 +8,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string>
 
 #include "store/blob_store.h"
-#include "store/resource_store.h"
+#include "store/work_queue.h"
 #include "temp_dir.h"
 
 namespace nimbus::store {
@@ -29,20 +30,17 @@ std::string BlobFor(int round, int i) {
          std::string(1000 + (i * 37) % 5000, static_cast<char>('A' + i % 26));
 }
 
-ResourceKey KeyFor(int round, int i) {
-  return {"123456789012", "us-east-1", "crash.item",
-          std::to_string(round) + "-" + std::to_string(i)};
-}
+std::string QueueFor(int round) { return "crash-" + std::to_string(round); }
 
 // Child body: never returns.
 [[noreturn]] void WriterLoop(const std::string& dir, int round, int out_fd) {
   auto db = Database::Open(dir);
-  if (!db.ok() || !ResourceStore::Install(**db).ok()) _exit(2);
+  if (!db.ok()) _exit(2);
+  auto queue = WorkQueue::Open(**db);
   auto blobs = BlobStore::Open(dir);
-  if (!blobs.ok()) _exit(3);
-  ResourceStore store(**db);
+  if (!queue.ok() || !blobs.ok()) _exit(3);
   for (int i = 0;; ++i) {
-    if (!store.Put(KeyFor(round, i), BodyFor(round, i)).ok()) _exit(4);
+    if (!(*queue)->Enqueue(QueueFor(round), BodyFor(round, i), i).ok()) _exit(4);
     std::string line = "r " + std::to_string(i) + "\n";
     if (::write(out_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) _exit(5);
     auto digest = (*blobs)->Put(BlobFor(round, i));
@@ -124,12 +122,17 @@ TEST(CrashDurability, AcknowledgedWritesSurviveKill9) {
                             })
                     .ok());
     EXPECT_EQ(integrity, "ok");
-    ASSERT_TRUE(ResourceStore::Install(**db).ok());
-    ResourceStore store(**db);
+    auto queue = WorkQueue::Open(**db);
+    ASSERT_TRUE(queue.ok());
+    auto items = (*queue)->Claim(QueueFor(round), std::numeric_limits<int64_t>::max(),
+                                 std::numeric_limits<int>::max());
+    ASSERT_TRUE(items.ok());
+    std::map<int64_t, std::string> stored;  // due time (= i) -> payload
+    for (const WorkItem& item : *items) stored[item.due_ms] = item.payload;
     for (int i : acks.resources) {
-      auto r = store.Get(KeyFor(round, i));
-      ASSERT_TRUE(r.ok()) << "acknowledged resource " << round << "-" << i << " lost";
-      EXPECT_EQ(r->body, BodyFor(round, i));
+      auto it = stored.find(i);
+      ASSERT_NE(it, stored.end()) << "acknowledged item " << round << "-" << i << " lost";
+      EXPECT_EQ(it->second, BodyFor(round, i));
     }
     auto blobs = BlobStore::Open(tmp.path());
     ASSERT_TRUE(blobs.ok());
