@@ -286,6 +286,20 @@ Result<SandboxCgroup> CgroupParent::Create(const std::string& name,
                               (layout_.version == CgroupVersion::kV1 ? "/tasks" : "/cgroup.procs"));
     return dir;
   };
+  // The same on v1 and v2: a CPU quota (now, or when the caller asks after start-up) and the
+  // pids limit.
+  auto apply_cpu_quota = [&]() -> Status {
+    if (limits.cpu.quota_us <= 0) return Status::Ok();
+    if (limits.cpu_quota_later) {
+      cg.pending_cpu_ = limits.cpu;
+      return Status::Ok();
+    }
+    return cg.SetCpuQuota(limits.cpu);
+  };
+  auto apply_pids_max = [&](const std::string& dir) -> Status {
+    if (limits.pids_max <= 0) return Status::Ok();
+    return WriteFile(dir + "/pids.max", std::to_string(limits.pids_max));
+  };
   if (layout_.version == CgroupVersion::kV2) {
     auto dir = make("");
     if (!dir.ok()) return fail(dir.error());
@@ -295,12 +309,8 @@ Result<SandboxCgroup> CgroupParent::Create(const std::string& name,
       if (!st.ok()) return fail(st);
       (void)WriteFile(d + "/memory.swap.max", "0");  // absent without swap accounting
     }
-    if (cpu_ && limits.cpu.quota_us > 0) {
-      if (limits.cpu_quota_later) {
-        cg.pending_cpu_ = limits.cpu;
-      } else if (Status st = cg.SetCpuQuota(limits.cpu); !st.ok()) {
-        return fail(st);
-      }
+    if (cpu_) {
+      if (Status st = apply_cpu_quota(); !st.ok()) return fail(st);
     }
     if (cpu_ && limits.cpu_shares > 0) {
       Status st =
@@ -311,9 +321,8 @@ Result<SandboxCgroup> CgroupParent::Create(const std::string& name,
       Status st = WriteFile(d + "/cpuset.cpus", FormatCpuList(limits.cpus));
       if (!st.ok()) return fail(st);
     }
-    if (pids_ && limits.pids_max > 0) {
-      Status st = WriteFile(d + "/pids.max", std::to_string(limits.pids_max));
-      if (!st.ok()) return fail(st);
+    if (pids_) {
+      if (Status st = apply_pids_max(d); !st.ok()) return fail(st);
     }
     return cg;
   }
@@ -332,13 +341,7 @@ Result<SandboxCgroup> CgroupParent::Create(const std::string& name,
   if (cpu_) {
     auto dir = make("cpu");
     if (!dir.ok()) return fail(dir.error());
-    if (limits.cpu.quota_us > 0) {
-      if (limits.cpu_quota_later) {
-        cg.pending_cpu_ = limits.cpu;
-      } else if (Status st = cg.SetCpuQuota(limits.cpu); !st.ok()) {
-        return fail(st);
-      }
-    }
+    if (Status st = apply_cpu_quota(); !st.ok()) return fail(st);
     if (limits.cpu_shares > 0) {
       Status st = WriteFile(*dir + "/cpu.shares", std::to_string(limits.cpu_shares));
       if (!st.ok()) return fail(st);
@@ -355,10 +358,7 @@ Result<SandboxCgroup> CgroupParent::Create(const std::string& name,
   if (pids_) {
     auto dir = make("pids");
     if (!dir.ok()) return fail(dir.error());
-    if (limits.pids_max > 0) {
-      Status st = WriteFile(*dir + "/pids.max", std::to_string(limits.pids_max));
-      if (!st.ok()) return fail(st);
-    }
+    if (Status st = apply_pids_max(*dir); !st.ok()) return fail(st);
   }
   if (freezer_) {
     auto dir = make("freezer");
