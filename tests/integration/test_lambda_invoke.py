@@ -609,5 +609,52 @@ class LambdaQueuedEventsSurviveKill(unittest.TestCase):
             shutil.rmtree(n.data_dir, ignore_errors=True)
 
 
+class LambdaQueuedEventsSurviveUpgrade(unittest.TestCase):
+    """A data dir from before the shared work queue: its lambda_events rows still run."""
+
+    def test_events_of_the_old_table_run_after_upgrade(self):
+        import sqlite3
+        n = Nimbus().start()
+        try:
+            lam = n.client("lambda")
+            create(lam, "upgraded", {"app.py": PY_ECHO})
+            arn = lam.get_function(FunctionName="upgraded")["Configuration"]["FunctionArn"]
+            account, region = arn.split(":")[4], arn.split(":")[3]
+            n.stop()
+            marker = "legacy-%d" % time.time_ns()
+            now_ms = int(time.time() * 1000)
+            db = sqlite3.connect(os.path.join(n.data_dir, "nimbus.db"))
+            db.executescript(
+                "CREATE TABLE lambda_events ("
+                " id INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL, region TEXT NOT NULL,"
+                " function_name TEXT NOT NULL, qualifier TEXT NOT NULL, invoked_arn TEXT NOT NULL,"
+                " request_id TEXT NOT NULL, payload BLOB NOT NULL, enqueued_ms INTEGER NOT NULL,"
+                " attempts INTEGER NOT NULL DEFAULT 0, next_ms INTEGER NOT NULL);"
+                "CREATE INDEX lambda_events_due ON lambda_events(next_ms);"
+                "INSERT INTO schema_migrations(module, version, name) VALUES('lambda_events', 1, 'event queue');")
+            db.execute(
+                "INSERT INTO lambda_events(account_id, region, function_name, qualifier, invoked_arn,"
+                " request_id, payload, enqueued_ms, next_ms) VALUES(?,?,?,?,?,?,?,?,?)",
+                (account, region, "upgraded", "$LATEST", arn, "00000000-0000-4000-8000-000000000001",
+                 json.dumps({"m": marker}).encode(), now_ms, now_ms))
+            db.commit()
+            db.close()
+            n.start()
+            logs = n.client("logs")
+            deadline, found = time.time() + 30, []
+            while time.time() < deadline and not found:
+                found = log_events(logs, "/aws/lambda/upgraded", filterPattern=marker)
+                time.sleep(0.2)
+            self.assertTrue(found, "the event queued in the old table was not delivered")
+            db = sqlite3.connect(os.path.join(n.data_dir, "nimbus.db"))
+            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            db.close()
+            self.assertNotIn("lambda_events", tables)  # moved onto the work queue, not read twice
+        finally:
+            n.stop()
+            import shutil
+            shutil.rmtree(n.data_dir, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main()
