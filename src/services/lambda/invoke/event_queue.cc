@@ -80,8 +80,12 @@ asio::awaitable<void> EventQueue::Worker() {
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (pending_.load() <= 0 || stopping_) continue;
+    // A read first: an idle poll (events only due later, or all running) takes no write lock.
+    int64_t now = clock_.NowMillis();
+    auto next = queue_->NextDue(kEventQueueName);
+    if (!next.ok() || !next->has_value() || **next > now) continue;
     // Claimed items are leased: a later poll does not hand them out again while they run.
-    auto due = queue_->Claim(kEventQueueName, clock_.NowMillis(), kClaimBatch);
+    auto due = queue_->Claim(kEventQueueName, now, kClaimBatch);
     if (!due.ok()) continue;
     for (store::WorkItem& item : *due) {
       auto event = DecodeQueuedEvent(item.payload);
