@@ -87,6 +87,16 @@ Status ValidateSpec(const SandboxSpec& spec) {
       }
     }
   }
+  bool container = spec.image && !spec.image->read_only;
+  if ((!spec.binds.empty() || spec.read_only_root) && !container) {
+    return Status::InvalidArgument("binds and a read-only root are for container roots");
+  }
+  for (const auto& bind : spec.binds) {
+    if (!IsCleanAbsolute(bind.host_dir) || !IsCleanAbsolute(bind.target) || bind.target == "/" ||
+        IsUnder(bind.target, "/proc") || IsUnder(bind.target, "/dev")) {
+      return Status::InvalidArgument("bad bind " + bind.host_dir + " -> " + bind.target);
+    }
+  }
   if (!spec.working_dir.empty() && spec.working_dir != "/" && !IsCleanAbsolute(spec.working_dir)) {
     return Status::InvalidArgument("working_dir must be a clean absolute path");
   }
@@ -116,6 +126,17 @@ struct RootBuilder {
   }
   void BindReadOnly(const std::string& src, const std::string& rel) {
     Add({ChildOp::kBindReadOnly, p.Keep(src), At(rel)});
+  }
+  // A host directory at `target` (its missing directories made first).
+  void Bind(const std::string& src, const std::string& target, bool read_only) {
+    for (size_t i = 1; i <= target.size(); ++i) {
+      if (i == target.size() || target[i] == '/') Mkdir(target.substr(0, i));
+    }
+    if (read_only) {
+      BindReadOnly(src, target);
+    } else {
+      Add({ChildOp::kMount, p.Keep(src), At(target), nullptr, nullptr, MS_BIND | MS_REC});
+    }
   }
   void Tmpfs(const std::string& rel, unsigned long flags, const std::string& data) {
     Add({ChildOp::kMount, p.Keep("tmpfs"), At(rel), p.Keep("tmpfs"), p.Keep(data), flags});
@@ -280,7 +301,9 @@ Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const
   }
   b.DevAndProc(container);
   if (container) {
+    for (const auto& bind : spec.binds) b.Bind(bind.host_dir, bind.target, bind.read_only);
     p.read_only_after_pivot = {p.Keep("/dev")};  // the root is the image's writable overlay
+    if (spec.read_only_root) p.read_only_after_pivot.push_back(p.Keep("/"));
     p.workdir = p.Keep(spec.working_dir.empty() ? "/" : spec.working_dir);
   } else {
     p.read_only_after_pivot = {p.Keep("/dev"), p.Keep("/")};

@@ -83,6 +83,18 @@ struct SandboxSpec {
   // Set: the root is this image (code_dir, layer_dirs and extra_read_only must be empty; no
   // private /tmp: the image's own; Docker's 64 MB /dev/shm; unless read_only, see ImageRootFs).
   std::optional<ImageRootFs> image;
+  // Container roots (`image`, not read_only): host directories bound at absolute targets (ECS
+  // mountPoints), after /dev and /proc, made in the upper dir when missing. A target must not be
+  // "/" nor under /proc or /dev; the caller makes sure no component of it is a symlink in the
+  // image (the mount would follow it).
+  struct Bind {
+    std::string host_dir, target;
+    bool read_only = false;
+  };
+  std::vector<Bind> binds;
+  // Container roots: the image's root remounted read-only once set up (ECS
+  // readonlyRootFilesystem); binds and /dev/shm stay as they are.
+  bool read_only_root = false;
   // Absolute path inside the sandbox; empty: the layout's (/var/task, or the image's "/").
   std::string working_dir;
   uint32_t memory_mb = 128;             // cgroup memory limit, swap off

@@ -10,6 +10,7 @@ Container output has no log driver here: nimbus echoes it to its stderr
 be loaded."""
 import glob
 import os
+import shutil
 import signal
 import time
 import unittest
@@ -178,6 +179,37 @@ class EcsTasks(unittest.TestCase):
             container("app", image=img, startTimeout=2, entryPoint=["sh", "-c", "true"],
                       dependsOn=[{"containerName": "slow", "condition": "COMPLETE"}]))
         self.assertIn("startTimeout", task["stoppedReason"])
+
+    def test_volumes_and_read_only_root(self):
+        import tempfile
+        img = self.plain_uri + ":latest"
+        host_dir = tempfile.mkdtemp(prefix="nimbus-ecs-bind-")
+        os.chmod(host_dir, 0o777)  # root inside may be another uid outside (user namespace)
+        family = self.register(
+            container("writer", image=img, essential=False, readonlyRootFilesystem=True,
+                      mountPoints=[{"sourceVolume": "scratch", "containerPath": "/data"},
+                                   {"sourceVolume": "hostdir", "containerPath": "/host"}],
+                      entryPoint=["sh", "-c", "echo shared > /data/f && echo fromtask > /host/out"
+                                              " && if touch /rootfile; then exit 9; fi"]),
+            container("reader", image=img,
+                      volumesFrom=[{"sourceContainer": "writer", "readOnly": True}],
+                      dependsOn=[{"containerName": "writer", "condition": "SUCCESS"}],
+                      entryPoint=["sh", "-c", "cat /data/f; if echo x > /data/g; then exit 8; fi"]),
+            volumes=[{"name": "scratch"}, {"name": "hostdir", "host": {"sourcePath": host_dir}}])
+        arn = self.run_task(family)
+        task = self.wait_status(arn, "STOPPED")
+        by_name = {c["name"]: c for c in task["containers"]}
+        self.assertEqual(by_name["writer"]["exitCode"], 0, task)  # its root was read-only
+        self.assertEqual(by_name["reader"]["exitCode"], 0, task)  # volumesFrom read-only
+        self.assertIn("shared", self.output(arn, "reader", expect="shared"))
+        with open(os.path.join(host_dir, "out")) as f:
+            self.assertEqual(f.read(), "fromtask\n")
+        shutil.rmtree(host_dir, ignore_errors=True)
+        # An unknown volume fails the start.
+        arn, task = self.run_to_stop(container(
+            image=img, entryPoint=["true"],
+            mountPoints=[{"sourceVolume": "nope", "containerPath": "/x"}]))
+        self.assertIn("no volume named nope", task["stoppedReason"])
 
     # -- stopping ---------------------------------------------------------------------------
     def test_stop_task_signals(self):

@@ -322,6 +322,33 @@ TEST(PlanTest, RejectsBadImageSpecs) {
   s = ImageSpec();
   s.working_dir = "/app/../etc";
   EXPECT_EQ(BuildChildPlan(s, Ctx()).error().code(), StatusCode::kInvalidArgument);
+  // Binds: clean absolute paths, never over / or into /proc or /dev; container roots only.
+  for (const char* target : {"/", "/proc/x", "/dev", "data", "/a/../b"}) {
+    s = ImageSpec();
+    s.binds.push_back({"/srv/vol", target, false});
+    EXPECT_EQ(BuildChildPlan(s, Ctx()).error().code(), StatusCode::kInvalidArgument) << target;
+  }
+  SandboxSpec lambda;
+  lambda.argv = {"/var/task/bootstrap"};
+  lambda.read_only_root = true;
+  EXPECT_EQ(BuildChildPlan(lambda, Ctx()).error().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(PlanTest, ContainerBindsAndReadOnlyRoot) {
+  SandboxSpec s = ImageSpec();
+  s.binds.push_back({"/srv/vol", "/data/cache", true});
+  s.read_only_root = true;
+  auto plan = BuildChildPlan(s, Ctx());
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  bool bound = false;
+  for (const ChildOp& op : (*plan)->ops) {
+    if (op.kind == ChildOp::kBindReadOnly && std::string(op.source) == "/srv/vol") {
+      bound = std::string(op.target).ends_with("/data/cache");
+    }
+  }
+  EXPECT_TRUE(bound);
+  ASSERT_EQ((*plan)->read_only_after_pivot.size(), 2u);
+  EXPECT_STREQ((*plan)->read_only_after_pivot[1], "/");
 }
 
 }  // namespace

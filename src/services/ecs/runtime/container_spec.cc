@@ -7,6 +7,7 @@
 
 #include "sandbox/image_user.h"
 #include "services/ecs/runtime/container_command.h"
+#include "services/ecs/runtime/container_volumes.h"
 #include "services/ecs/task_definition.h"
 #include "services/kit/input.h"
 
@@ -93,6 +94,13 @@ Result<sandbox::SandboxSpec> BuildContainerSpec(const ContainerSpecInput& in) {
   root.upper_dir = in.upper_dir;
   root.work_dir = in.work_dir;
   spec.image = std::move(root);
+  spec.read_only_root = Bool(def, "readonlyRootFilesystem");
+  if (in.task_definition != nullptr) {
+    auto binds = PrepareContainerBinds(*in.task_definition, def, in.task_volumes_dir, in.root_id,
+                                       in.image->layers);
+    if (!binds.ok()) return binds.error();
+    spec.binds = std::move(*binds);
+  }
 
   // Limits: the container's hard limit (or the task's memory), cpu units as shares, the task's
   // cpu as a quota (else all of the host's).

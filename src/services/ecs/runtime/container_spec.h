@@ -19,6 +19,9 @@ struct ContainerSpecInput {
   const Value* definition = nullptr;  // the container definition
   const Value* override = nullptr;    // its containerOverrides entry, or null
   const Value* task = nullptr;        // the task (cpu, memory, launchType)
+  const Value* task_definition = nullptr;  // its volumes and containers (mountPoints)
+  std::string task_volumes_dir;            // where task-scoped volumes live
+  uid_t root_id = 0;                       // root inside, outside (the sandbox's id offset)
   const image::PreparedImage* image = nullptr;
   std::string upper_dir, work_dir;    // the container's own overlayfs dirs
   std::string hostname;

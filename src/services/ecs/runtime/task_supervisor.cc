@@ -224,6 +224,9 @@ std::optional<std::string> TaskSupervisor::StartBox(Box& box) {
   in.definition = box.def;
   in.override = ContainerOverride(launch_.task, box.name);
   in.task = &launch_.task;
+  in.task_definition = &launch_.task_definition;
+  in.task_volumes_dir = task_dir_ + "/.volumes";  // container names have no dots
+  in.root_id = root;
   in.image = &box.image;
   in.upper_dir = dir + "/upper";
   in.work_dir = dir + "/work";
