@@ -13,7 +13,8 @@ import urllib.request
 
 from botocore.exceptions import ClientError
 
-from harness import HERE, NIMBUS_BIN, Nimbus
+import lambda_util
+from harness import HERE, NIMBUS_BIN, Nimbus, log_events
 from sns_util import Endpoint, ca_path, issue_cert, self_signed_ca, verify
 
 
@@ -243,6 +244,42 @@ class SnsFlow(unittest.TestCase):
                 time.sleep(0.05)
             self.assertIn("To: me@example.com", text)
             self.assertIn("Action=ConfirmSubscription", text)
+
+
+class SnsLambda(unittest.TestCase):
+    def test_lambda_subscription_gets_the_records_event(self):
+        # An asynchronous invoke with AWS's Records[].Sns event; the function prints it and the
+        # test reads it back from CloudWatch Logs.
+        with Nimbus() as n:
+            lam, logs, sns = n.client("lambda"), n.client("logs"), n.client("sns")
+            fn = lambda_util.create(lam, "sns-reader", {"app.py": (
+                "import json\n"
+                "def handler(event, context):\n"
+                "    print('EVENT ' + json.dumps(event))\n")})["FunctionArn"]
+            topic = sns.create_topic(Name="to-lambda")["TopicArn"]
+            sub = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn)["SubscriptionArn"]
+            self.assertTrue(sub.startswith(topic + ":"))  # confirmed at once
+            mid = sns.publish(TopicArn=topic, Message="for the function", Subject="s",
+                              MessageAttributes={"n": {"DataType": "Number",
+                                                       "StringValue": "5"}})["MessageId"]
+            deadline = time.monotonic() + 60
+            event = None
+            while time.monotonic() < deadline and event is None:
+                for e in log_events(logs, "/aws/lambda/sns-reader"):
+                    if e["message"].startswith("EVENT "):
+                        event = json.loads(e["message"][6:])
+                time.sleep(0.2)
+            self.assertIsNotNone(event)
+            record = event["Records"][0]
+            self.assertEqual(record["EventSource"], "aws:sns")
+            self.assertEqual(record["EventSubscriptionArn"], sub)
+            self.assertEqual(record["Sns"]["MessageId"], mid)
+            self.assertEqual(record["Sns"]["Message"], "for the function")
+            self.assertEqual(record["Sns"]["Subject"], "s")
+            self.assertEqual(record["Sns"]["MessageAttributes"]["n"],
+                             {"Type": "String", "Value": "5"})
+            self.assertTrue(record["Sns"]["SigningCertUrl"].startswith("https://localhost:"))
+            self.assertIn("UnsubscribeUrl", record["Sns"])
 
 
 class SnsJs(unittest.TestCase):

@@ -29,6 +29,9 @@ class LogSink;
 namespace sqs {
 class QueueSender;
 }
+namespace lambda {
+class AsyncInvoker;
+}
 namespace ecr {
 class ImageReader;
 }
@@ -44,6 +47,9 @@ struct ServiceLinks {
   std::shared_ptr<logs::LogSink> log_sink;
   // SQS (sqs/api/queue_sender.h): send a message to a queue by ARN (SNS, Lambda destinations).
   std::shared_ptr<sqs::QueueSender> sqs_sender;
+  // Lambda (lambda/api/async_invoker.h): Event invocations by function ARN (SNS). Null without
+  // a data plane (an in-process harness).
+  std::shared_ptr<lambda::AsyncInvoker> lambda_invoker;
   // ECR (ecr/api/image_reader.h): read access to the images of nimbus's registry.
   std::shared_ptr<ecr::ImageReader> ecr_images;
   // ECR builds it over ecr_images (image/image_cache.h): images (nimbus's or another

@@ -60,6 +60,9 @@ class DataPlane {
   virtual bool Stopped() = 0;
   // One line saying which sandbox limits are off on this host ("" when all are on).
   virtual std::string LimitsNote() const = 0;
+  // Queues an Event invocation of `target` with `payload`, durably (the Invoke API's
+  // InvocationType=Event path, for lambda/api/async_invoker.h).
+  virtual Status EnqueueEvent(const ResolvedInvoke& target, const std::string& payload) = 0;
 };
 
 // Builds the data plane. Fails when the sandbox cannot start at all or its tables can't migrate.

@@ -1,6 +1,9 @@
 #include <boost/asio/steady_timer.hpp>
+#include <mutex>
 
+#include "services/kit/arn.h"
 #include "services/kit/operations.h"
+#include "services/lambda/api/async_invoker.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/data_plane.h"
 #include "services/lambda/image_source_ecr.h"
@@ -52,12 +55,59 @@ constexpr Operation<LambdaControl> kOperations[] = {
     {"ListFunctionUrlConfigs", Member<&LambdaControl::ListFunctionUrlConfigs>},
 };
 
+// ServiceLinks::lambda_invoker: Event invocations by ARN through the data plane's event queue.
+// Detach() (the provider's destructor) makes later calls fail Unavailable.
+class LambdaAsyncInvoker : public AsyncInvoker {
+ public:
+  LambdaAsyncInvoker(FunctionRegistry& registry, DataPlane& plane)
+      : registry_(&registry), plane_(&plane) {}
+  void Detach() {
+    std::lock_guard<std::mutex> lock(mu_);
+    registry_ = nullptr;
+    plane_ = nullptr;
+  }
+  Status InvokeAsync(const std::string& function_arn, const std::string& payload) override {
+    auto arn = ParseArn(function_arn);
+    if (!arn || arn->service != "lambda" || arn->resource.rfind("function:", 0) != 0) {
+      return Status::InvalidArgument("not a Lambda function ARN: " + function_arn);
+    }
+    std::string name = arn->resource.substr(9), qualifier;
+    if (size_t colon = name.find(':'); colon != std::string::npos) {
+      qualifier = name.substr(colon + 1);
+      name.resize(colon);
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (plane_ == nullptr) return Status::Unavailable("Lambda is stopping");
+    auto target = registry_->ResolveInvoke(arn->scope.account, arn->scope.region, name, qualifier);
+    if (!target.ok()) {
+      const AwsError& e = target.error();
+      if (e.http_status == 404) return Status::NotFound(e.message);
+      if (e.code == "ResourceConflictException") return Status::FailedPrecondition(e.message);
+      return Status::InvalidArgument(e.message);
+    }
+    return plane_->EnqueueEvent(*target, payload);
+  }
+
+ private:
+  std::mutex mu_;
+  FunctionRegistry* registry_;
+  DataPlane* plane_;
+};
+
 class LambdaProvider : public Provider {
  public:
   explicit LambdaProvider(std::unique_ptr<LambdaControl> control) : control_(std::move(control)) {}
-  ~LambdaProvider() override { data_plane_.reset(); }  // before the registry it uses
+  ~LambdaProvider() override {
+    if (invoker_) invoker_->Detach();
+    data_plane_.reset();  // before the registry it uses
+  }
 
   void SetDataPlane(std::unique_ptr<DataPlane> d) { data_plane_ = std::move(d); }
+  // The link other services invoke through (needs the data plane).
+  std::shared_ptr<AsyncInvoker> MakeInvoker() {
+    invoker_ = std::make_shared<LambdaAsyncInvoker>(*control_, *data_plane_);
+    return invoker_;
+  }
   LambdaControl& control() { return *control_; }
 
   std::string_view service_name() const override { return "lambda"; }
@@ -92,6 +142,7 @@ class LambdaProvider : public Provider {
  private:
   std::unique_ptr<LambdaControl> control_;
   std::unique_ptr<DataPlane> data_plane_;
+  std::shared_ptr<LambdaAsyncInvoker> invoker_;
 };
 
 Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
@@ -150,6 +201,7 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
     auto plane = MakeDataPlane(std::move(d));
     if (!plane.ok()) return plane.error();
     provider->SetDataPlane(std::move(*plane));
+    ctx.links.lambda_invoker = provider->MakeInvoker();
   }
   return std::unique_ptr<Provider>(std::move(provider));
 }

@@ -11,6 +11,7 @@
 
 #include "core/ids.h"
 #include "protocol/wire.h"
+#include "services/lambda/api/async_invoker.h"
 #include "services/sqs/api/queue_sender.h"
 #include "store/fs.h"
 
@@ -402,7 +403,14 @@ asio::awaitable<Deliveries::Outcome> Deliveries::DeliverNotification(const Value
     std::string body = sub.protocol == "email-json" ? envelope : text;
     co_return AppendMail(sub.endpoint, m.subject.value_or("AWS Notification Message"), body);
   }
-  co_return Outcome{false, "protocol " + sub.protocol + " is not delivered by this nimbus yet"};
+  if (sub.protocol == "lambda") {
+    // An asynchronous invoke with the Records[].Sns event (reference G.6).
+    if (lambda_ == nullptr) co_return Outcome{false, "Lambda invokes are not served"};
+    Status st = lambda_->InvokeAsync(
+        sub.endpoint, LambdaEventJson(m, text, sub.arn, signature, cert_url, unsubscribe));
+    co_return st.ok() ? Outcome{true, ""} : Outcome{false, st.ToString()};
+  }
+  co_return Outcome{false, "protocol " + sub.protocol + " is not delivered by this nimbus"};
 }
 
 asio::awaitable<Deliveries::Outcome> Deliveries::PostHttp(const std::string& url,

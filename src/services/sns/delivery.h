@@ -34,6 +34,9 @@
 namespace nimbus::sqs {
 class QueueSender;
 }
+namespace nimbus::lambda {
+class AsyncInvoker;
+}
 
 namespace nimbus::sns {
 
@@ -69,6 +72,10 @@ class Deliveries {
   const std::string& mailbox_path() const { return options_.mailbox_path; }
   // Sets DeliveryOptions::cert_base_url; call before Start.
   void SetCertBaseUrl(std::string url) { options_.cert_base_url = std::move(url); }
+  // Where lambda subscriptions are invoked (null: their deliveries fail); call before Start.
+  void SetLambdaInvoker(std::shared_ptr<lambda::AsyncInvoker> invoker) {
+    lambda_ = std::move(invoker);
+  }
   // Sets DeliveryOptions::extra_ca_file; call before Start.
   void SetExtraCaFile(std::string path) { options_.extra_ca_file = std::move(path); }
 
@@ -104,6 +111,7 @@ class Deliveries {
   const Signer& signer_;
   const Clock& clock_;
   std::shared_ptr<sqs::QueueSender> sqs_;
+  std::shared_ptr<lambda::AsyncInvoker> lambda_;
   DeliveryOptions options_;
   boost::asio::io_context* loop_ = nullptr;
   std::unique_ptr<boost::asio::steady_timer> timer_;

@@ -108,12 +108,14 @@ OpResult Subscribe(SnsState& s, const CallContext& call, const Value& in) {
   if (std::find(std::begin(kKnown), std::end(kKnown), protocol) == std::end(kKnown)) {
     return InvalidParameter("Amazon SNS does not support this protocol string: " + protocol);
   }
-  if (protocol == "sms" || protocol == "application" || protocol == "firehose" ||
-      protocol == "lambda") {
+  if (protocol == "sms" || protocol == "application" || protocol == "firehose") {
     return NotImplemented("SNS.Subscribe with Protocol " + protocol);
   }
   if (protocol == "sqs" && !s.sqs_available) {
     return NotImplemented("SNS.Subscribe with Protocol sqs (SQS is not served)");
+  }
+  if (protocol == "lambda" && !s.lambda_available) {
+    return NotImplemented("SNS.Subscribe with Protocol lambda (Lambda invokes are not served)");
   }
   if (endpoint.empty()) return InvalidParameter("Endpoint");
   if (auto bad = CheckEndpoint(protocol, endpoint, *topic)) return InvalidParameter(*bad);

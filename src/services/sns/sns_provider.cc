@@ -123,8 +123,10 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   options.time_divisor = static_cast<int>(ctx.flags.Int("--sns-time-divisor", 1));
   options.mailbox_path = dir + "/mailbox";
   state->sqs_available = ctx.links.sqs_sender != nullptr;
+  state->lambda_available = ctx.links.lambda_invoker != nullptr;
   state->deliveries = std::make_unique<Deliveries>(state->store, *state->queue, *state->signer,
                                                    *ctx.clock, ctx.links.sqs_sender, options);
+  state->deliveries->SetLambdaInvoker(ctx.links.lambda_invoker);
   auto provider = std::make_unique<SnsProvider>(state);
   if (!ctx.loops.empty()) {
     auto https = provider->StartHttps(dir + "/tls", ctx.host,

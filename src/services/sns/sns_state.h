@@ -18,7 +18,8 @@ struct SnsState {
   std::unique_ptr<Signer> signer;
   std::unique_ptr<Deliveries> deliveries;
   const Clock* clock = nullptr;
-  bool sqs_available = false;  // ServiceLinks::sqs_sender was published
+  bool sqs_available = false;     // ServiceLinks::sqs_sender was published
+  bool lambda_available = false;  // ServiceLinks::lambda_invoker was published
 
   explicit SnsState(store::Database& db) : store(db) {}
 };

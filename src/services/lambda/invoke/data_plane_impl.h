@@ -43,6 +43,7 @@ class DataPlaneImpl : public DataPlane {
   void Shutdown() override;
   bool Stopped() override;
   std::string LimitsNote() const override;
+  Status EnqueueEvent(const ResolvedInvoke& target, const std::string& payload) override;
   Status StartEventQueue();
 
   // Runs `inv` to completion (or timeout/crash) on an environment. Returns an AwsError only

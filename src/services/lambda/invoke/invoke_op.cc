@@ -9,6 +9,10 @@
 
 namespace nimbus::lambda {
 
+Status DataPlaneImpl::EnqueueEvent(const ResolvedInvoke& target, const std::string& payload) {
+  return events_->Enqueue(target, payload);
+}
+
 boost::asio::awaitable<OpResult> DataPlaneImpl::Invoke(const CallContext& call, Value input) {
   auto request = ParseInvokeRequest(*deps_.registry, call, input, /*streaming=*/false);
   if (!request.ok()) co_return request.take_error();
