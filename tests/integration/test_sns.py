@@ -246,6 +246,54 @@ class SnsFlow(unittest.TestCase):
             self.assertIn("Action=ConfirmSubscription", text)
 
 
+class SnsSqs(unittest.TestCase):
+    def test_sqs_subscriptions_and_redrive(self):
+        ep = Endpoint()
+        with Nimbus("--sns-time-divisor", "1000") as n:
+            sns, sqs = n.client("sns"), n.client("sqs")
+            topic = sns.create_topic(Name="to-sqs")["TopicArn"]
+            queues = {}
+            for name in ("envelope", "raw", "dlq"):
+                url = sqs.create_queue(QueueName=name)["QueueUrl"]
+                arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                    "Attributes"]["QueueArn"]
+                queues[name] = (url, arn)
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queues["envelope"][1])
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queues["raw"][1],
+                          Attributes={"RawMessageDelivery": "true"})
+            # An http endpoint that always fails, with a DLQ: after the last try the message
+            # goes to the queue.
+            ep.fail = 10 ** 6
+            sub = subscribe_confirmed(n, sns, topic, ep)
+            ep.fail = 10 ** 6
+            sns.set_subscription_attributes(
+                SubscriptionArn=sub, AttributeName="RedrivePolicy",
+                AttributeValue=json.dumps({"deadLetterTargetArn": queues["dlq"][1]}))
+            mid = sns.publish(TopicArn=topic, Message="to queues", MessageAttributes={
+                "k": {"DataType": "String", "StringValue": "v"}})["MessageId"]
+
+            def receive(name):
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    got = sqs.receive_message(QueueUrl=queues[name][0], WaitTimeSeconds=1,
+                                              MessageAttributeNames=["All"]).get("Messages")
+                    if got:
+                        return got[0]
+                raise AssertionError("nothing in " + name)
+            envelope = json.loads(receive("envelope")["Body"])
+            self.assertEqual(envelope["Type"], "Notification")
+            self.assertEqual(envelope["MessageId"], mid)
+            self.assertEqual(envelope["Message"], "to queues")
+            verify(envelope, n)
+            raw = receive("raw")
+            self.assertEqual(raw["Body"], "to queues")
+            self.assertEqual(raw["MessageAttributes"]["k"]["StringValue"], "v")
+            dead = receive("dlq")
+            self.assertEqual(json.loads(dead["Body"])["MessageId"], mid)
+            self.assertEqual(len(ep.messages("Notification")), 4)  # 1 + AWS's 3 retries
+        ep.close()
+
+
 class SnsLambda(unittest.TestCase):
     def test_lambda_subscription_gets_the_records_event(self):
         # An asynchronous invoke with AWS's Records[].Sns event; the function prints it and the
