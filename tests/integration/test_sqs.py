@@ -73,7 +73,7 @@ class SqsWithRealClients(unittest.TestCase):
         url = self.queue("attrs")
         a = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         self.assertEqual(a["VisibilityTimeout"], "30")
-        self.assertEqual(a["MaximumMessageSize"], "262144")
+        self.assertEqual(a["MaximumMessageSize"], "1048576")
         self.assertEqual(a["MessageRetentionPeriod"], "345600")
         self.assertEqual(a["QueueArn"], "arn:aws:sqs:us-east-1:000000000000:attrs")
         self.sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "3"})
@@ -198,8 +198,8 @@ class SqsWithRealClients(unittest.TestCase):
     def test_bad_messages(self):
         url = self.queue("badmsg")
         self.assert_error("InvalidParameterValue", self.sqs.send_message, QueueUrl=url,
-                          MessageBody="x" * (256 * 1024 + 1), message="shorter than 262144")
-        self.sqs.send_message(QueueUrl=url, MessageBody="x" * (256 * 1024))
+                          MessageBody="x" * (1024 * 1024 + 1), message="shorter than 1048576")
+        self.sqs.send_message(QueueUrl=url, MessageBody="x" * (1024 * 1024))
         self.assert_error("InvalidMessageContents", self.sqs.send_message, QueueUrl=url,
                           MessageBody="bad \x01 char")
         self.assert_error("InvalidParameterValue", self.sqs.send_message, QueueUrl=url,

@@ -4,6 +4,7 @@
 
 #include "core/ids.h"
 #include "protocol/wire.h"
+#include "services/sqs/api/queue_sender.h"
 #include "services/sqs/engine.h"
 #include "services/sqs/errors.h"
 #include "services/sqs/message_md5.h"
@@ -39,7 +40,7 @@ std::optional<AwsError> CheckRequest(const Queue& q, const SendRequest& r) {
   if (auto e = CheckBody(r.body)) return e;
   if (auto e = CheckAttributes(r.attributes)) return e;
   if (auto e = CheckSystemAttributes(r.system_attributes)) return e;
-  int64_t max = IntAttribute(q.attributes, "MaximumMessageSize", 262144);
+  int64_t max = IntAttribute(q.attributes, "MaximumMessageSize", kMaxMessageBytes);
   if (MessageSize(r.body, r.attributes) > static_cast<size_t>(max)) {
     return InvalidParameterValue(
         "One or more parameters are invalid. Reason: Message must be shorter than " +

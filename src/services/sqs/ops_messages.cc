@@ -4,6 +4,7 @@
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 
 #include "services/kit/input.h"
+#include "services/sqs/api/queue_sender.h"
 #include "services/sqs/errors.h"
 #include "services/sqs/message_md5.h"
 #include "services/sqs/ops.h"
@@ -205,10 +206,10 @@ awaitable<OpResult> SendMessageBatch(Engine& e, const CallContext& call, Value i
       total += k.size() + a.data_type.size() + a.string_value.size() + a.binary_value.size();
     }
   }
-  if (total > 262144) {
+  if (total > kMaxMessageBytes) {
     co_return AwsError("AWS.SimpleQueueService.BatchRequestTooLong",
-                       "Batch requests cannot be longer than 262144 bytes. You have sent " +
-                           std::to_string(total) + " bytes.");
+                       "Batch requests cannot be longer than " + std::to_string(kMaxMessageBytes) +
+                           " bytes. You have sent " + std::to_string(total) + " bytes.");
   }
   auto sent = co_await SendDurably(e, call, *q, requests);
   if (!sent.ok()) co_return sent.error();

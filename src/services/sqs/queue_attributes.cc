@@ -3,6 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "services/sqs/api/queue_sender.h"
 #include "services/sqs/errors.h"
 
 namespace nimbus::sqs {
@@ -14,7 +15,7 @@ struct IntRange {
 };
 constexpr IntRange kIntAttributes[] = {
     {"DelaySeconds", 0, 900},
-    {"MaximumMessageSize", 1024, 262144},
+    {"MaximumMessageSize", 1024, kMaxMessageBytes},
     {"MessageRetentionPeriod", 60, 1209600},
     {"ReceiveMessageWaitTimeSeconds", 0, 20},
     {"VisibilityTimeout", 0, 43200},
@@ -96,7 +97,7 @@ Result<std::string, AwsError> CheckRedriveAllowPolicy(const std::string& value) 
 
 AttributeMap DefaultQueueAttributes(bool fifo) {
   AttributeMap a = {{"DelaySeconds", "0"},
-                    {"MaximumMessageSize", "262144"},
+                    {"MaximumMessageSize", std::to_string(kMaxMessageBytes)},
                     {"MessageRetentionPeriod", "345600"},
                     {"ReceiveMessageWaitTimeSeconds", "0"},
                     {"VisibilityTimeout", "30"},

@@ -43,7 +43,7 @@ class SqsProvider : public Provider {
   }
   // Ends long polls (they answer empty) and commits what was submitted.
   void Shutdown() override { engine_->Shutdown(); }
-  // SendMessageBatch: 10 messages of 256 KiB with attributes, encoded.
+  // SendMessageBatch: 1 MiB of messages and attributes, JSON-escaped (up to 6 bytes a byte).
   uint64_t max_request_body_bytes() const override { return 8 << 20; }
 
  private:

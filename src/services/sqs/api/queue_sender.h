@@ -12,6 +12,10 @@
 
 namespace nimbus::sqs {
 
+// The largest message SQS takes (body and attributes), also its MaximumMessageSize default and
+// the most a SendMessageBatch may carry in all: 1 MiB since August 2025.
+constexpr int64_t kMaxMessageBytes = 1'048'576;
+
 // One message attribute as SendMessage takes it. `data_type` is "String", "Number" or "Binary",
 // optionally followed by ".<custom>" (e.g. "String.json"); String and Number carry
 // `string_value`, Binary carries the raw bytes in `binary_value`.
@@ -22,7 +26,7 @@ struct MessageAttribute {
 };
 
 // A message to send, as SendMessage's input. The body and attributes count toward the queue's
-// MaximumMessageSize (256 KiB at most).
+// MaximumMessageSize (1 MiB at most, kMaxMessageBytes).
 struct OutgoingMessage {
   std::string body;  // required, non-empty; the characters SQS allows
   std::map<std::string, MessageAttribute> attributes;  // at most 10
