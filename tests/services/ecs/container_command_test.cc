@@ -1,37 +1,12 @@
-// How a container's argv, environment and executable are made (moby's merge of ENTRYPOINT and
-// CMD with a task definition's entryPoint and command).
+// How a container's environment is made from its image's and its task definition's.
 #include "services/ecs/runtime/container_command.h"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
-#include <fstream>
-
-#include "store/temp_dir.h"
 
 namespace nimbus::ecs {
 namespace {
 
 using Strings = std::vector<std::string>;
-using Opt = std::optional<Strings>;
-
-TEST(ContainerCommandTest, MergesAsMobyDoes) {
-  const Strings ep = {"/bin/sh", "-c"}, cmd = {"echo hi"};
-  EXPECT_EQ(MergeCommand(ep, cmd, std::nullopt, std::nullopt),
-            (Strings{"/bin/sh", "-c", "echo hi"}));
-  // command replaces CMD only.
-  EXPECT_EQ(MergeCommand(ep, cmd, std::nullopt, Strings{"echo yo"}),
-            (Strings{"/bin/sh", "-c", "echo yo"}));
-  // An empty command keeps the image's CMD.
-  EXPECT_EQ(MergeCommand(ep, cmd, std::nullopt, Strings{}), (Strings{"/bin/sh", "-c", "echo hi"}));
-  // entryPoint drops the image's CMD: only the definition's command follows it.
-  EXPECT_EQ(MergeCommand(ep, cmd, Strings{"/app"}, std::nullopt), (Strings{"/app"}));
-  EXPECT_EQ(MergeCommand(ep, cmd, Strings{"/app"}, Strings{"-v"}), (Strings{"/app", "-v"}));
-  // An explicitly empty entryPoint clears the image's ENTRYPOINT.
-  EXPECT_EQ(MergeCommand(ep, cmd, Strings{}, Strings{"/bin/true"}), (Strings{"/bin/true"}));
-  EXPECT_EQ(MergeCommand({}, {}, std::nullopt, std::nullopt), Strings{});
-}
 
 TEST(ContainerCommandTest, EnvironmentLaterSourcesWinAndPathDefaults) {
   Value def = Value::parse(R"([{"name":"A","value":"def"},{"name":"B","value":"def"}])");
@@ -43,30 +18,6 @@ TEST(ContainerCommandTest, EnvironmentLaterSourcesWinAndPathDefaults) {
   EXPECT_EQ(EnvValue(env, "C"), "img=x");
   EXPECT_EQ(EnvValue(env, "E"), "");
   EXPECT_EQ(EnvValue(MergeEnvironment({"PATH=/x"}, {}, {}), "PATH"), "/x");
-}
-
-TEST(ContainerCommandTest, ResolvesExecutablesInTheImageLayers) {
-  store::testing::TempDir dir;
-  std::string lower = dir.path() + "/lower", upper = dir.path() + "/upper";
-  for (const auto& d : {lower + "/bin", lower + "/usr/bin", upper + "/usr/bin", lower + "/srv"}) {
-    ASSERT_EQ(::system(("mkdir -p " + d).c_str()), 0);
-  }
-  std::ofstream(lower + "/bin/sh") << "x";
-  std::ofstream(lower + "/usr/bin/gone") << "x";
-  std::ofstream(lower + "/srv/run") << "x";
-  ASSERT_EQ(::mknod((upper + "/usr/bin/gone").c_str(), S_IFCHR | 0600, makedev(0, 0)), 0)
-      << "needs root (whiteout device)";
-  Strings layers = {lower, upper};
-  EXPECT_EQ(*ResolveExecutable(layers, "sh", "/usr/bin:/bin", "/"), "/bin/sh");
-  EXPECT_EQ(*ResolveExecutable(layers, "/bin/sh", "", "/"), "/bin/sh");
-  EXPECT_EQ(*ResolveExecutable(layers, "./run", "", "/srv"), "/srv/./run");
-  auto hidden = ResolveExecutable(layers, "gone", "/usr/bin", "/");
-  ASSERT_FALSE(hidden.ok());
-  EXPECT_EQ(hidden.error().message(), "exec: \"gone\": executable file not found in $PATH");
-  auto missing = ResolveExecutable(layers, "/nope", "/bin", "/");
-  ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().message(), "exec: \"/nope\": stat /nope: no such file or directory");
-  EXPECT_FALSE(ResolveExecutable(layers, "bin", "/", "/").ok());  // a directory
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <optional>
 
+#include "image/image_command.h"
 #include "sandbox/image_user.h"
 #include "services/ecs/runtime/container_command.h"
 #include "services/ecs/runtime/container_volumes.h"
@@ -58,7 +59,8 @@ Result<sandbox::SandboxSpec> BuildContainerSpec(const ContainerSpecInput& in) {
   auto command = Strings(in.override, "command");
   if (!command) command = Strings(&def, "command");
   std::vector<std::string> argv =
-      MergeCommand(config.entrypoint, config.cmd, Strings(&def, "entryPoint"), command);
+      image::MergeCommand(config.entrypoint, config.cmd, Strings(&def, "entryPoint"), command)
+          .argv();
   if (argv.empty()) {
     return Status::FailedPrecondition("No command specified");
   }
@@ -71,8 +73,8 @@ Result<sandbox::SandboxSpec> BuildContainerSpec(const ContainerSpecInput& in) {
 
   spec.working_dir = Str(def, "workingDirectory", config.working_dir);
   if (spec.working_dir.empty()) spec.working_dir.push_back('/');
-  auto exe = ResolveExecutable(in.image->layers, argv[0], EnvValue(spec.env, "PATH"),
-                               spec.working_dir);
+  auto exe = image::ResolveExecutable(in.image->layers, argv[0], EnvValue(spec.env, "PATH"),
+                                      spec.working_dir);
   if (!exe.ok()) return Status::FailedPrecondition(exe.error().message());
   argv[0] = *exe;
   spec.argv = std::move(argv);

@@ -1,35 +1,12 @@
 #include "services/lambda/invoke/image_launch.h"
 
-#include <sys/stat.h>
-
 #include <cctype>
+#include <optional>
+
+#include "image/image_command.h"
 
 namespace nimbus::lambda {
 namespace {
-
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-// "/dir/name" for the first PATH directory where some layer (top first) has `name`; `name`
-// itself when none has. A whiteout (overlayfs's character device) in an upper layer hides the
-// file of the layers below it; opaque directories are not looked at.
-std::string FindOnPath(const std::string& name, const std::string& path,
-                       const std::vector<std::string>& layers) {
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find(':', start);
-    if (end == std::string::npos) end = path.size();
-    std::string dir = path.substr(start, end - start);
-    start = end + 1;
-    if (dir.empty() || dir[0] != '/') continue;
-    for (auto layer = layers.rbegin(); layer != layers.rend(); ++layer) {
-      struct stat st;
-      if (::lstat((*layer + dir + "/" + name).c_str(), &st) != 0) continue;
-      if (S_ISCHR(st.st_mode)) break;  // deleted by this layer
-      return dir + "/" + name;
-    }
-  }
-  return name;
-}
 
 std::string List(const std::vector<std::string>& items) {
   std::string out = "[";
@@ -50,18 +27,18 @@ Result<ImageLaunch> PrepareImageLaunch(FunctionImageSource& images, const Functi
     size_t eq = kv.find('=');
     if (eq != std::string::npos && eq > 0) l.env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  l.entrypoint = fn.image_entrypoint.empty() ? root->entrypoint : fn.image_entrypoint;
-  if (!fn.image_command.empty()) {
-    l.cmd = fn.image_command;
-  } else if (fn.image_entrypoint.empty()) {
-    l.cmd = root->cmd;
-  }
+  auto given = [](const std::vector<std::string>& v) {
+    return v.empty() ? std::nullopt : std::optional<std::vector<std::string>>(v);
+  };
+  image::Command merged = image::MergeCommand(root->entrypoint, root->cmd,
+                                              given(fn.image_entrypoint), given(fn.image_command));
+  l.argv = merged.argv();
+  l.entrypoint = std::move(merged.entrypoint);
+  l.cmd = std::move(merged.cmd);
   l.working_dir = !fn.image_working_dir.empty() ? fn.image_working_dir
                   : !root->working_dir.empty()  ? root->working_dir
                                                 : "/";
   if (!l.cmd.empty()) l.handler = l.cmd[0];
-  l.argv = l.entrypoint;
-  l.argv.insert(l.argv.end(), l.cmd.begin(), l.cmd.end());
   if (l.argv.empty() || l.argv[0].empty()) {
     return Status::FailedPrecondition(ImageLaunchError("execve : no command specified", l));
   }
@@ -73,18 +50,14 @@ Result<ImageLaunch> PrepareImageLaunch(FunctionImageSource& images, const Functi
   }
   if (l.argv[0][0] != '/') {
     auto path = l.env.find("PATH");
-    l.argv[0] =
-        FindOnPath(l.argv[0], path != l.env.end() ? path->second : kDefaultPath, l.root.layers);
-    // Lambda runs an image of another architecture as the kernel would: exec fails.
-    std::string arch = fn.architecture == "arm64" ? "arm64" : "amd64";
-    if (!root->architecture.empty() && root->architecture != arch) {
-      return Status::FailedPrecondition(
-          ImageLaunchError("execve " + l.argv[0] + ": exec format error", l));
-    }
-    if (l.argv[0][0] != '/') {
+    auto exe = image::ResolveExecutable(l.root.layers, l.argv[0],
+                                        path != l.env.end() ? path->second : image::kDefaultPath,
+                                        l.working_dir);
+    if (!exe.ok()) {
       return Status::FailedPrecondition(
           ImageLaunchError("execve " + l.argv[0] + ": executable file not found in $PATH", l));
     }
+    l.argv[0] = *exe;
   }
   return l;
 }
