@@ -105,7 +105,8 @@ class Nimbus:
         return self.start()
 
     def __enter__(self):
-        return self.start()
+        # `with Nimbus().start() as n` must not start a second server and leak the first.
+        return self if self.proc is not None else self.start()
 
     def __exit__(self, *exc):
         self.stop()
