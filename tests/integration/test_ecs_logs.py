@@ -128,6 +128,28 @@ class EcsLogs(unittest.TestCase):
                     self.register("true", config)
                 self.assertEqual(err.exception.response["Error"]["Message"], message)
 
+    def test_mode_defaults_to_the_account_setting(self):
+        # max-buffer-size is Docker's option of mode non-blocking: without a mode it is valid
+        # only while the account's defaultLogDriverMode (non-blocking unless changed) fills it in.
+        self.logs.create_log_group(logGroupName="/ecs/mode")
+        family = self.register("echo buffered", awslogs("/ecs/mode", "m",
+                                                        **{"max-buffer-size": "1m"}))
+        arn = self.run_task(family)
+        task = self.wait_status(arn, "STOPPED")
+        self.assertEqual(task["stopCode"], "EssentialContainerExited", task)
+        self.assertEqual(self.events("/ecs/mode", "m/web/" + arn.rsplit("/", 1)[1]), ["buffered"])
+        self.ecs.put_account_setting_default(name="defaultLogDriverMode", value="blocking")
+        try:
+            task = self.wait_status(self.run_task(family), "STOPPED")
+        finally:
+            self.ecs.put_account_setting_default(name="defaultLogDriverMode", value="non-blocking")
+        self.assertEqual(task["stopCode"], "TaskFailedToStart", task)
+        self.assertIn("max-buffer-size option is only supported with 'mode=non-blocking'",
+                      task["stoppedReason"])
+        # The registered definition is unchanged.
+        td = self.ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+        self.assertNotIn("mode", td["containerDefinitions"][0]["logConfiguration"]["options"])
+
     def test_multiline_by_datetime_format(self):
         self.logs.create_log_group(logGroupName="/ecs/multi")
         script = ("echo '2024-01-31 12:00:00 boom'; echo '  at one'; echo '  at two'; "

@@ -37,6 +37,9 @@ OpResult ListAccountSettings(EcsState& e, const CallContext& call, const Value& 
 OpResult PutAccountSetting(EcsState& e, const CallContext& call, const Value& in);
 OpResult PutAccountSettingDefault(EcsState& e, const CallContext& call, const Value& in);
 OpResult DeleteAccountSetting(EcsState& e, const CallContext& call, const Value& in);
+// The value of account setting `name` that applies to the caller: the account root's own, else
+// the account's default, else AWS's. Empty for a name AWS does not know or when the store fails.
+std::string EffectiveAccountSetting(EcsState& e, const CallContext& call, const std::string& name);
 
 // The cluster name a reference (name or ARN) names in the caller's scope, or nullopt when it
 // is an ARN of another service, account or region.

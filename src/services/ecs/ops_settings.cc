@@ -53,6 +53,20 @@ Value SettingJson(const std::string& name, const std::string& value, const std::
 
 }  // namespace
 
+std::string EffectiveAccountSetting(EcsState& e, const CallContext& call, const std::string& name) {
+  const Known* k = Find(name);
+  if (k == nullptr) return "";
+  auto rows = e.store->Settings(ScopeOf(call));
+  if (!rows.ok()) return "";
+  std::string value = k->default_value, root = RootArn(call);
+  for (const AccountSettingRow& r : *rows) {
+    if (r.name != name) continue;
+    if (r.principal == root) return r.value;
+    if (r.principal.empty()) value = r.value;
+  }
+  return value;
+}
+
 OpResult ListAccountSettings(EcsState& e, const CallContext& call, const Value& in) {
   auto rows = e.store->Settings(ScopeOf(call));
   if (!rows.ok()) return InternalError("ServerException", rows.error());

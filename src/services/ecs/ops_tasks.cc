@@ -60,6 +60,22 @@ Result<std::optional<TaskRow>, AwsError> FindTask(EcsStore& s, const CallContext
   return std::move(*row);
 }
 
+// The definition a task runs: an awslogs container without a `mode` option gets the account's
+// defaultLogDriverMode (non-blocking unless the account changed it: AWS's default since June
+// 2025), as ECS fills it in at launch; the registered definition keeps what was registered.
+Value WithDefaultLogMode(Value td, const std::string& mode) {
+  if (mode.empty() || !td.contains("containerDefinitions")) return td;
+  for (Value& c : td["containerDefinitions"]) {
+    if (!c.is_object() || !c.contains("logConfiguration")) continue;
+    Value& lc = c["logConfiguration"];
+    if (!lc.is_object() || Str(lc, "logDriver") != "awslogs") continue;
+    Value& options = lc["options"];
+    if (options.is_null()) options = Value::object();
+    if (options.is_object() && !options.contains("mode")) options["mode"] = mode;
+  }
+  return td;
+}
+
 }  // namespace
 
 OpResult RunTask(EcsState& e, const CallContext& call, const Value& in) {
@@ -85,9 +101,11 @@ OpResult RunTask(EcsState& e, const CallContext& call, const Value& in) {
     if (!put.ok()) return InternalError("ServerException", put);
   }
   Value tasks = Value::array();
+  Value launched =
+      WithDefaultLogMode(td->body, EffectiveAccountSetting(e, call, "defaultLogDriverMode"));
   for (const TaskRow& row : rows) {
     tasks.push_back(TaskOut(row, !tags.empty()));
-    e.runtime->Start(TaskLaunch{ScopeOf(call), row.id, row.body, td->body, in});
+    e.runtime->Start(TaskLaunch{ScopeOf(call), row.id, row.body, launched, in});
   }
   return Value{{"tasks", tasks}, {"failures", Value::array()}};
 }
