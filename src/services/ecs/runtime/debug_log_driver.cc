@@ -5,7 +5,10 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <string_view>
 #include <thread>
+
+#include "services/output/line_splitter.h"
 
 namespace nimbus::ecs {
 namespace {
@@ -25,9 +28,13 @@ class DebugLog : public ContainerLog {
 
  private:
   void Drain(sandbox::UniqueFd& out, sandbox::UniqueFd& err) {
-    std::string pending[2];
+    // A line too long to keep for a debug echo is echoed in 64 KiB pieces.
+    output::LineSplitter lines[2] = {output::LineSplitter(65536), output::LineSplitter(65536)};
+    auto echo = [this](std::string line) {
+      if (echo_) std::fprintf(stderr, "%s%s\n", prefix_.c_str(), line.c_str());
+    };
     struct pollfd fds[2] = {{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}};
-    int open = 2;
+    int open = (fds[0].fd >= 0) + (fds[1].fd >= 0);
     char buf[16384];
     while (open > 0) {
       if (::poll(fds, 2, -1) < 0) {
@@ -39,29 +46,14 @@ class DebugLog : public ContainerLog {
         ssize_t n = ::read(fds[i].fd, buf, sizeof(buf));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
-          Emit(pending[i], true);
+          lines[i].Flush(echo);
           fds[i].fd = -1;
           --open;
           continue;
         }
-        pending[i].append(buf, static_cast<size_t>(n));
-        Emit(pending[i], false);
+        lines[i].Feed(std::string_view(buf, static_cast<size_t>(n)), echo);
       }
     }
-  }
-
-  void Emit(std::string& pending, bool all) {
-    size_t start = 0, nl;
-    while ((nl = pending.find('\n', start)) != std::string::npos) {
-      if (echo_) std::fprintf(stderr, "%s%.*s\n", prefix_.c_str(), int(nl - start), &pending[start]);
-      start = nl + 1;
-    }
-    pending.erase(0, start);
-    if (all && !pending.empty()) {
-      if (echo_) std::fprintf(stderr, "%s%s\n", prefix_.c_str(), pending.c_str());
-      pending.clear();
-    }
-    if (pending.size() > 65536) pending.clear();  // a line too long to keep for a debug echo
   }
 
   std::string prefix_;
