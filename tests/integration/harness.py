@@ -3,6 +3,7 @@
 Every integration test uses this: `with Nimbus() as n:` gives `n.endpoint`, `n.aws(...)` (CLI v1
 or v2), `n.client(service)` (boto3), `n.node(script, ...)` (JS SDK) and the console log lines.
 """
+import contextlib
 import json
 import os
 import re
@@ -141,6 +142,34 @@ class Nimbus:
         env.pop("AWS_SESSION_TOKEN", None)
         env.pop("AWS_PROFILE", None)
         return env
+
+    @contextlib.contextmanager
+    def log_tail_follow(self, group):
+        """Runs `/usr/bin/aws logs tail GROUP --follow --format short` (CLI v2) for the block; yields
+        read_until(needle, timeout): everything it printed so far, once `needle` is in it or after
+        `timeout` seconds."""
+        proc = subprocess.Popen([AWS_V2, "--endpoint-url", self.endpoint, "logs", "tail", group,
+                                 "--follow", "--format", "short"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=self.client_env())
+        seen = [b""]
+
+        def read_until(needle, timeout):
+            deadline = time.time() + timeout
+            while time.time() < deadline and needle not in seen[0]:
+                chunk = proc.stdout.read()
+                if chunk:
+                    seen[0] += chunk
+                time.sleep(0.2)
+            return seen[0]
+
+        try:
+            os.set_blocking(proc.stdout.fileno(), False)
+            yield read_until
+        finally:
+            proc.kill()
+            os.set_blocking(proc.stdout.fileno(), True)
+            proc.communicate()
 
     def aws(self, *args, v2=False, check=True, input=None, **creds):
         """Runs the AWS CLI (v1 from pip, or Debian's v2) and returns parsed JSON (or text)."""

@@ -5,12 +5,10 @@ cleanup line a trapping container writes on SIGTERM), `aws logs tail --follow` s
 task's lines live, awslogs-create-group, a missing group failing the task with AWS's reason,
 RegisterTaskDefinition's checks of the options, multiline events by awslogs-datetime-format,
 and the lines of a task kept across a restart. Waits are generous: the machine may be loaded."""
-import os
-import subprocess
 import time
 import unittest
 
-from harness import AWS_V2, Nimbus
+from harness import Nimbus
 from images import have_busybox, push_image
 
 WAIT = 90  # seconds: a loaded 2-core machine
@@ -167,24 +165,11 @@ class EcsLogs(unittest.TestCase):
         script = "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.3; done"
         arn = self.run_task(self.register(script, awslogs("/ecs/follow")))
         self.wait_status(arn, "RUNNING")
-        proc = subprocess.Popen([AWS_V2, "--endpoint-url", self.n.endpoint, "logs", "tail",
-                                 "/ecs/follow", "--follow", "--format", "short"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env=self.n.client_env())
         try:
-            os.set_blocking(proc.stdout.fileno(), False)
-            seen = b""
-            deadline = time.time() + WAIT
-            while time.time() < deadline and b"tick 12" not in seen:
-                chunk = proc.stdout.read()
-                if chunk:
-                    seen += chunk
-                time.sleep(0.2)
-            self.assertIn(b"tick 12", seen)  # written after tail started: followed live
+            with self.n.log_tail_follow("/ecs/follow") as read_until:
+                # Written after tail started: followed live.
+                self.assertIn(b"tick 12", read_until(b"tick 12", WAIT))
         finally:
-            proc.kill()
-            os.set_blocking(proc.stdout.fileno(), True)
-            proc.communicate()
             self.ecs.stop_task(task=arn)
         self.wait_status(arn, "STOPPED")
 

@@ -1,7 +1,6 @@
 """CloudWatch Logs with real clients: AWS CLI v1, /usr/bin/aws v2 (`logs tail`, `--follow`) and
 boto3; AWS-shaped errors for bad input; events survive a restart."""
 import json
-import os
 import subprocess
 import time
 import unittest
@@ -109,29 +108,14 @@ class LogsWithRealClients(unittest.TestCase):
 
     def test_cli_v2_tail_follow(self):
         self.make_stream("/tail/follow", "app", ["before"])
-        proc = subprocess.Popen([AWS_V2, "--endpoint-url", self.n.endpoint, "logs", "tail",
-                                 "/tail/follow", "--follow", "--format", "short"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env=self.n.client_env())
-        try:
-            os.set_blocking(proc.stdout.fileno(), False)
+        with self.n.log_tail_follow("/tail/follow") as read_until:
             time.sleep(1.5)
             self.logs.put_log_events(logGroupName="/tail/follow", logStreamName="app",
                                      logEvents=[{"timestamp": now_ms(), "message": "after"}])
-            seen = b""
-            deadline = time.time() + 15
-            while time.time() < deadline and b"after" not in seen:
-                chunk = proc.stdout.read()
-                if chunk:
-                    seen += chunk
-                time.sleep(0.2)
+            seen = read_until(b"after", 15)
             self.assertIn(b"before", seen)
             self.assertIn(b"after", seen)
             self.assertEqual(seen.count(b"before"), 1)  # no duplicates across polls
-        finally:
-            proc.kill()
-            os.set_blocking(proc.stdout.fileno(), True)
-            proc.communicate()
 
     # -- boto3 -------------------------------------------------------------------------------
     def test_boto3_get_log_events_until_same_token(self):
