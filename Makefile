@@ -1,7 +1,11 @@
 # nimbus: `make run` and `make test` do everything on a fresh Debian 12 machine (as root).
 BUILD ?= build
 JOBS ?= $(shell nproc)
-CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# -g1 (line tables and function names, no locals): backtraces still name the line, and a build
+# from scratch takes about a third less time than with -g. CMAKE_FLAGS=-DCMAKE_BUILD_TYPE=Debug
+# (or RelWithDebInfo with -g) when you need a debugger to show variables.
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
+  "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
 PORT ?= 4566
 HOST ?= 127.0.0.1
 
