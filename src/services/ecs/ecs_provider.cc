@@ -4,10 +4,10 @@
 #include "services/ecs/awslogs/log_driver.h"
 #include "services/ecs/ecs_service.h"
 #include "services/ecs/ecs_state.h"
+#include "services/ecs/network/vpc_network.h"
 #include "services/ecs/ops.h"
 #include "services/ecs/runtime/container_runtime.h"
 #include "services/ecs/runtime/debug_log_driver.h"
-#include "services/ecs/runtime/local_network.h"
 #include "services/ecs/runtime/no_container_runtime.h"
 #include "services/ecs/runtime/recovery.h"
 #include "services/kit/operations.h"
@@ -65,7 +65,10 @@ std::shared_ptr<TaskRuntime> MakeRuntime(ServiceContext& ctx, std::shared_ptr<Ec
   deps.store = store;
   deps.images = ctx.links.images;
   deps.sandboxes = std::move(*sandboxes);
-  deps.networks = MakeLocalNetworkProvider(sandbox::HostNetworkNamespaces());
+  VpcNetworkOptions network;
+  network.namespaces = sandbox::HostNetworkNamespaces();
+  network.state_dir = ctx.data_dir + "/ecs/vpc";
+  deps.networks = MakeVpcNetworkProvider(std::move(network));
   deps.logs = awslogs::MakeLogDriver(
       ctx.links.log_sink, *ctx.clock,
       MakeDebugLogDriver(ctx.flags.Int("--ecs-echo-container-output") != 0));

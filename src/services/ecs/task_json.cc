@@ -68,9 +68,21 @@ Result<bool, AwsError> CheckRunRequest(const Value& td, const Value& req) {
   if (launch == "FARGATE" && !Contains(td.value("compatibilities", Value::array()), "FARGATE")) {
     return Invalid("Task definition does not support launch_type FARGATE.");
   }
-  if (Str(td, "networkMode") == "awsvpc" && Member(req, "networkConfiguration") == nullptr) {
+  const Value* network = Member(req, "networkConfiguration");
+  if (Str(td, "networkMode") == "awsvpc" && network == nullptr) {
     return Invalid(
         "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+  }
+  if (network != nullptr && Str(td, "networkMode") != "awsvpc") {
+    return Invalid(
+        "Network Configuration is not valid for the given networkMode of this task definition.");
+  }
+  if (network != nullptr) {
+    const Value* vpc = Member(*network, "awsvpcConfiguration");
+    const Value* subnets = vpc ? Member(*vpc, "subnets") : nullptr;
+    if (subnets == nullptr || !subnets->is_array() || subnets->empty()) {
+      return Invalid("subnets can not be empty.");
+    }
   }
   if (Str(req, "startedBy").size() > 128) {
     return Invalid("startedBy must be at most 128 characters.");

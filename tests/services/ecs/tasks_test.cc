@@ -106,6 +106,13 @@ TEST(EcsTasksTest, RunTaskRefusesWhatAwsRefuses) {
             "Task definition does not support launch_type FARGATE.");
   EXPECT_EQ(message({{"taskDefinition", "vpc"}}),
             "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+  Value no_subnets = {{"awsvpcConfiguration", {{"subnets", Value::array()}}}};
+  EXPECT_EQ(message({{"taskDefinition", "vpc"}, {"networkConfiguration", no_subnets}}),
+            "subnets can not be empty.");
+  Value subnet = {{"awsvpcConfiguration", {{"subnets", {"subnet-0123"}}}}};
+  EXPECT_EQ(message({{"taskDefinition", "web"}, {"networkConfiguration", subnet}}),
+            "Network Configuration is not valid for the given networkMode of this task "
+            "definition.");
   EXPECT_EQ(message({{"taskDefinition", "web"},
                      {"overrides", {{"containerOverrides", {{{"name", "ghost"}}}}}}}),
             "Override for container named ghost is not a container in the TaskDefinition.");

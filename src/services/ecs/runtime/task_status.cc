@@ -25,6 +25,9 @@ void MarkStopped(Value& task, const std::string& stop_code, const std::string& r
     }
     c["lastStatus"] = "STOPPED";
   }
+  if (task.contains("attachments")) {  // the task's ENI is gone with it
+    for (Value& a : task["attachments"]) a["status"] = "DELETED";
+  }
   SetLastStatus(task, "STOPPED");
 }
 

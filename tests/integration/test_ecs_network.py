@@ -1,0 +1,207 @@
+"""ECS task networking (issue 19 item 5) with boto3 and the AWS CLI on busybox-static images:
+awsvpc tasks get an ENI in DescribeTasks (subnet, eni id, MAC, private DNS name and address,
+ATTACHED then DELETED) and reach each other by address over the account's VPC bridge (busybox
+httpd in one, wget in the other); bridge tasks join the same VPC without an ENI; none has only
+a loopback; AWS's answers to bad network input; and the host's links and named namespaces are
+the same after the tests as before (nimbus changes only namespaces it made).
+
+Container output goes to nimbus's stderr (--ecs-echo-container-output 1), where the test reads
+it. Waits are generous: the machine may be loaded."""
+import ipaddress
+import subprocess
+import time
+import unittest
+
+from harness import Nimbus
+from images import have_busybox, push_image
+
+WAIT = 90  # seconds: a loaded 2-core machine
+SUBNET = {"awsvpcConfiguration": {"subnets": ["subnet-0a1b2c3d"], "securityGroups": ["sg-1"]}}
+
+
+def host_network():
+    """The host's links (names) and named namespaces: nimbus must leave both unchanged."""
+    links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
+    names = sorted(l.split(":")[1].strip().split("@")[0] for l in links.splitlines() if l)
+    netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return names, netns
+
+
+@unittest.skipUnless(have_busybox(), "needs busybox-static and skopeo")
+class EcsNetwork(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.host_before = host_network()
+        cls.n = Nimbus("--ecs-echo-container-output", "1").start()
+        cls.ecs = cls.n.client("ecs")
+        cls.uri, _ = push_image(cls.n, "net")
+        cls.image = cls.uri + ":latest"
+        cls.families = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.n.stop()
+
+    def test_zz_host_network_unchanged(self):
+        # Runs last (unittest sorts by name): every task's network is gone by now.
+        for arn in self.ecs.list_tasks(desiredStatus="RUNNING")["taskArns"]:
+            self.ecs.stop_task(task=arn)
+        deadline = time.time() + WAIT
+        while self.ecs.list_tasks(desiredStatus="RUNNING")["taskArns"] and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(host_network(), self.host_before)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def register(self, *containers, **extra):
+        EcsNetwork.families += 1
+        family = "net%d" % EcsNetwork.families
+        self.ecs.register_task_definition(family=family, containerDefinitions=list(containers),
+                                          **extra)
+        return family
+
+    def container(self, name="app", script="sleep 600", **extra):
+        c = {"name": name, "image": self.image, "memory": 32, "stopTimeout": 2,
+             "entryPoint": ["/bin/sh", "-c", script]}
+        c.update(extra)
+        return c
+
+    def run_task(self, family, **kw):
+        out = self.ecs.run_task(taskDefinition=family, **kw)
+        self.assertEqual(out["failures"], [])
+        return out["tasks"][0]["taskArn"]
+
+    def describe(self, arn):
+        return self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
+
+    def wait_status(self, arn, status, timeout=WAIT):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            task = self.describe(arn)
+            if task["lastStatus"] == status:
+                return task
+            if task["lastStatus"] == "STOPPED":
+                self.fail("task stopped waiting for %s: %s" % (status, task))
+            time.sleep(0.1)
+        self.fail("task not %s after %d s: %s" % (status, timeout, self.describe(arn)))
+
+    def output(self, arn, expect, name="app", timeout=WAIT):
+        prefix = "ecs %s/%s: " % (arn.rsplit("/", 1)[1], name)
+        deadline = time.time() + timeout
+        while True:
+            lines = [l[len(prefix):] for l in list(self.n.stderr_lines) if l.startswith(prefix)]
+            if any(expect in l for l in lines) or time.time() > deadline:
+                return lines
+            time.sleep(0.05)
+
+    def stop(self, arn):
+        self.ecs.stop_task(task=arn)
+        return self.wait_status(arn, "STOPPED")
+
+    # -- tests ------------------------------------------------------------------------------
+    def test_awsvpc_eni_and_tasks_talking_over_the_vpc(self):
+        server = self.register(
+            self.container(script="mkdir -p /www && echo hello-from-server > /www/index.html && "
+                                  "exec httpd -f -p 8080 -h /www",
+                           portMappings=[{"containerPort": 8080}]),
+            networkMode="awsvpc")
+        server_arn = self.run_task(server, networkConfiguration=SUBNET)
+        task = self.wait_status(server_arn, "RUNNING")
+        self.assertEqual(len(task["attachments"]), 1, task)
+        eni = task["attachments"][0]
+        self.assertEqual(eni["type"], "ElasticNetworkInterface")
+        self.assertEqual(eni["status"], "ATTACHED")
+        details = {d["name"]: d["value"] for d in eni["details"]}
+        self.assertEqual(details["subnetId"], "subnet-0a1b2c3d")
+        self.assertRegex(details["networkInterfaceId"], r"^eni-[0-9a-f]{17}$")
+        self.assertRegex(details["macAddress"], r"^0a(:[0-9a-f]{2}){5}$")
+        address = details["privateIPv4Address"]
+        self.assertIn(ipaddress.ip_address(address), ipaddress.ip_network("172.31.0.0/20"))
+        self.assertEqual(details["privateDnsName"],
+                         "ip-%s.ec2.internal" % address.replace(".", "-"))
+        container = task["containers"][0]
+        self.assertEqual(container["networkInterfaces"],
+                         [{"attachmentId": eni["id"], "privateIpv4Address": address}])
+
+        # A second awsvpc task and a bridge task of the same account reach it by address.
+        client = self.register(
+            self.container(script="for i in $(seq 100); do wget -q -O - http://%s:8080/ && "
+                                  "break; sleep 0.2; done; ip -o -4 addr show eth0" % address),
+            networkMode="awsvpc")
+        bridge = self.register(
+            self.container(script="for i in $(seq 100); do wget -q -O - http://%s:8080/ && "
+                                  "break; sleep 0.2; done" % address),
+            networkMode="bridge")
+        client_arn = self.run_task(client, networkConfiguration=SUBNET)
+        bridge_arn = self.run_task(bridge)
+        client_task = self.wait_status(client_arn, "STOPPED")
+        bridge_task = self.wait_status(bridge_arn, "STOPPED")
+        self.assertEqual(client_task["containers"][0]["exitCode"], 0, client_task)
+        self.assertIn("hello-from-server", self.output(client_arn, "hello-from-server"))
+        self.assertIn("hello-from-server", self.output(bridge_arn, "hello-from-server"))
+        other = {d["name"]: d["value"] for d in client_task["attachments"][0]["details"]}
+        self.assertNotEqual(other["privateIPv4Address"], address)
+        self.assertTrue(any(other["privateIPv4Address"] + "/20" in l
+                            for l in self.output(client_arn, "eth0")))
+        self.assertEqual(client_task["attachments"][0]["status"], "DELETED")
+        self.assertEqual(bridge_task["attachments"], [])
+        self.assertEqual(bridge_task["containers"][0]["networkInterfaces"], [])
+
+        stopped = self.stop(server_arn)
+        self.assertEqual(stopped["attachments"][0]["status"], "DELETED")
+
+    def test_other_accounts_and_none_reach_nothing(self):
+        server = self.register(
+            self.container(script="exec httpd -f -p 8080 -h /"), networkMode="awsvpc")
+        server_arn = self.run_task(server, networkConfiguration=SUBNET)
+        task = self.wait_status(server_arn, "RUNNING")
+        address = {d["name"]: d["value"]
+                   for d in task["attachments"][0]["details"]}["privateIPv4Address"]
+        probe = "wget -q -T 2 -O /dev/null http://%s:8080/ && echo reached || echo unreached; " \
+                "echo links:$(ip -o link | wc -l)" % address
+        none = self.register(self.container(script=probe), networkMode="none")
+        none_arn = self.run_task(none)
+        self.wait_status(none_arn, "STOPPED")
+        self.assertIn("unreached", self.output(none_arn, "reached"))
+        self.assertIn("links:1", self.output(none_arn, "links:"))  # lo only
+        # Another account's VPC is another namespace: its task gets an address of its own
+        # subnet and does not reach this account's.
+        other = self.n.client("ecs", access_key="111111111111")
+        uri, _ = push_image(self.n, "net", account="111111111111")
+        other.register_task_definition(
+            family="probe", networkMode="awsvpc",
+            containerDefinitions=[self.container(script=probe, image=uri + ":latest")])
+        other_arn = other.run_task(taskDefinition="probe",
+                                   networkConfiguration=SUBNET)["tasks"][0]["taskArn"]
+        deadline = time.time() + WAIT
+        while other.describe_tasks(tasks=[other_arn])["tasks"][0]["lastStatus"] != "STOPPED":
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.1)
+        self.assertIn("unreached", self.output(other_arn, "reached"))
+        self.stop(server_arn)
+
+    def test_bad_network_input(self):
+        vpc = self.register(self.container(), networkMode="awsvpc")
+        plain = self.register(self.container(), networkMode="bridge")
+        cases = [
+            (dict(taskDefinition=vpc),
+             "Network Configuration must be provided when networkMode 'awsvpc' is specified."),
+            (dict(taskDefinition=vpc,
+                  networkConfiguration={"awsvpcConfiguration": {"subnets": []}}),
+             "subnets can not be empty."),
+            (dict(taskDefinition=plain, networkConfiguration=SUBNET),
+             "Network Configuration is not valid for the given networkMode of this task "
+             "definition."),
+        ]
+        for request, message in cases:
+            with self.subTest(message=message):
+                with self.assertRaises(self.ecs.exceptions.InvalidParameterException) as e:
+                    self.ecs.run_task(**request)
+                self.assertEqual(e.exception.response["Error"]["Message"], message)
+        # The same refusal through the AWS CLI.
+        out = self.n.aws("ecs", "run-task", "--task-definition", vpc, check=False)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn(b"InvalidParameterException", out.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
