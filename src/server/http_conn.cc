@@ -95,8 +95,10 @@ asio::awaitable<size_t> HttpServer::Conn::ReadSome(char* dst, size_t max, Clock:
     (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
   }
   ArmUntil(until);
+  reading = true;
   size_t n =
       co_await socket.async_read_some(asio::buffer(dst, max), asio::redirect_error(kAwait, ec));
+  reading = false;
   Disarm();
   if (!ec && n > 0) mid_request = true;
   co_return ec ? 0 : n;

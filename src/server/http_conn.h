@@ -37,6 +37,9 @@ struct HttpServer::Conn {
   // under Nagle until its head is acknowledged, and Linux delays that ACK up to 40 ms on a
   // connection that already exchanged responses.
   bool mid_request = false;
+  // ReadSome is waiting: at its deadline the sweep cancels that read rather than closing the
+  // socket, so the session can still tell the client why (408) before it closes.
+  bool reading = false;
 
   // Sends `held` (then cleared), `a`, `b` and `c` in one gathered write. False on error or
   // stall. The views must stay valid until the write is done.
@@ -58,8 +61,8 @@ struct HttpServer::Conn {
   // stall.
   boost::asio::awaitable<bool> WaitWritable(std::chrono::seconds timeout);
 
-  // The loop's sweep (HttpServer::Sweep, every kSweepInterval) closes the socket if the next
-  // I/O has not finished `timeout` from now. A deadline instead of a timer per I/O: arming and
+  // The loop's sweep (HttpServer::Sweep, every kSweepInterval) closes the socket (or cancels
+  // a ReadSome) if the next I/O has not finished `timeout` from now. A deadline instead of a timer per I/O: arming and
   // cancelling an Asio timer costs two reactor operations and a completion per read or write.
   void Arm(std::chrono::seconds timeout) { deadline = Clock::now() + timeout; }
   void ArmUntil(Clock::time_point until) { deadline = until; }

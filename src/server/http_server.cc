@@ -220,7 +220,13 @@ asio::awaitable<void> HttpServer::Sweep(Loop& loop) {
     for (Conn* c : loop.conns) {
       if (c->deadline <= now) {
         c->deadline = Conn::Clock::time_point::max();
-        c->socket.close(ec);  // the pending read or write fails: the session ends
+        // The pending read or write fails and the session ends; after a read it may still
+        // answer (a write has its own deadline), after a write nothing more can go out.
+        if (c->reading) {
+          c->socket.cancel(ec);
+        } else {
+          c->socket.close(ec);
+        }
       }
     }
   }

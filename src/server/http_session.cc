@@ -150,7 +150,11 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
         head_deadline = Clock::now() + options_.head_timeout;
       }
     }
-    if (head.ok() && head->head_bytes == 0) break;  // closed, stalled or idle
+    if (head.ok() && head->head_bytes == 0) {
+      if (buf.empty() || Clock::now() < head_deadline) break;  // closed or idle
+      // Begun but unfinished at its deadline: 408, as AWS's front ends answer.
+      head = HttpParseError{408, kSlowRequestMessage};
+    }
     if (!head.ok()) {
       HttpResponse err = HttpLevelError(head.error().status, head.error().message);
       std::string h = BuildResponseHead(err, err.body.size(), false);

@@ -44,6 +44,14 @@ void RequestBody::Complete() {
   done_at_ = std::chrono::steady_clock::now();
 }
 
+void RequestBody::FailRead(HttpServer::Conn::Clock::time_point deadline) {
+  if (HttpServer::Conn::Clock::now() < deadline) {
+    Fail(0, "");  // the client closed or reset: nobody to answer
+  } else {
+    Fail(408, kSlowRequestMessage);
+  }
+}
+
 void RequestBody::Fail(int status, const std::string& message) {
   failed_ = true;
   if (status != 0) error_ = HttpLevelError(status, message);
@@ -74,10 +82,11 @@ asio::awaitable<std::optional<std::string_view>> RequestBody::Next() {
       data = piece_.data();
     } else {
       if (!scratch_) scratch_ = std::make_unique<char[]>(kPiece);
+      auto deadline = ReadDeadline();
       n = co_await conn_.ReadSome(
-          scratch_.get(), static_cast<size_t>(std::min<uint64_t>(left, kPiece)), ReadDeadline());
+          scratch_.get(), static_cast<size_t>(std::min<uint64_t>(left, kPiece)), deadline);
       if (n == 0) {
-        Fail(0, "");
+        FailRead(deadline);
         co_return std::nullopt;
       }
       received_ += n;
@@ -102,10 +111,11 @@ asio::awaitable<std::optional<std::string_view>> RequestBody::Next() {
     }
     size_t old = buf_.size();
     buf_.resize(old + kPiece);
-    size_t n = co_await conn_.ReadSome(buf_.data() + old, kPiece, ReadDeadline());
+    auto deadline = ReadDeadline();
+    size_t n = co_await conn_.ReadSome(buf_.data() + old, kPiece, deadline);
     buf_.resize(old + n);
     if (n == 0) {
-      Fail(0, "");
+      FailRead(deadline);
       co_return std::nullopt;
     }
     received_ += n;
@@ -132,10 +142,11 @@ asio::awaitable<bool> RequestBody::ReadAll(std::string& out) {
     out.resize(at + static_cast<size_t>(length_ - consumed_));
     while (consumed_ < length_) {
       size_t want = static_cast<size_t>(std::min<uint64_t>(length_ - consumed_, 1 << 20));
-      size_t n = co_await conn_.ReadSome(out.data() + at, want, ReadDeadline());
+      auto deadline = ReadDeadline();
+      size_t n = co_await conn_.ReadSome(out.data() + at, want, deadline);
       if (n == 0) {
         out.resize(at);
-        Fail(0, "");
+        FailRead(deadline);
         co_return false;
       }
       received_ += n;

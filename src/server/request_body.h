@@ -64,6 +64,9 @@ class RequestBody : public HttpBodyStream {
   // The deadline of the next socket read under pace_ (starts the rate clock on first use).
   HttpServer::Conn::Clock::time_point ReadDeadline();
   void Fail(int status, const std::string& message);
+  // A read that returned nothing: 408 RequestTimeout when `deadline` passed (a client too slow),
+  // else a silent failure (the client closed).
+  void FailRead(HttpServer::Conn::Clock::time_point deadline);
 
   HttpServer::Conn& conn_;
   std::string& buf_;

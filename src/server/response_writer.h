@@ -19,4 +19,10 @@ std::string BuildResponseHead(const HttpResponse& response, uint64_t body_length
 // AWS-shaped JSON `{"__type","message"}` with x-amzn-ErrorType, and Connection: close.
 HttpResponse HttpLevelError(int status, const std::string& message);
 
+// The message of the 408 RequestTimeout answered to a client whose request head or body did not
+// arrive in time (the words of AWS's front ends for it).
+inline constexpr const char* kSlowRequestMessage =
+    "Your socket connection to the server was not read from or written to within the timeout "
+    "period. Idle connections will be closed.";
+
 }  // namespace nimbus

@@ -62,13 +62,17 @@ std::string ReadToClose(int fd, std::chrono::milliseconds wait = 10000ms) {
   return got;
 }
 
-// True once the peer has closed (recv returns 0 or fails) within `wait`.
-bool ClosedWithin(int fd, std::chrono::milliseconds wait) {
+// True once the peer has closed (recv returns 0 or fails) within `wait`; what it sent before
+// is appended to `got` when given.
+bool ClosedWithin(int fd, std::chrono::milliseconds wait, std::string* got = nullptr) {
   auto until = Clock::now() + wait;
   char buf[256];
   while (Clock::now() < until) {
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 50) == 1 && ::recv(fd, buf, sizeof buf, MSG_DONTWAIT) <= 0) return true;
+    if (::poll(&p, 1, 50) != 1) continue;
+    ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n <= 0) return true;
+    if (got) got->append(buf, static_cast<size_t>(n));
   }
   return false;
 }
@@ -118,13 +122,16 @@ TEST_F(HttpLimitsTest, ATricklingHeadIsCutOffAtItsDeadlineWhileOthersAreServed) 
   const std::string head = "GET /slow HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaa\r\n";
   auto started = Clock::now();
   bool closed = false;
+  std::string answer;
   for (size_t i = 0; i < head.size() && !closed; ++i) {
     SendAll(slow, head.substr(i, 1));
     EXPECT_NE(Get("/other").find("/other"), std::string::npos) << "another client starved";
-    closed = ClosedWithin(slow, 150ms);
+    closed = ClosedWithin(slow, 150ms, &answer);
   }
-  if (!closed) closed = ClosedWithin(slow, 10000ms);
+  if (!closed) closed = ClosedWithin(slow, 10000ms, &answer);
   EXPECT_TRUE(closed);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 408 ", 0), 0u) << answer;
+  EXPECT_NE(answer.find("RequestTimeout"), std::string::npos) << answer;
   // Cut off by the 1 s head deadline, long before the 30 s stall timeout (generous bound for
   // a loaded machine).
   EXPECT_LT(Clock::now() - started, 15s);
@@ -140,11 +147,13 @@ TEST_F(HttpLimitsTest, ABodyBelowTheMinimumRateIsCutOff) {
   SendAll(slow, "POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
   auto started = Clock::now();
   bool closed = false;
+  std::string answer;
   while (!closed && Clock::now() - started < 20s) {
     SendAll(slow, "0123456789");  // ~50 bytes/s, far below the minimum
-    closed = ClosedWithin(slow, 200ms);
+    closed = ClosedWithin(slow, 200ms, &answer);
   }
   EXPECT_TRUE(closed);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 408 ", 0), 0u) << answer;
   EXPECT_LT(Clock::now() - started, 15s);
   EXPECT_NE(Get("/other").find("/other"), std::string::npos);
 
