@@ -132,6 +132,17 @@ class HostNamespaces : public NetworkNamespaces {
 
 }  // namespace
 
+Result<UniqueFd> TcpSocketIn(int netns) {
+  return OnThrowawayThread([&]() -> Result<UniqueFd> {
+    if (::setns(netns, CLONE_NEWNET) != 0) {
+      return Status::Unavailable(ErrnoStatus("join network namespace", errno).message());
+    }
+    UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!s.valid()) return Status::Unavailable(ErrnoStatus("socket", errno).message());
+    return s;
+  });
+}
+
 std::unique_ptr<NetworkNamespaces> HostNetworkNamespaces() {
   return std::make_unique<HostNamespaces>();
 }

@@ -44,6 +44,11 @@ class NetworkNamespaces {
   virtual Result<UniqueFd> Listen(int netns, const NetEndpoint& endpoint, int backlog) = 0;
 };
 
+// A TCP socket (CLOEXEC, not connected) in namespace `netns` (a descriptor, not owned): it
+// connects to addresses seen from inside that namespace, from whichever thread uses it. Made on
+// a short-lived thread that joins the namespace. Errors: Unavailable naming the failure.
+Result<UniqueFd> TcpSocketIn(int netns);
+
 // The kernel's: each call runs on a short-lived thread of its own that switches namespace
 // (unshare / setns) and exits, so no thread of nimbus is ever left in another namespace.
 std::unique_ptr<NetworkNamespaces> HostNetworkNamespaces();

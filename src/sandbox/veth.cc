@@ -222,6 +222,18 @@ Status AddVeth(const VethSpec& spec) {
   return configured;
 }
 
+Status SetNetSysctl(int netns, const std::string& key, const std::string& value) {
+  if (key.empty() || key.find("..") != std::string::npos) {
+    return Status::InvalidArgument("bad sysctl '" + key + "'");
+  }
+  return InNamespace(netns, [&] {
+    // /proc/sys/net shows the namespace of the thread that opens it.
+    Status st = WriteFile("/proc/sys/net/" + key, value);
+    if (!st.ok()) return Status::Unavailable(st.message());
+    return Status::Ok();
+  });
+}
+
 Status DeleteLink(int netns, const std::string& name) {
   if (!ValidName(name)) return Status::InvalidArgument("bad link name '" + name + "'");
   return InNamespace(netns, [&] {

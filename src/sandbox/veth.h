@@ -40,6 +40,10 @@ struct VethSpec {
 // Errors: InvalidArgument, Unavailable naming the step.
 Status AddVeth(const VethSpec& spec);
 
+// Writes `value` to the network sysctl /proc/sys/net/`key` (e.g. "ipv4/ip_unprivileged_port_start")
+// of namespace `netns`. Errors: InvalidArgument (a key with ".."), Unavailable naming it.
+Status SetNetSysctl(int netns, const std::string& key, const std::string& value);
+
 // Deletes link `name` in namespace `netns` (both ends of a veth go). NotFound when absent.
 Status DeleteLink(int netns, const std::string& name);
 

@@ -8,6 +8,7 @@ the same after the tests as before (nimbus changes only namespaces it made).
 Container output goes to nimbus's stderr (--ecs-echo-container-output 1), where the test reads
 it. Waits are generous: the machine may be loaded."""
 import ipaddress
+import socket
 import subprocess
 import time
 import unittest
@@ -25,6 +26,31 @@ def host_network():
     names = sorted(l.split(":")[1].strip().split("@")[0] for l in links.splitlines() if l)
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     return names, netns
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port, timeout=WAIT):
+    """GET / on 127.0.0.1:`port` with a plain socket, retried until the task's server answers."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+                if data:
+                    return data.decode(errors="replace")
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise AssertionError("nothing answered on 127.0.0.1:%d" % port)
+        time.sleep(0.1)
 
 
 @unittest.skipUnless(have_busybox(), "needs busybox-static and skopeo")
@@ -178,6 +204,61 @@ class EcsNetwork(unittest.TestCase):
             time.sleep(0.1)
         self.assertIn("unreached", self.output(other_arn, "reached"))
         self.stop(server_arn)
+
+    def serve_script(self, port, text):
+        return ("mkdir -p /www && echo %s > /www/index.html && exec httpd -f -p %d -h /www"
+                % (text, port))
+
+    def test_published_ports_on_loopback(self):
+        # awsvpc: hostPort is the containerPort, on the host's 127.0.0.1.
+        port = free_port()
+        vpc = self.register(
+            self.container(script=self.serve_script(port, "vpc-port"),
+                           portMappings=[{"containerPort": port}]),
+            networkMode="awsvpc")
+        vpc_arn = self.run_task(vpc, networkConfiguration=SUBNET)
+        task = self.wait_status(vpc_arn, "RUNNING")
+        self.assertEqual(task["containers"][0]["networkBindings"],
+                         [{"bindIP": "127.0.0.1", "containerPort": port, "hostPort": port,
+                           "protocol": "tcp"}])
+        self.assertIn("vpc-port", http_get(port))
+        curl = subprocess.run(["curl", "-s", "--max-time", "30", "http://127.0.0.1:%d/" % port],
+                              capture_output=True, text=True)
+        self.assertEqual(curl.stdout.strip(), "vpc-port")
+        # bridge without a hostPort: a free one, shown in networkBindings.
+        bridge = self.register(
+            self.container(script=self.serve_script(80, "bridge-port"),
+                           portMappings=[{"containerPort": 80}]),
+            networkMode="bridge")
+        bridge_arn = self.run_task(bridge)
+        binding = self.wait_status(bridge_arn, "RUNNING")["containers"][0]["networkBindings"][0]
+        self.assertEqual(binding["containerPort"], 80)
+        self.assertNotEqual(binding["hostPort"], 0)
+        self.assertIn("bridge-port", http_get(binding["hostPort"]))
+        # A hostPort taken on the host fails the task as Docker's daemon says.
+        with socket.socket() as held:
+            held.bind(("127.0.0.1", 0))
+            held.listen()
+            busy = held.getsockname()[1]
+            clash = self.register(
+                self.container(portMappings=[{"containerPort": 80, "hostPort": busy}]),
+                networkMode="bridge")
+            failed = self.wait_status(self.run_task(clash), "STOPPED")
+        self.assertEqual(failed["stopCode"], "TaskFailedToStart")
+        self.assertIn("Bind for 127.0.0.1:%d failed: port is already allocated" % busy,
+                      failed["stoppedReason"])
+        self.assertTrue(failed["stoppedReason"].startswith("CannotStartContainerError: "))
+        # UDP is not forwarded: refused clearly.
+        udp = self.register(
+            self.container(portMappings=[{"containerPort": 53, "protocol": "udp"}]),
+            networkMode="bridge")
+        refused = self.wait_status(self.run_task(udp), "STOPPED")
+        self.assertIn("nimbus publishes only tcp ports", refused["stoppedReason"])
+        # Once the task stops, its listener is gone.
+        self.stop(vpc_arn)
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=10).close()
+        self.stop(bridge_arn)
 
     def test_bad_network_input(self):
         vpc = self.register(self.container(), networkMode="awsvpc")

@@ -68,6 +68,7 @@ std::shared_ptr<TaskRuntime> MakeRuntime(ServiceContext& ctx, std::shared_ptr<Ec
   VpcNetworkOptions network;
   network.namespaces = sandbox::HostNetworkNamespaces();
   network.state_dir = ctx.data_dir + "/ecs/vpc";
+  network.loops = ctx.loops;
   deps.networks = MakeVpcNetworkProvider(std::move(network));
   deps.logs = awslogs::MakeLogDriver(
       ctx.links.log_sink, *ctx.clock,

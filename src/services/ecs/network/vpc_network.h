@@ -5,12 +5,19 @@
 //   awsvpc  the same, shown as AWS shows an ENI: Task.attachments[ElasticNetworkInterface] with
 //           subnetId, networkInterfaceId, macAddress, privateDnsName, privateIPv4Address, and
 //           each container's networkInterfaces.
-// The containers of one task share its namespace (and so localhost). Destroying a task's
-// network removes its veth and frees its address.
+// The containers of one task share its namespace (and so localhost). Published TCP ports
+// (portMappings) of bridge and awsvpc tasks are reachable from the host only through listeners
+// on the host's 127.0.0.1 (port_forwarder.h): hostPort (awsvpc: the containerPort; bridge: a
+// free port when 0 or absent), shown in each container's networkBindings; a taken hostPort
+// fails the task as Docker's daemon words it; UDP mappings are refused (not forwarded yet).
+// host tasks bind the host's ports themselves. Destroying a task's network closes its
+// listeners, removes its veth and frees its address.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sandbox/netns.h"
 #include "services/ecs/runtime/task_network.h"
@@ -20,6 +27,9 @@ namespace nimbus::ecs {
 struct VpcNetworkOptions {
   std::shared_ptr<sandbox::NetworkNamespaces> namespaces;  // required
   std::string state_dir;  // per-account allocation cursors (AccountVpcs)
+  // Event loops that serve published ports (round robin). Empty: a task with port mappings
+  // fails, saying nimbus cannot publish ports in this process.
+  std::vector<boost::asio::io_context*> loops;
 };
 
 // Thread-safe.

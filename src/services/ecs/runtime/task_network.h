@@ -50,7 +50,8 @@ class TaskNetworkProvider {
  public:
   virtual ~TaskNetworkProvider() = default;
   // The task's network. An error stops the task before its containers start, with
-  // stoppedReason "ResourceInitializationError: " + message.
+  // stoppedReason "ResourceInitializationError: " + message, or the message itself when it
+  // starts "CannotStartContainerError: " (a port that cannot be published, as Docker says).
   virtual Result<std::unique_ptr<TaskNetwork>> Create(const TaskNetworkRequest& request) = 0;
 };
 

@@ -154,7 +154,9 @@ bool TaskSupervisor::Prepare() {
                              launch_.request.value("networkConfiguration", Value())};
   auto network = deps_.networks->Create(request);
   if (!network.ok()) {
-    Finish("TaskFailedToStart", "ResourceInitializationError: " + network.error().message());
+    const std::string& why = network.error().message();
+    bool worded = why.rfind("CannotStartContainerError: ", 0) == 0;  // a port Docker can't bind
+    Finish("TaskFailedToStart", Clip(worded ? why : "ResourceInitializationError: " + why, 255));
     return false;
   }
   network_ = std::move(*network);
