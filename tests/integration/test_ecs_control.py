@@ -121,9 +121,9 @@ class EcsControlPlane(unittest.TestCase):
 
     def test_unimplemented_operation_names_itself(self):
         with self.assertRaises(ClientError) as cm:
-            self.ecs.create_service(serviceName="web", taskDefinition="web")
+            self.ecs.list_services_by_namespace(namespace="web")
         self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 501)
-        self.assertIn("CreateService", cm.exception.response["Error"]["Message"])
+        self.assertIn("ListServicesByNamespace", cm.exception.response["Error"]["Message"])
 
     # -- AWS CLI v1 and v2 ------------------------------------------------------------------
     def test_both_clis(self):

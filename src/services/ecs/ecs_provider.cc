@@ -10,6 +10,8 @@
 #include "services/ecs/runtime/debug_log_driver.h"
 #include "services/ecs/runtime/no_container_runtime.h"
 #include "services/ecs/runtime/recovery.h"
+#include "services/ecs/services/ops_services.h"
+#include "services/ecs/services/scheduler.h"
 #include "services/kit/operations.h"
 
 namespace nimbus::ecs {
@@ -39,6 +41,14 @@ constexpr Operation<EcsState> kOperations[] = {
     {"PutAccountSetting", ops::PutAccountSetting},
     {"PutAccountSettingDefault", ops::PutAccountSettingDefault},
     {"DeleteAccountSetting", ops::DeleteAccountSetting},
+    {"CreateService", ops::CreateService},
+    {"UpdateService", ops::UpdateService},
+    {"DescribeServices", ops::DescribeServices},
+    {"ListServices", ops::ListServices},
+    {"DeleteService", ops::DeleteService},
+    {"ListServiceDeployments", ops::ListServiceDeployments},
+    {"DescribeServiceDeployments", ops::DescribeServiceDeployments},
+    {"DescribeServiceRevisions", ops::DescribeServiceRevisions},
 };
 
 // Containers when nimbus can run them (a server, with images and sandboxes), else a runtime
@@ -86,9 +96,18 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
     std::fprintf(stderr, "nimbus: ecs: %d task(s) left running by the last run reported STOPPED\n",
                  *recovered);
   }
+  auto services = MakeServiceStore(*ctx.db);
+  if (!services.ok()) return services.error();
   auto state = std::make_shared<EcsState>();
   state->store = *store;
   state->runtime = MakeRuntime(ctx, *store);
+  state->services = std::make_shared<ServiceControl>();
+  state->services->store = *services;
+  state->services->timing.healthy_after_ms = ctx.flags.Int("--ecs-task-healthy-seconds") * 1000;
+  if (!ctx.loops.empty()) {  // a server: services get their tasks (harnesses: control plane only)
+    state->scheduler = std::make_shared<ServiceScheduler>(*state, ctx.links.images);
+    state->services->wake = [scheduler = state->scheduler.get()] { scheduler->Wake(); };
+  }
   return MakeProvider("ecs", std::move(state), kOperations);
 }
 
@@ -99,7 +118,11 @@ ServiceFactory EcsService() {
           {{"--ecs-echo-container-output", "0|1",
             "1: write ECS containers' output without a log driver nimbus serves to nimbus's\n"
             "stderr (\"ecs <task id>/<container>: <line>\")",
-            "0", true, 0, 1}},
+            "0", true, 0, 1},
+           {"--ecs-task-healthy-seconds", "SECONDS",
+            "how long a RUNNING service task whose containers have no health check runs before\n"
+            "it counts healthy (AWS: 40; tests shrink it)",
+            "40", true, 0, 3600}},
           Create};
 }
 

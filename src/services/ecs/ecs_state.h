@@ -5,13 +5,19 @@
 
 #include "services/ecs/ecs_store.h"
 #include "services/ecs/runtime/task_runtime.h"
+#include "services/ecs/services/service_control.h"
 
 namespace nimbus::ecs {
 
-// Owned by the provider; both members outlive every call.
+class ServiceScheduler;
+
+// Owned by the provider; every member outlives every call.
 struct EcsState {
   std::shared_ptr<EcsStore> store;
   std::shared_ptr<TaskRuntime> runtime;  // never null
+  std::shared_ptr<ServiceControl> services;  // null only in harnesses that serve no services
+  // Declared last, so destroyed first: its thread stops before the runtime and stores go.
+  std::shared_ptr<ServiceScheduler> scheduler;  // null when no scheduler runs
 };
 
 }  // namespace nimbus::ecs

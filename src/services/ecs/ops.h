@@ -3,8 +3,10 @@
 // output or the AwsError AWS answers.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "protocol/call.h"
 #include "services/ecs/ecs_state.h"
@@ -28,6 +30,21 @@ OpResult StartTask(EcsState& e, const CallContext& call, const Value& in);
 OpResult StopTask(EcsState& e, const CallContext& call, const Value& in);
 OpResult DescribeTasks(EcsState& e, const CallContext& call, const Value& in);
 OpResult ListTasks(EcsState& e, const CallContext& call, const Value& in);
+
+// What RunTask does once the request is checked, for the service scheduler too: stores `count`
+// tasks of `td` in `cluster` (startedBy, group, overrides, tags... from `in`) and hands them to
+// the runtime; containers named in `pinned_images` pull that reference instead of their image.
+// The stored tasks, or the store's failure.
+Result<std::vector<TaskRow>, AwsError> StartTasks(
+    EcsState& e, const CallContext& call, const TaskDefRow& td, const std::string& cluster,
+    const Value& in, int64_t count, const std::map<std::string, std::string>& pinned_images);
+// Asks a running task to stop (StopTask's work): desiredStatus STOPPED with `stop_code` and
+// `reason`, its tags deleted, the runtime told. The task after the change; nullopt when it does
+// not exist. A task already stopping is returned unchanged.
+Result<std::optional<Value>, AwsError> StopTaskAs(EcsState& e, const Scope& scope,
+                                                  const std::string& id,
+                                                  const std::string& stop_code,
+                                                  const std::string& reason);
 
 OpResult TagResource(EcsState& e, const CallContext& call, const Value& in);
 OpResult UntagResource(EcsState& e, const CallContext& call, const Value& in);

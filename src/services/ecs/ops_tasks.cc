@@ -88,26 +88,37 @@ OpResult RunTask(EcsState& e, const CallContext& call, const Value& in) {
   if (count < 1 || count > 10) return Invalid("count must be between 1 and 10.");
   auto checked = CheckRunRequest(td->body, in);
   if (!checked.ok()) return checked.error();
+  auto rows = StartTasks(e, call, *td, *cluster, in, count, {});
+  if (!rows.ok()) return rows.error();
+  Value tasks = Value::array();
+  for (const TaskRow& row : *rows) tasks.push_back(TaskOut(row, !row.tags.empty()));
+  return Value{{"tasks", tasks}, {"failures", Value::array()}};
+}
+
+Result<std::vector<TaskRow>, AwsError> StartTasks(
+    EcsState& e, const CallContext& call, const TaskDefRow& td, const std::string& cluster,
+    const Value& in, int64_t count, const std::map<std::string, std::string>& pinned_images) {
+  EcsStore& s = *e.store;
   Value tags = Member(in, "tags") ? in["tags"] : Value::array();
   if (Str(in, "propagateTags") == "TASK_DEFINITION") {
-    for (const Value& t : td->tags) tags.push_back(t);
+    for (const Value& t : td.tags) tags.push_back(t);
   }
-  NewTaskInput made{ScopeOf(call), *cluster, td->body, in, NowSeconds(s)};
+  NewTaskInput made{ScopeOf(call), cluster, td.body, in, NowSeconds(s)};
   std::vector<TaskRow> rows;
   for (int64_t i = 0; i < count; ++i) {
     std::string id = RandomHex(32);
-    rows.push_back(TaskRow{id, *cluster, NewTask(made, id, SystemRandom()), tags});
+    rows.push_back(TaskRow{id, cluster, NewTask(made, id, SystemRandom()), tags});
     Status put = s.PutTask(ScopeOf(call), rows.back());
     if (!put.ok()) return InternalError("ServerException", put);
   }
-  Value tasks = Value::array();
   Value launched =
-      WithDefaultLogMode(td->body, EffectiveAccountSetting(e, call, "defaultLogDriverMode"));
+      WithDefaultLogMode(td.body, EffectiveAccountSetting(e, call, "defaultLogDriverMode"));
   for (const TaskRow& row : rows) {
-    tasks.push_back(TaskOut(row, !tags.empty()));
-    e.runtime->Start(TaskLaunch{ScopeOf(call), row.id, row.body, launched, in});
+    TaskLaunch launch{ScopeOf(call), row.id, row.body, launched, in};
+    launch.pinned_images = pinned_images;
+    e.runtime->Start(std::move(launch));
   }
-  return Value{{"tasks", tasks}, {"failures", Value::array()}};
+  return rows;
 }
 
 OpResult StartTask(EcsState& e, const CallContext& call, const Value& in) {
@@ -143,12 +154,23 @@ OpResult StopTask(EcsState& e, const CallContext& call, const Value& in) {
   if (!*found) return Invalid("The referenced task was not found.");
   std::string reason = Str(in, "reason", "Task stopped by user");
   if (reason.size() > 255) reason.resize(255);
+  auto body = StopTaskAs(e, ScopeOf(call), (*found)->id, "UserInitiated", reason);
+  if (!body.ok()) return body.error();
+  if (!*body) return Invalid("The referenced task was not found.");
+  return Value{{"task", **body}};
+}
+
+Result<std::optional<Value>, AwsError> StopTaskAs(EcsState& e, const Scope& scope,
+                                                  const std::string& id,
+                                                  const std::string& stop_code,
+                                                  const std::string& reason) {
+  EcsStore& s = *e.store;
   double now = NowSeconds(s);
   bool stopping = false;
-  auto body = s.UpdateTask(ScopeOf(call), (*found)->id, [&](Value& task) {
+  auto body = s.UpdateTask(scope, id, [&](Value& task) {
     if (task["desiredStatus"] == "STOPPED") return false;
     task["desiredStatus"] = "STOPPED";
-    task["stopCode"] = "UserInitiated";
+    task["stopCode"] = stop_code;
     task["stoppedReason"] = reason;
     task["stoppingAt"] = now;
     task["version"] = Int(task, "version") + 1;
@@ -156,14 +178,13 @@ OpResult StopTask(EcsState& e, const CallContext& call, const Value& in) {
     return true;
   });
   if (!body.ok()) return InternalError("ServerException", body.error());
-  if (!*body) return Invalid("The referenced task was not found.");
   if (stopping) {
     // StopTask deletes the task's tags, as AWS does.
-    Status untag = s.SetTaskTags(ScopeOf(call), (*found)->id, Value::array());
+    Status untag = s.SetTaskTags(scope, id, Value::array());
     if (!untag.ok()) return InternalError("ServerException", untag);
-    e.runtime->Stop(ScopeOf(call), (*found)->id);
+    e.runtime->Stop(scope, id);
   }
-  return Value{{"task", **body}};
+  return std::move(*body);
 }
 
 OpResult DescribeTasks(EcsState& e, const CallContext& call, const Value& in) {

@@ -259,10 +259,59 @@ TEST(EcsTaskDefinitionsTest, FargateDefinitionsNormalizeSizes) {
 
 TEST(EcsTaskDefinitionsTest, UnimplementedOperationsAnswer501) {
   ProviderHarness h({"ecs"});
-  auto r = h.Call("ecs", "CreateService", {{"serviceName", "web"}});
+  auto r = h.Call("ecs", "ListServicesByNamespace", {{"namespace", "web"}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().http_status, 501);
-  EXPECT_NE(r.error().message.find("CreateService"), std::string::npos);
+  EXPECT_NE(r.error().message.find("ListServicesByNamespace"), std::string::npos);
+}
+
+// In process no scheduler runs: the control plane stores services, deployments and revisions.
+TEST(EcsServicesTest, CreateDescribeListUpdateDelete) {
+  ProviderHarness h({"ecs"});
+  ASSERT_TRUE(h.Call("ecs", "RegisterTaskDefinition", Family("web", {Container("app")})).ok());
+  auto made = h.Call("ecs", "CreateService",
+                     {{"serviceName", "web"}, {"taskDefinition", "web"}, {"desiredCount", 2}});
+  ASSERT_TRUE(made.ok()) << ErrorMessage(made);
+  const Value& s = (*made)["service"];
+  EXPECT_EQ(s["serviceArn"], std::string(kArnPrefix) + "service/default/web");
+  EXPECT_EQ(s["deploymentConfiguration"]["maximumPercent"], 200);
+  EXPECT_EQ(s["deploymentConfiguration"]["minimumHealthyPercent"], 100);
+  ASSERT_EQ(s["deployments"].size(), 1u);
+  std::string id = s["deployments"][0]["id"];
+  EXPECT_EQ(id.size(), std::string("ecs-svc/").size() + 19);
+  EXPECT_EQ(s["deployments"][0]["desiredCount"], 2);
+  EXPECT_EQ(ErrorCode(h.Call("ecs", "CreateService",
+                             {{"serviceName", "web"}, {"taskDefinition", "web"}})),
+            "InvalidParameterException");
+
+  auto list = h.Call("ecs", "ListServices", Value::object());
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ((*list)["serviceArns"], Value::array({s["serviceArn"]}));
+
+  auto updated =
+      h.Call("ecs", "UpdateService",
+             {{"service", s["serviceArn"]}, {"forceNewDeployment", true}, {"desiredCount", 0}});
+  ASSERT_TRUE(updated.ok()) << ErrorMessage(updated);
+  const Value& deps = (*updated)["service"]["deployments"];
+  ASSERT_EQ(deps.size(), 2u);
+  EXPECT_EQ(deps[0]["status"], "PRIMARY");
+  EXPECT_EQ(deps[1]["status"], "ACTIVE");
+  EXPECT_EQ(deps[1]["id"], id);
+
+  auto briefs = h.Call("ecs", "ListServiceDeployments", {{"service", "web"}});
+  ASSERT_TRUE(briefs.ok()) << ErrorMessage(briefs);
+  ASSERT_EQ((*briefs)["serviceDeployments"].size(), 2u);
+  std::string rev = (*briefs)["serviceDeployments"][0]["targetServiceRevisionArn"];
+  auto revs = h.Call("ecs", "DescribeServiceRevisions", {{"serviceRevisionArns", {rev}}});
+  ASSERT_TRUE(revs.ok());
+  EXPECT_EQ((*revs)["serviceRevisions"][0]["taskDefinition"],
+            std::string(kArnPrefix) + "task-definition/web:1");
+
+  auto deleted = h.Call("ecs", "DeleteService", {{"service", "web"}});
+  ASSERT_TRUE(deleted.ok()) << ErrorMessage(deleted);
+  EXPECT_EQ((*deleted)["service"]["status"], "DRAINING");
+  EXPECT_EQ(ErrorCode(h.Call("ecs", "UpdateService", {{"service", "nope"}})),
+            "ServiceNotFoundException");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // exit codes and reasons, stopCode and stoppedReason).
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "protocol/call.h"
@@ -18,6 +19,9 @@ struct TaskLaunch {
   Value task;             // the Task as stored (containers, overrides, cpu, memory, ...)
   Value task_definition;  // the TaskDefinition revision it runs
   Value request;          // the RunTask input (networkConfiguration, ...)
+  // Container name -> the reference to pull instead of its image ("<repo>@sha256:..."): a
+  // service deployment's pinned digests (software version consistency).
+  std::map<std::string, std::string> pinned_images;
 };
 
 // Thread-safe. Start and Stop return at once; the work happens on the runtime's own threads.

@@ -175,7 +175,8 @@ bool TaskSupervisor::Prepare() {
   uid_t id_offset = deps_.sandboxes->capabilities().id_offset;
   for (auto& box : boxes_) {
     if (stop_requested_) break;
-    std::string image = Str(*box->def, "image");
+    auto pin = launch_.pinned_images.find(box->name);
+    std::string image = pin != launch_.pinned_images.end() ? pin->second : Str(*box->def, "image");
     auto prepared = deps_.images->Prepare(launch_.scope, image, id_offset);
     if (!prepared.ok()) {
       std::string reason = image::PullFailureReason(image, prepared.error());

@@ -1,0 +1,280 @@
+"""ECS services on real containers, driven by boto3 and both AWS CLIs: the scheduler keeps the
+desired count (a stopped task is replaced, scale out and in with AWS's stop code and reason),
+deployments move PRIMARY/ACTIVE with rolloutState and counts, rolling updates stay within
+minimumHealthyPercent and maximumPercent, the circuit breaker fails a broken revision and rolls
+back, service events are worded as AWS's, the services-stable waiter of boto3 and both CLIs,
+service deployments and revisions, bad input.
+
+nimbus runs with --ecs-task-healthy-seconds 1 (AWS counts a task without health checks healthy
+after 40 s RUNNING), so rollouts finish in seconds. Waits are generous: the machine may be
+loaded."""
+import time
+import unittest
+
+from botocore.exceptions import ClientError
+
+from harness import Nimbus
+from images import have_busybox, push_image
+
+WAIT = 120  # seconds: a loaded 2-core machine
+# PID 1 that exits 0 on SIGTERM (busybox sh as PID 1 would otherwise wait for the SIGKILL).
+LOOP = ["/bin/sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]
+
+
+@unittest.skipUnless(have_busybox(), "needs busybox-static and skopeo")
+class EcsServices(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.n = Nimbus("--ecs-task-healthy-seconds", "1").start()
+        cls.ecs = cls.n.client("ecs")
+        cls.uri, cls.digest = push_image(cls.n, "svc", tag="v1", entrypoint=LOOP)
+        cls.image = cls.uri + ":v1"
+        cls.ecs.create_cluster(clusterName="svc")
+        cls.count = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.n.stop()
+
+    # -- helpers ----------------------------------------------------------------------------
+    def family(self, image=None, **container):
+        EcsServices.count += 1
+        family = "svcf%d" % EcsServices.count
+        c = {"name": "app", "image": image or self.image, "memory": 32, "stopTimeout": 2}
+        c.update(container)
+        return self.ecs.register_task_definition(
+            family=family, containerDefinitions=[c])["taskDefinition"]["taskDefinitionArn"]
+
+    def create(self, name, td, desired, **kw):
+        return self.ecs.create_service(cluster="svc", serviceName=name, taskDefinition=td,
+                                       desiredCount=desired, **kw)["service"]
+
+    def describe(self, name):
+        return self.ecs.describe_services(cluster="svc", services=[name])["services"][0]
+
+    def wait_for(self, name, check, what, timeout=WAIT):
+        deadline = time.time() + timeout
+        while True:
+            s = self.describe(name)
+            if check(s):
+                return s
+            if time.time() > deadline:
+                self.fail("service %s not %s after %d s: %s" % (name, what, timeout, s))
+            time.sleep(0.2)
+
+    def wait_stable(self, name):
+        """The services-stable waiter (counts only), then the rollout COMPLETED (new tasks count
+        healthy a moment after RUNNING)."""
+        self.ecs.get_waiter("services_stable").wait(
+            cluster="svc", services=[name], WaiterConfig={"Delay": 1, "MaxAttempts": WAIT})
+        return self.wait_for(name, lambda s: s["deployments"][0]["rolloutState"] == "COMPLETED",
+                             "COMPLETED")
+
+    def tasks(self, name, status="RUNNING"):
+        arns = self.ecs.list_tasks(cluster="svc", serviceName=name,
+                                   desiredStatus=status)["taskArns"]
+        return self.ecs.describe_tasks(cluster="svc", tasks=arns)["tasks"] if arns else []
+
+    def messages(self, service):
+        return [e["message"] for e in service["events"]]
+
+    # -- desired count ----------------------------------------------------------------------
+    def test_desired_count_replacements_and_scaling(self):
+        created = self.create("keep", self.family(), 2)
+        self.assertEqual(created["status"], "ACTIVE")
+        self.assertEqual(created["serviceArn"], "arn:aws:ecs:us-east-1:000000000000:service/svc/keep")
+        dep = created["deployments"][0]
+        self.assertRegex(dep["id"], r"^ecs-svc/\d{19}$")
+        self.assertEqual((dep["status"], dep["rolloutState"]), ("PRIMARY", "IN_PROGRESS"))
+
+        s = self.wait_stable("keep")
+        self.assertEqual((s["runningCount"], s["pendingCount"]), (2, 0))
+        self.assertEqual(len(s["deployments"]), 1)
+        dep = s["deployments"][0]
+        self.assertEqual((dep["rolloutState"], dep["runningCount"]), ("COMPLETED", 2))
+        self.assertEqual(dep["rolloutStateReason"], "ECS deployment %s completed." % dep["id"])
+        tasks = self.tasks("keep")
+        self.assertEqual(len(tasks), 2)
+        for t in tasks:
+            self.assertEqual(t["startedBy"], dep["id"])
+            self.assertEqual(t["group"], "service:keep")
+        ids = sorted(t["taskArn"].rsplit("/", 1)[1] for t in tasks)
+        msgs = self.messages(s)
+        self.assertIn("(service keep) has reached a steady state.", msgs)
+        started = [m for m in msgs if m.startswith("(service keep) has started 2 tasks: ")][0]
+        for i in ids:
+            self.assertIn("(task %s)" % i, started)
+        self.assertIn("(service keep) (deployment %s) deployment completed." % dep["id"], msgs)
+
+        # A task stopped by hand is replaced by the same deployment.
+        self.ecs.stop_task(cluster="svc", task=tasks[0]["taskArn"])
+        s = self.wait_for("keep", lambda s: s["runningCount"] == 2 and len(self.tasks("keep")) == 2
+                          and tasks[0]["taskArn"] not in [t["taskArn"] for t in self.tasks("keep")],
+                          "replaced")
+        self.assertEqual({t["startedBy"] for t in self.tasks("keep")}, {dep["id"]})
+
+        # Scale out, then in: the scheduler stops the extra tasks saying why.
+        self.ecs.update_service(cluster="svc", service="keep", desiredCount=3)
+        self.wait_for("keep", lambda s: s["runningCount"] == 3, "at 3")
+        self.ecs.update_service(cluster="svc", service="keep", desiredCount=1)
+        s = self.wait_for("keep", lambda s: s["runningCount"] == 1 and s["pendingCount"] == 0
+                          and len(self.tasks("keep")) == 1, "at 1")
+        stopped = [t for t in self.tasks("keep", "STOPPED")
+                   if t.get("stopCode") == "ServiceSchedulerInitiated"]
+        self.assertEqual(len(stopped), 2, stopped)
+        for t in stopped:
+            self.assertEqual(t["stoppedReason"],
+                             "Scaling activity initiated by (deployment %s)" % dep["id"])
+        self.assertTrue(any(m.startswith("(service keep) has stopped 2 running tasks: ")
+                            for m in self.messages(s)), self.messages(s))
+
+        # Deleting needs desiredCount 0 or force; the service drains to INACTIVE.
+        with self.assertRaises(ClientError) as e:
+            self.ecs.delete_service(cluster="svc", service="keep")
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterException")
+        out = self.ecs.delete_service(cluster="svc", service="keep", force=True)["service"]
+        self.assertEqual(out["status"], "DRAINING")
+        self.ecs.get_waiter("services_inactive").wait(
+            cluster="svc", services=["keep"], WaiterConfig={"Delay": 1, "MaxAttempts": WAIT})
+        self.assertEqual(self.tasks("keep"), [])
+        self.assertNotIn(out["serviceArn"], self.ecs.list_services(cluster="svc")["serviceArns"])
+
+    # -- rolling updates --------------------------------------------------------------------
+    def test_rolling_update_respects_minimum_and_maximum(self):
+        # desired 4, min 50 %, max 100 %: at most 4 tasks, at least 2 healthy while rolling.
+        self.create("roll", self.family(), 4,
+                    deploymentConfiguration={"minimumHealthyPercent": 50, "maximumPercent": 100})
+        first = self.wait_stable("roll")["deployments"][0]["id"]
+        new_td = self.family()
+        out = self.ecs.update_service(cluster="svc", service="roll", taskDefinition=new_td)
+        deps = out["service"]["deployments"]
+        self.assertEqual([d["status"] for d in deps], ["PRIMARY", "ACTIVE"])
+        self.assertEqual(deps[1]["id"], first)
+        self.assertEqual(out["service"]["taskDefinition"], new_td)
+        seen = []
+        deadline = time.time() + WAIT
+        while time.time() < deadline:
+            s = self.describe("roll")
+            live = self.tasks("roll")
+            running = [t for t in live if t["lastStatus"] == "RUNNING"]
+            seen.append((len(live), len(running)))
+            self.assertLessEqual(len(live), 4, s)  # maximumPercent 100 % of 4
+            self.assertGreaterEqual(len(running), 2, s)  # minimumHealthyPercent 50 % of 4
+            if len(s["deployments"]) == 1 and s["deployments"][0]["rolloutState"] == "COMPLETED":
+                break
+            time.sleep(0.2)
+        s = self.describe("roll")
+        self.assertEqual(s["deployments"][0]["rolloutState"], "COMPLETED", (s, seen))
+        self.assertEqual(s["runningCount"], 4)
+        self.assertEqual({t["taskDefinitionArn"] for t in self.tasks("roll")}, {new_td})
+        listed = self.ecs.list_service_deployments(cluster="svc", service="roll")
+        briefs = listed["serviceDeployments"]
+        self.assertEqual([b["status"] for b in briefs], ["SUCCESSFUL", "SUCCESSFUL"])
+        full = self.ecs.describe_service_deployments(
+            serviceDeploymentArns=[briefs[0]["serviceDeploymentArn"]])["serviceDeployments"][0]
+        self.assertEqual(full["targetServiceRevision"]["runningTaskCount"], 4)
+        self.assertEqual(full["sourceServiceRevisions"][0]["arn"],
+                         briefs[1]["targetServiceRevisionArn"])
+        self.assertEqual(full["deploymentConfiguration"]["maximumPercent"], 100)
+        self.ecs.delete_service(cluster="svc", service="roll", force=True)
+
+    def test_circuit_breaker_rolls_back_a_broken_revision(self):
+        good = self.family()
+        self.create("cb", good, 1, deploymentConfiguration={
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True}})
+        stable = self.wait_stable("cb")["deployments"][0]["id"]
+        broken = self.family(entryPoint=["/bin/sh", "-c", "exit 3"])
+        failed = self.ecs.update_service(cluster="svc", service="cb",
+                                         taskDefinition=broken)["service"]["deployments"][0]["id"]
+        s = self.wait_for("cb", lambda s: len(s["deployments"]) == 1
+                          and s["deployments"][0]["rolloutState"] == "COMPLETED"
+                          and s["deployments"][0]["id"] != stable
+                          and s["deployments"][0]["id"] != failed, "rolled back")
+        dep = s["deployments"][0]
+        self.assertEqual(dep["taskDefinition"], good)
+        self.assertEqual(s["taskDefinition"], good)
+        msgs = self.messages(s)
+        self.assertIn("(service cb) (deployment %s) deployment failed: tasks failed to start."
+                      % failed, msgs)
+        self.assertIn("(service cb) rolling back to deployment %s." % stable, msgs)
+        self.assertEqual({t["taskDefinitionArn"] for t in self.tasks("cb")}, {good})
+        briefs = self.ecs.list_service_deployments(cluster="svc", service="cb")["serviceDeployments"]
+        self.assertEqual([b["status"] for b in briefs], ["ROLLBACK_SUCCESSFUL", "SUCCESSFUL"])
+        full = self.ecs.describe_service_deployments(
+            serviceDeploymentArns=[briefs[0]["serviceDeploymentArn"]])["serviceDeployments"][0]
+        self.assertEqual(full["deploymentCircuitBreaker"]["status"], "TRIGGERED")
+        self.assertGreaterEqual(full["deploymentCircuitBreaker"]["failureCount"], 3)
+        self.assertEqual(full["deploymentCircuitBreaker"]["threshold"], 3)
+        self.assertEqual(full["rollback"]["serviceRevisionArn"],
+                         briefs[1]["targetServiceRevisionArn"])
+        self.ecs.delete_service(cluster="svc", service="cb", force=True)
+
+    # -- clients ----------------------------------------------------------------------------
+    def test_services_stable_waiter_in_both_clis(self):
+        self.create("cli", self.family(), 1)
+        for v2 in (False, True):
+            with self.subTest(v2=v2):
+                res = self.n.aws("ecs", "wait", "services-stable", "--cluster", "svc",
+                                 "--services", "cli", v2=v2, check=False)
+                self.assertEqual(res.returncode, 0, res.stderr)
+        out = self.n.aws("ecs", "describe-services", "--cluster", "svc", "--services", "cli",
+                         v2=True)
+        self.assertEqual(out["services"][0]["runningCount"], 1)
+        self.n.aws("ecs", "delete-service", "--cluster", "svc", "--service", "cli", "--force")
+
+    # -- bad input --------------------------------------------------------------------------
+    def test_bad_input(self):
+        td = self.family()
+        self.create("dup", td, 0)
+
+        def code(call, **kw):
+            with self.assertRaises(ClientError) as e:
+                call(**kw)
+            return e.exception.response["Error"]["Code"], e.exception.response["Error"]["Message"]
+
+        self.assertEqual(code(self.ecs.create_service, cluster="svc", serviceName="dup",
+                              taskDefinition=td),
+                         ("InvalidParameterException", "Creation of service was not idempotent."))
+        self.assertEqual(code(self.ecs.create_service, cluster="svc", serviceName="x",
+                              taskDefinition="nope:9")[0], "ClientException")
+        self.assertEqual(code(self.ecs.create_service, cluster="svc", serviceName="bad name",
+                              taskDefinition=td)[0], "InvalidParameterException")
+        self.assertEqual(code(self.ecs.create_service, cluster="nope", serviceName="x",
+                              taskDefinition=td)[0], "ClusterNotFoundException")
+        self.assertEqual(code(self.ecs.create_service, cluster="svc", serviceName="x",
+                              taskDefinition=td, schedulingStrategy="DAEMON")[0],
+                         "InvalidParameterException")
+        self.assertEqual(code(self.ecs.create_service, cluster="svc", serviceName="x",
+                              taskDefinition=td, loadBalancers=[{"targetGroupArn": "arn:x",
+                                                                 "containerName": "app",
+                                                                 "containerPort": 80}])[0],
+                         "InvalidParameterException")
+        self.assertEqual(code(self.ecs.create_service, cluster="svc", serviceName="x",
+                              taskDefinition=td,
+                              deploymentConfiguration={"minimumHealthyPercent": 150})[0],
+                         "InvalidParameterException")
+        self.assertEqual(code(self.ecs.update_service, cluster="svc", service="missing"),
+                         ("ServiceNotFoundException", "Service not found."))
+        self.assertEqual(code(self.ecs.update_service, cluster="svc", service="dup",
+                              taskDefinition="nope:3")[0], "ClientException")
+        self.assertEqual(code(self.ecs.list_service_deployments, cluster="svc",
+                              service="missing")[0], "ServiceNotFoundException")
+        out = self.ecs.describe_services(cluster="svc", services=["missing", "dup"])
+        self.assertEqual([s["serviceName"] for s in out["services"]], ["dup"])
+        self.assertEqual(out["failures"], [{
+            "arn": "arn:aws:ecs:us-east-1:000000000000:service/svc/missing", "reason": "MISSING"}])
+        missing = self.ecs.describe_service_revisions(serviceRevisionArns=["arn:aws:ecs:us-east-1:"
+                                                      "000000000000:service-revision/svc/dup/1"])
+        self.assertEqual(missing["failures"][0]["reason"], "MISSING")
+        res = self.n.aws("ecs", "list-services-by-namespace", "--namespace", "x", v2=True,
+                         check=False)
+        self.assertNotEqual(res.returncode, 0)
+        self.assertIn("ListServicesByNamespace", res.stderr.decode())
+        self.ecs.delete_service(cluster="svc", service="dup")
+        with self.assertRaises(ClientError) as e:
+            self.ecs.update_service(cluster="svc", service="dup", desiredCount=1)
+        self.assertEqual(e.exception.response["Error"]["Code"], "ServiceNotActiveException")
+
+
+if __name__ == "__main__":
+    unittest.main()
