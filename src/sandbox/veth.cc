@@ -8,6 +8,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <net/route.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -220,6 +221,31 @@ Status AddVeth(const VethSpec& spec) {
       InNamespace(spec.task_netns, [&] { return ConfigureLink(spec.task_side, spec.address); });
   if (!configured.ok()) (void)DeleteLink(spec.bridge_netns, spec.bridge_side);
   return configured;
+}
+
+Status AddHostRoute(int netns, const std::string& device, const std::string& destination,
+                    const std::string& gateway) {
+  auto to = ParseIpv4(destination);
+  auto via = ParseIpv4(gateway);
+  if (!to || !via || !ValidName(device)) {
+    return Status::InvalidArgument("bad route " + destination + " via " + gateway);
+  }
+  return InNamespace(netns, [&] {
+    UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!s.valid()) return Status::Unavailable(ErrnoStatus("socket", errno).message());
+    rtentry route{};
+    route.rt_dst = SocketAddress(*to);
+    route.rt_gateway = SocketAddress(*via);
+    route.rt_genmask = SocketAddress(in_addr{htonl(0xffffffffu)});
+    route.rt_flags = RTF_UP | RTF_GATEWAY | RTF_HOST;
+    std::string dev = device;
+    route.rt_dev = dev.data();
+    if (::ioctl(s.get(), SIOCADDRT, &route) != 0) {
+      return Status::Unavailable(
+          ErrnoStatus("route " + destination + " via " + gateway, errno).message());
+    }
+    return Status::Ok();
+  });
 }
 
 Status SetNetSysctl(int netns, const std::string& key, const std::string& value) {

@@ -40,6 +40,12 @@ struct VethSpec {
 // Errors: InvalidArgument, Unavailable naming the step.
 Status AddVeth(const VethSpec& spec);
 
+// In namespace `netns`: a route to the single address `destination` through `gateway` on link
+// `device` (e.g. 169.254.170.2 via the VPC's router on eth0). Errors: InvalidArgument,
+// Unavailable naming the failure.
+Status AddHostRoute(int netns, const std::string& device, const std::string& destination,
+                    const std::string& gateway);
+
 // Writes `value` to the network sysctl /proc/sys/net/`key` (e.g. "ipv4/ip_unprivileged_port_start")
 // of namespace `netns`. Errors: InvalidArgument (a key with ".."), Unavailable naming it.
 Status SetNetSysctl(int netns, const std::string& key, const std::string& value);

@@ -8,6 +8,7 @@ the same after the tests as before (nimbus changes only namespaces it made).
 Container output goes to nimbus's stderr (--ecs-echo-container-output 1), where the test reads
 it. Waits are generous: the machine may be loaded."""
 import ipaddress
+import json
 import socket
 import subprocess
 import time
@@ -62,6 +63,7 @@ class EcsNetwork(unittest.TestCase):
         cls.ecs = cls.n.client("ecs")
         cls.uri, _ = push_image(cls.n, "net")
         cls.image = cls.uri + ":latest"
+        cls.other_uri, cls.other_digest = push_image(cls.n, "net", account="111111111111")
         cls.families = 0
 
     @classmethod
@@ -192,10 +194,9 @@ class EcsNetwork(unittest.TestCase):
         # Another account's VPC is another namespace: its task gets an address of its own
         # subnet and does not reach this account's.
         other = self.n.client("ecs", access_key="111111111111")
-        uri, _ = push_image(self.n, "net", account="111111111111")
         other.register_task_definition(
             family="probe", networkMode="awsvpc",
-            containerDefinitions=[self.container(script=probe, image=uri + ":latest")])
+            containerDefinitions=[self.container(script=probe, image=self.other_uri + ":latest")])
         other_arn = other.run_task(taskDefinition="probe",
                                    networkConfiguration=SUBNET)["tasks"][0]["taskArn"]
         deadline = time.time() + WAIT
@@ -259,6 +260,88 @@ class EcsNetwork(unittest.TestCase):
         with self.assertRaises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=10).close()
         self.stop(bridge_arn)
+
+    def marked(self, arn, marker, name="app"):
+        """What a container printed after `marker` on one line: JSON, else the text."""
+        for line in self.output(arn, marker, name=name):
+            if line.startswith(marker):
+                try:
+                    return json.loads(line[len(marker):])
+                except ValueError:
+                    return line[len(marker):]
+        self.fail("no %s line from %s: %s" % (marker, arn, self.output(arn, marker, name=name)))
+
+    def test_metadata_credentials_and_api_from_inside_a_task(self):
+        account = "111111111111"
+        ecs = self.n.client("ecs", access_key=account)
+        uri, digest = self.other_uri, self.other_digest
+        # A presigned STS call for the task's account, addressed to AWS_ENDPOINT_URL as a task
+        # sees it, signed with the credentials the task is given (access key = the account).
+        import boto3
+        presign = boto3.client("sts", endpoint_url="http://169.254.170.2:4566",
+                               region_name="us-east-1", aws_access_key_id=account,
+                               aws_secret_access_key="nimbus", aws_session_token="nimbus")
+        url = presign.generate_presigned_url("get_caller_identity", ExpiresIn=900)
+        script = ('echo "META:$(wget -q -O - $ECS_CONTAINER_METADATA_URI_V4)"; '
+                  'echo "TASK:$(wget -q -O - $ECS_CONTAINER_METADATA_URI_V4/task)"; '
+                  'echo "CREDS:$(wget -q -O - http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)"; '
+                  'wget -q -O - http://169.254.170.2/v2/credentials/not-mine || echo "OTHER:{}"; '
+                  'echo "ENV:$AWS_ENDPOINT_URL"; '
+                  'wget -q -O /tmp/api "%s"; '
+                  'echo "API:$(sed -n "s/.*<Account>\\([0-9]*\\)<.*/\\1/p" /tmp/api)"'
+                  % url)
+        ecs.register_task_definition(
+            family="meta", networkMode="awsvpc", cpu="256", memory="512",
+            requiresCompatibilities=["FARGATE"],
+            taskRoleArn="arn:aws:iam::%s:role/app" % account,
+            containerDefinitions=[dict(self.container(script=script, image=uri + ":latest"),
+                                       portMappings=[{"containerPort": 8080}])])
+        arn = ecs.run_task(taskDefinition="meta", launchType="FARGATE",
+                           networkConfiguration=SUBNET)["tasks"][0]["taskArn"]
+        deadline = time.time() + WAIT
+        while ecs.describe_tasks(tasks=[arn])["tasks"][0]["lastStatus"] != "STOPPED":
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.1)
+        task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        self.assertEqual(task["containers"][0]["exitCode"], 0, task)
+        address = {d["name"]: d["value"]
+                   for d in task["attachments"][0]["details"]}["privateIPv4Address"]
+        meta = self.marked(arn, "META:")
+        self.assertEqual(meta["Name"], "app")
+        self.assertEqual(meta["DockerId"], task["containers"][0]["runtimeId"])
+        self.assertEqual(meta["ImageID"], digest)
+        self.assertEqual(meta["KnownStatus"], "RUNNING")
+        self.assertEqual(meta["ContainerARN"], task["containers"][0]["containerArn"])
+        self.assertEqual(meta["Labels"]["com.amazonaws.ecs.task-arn"], arn)
+        self.assertEqual(meta["Labels"]["com.amazonaws.ecs.task-definition-family"], "meta")
+        self.assertEqual(meta["Networks"][0]["NetworkMode"], "awsvpc")
+        self.assertEqual(meta["Networks"][0]["IPv4Addresses"], [address])
+        self.assertEqual(meta["Networks"][0]["IPv4SubnetCIDRBlock"], "172.31.0.0/20")
+        task_meta = self.marked(arn, "TASK:")
+        self.assertEqual(task_meta["TaskARN"], arn)
+        self.assertEqual(task_meta["Family"], "meta")
+        self.assertEqual(task_meta["Revision"], "1")
+        self.assertEqual(task_meta["LaunchType"], "FARGATE")
+        self.assertEqual(task_meta["Limits"], {"CPU": 0.25, "Memory": 512})
+        self.assertEqual([c["Name"] for c in task_meta["Containers"]], ["app"])
+        creds = self.marked(arn, "CREDS:")
+        self.assertEqual(creds["RoleArn"], "arn:aws:iam::%s:role/app" % account)
+        self.assertEqual(creds["AccessKeyId"], account)
+        for key in ("SecretAccessKey", "Token", "Expiration"):
+            self.assertIn(key, creds)
+        self.assertEqual(self.marked(arn, "OTHER:"), {})  # another id: 404
+        self.assertEqual(self.marked(arn, "ENV:"), "http://169.254.170.2:4566")
+        # The presigned call reached nimbus's STS and acted in the task's account.
+        self.assertEqual(str(self.marked(arn, "API:")), account)
+
+    def test_task_without_a_role_gets_no_credentials(self):
+        script = ('echo "VARS:${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-none}"; '
+                  'wget -q -O - http://169.254.170.2/v2/credentials/x || echo "NOCREDS:1"')
+        family = self.register(self.container(script=script), networkMode="bridge")
+        arn = self.run_task(family)
+        self.wait_status(arn, "STOPPED")
+        self.assertEqual(self.marked(arn, "VARS:"), "none")
+        self.assertEqual(self.marked(arn, "NOCREDS:"), 1)
 
     def test_bad_network_input(self):
         vpc = self.register(self.container(), networkMode="awsvpc")

@@ -79,6 +79,10 @@ std::shared_ptr<TaskRuntime> MakeRuntime(ServiceContext& ctx, std::shared_ptr<Ec
   network.namespaces = sandbox::HostNetworkNamespaces();
   network.state_dir = ctx.data_dir + "/ecs/vpc";
   network.loops = ctx.loops;
+  network.listeners = ctx.listeners;
+  network.store = store;
+  network.clock = ctx.clock;
+  network.host_endpoint_url = "http://" + ctx.host + ":" + std::to_string(ctx.port);
   deps.networks = MakeVpcNetworkProvider(std::move(network));
   deps.logs = awslogs::MakeLogDriver(
       ctx.links.log_sink, *ctx.clock,

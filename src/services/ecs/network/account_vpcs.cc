@@ -50,7 +50,7 @@ AccountVpcs::~AccountVpcs() = default;
 Result<AccountVpcs::Vpc*> AccountVpcs::VpcOf(const std::string& account) {
   auto it = vpcs_.find(account);
   if (it != vpcs_.end()) return it->second.get();
-  auto ns = namespaces_->Create({});
+  auto ns = namespaces_->Create({kTaskEndpointAddress});
   if (!ns.ok()) return Status(ns.error().code(), "VPC namespace: " + ns.error().message());
   SubnetLayout subnet;
   Status bridged =
@@ -98,12 +98,24 @@ Result<VpcLease> AccountVpcs::Attach(const std::string& account, int task_netns)
   spec.mac = lease.mac;
   spec.address = {Ipv4Text(lease.address), lease.subnet.prefix};
   Status st = sandbox::AddVeth(spec);
+  if (st.ok()) {
+    st = sandbox::AddHostRoute(task_netns, kTaskSide, kTaskEndpointAddress,
+                               Ipv4Text(lease.subnet.gateway()));
+    if (!st.ok()) (void)sandbox::DeleteLink(vpc_netns, lease.bridge_side);
+  }
   if (!st.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     vpcs_[account]->addresses.Release(lease.address);
     return st;
   }
   return lease;
+}
+
+Result<int> AccountVpcs::NamespaceOf(const std::string& account) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto vpc = VpcOf(account);
+  if (!vpc.ok()) return vpc.error();
+  return (*vpc)->netns.get();
 }
 
 void AccountVpcs::Detach(const VpcLease& lease) {

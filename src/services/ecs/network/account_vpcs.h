@@ -1,10 +1,10 @@
 // The "VPC" of each account's ECS tasks: a network namespace nimbus makes (on the first task of
-// the account that needs one) holding a bridge at the subnet's router address; each awsvpc or
-// bridge task's namespace gets a veth whose other end is on that bridge, with an address from
-// the account's allocator, so tasks of one account reach each other by address and nothing
-// else (not the host, not other accounts' tasks). Everything lives in anonymous namespaces held
-// by descriptors: when nimbus exits, even by SIGKILL, the kernel removes them with every link in
-// them, and the host's own network is never changed.
+// the account that needs one) holding 169.254.170.2 and a bridge at the subnet's router address;
+// each awsvpc or bridge task's namespace gets a veth whose other end is on that bridge, with an
+// address from the account's allocator, so tasks of one account reach each other by address and
+// nothing else (not the host, not other accounts' tasks). Everything lives in anonymous namespaces
+// held by descriptors: when nimbus exits, even by SIGKILL, the kernel removes them with every link
+// in them, and the host's own network is never changed.
 #pragma once
 
 #include <array>
@@ -33,6 +33,11 @@ struct VpcLease {
 // "0a:1b:..." of a MAC address.
 std::string MacText(const std::array<uint8_t, 6>& mac);
 
+// Where nimbus answers inside every VPC (task metadata, credentials, the AWS API): an address
+// of the VPC namespace's loopback, routed from each task through the VPC's router, as AWS
+// routes it to its agent.
+inline constexpr char kTaskEndpointAddress[] = "169.254.170.2";
+
 // Thread-safe.
 class AccountVpcs {
  public:
@@ -48,6 +53,9 @@ class AccountVpcs {
   Result<VpcLease> Attach(const std::string& account, int task_netns);
   // Removes the veth and frees the address. Blocks briefly.
   void Detach(const VpcLease& lease);
+  // The namespace of `account`'s VPC (made now when it has none yet), valid while this object
+  // lives. Errors: those of Attach.
+  Result<int> NamespaceOf(const std::string& account);
 
  private:
   struct Vpc;

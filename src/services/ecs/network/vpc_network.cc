@@ -10,13 +10,23 @@
 #include "sandbox/netns_pool.h"
 #include "sandbox/veth.h"
 #include "services/ecs/network/account_vpcs.h"
+#include "services/ecs/network/metadata_endpoint.h"
 #include "services/ecs/network/port_forwarder.h"
 #include "services/kit/input.h"
 
 namespace nimbus::ecs {
 namespace {
 
-constexpr char kMetadataAddress[] = "169.254.170.2";
+constexpr uint16_t kMetadataPort = 80;
+constexpr uint16_t kApiPort = 4566;  // AWS_ENDPOINT_URL inside tasks: nimbus's usual port
+
+// An account's listeners at 169.254.170.2 in its VPC namespace, and the tasks they serve by
+// address.
+struct VpcEndpoint {
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<const MetadataSource>> by_address;
+  std::unique_ptr<Listener> metadata, api;
+};
 
 // What DescribeTasks shows of an awsvpc task's ENI.
 struct Eni {
@@ -44,6 +54,11 @@ class VpcTaskNetwork : public TaskNetwork {
                  AccountVpcs* vpcs)
       : mode_(std::move(mode)), network_(std::move(network)), pool_(pool), vpcs_(vpcs) {}
   ~VpcTaskNetwork() override {
+    metadata_.reset();
+    if (vpc_endpoint_) {
+      std::lock_guard<std::mutex> lock(vpc_endpoint_->mu);
+      vpc_endpoint_->by_address.erase(address_);
+    }
     forwarders_.clear();
     if (lease_) vpcs_->Detach(*lease_);
     if (pool_ != nullptr) pool_->Release(std::move(network_));
@@ -81,6 +96,52 @@ class VpcTaskNetwork : public TaskNetwork {
   // Publishes container `name`'s port mappings (host mode: records them only).
   Status Publish(const std::string& name, const Value& mappings, boost::asio::io_context* loop);
 
+  // What the metadata shows of this network.
+  MetadataNetwork metadata_network() const {
+    MetadataNetwork n;
+    n.mode = mode_;
+    if (!lease_) return n;
+    n.ipv4 = Ipv4Text(lease_->address);
+    if (eni_) {
+      n.mac = MacText(lease_->mac);
+      n.subnet_cidr = lease_->subnet.cidr();
+      n.gateway_cidr =
+          Ipv4Text(lease_->subnet.gateway()) + "/" + std::to_string(lease_->subnet.prefix);
+      n.dns_name = DnsName(lease_->address, eni_->region);
+    }
+    return n;
+  }
+
+  // Serves `source` for this task: through `vpc` (its account's listeners at 169.254.170.2,
+  // which find the task by its address), or, in the host's namespace (vpc null), with a
+  // private listener on the host's loopback and the API at `host_endpoint_url`.
+  Status ServeEndpoints(ListenerFactory& listeners, std::shared_ptr<MetadataSource> source,
+                        std::shared_ptr<VpcEndpoint> vpc, const std::string& host_endpoint_url) {
+    tokens_.clear();
+    for (const auto& [token, name] : source->containers) tokens_[name] = token;
+    has_role_ = !source->credentials_id.empty();
+    credentials_id_ = source->credentials_id;
+    if (vpc == nullptr) {
+      std::shared_ptr<const MetadataSource> fixed = std::move(source);
+      auto opened =
+          listeners.Listen(MetadataHandler([fixed](const HttpRequest&) { return fixed; }));
+      if (!opened.ok()) return opened.error();
+      metadata_ = std::move(*opened);
+      base_ = "http://127.0.0.1:" + std::to_string(metadata_->port());
+      endpoint_url_ = host_endpoint_url;
+      return Status::Ok();
+    }
+    address_ = source->network.ipv4;
+    {
+      std::lock_guard<std::mutex> lock(vpc->mu);
+      vpc->by_address[address_] = std::move(source);
+    }
+    vpc_endpoint_ = std::move(vpc);
+    base_ = std::string("http://") + kTaskEndpointAddress;
+    endpoint_url_ = base_ + ":" + std::to_string(kApiPort);
+    return Status::Ok();
+  }
+
   Value network_interfaces(const std::string&) const override {
     Value out = Value::array();
     if (eni_) {
@@ -90,7 +151,21 @@ class VpcTaskNetwork : public TaskNetwork {
     return out;
   }
 
-  std::vector<std::string> environment(const std::string&) const override { return {}; }
+  std::vector<std::string> environment(const std::string& name) const override {
+    std::vector<std::string> env;
+    auto token = tokens_.find(name);
+    if (token == tokens_.end()) return env;
+    env.push_back("ECS_CONTAINER_METADATA_URI_V4=" + base_ + "/v4/" + token->second);
+    env.push_back("ECS_CONTAINER_METADATA_URI=" + base_ + "/v3/" + token->second);
+    if (has_role_) {
+      std::string path = "/v2/credentials/" + credentials_id_;
+      // SDKs resolve the relative URI against 169.254.170.2, which a host task cannot reach.
+      env.push_back(network_.netns.valid() ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=" + path
+                                           : "AWS_CONTAINER_CREDENTIALS_FULL_URI=" + base_ + path);
+    }
+    env.push_back("AWS_ENDPOINT_URL=" + endpoint_url_);
+    return env;
+  }
 
  private:
   std::string mode_;
@@ -101,6 +176,12 @@ class VpcTaskNetwork : public TaskNetwork {
   std::optional<Eni> eni_;
   std::map<std::string, Value> bindings_;
   std::vector<std::unique_ptr<PortForwarder>> forwarders_;  // closed before the lease goes
+  std::unique_ptr<Listener> metadata_;                      // host mode's
+  std::shared_ptr<VpcEndpoint> vpc_endpoint_;
+  std::string address_;
+  std::map<std::string, std::string> tokens_;  // container name -> its metadata URI token
+  bool has_role_ = false;
+  std::string credentials_id_, base_, endpoint_url_;
 };
 
 // "CannotStartContainerError: ..." as Docker's daemon words a port it cannot publish.
@@ -164,7 +245,11 @@ class VpcNetworkProvider : public TaskNetworkProvider {
   explicit VpcNetworkProvider(VpcNetworkOptions options)
       : namespaces_(options.namespaces),
         vpcs_(options.namespaces, options.state_dir),
-        loops_(std::move(options.loops)) {}
+        loops_(std::move(options.loops)),
+        listeners_(options.listeners),
+        store_(std::move(options.store)),
+        clock_(options.clock),
+        host_endpoint_url_(std::move(options.host_endpoint_url)) {}
 
   Result<std::unique_ptr<TaskNetwork>> Create(const TaskNetworkRequest& request) override {
     const std::string& mode = request.network_mode;
@@ -172,6 +257,7 @@ class VpcNetworkProvider : public TaskNetworkProvider {
       auto network =
           std::make_unique<VpcTaskNetwork>(mode, sandbox::PreparedNetwork(), nullptr, &vpcs_);
       if (Status st = PublishAll(*network, request); !st.ok()) return st;
+      if (Status st = Serve(*network, request); !st.ok()) return st;
       return std::unique_ptr<TaskNetwork>(std::move(network));
     }
     if (mode != "none" && mode != "bridge" && mode != "awsvpc") {
@@ -189,6 +275,7 @@ class VpcNetworkProvider : public TaskNetworkProvider {
       return Status::Internal("network namespace: " + st.message());
     }
     auto network = std::make_unique<VpcTaskNetwork>(mode, std::move(*ns), &pool, &vpcs_);
+    // none: no network, so no endpoint either (as on AWS, where the agent is not reachable).
     if (mode == "none") return std::unique_ptr<TaskNetwork>(std::move(network));
     auto lease = vpcs_.Attach(request.scope.account, netns);
     if (!lease.ok()) return Status(lease.error().code(), "network: " + lease.error().message());
@@ -200,18 +287,17 @@ class VpcNetworkProvider : public TaskNetworkProvider {
     }
     network->SetLease(std::move(*lease), std::move(eni));
     if (Status st = PublishAll(*network, request); !st.ok()) return st;
+    if (Status st = Serve(*network, request); !st.ok()) return st;
     return std::unique_ptr<TaskNetwork>(std::move(network));
   }
 
  private:
-  // Made at the first task (not at start-up): a few namespaces kept ready ahead of launches,
-  // each with 169.254.170.2 on its loopback, where nimbus answers inside every task.
+  // Made at the first task (not at start-up): a few namespaces kept ready ahead of launches.
   sandbox::NetnsPool& Pool() {
     std::lock_guard<std::mutex> lock(mu_);
     if (!pool_) {
       sandbox::NetnsPoolOptions options;
       options.ready = 2;
-      options.lo_addresses = {kMetadataAddress};
       pool_ = std::make_unique<sandbox::NetnsPool>(*namespaces_, options);
     }
     return *pool_;
@@ -230,11 +316,90 @@ class VpcNetworkProvider : public TaskNetworkProvider {
     return Status::Ok();
   }
 
+  // The task's metadata, credentials and API endpoints (none without a listener factory).
+  Status Serve(VpcTaskNetwork& network, const TaskNetworkRequest& request) {
+    if (listeners_ == nullptr || !store_ || clock_ == nullptr) return Status::Ok();
+    auto source = std::make_shared<MetadataSource>();
+    source->store = store_;
+    source->scope = request.scope;
+    source->task_id = request.task_id;
+    source->task_definition = request.task_definition;
+    source->network = network.metadata_network();
+    source->clock = clock_;
+    const Value* defs = Member(request.task_definition, "containerDefinitions");
+    if (defs != nullptr && defs->is_array()) {
+      for (const Value& def : *defs) {
+        // As Fargate's: the task id and a number per container.
+        std::string digits = std::to_string(1000000000 + SystemRandom().Next() % 1000000000);
+        source->containers[request.task_id + "-" + digits] = Str(def, "name");
+      }
+    }
+    std::string role = Str(request.task_definition, "taskRoleArn");
+    if (auto row = store_->GetTask(request.scope, request.task_id); row.ok() && *row) {
+      const Value* ov = Member((*row)->body, "overrides");
+      if (ov != nullptr && !Str(*ov, "taskRoleArn").empty()) role = Str(*ov, "taskRoleArn");
+    }
+    if (!role.empty()) {
+      source->role_arn = role;
+      source->credentials_id = NewUuid();
+    }
+    std::shared_ptr<VpcEndpoint> vpc;
+    if (network.netns_fd() >= 0) {
+      auto endpoint = EndpointOf(request.scope.account);
+      if (!endpoint.ok()) {
+        return Status(endpoint.error().code(),
+                      "task metadata endpoint: " + endpoint.error().message());
+      }
+      vpc = std::move(*endpoint);
+    }
+    Status st =
+        network.ServeEndpoints(*listeners_, std::move(source), std::move(vpc), host_endpoint_url_);
+    if (!st.ok()) return Status(st.code(), "task metadata endpoint: " + st.message());
+    return Status::Ok();
+  }
+
+  // `account`'s listeners at 169.254.170.2:80 (metadata, credentials) and :4566 (the AWS API),
+  // opened in its VPC namespace at its first task.
+  Result<std::shared_ptr<VpcEndpoint>> EndpointOf(const std::string& account) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = endpoints_.find(account);
+    if (it != endpoints_.end()) return it->second;
+    auto ns = vpcs_.NamespaceOf(account);
+    if (!ns.ok()) return ns.error();
+    auto endpoint = std::make_shared<VpcEndpoint>();
+    auto metadata_fd = namespaces_->Listen(*ns, {kTaskEndpointAddress, kMetadataPort}, 128);
+    if (!metadata_fd.ok()) return metadata_fd.error();
+    auto api_fd = namespaces_->Listen(*ns, {kTaskEndpointAddress, kApiPort}, 128);
+    if (!api_fd.ok()) return api_fd.error();
+    std::weak_ptr<VpcEndpoint> weak = endpoint;
+    auto lookup = [weak](const HttpRequest& request) -> std::shared_ptr<const MetadataSource> {
+      auto self = weak.lock();
+      if (!self) return nullptr;
+      std::string ip = request.remote_address.substr(0, request.remote_address.rfind(':'));
+      std::lock_guard<std::mutex> lock(self->mu);
+      auto found = self->by_address.find(ip);
+      return found == self->by_address.end() ? nullptr : found->second;
+    };
+    auto metadata = listeners_->Serve(metadata_fd->release(), MetadataHandler(std::move(lookup)));
+    if (!metadata.ok()) return metadata.error();
+    auto api = listeners_->ServeGateway(api_fd->release());
+    if (!api.ok()) return api.error();
+    endpoint->metadata = std::move(*metadata);
+    endpoint->api = std::move(*api);
+    endpoints_[account] = endpoint;
+    return endpoint;
+  }
+
   std::shared_ptr<sandbox::NetworkNamespaces> namespaces_;
   AccountVpcs vpcs_;
   const std::vector<boost::asio::io_context*> loops_;
+  ListenerFactory* const listeners_;
+  const std::shared_ptr<EcsStore> store_;
+  const Clock* const clock_;
+  const std::string host_endpoint_url_;
   std::atomic<size_t> next_loop_{0};
   std::mutex mu_;
+  std::map<std::string, std::shared_ptr<VpcEndpoint>> endpoints_;  // by account
   std::unique_ptr<sandbox::NetnsPool> pool_;  // after vpcs_: destroyed first
 };
 

@@ -10,7 +10,10 @@
 // on the host's 127.0.0.1 (port_forwarder.h): hostPort (awsvpc: the containerPort; bridge: a
 // free port when 0 or absent), shown in each container's networkBindings; a taken hostPort
 // fails the task as Docker's daemon words it; UDP mappings are refused (not forwarded yet).
-// host tasks bind the host's ports themselves. Destroying a task's network closes its
+// host tasks bind the host's ports themselves. Inside every task nimbus answers at
+// 169.254.170.2 (metadata_endpoint.h; host tasks: a private port of the host's loopback), and
+// each container gets ECS_CONTAINER_METADATA_URI(_V4), AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
+// when the task has a role, and AWS_ENDPOINT_URL. Destroying a task's network closes its
 // listeners, removes its veth and frees its address.
 #pragma once
 
@@ -19,7 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
+#include "protocol/listener.h"
 #include "sandbox/netns.h"
+#include "services/ecs/ecs_store.h"
 #include "services/ecs/runtime/task_network.h"
 
 namespace nimbus::ecs {
@@ -30,6 +36,13 @@ struct VpcNetworkOptions {
   // Event loops that serve published ports (round robin). Empty: a task with port mappings
   // fails, saying nimbus cannot publish ports in this process.
   std::vector<boost::asio::io_context*> loops;
+  // Serve each task's 169.254.170.2 (metadata v4/v3, task-role credentials; the AWS API at
+  // :4566, AWS_ENDPOINT_URL) with the task read from `store`. Null listeners: no endpoint and
+  // none of those variables (an in-process harness).
+  ListenerFactory* listeners = nullptr;
+  std::shared_ptr<EcsStore> store;
+  const Clock* clock = nullptr;
+  std::string host_endpoint_url;  // AWS_ENDPOINT_URL of host-mode tasks: nimbus's main port
 };
 
 // Thread-safe.

@@ -1,0 +1,70 @@
+#include "services/ecs/network/metadata_endpoint.h"
+
+#include <utility>
+
+namespace nimbus::ecs {
+namespace {
+
+HttpResponse Json(int status, const Value& body) {
+  HttpResponse r;
+  r.status = status;
+  r.headers.Add("Content-Type", "application/json");
+  r.body = body.dump();
+  return r;
+}
+
+HttpResponse NotFound(const std::string& what) {
+  return Json(404, Value{{"code", "NotFound"}, {"message", what}});
+}
+
+HttpResponse Answer(const MetadataSource& s, const HttpRequest& request) {
+  if (request.method != "GET") {
+    return Json(405, Value{{"code", "MethodNotAllowed"}, {"message", "only GET is served"}});
+  }
+  const std::string& path = request.path;
+  const std::string credentials = "/v2/credentials/";
+  if (path.rfind(credentials, 0) == 0) {
+    if (s.credentials_id.empty() || path.substr(credentials.size()) != s.credentials_id) {
+      return NotFound("Credentials not found for the given id");
+    }
+    return Json(200, RoleCredentials(s.role_arn, s.scope.account, s.clock->Now()));
+  }
+  if (path.rfind("/v4/", 0) != 0 && path.rfind("/v3/", 0) != 0) return NotFound("no such path");
+  std::string rest = path.substr(4);
+  size_t slash = rest.find('/');
+  std::string token = rest.substr(0, slash);
+  std::string what = slash == std::string::npos ? "" : rest.substr(slash);
+  auto container = s.containers.find(token);
+  if (container == s.containers.end()) return NotFound("no such container");
+  auto row = s.store->GetTask(s.scope, s.task_id);
+  if (!row.ok() || !row->has_value()) return NotFound("task not found");
+  const Value& task = (*row)->body;
+  if (what.empty() || what == "/") {
+    return Json(200, ContainerMetadata(task, s.task_definition, container->second, s.network));
+  }
+  if (what == "/task") return Json(200, TaskMetadata(task, s.task_definition, s.network));
+  if (what == "/stats" || what == "/task/stats") {
+    if (!s.stats) {
+      return Json(501, Value{{"code", "NotImplemented"},
+                             {"message", "nimbus serves no container stats for this task"}});
+    }
+    Value all = s.stats();
+    if (what == "/task/stats") return Json(200, all);
+    Value mine = ContainerMetadata(task, s.task_definition, container->second, s.network);
+    return Json(200, all.value(mine.value("DockerId", ""), Value::object()));
+  }
+  return NotFound("no such path");
+}
+
+}  // namespace
+
+RawHandler MetadataHandler(MetadataLookup lookup) {
+  return
+      [lookup = std::move(lookup)](HttpRequest& request) -> boost::asio::awaitable<HttpResponse> {
+        auto source = lookup(request);
+        if (!source) co_return NotFound("no task at this address");
+        co_return Answer(*source, request);
+      };
+}
+
+}  // namespace nimbus::ecs
