@@ -286,6 +286,8 @@ class EcsNetwork(unittest.TestCase):
                   'echo "TASK:$(wget -q -O - $ECS_CONTAINER_METADATA_URI_V4/task)"; '
                   'echo "CREDS:$(wget -q -O - http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)"; '
                   'wget -q -O - http://169.254.170.2/v2/credentials/not-mine || echo "OTHER:{}"; '
+                  'echo "STATS:$(wget -q -O - $ECS_CONTAINER_METADATA_URI_V4/stats)"; '
+                  'echo "TSTATS:$(wget -q -O - $ECS_CONTAINER_METADATA_URI_V4/task/stats)"; '
                   'echo "ENV:$AWS_ENDPOINT_URL"; '
                   'wget -q -O /tmp/api "%s"; '
                   'echo "API:$(sed -n "s/.*<Account>\\([0-9]*\\)<.*/\\1/p" /tmp/api)"'
@@ -324,6 +326,15 @@ class EcsNetwork(unittest.TestCase):
         self.assertEqual(task_meta["LaunchType"], "FARGATE")
         self.assertEqual(task_meta["Limits"], {"CPU": 0.25, "Memory": 512})
         self.assertEqual([c["Name"] for c in task_meta["Containers"]], ["app"])
+        stats = self.marked(arn, "STATS:")  # Docker's stats shape, from the container's cgroups
+        self.assertEqual(stats["id"], meta["DockerId"])
+        self.assertEqual(stats["name"], "app")
+        self.assertEqual(stats["memory_stats"]["limit"], 32 * 1024 * 1024)
+        self.assertGreater(stats["memory_stats"]["usage"], 0)
+        self.assertGreaterEqual(stats["pids_stats"]["current"], 1)
+        self.assertIn("total_usage", stats["cpu_stats"]["cpu_usage"])
+        self.assertGreater(stats["networks"]["eth0"]["rx_bytes"], 0)  # the wgets' replies
+        self.assertEqual(list(self.marked(arn, "TSTATS:")), [meta["DockerId"]])
         creds = self.marked(arn, "CREDS:")
         self.assertEqual(creds["RoleArn"], "arn:aws:iam::%s:role/app" % account)
         self.assertEqual(creds["AccessKeyId"], account)
@@ -333,6 +344,15 @@ class EcsNetwork(unittest.TestCase):
         self.assertEqual(self.marked(arn, "ENV:"), "http://169.254.170.2:4566")
         # The presigned call reached nimbus's STS and acted in the task's account.
         self.assertEqual(str(self.marked(arn, "API:")), account)
+
+    def test_host_mode_metadata_on_loopback(self):
+        script = 'echo "HOST:$(wget -q -O - $ECS_CONTAINER_METADATA_URI_V4/task)"'
+        family = self.register(self.container(script=script), networkMode="host")
+        arn = self.run_task(family)
+        self.wait_status(arn, "STOPPED")
+        task_meta = self.marked(arn, "HOST:")
+        self.assertEqual(task_meta["TaskARN"], arn)
+        self.assertEqual(task_meta["Containers"][0]["Networks"], [{"NetworkMode": "host"}])
 
     def test_task_without_a_role_gets_no_credentials(self):
         script = ('echo "VARS:${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-none}"; '

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "services/ecs/network/task_stats.h"
+
 namespace nimbus::ecs {
 namespace {
 
@@ -103,6 +105,27 @@ TEST(TaskMetadataTest, RoleCredentialsActInTheTasksAccount) {
   EXPECT_EQ(c["Expiration"], "2020-10-02T06:15:07Z");
   EXPECT_TRUE(c.contains("SecretAccessKey"));
   EXPECT_TRUE(c.contains("Token"));
+}
+
+TEST(TaskMetadataTest, NetworkStatsFromProcNetDev) {
+  const char* text =
+      "Inter-|   Receive                                                |  Transmit\n"
+      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
+      "drop fifo colls carrier compressed\n"
+      "    lo:     100       2    0    0    0     0          0         0      100       2    0    "
+      "0    0     0       0          0\n"
+      "  eth0:    5000      40    1    2    0     0          0         0     3000      30    3    "
+      "4    0     0       0          0\n";
+  Value n = NetworksFromProcNetDev(text);
+  EXPECT_FALSE(n.contains("lo"));
+  EXPECT_EQ(n["eth0"], Value({{"rx_bytes", 5000},
+                              {"rx_packets", 40},
+                              {"rx_errors", 1},
+                              {"rx_dropped", 2},
+                              {"tx_bytes", 3000},
+                              {"tx_packets", 30},
+                              {"tx_errors", 3},
+                              {"tx_dropped", 4}}));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "services/ecs/network/vpc_network.h"
 
+#include <fcntl.h>
+
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -12,6 +14,7 @@
 #include "services/ecs/network/account_vpcs.h"
 #include "services/ecs/network/metadata_endpoint.h"
 #include "services/ecs/network/port_forwarder.h"
+#include "services/ecs/network/task_stats.h"
 #include "services/kit/input.h"
 
 namespace nimbus::ecs {
@@ -142,6 +145,12 @@ class VpcTaskNetwork : public TaskNetwork {
     return Status::Ok();
   }
 
+  void OnContainerStarted(const std::string& name, const std::string& runtime_id,
+                          const ContainerCgroups& cgroups) override {
+    if (stats_) stats_->Add(name, runtime_id, cgroups);
+  }
+  void SetStats(std::shared_ptr<TaskStats> stats) { stats_ = std::move(stats); }
+
   Value network_interfaces(const std::string&) const override {
     Value out = Value::array();
     if (eni_) {
@@ -178,6 +187,7 @@ class VpcTaskNetwork : public TaskNetwork {
   std::vector<std::unique_ptr<PortForwarder>> forwarders_;  // closed before the lease goes
   std::unique_ptr<Listener> metadata_;                      // host mode's
   std::shared_ptr<VpcEndpoint> vpc_endpoint_;
+  std::shared_ptr<TaskStats> stats_;
   std::string address_;
   std::map<std::string, std::string> tokens_;  // container name -> its metadata URI token
   bool has_role_ = false;
@@ -326,6 +336,11 @@ class VpcNetworkProvider : public TaskNetworkProvider {
     source->task_definition = request.task_definition;
     source->network = network.metadata_network();
     source->clock = clock_;
+    int netns = network.netns_fd();
+    auto stats = std::make_shared<TaskStats>(
+        sandbox::UniqueFd(netns >= 0 ? ::fcntl(netns, F_DUPFD_CLOEXEC, 3) : -1), *clock_);
+    source->stats = [stats] { return stats->Sample(); };
+    network.SetStats(stats);
     const Value* defs = Member(request.task_definition, "containerDefinitions");
     if (defs != nullptr && defs->is_array()) {
       for (const Value& def : *defs) {

@@ -24,6 +24,12 @@ struct TaskNetworkRequest {
   Value network_configuration;  // RunTask's networkConfiguration (awsvpcConfiguration), or null
 };
 
+// Where a running container's cgroup files are (Sandbox::CgroupDir; "" when absent), for the
+// statistics the task metadata endpoint serves.
+struct ContainerCgroups {
+  std::string memory, cpu, pids;
+};
+
 // One task's network; destroying it releases everything it holds (namespace, listeners,
 // addresses). Not thread-safe; used by the runtime's thread of that task.
 class TaskNetwork {
@@ -43,6 +49,10 @@ class TaskNetwork {
   // Called once every container runs (the task is RUNNING), and once it has stopped; a
   // provider may publish or withdraw what it serves. Default: nothing.
   virtual void OnRunning() {}
+  // Called when container `name` (DescribeTasks runtimeId `runtime_id`) has started, with its
+  // cgroups. Default: nothing.
+  virtual void OnContainerStarted(const std::string& /*name*/, const std::string& /*runtime_id*/,
+                                  const ContainerCgroups& /*cgroups*/) {}
 };
 
 // Thread-safe; Create may block (namespaces, veths) and is called from the runtime's threads.

@@ -244,6 +244,9 @@ std::optional<std::string> TaskSupervisor::StartBox(Box& box) {
   box.sandbox = std::move(*sandbox);
   box.live = true;
   box.progress.started = true;
+  network_->OnContainerStarted(box.name, box.runtime_id,
+                               {box.sandbox->CgroupDir("memory"), box.sandbox->CgroupDir("cpu"),
+                                box.sandbox->CgroupDir("pids")});
   box.log->Attach(box.sandbox->TakeStdout(), box.sandbox->TakeStderr());
   if (running_written_) {  // started after the task was RUNNING (a dependency resolved late)
     Update([&](Value& task) {
