@@ -9,6 +9,7 @@ Container output goes to nimbus's stderr (--ecs-echo-container-output 1), where 
 it. Waits are generous: the machine may be loaded."""
 import ipaddress
 import json
+import signal
 import socket
 import subprocess
 import time
@@ -362,6 +363,52 @@ class EcsNetwork(unittest.TestCase):
         self.wait_status(arn, "STOPPED")
         self.assertEqual(self.marked(arn, "VARS:"), "none")
         self.assertEqual(self.marked(arn, "NOCREDS:"), 1)
+
+    def test_kill_9_leaves_no_network_behind(self):
+        with Nimbus() as n:
+            ecs = n.client("ecs")
+            uri, _ = push_image(n, "net")
+            port = free_port()
+            ecs.register_task_definition(
+                family="held", networkMode="awsvpc",
+                containerDefinitions=[dict(self.container(script="sleep 600"),
+                                           image=uri + ":latest",
+                                           portMappings=[{"containerPort": port}])])
+            arn = ecs.run_task(taskDefinition="held",
+                               networkConfiguration=SUBNET)["tasks"][0]["taskArn"]
+            ecs.get_waiter("tasks_running").wait(tasks=[arn],
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": WAIT})
+            before = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+            address = {d["name"]: d["value"]
+                       for d in before["attachments"][0]["details"]}["privateIPv4Address"]
+            socket.create_connection(("127.0.0.1", port), timeout=10).close()  # published
+            n.restart(signal.SIGKILL)
+            # The kernel took the namespaces, links and listeners with the process.
+            with self.assertRaises(ConnectionRefusedError):
+                socket.create_connection(("127.0.0.1", port), timeout=10).close()
+            self.assertEqual(host_network(), self.host_before)
+            ecs = n.client("ecs")
+            task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+            self.assertEqual(task["lastStatus"], "STOPPED")
+            self.assertEqual(task["attachments"][0]["status"], "DELETED")
+            # The address cursor survived: the next task gets a new address, not the old one.
+            # (The registry's port changed with the restart: the image URI too.)
+            uri = n.client("ecr").describe_repositories(
+                repositoryNames=["net"])["repositories"][0]["repositoryUri"]
+            ecs.register_task_definition(
+                family="held", networkMode="awsvpc",
+                containerDefinitions=[dict(self.container(script="sleep 600"),
+                                           image=uri + ":latest",
+                                           portMappings=[{"containerPort": port}])])
+            again = ecs.run_task(taskDefinition="held",
+                                 networkConfiguration=SUBNET)["tasks"][0]["taskArn"]
+            ecs.get_waiter("tasks_running").wait(tasks=[again],
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": WAIT})
+            now = ecs.describe_tasks(tasks=[again])["tasks"][0]
+            self.assertNotEqual({d["name"]: d["value"] for d in now["attachments"][0]["details"]}
+                                ["privateIPv4Address"], address)
+            socket.create_connection(("127.0.0.1", port), timeout=10).close()  # free again
+            ecs.stop_task(task=again)
 
     def test_bad_network_input(self):
         vpc = self.register(self.container(), networkMode="awsvpc")
