@@ -35,7 +35,8 @@ int Fail(const std::string& message) {
 int Serve(const nimbus::ServeOptions& options) {
   using namespace nimbus;
   ::signal(SIGPIPE, SIG_IGN);
-  auto auth = MakeSigV4Authenticator(options.credentials_file, SystemClock());
+  auth::CredentialIssuer issued_credentials(SystemClock());  // functions' and tasks' own
+  auto auth = MakeSigV4Authenticator(options.credentials_file, SystemClock(), &issued_credentials);
   if (!auth.ok()) return Fail(auth.error().ToString());
   auto db = store::Database::Open(options.data_dir);
   if (!db.ok())
@@ -83,6 +84,7 @@ int Serve(const nimbus::ServeOptions& options) {
   services.host = options.host;
   services.port = *port;
   services.strict_auth = !options.credentials_file.empty();
+  services.credentials = &issued_credentials;
   for (const auto& ctx : server.contexts()) services.loops.push_back(ctx.get());
   services.listeners = &server;
   services.flags = options.service_flags;

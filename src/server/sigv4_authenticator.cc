@@ -107,15 +107,21 @@ class SigV4Authenticator : public RequestAuthenticator {
 }  // namespace
 
 Result<std::unique_ptr<RequestAuthenticator>> MakeSigV4Authenticator(
-    const std::string& credentials_file, const Clock& clock) {
+    const std::string& credentials_file, const Clock& clock,
+    const auth::CredentialIssuer* issued) {
   if (credentials_file.empty()) {
     return std::unique_ptr<RequestAuthenticator>(
         std::make_unique<SigV4Authenticator>(auth::Authenticator::Open(clock)));
   }
   auto table = auth::LoadCredentialsFile(credentials_file);
   if (!table.ok()) return table.error();
+  auth::CredentialResolver resolver;
+  if (issued != nullptr) {
+    resolver = [issued](std::string_view key) { return issued->Find(key); };
+  }
   return std::unique_ptr<RequestAuthenticator>(
-      std::make_unique<SigV4Authenticator>(auth::Authenticator::Strict(std::move(*table), clock)));
+      std::make_unique<SigV4Authenticator>(auth::Authenticator::Strict(std::move(*table), clock,
+                                                                       std::move(resolver))));
 }
 
 }  // namespace nimbus

@@ -13,6 +13,9 @@ import socket
 import time
 import unittest
 
+import boto3
+import botocore.exceptions
+
 from harness import Nimbus
 from lambda_util import create, invoke
 
@@ -325,6 +328,7 @@ class StrictModeAcrossAccounts(unittest.TestCase):
                                secret_key="bob-secret")
         create(cls.alice, "attacker", {"app.py": PROBE}, Timeout=60)
         create(cls.bob, "victim", {"app.py": VICTIM})
+        create(cls.alice, "sdk", dict(sdk_files(), **{"app.py": SDK}), MemorySize=256, Timeout=60)
 
     @classmethod
     def tearDownClass(cls):
@@ -340,6 +344,23 @@ class StrictModeAcrossAccounts(unittest.TestCase):
         self.assertEqual(out["runtime_api"], "127.0.0.1:9001")
         self.assertEqual(json.loads(invoke(self.bob, "victim", {"secret": 2})["Body"]),
                          {"victim": {"secret": 2}})
+
+    def test_a_function_calls_nimbus_with_its_environments_credentials(self):
+        """Its environment holds temporary credentials nimbus issued for its account (as AWS's
+        execution role credentials): strict mode accepts them, in alice's account."""
+        r = invoke(self.alice, "sdk", {})
+        self.assertNotIn("FunctionError", r, r["Body"])
+        out = json.loads(r["Body"])
+        self.assertEqual(out["account"], "111111111111")
+        self.assertIsInstance(out["groups"], list)
+        # A made-up key of that form, or the account-as-key nimbus used to give, is refused.
+        for key, token in (("LSIAAAAAAAAAAAAAAAAA", "made-up"), ("111111111111", "nimbus")):
+            sts = boto3.client("sts", endpoint_url=self.n.endpoint, region_name="us-east-1",
+                               aws_access_key_id=key, aws_secret_access_key="nimbus",
+                               aws_session_token=token)
+            with self.assertRaises(botocore.exceptions.ClientError) as e:
+                sts.get_caller_identity()
+            self.assertEqual(e.exception.response["Error"]["Code"], "InvalidClientTokenId")
 
 
 if __name__ == "__main__":

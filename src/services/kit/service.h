@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/credential_issuer.h"
 #include "core/clock.h"
 #include "core/flags.h"
 #include "protocol/listener.h"
@@ -67,6 +68,9 @@ struct ServiceContext {
   std::string host;                   // address served, e.g. "127.0.0.1"
   uint16_t port = 0;                  // port served
   bool strict_auth = false;           // --credentials: every request must be authenticated
+  // Temporary credentials for what nimbus runs (Lambda environments, ECS tasks): accepted in
+  // strict mode until they expire. Thread-safe; null in harnesses without a server.
+  auth::CredentialIssuer* credentials = nullptr;
   // The server's event loops (one per thread); background work may be posted to any of them.
   // Empty (and `listeners` null) in in-process harnesses: a service then serves only what
   // needs no background work (Lambda: its control plane; Invoke answers 501).

@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "auth/credential_issuer.h"
 #include "core/clock.h"
 #include "protocol/listener.h"
 #include "protocol/provider.h"
@@ -45,6 +46,9 @@ struct DataPlaneDeps {
   DataPlaneOptions options;
   // Container-image functions' roots (ECR's registry); null: they fail to start.
   std::shared_ptr<FunctionImageSource> images;
+  // Issues each environment's credentials (AWS_ACCESS_KEY_ID...); null: the account id as the key,
+  // which open mode accepts and strict mode refuses.
+  auth::CredentialIssuer* credentials = nullptr;
 };
 
 class DataPlane {

@@ -185,6 +185,7 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
     d.db = ctx.db;
     d.clock = ctx.clock;
     d.images = images;
+    d.credentials = ctx.credentials;
     d.loops = ctx.loops;
     d.options.host = ctx.host.empty() ? d.options.host : ctx.host;
     d.options.port = ctx.port;

@@ -17,6 +17,9 @@ namespace nimbus::lambda {
 
 namespace {
 
+// An environment lives at most this long on AWS too; its credentials are revoked when it exits.
+constexpr std::chrono::hours kEnvironmentCredentialLifetime{12};
+
 bool IsFile(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
@@ -120,13 +123,18 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
       {"AWS_LAMBDA_RUNTIME_API", ends.runtime_api_address},
       {"LAMBDA_TASK_ROOT", "/var/task"},
       {"LAMBDA_RUNTIME_DIR", "/var/runtime"},
-      // Credentials that act as the function's own account when it calls nimbus back.
-      {"AWS_ACCESS_KEY_ID", fn.account_id},
-      {"AWS_ACCESS_KEY", fn.account_id},
-      {"AWS_SECRET_ACCESS_KEY", "nimbus"},
-      {"AWS_SESSION_TOKEN", "nimbus"},
       {"AWS_ENDPOINT_URL", ends.endpoint_url},
   };
+  // Credentials of the function's own account when it calls nimbus back, as AWS gives an
+  // environment its execution role's: issued ones work in strict mode too.
+  auth::Credential credential{fn.account_id, "nimbus", fn.account_id, "nimbus"};
+  if (deps_.credentials != nullptr) {
+    credential = deps_.credentials->Issue(fn.account_id, kEnvironmentCredentialLifetime).credential;
+  }
+  reserved["AWS_ACCESS_KEY_ID"] = credential.access_key_id;
+  reserved["AWS_ACCESS_KEY"] = credential.access_key_id;
+  reserved["AWS_SECRET_ACCESS_KEY"] = credential.secret_access_key;
+  reserved["AWS_SESSION_TOKEN"] = credential.session_token;
   if (managed) reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + fn.runtime;
   for (const auto& [k, v] : reserved) vars[k] = v;
   for (const auto& [k, v] : vars) spec.env.push_back(k + "=" + v);
@@ -134,6 +142,7 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
   spec.netns_fd = network.netns.valid() ? network.netns.get() : -1;
   auto box = sandboxes_->Launch(spec);
   if (!box.ok()) {
+    if (deps_.credentials != nullptr) deps_.credentials->Revoke(credential.access_key_id);
     if (networks_.pool) networks_.pool->Release(std::move(network));
     if (image && box.error().code() == StatusCode::kFailedPrecondition) {
       return Status::FailedPrecondition(ImageLaunchError(box.error().message(), image_launch));
@@ -145,6 +154,7 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
     env->listener = std::move(ends.runtime_api);
     env->endpoint = std::move(ends.endpoint);
     env->network = std::move(network);
+    if (deps_.credentials != nullptr) env->credential_key = credential.access_key_id;
     env->sandbox = std::move(*box);
     env->sandbox_view.store(env->sandbox.get(), std::memory_order_release);
     if (env->state == Environment::State::kDead) {  // killed while starting (shutdown)

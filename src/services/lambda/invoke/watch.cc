@@ -180,6 +180,7 @@ asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env)
   std::unique_ptr<sandbox::Sandbox> box;
   std::unique_ptr<Listener> listener, endpoint;
   sandbox::PreparedNetwork network;
+  std::string credential_key;
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::shared_ptr<Invocation> inv = env->current;
@@ -220,6 +221,10 @@ asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env)
     listener = std::move(env->listener);
     endpoint = std::move(env->endpoint);
     network = std::move(env->network);
+    credential_key = std::move(env->credential_key);
+  }
+  if (deps_.credentials != nullptr && !credential_key.empty()) {
+    deps_.credentials->Revoke(credential_key);
   }
   // Cgroup removal and listener close happen outside the lock; the network namespace's
   // descriptor and outbound link go to the pool's thread (stopping pasta blocks). The namespace

@@ -1,0 +1,46 @@
+#include "auth/credential_issuer.h"
+
+#include <gtest/gtest.h>
+
+namespace nimbus::auth {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(CredentialIssuerTest, KeyIdsCarryTheirAccountAsAwsKeyIdsDo) {
+  SeededRandom random(7);
+  for (const char* account : {"000000000000", "111111111111", "123456789012", "999999999999"}) {
+    std::string key = KeyIdForAccount(account, random);
+    EXPECT_EQ(key.size(), 20u);
+    EXPECT_TRUE(key.starts_with("LSIA")) << key;
+    EXPECT_EQ(key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), std::string::npos);
+    EXPECT_EQ(AccountForAccessKey(key), account) << key;
+  }
+}
+
+TEST(CredentialIssuerTest, IssuedCredentialsAreFoundUntilTheyExpireOrAreRevoked) {
+  FakeClock clock(std::chrono::system_clock::time_point(1700000000s));
+  SeededRandom random(1);
+  CredentialIssuer issuer(clock, random);
+  IssuedCredential a = issuer.Issue("111111111111", 60s);
+  IssuedCredential b = issuer.Issue("222222222222", 3600s);
+  EXPECT_NE(a.credential.access_key_id, b.credential.access_key_id);
+  EXPECT_NE(a.credential.session_token, b.credential.session_token);
+  EXPECT_FALSE(a.credential.session_token.empty());
+  EXPECT_EQ(a.expiration, clock.Now() + 60s);
+  auto found = issuer.Find(a.credential.access_key_id);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->account_id, "111111111111");
+  EXPECT_EQ(found->secret_access_key, a.credential.secret_access_key);
+  EXPECT_EQ(found->session_token, a.credential.session_token);
+  EXPECT_FALSE(issuer.Find("LSIAUNKNOWN000000000").has_value());
+
+  clock.Advance(61s);
+  EXPECT_FALSE(issuer.Find(a.credential.access_key_id).has_value());  // expired
+  EXPECT_TRUE(issuer.Find(b.credential.access_key_id).has_value());
+  issuer.Revoke(b.credential.access_key_id);
+  EXPECT_FALSE(issuer.Find(b.credential.access_key_id).has_value());
+}
+
+}  // namespace
+}  // namespace nimbus::auth
