@@ -209,6 +209,105 @@ class EcsServices(unittest.TestCase):
                          briefs[1]["targetServiceRevisionArn"])
         self.ecs.delete_service(cluster="svc", service="cb", force=True)
 
+    # -- software version consistency ------------------------------------------------------
+    def test_field_note_tag_pinned_until_a_new_deployment(self):
+        """The field note: a service runs demo:1.10; the tag is re-pushed; a replacement task
+        still runs the old digest; force-new-deployment resolves the tag again. A container
+        with versionConsistency disabled follows the tag; a pinned digest deleted from the
+        registry fails replacements with CannotPullContainerError ... manifest unknown."""
+        def push(version):
+            return push_image(self.n, "demo", tag="1.10", env={"V": version}, entrypoint=[
+                "/bin/sh", "-c",
+                "echo running $V; trap 'exit 0' TERM; while true; do sleep 0.2; done"])[1]
+
+        a = push("A")
+        logs = {"logDriver": "awslogs", "options": {
+            "awslogs-group": "/ecs/demo", "awslogs-region": "us-east-1",
+            "awslogs-stream-prefix": "demo", "awslogs-create-group": "true"}}
+        image = self.uri.rsplit("/", 1)[0] + "/demo:1.10"
+        EcsServices.count += 1
+        td = self.ecs.register_task_definition(family="demo", containerDefinitions=[
+            {"name": "app", "image": image, "memory": 32, "stopTimeout": 2,
+             "logConfiguration": logs},
+            {"name": "side", "image": image, "memory": 32, "stopTimeout": 2,
+             "essential": False, "versionConsistency": "disabled"},
+        ])["taskDefinition"]["taskDefinitionArn"]
+        self.create("demo", td, 1)
+        s = self.wait_stable("demo")
+        first = s["deployments"][0]["id"]
+        revision = self.ecs.describe_service_revisions(
+            serviceRevisionArns=[s["currentServiceRevisions"][0]["arn"]])["serviceRevisions"][0]
+        images = {c["containerName"]: c for c in revision["containerImages"]}
+        self.assertEqual(images["app"]["imageDigest"], a)
+        self.assertEqual(images["app"]["image"], image)
+        self.assertNotIn("imageDigest", images["side"])  # versionConsistency disabled
+
+        def digests():
+            tasks = self.tasks("demo")
+            self.assertEqual(len(tasks), 1)
+            return tasks[0], {c["name"]: c.get("imageDigest") for c in tasks[0]["containers"]}
+
+        task, running = digests()
+        self.assertEqual(running, {"app": a, "side": a})
+
+        b = push("B")
+        self.assertNotEqual(a, b)
+        self.ecs.stop_task(cluster="svc", task=task["taskArn"])
+        def replaced(_):
+            now = self.tasks("demo")
+            return len(now) == 1 and now[0]["taskArn"] != task["taskArn"] and \
+                now[0]["lastStatus"] == "RUNNING"
+        self.wait_for("demo", replaced, "replaced")
+        replacement, running = digests()
+        self.assertEqual(replacement["startedBy"], first)
+        self.assertEqual(running, {"app": a, "side": b})  # the pinned digest; side follows
+        self.assertEqual(replacement["containers"][0]["image"], image)
+        stream = "demo/app/" + replacement["taskArn"].rsplit("/", 1)[1]
+        self.assertIn("running A", self.log_lines("/ecs/demo", stream, "running A"))
+
+        self.ecs.update_service(cluster="svc", service="demo", forceNewDeployment=True)
+        s = self.wait_for("demo", lambda s: len(s["deployments"]) == 1 and
+                          s["deployments"][0]["id"] != first and
+                          s["deployments"][0]["rolloutState"] == "COMPLETED", "redeployed")
+        task, running = digests()
+        self.assertEqual(running, {"app": b, "side": b})
+        revision = self.ecs.describe_service_revisions(
+            serviceRevisionArns=[s["currentServiceRevisions"][0]["arn"]])["serviceRevisions"][0]
+        self.assertEqual(revision["containerImages"][0]["imageDigest"], b)
+        stream = "demo/app/" + task["taskArn"].rsplit("/", 1)[1]
+        self.assertIn("running B", self.log_lines("/ecs/demo", stream, "running B"))
+
+        # The pinned digest B disappears from the registry: a replacement cannot pull it.
+        push("C")
+        ecr = self.n.client("ecr")
+        ecr.batch_delete_image(repositoryName="demo", imageIds=[{"imageDigest": b}])
+        self.ecs.stop_task(cluster="svc", task=task["taskArn"])
+        deadline = time.time() + WAIT
+        failed = []
+        while not failed and time.time() < deadline:
+            failed = [t for t in self.tasks("demo", "STOPPED")
+                      if t.get("stopCode") == "TaskFailedToStart"]
+            time.sleep(0.2)
+        self.assertTrue(failed, "no replacement failed to pull")
+        self.assertTrue(failed[0]["stoppedReason"].startswith("CannotPullContainerError: "))
+        reason = [c for c in failed[0]["containers"] if c["name"] == "app"][0]["reason"]
+        self.assertIn("demo@" + b, reason)  # the task's stoppedReason is clipped to 255
+        self.assertTrue(reason.endswith("manifest unknown"), reason)
+        self.ecs.delete_service(cluster="svc", service="demo", force=True)
+
+    def log_lines(self, group, stream, expect):
+        logs = self.n.client("logs")
+        deadline = time.time() + WAIT
+        while True:
+            try:
+                events = logs.get_log_events(logGroupName=group, logStreamName=stream)["events"]
+            except ClientError:
+                events = []
+            lines = [e["message"] for e in events]
+            if expect in lines or time.time() > deadline:
+                return lines
+            time.sleep(0.2)
+
     # -- clients ----------------------------------------------------------------------------
     def test_services_stable_waiter_in_both_clis(self):
         self.create("cli", self.family(), 1)
@@ -274,6 +373,59 @@ class EcsServices(unittest.TestCase):
         with self.assertRaises(ClientError) as e:
             self.ecs.update_service(cluster="svc", service="dup", desiredCount=1)
         self.assertEqual(e.exception.response["Error"]["Code"], "ServiceNotActiveException")
+
+
+@unittest.skipUnless(have_busybox(), "needs busybox-static and skopeo")
+class EcsServicesRestart(unittest.TestCase):
+    def test_restart_mid_deployment_brings_the_tasks_back_pinned(self):
+        # New tasks never count healthy before the restart: the rollout is mid-way.
+        with Nimbus("--ecs-task-healthy-seconds", "3600") as n:
+            ecs = n.client("ecs")
+            _, a = push_image(n, "rs", tag="v1", entrypoint=LOOP)
+            # ECR's own URI form: the test server's port changes with the restart.
+            image = "000000000000.dkr.ecr.us-east-1.amazonaws.com/rs:v1"
+            defs = [{"name": "app", "image": image, "memory": 32, "stopTimeout": 2}]
+            td1 = ecs.register_task_definition(family="rs", containerDefinitions=defs)
+            ecs.create_service(serviceName="rs", taskDefinition="rs:1", desiredCount=2)
+
+            def described():
+                return ecs.describe_services(services=["rs"])["services"][0]
+
+            def wait(check, what):
+                deadline = time.time() + WAIT
+                while not check(described()):
+                    if time.time() > deadline:
+                        self.fail("not %s: %s" % (what, described()))
+                    time.sleep(0.2)
+
+            wait(lambda s: s["runningCount"] == 2, "2 running")
+            td2 = ecs.register_task_definition(family="rs", containerDefinitions=defs)
+            new = ecs.update_service(service="rs", taskDefinition="rs:2")["service"]
+            primary = new["deployments"][0]["id"]
+            wait(lambda s: s["runningCount"] == 4, "4 running mid-rollout")
+            self.assertEqual([d["rolloutState"] for d in described()["deployments"]],
+                             ["IN_PROGRESS", "IN_PROGRESS"])
+            push_image(n, "rs", tag="v1", entrypoint=LOOP, env={"NEW": "1"})  # re-push the tag
+            n.args = ["--ecs-task-healthy-seconds", "1"]
+            n.restart()
+            ecs = n.client("ecs")
+            wait(lambda s: len(s["deployments"]) == 1 and s["runningCount"] == 2
+                 and s["deployments"][0]["rolloutState"] == "COMPLETED", "back after restart")
+            s = described()
+            self.assertEqual(s["deployments"][0]["id"], primary)
+            self.assertEqual(s["taskDefinition"], td2["taskDefinition"]["taskDefinitionArn"])
+            arns = ecs.list_tasks(serviceName="rs")["taskArns"]
+            tasks = ecs.describe_tasks(tasks=arns)["tasks"]
+            self.assertEqual(len(tasks), 2)
+            for t in tasks:
+                self.assertEqual(t["startedBy"], primary)
+                self.assertEqual(t["containers"][0]["imageDigest"], a)  # still the pinned one
+            stopped = ecs.describe_tasks(tasks=ecs.list_tasks(
+                serviceName="rs", desiredStatus="STOPPED")["taskArns"])["tasks"]
+            self.assertEqual(len(stopped), 4)  # those the restart stopped
+            self.assertIn(td1["taskDefinition"]["taskDefinitionArn"],
+                          {t["taskDefinitionArn"] for t in stopped})
+            ecs.delete_service(service="rs", force=True)
 
 
 if __name__ == "__main__":

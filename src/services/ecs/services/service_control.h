@@ -16,7 +16,7 @@ struct ServiceTiming {
   // A RUNNING task whose containers have no health check counts healthy after this long.
   int64_t healthy_after_ms = 40'000;
   // How often the scheduler looks at every service without being asked.
-  int64_t tick_ms = 1'000;
+  int64_t tick_ms = 500;
 };
 
 // Owned by EcsState (shared with the scheduler). Thread-safe as documented per member.
