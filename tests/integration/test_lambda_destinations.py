@@ -1,6 +1,7 @@
-"""Async-invocation destinations: OnSuccess / OnFailure to another Lambda function receive AWS's
-invocation record; SQS/SNS/EventBridge targets are stored but not delivered (nimbus says so
-once) and break nothing."""
+"""Async-invocation destinations: OnSuccess / OnFailure to another Lambda function, an SQS queue
+or an SNS topic receive AWS's invocation record; a function's DeadLetterConfig queue or topic
+gets the failed event with RequestID, ErrorCode and ErrorMessage attributes; EventBridge targets
+are stored but not delivered (nimbus says so once) and break nothing."""
 import json
 import time
 import unittest
@@ -15,6 +16,10 @@ def ok(event, context):
     return {"doubled": event.get("n", 0) * 2}
 def fail(event, context):
     raise ValueError("no good: %s" % event.get("n"))
+def flip(event, context):
+    if event.get("fail"):
+        raise ValueError("flipped: %s" % event.get("n"))
+    return {"doubled": event.get("n", 0) * 2}
 def record(event, context):
     print("RECORD " + json.dumps(event))
     return "recorded"
@@ -88,20 +93,89 @@ class LambdaDestinations(unittest.TestCase):
         self.assertEqual(rec["responsePayload"]["errorType"], "ValueError")
         self.assertEqual(rec["responsePayload"]["errorMessage"], "no good: 7")
 
-    def test_other_services_are_stored_not_delivered(self):
-        create(self.lam, "elsewhere", {"app.py": APP}, handler="app.ok")
-        sqs = "arn:aws:sqs:us-east-1:000000000000:q"
+    def queue(self, name):
+        url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        return url, arn["Attributes"]["QueueArn"]
+
+    def topic_into_queue(self, name):
+        """A topic with a raw SQS subscription; returns the topic ARN and the queue's URL."""
+        topic = self.sns.create_topic(Name=name)["TopicArn"]
+        url, arn = self.queue(name + "-sub")
+        self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                           Attributes={"RawMessageDelivery": "true"})
+        return topic, url
+
+    def receive(self, url, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            got = self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2,
+                                           MessageAttributeNames=["All"]).get("Messages")
+            if got:
+                return got[0]
+        self.fail("nothing reached " + url)
+
+    def test_sqs_and_sns_destinations_get_the_record(self):
+        self.sqs, self.sns = self.n.client("sqs"), self.n.client("sns")
+        ok_url, ok_arn = self.queue("dest-success")
+        topic, fail_url = self.topic_into_queue("dest-failure")
+        create(self.lam, "routed", {"app.py": APP}, handler="app.flip")
         self.lam.put_function_event_invoke_config(
-            FunctionName="elsewhere",
-            DestinationConfig={"OnSuccess": {"Destination": sqs},
-                               "OnFailure": {"Destination": "arn:aws:sns:us-east-1:000000000000:t"}})
+            FunctionName="routed", MaximumRetryAttempts=0,
+            DestinationConfig={"OnSuccess": {"Destination": ok_arn},
+                               "OnFailure": {"Destination": topic}})
+        invoke(self.lam, "routed", {"n": 4}, InvocationType="Event")
+        rec = json.loads(self.receive(ok_url)["Body"])
+        self.assertEqual(rec["version"], "1.0")
+        self.assertEqual(rec["requestContext"]["condition"], "Success")
+        self.assertEqual(rec["requestContext"]["approximateInvokeCount"], 1)
+        self.assertTrue(rec["requestContext"]["functionArn"].endswith(":function:routed:$LATEST"))
+        self.assertEqual(rec["requestPayload"], {"n": 4})
+        self.assertEqual(rec["responseContext"], {"statusCode": 200, "executedVersion": "$LATEST"})
+        self.assertEqual(rec["responsePayload"], {"doubled": 8})
+
+        invoke(self.lam, "routed", {"n": 5, "fail": True}, InvocationType="Event")
+        rec = json.loads(self.receive(fail_url)["Body"])
+        self.assertEqual(rec["requestContext"]["condition"], "RetriesExhausted")
+        self.assertEqual(rec["requestPayload"], {"n": 5, "fail": True})
+        self.assertEqual(rec["responseContext"]["functionError"], "Unhandled")
+        self.assertEqual(rec["responsePayload"]["errorMessage"], "flipped: 5")
+
+    def test_dead_letter_queue_and_topic_get_the_failed_event(self):
+        self.sqs, self.sns = self.n.client("sqs"), self.n.client("sns")
+        dlq_url, dlq_arn = self.queue("fn-dlq")
+        create(self.lam, "doomed", {"app.py": APP}, handler="app.fail",
+               DeadLetterConfig={"TargetArn": dlq_arn})
+        self.lam.put_function_event_invoke_config(FunctionName="doomed", MaximumRetryAttempts=0)
+        invoke(self.lam, "doomed", {"n": 9}, InvocationType="Event")
+        m = self.receive(dlq_url)
+        self.assertEqual(json.loads(m["Body"]), {"n": 9})
+        attrs = m["MessageAttributes"]
+        self.assertEqual(attrs["ErrorCode"], {"StringValue": "200", "DataType": "Number"})
+        self.assertEqual(attrs["ErrorMessage"], {"StringValue": "no good: 9", "DataType": "String"})
+        self.assertRegex(attrs["RequestID"]["StringValue"], r"^[0-9a-f-]{36}$")
+
+        topic, sub_url = self.topic_into_queue("fn-dlq-topic")
+        self.lam.update_function_configuration(FunctionName="doomed",
+                                               DeadLetterConfig={"TargetArn": topic})
+        self.lam.get_waiter("function_updated_v2").wait(FunctionName="doomed")
+        invoke(self.lam, "doomed", {"n": 10}, InvocationType="Event")
+        m = self.receive(sub_url)
+        self.assertEqual(json.loads(m["Body"]), {"n": 10})
+        self.assertEqual(m["MessageAttributes"]["ErrorMessage"]["StringValue"], "no good: 10")
+
+    def test_eventbridge_is_stored_not_delivered(self):
+        create(self.lam, "elsewhere", {"app.py": APP}, handler="app.ok")
+        bus = "arn:aws:events:us-east-1:000000000000:event-bus/default"
+        self.lam.put_function_event_invoke_config(
+            FunctionName="elsewhere", DestinationConfig={"OnSuccess": {"Destination": bus}})
         cfg = self.lam.get_function_event_invoke_config(FunctionName="elsewhere")
-        self.assertEqual(cfg["DestinationConfig"]["OnSuccess"]["Destination"], sqs)
+        self.assertEqual(cfg["DestinationConfig"]["OnSuccess"]["Destination"], bus)
         for i in range(2):
             invoke(self.lam, "elsewhere", {"n": i}, InvocationType="Event")
-        self.wait_stderr("delivery to sqs is not available")
+        self.wait_stderr("delivery to events is not available")
         time.sleep(1)
-        self.assertEqual(sum("delivery to sqs" in line for line in self.n.stderr_lines), 1)
+        self.assertEqual(sum("delivery to events" in line for line in self.n.stderr_lines), 1)
         # Missing Lambda targets are dropped too; nimbus keeps serving.
         self.lam.put_function_event_invoke_config(
             FunctionName="elsewhere",

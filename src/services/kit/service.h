@@ -19,6 +19,7 @@
 #include "protocol/listener.h"
 #include "protocol/provider.h"
 #include "protocol/service_endpoint.h"
+#include "services/kit/late_link.h"
 #include "store/blob_store.h"
 #include "store/database.h"
 
@@ -29,9 +30,13 @@ class LogSink;
 }
 namespace sqs {
 class QueueSender;
+class QueueReader;
 }
 namespace lambda {
 class AsyncInvoker;
+}
+namespace sns {
+class TopicPublisher;
 }
 namespace ecr {
 class ImageReader;
@@ -41,16 +46,25 @@ class ImageCache;
 }
 
 // What services publish for each other, filled in table order while the services are built
-// (a service may use only what one listed before it published). Each interface lives in its
-// publisher's api/ header. Null when the publisher is not built (a harness building one service).
+// (a service may use only what one listed before it published, except through a LateLink, read
+// at use: see kit/late_link.h). Each interface lives in its publisher's api/ header. Null when
+// the publisher is not built (a harness building one service).
 struct ServiceLinks {
   // CloudWatch Logs (logs/api/log_sink.h): where Lambda (and later ECS) ship their output.
   std::shared_ptr<logs::LogSink> log_sink;
   // SQS (sqs/api/queue_sender.h): send a message to a queue by ARN (SNS, Lambda destinations).
   std::shared_ptr<sqs::QueueSender> sqs_sender;
+  // SQS (sqs/api/queue_reader.h): receive, delete and hide a queue's messages by ARN (Lambda's
+  // event source mappings).
+  std::shared_ptr<sqs::QueueReader> sqs_reader;
   // Lambda (lambda/api/async_invoker.h): Event invocations by function ARN (SNS). Null without
   // a data plane (an in-process harness).
   std::shared_ptr<lambda::AsyncInvoker> lambda_invoker;
+  // SNS (sns/api/topic_publisher.h): publish to a topic by ARN (Lambda's destinations and
+  // dead-letter topics). A LateLink, there from the start and set when SNS is built: SNS comes
+  // after Lambda, whose invoker it uses, so Lambda reads it at each use.
+  std::shared_ptr<LateLink<sns::TopicPublisher>> sns_publisher =
+      std::make_shared<LateLink<sns::TopicPublisher>>();
   // ECR (ecr/api/image_reader.h): read access to the images of nimbus's registry.
   std::shared_ptr<ecr::ImageReader> ecr_images;
   // ECR builds it over ecr_images (image/image_cache.h): images (nimbus's or another

@@ -7,15 +7,21 @@
 #include <string>
 #include <vector>
 
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "auth/credential_issuer.h"
 #include "core/clock.h"
 #include "protocol/listener.h"
 #include "protocol/provider.h"
+#include "services/kit/late_link.h"
 #include "services/lambda/function_registry.h"
 #include "services/lambda/image_source.h"
 #include "services/logs/api/log_sink.h"
+#include "services/sns/api/topic_publisher.h"
+#include "services/sqs/api/queue_sender.h"
 #include "store/database.h"
 
 namespace nimbus::lambda {
@@ -35,6 +41,13 @@ struct DataPlaneOptions {
   bool outbound = false;                 // --lambda-outbound: environments reach the world (pasta)
 };
 
+// Where asynchronous invocations' destinations and dead-letter targets that are not Lambda
+// functions go (ServiceLinks); each null when that service is not built.
+struct DestinationLinks {
+  std::shared_ptr<sqs::QueueSender> sqs;
+  std::shared_ptr<LateLink<sns::TopicPublisher>> sns;  // SNS is built after Lambda
+};
+
 // Everything the data plane uses; pointers outlive it.
 struct DataPlaneDeps {
   FunctionRegistry* registry = nullptr;
@@ -49,6 +62,14 @@ struct DataPlaneDeps {
   // Issues each environment's credentials (AWS_ACCESS_KEY_ID...); null: the account id as the key,
   // which open mode accepts and strict mode refuses.
   auth::CredentialIssuer* credentials = nullptr;
+  DestinationLinks destinations;
+};
+
+// What a synchronous invocation made inside Lambda (an event source mapping's batch) returned.
+struct SyncInvokeOutcome {
+  std::string request_id;
+  bool function_error = false;  // it failed: an unhandled error, a timeout or a crash
+  std::string result;           // its response payload, or the error JSON
 };
 
 class DataPlane {
@@ -67,6 +88,11 @@ class DataPlane {
   // Queues an Event invocation of `target` with `payload`, durably (the Invoke API's
   // InvocationType=Event path, for lambda/api/async_invoker.h).
   virtual Status EnqueueEvent(const ResolvedInvoke& target, const std::string& payload) = 0;
+  // Runs `target` with `payload` as a RequestResponse invocation and returns its outcome, or
+  // the AwsError of an invocation that could not run (throttled, no environment, stopping).
+  // Await it on one of the loops.
+  virtual boost::asio::awaitable<Result<SyncInvokeOutcome, AwsError>> InvokeSync(
+      const ResolvedInvoke& target, std::string payload) = 0;
 };
 
 // Builds the data plane. Fails when the sandbox cannot start at all or its tables can't migrate.

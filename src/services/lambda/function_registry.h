@@ -54,6 +54,7 @@ struct FunctionSnapshot {
   std::map<std::string, std::string> environment;
   std::optional<int> reserved_concurrency;  // PutFunctionConcurrency
   EventInvokeConfig event_invoke_config;
+  std::string dead_letter_target_arn;  // DeadLetterConfig.TargetArn, "" when none
   std::string log_group;           // "/aws/lambda/<name>" unless LoggingConfig says otherwise
   std::string revision_id;
   // Changes whenever code or configuration of this version changes: environments built from

@@ -8,6 +8,8 @@
 #include "services/lambda/data_plane.h"
 #include "services/lambda/image_source_ecr.h"
 #include "services/lambda/lambda_service.h"
+#include "services/lambda/mappings/mappings.h"
+#include "services/lambda/mappings/sqs_poller.h"
 
 namespace nimbus::lambda {
 namespace {
@@ -99,10 +101,29 @@ class LambdaProvider : public Provider {
   explicit LambdaProvider(std::unique_ptr<LambdaControl> control) : control_(std::move(control)) {}
   ~LambdaProvider() override {
     if (invoker_) invoker_->Detach();
+    if (mappings_) mappings_->Listen(nullptr);
+    pollers_.reset();     // before the data plane they invoke
     data_plane_.reset();  // before the registry it uses
   }
 
   void SetDataPlane(std::unique_ptr<DataPlane> d) { data_plane_ = std::move(d); }
+  void SetMappings(std::unique_ptr<EventSourceMappings> m) { mappings_ = std::move(m); }
+  // Starts polling the mappings' queues (needs the data plane and SQS's reader): every stored
+  // mapping now, and each one created or changed later.
+  void StartPollers(std::shared_ptr<sqs::QueueReader> queues,
+                    std::vector<boost::asio::io_context*> loops) {
+    PollerDeps deps;
+    deps.registry = control_.get();
+    deps.plane = data_plane_.get();
+    deps.queues = std::move(queues);
+    deps.loops = std::move(loops);
+    pollers_ = std::make_unique<SqsPollers>(std::move(deps));
+    SqsPollers* pollers = pollers_.get();
+    mappings_->Listen(
+        [pollers](const std::string& uuid, const std::optional<EventSourceMapping>& now) {
+          pollers->Apply(uuid, now);
+        });
+  }
   // The link other services invoke through (needs the data plane).
   std::shared_ptr<AsyncInvoker> MakeInvoker() {
     invoker_ = std::make_shared<LambdaAsyncInvoker>(*control_, *data_plane_);
@@ -117,6 +138,7 @@ class LambdaProvider : public Provider {
 
   void RegisterOperations(OperationTable& table) override {
     AddOperations(table, *control_, kOperations);
+    mappings_->RegisterOperations(table);
     if (data_plane_) data_plane_->RegisterOperations(table);
   }
 
@@ -136,12 +158,15 @@ class LambdaProvider : public Provider {
   bool Stopped() const override { return !data_plane_ || data_plane_->Stopped(); }
 
   void Shutdown() override {
+    if (pollers_) pollers_->Stop();
     if (data_plane_) data_plane_->Shutdown();
   }
 
  private:
   std::unique_ptr<LambdaControl> control_;
+  std::unique_ptr<EventSourceMappings> mappings_;
   std::unique_ptr<DataPlane> data_plane_;
+  std::unique_ptr<SqsPollers> pollers_;
   std::shared_ptr<LambdaAsyncInvoker> invoker_;
 };
 
@@ -177,6 +202,14 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   auto control = LambdaControl::Open(std::move(options));
   if (!control.ok()) return control.error();
   auto provider = std::make_unique<LambdaProvider>(std::move(*control));
+  MappingDeps mapping_deps;
+  mapping_deps.db = ctx.db;
+  mapping_deps.clock = ctx.clock;
+  mapping_deps.registry = &provider->control();
+  mapping_deps.queues = ctx.links.sqs_reader;
+  auto mappings = EventSourceMappings::Open(std::move(mapping_deps));
+  if (!mappings.ok()) return mappings.error();
+  provider->SetMappings(std::move(*mappings));
   if (!ctx.loops.empty() && ctx.listeners != nullptr) {
     DataPlaneDeps d;
     d.registry = &provider->control();
@@ -186,6 +219,8 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
     d.clock = ctx.clock;
     d.images = images;
     d.credentials = ctx.credentials;
+    d.destinations.sqs = ctx.links.sqs_sender;
+    d.destinations.sns = ctx.links.sns_publisher;
     d.loops = ctx.loops;
     d.options.host = ctx.host.empty() ? d.options.host : ctx.host;
     d.options.port = ctx.port;
@@ -203,6 +238,7 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
     if (!plane.ok()) return plane.error();
     provider->SetDataPlane(std::move(*plane));
     ctx.links.lambda_invoker = provider->MakeInvoker();
+    if (ctx.links.sqs_reader) provider->StartPollers(ctx.links.sqs_reader, ctx.loops);
   }
   return std::unique_ptr<Provider>(std::move(provider));
 }

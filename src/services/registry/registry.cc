@@ -17,10 +17,10 @@ const std::vector<ServiceFactory>& AllServices() {
       StsService(),
       logs::LogsService(),
       ecr::EcrService(),
+      sqs::SqsService(),     // before Lambda: it uses ServiceLinks::sqs_reader and sqs_sender
       lambda::LambdaService(),
       ecs::EcsService(),
-      sqs::SqsService(),
-      sns::SnsService(),  // after SQS: it uses ServiceLinks::sqs_sender
+      sns::SnsService(),     // after SQS and Lambda (sqs_sender, lambda_invoker); sets sns_publisher
       // clang-format on
   };
   return kServices;

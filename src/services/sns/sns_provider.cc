@@ -7,6 +7,7 @@
 #include "services/sns/cert_server.h"
 #include "services/sns/ops.h"
 #include "services/sns/sns_service.h"
+#include "services/sns/topic_publisher.h"
 #include "store/fs.h"
 
 namespace nimbus::sns {
@@ -36,8 +37,13 @@ constexpr Operation<SnsState> kOperations[] = {
 
 class SnsProvider : public Provider {
  public:
-  explicit SnsProvider(std::shared_ptr<SnsState> state) : state_(std::move(state)) {}
-  ~SnsProvider() override { StopThread(); }
+  SnsProvider(std::shared_ptr<SnsState> state,
+              std::shared_ptr<LateLink<TopicPublisher>> publisher_link)
+      : state_(std::move(state)), publisher_link_(std::move(publisher_link)) {}
+  ~SnsProvider() override {
+    if (publisher_link_) publisher_link_->Set(nullptr);  // later publishes find no SNS
+    StopThread();
+  }
 
   std::string_view service_name() const override { return "sns"; }
   void RegisterOperations(OperationTable& table) override {
@@ -101,6 +107,7 @@ class SnsProvider : public Provider {
   }
 
   std::shared_ptr<SnsState> state_;
+  std::shared_ptr<LateLink<TopicPublisher>> publisher_link_;  // ServiceLinks::sns_publisher
   boost::asio::io_context loop_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
@@ -127,7 +134,12 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   state->deliveries = std::make_unique<Deliveries>(state->store, *state->queue, *state->signer,
                                                    *ctx.clock, ctx.links.sqs_sender, options);
   state->deliveries->SetLambdaInvoker(ctx.links.lambda_invoker);
-  auto provider = std::make_unique<SnsProvider>(state);
+  auto provider = std::make_unique<SnsProvider>(state, ctx.links.sns_publisher);
+  if (ctx.links.sns_publisher) {
+    ctx.links.sns_publisher->Set(MakeTopicPublisher(
+        state, "http://" + (ctx.host.empty() ? std::string("localhost") : ctx.host) + ":" +
+                   std::to_string(ctx.port)));
+  }
   if (!ctx.loops.empty()) {
     auto https = provider->StartHttps(dir + "/tls", ctx.host,
                                       static_cast<uint16_t>(ctx.flags.Int("--sns-https-port")));

@@ -26,25 +26,25 @@ class EngineQueueSender : public QueueSender {
     auto done = durable->get_future();
     auto sent = engine_->Send(arn->scope, arn->resource, {r}, "AIDANIMBUSSQSSENDER",
                               [durable](const Status& st) { durable->set_value(st); });
-    if (!sent.ok()) return ToStatus(sent.error());
+    if (!sent.ok()) return LinkStatus(sent.error());
     Status st = done.get();
     if (!st.ok()) return st;
     const auto& one = sent->front();
-    if (!one.ok()) return ToStatus(one.error());
+    if (!one.ok()) return LinkStatus(one.error());
     return SentMessage{one->id, one->md5_of_body, one->sequence_number};
   }
 
  private:
-  static Status ToStatus(const AwsError& e) {
-    if (e.code == "AWS.SimpleQueueService.NonExistentQueue") return Status::NotFound(e.message);
-    if (e.code == "ServiceUnavailable") return Status::Unavailable(e.message);
-    return Status::InvalidArgument(e.code + ": " + e.message);
-  }
-
   std::shared_ptr<Engine> engine_;
 };
 
 }  // namespace
+
+Status LinkStatus(const AwsError& e) {
+  if (e.code == "AWS.SimpleQueueService.NonExistentQueue") return Status::NotFound(e.message);
+  if (e.code == "ServiceUnavailable") return Status::Unavailable(e.message);
+  return Status::InvalidArgument(e.code + ": " + e.message);
+}
 
 std::shared_ptr<QueueSender> MakeQueueSender(std::shared_ptr<Engine> engine) {
   return std::make_shared<EngineQueueSender>(std::move(engine));

@@ -2,6 +2,7 @@
 
 #include "services/kit/operations.h"
 #include "services/sqs/ops.h"
+#include "services/sqs/queue_reader.h"
 #include "services/sqs/queue_sender.h"
 #include "services/sqs/sqs_service.h"
 
@@ -54,6 +55,7 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   auto engine = Engine::Open(*ctx.db, *ctx.clock);
   if (!engine.ok()) return engine.error();
   ctx.links.sqs_sender = MakeQueueSender(*engine);
+  ctx.links.sqs_reader = MakeQueueReader(*engine);
   return std::unique_ptr<Provider>(std::make_unique<SqsProvider>(std::move(*engine)));
 }
 

@@ -102,6 +102,9 @@ std::shared_ptr<const FunctionSnapshot> LambdaControl::BuildSnapshot(const Funct
   s->reserved_concurrency = f.reserved_concurrency;
   auto ec = f.event_configs.find(s->version);
   if (ec != f.event_configs.end()) s->event_invoke_config = EventConfigFromValue(ec->second);
+  if (const Value* dlq = Member(c, "DeadLetterConfig")) {
+    s->dead_letter_target_arn = Str(*dlq, "TargetArn");
+  }
   s->log_group = "/aws/lambda/" + f.name;
   if (const Value* lc = Member(c, "LoggingConfig"))
     s->log_group = Str(*lc, "LogGroup", s->log_group);

@@ -44,6 +44,9 @@ class DataPlaneImpl : public DataPlane {
   bool Stopped() override;
   std::string LimitsNote() const override;
   Status EnqueueEvent(const ResolvedInvoke& target, const std::string& payload) override;
+  // sync_invoke.cc.
+  boost::asio::awaitable<Result<SyncInvokeOutcome, AwsError>> InvokeSync(
+      const ResolvedInvoke& target, std::string payload) override;
   Status StartEventQueue();
 
   // Runs `inv` to completion (or timeout/crash) on an environment. Returns an AwsError only

@@ -1,13 +1,16 @@
 // Async-invocation destinations (FunctionEventInvokeConfig DestinationConfig OnSuccess /
-// OnFailure): the invocation record Lambda sends, and its delivery. A Lambda function target
-// gets the record as an Event invocation (queued durably like any other); SQS, SNS and
-// EventBridge targets are not served by nimbus yet: the record is dropped and the first drop per
-// service is reported on stderr. Thread-safe. Internal to the data plane.
+// OnFailure) and dead-letter queues (a function's DeadLetterConfig): the invocation record
+// Lambda sends, and its delivery. A Lambda function target gets the record as an Event
+// invocation (queued durably like any other), an SQS queue as a message, an SNS topic as a
+// published message; EventBridge targets are not served by nimbus yet: the record is dropped and
+// the first drop is reported on stderr, as is any failed delivery. Thread-safe. Internal to the
+// data plane.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "services/lambda/data_plane.h"
 #include "services/lambda/function_registry.h"
 
 namespace nimbus::lambda {
@@ -34,10 +37,28 @@ struct InvocationRecordInput {
 // are embedded as JSON, others as strings.
 std::string InvocationRecord(const InvocationRecordInput& in);
 
-// Sends `record` to `destination` (an ARN) on behalf of a function of account/region. A Lambda
-// function that does not exist (or a malformed ARN) drops the record with a stderr line.
+// Sends `record` to `destination` (an ARN) on behalf of a function of account/region. A target
+// that does not exist (or a malformed ARN) drops the record with a stderr line. An SQS or SNS
+// target is written durably before it returns (blocking the caller for one commit).
 void DeliverToDestination(FunctionRegistry& registry, EventQueue& queue,
-                          const std::string& account_id, const std::string& region,
-                          const std::string& destination, const std::string& record);
+                          const DestinationLinks& links, const std::string& account_id,
+                          const std::string& region, const std::string& destination,
+                          const std::string& record);
+
+// What a dead-letter message says of the failed event (its message attributes).
+struct DeadLetterInput {
+  std::string request_id;     // RequestID (String)
+  std::string error_code;     // ErrorCode (Number): the invoke's HTTP status, "200"
+  std::string error_message;  // ErrorMessage (String): the first 1 KiB of the error
+};
+
+// Sends the failed event `payload` to the DeadLetterConfig target `target_arn` (an SQS queue or
+// SNS topic) with RequestID, ErrorCode and ErrorMessage attributes, as Lambda does. Failures
+// are said on stderr.
+void DeliverToDeadLetter(const DestinationLinks& links, const std::string& target_arn,
+                         const std::string& payload, const DeadLetterInput& in);
+
+// The errorMessage of a function's error JSON `result` (the whole text when it has none).
+std::string ErrorMessageOf(const std::string& result);
 
 }  // namespace nimbus::lambda

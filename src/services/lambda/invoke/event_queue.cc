@@ -14,6 +14,7 @@
 #include "core/ids.h"
 #include "services/lambda/invoke/data_plane_impl.h"
 #include "services/lambda/invoke/destinations.h"
+#include "services/lambda/invoke/invoke_request.h"
 
 namespace nimbus::lambda {
 
@@ -123,23 +124,27 @@ asio::awaitable<void> EventQueue::Deliver(store::WorkItem item, QueuedEvent e) {
   };
   auto deliver = [&](const std::string& destination, const InvocationRecordInput& r) {
     if (destination.empty()) return;
-    DeliverToDestination(*plane_.deps().registry, *this, e.account_id, e.region, destination,
-                         InvocationRecord(r));
+    DeliverToDestination(*plane_.deps().registry, *this, plane_.deps().destinations, e.account_id,
+                         e.region, destination, InvocationRecord(r));
+  };
+  // The function's DeadLetterConfig target gets the event of one that failed for good.
+  auto dead_letter = [&](const std::string& error_message) {
+    const std::string& target = resolved->function->dead_letter_target_arn;
+    if (target.empty()) return;
+    DeliverToDeadLetter(plane_.deps().destinations, target, e.payload,
+                        {e.request_id, "200", error_message});
   };
   if (now - e.enqueued_ms > int64_t{config.maximum_event_age_seconds} * 1000) {
     // Too old: dropped (to the on-failure destination, if any, queued before the event goes).
     deliver(config.on_failure_destination, record("EventAgeExceeded", item.attempts));
+    dead_letter("Event age exceeded: the event was older than MaximumEventAgeInSeconds");
     Complete(item.id);
     co_return;
   }
-  auto inv = std::make_shared<Invocation>();
-  inv->request_id = e.request_id;
-  inv->fn = resolved->function;
-  inv->invoked_arn = e.invoked_arn;
-  inv->executed_version = resolved->executed_version;
-  inv->payload = e.payload;
-  inv->trace_id = "Root=1-00000000-" + RandomHex(24) + ";Parent=" + RandomHex(16) + ";Sampled=0";
-  inv->done = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  ResolvedInvoke target = *resolved;
+  target.invoked_arn = e.invoked_arn;
+  auto inv = MakeInvocation(target, e.request_id, e.payload, NewTraceId(clock_),
+                            co_await asio::this_coro::executor);
   auto ran = co_await plane_.Run(inv);
   if (!ran.ok()) {  // throttled or no environment: back on the queue with backoff
     Retry(item.id, item.attempts, clock_.NowMillis() + kThrottleRetryMs);
@@ -154,6 +159,7 @@ asio::awaitable<void> EventQueue::Deliver(store::WorkItem item, QueuedEvent e) {
     r.response_payload = inv->result;
     deliver(inv->function_error ? config.on_failure_destination : config.on_success_destination,
             r);
+    if (inv->function_error) dead_letter(ErrorMessageOf(inv->result));
     Complete(item.id);
   }
 }

@@ -40,6 +40,8 @@ void AppendHex(std::string& out, uint64_t v, int digits) {
   for (int i = digits - 1; i >= 0; --i) out.push_back(kHex[(v >> (4 * i)) & 15]);
 }
 
+}  // namespace
+
 // An X-Ray trace header as Lambda passes one:
 // "Root=1-<8 hex epoch seconds>-<24 hex>;Parent=<16 hex>;Sampled=0;Lineage=1:<8 hex>:0".
 std::string NewTraceId(const Clock& clock) {
@@ -58,8 +60,6 @@ std::string NewTraceId(const Clock& clock) {
   id += ":0";
   return id;
 }
-
-}  // namespace
 
 Result<InvokeRequest, AwsError> ParseInvokeRequest(FunctionRegistry& registry,
                                                    const CallContext& call, const Value& input,
@@ -118,20 +118,29 @@ Result<InvokeRequest, AwsError> ParseInvokeRequest(FunctionRegistry& registry,
   return r;
 }
 
+std::shared_ptr<Invocation> MakeInvocation(const ResolvedInvoke& target, std::string request_id,
+                                           std::string payload, std::string trace_id,
+                                           boost::asio::any_io_executor executor) {
+  auto inv = std::make_shared<Invocation>();
+  inv->request_id = std::move(request_id);
+  inv->fn = target.function;
+  inv->invoked_arn = target.invoked_arn;
+  inv->executed_version = target.executed_version;
+  inv->payload = std::move(payload);
+  inv->trace_id = std::move(trace_id);
+  inv->done = std::make_shared<Waiter>(std::move(executor));
+  return inv;
+}
+
 std::shared_ptr<Invocation> MakeInvocation(const CallContext& call, InvokeRequest& request,
                                            const Clock& clock,
                                            boost::asio::any_io_executor executor) {
-  auto inv = std::make_shared<Invocation>();
-  inv->request_id = call.request_id;
-  inv->fn = request.target.function;
-  inv->invoked_arn = request.target.invoked_arn;
-  inv->executed_version = request.target.executed_version;
-  inv->payload = std::move(request.payload);
-  inv->client_context = std::move(request.client_context);
   std::string_view trace = call.http ? call.http->headers.Get("X-Amzn-Trace-Id") : "";
-  inv->trace_id = trace.empty() ? NewTraceId(clock) : std::string(trace);
+  auto inv =
+      MakeInvocation(request.target, call.request_id, std::move(request.payload),
+                     trace.empty() ? NewTraceId(clock) : std::string(trace), std::move(executor));
+  inv->client_context = std::move(request.client_context);
   inv->tail = request.tail;
-  inv->done = std::make_shared<Waiter>(std::move(executor));
   return inv;
 }
 

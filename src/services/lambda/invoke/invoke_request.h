@@ -32,6 +32,15 @@ Result<InvokeRequest, AwsError> ParseInvokeRequest(FunctionRegistry& registry,
                                                    const CallContext& call, const Value& input,
                                                    bool streaming);
 
+// An invocation of `target` with `payload`, request id and X-Ray trace header, whose `done`
+// waiter belongs to `executor` (the awaiting coroutine's).
+std::shared_ptr<Invocation> MakeInvocation(const ResolvedInvoke& target, std::string request_id,
+                                           std::string payload, std::string trace_id,
+                                           boost::asio::any_io_executor executor);
+
+// A new X-Ray trace header (Root=1-<time>-<24 hex>;Parent=<16 hex>;Sampled=0).
+std::string NewTraceId(const Clock& clock);
+
 // A synchronous invocation of `request` (its payload and client context are moved out) whose
 // `done` waiter belongs to `executor` (the caller's).
 std::shared_ptr<Invocation> MakeInvocation(const CallContext& call, InvokeRequest& request,
