@@ -215,7 +215,7 @@ class LambdaSqs(unittest.TestCase):
         self.assertEqual(counts, ["1", "2"])
         # The message that succeeded was deleted after its first try.
         self.assertEqual([r["attributes"]["ApproximateReceiveCount"]
-                          for r in self.got("partial-ok")], ["1"])
+                          for r in wait_for(lambda: self.got("partial-ok"), what="its log")], ["1"])
         self.assertEqual(self.counts(url), (0, 0))
 
     def test_a_function_error_returns_the_whole_batch(self):
@@ -245,7 +245,8 @@ class LambdaSqs(unittest.TestCase):
         self.assertEqual(self.got("paused-"), [])
         self.lam.update_event_source_mapping(UUID=uuid, Enabled=True)
         wait_for(lambda: self.counts(url) == (0, 0), what="the queue to empty once enabled")
-        self.assertEqual(len(self.got("paused-1")), 1)
+        # The function's log line is shipped after the invocation: wait for it too.
+        self.assertEqual(len(wait_for(lambda: self.got("paused-1"), what="the log line")), 1)
 
     def test_mappings_resume_after_a_restart(self):
         url, arn = self.queue("durable")
