@@ -234,6 +234,26 @@ class LambdaSqs(unittest.TestCase):
             or len(bodies) >= 2, what="the whole batch in the DLQ")
         self.assertEqual(sorted(bodies), ["raise-whole", "whole-fine"])
 
+    def test_fifo_groups_reach_the_function_in_order(self):
+        url, arn = self.queue("ordered.fifo", FifoQueue="true", ContentBasedDeduplication="true")
+        for i in range(4):
+            for group in ("g1", "g2"):
+                self.sqs.send_message(QueueUrl=url, MessageBody="fifo-%s-%d" % (group, i),
+                                      MessageGroupId=group)
+        # One message a batch and two pollers: the groups interleave, each in its own order.
+        self.lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="consumer",
+                                             BatchSize=1, ScalingConfig={"MaximumConcurrency": 2})
+        wait_for(lambda: len(self.got("fifo-")) >= 8, what="every FIFO message")
+        wait_for(lambda: self.counts(url) == (0, 0), what="the FIFO queue to empty")
+        records = self.got("fifo-")
+        for group in ("g1", "g2"):
+            mine = [r for r in records if r["attributes"]["MessageGroupId"] == group]
+            self.assertEqual([r["body"] for r in mine], ["fifo-%s-%d" % (group, i)
+                                                         for i in range(4)])
+            seqs = [int(r["attributes"]["SequenceNumber"]) for r in mine]
+            self.assertEqual(seqs, sorted(seqs))
+            self.assertTrue(all(r["attributes"]["MessageDeduplicationId"] for r in mine))
+
     def test_disabled_mapping_stops_polling_and_enabling_resumes(self):
         url, arn = self.queue("paused")
         uuid = self.lam.create_event_source_mapping(
