@@ -22,6 +22,7 @@
 #include "server/http_server.h"
 #include "server/options.h"
 #include "server/sigv4_authenticator.h"
+#include "services/ecs/cli/ecs_command.h"
 #include "services/registry/registry.h"
 #include "services/sns/sns_service.h"
 
@@ -202,6 +203,8 @@ int main(int argc, char** argv) {
       return Package(cl->args);
     case nimbus::CommandLine::Command::kCert:
       return Cert(cl->serve.data_dir);
+    case nimbus::CommandLine::Command::kEcs:
+      return nimbus::ecs::cli::RunEcsCommand(cl->args);
     case nimbus::CommandLine::Command::kServe:
       return Serve(cl->serve);
   }

@@ -76,6 +76,11 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args,
     cl.args.assign(args.begin() + 1, args.end());
     return cl;
   }
+  if (args[0] == "ecs") {  // nimbus ecs SUBCOMMAND ... (services/ecs/cli/ecs_command.h)
+    cl.command = CommandLine::Command::kEcs;
+    cl.args.assign(args.begin() + 1, args.end());
+    return cl;
+  }
   if (args[0] == "cert") {  // nimbus cert [--data-dir DIR]
     cl.command = CommandLine::Command::kCert;
     for (size_t i = 1; i < args.size(); ++i) {
@@ -130,6 +135,8 @@ Usage:
   nimbus package BINARY -o fn.zip    package a C++ Lambda binary for provided.al2023
   nimbus cert [--data-dir DIR]       print the path of nimbus's local CA (https SigningCertURL)
                                      and the commands to trust it
+  nimbus ecs drift [--cluster C]     list ECS service containers whose running image digest
+                                     differs from the digest their tag names now
   nimbus --version                   print the version
   nimbus --help                      print this help
 

@@ -27,8 +27,15 @@ struct ServeOptions {
 
 // What the command line asks for.
 struct CommandLine {
-  enum class Command { kServe, kHelp, kServeHelp, kVersion, kPackage, kCert } command =
-      Command::kHelp;
+  enum class Command {
+    kServe,
+    kHelp,
+    kServeHelp,
+    kVersion,
+    kPackage,
+    kCert,
+    kEcs
+  } command = Command::kHelp;
   ServeOptions serve;
   std::vector<std::string> args;  // positional arguments of other commands
 };

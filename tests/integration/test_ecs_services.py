@@ -8,12 +8,14 @@ service deployments and revisions, bad input.
 nimbus runs with --ecs-task-healthy-seconds 1 (AWS counts a task without health checks healthy
 after 40 s RUNNING), so rollouts finish in seconds. Waits are generous: the machine may be
 loaded."""
+import json
+import subprocess
 import time
 import unittest
 
 from botocore.exceptions import ClientError
 
-from harness import Nimbus
+from harness import NIMBUS_BIN, Nimbus
 from images import have_busybox, push_image
 
 WAIT = 120  # seconds: a loaded 2-core machine
@@ -264,6 +266,19 @@ class EcsServices(unittest.TestCase):
         self.assertEqual(replacement["containers"][0]["image"], image)
         stream = "demo/app/" + replacement["taskArn"].rsplit("/", 1)[1]
         self.assertIn("running A", self.log_lines("/ecs/demo", stream, "running A"))
+        # nimbus ecs drift shows it: app runs A while demo:1.10 names B (side follows the tag).
+        drift = json.loads(self.drift("--cluster", "svc", "--output", "json"))["drift"]
+        self.assertEqual(len(drift), 1, drift)
+        self.assertEqual((drift[0]["service"], drift[0]["container"], drift[0]["image"]),
+                         ("demo", "app", image))
+        self.assertEqual((drift[0]["runningDigest"], drift[0]["currentDigest"]), (a, b))
+        self.assertEqual(drift[0]["tasks"], [replacement["taskArn"].rsplit("/", 1)[1]])
+        self.assertRegex(drift[0]["currentPushedAt"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        text = self.drift().splitlines()
+        self.assertEqual(text[0].split(), ["CLUSTER", "SERVICE", "CONTAINER", "IMAGE", "RUNNING",
+                                           "CURRENT", "PUSHED", "TASKS"])
+        row = [line.split() for line in text[1:] if " demo " in line]
+        self.assertEqual(row[0][:6], ["svc", "demo", "app", image, a[:19], b[:19]])
 
         self.ecs.update_service(cluster="svc", service="demo", forceNewDeployment=True)
         s = self.wait_for("demo", lambda s: len(s["deployments"]) == 1 and
@@ -276,6 +291,7 @@ class EcsServices(unittest.TestCase):
         self.assertEqual(revision["containerImages"][0]["imageDigest"], b)
         stream = "demo/app/" + task["taskArn"].rsplit("/", 1)[1]
         self.assertIn("running B", self.log_lines("/ecs/demo", stream, "running B"))
+        self.assertEqual(json.loads(self.drift("--output", "json"))["drift"], [])
 
         # The pinned digest B disappears from the registry: a replacement cannot pull it.
         push("C")
@@ -294,6 +310,12 @@ class EcsServices(unittest.TestCase):
         self.assertIn("demo@" + b, reason)  # the task's stoppedReason is clipped to 255
         self.assertTrue(reason.endswith("manifest unknown"), reason)
         self.ecs.delete_service(cluster="svc", service="demo", force=True)
+
+    def drift(self, *args):
+        res = subprocess.run([NIMBUS_BIN, "ecs", "drift"] + list(args), capture_output=True,
+                             env=self.n.client_env(), timeout=60)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        return res.stdout.decode()
 
     def log_lines(self, group, stream, expect):
         logs = self.n.client("logs")
@@ -369,6 +391,17 @@ class EcsServices(unittest.TestCase):
                          check=False)
         self.assertNotEqual(res.returncode, 0)
         self.assertIn("ListServicesByNamespace", res.stderr.decode())
+        # nimbus ecs drift: usage errors exit 2, an unreachable nimbus 1, naming the problem.
+        for args, code, says in ((["ecs"], 2, "usage: nimbus ecs drift"),
+                                 (["ecs", "drift", "--bogus"], 2, "unexpected argument '--bogus'"),
+                                 (["ecs", "drift", "--endpoint-url", "http://127.0.0.1:9"], 1,
+                                  "cannot connect to 127.0.0.1:9"),
+                                 (["ecs", "drift", "--cluster", "nope"], 1,
+                                  "ClusterNotFoundException")):
+            res = subprocess.run([NIMBUS_BIN] + args, capture_output=True, timeout=60,
+                                 env=self.n.client_env())
+            self.assertEqual(res.returncode, code, (args, res.stderr))
+            self.assertIn(says, res.stderr.decode())
         self.ecs.delete_service(cluster="svc", service="dup")
         with self.assertRaises(ClientError) as e:
             self.ecs.update_service(cluster="svc", service="dup", desiredCount=1)

@@ -81,6 +81,13 @@ TEST(OptionsTest, CertTakesOnlyADataDir) {
   EXPECT_FALSE(ParseCommandLine({"cert", "--port", "1"}).ok());
 }
 
+TEST(OptionsTest, EcsPassesItsArgumentsOn) {
+  auto cl = ParseCommandLine({"ecs", "drift", "--cluster", "c"});
+  ASSERT_TRUE(cl.ok());
+  EXPECT_EQ(cl->command, CommandLine::Command::kEcs);
+  EXPECT_EQ(cl->args, (std::vector<std::string>{"drift", "--cluster", "c"}));
+}
+
 TEST(OptionsTest, DefaultDataDirFollowsXdg) {
   setenv("XDG_DATA_HOME", "/xdg", 1);
   EXPECT_EQ(DefaultDataDir(), "/xdg/nimbus");
