@@ -392,16 +392,28 @@ class EcsServices(unittest.TestCase):
         self.assertNotEqual(res.returncode, 0)
         self.assertIn("ListServicesByNamespace", res.stderr.decode())
         # nimbus ecs drift: usage errors exit 2, an unreachable nimbus 1, naming the problem.
-        for args, code, says in ((["ecs"], 2, "usage: nimbus ecs drift"),
-                                 (["ecs", "drift", "--bogus"], 2, "unexpected argument '--bogus'"),
-                                 (["ecs", "drift", "--endpoint-url", "http://127.0.0.1:9"], 1,
-                                  "cannot connect to 127.0.0.1:9"),
-                                 (["ecs", "drift", "--cluster", "nope"], 1,
-                                  "ClusterNotFoundException")):
+        cases = ((["ecs"], 2, "usage: nimbus ecs drift"),
+                 (["ecs", "drift", "--bogus"], 2, "unexpected argument '--bogus'"),
+                 (["ecs", "drift", "--endpoint-url", "http://127.0.0.1:9"], 1,
+                  "cannot connect to 127.0.0.1:9"),
+                 (["ecs", "drift", "--cluster", "nope"], 1, "ClusterNotFoundException"))
+        for args, exit_code, says in cases:
             res = subprocess.run([NIMBUS_BIN] + args, capture_output=True, timeout=60,
                                  env=self.n.client_env())
-            self.assertEqual(res.returncode, code, (args, res.stderr))
+            self.assertEqual(res.returncode, exit_code, (args, res.stderr))
             self.assertIn(says, res.stderr.decode())
+        arn = self.describe("dup")["serviceArn"]
+        self.ecs.tag_resource(resourceArn=arn, tags=[{"key": "team", "value": "a"}])
+        self.assertEqual(self.ecs.list_tags_for_resource(resourceArn=arn)["tags"],
+                         [{"key": "team", "value": "a"}])
+        self.assertEqual(self.ecs.describe_services(cluster="svc", services=["dup"],
+                                                    include=["TAGS"])["services"][0]["tags"],
+                         [{"key": "team", "value": "a"}])
+        self.ecs.untag_resource(resourceArn=arn, tagKeys=["team"])
+        self.assertEqual(self.ecs.list_tags_for_resource(resourceArn=arn)["tags"], [])
+        self.assertEqual(code(self.ecs.delete_cluster, cluster="svc"),
+                         ("ClusterContainsServicesException",
+                          "The Cluster cannot be deleted while Services are active."))
         self.ecs.delete_service(cluster="svc", service="dup")
         with self.assertRaises(ClientError) as e:
             self.ecs.update_service(cluster="svc", service="dup", desiredCount=1)

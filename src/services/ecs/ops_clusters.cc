@@ -141,6 +141,14 @@ OpResult DeleteCluster(EcsState& e, const CallContext& call, const Value& in) {
   EcsStore& s = *e.store;
   auto name = ClusterName(call, Str(in, "cluster"));
   std::optional<ClusterRow> row;
+  if (name && ValidClusterName(*name) && e.services) {
+    auto services = e.services->store->ListServices(ScopeOf(call), *name, "", 1);
+    if (!services.ok()) return InternalError("ServerException", services.error());
+    if (!services->empty()) {
+      return AwsError("ClusterContainsServicesException",
+                      "The Cluster cannot be deleted while Services are active.");
+    }
+  }
   if (name && ValidClusterName(*name)) {
     auto deleted = s.DeleteCluster(ScopeOf(call), *name);
     if (!deleted.ok()) return InternalError("ServerException", deleted.error());

@@ -1,4 +1,5 @@
-// Tags of ECS resources (clusters, task definition revisions, tasks) and account settings.
+// Tags of ECS resources (clusters, task definition revisions, tasks, services).
+#include <mutex>
 #include <set>
 
 #include "services/ecs/ops.h"
@@ -20,9 +21,10 @@ AwsError NotFound() {
 
 // A taggable resource of the caller's scope.
 struct Resource {
-  enum Kind { kCluster, kTaskDefinition, kTask } kind;
-  std::string name;      // cluster name, task definition family or task id
+  enum Kind { kCluster, kTaskDefinition, kTask, kService } kind;
+  std::string name;      // cluster name, task definition family, task id or service name
   int64_t revision = 0;  // task definitions
+  std::string cluster;   // services
 };
 
 Result<Resource, AwsError> ParseResource(const CallContext& call, const std::string& text) {
@@ -47,12 +49,21 @@ Result<Resource, AwsError> ParseResource(const CallContext& call, const std::str
     if (ref->cluster.empty()) return Invalid("Long arn format must be used for tagging operations");
     return Resource{Resource::kTask, ref->id};
   }
+  if (r.rfind("service/", 0) == 0) {
+    std::string rest = r.substr(8);
+    size_t slash = rest.find('/');
+    if (slash == std::string::npos) {
+      return Invalid("Long arn format must be used for tagging operations");
+    }
+    return Resource{Resource::kService, rest.substr(slash + 1), 0, rest.substr(0, slash)};
+  }
   return NotFound();
 }
 
 // The resource's tags, or nullopt when it does not exist.
-Result<std::optional<Value>, AwsError> ReadTags(EcsStore& s, const CallContext& call,
+Result<std::optional<Value>, AwsError> ReadTags(EcsState& e, const CallContext& call,
                                                 const Resource& r) {
+  EcsStore& s = *e.store;
   Scope scope = ScopeOf(call);
   switch (r.kind) {
     case Resource::kCluster: {
@@ -73,11 +84,19 @@ Result<std::optional<Value>, AwsError> ReadTags(EcsStore& s, const CallContext& 
       if (!*row) return std::optional<Value>();
       return std::optional<Value>((*row)->tags);
     }
+    case Resource::kService: {
+      if (!e.services) return std::optional<Value>();
+      auto row = e.services->store->GetService(scope, r.cluster, r.name);
+      if (!row.ok()) return InternalError("ServerException", row.error());
+      if (!*row || (*row)->status == "INACTIVE") return std::optional<Value>();
+      return std::optional<Value>((*row)->tags);
+    }
   }
   return std::optional<Value>();
 }
 
-Status WriteTags(EcsStore& s, const CallContext& call, const Resource& r, const Value& tags) {
+Status WriteTags(EcsState& e, const CallContext& call, const Resource& r, const Value& tags) {
+  EcsStore& s = *e.store;
   Scope scope = ScopeOf(call);
   auto status = [](const Result<bool>& r) { return r.ok() ? Status::Ok() : r.error(); };
   switch (r.kind) {
@@ -87,6 +106,13 @@ Status WriteTags(EcsStore& s, const CallContext& call, const Resource& r, const 
       return status(s.SetTaskDefTags(scope, r.name, r.revision, tags));
     case Resource::kTask:
       return s.SetTaskTags(scope, r.name, tags);
+    case Resource::kService: {  // ReadTags found it, under ServiceControl's lock
+      auto row = e.services->store->GetService(scope, r.cluster, r.name);
+      if (!row.ok()) return row.error();
+      if (!*row) return Status::Ok();
+      (*row)->tags = tags;
+      return e.services->store->PutService(scope, **row);
+    }
   }
   return Status::Ok();
 }
@@ -96,11 +122,13 @@ OpResult ChangeTags(EcsState& e, const CallContext& call, const Value& in,
                     const std::function<std::optional<AwsError>(Value&)>& change) {
   auto r = ParseResource(call, Str(in, "resourceArn"));
   if (!r.ok()) return r.error();
-  auto tags = ReadTags(*e.store, call, *r);
+  std::unique_lock<std::mutex> lock;  // a service's row is read and written under its lock
+  if (r->kind == Resource::kService && e.services) lock = std::unique_lock(e.services->mu);
+  auto tags = ReadTags(e, call, *r);
   if (!tags.ok()) return tags.error();
   if (!*tags) return NotFound();
   if (auto err = change(**tags)) return *err;
-  Status st = WriteTags(*e.store, call, *r, **tags);
+  Status st = WriteTags(e, call, *r, **tags);
   if (!st.ok()) return InternalError("ServerException", st);
   return Value::object();
 }
@@ -149,7 +177,7 @@ OpResult UntagResource(EcsState& e, const CallContext& call, const Value& in) {
 OpResult ListTagsForResource(EcsState& e, const CallContext& call, const Value& in) {
   auto r = ParseResource(call, Str(in, "resourceArn"));
   if (!r.ok()) return r.error();
-  auto tags = ReadTags(*e.store, call, *r);
+  auto tags = ReadTags(e, call, *r);
   if (!tags.ok()) return tags.error();
   if (!*tags) return NotFound();
   return Value{{"tags", **tags}};
