@@ -137,6 +137,9 @@ int RunOp(const ChildOp& op) {
   for (int fd : p.cgroup_procs_fds) {
     if (fd >= 3 && nkeep < 24) keep[nkeep++] = fd;
   }
+  for (int fd : p.join_namespace_fds) {
+    if (fd >= 3 && nkeep < 24) keep[nkeep++] = fd;
+  }
   for (int i = 1; i < nkeep; ++i) {  // insertion sort: no library calls
     for (int j = i; j > 0 && keep[j - 1] > keep[j]; --j) std::swap(keep[j - 1], keep[j]);
   }
@@ -169,6 +172,11 @@ int RunOp(const ChildOp& op) {
     }
   }
   if (p.cgroup_namespace) ::unshare(CLONE_NEWCGROUP);  // best effort: "/" inside
+  // Exec: into a running sandbox's namespaces (after the cgroup, whose move a cgroup namespace
+  // could refuse, and the write to /proc/self, which its /proc does not show).
+  for (int fd : p.join_namespace_fds) {
+    if (::setns(fd, 0) != 0) Fail(p, kStageJoin, errno);
+  }
 
   if (p.mount_namespace) {
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
@@ -208,6 +216,13 @@ int RunOp(const ChildOp& op) {
       if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n) n = rl.rlim_max;
       rl.rlim_cur = rl.rlim_max = n;
       ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+  }
+  for (size_t i = 0; i < p.resource_limits.size(); ++i) {
+    const ChildPlan::Limit& limit = p.resource_limits[i];
+    struct rlimit rl = {static_cast<rlim_t>(limit.soft), static_cast<rlim_t>(limit.hard)};
+    if (::setrlimit(static_cast<__rlimit_resource>(limit.resource), &rl) != 0) {
+      Fail(p, kStageLimitBase - static_cast<int32_t>(i), errno);
     }
   }
   // init inherits these across its exec (it makes them close-on-exec again for the function).

@@ -59,6 +59,13 @@ struct ChildPlan {
   const char* workdir = nullptr;
   const char* oom_score_adj = nullptr;  // restored in the function process (init lowers its own)
   unsigned open_files_limit = 0;        // RLIMIT_NOFILE soft and hard (at most nimbus's); 0: keep
+  struct Limit {
+    int resource;
+    uint64_t soft, hard;
+    const char* name;  // for error messages
+  };
+  std::vector<Limit> resource_limits;  // setrlimit after open_files_limit; a failure is stage
+                                       // kStageLimitBase - index
 
   std::vector<char*> argv;       // the function's, null-terminated
   std::vector<char*> envp;       // null-terminated
@@ -66,6 +73,9 @@ struct ChildPlan {
   int init_fd = -1;              // the init program (execveat AT_EMPTY_PATH)
   int uid = -1;                  // -1: keep
   int netns_fd = -1;             // setns(CLONE_NEWNET) first thing; -1: stay in nimbus's
+  // Namespaces of a running sandbox to join (setns, in order; the mount namespace last) once in
+  // its cgroup: SandboxManager::Exec. Closed by init's exec (close-on-exec).
+  std::vector<int> join_namespace_fds;
   int gid = -1;
   uint64_t capabilities = 0;     // the function's (bounding set, and effective when uid is 0)
   bool program_is_pid1 = false;  // init execs the function in its place (init_protocol.h)

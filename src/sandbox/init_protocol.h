@@ -35,6 +35,8 @@ enum ChildStage : int32_t {
   kStageCapabilities = -15,
   kStageSeccomp = -16,
   kStageLoopback = -17,
+  kStageJoin = -18,        // setns into a running sandbox's namespaces (SandboxManager::Exec)
+  kStageLimitBase = -100,  // setrlimit of ChildPlan::resource_limits[kStageLimitBase - stage]
 };
 
 // Written to the report descriptor on failure: which step, and errno. EOF on that descriptor

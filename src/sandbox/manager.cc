@@ -382,22 +382,95 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
     plan.cgroup_namespace = impl.clone_flags != 0;
     for (const auto& fd : cg.procs) plan.cgroup_procs_fds.push_back(fd.get());
   }
-  auto out = SafePipe();
-  auto err = SafePipe();
+  // The child attaches /tmp before it reports: from then on its mount namespace (and the root
+  // descriptor) hold the volume.
+  sb->scratch_root_ = std::move(tmp.root);
+  NIMBUS_RETURN_IF_ERROR(Start(plan, clone_flags, cg.dir.valid() ? cg.dir.get() : -1, *sb));
+  sb->launch_duration_ = std::chrono::steady_clock::now() - start;
+  return sb;
+}
+
+Result<std::unique_ptr<Sandbox>> SandboxManager::Exec(const Sandbox& target, const ExecSpec& spec) {
+  Impl& impl = *impl_;
+  if (spec.argv.empty() || spec.argv[0].empty() || spec.argv[0][0] != '/') {
+    return Status::InvalidArgument("exec: argv[0] must be an absolute path");
+  }
+  if (!impl.context.mount_namespace || !target.own_pid_namespace_) {
+    return Status::Unavailable("exec needs a sandbox with namespaces of its own");
+  }
+  if (target.reaped_) return Status::Internal("exec: the sandbox has exited");
+  auto plan_ptr = std::make_unique<ChildPlan>();
+  ChildPlan& plan = *plan_ptr;
+  std::vector<UniqueFd> held;  // namespace and cgroup descriptors, open until the child runs
+  std::string proc = "/proc/" + std::to_string(target.pid_) + "/ns/";
+  // The mount namespace last: the others are found by descriptor, but it changes the root.
+  for (const char* ns : {"ipc", "uts", "net", "cgroup", "pid", "mnt"}) {
+    UniqueFd fd(::open((proc + ns).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+      if (std::string(ns) == "cgroup" && errno == ENOENT) continue;
+      return ErrnoStatus("open " + proc + ns, errno);
+    }
+    held.push_back(Above2(std::move(fd)));
+    plan.join_namespace_fds.push_back(held.back().get());
+  }
+  if (target.cgroup_) {
+    for (const std::string& file : target.cgroup_->procs_files()) {
+      UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+      if (!fd.valid()) return ErrnoStatus("open " + file, errno);
+      held.push_back(Above2(std::move(fd)));
+      plan.cgroup_procs_fds.push_back(held.back().get());
+    }
+  }
+  for (const std::string& a : spec.argv) plan.argv.push_back(const_cast<char*>(plan.Keep(a)));
+  plan.argv.push_back(nullptr);
+  for (const std::string& e : spec.env) plan.envp.push_back(const_cast<char*>(plan.Keep(e)));
+  plan.envp.push_back(nullptr);
+  plan.workdir = plan.Keep(spec.working_dir.empty() ? "/" : spec.working_dir);
+  plan.uid = impl.context.allow_credentials ? static_cast<int>(spec.uid) : -1;
+  plan.gid = impl.context.allow_credentials ? static_cast<int>(spec.gid) : -1;
+  plan.capabilities = spec.capabilities;
+  plan.open_files_limit = spec.open_files_limit;
+  SetResourceLimits(plan, spec.resource_limits);
+  if (!impl.context.oom_score_adj.empty()) {
+    plan.oom_score_adj = plan.Keep(impl.context.oom_score_adj);
+  }
+  // init outside the sandbox's pid namespace (it signals its own process group, never the
+  // namespace), its function process inside.
+  plan.pid_namespace = false;
+  std::unique_ptr<Sandbox> sb(new Sandbox());
+  sb->own_pid_namespace_ = false;
+  sb->cleaner_ = impl.cleaner;
+  UniqueFd null;
+  if (spec.discard_output) {
+    null = Above2(UniqueFd(::open("/dev/null", O_WRONLY | O_CLOEXEC)));
+    if (!null.valid()) return ErrnoStatus("open /dev/null", errno);
+  }
+  NIMBUS_RETURN_IF_ERROR(Start(plan, 0, -1, *sb, null.valid() ? null.get() : -1));
+  return sb;
+}
+
+Status SandboxManager::Start(ChildPlan& plan, uint64_t clone_flags, int cgroup_dir_fd, Sandbox& sb,
+                             int output_fd) {
+  Impl& impl = *impl_;
+  Result<Pipe> out = Pipe{}, err = Pipe{};
+  if (output_fd < 0) {
+    out = SafePipe();
+    err = SafePipe();
+  }
   auto report = SafePipe();
   auto status = SafePipe();
   for (auto* p : {&out, &err, &report, &status}) {
     if (!p->ok()) return Status::Internal(p->error().message());
   }
-  plan.stdout_fd = out->write.get();
-  plan.stderr_fd = err->write.get();
+  plan.stdout_fd = output_fd >= 0 ? output_fd : out->write.get();
+  plan.stderr_fd = output_fd >= 0 ? output_fd : err->write.get();
   plan.report_fd = report->write.get();
   plan.status_fd = status->write.get();
   plan.lifeline_fd = impl.lifeline.read.get();
 
   plan.init_fd = impl.init_program.get();
   plan.user_namespace_fd = impl.user_namespace.get();
-  auto filter = impl.FilterFor(spec.capabilities);
+  auto filter = impl.FilterFor(plan.capabilities);
   if (!filter.ok()) return Status::Internal("seccomp: " + filter.error().message());
   plan.seccomp_fd = *filter;
   SetInitArguments(plan);
@@ -409,33 +482,28 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
   ::pthread_sigmask(SIG_SETMASK, &all, &old_mask);
   int pidfd = -1;
   pid_t pid = -1;
-  if (cg.dir.valid()) {
+  if (cgroup_dir_fd >= 0) {
     // Start the child inside its (v2) cgroup: no migration (which costs a threadgroup rwsem).
     std::vector<int> join = std::move(plan.cgroup_procs_fds);
     plan.cgroup_procs_fds.clear();
-    pid = SpawnChild(clone_flags, plan, &pidfd, cg.dir.get());
+    pid = SpawnChild(clone_flags, plan, &pidfd, cgroup_dir_fd);
     if (pid < 0) plan.cgroup_procs_fds = std::move(join);
   }
   if (pid < 0) pid = SpawnChild(clone_flags, plan, &pidfd);
   int clone_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   if (pid < 0) return Status::Internal(std::string("clone: ") + std::strerror(clone_errno));
-  sb->pid_ = pid;
-  sb->exit_fd_.reset(pidfd);
-  cg.procs.clear();
-  cg.dir.reset();
+  sb.pid_ = pid;
+  sb.exit_fd_.reset(pidfd);
   out->write.reset();
   err->write.reset();
   report->write.reset();
   status->write.reset();
   ::fcntl(status->read.get(), F_SETFL, O_NONBLOCK);
-  sb->status_fd_ = std::move(status->read);
-  sb->stdout_ = std::move(out->read);
-  sb->stderr_ = std::move(err->read);
+  sb.status_fd_ = std::move(status->read);
+  sb.stdout_ = std::move(out->read);
+  sb.stderr_ = std::move(err->read);
 
-  // The child attaches /tmp before it reports: from then on its mount namespace (and the root
-  // descriptor) hold the volume.
-  sb->scratch_root_ = std::move(tmp.root);
   // EOF on the report pipe: the function exec'd. A ChildReport: a step failed.
   ChildReport rep{0, 0};
   size_t got = 0;
@@ -444,7 +512,7 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
     int pr = ::poll(&pfd, 1, 10000);
     if (pr < 0 && errno == EINTR) continue;
     if (pr <= 0) {
-      sb->Kill();
+      sb.Kill();
       return Status::Internal("sandbox setup timed out");
     }
     ssize_t n = ::read(report->read.get(), reinterpret_cast<char*>(&rep) + got, sizeof(rep) - got);
@@ -453,16 +521,14 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
     got += static_cast<size_t>(n);
     if (got == sizeof(rep)) break;
   }
-  tmp.mount.reset();
   if (got == sizeof(rep)) {
     std::string what = DescribeChildStage(plan, rep.stage) + ": " + std::strerror(rep.error);
-    sb->Kill();
-    sb->Wait();
+    sb.Kill();
+    sb.Wait();
     if (rep.stage == kStageExec) return Status::FailedPrecondition(what);
     return Status::Internal(what);
   }
-  sb->launch_duration_ = std::chrono::steady_clock::now() - start;
-  return sb;
+  return Status::Ok();
 }
 
 void SandboxManager::WaitForCleanup() {

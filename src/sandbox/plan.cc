@@ -276,6 +276,7 @@ Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const
   p.loopback_up = spec.network_none;
   if (ctx.uts_namespace) p.hostname = p.Keep(spec.hostname);
   p.open_files_limit = spec.open_files_limit;
+  SetResourceLimits(p, spec.resource_limits);
   p.netns_fd = spec.netns_fd;
   for (const auto& a : spec.argv) p.argv.push_back(const_cast<char*>(p.Keep(a)));
   p.argv.push_back(nullptr);
@@ -330,6 +331,12 @@ void FindProcMasks(const std::string& proc, PlanContext& ctx) {
   for (const char* name : kReadOnly) {
     struct stat st;
     if (::lstat((proc + "/" + name).c_str(), &st) == 0) ctx.proc_read_only.emplace_back(name);
+  }
+}
+
+void SetResourceLimits(ChildPlan& p, const std::vector<ResourceLimit>& limits) {
+  for (const ResourceLimit& l : limits) {
+    p.resource_limits.push_back({l.resource, l.soft, l.hard, p.Keep(l.name)});
   }
 }
 
@@ -407,7 +414,14 @@ std::string DescribeChildStage(const ChildPlan& plan, int32_t stage) {
       return "install the seccomp filter";
     case kStageLoopback:
       return "bring the loopback up";
+    case kStageJoin:
+      return "join the container's namespaces";
     default:
+      if (stage <= kStageLimitBase &&
+          static_cast<size_t>(kStageLimitBase - stage) < plan.resource_limits.size()) {
+        return "setrlimit " +
+               std::string(plan.resource_limits[static_cast<size_t>(kStageLimitBase - stage)].name);
+      }
       return "sandbox setup";
   }
 }

@@ -46,6 +46,9 @@ void FindProcMasks(const std::string& proc, PlanContext& ctx);
 Result<std::unique_ptr<ChildPlan>> BuildChildPlan(const SandboxSpec& spec, const PlanContext& ctx,
                                                   int tmp_mount_fd = -1);
 
+// Adds `limits` to plan.resource_limits (their names kept in the plan's storage).
+void SetResourceLimits(ChildPlan& plan, const std::vector<ResourceLimit>& limits);
+
 // Fills plan.init_argv (init_protocol.h) from plan's descriptors, settings and argv; call once
 // the descriptors are set.
 void SetInitArguments(ChildPlan& plan);

@@ -36,6 +36,7 @@
 namespace nimbus::sandbox {
 
 class Cleaner;
+struct ChildPlan;
 
 // Lambda's sbx_user1051.
 constexpr uid_t kLambdaUid = 993;
@@ -46,6 +47,16 @@ constexpr uint64_t kDockerDefaultCapabilities =
     (1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 6) |
     (1ull << 7) | (1ull << 8) | (1ull << 10) | (1ull << 13) | (1ull << 18) | (1ull << 27) |
     (1ull << 29) | (1ull << 31);
+
+// One resource limit (setrlimit: RLIMIT_NPROC, RLIMIT_CORE, ... of sys/resource.h), as Docker's
+// --ulimit and ECS's ulimits set them. Raising `hard` above nimbus's own hard limit needs
+// CAP_SYS_RESOURCE: without it the launch fails (Internal "setrlimit nproc: Operation not
+// permitted"). `name` only names it in that message.
+struct ResourceLimit {
+  int resource = 0;
+  uint64_t soft = 0, hard = 0;  // RLIM_INFINITY for unlimited
+  std::string name;
+};
 
 // The OCI image layout of a sandbox's root (what ECS runs): the image's unpacked layer
 // directories merged by overlayfs under a writable upper directory, as Docker's overlay2 does.
@@ -101,6 +112,8 @@ struct SandboxSpec {
   uint32_t ephemeral_storage_mb = 512;  // size of the private /tmp (disk-backed when possible)
   uint32_t pids_limit = 1024;           // processes + threads
   uint32_t open_files_limit = 1024;     // RLIMIT_NOFILE, soft and hard (0: nimbus's own)
+  // Further limits, set after open_files_limit (a RLIMIT_NOFILE here replaces it).
+  std::vector<ResourceLimit> resource_limits;
   // CPU: Lambda's share of a vCPU for memory_mb and its visible cores unless set. Quota in
   // thousandths of a CPU (1000: one CPU; ECS's 1024 units per vCPU convert as units*1000/1024);
   // shares as Docker's --cpu-shares (1024 per CPU; v2 cpu.weight as runc converts them); cpus a
@@ -131,6 +144,25 @@ struct SandboxSpec {
   // namespace's owner (root isolation, not a user namespace): else Launch fails with Internal
   // "join network namespace: ...".
   int netns_fd = -1;
+};
+
+// A process to start inside a running sandbox (docker exec): in its namespaces and cgroup, on
+// its root, under nimbus's init (which forwards SIGTERM and friends to it), with the least
+// privilege a launch gets (user namespace, uid/gid, capabilities, no_new_privs, seccomp). Value
+// type; what a container's own launch spec says is the natural source of every field.
+struct ExecSpec {
+  // argv[0] must be an absolute path inside the sandbox (no PATH search). Must not be empty.
+  std::vector<std::string> argv;
+  std::vector<std::string> env;   // the complete environment
+  std::string working_dir = "/";  // inside the sandbox; must exist there
+  uid_t uid = 0;
+  gid_t gid = 0;
+  uint64_t capabilities = 0;                   // as SandboxSpec::capabilities
+  uint32_t open_files_limit = 0;               // RLIMIT_NOFILE soft and hard (0: nimbus's own)
+  std::vector<ResourceLimit> resource_limits;  // as SandboxSpec::resource_limits
+  // stdout and stderr to /dev/null instead of pipes (the result's stdout_fd()/stderr_fd() are
+  // then -1): for a check whose output nobody reads, which would otherwise block on a full pipe.
+  bool discard_output = false;
 };
 
 // Exit of the function process (not of init).
@@ -305,6 +337,16 @@ class SandboxManager {
   // Blocks for the setup time (about a millisecond; tens of ms for the first /tmp volume of a
   // new EphemeralStorage size: later volumes, and cgroups, are prepared in the background).
   Result<std::unique_ptr<Sandbox>> Launch(const SandboxSpec& spec);
+  // Starts `spec` inside `target` (a sandbox this manager launched, running: not reaped) and
+  // returns once the process has exec'd. The result is a Sandbox of its own (output pipes,
+  // exit_fd, TryWait/Wait, Signal, Kill) that owns no cgroup: Kill and its reaping SIGKILL
+  // the process and whatever it started in its process group, nothing else of the target;
+  // the target's limits (memory, pids, cpu) count it. Errors as Launch: FailedPrecondition
+  // when argv[0] cannot be exec'd, Internal naming the step (the target exited: "join the
+  // container's namespaces" or "open /proc/<pid>/ns/..."), InvalidArgument for a bad spec,
+  // Unavailable when the target has no namespaces of its own. Thread-safe as Launch, but not
+  // concurrently with calls on `target` from another thread.
+  Result<std::unique_ptr<Sandbox>> Exec(const Sandbox& target, const ExecSpec& spec);
   // Blocks until every Sandbox destroyed so far is torn down (init reaped, cgroups removed,
   // /tmp unmounted) and no /tmp volume or cgroup is being prepared. Cgroups and volumes made
   // ahead for later launches stay until the manager is destroyed.
@@ -312,6 +354,11 @@ class SandboxManager {
 
  private:
   SandboxManager() = default;
+  // Clones the child that runs `plan` (its pipes and init's arguments filled in here) into
+  // `sb`, and waits until its function exec'd or a step failed (`sb` then killed). With
+  // output_fd >= 0 the function writes stdout and stderr there (no pipes).
+  Status Start(ChildPlan& plan, uint64_t clone_flags, int cgroup_dir_fd, Sandbox& sb,
+               int output_fd = -1);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   SandboxCapabilities caps_;

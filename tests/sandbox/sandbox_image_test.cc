@@ -1,6 +1,8 @@
 // The OCI image layout (what ECS containers run): a busybox-static root from two layer
 // directories under a writable overlay upper (root only; Debian's busybox-static).
 #include <gtest/gtest.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,6 +15,7 @@ namespace nimbus::sandbox {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Collect;
 using testing::SandboxTest;
 using testing::TempDir;
 
@@ -140,6 +143,108 @@ TEST_F(SandboxImageTest, ALambdaImageRunsReadOnlyWithLambdasTmpAndUser) {
   // Nothing of it was written into the layers.
   EXPECT_FALSE(fs::exists(app_.path() + "/tmp"));
   EXPECT_FALSE(fs::exists(base_.path() + "/tmp"));
+}
+
+// ECS ulimits: any setrlimit resource, soft and hard; raising a hard limit above nimbus's own
+// needs CAP_SYS_RESOURCE, which the launch does not have when nimbus lacks it: a clear error.
+TEST_F(SandboxImageTest, ResourceLimits) {
+  for (const char* applet : {"grep", "tr"}) {
+    fs::create_symlink("busybox", base_.path() + "/bin/" + applet);
+  }
+  SandboxSpec s = Image(
+      "grep -E '^Max (processes|core file size|open files|locked memory)' /proc/self/limits | "
+      "tr -s ' '");
+  struct rlimit memlock;  // raised to nimbus's own hard limit at most
+  ASSERT_EQ(::getrlimit(RLIMIT_MEMLOCK, &memlock), 0);
+  s.resource_limits = {{RLIMIT_NPROC, 100, 200, "nproc"},
+                       {RLIMIT_CORE, 0, 0, "core"},
+                       {RLIMIT_NOFILE, 512, 1024, "nofile"},
+                       {RLIMIT_MEMLOCK, 65536, memlock.rlim_max, "memlock"}};
+  auto r = Run(s);
+  EXPECT_TRUE(r.status.exited && r.status.code == 0) << r.status.Describe() << r.err;
+  std::string hard =
+      memlock.rlim_max == RLIM_INFINITY ? "unlimited" : std::to_string(memlock.rlim_max);
+  std::string want =
+      "Max core file size 0 0 bytes \nMax processes 100 200 processes \n"
+      "Max open files 512 1024 files \nMax locked memory 65536 " +
+      hard + " bytes \n";
+  EXPECT_EQ(r.out, want) << r.err;
+
+  struct rlimit files;
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  std::string status = TempDir::ReadFile("/proc/self/status");
+  size_t cap = status.find("CapEff:");
+  uint64_t effective = std::stoull(status.substr(cap + 7), nullptr, 16);
+  if (files.rlim_max == RLIM_INFINITY || (effective >> CAP_SYS_RESOURCE) & 1) {
+    GTEST_SKIP() << "nimbus may raise its hard limits here";
+  }
+  s.resource_limits = {{RLIMIT_NOFILE, 1024, files.rlim_max + 1, "nofile"}};
+  auto refused = manager_->Launch(s);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message(), "setrlimit nofile: Operation not permitted");
+}
+
+// docker exec: a second process in a running container sees its root (and what it wrote), its
+// hostname and pid namespace, runs as the spec says, and goes with Kill without the container.
+TEST_F(SandboxImageTest, ExecRunsInsideARunningContainer) {
+  for (const char* applet : {"sleep", "hostname", "pidof", "grep", "tr"}) {
+    fs::create_symlink("busybox", base_.path() + "/bin/" + applet);
+  }
+  SandboxSpec s = Image("echo mark > /app/mark; exec sleep 60");
+  s.memory_mb = 64;
+  auto container = manager_->Launch(s);
+  ASSERT_TRUE(container.ok()) << container.error().ToString();
+  for (int i = 0; i < 500 && !fs::exists(container_.path() + "/upper/app/mark"); ++i) {
+    ::usleep(10000);
+  }
+  ExecSpec e;
+  e.argv = {"/bin/sh", "-c",
+            "cat mark; hostname; pidof sleep >/dev/null && echo same-pids; id -u;"
+            "grep -E '^CapEff:' /proc/self/status | tr -s '\t' ' '; echo $EXEC_VAR; exit 3"};
+  e.env = {"PATH=/bin", "EXEC_VAR=given"};
+  e.working_dir = "/app";
+  e.uid = 1000;
+  e.gid = 1000;
+  e.capabilities = kDockerDefaultCapabilities;
+  auto probe = manager_->Exec(**container, e);
+  ASSERT_TRUE(probe.ok()) << probe.error().ToString();
+  auto r = Collect(**probe);
+  EXPECT_TRUE(r.status.exited && r.status.code == 3) << r.status.Describe() << r.err;
+  EXPECT_EQ(r.out, "mark\ncontainer\nsame-pids\n1000\nCapEff: 0000000000000000\ngiven\n") << r.err;
+
+  // A process that runs on is killed alone; so is whatever it started.
+  e.argv = {"/bin/sh", "-c", "sleep 50 & sleep 40"};
+  e.discard_output = true;
+  auto slow = manager_->Exec(**container, e);
+  ASSERT_TRUE(slow.ok()) << slow.error().ToString();
+  EXPECT_EQ((*slow)->stdout_fd(), -1);
+  (*slow)->Kill();
+  ExitStatus killed = (*slow)->Wait();
+  EXPECT_EQ(killed.signal, SIGKILL) << killed.Describe();
+  e.argv = {"/bin/sh", "-c", "pidof sleep | tr ' ' '\n' | grep -c ."};
+  e.discard_output = false;
+  auto count = manager_->Exec(**container, e);
+  ASSERT_TRUE(count.ok());
+  for (int i = 0; i < 100; ++i) {  // the killed ones may take a moment to go
+    r = Collect(**count);
+    if (r.out == "1\n") break;
+    ::usleep(20000);
+    count = manager_->Exec(**container, e);
+    ASSERT_TRUE(count.ok());
+  }
+  EXPECT_EQ(r.out, "1\n") << r.err;
+  EXPECT_FALSE((*container)->TryWait().has_value());
+
+  // A program the container does not have: FailedPrecondition, as Launch.
+  e.argv = {"/bin/nothing"};
+  auto missing = manager_->Exec(**container, e);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), StatusCode::kFailedPrecondition) << missing.error().ToString();
+
+  (*container)->Kill();
+  (*container)->Wait();
+  auto late = manager_->Exec(**container, e);
+  EXPECT_FALSE(late.ok());
 }
 
 }  // namespace
