@@ -205,6 +205,18 @@ class Nimbus:
         """Sends raw bytes on a fresh connection and returns everything read until close/timeout."""
         return exchange(self.host, self.port, data, read_timeout)
 
+    def container_output(self, task_arn, name="app", expect=None, timeout=90):
+        """Lines ECS container `name` of task `task_arn` wrote, as --ecs-echo-container-output 1
+        echoes them to stderr ("ecs <task id>/<container>: <line>"); with `expect`, once one
+        contains it (or `timeout` seconds passed)."""
+        prefix = "ecs %s/%s: " % (task_arn.rsplit("/", 1)[1], name)
+        deadline = time.time() + timeout
+        while True:
+            lines = [l[len(prefix):] for l in list(self.stderr_lines) if l.startswith(prefix)]
+            if expect is None or any(expect in l for l in lines) or time.time() > deadline:
+                return lines
+            time.sleep(0.05)
+
     def wait_for_log(self, needle, timeout=5):
         deadline = time.time() + timeout
         while time.time() < deadline:

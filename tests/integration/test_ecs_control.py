@@ -119,6 +119,67 @@ class EcsControlPlane(unittest.TestCase):
                          ("256", "1024"))
         self.assertEqual(ok["taskDefinition"]["compatibilities"], ["EC2", "FARGATE"])
 
+    def test_boto3_bad_container_references(self):
+        hc = {"command": ["CMD-SHELL", "true"]}
+        side = dict(essential=False)
+        cases = [
+            ([container(dependsOn=[{"containerName": "db", "condition": "START"}])],
+             "Cannot depend on container + 'db' because it does not exist"),
+            ([container(dependsOn=[{"containerName": "init", "condition": "SUCCESS"}]),
+              container("init")],
+             "A dependency container with SUCCESS or COMPLETE condition cannot be an essential "
+             "container"),
+            ([container(dependsOn=[{"containerName": "db", "condition": "HEALTHY"}]),
+              container("db")],
+             "Container 'db' must have a health check for the HEALTHY dependency condition of "
+             "container 'app'."),
+            ([container(dependsOn=[{"containerName": "b", "condition": "START"}]),
+              container("b", dependsOn=[{"containerName": "c", "condition": "START"}], **side),
+              container("c", dependsOn=[{"containerName": "b", "condition": "START"}], **side)],
+             "Circular container dependency: b -> c -> b."),
+            ([container(mountPoints=[{"sourceVolume": "nope", "containerPath": "/x"}])],
+             "Invalid 'mountPoints' setting for container 'app'. Unknown volume 'nope'."),
+            ([container(volumesFrom=[{"sourceContainer": "ghost"}])],
+             "Invalid 'volumesFrom' setting for container 'app'. Unknown source container "
+             "'ghost'."),
+            ([container(healthCheck={"command": ["curl", "-f", "http://localhost/"]})],
+             "Invalid 'healthCheck' setting for container 'app'. 'command' must start with CMD "
+             "or CMD-SHELL followed by the command to run."),
+            ([container(healthCheck=dict(hc, interval=4))],
+             "Invalid 'healthCheck' setting for container 'app'. 'interval' must be between 5 "
+             "and 300."),
+            ([container(healthCheck=dict(hc, timeout=61))],
+             "Invalid 'healthCheck' setting for container 'app'. 'timeout' must be between 2 "
+             "and 60."),
+            ([container(healthCheck=dict(hc, retries=11))],
+             "Invalid 'healthCheck' setting for container 'app'. 'retries' must be between 1 "
+             "and 10."),
+            ([container(healthCheck=dict(hc, startPeriod=301))],
+             "Invalid 'healthCheck' setting for container 'app'. 'startPeriod' must be between "
+             "0 and 300."),
+            ([container(ulimits=[{"name": "files", "softLimit": 1, "hardLimit": 1}])],
+             "Invalid 'ulimits' setting for container 'app'. 'files' is not a valid ulimit "
+             "name."),
+            ([container(ulimits=[{"name": "nproc", "softLimit": 20, "hardLimit": 10}])],
+             "Invalid 'ulimits' setting for container 'app'. The softLimit of ulimit 'nproc' "
+             "cannot be greater than its hardLimit."),
+        ]
+        for defs, message in cases:
+            with self.subTest(message=message):
+                self.assert_error("ClientException", message, self.ecs.register_task_definition,
+                                  family="refs", containerDefinitions=defs)
+        # What passes: the health check's defaults are filled in as AWS shows them.
+        td = self.ecs.register_task_definition(
+            family="refs", containerDefinitions=[
+                container(healthCheck=hc, ulimits=[{"name": "nofile", "softLimit": 1024,
+                                                     "hardLimit": 4096}],
+                          dependsOn=[{"containerName": "db", "condition": "HEALTHY"}]),
+                container("db", healthCheck=dict(hc, startPeriod=10), **side)])["taskDefinition"]
+        self.assertEqual(td["containerDefinitions"][0]["healthCheck"],
+                         {"command": ["CMD-SHELL", "true"], "interval": 30, "timeout": 5,
+                          "retries": 3})
+        self.assertEqual(td["containerDefinitions"][1]["healthCheck"]["startPeriod"], 10)
+
     def test_unimplemented_operation_names_itself(self):
         with self.assertRaises(ClientError) as cm:
             self.ecs.list_services_by_namespace(namespace="web")

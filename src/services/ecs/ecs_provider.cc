@@ -88,6 +88,9 @@ std::shared_ptr<TaskRuntime> MakeRuntime(ServiceContext& ctx, std::shared_ptr<Ec
       ctx.links.log_sink, *ctx.clock,
       MakeDebugLogDriver(ctx.flags.Int("--ecs-echo-container-output") != 0));
   deps.work_dir = ctx.data_dir + "/ecs/tasks";
+  deps.shared_volumes_dir = ctx.data_dir + "/ecs/volumes";
+  deps.health_check_second =
+      std::chrono::milliseconds(ctx.flags.Int("--ecs-health-check-second-ms", 1000));
   return MakeContainerRuntime(std::move(deps));
 }
 
@@ -126,7 +129,11 @@ ServiceFactory EcsService() {
            {"--ecs-task-healthy-seconds", "SECONDS",
             "how long a RUNNING service task whose containers have no health check runs before\n"
             "it counts healthy (AWS: 40; tests shrink it)",
-            "40", true, 0, 3600}},
+            "40", true, 0, 3600},
+           {"--ecs-health-check-second-ms", "N",
+            "how many milliseconds one second of a container healthCheck's interval, timeout\n"
+            "and startPeriod lasts (tests shrink it; registration keeps AWS's limits)",
+            "1000", true, 1, 1000}},
           Create};
 }
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "services/ecs/awslogs/options.h"
+#include "services/ecs/container_checks.h"
 #include "services/kit/input.h"
 
 namespace nimbus::ecs {
@@ -180,6 +181,7 @@ Result<Value, AwsError> BuildTaskDefinition(const Value& in, const std::string& 
     containers.push_back(std::move(*built));
   }
   if (!any_essential) return Client("Task definition doesn't have any essential container.");
+  if (auto e = CheckContainers(containers, out["volumes"])) return *e;
   if (fargate) {
     if (privileged) {
       return Client("Fargate does not support privileged containers: 'privileged' must be false.");

@@ -25,8 +25,16 @@ TEST(DependenciesTest, ConditionsWaitResolveOrFail) {
   EXPECT_EQ(failed.reason, "dependency a (SUCCESS): it exited with code 2");
   p["a"].exit_code = 0;
   EXPECT_EQ(CheckDependencies(On("a", "SUCCESS"), p).state, DependencyVerdict::kReady);
-  EXPECT_EQ(CheckDependencies(On("a", "HEALTHY"), p).state, DependencyVerdict::kFailed);
+  EXPECT_EQ(CheckDependencies(On("a", "HEALTHY"), p).reason,
+            "dependency a (HEALTHY): it exited before its health check passed");
   EXPECT_EQ(CheckDependencies(On("b", "START"), p).state, DependencyVerdict::kFailed);
+  p["a"] = ContainerProgress{};
+  p["a"].started = true;
+  EXPECT_EQ(CheckDependencies(On("a", "HEALTHY"), p).state, DependencyVerdict::kWaiting);
+  p["a"].health = Health::kUnhealthy;  // it may recover: still waiting
+  EXPECT_EQ(CheckDependencies(On("a", "HEALTHY"), p).state, DependencyVerdict::kWaiting);
+  p["a"].health = Health::kHealthy;
+  EXPECT_EQ(CheckDependencies(On("a", "HEALTHY"), p).state, DependencyVerdict::kReady);
   p["a"] = ContainerProgress{};
   p["a"].start_failed = true;
   EXPECT_EQ(CheckDependencies(On("a", "START"), p).reason,

@@ -9,6 +9,7 @@
 // writes nothing (the next start reports those tasks STOPPED: recovery.h).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,12 @@ struct ContainerRuntimeDeps {
   // Where containers' upper dirs live (<work_dir>/<task id>/<container>/): emptied at creation
   // (a killed nimbus's leftovers), each task's removed once it has stopped.
   std::string work_dir;
+  // Where shared Docker volumes live (<dir>/<account>/<region>/<volume>/): kept across tasks and
+  // restarts.
+  std::string shared_volumes_dir;
+  // How long one second of a container health check's interval, timeout and startPeriod lasts
+  // (nimbus serve --ecs-health-check-second-ms; tests shrink it, AWS's limits stay).
+  std::chrono::milliseconds health_check_second{1000};
 };
 
 std::unique_ptr<TaskRuntime> MakeContainerRuntime(ContainerRuntimeDeps deps);

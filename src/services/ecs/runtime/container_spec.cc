@@ -1,8 +1,10 @@
 #include "services/ecs/runtime/container_spec.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <map>
 #include <optional>
 
 #include "image/image_command.h"
@@ -31,16 +33,28 @@ uint32_t HostMemoryMb() {
   return static_cast<uint32_t>((static_cast<uint64_t>(pages) * size) >> 20);
 }
 
-// The soft nofile limit of the definition's ulimits, else Fargate's 65535.
-uint32_t OpenFilesLimit(const Value& def) {
-  if (const Value* list = Member(def, "ulimits"); list && list->is_array()) {
-    for (const Value& u : *list) {
-      if (Str(u, "name") == "nofile" && Int(u, "softLimit") > 0) {
-        return static_cast<uint32_t>(Int(u, "softLimit"));
-      }
-    }
+// The definition's ulimits as setrlimit limits (-1: unlimited); registration checked the names.
+std::vector<sandbox::ResourceLimit> ResourceLimits(const Value& def) {
+  static const std::map<std::string, int> kResources = {
+      {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
+      {"data", RLIMIT_DATA},         {"fsize", RLIMIT_FSIZE},
+      {"locks", RLIMIT_LOCKS},       {"memlock", RLIMIT_MEMLOCK},
+      {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+      {"nofile", RLIMIT_NOFILE},     {"nproc", RLIMIT_NPROC},
+      {"rss", RLIMIT_RSS},           {"rtprio", RLIMIT_RTPRIO},
+      {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
+      {"stack", RLIMIT_STACK}};
+  std::vector<sandbox::ResourceLimit> limits;
+  const Value* list = Member(def, "ulimits");
+  if (list == nullptr || !list->is_array()) return limits;
+  auto value = [](int64_t v) { return v < 0 ? uint64_t{RLIM_INFINITY} : static_cast<uint64_t>(v); };
+  for (const Value& u : *list) {
+    auto it = kResources.find(Str(u, "name"));
+    if (it == kResources.end()) continue;
+    limits.push_back(
+        {it->second, value(Int(u, "softLimit")), value(Int(u, "hardLimit")), it->first});
   }
-  return 65535;
+  return limits;
 }
 
 }  // namespace
@@ -98,8 +112,8 @@ Result<sandbox::SandboxSpec> BuildContainerSpec(const ContainerSpecInput& in) {
   spec.image = std::move(root);
   spec.read_only_root = Bool(def, "readonlyRootFilesystem");
   if (in.task_definition != nullptr) {
-    auto binds = PrepareContainerBinds(*in.task_definition, def, in.task_volumes_dir, in.root_id,
-                                       in.image->layers);
+    auto binds = PrepareContainerBinds(*in.task_definition, def, in.task_volumes_dir,
+                                       in.shared_volumes_dir, in.root_id, in.image->layers);
     if (!binds.ok()) return binds.error();
     spec.binds = std::move(*binds);
   }
@@ -121,7 +135,12 @@ Result<sandbox::SandboxSpec> BuildContainerSpec(const ContainerSpecInput& in) {
                         : static_cast<uint32_t>(std::max(in.host_cpus, 1) * 1000);
   for (int c = 0; c < std::max(in.host_cpus, 1); ++c) spec.cpus.push_back(c);
   spec.pids_limit = 32768;
-  spec.open_files_limit = OpenFilesLimit(def);
+  // Fargate's nofile (65535) unless the definition's ulimits say otherwise.
+  spec.resource_limits = ResourceLimits(def);
+  spec.open_files_limit = 65535;
+  for (const auto& limit : spec.resource_limits) {
+    if (limit.resource == RLIMIT_NOFILE) spec.open_files_limit = 0;
+  }
   spec.netns_fd = in.netns_fd;
   spec.network_none = false;
   return spec;

@@ -1,8 +1,9 @@
 // The sandbox launch spec of one ECS container: its image root (the image's layers under the
 // container's own upper dir), argv/env/working dir/user merged as Docker merges them, Docker's
 // default capabilities, PID 1 semantics unless linuxParameters.initProcessEnabled, and its
-// limits (memory hard limit, cpu shares, the task's cpu as a quota, nofile). Pure apart from
-// reading the image's passwd/group and looking up the executable in its layers.
+// limits (memory hard limit, cpu shares, the task's cpu as a quota, ulimits, nofile 65535 by
+// default). Pure apart from reading the image's passwd/group and looking up the executable in its
+// layers.
 #pragma once
 
 #include <string>
@@ -21,6 +22,7 @@ struct ContainerSpecInput {
   const Value* task = nullptr;        // the task (cpu, memory, launchType)
   const Value* task_definition = nullptr;  // its volumes and containers (mountPoints)
   std::string task_volumes_dir;            // where task-scoped volumes live
+  std::string shared_volumes_dir;          // where the account's shared Docker volumes live
   uid_t root_id = 0;                       // root inside, outside (the sandbox's id offset)
   const image::PreparedImage* image = nullptr;
   std::string upper_dir, work_dir;    // the container's own overlayfs dirs

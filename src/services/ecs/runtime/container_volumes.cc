@@ -41,8 +41,8 @@ const Value* FindNamed(const Value& list, const char* key, const std::string& na
 }  // namespace
 
 Result<std::vector<sandbox::SandboxSpec::Bind>> PrepareContainerBinds(
-    const Value& td, const Value& container, const std::string& task_volumes_dir, uid_t root_id,
-    const std::vector<std::string>& layers) {
+    const Value& td, const Value& container, const std::string& task_volumes_dir,
+    const std::string& shared_volumes_dir, uid_t root_id, const std::vector<std::string>& layers) {
   const Value volumes = td.value("volumes", Value::array());
   const Value containers = td.value("containerDefinitions", Value::array());
   // (mountPoint, forced read-only) of this container, then of the containers it takes from.
@@ -79,7 +79,18 @@ Result<std::vector<sandbox::SandboxSpec::Bind>> PrepareContainerBinds(
         return Refuse("volume " + name + ": host path " + host + " is not a directory");
       }
     } else {
-      host = task_volumes_dir + "/" + name;
+      const Value* docker = Member(*volume, "dockerVolumeConfiguration");
+      std::string driver = docker ? Str(*docker, "driver", "local") : "local";
+      if (driver != "local") {
+        return Refuse("volume " + name + ": nimbus has only Docker's local volume driver, not " +
+                      driver);
+      }
+      bool shared = docker && Str(*docker, "scope", "task") == "shared";
+      host = (shared ? shared_volumes_dir : task_volumes_dir) + "/" + name;
+      if (shared && !IsDir(host) && !Bool(*docker, "autoprovision")) {
+        return Refuse("volume " + name + ": no shared Docker volume named " + name +
+                      " exists and autoprovision is false");
+      }
       std::error_code ec;
       if (!IsDir(host)) {
         std::filesystem::create_directories(host, ec);

@@ -17,9 +17,12 @@ DependencyVerdict CheckDependencies(const Value& depends_on,
     };
     if (it == progress.end()) return fail("no such container in the task");
     const ContainerProgress& p = it->second;
-    if (condition == "HEALTHY") return fail("nimbus runs no container health checks yet");
     if (p.start_failed) return fail("it did not start");
-    if (condition == "START") {
+    if (condition == "HEALTHY") {
+      // An unhealthy container may recover: only its exit (or startTimeout) ends the wait.
+      if (p.exit_code) return fail("it exited before its health check passed");
+      if (p.health != Health::kHealthy) verdict.state = DependencyVerdict::kWaiting;
+    } else if (condition == "START") {
       if (!p.started) verdict.state = DependencyVerdict::kWaiting;
     } else if (condition == "COMPLETE" || condition == "SUCCESS") {
       if (!p.exit_code) {

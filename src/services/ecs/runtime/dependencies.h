@@ -1,6 +1,6 @@
 // A container's dependsOn ([{containerName, condition}]) against how far the task's other
 // containers have got: START (it has started), COMPLETE (it has exited), SUCCESS (exited 0),
-// HEALTHY (nimbus runs no health checks yet: refused with a reason that says so). Pure.
+// HEALTHY (its health check has passed: health_check.h). Pure.
 #pragma once
 
 #include <map>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "protocol/call.h"
+#include "services/ecs/runtime/health_check.h"
 
 namespace nimbus::ecs {
 
@@ -15,6 +16,7 @@ struct ContainerProgress {
   bool started = false;
   bool start_failed = false;     // never started (its own failure, or its dependencies')
   std::optional<int> exit_code;  // once it has exited
+  Health health = Health::kUnknown;
 };
 
 struct DependencyVerdict {

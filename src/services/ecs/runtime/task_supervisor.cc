@@ -13,6 +13,8 @@
 #include <optional>
 
 #include "core/ids.h"
+#include "image/image_command.h"
+#include "services/ecs/runtime/container_command.h"
 #include "services/ecs/runtime/container_spec.h"
 #include "services/ecs/runtime/dependencies.h"
 #include "services/ecs/runtime/task_status.h"
@@ -52,6 +54,9 @@ struct TaskSupervisor::Box {
   std::string runtime_id;
   std::unique_ptr<ContainerLog> log;
   std::unique_ptr<sandbox::Sandbox> sandbox;
+  std::optional<HealthCheckConfig> health_config;
+  sandbox::ExecSpec probe;                // the container's user, environment, working dir
+  std::unique_ptr<HealthMonitor> health;  // while it runs (declared after `sandbox`: first gone)
   bool live = false;     // launched and not reaped
   bool pending = false;  // not started yet (waiting for its dependencies)
   std::chrono::seconds start_timeout{3600};
@@ -119,6 +124,7 @@ void TaskSupervisor::Run() {
       box->start_timeout = std::chrono::seconds(*t);
     }
     box->runtime_id = RandomHex(64);
+    box->health_config = ParseHealthCheck(def, deps_.health_check_second);
     boxes_.push_back(std::move(box));
   }
   if (Prepare()) {
@@ -229,6 +235,8 @@ std::optional<std::string> TaskSupervisor::StartBox(Box& box) {
   in.task = &launch_.task;
   in.task_definition = &launch_.task_definition;
   in.task_volumes_dir = task_dir_ + "/.volumes";  // container names have no dots
+  in.shared_volumes_dir =
+      deps_.shared_volumes_dir + "/" + launch_.scope.account + "/" + launch_.scope.region;
   in.root_id = root;
   in.image = &box.image;
   in.upper_dir = dir + "/upper";
@@ -243,6 +251,19 @@ std::optional<std::string> TaskSupervisor::StartBox(Box& box) {
   if (!sandbox.ok()) return CannotStart(sandbox.error().message());
   box.sandbox = std::move(*sandbox);
   box.live = true;
+  if (box.health_config) {
+    box.probe.env = spec->env;
+    box.probe.working_dir = spec->working_dir;
+    box.probe.uid = spec->uid;
+    box.probe.gid = spec->gid;
+    box.probe.capabilities = spec->capabilities;
+    box.probe.open_files_limit = spec->open_files_limit;
+    box.probe.resource_limits = spec->resource_limits;
+    box.probe.discard_output = true;
+    Box* b = &box;
+    box.health = std::make_unique<HealthMonitor>(*box.health_config, Steady::now(),
+                                                 [this, b] { return StartProbe(*b); });
+  }
   box.progress.started = true;
   network_->OnContainerStarted(box.name, box.runtime_id,
                                {box.sandbox->CgroupDir("memory"), box.sandbox->CgroupDir("cpu"),
@@ -353,10 +374,37 @@ void TaskSupervisor::BeginStop() {
   Update([&](Value& task) { SetLastStatus(task, "DEACTIVATING"); });
 }
 
+Result<std::unique_ptr<sandbox::Sandbox>> TaskSupervisor::StartProbe(Box& box) {
+  sandbox::ExecSpec exec = box.probe;
+  exec.argv = ProbeArgv(box.health_config->command);
+  if (exec.argv.empty()) return Status::InvalidArgument("no health check command");
+  auto exe = image::ResolveExecutable(box.image.layers, exec.argv[0], EnvValue(exec.env, "PATH"),
+                                      exec.working_dir);
+  if (!exe.ok()) return exe.error();
+  exec.argv[0] = *exe;
+  return deps_.sandboxes->Exec(*box.sandbox, exec);
+}
+
+void TaskSupervisor::WriteHealth(Box& box) {
+  box.progress.health = box.health->health();
+  std::vector<ContainerHealth> all;
+  for (auto& b : boxes_)
+    all.push_back({b->essential, b->health_config.has_value(), b->progress.health});
+  Health task_health = TaskHealth(all);
+  // (A service's scheduler replaces an UNHEALTHY task; one run on its own lives on regardless.)
+  Update([&](Value& task) {
+    if (Value* c = FindContainer(task, box.name)) {
+      (*c)["healthStatus"] = HealthName(box.progress.health);
+    }
+    task["healthStatus"] = HealthName(task_health);
+  });
+}
+
 void TaskSupervisor::RecordExit(Box& box) {
   auto status = box.sandbox->TryWait();
   if (!status) return;
   box.live = false;
+  box.health.reset();  // its probe goes too
   int code = status->exited ? status->code : 128 + status->signal;
   bool oom = box.sandbox->WasOomKilled();
   if (oom) code = 137;
@@ -392,6 +440,11 @@ void TaskSupervisor::Supervise() {
       polled.push_back(box.get());
       if (box->kill_at && (!next || *box->kill_at < *next)) next = box->kill_at;
     }
+    for (auto& box : boxes_) {  // health probes: wake when one exits or is due
+      if (!box->health) continue;
+      if (int fd = box->health->probe_fd(); fd >= 0) fds.push_back({fd, POLLIN, 0});
+      if (!next || box->health->next() < *next) next = box->health->next();
+    }
     bool pending = false;
     for (auto& box : boxes_) pending = pending || (box->pending && !stopping_);
     if (polled.empty() && !pending) break;
@@ -408,6 +461,9 @@ void TaskSupervisor::Supervise() {
     }
     auto now = Steady::now();
     for (auto& box : boxes_) {
+      if (box->health && box->health->Step(now)) WriteHealth(*box);
+    }
+    for (auto& box : boxes_) {
       if (box->live && box->kill_at && now >= *box->kill_at) {
         box->sandbox->Kill();
         box->kill_at.reset();
@@ -423,6 +479,7 @@ void TaskSupervisor::Finish(const std::string& stop_code, const std::string& rea
     SetLastStatus(task, "DEPROVISIONING");
   });
   for (auto& box : boxes_) {
+    box->health.reset();
     box->sandbox.reset();
     box->log.reset();  // waits for the last lines
   }

@@ -44,6 +44,10 @@ class TaskSupervisor {
   void Finish(const std::string& stop_code, const std::string& reason);
   void BeginStop();
   void RecordExit(Box& box);
+  // A probe of the box's health check in its container (sandbox exec).
+  Result<std::unique_ptr<sandbox::Sandbox>> StartProbe(Box& box);
+  // Writes the box's new health and the task's.
+  void WriteHealth(Box& box);
   bool Wake();  // drains the wake-up eventfd; true when a stop or shutdown is pending
 
   const ContainerRuntimeDeps& deps_;
