@@ -218,5 +218,44 @@ TEST(EcsSchedulerTest, CircuitBreakerBacksOffTripsAndRollsBack) {
   EXPECT_EQ((*record)["serviceDeployments"][0]["status"], "ROLLBACK_SUCCESSFUL");
 }
 
+TEST(EcsSchedulerTest, HealthChecksDecideAndGraceHoldsOffReplacement) {
+  World w;
+  Value def = Definition("busybox");
+  def["containerDefinitions"][0]["healthCheck"] = {{"command", {"CMD-SHELL", "true"}}};
+  ASSERT_TRUE(w.Call(ops::RegisterTaskDefinition, def).ok());
+  ASSERT_TRUE(w.Call(ops::CreateService, {{"serviceName", "web"},
+                                          {"taskDefinition", "web"},
+                                          {"desiredCount", 1},
+                                          {"healthCheckGracePeriodSeconds", 60}})
+                  .ok());
+  w.Pass();
+  w.RunAll();
+  w.Later(100);
+  w.Pass();  // RUNNING for 100 s but its health is UNKNOWN: not healthy, no 40 s rule
+  EXPECT_EQ(w.Service()["deployments"][0]["rolloutState"], "IN_PROGRESS");
+  w.Each([](Value& t) { t["healthStatus"] = "HEALTHY"; });
+  w.Pass();
+  EXPECT_EQ(w.Service()["deployments"][0]["rolloutState"], "COMPLETED");
+
+  // A replacement turns UNHEALTHY within the grace period: kept; past it: replaced.
+  w.Each([](Value& t) { MarkStopped(t, "UserInitiated", "Task stopped by user", "", 1); });
+  w.Pass();
+  ASSERT_EQ(w.runtime->started.size(), 2u);
+  w.RunAll();
+  w.Each([](Value& t) { t["healthStatus"] = "UNHEALTHY"; });
+  w.Later(30);
+  w.Pass();
+  EXPECT_TRUE(w.runtime->stopped.empty());
+  w.Later(31);
+  w.Pass();
+  ASSERT_EQ(w.runtime->stopped.size(), 1u);
+  std::string sick = w.runtime->stopped[0];
+  auto task = w.state.store->GetTask(w.scope, sick);
+  EXPECT_EQ((**task).body["stopCode"], "ServiceSchedulerInitiated");
+  EXPECT_EQ((**task).body["stoppedReason"], "Task failed container health checks");
+  EXPECT_TRUE(Has(w.Events(), "(service web) (task " + sick + ") failed container health checks."));
+  EXPECT_EQ(w.runtime->started.size(), 3u);  // its replacement (maximumPercent 200)
+}
+
 }  // namespace
 }  // namespace nimbus::ecs
