@@ -402,6 +402,10 @@ class EcsServices(unittest.TestCase):
                                  env=self.n.client_env())
             self.assertEqual(res.returncode, exit_code, (args, res.stderr))
             self.assertIn(says, res.stderr.decode())
+        self.assertEqual(code(self.ecs.update_service, cluster="svc", service="dup",
+                              desiredCount=5001)[0], "InvalidParameterException")
+        self.assertGreaterEqual(self.ecs.describe_clusters(clusters=["svc"])["clusters"][0][
+            "activeServicesCount"], 1)
         arn = self.describe("dup")["serviceArn"]
         self.ecs.tag_resource(resourceArn=arn, tags=[{"key": "team", "value": "a"}])
         self.assertEqual(self.ecs.list_tags_for_resource(resourceArn=arn)["tags"],

@@ -16,14 +16,15 @@ bool ValidClusterName(const std::string& name) {
   return true;
 }
 
-Value ClusterJson(const CallContext& call, const ClusterRow& c, bool with_tags) {
+Value ClusterJson(const CallContext& call, const ClusterRow& c, bool with_tags,
+                  int64_t active_services = 0) {
   Value out = {{"clusterArn", MakeArn("ecs", ScopeOf(call), "cluster/" + c.name)},
                {"clusterName", c.name},
                {"status", c.status},
                {"registeredContainerInstancesCount", 0},
                {"runningTasksCount", 0},
                {"pendingTasksCount", 0},
-               {"activeServicesCount", 0},
+               {"activeServicesCount", active_services},
                {"statistics", Value::array()},
                {"settings", c.settings},
                {"capacityProviders", Value::array()},
@@ -106,7 +107,13 @@ OpResult DescribeClusters(EcsState& e, const CallContext& call, const Value& in)
       row = std::move(*got);
     }
     if (row) {
-      clusters.push_back(ClusterJson(call, *row, tags));
+      int64_t services = 0;  // ACTIVE and DRAINING ones, as AWS counts
+      if (e.services && row->status == "ACTIVE") {
+        auto names = e.services->store->ListServices(ScopeOf(call), row->name, "", 5000);
+        if (!names.ok()) return InternalError("ServerException", names.error());
+        services = static_cast<int64_t>(names->size());
+      }
+      clusters.push_back(ClusterJson(call, *row, tags, services));
     } else {
       std::string arn =
           text.rfind("arn:", 0) == 0 ? text : MakeArn("ecs", ScopeOf(call), "cluster/" + text);

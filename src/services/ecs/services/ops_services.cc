@@ -16,6 +16,14 @@ AwsError Invalid(std::string message) {
   return AwsError("InvalidParameterException", std::move(message));
 }
 
+// AWS's quota of tasks per service.
+constexpr int64_t kMaxTasksPerService = 5000;
+
+AwsError BadDesiredCount() {
+  return Invalid("desiredCount must be between 0 and " + std::to_string(kMaxTasksPerService) +
+                 " (tasks per service).");
+}
+
 double Now(const EcsStore& s) { return static_cast<double>(s.clock().NowMillis()) / 1000; }
 
 // What nimbus has no counterpart for: a non-empty list of these is refused, naming it.
@@ -80,6 +88,7 @@ DeploymentSpec SpecOf(const Value& service, const TaskDefRow& td) {
   spec.task_definition_body = td.body;
   spec.launch_type = Str(service, "launchType", "EC2");
   spec.platform_version = Str(service, "platformVersion");
+  if (spec.platform_version == "LATEST") spec.platform_version = "1.4.0";  // as RunTask shows
   spec.network_configuration = service.value("networkConfiguration", Value());
   spec.desired_count = Int(service, "desiredCount");
   return spec;
@@ -165,7 +174,7 @@ OpResult CreateService(EcsState& e, const CallContext& call, const Value& in) {
   }
   if (strategy != "REPLICA") return Invalid("schedulingStrategy must be REPLICA or DAEMON.");
   int64_t desired = Int(in, "desiredCount", 0);
-  if (desired < 0) return Invalid("desiredCount must be >= 0.");
+  if (desired < 0 || desired > kMaxTasksPerService) return BadDesiredCount();
   if (const Value* tags = Member(in, "tags"); tags && tags->is_array() && tags->size() > 50) {
     return Invalid("Tags can not be more than 50.");
   }
@@ -241,7 +250,7 @@ OpResult UpdateService(EcsState& e, const CallContext& call, const Value& in) {
   auto config = DeploymentConfig(in, body.value("deploymentConfiguration", Value()));
   if (!config.ok()) return config.error();
   if (auto desired = OptInt(in, "desiredCount")) {
-    if (*desired < 0) return Invalid("desiredCount must be >= 0.");
+    if (*desired < 0 || *desired > kMaxTasksPerService) return BadDesiredCount();
     body["desiredCount"] = *desired;
     if (!body["deployments"].empty()) body["deployments"][0]["desiredCount"] = *desired;
     row->state["steady"] = false;

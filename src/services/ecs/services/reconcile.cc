@@ -77,10 +77,39 @@ Value* FindEntry(Value& deployments, const std::string& id) {
   return nullptr;
 }
 
+// A primary deployment's images, resolved before the pass takes the service lock (resolving
+// may reach another registry and take long).
+struct ResolvedPins {
+  std::string deployment, task_definition;
+  ImagePins pins;
+};
+
+// The pins the primary deployment of `row` still needs, or nullopt when it has them.
+std::optional<ResolvedPins> ResolveMissingPins(EcsState& e, image::ImageCache* images,
+                                               const Scope& scope, const ServiceRow& row) {
+  const Value deployments = row.body.value("deployments", Value::array());
+  if (deployments.empty() || row.status != "ACTIVE") return std::nullopt;
+  std::string id = Str(deployments[0], "id");
+  const Value* known = Member(row.state, "deployments");
+  const Value* info = known ? Member(*known, id.c_str()) : nullptr;
+  if (info == nullptr || Bool(*info, "pinned")) return std::nullopt;
+  std::string arn = Str(deployments[0], "taskDefinition");
+  auto td = ops::LookupTaskDefinition(*e.store, CallFor(scope), arn);
+  if (!td.ok() || !*td) return std::nullopt;
+  return ResolvedPins{id, arn, PinImages(images, scope, (*td)->body)};
+}
+
 class Pass {
  public:
-  Pass(EcsState& e, image::ImageCache* images, const Scope& scope, ServiceRow& row)
-      : e_(e), images_(images), scope_(scope), row_(row), body_(row.body), state_(row.state) {
+  Pass(EcsState& e, image::ImageCache* images, const Scope& scope, ServiceRow& row,
+       std::optional<ResolvedPins> resolved)
+      : e_(e),
+        images_(images),
+        scope_(scope),
+        row_(row),
+        body_(row.body),
+        state_(row.state),
+        resolved_(std::move(resolved)) {
     now_ms_ = e.store->clock().NowMillis();
     now_ = static_cast<double>(now_ms_) / 1000;
     if (!state_["deployments"].is_object()) state_["deployments"] = Value::object();
@@ -150,17 +179,24 @@ class Pass {
   void PinPrimary() {
     Value& info = Info(primary_);
     if (Bool(info, "pinned")) return;
-    auto td = ops::LookupTaskDefinition(*e_.store, CallFor(scope_), Str(body_, "taskDefinition"));
-    if (!td.ok() || !*td) return;
-    ImagePins pins = PinImages(images_, scope_, (*td)->body);
+    Value* entry = FindEntry(body_["deployments"], primary_);
+    std::string arn = entry ? Str(*entry, "taskDefinition") : "";
+    ImagePins pins;
+    if (resolved_ && resolved_->deployment == primary_ && resolved_->task_definition == arn) {
+      pins = std::move(resolved_->pins);
+    } else {  // the service changed since: resolve now
+      auto td = ops::LookupTaskDefinition(*e_.store, CallFor(scope_), arn);
+      if (!td.ok() || !*td) return;
+      pins = PinImages(images_, scope_, (*td)->body);
+    }
     info["pins"] = Value::object();
     for (const auto& [name, ref] : pins.pins) info["pins"][name] = ref;
     info["pinned"] = true;
-    std::string arn = Str(info, "revision");
-    auto revision = e_.services->store->GetRevision(scope_, arn);
+    std::string revision_arn = Str(info, "revision");
+    auto revision = e_.services->store->GetRevision(scope_, revision_arn);
     if (revision.ok() && *revision) {
       (**revision)["containerImages"] = pins.container_images;
-      (void)e_.services->store->PutRevision(scope_, arn, **revision);
+      (void)e_.services->store->PutRevision(scope_, revision_arn, **revision);
     }
   }
 
@@ -422,6 +458,7 @@ class Pass {
   Value& state_;
   int64_t now_ms_ = 0;
   double now_ = 0;
+  std::optional<ResolvedPins> resolved_;
   std::string primary_;
   std::vector<TaskRow> tasks_;
 };
@@ -431,6 +468,10 @@ class Pass {
 void ReconcileService(EcsState& e, image::ImageCache* images, const Scope& scope,
                       const std::string& cluster, const std::string& name) {
   ServiceControl& sc = *e.services;
+  std::optional<ResolvedPins> resolved;
+  if (auto peek = sc.store->GetService(scope, cluster, name); peek.ok() && *peek) {
+    resolved = ResolveMissingPins(e, images, scope, **peek);
+  }
   std::lock_guard<std::mutex> lock(sc.mu);
   auto got = sc.store->GetService(scope, cluster, name);
   if (!got.ok()) return Log(name, got.error().ToString());
@@ -438,7 +479,7 @@ void ReconcileService(EcsState& e, image::ImageCache* images, const Scope& scope
   ServiceRow row = std::move(**got);
   const Value body_before = row.body, state_before = row.state;
   const std::string status_before = row.status;
-  Pass(e, images, scope, row).Run();
+  Pass(e, images, scope, row, std::move(resolved)).Run();
   if (row.body == body_before && row.state == state_before && row.status == status_before) return;
   Status st = sc.store->PutService(scope, row);
   if (!st.ok()) Log(name, st.ToString());
