@@ -82,7 +82,8 @@ class PastaLink : public OutboundLink {
 
 class Pasta : public Outbound {
  public:
-  Pasta(std::string binary, std::string dir) : binary_(std::move(binary)), dir_(std::move(dir)) {}
+  Pasta(std::string binary, std::string dir, std::string ns_ifname)
+      : binary_(std::move(binary)), dir_(std::move(dir)), ns_ifname_(std::move(ns_ifname)) {}
 
   Result<std::unique_ptr<OutboundLink>> Connect(int netns) override {
     std::string base = dir_ + "/" + OwnerTag() + "-" + std::to_string(next_.fetch_add(1));
@@ -97,6 +98,7 @@ class Pasta : public Outbound {
         binary_, "--config-net", "--foreground", "--runas", "0",          "--netns", base,
         "-t",    "none",         "-u",           "none",    "-T",         "none",    "-U",
         "none",  "--no-map-gw",  "--quiet",      "--pid",   base + ".pid"};
+    if (!ns_ifname_.empty()) args.insert(args.end(), {"--ns-ifname", ns_ifname_});
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -153,6 +155,7 @@ class Pasta : public Outbound {
 
   std::string binary_;
   std::string dir_;
+  std::string ns_ifname_;
   std::atomic<uint64_t> next_{0};
 };
 
@@ -172,12 +175,13 @@ void RemoveStaleOutboundLinks(const std::string& dir) {  // their pasta quits wi
   for (const auto& base : stale) RemoveFiles(base);
 }
 
-std::unique_ptr<Outbound> PastaOutbound(const std::string& state_dir) {
+std::unique_ptr<Outbound> PastaOutbound(const std::string& state_dir,
+                                        const std::string& ns_ifname) {
   std::string binary = FindOnPath("pasta");
   if (binary.empty()) return nullptr;
   ::mkdir(state_dir.c_str(), 0700);
   RemoveStaleOutboundLinks(state_dir);
-  return std::make_unique<Pasta>(binary, state_dir);
+  return std::make_unique<Pasta>(binary, state_dir, ns_ifname);
 }
 
 }  // namespace nimbus::sandbox

@@ -31,8 +31,10 @@ class Outbound {
 
 // pasta found on PATH, or null when it is not installed. It needs a file to bind each
 // namespace to: under `state_dir` (created), where links left by a nimbus that died are
-// removed now. Needs root.
-std::unique_ptr<Outbound> PastaOutbound(const std::string& state_dir);
+// removed now. Needs root. `ns_ifname` names pasta's interface in each namespace (empty: the
+// host's default-route interface's name, which must then be free there).
+std::unique_ptr<Outbound> PastaOutbound(const std::string& state_dir,
+                                        const std::string& ns_ifname = "");
 
 // Removes the links left under `state_dir` by nimbus processes that are gone (a bind mount
 // keeps its namespace, and so its pasta, alive), whether or not outbound is on now.

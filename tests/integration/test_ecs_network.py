@@ -9,13 +9,15 @@ Container output goes to nimbus's stderr (--ecs-echo-container-output 1), where 
 it. Waits are generous: the machine may be loaded."""
 import ipaddress
 import json
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import unittest
 
-from harness import Nimbus
+from harness import NIMBUS_BIN, Nimbus
 from images import have_busybox, push_image
 
 WAIT = 90  # seconds: a loaded 2-core machine
@@ -432,6 +434,42 @@ class EcsNetwork(unittest.TestCase):
         out = self.n.aws("ecs", "run-task", "--task-definition", vpc, check=False)
         self.assertNotEqual(out.returncode, 0)
         self.assertIn(b"InvalidParameterException", out.stderr)
+
+
+class EcsOutboundFlag(unittest.TestCase):
+    def test_a_bad_value_stops_the_start_naming_the_flag(self):
+        data = tempfile.mkdtemp(prefix="nimbus-test-")
+        try:
+            out = subprocess.run([NIMBUS_BIN, "serve", "--port", "0", "--data-dir", data,
+                                  "--ecs-outbound", "maybe"],
+                                 capture_output=True, text=True, timeout=60)
+        finally:
+            shutil.rmtree(data, ignore_errors=True)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("--ecs-outbound must be on or off, not 'maybe'", out.stderr)
+
+    @unittest.skipUnless(have_busybox() and shutil.which("pasta"),
+                         "needs busybox-static, skopeo and pasta (Debian package passt)")
+    def test_on_gives_tasks_a_route_out_through_pasta(self):
+        # Only the route is looked at: tests send nothing beyond loopback.
+        with Nimbus("--ecs-echo-container-output", "1", "--ecs-outbound", "on") as n:
+            ecs = n.client("ecs")
+            uri, _ = push_image(n, "net")
+            ecs.register_task_definition(
+                family="out", networkMode="bridge", containerDefinitions=[{
+                    "name": "app", "image": uri + ":latest", "memory": 32,
+                    "entryPoint": ["sh", "-c", "echo ROUTE:$(ip route | grep -c 'default dev tap0\\|default via .* dev tap0')"]}])
+            arn = ecs.run_task(taskDefinition="out")["tasks"][0]["taskArn"]
+            ecs.get_waiter("tasks_stopped").wait(tasks=[arn],
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": WAIT})
+            task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+            self.assertEqual(task["containers"][0].get("exitCode"), 0, task)
+            prefix = "ecs %s/app: ROUTE:" % arn.rsplit("/", 1)[1]
+            deadline = time.time() + WAIT
+            while not any(l.startswith(prefix) for l in n.stderr_lines):
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.05)
+            self.assertIn(prefix + "1", list(n.stderr_lines))
 
 
 if __name__ == "__main__":

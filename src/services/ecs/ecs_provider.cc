@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <filesystem>
 #include <utility>
 
 #include "services/ecs/awslogs/log_driver.h"
@@ -53,7 +54,8 @@ constexpr Operation<EcsState> kOperations[] = {
 
 // Containers when nimbus can run them (a server, with images and sandboxes), else a runtime
 // that stops each task saying why.
-std::shared_ptr<TaskRuntime> MakeRuntime(ServiceContext& ctx, std::shared_ptr<EcsStore> store) {
+std::shared_ptr<TaskRuntime> MakeRuntime(ServiceContext& ctx, std::shared_ptr<EcsStore> store,
+                                         std::shared_ptr<sandbox::Outbound> outbound) {
   if (ctx.loops.empty()) {
     return MakeNoContainerRuntime(store, "nimbus runs no containers in this process");
   }
@@ -83,6 +85,7 @@ std::shared_ptr<TaskRuntime> MakeRuntime(ServiceContext& ctx, std::shared_ptr<Ec
   network.store = store;
   network.clock = ctx.clock;
   network.host_endpoint_url = "http://" + ctx.host + ":" + std::to_string(ctx.port);
+  network.outbound = std::move(outbound);
   deps.networks = MakeVpcNetworkProvider(std::move(network));
   deps.logs = awslogs::MakeLogDriver(
       ctx.links.log_sink, *ctx.clock,
@@ -94,7 +97,31 @@ std::shared_ptr<TaskRuntime> MakeRuntime(ServiceContext& ctx, std::shared_ptr<Ec
   return MakeContainerRuntime(std::move(deps));
 }
 
+// --ecs-outbound: pasta for each bridge/awsvpc task, or null (off). An outbound asked for and
+// not available is an error at start, never a silent fallback.
+Result<std::shared_ptr<sandbox::Outbound>> MakeOutbound(ServiceContext& ctx) {
+  std::string flag = ctx.flags.Str("--ecs-outbound");
+  std::string dir = ctx.data_dir + "/ecs/outbound";
+  if (flag == "off") {
+    sandbox::RemoveStaleOutboundLinks(dir);  // PastaOutbound does it when on
+    return std::shared_ptr<sandbox::Outbound>();
+  }
+  if (flag != "on")
+    return Status::InvalidArgument("--ecs-outbound must be on or off, not '" + flag + "'");
+  std::error_code ec;
+  std::filesystem::create_directories(ctx.data_dir + "/ecs", ec);
+  // Its interface beside the task's eth0 (the host's may be called eth0 too).
+  std::shared_ptr<sandbox::Outbound> pasta = sandbox::PastaOutbound(dir, "tap0");
+  if (!pasta) {
+    return Status::FailedPrecondition(
+        "--ecs-outbound on needs pasta (Debian package passt) on PATH");
+  }
+  return pasta;
+}
+
 Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
+  auto outbound = MakeOutbound(ctx);
+  if (!outbound.ok()) return outbound.error();
   auto store = MakeEcsStore(*ctx.db, *ctx.clock);
   if (!store.ok()) return store.error();
   auto recovered = StopTasksLeftByRestart(**store);
@@ -107,7 +134,7 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   if (!services.ok()) return services.error();
   auto state = std::make_shared<EcsState>();
   state->store = *store;
-  state->runtime = MakeRuntime(ctx, *store);
+  state->runtime = MakeRuntime(ctx, *store, std::move(*outbound));
   state->services = std::make_shared<ServiceControl>();
   state->services->store = *services;
   state->services->timing.healthy_after_ms = ctx.flags.Int("--ecs-task-healthy-seconds") * 1000;
@@ -133,7 +160,12 @@ ServiceFactory EcsService() {
            {"--ecs-health-check-second-ms", "N",
             "how many milliseconds one second of a container healthCheck's interval, timeout\n"
             "and startPeriod lasts (tests shrink it; registration keeps AWS's limits)",
-            "1000", true, 1, 1000}},
+            "1000", true, 1, 1000},
+           {"--ecs-outbound", "on|off",
+            "let bridge and awsvpc tasks reach the outside world through pasta (Debian package\n"
+            "passt), which must be installed (default off: a task reaches only its account's\n"
+            "VPC and nimbus)",
+            "off"}},
           Create};
 }
 

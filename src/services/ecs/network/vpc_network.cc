@@ -57,6 +57,7 @@ class VpcTaskNetwork : public TaskNetwork {
                  AccountVpcs* vpcs)
       : mode_(std::move(mode)), network_(std::move(network)), pool_(pool), vpcs_(vpcs) {}
   ~VpcTaskNetwork() override {
+    outbound_.reset();  // stops pasta (blocks up to about a second)
     metadata_.reset();
     if (vpc_endpoint_) {
       std::lock_guard<std::mutex> lock(vpc_endpoint_->mu);
@@ -150,6 +151,7 @@ class VpcTaskNetwork : public TaskNetwork {
     if (stats_) stats_->Add(name, runtime_id, cgroups);
   }
   void SetStats(std::shared_ptr<TaskStats> stats) { stats_ = std::move(stats); }
+  void SetOutbound(std::unique_ptr<sandbox::OutboundLink> link) { outbound_ = std::move(link); }
 
   Value network_interfaces(const std::string&) const override {
     Value out = Value::array();
@@ -188,6 +190,7 @@ class VpcTaskNetwork : public TaskNetwork {
   std::unique_ptr<Listener> metadata_;                      // host mode's
   std::shared_ptr<VpcEndpoint> vpc_endpoint_;
   std::shared_ptr<TaskStats> stats_;
+  std::unique_ptr<sandbox::OutboundLink> outbound_;
   std::string address_;
   std::map<std::string, std::string> tokens_;  // container name -> its metadata URI token
   bool has_role_ = false;
@@ -259,7 +262,8 @@ class VpcNetworkProvider : public TaskNetworkProvider {
         listeners_(options.listeners),
         store_(std::move(options.store)),
         clock_(options.clock),
-        host_endpoint_url_(std::move(options.host_endpoint_url)) {}
+        host_endpoint_url_(std::move(options.host_endpoint_url)),
+        outbound_(std::move(options.outbound)) {}
 
   Result<std::unique_ptr<TaskNetwork>> Create(const TaskNetworkRequest& request) override {
     const std::string& mode = request.network_mode;
@@ -296,6 +300,11 @@ class VpcNetworkProvider : public TaskNetworkProvider {
       eni->region = request.scope.region;
     }
     network->SetLease(std::move(*lease), std::move(eni));
+    if (outbound_) {
+      auto link = outbound_->Connect(netns);
+      if (!link.ok()) return Status(link.error().code(), "outbound: " + link.error().message());
+      network->SetOutbound(std::move(*link));
+    }
     if (Status st = PublishAll(*network, request); !st.ok()) return st;
     if (Status st = Serve(*network, request); !st.ok()) return st;
     return std::unique_ptr<TaskNetwork>(std::move(network));
@@ -412,6 +421,7 @@ class VpcNetworkProvider : public TaskNetworkProvider {
   const std::shared_ptr<EcsStore> store_;
   const Clock* const clock_;
   const std::string host_endpoint_url_;
+  const std::shared_ptr<sandbox::Outbound> outbound_;
   std::atomic<size_t> next_loop_{0};
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<VpcEndpoint>> endpoints_;  // by account

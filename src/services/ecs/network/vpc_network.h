@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "protocol/listener.h"
 #include "sandbox/netns.h"
+#include "sandbox/outbound.h"
 #include "services/ecs/ecs_store.h"
 #include "services/ecs/runtime/task_network.h"
 
@@ -43,6 +44,9 @@ struct VpcNetworkOptions {
   std::shared_ptr<EcsStore> store;
   const Clock* clock = nullptr;
   std::string host_endpoint_url;  // AWS_ENDPOINT_URL of host-mode tasks: nimbus's main port
+  // Connects each bridge and awsvpc task to the outside world (pasta; --ecs-outbound on).
+  // Null: tasks reach only their VPC and nimbus.
+  std::shared_ptr<sandbox::Outbound> outbound;
 };
 
 // Thread-safe.
