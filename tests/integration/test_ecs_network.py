@@ -1,9 +1,16 @@
 """ECS task networking (issue 19 item 5) with boto3 and the AWS CLI on busybox-static images:
-awsvpc tasks get an ENI in DescribeTasks (subnet, eni id, MAC, private DNS name and address,
-ATTACHED then DELETED) and reach each other by address over the account's VPC bridge (busybox
-httpd in one, wget in the other); bridge tasks join the same VPC without an ENI; none has only
-a loopback; AWS's answers to bad network input; and the host's links and named namespaces are
-the same after the tests as before (nimbus changes only namespaces it made).
+- awsvpc tasks get an ENI in DescribeTasks (subnet, eni id, MAC, private DNS name and address,
+  ATTACHED then DELETED) and reach each other by address over the account's VPC bridge (busybox
+  httpd in one, wget in the other); bridge tasks join the same VPC without an ENI; none has
+  only a loopback; another account's task reaches nothing of this one's;
+- published ports reached on the host's 127.0.0.1 with a plain socket and curl (awsvpc: the
+  containerPort; bridge: a free port), a taken hostPort and a udp mapping refused;
+- from inside a task (busybox wget): task metadata v4 (container, task, stats, task stats),
+  the task role's credentials (then used from the test against nimbus: they act in the task's
+  account), none without a role, and a presigned STS call to AWS_ENDPOINT_URL that nimbus
+  answers in the task's account; host-mode tasks' metadata on a loopback port;
+- kill -9 of nimbus under a running task, AWS's answers to bad network input, --ecs-outbound;
+- the host's links and named namespaces are the same after the tests as before.
 
 Container output goes to nimbus's stderr (--ecs-echo-container-output 1), where the test reads
 it. Waits are generous: the machine may be loaded."""
@@ -16,6 +23,8 @@ import subprocess
 import tempfile
 import time
 import unittest
+
+import boto3
 
 from harness import NIMBUS_BIN, Nimbus
 from images import have_busybox, push_image
@@ -280,7 +289,7 @@ class EcsNetwork(unittest.TestCase):
         uri, digest = self.other_uri, self.other_digest
         # A presigned STS call for the task's account, addressed to AWS_ENDPOINT_URL as a task
         # sees it, signed with the credentials the task is given (access key = the account).
-        import boto3
+
         presign = boto3.client("sts", endpoint_url="http://169.254.170.2:4566",
                                region_name="us-east-1", aws_access_key_id=account,
                                aws_secret_access_key="nimbus", aws_session_token="nimbus")
@@ -340,7 +349,13 @@ class EcsNetwork(unittest.TestCase):
         self.assertEqual(list(self.marked(arn, "TSTATS:")), [meta["DockerId"]])
         creds = self.marked(arn, "CREDS:")
         self.assertEqual(creds["RoleArn"], "arn:aws:iam::%s:role/app" % account)
-        self.assertEqual(creds["AccessKeyId"], account)
+        # Issued by nimbus for the task's account (AWS's key id layout carries the account).
+        self.assertTrue(creds["AccessKeyId"].startswith("LSIA"), creds)
+        sts = boto3.client(
+            "sts", endpoint_url=self.n.endpoint, region_name="us-east-1",
+            aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["Token"])
+        self.assertEqual(sts.get_caller_identity()["Account"], account)
         for key in ("SecretAccessKey", "Token", "Expiration"):
             self.assertIn(key, creds)
         self.assertEqual(self.marked(arn, "OTHER:"), {})  # another id: 404

@@ -86,6 +86,7 @@ std::shared_ptr<TaskRuntime> MakeRuntime(ServiceContext& ctx, std::shared_ptr<Ec
   network.clock = ctx.clock;
   network.host_endpoint_url = "http://" + ctx.host + ":" + std::to_string(ctx.port);
   network.outbound = std::move(outbound);
+  network.issuer = ctx.credentials;
   deps.networks = MakeVpcNetworkProvider(std::move(network));
   deps.logs = awslogs::MakeLogDriver(
       ctx.links.log_sink, *ctx.clock,

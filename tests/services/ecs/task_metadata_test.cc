@@ -97,14 +97,16 @@ TEST(TaskMetadataTest, TaskShapedAsAwsDocumentsIt) {
   EXPECT_FALSE(TaskMetadata(bare, Definition(), Vpc()).contains("Limits"));
 }
 
-TEST(TaskMetadataTest, RoleCredentialsActInTheTasksAccount) {
+TEST(TaskMetadataTest, RoleCredentialsShapedAsTheAgentsAnswer) {
   auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1601597707));
-  Value c = RoleCredentials("arn:aws:iam::111122223333:role/app", "111122223333", now);
-  EXPECT_EQ(c["RoleArn"], "arn:aws:iam::111122223333:role/app");
-  EXPECT_EQ(c["AccessKeyId"], "111122223333");
-  EXPECT_EQ(c["Expiration"], "2020-10-02T06:15:07Z");
-  EXPECT_TRUE(c.contains("SecretAccessKey"));
-  EXPECT_TRUE(c.contains("Token"));
+  auth::IssuedCredential issued{{"LSIAEXAMPLE", "secret", "111122223333", "token"},
+                                now + std::chrono::hours(6)};
+  Value c = RoleCredentials("arn:aws:iam::111122223333:role/app", issued);
+  EXPECT_EQ(c, Value({{"RoleArn", "arn:aws:iam::111122223333:role/app"},
+                      {"AccessKeyId", "LSIAEXAMPLE"},
+                      {"SecretAccessKey", "secret"},
+                      {"Token", "token"},
+                      {"Expiration", "2020-10-02T06:15:07Z"}}));
 }
 
 TEST(TaskMetadataTest, NetworkStatsFromProcNetDev) {

@@ -17,6 +17,21 @@ HttpResponse NotFound(const std::string& what) {
   return Json(404, Value{{"code", "NotFound"}, {"message", what}});
 }
 
+constexpr std::chrono::hours kRoleCredentialLifetime{6};
+
+auth::IssuedCredential Issue(const MetadataSource& s) {
+  if (s.issuer == nullptr) {
+    const std::string& a = s.scope.account;
+    return {{a, "nimbus", a, "nimbus"}, s.clock->Now() + kRoleCredentialLifetime};
+  }
+  auth::IssuedCredential issued = s.issuer->Issue(s.scope.account, kRoleCredentialLifetime);
+  if (s.issued) {
+    std::lock_guard<std::mutex> lock(s.issued->mu);
+    s.issued->keys.push_back(issued.credential.access_key_id);
+  }
+  return issued;
+}
+
 HttpResponse Answer(const MetadataSource& s, const HttpRequest& request) {
   if (request.method != "GET") {
     return Json(405, Value{{"code", "MethodNotAllowed"}, {"message", "only GET is served"}});
@@ -27,7 +42,7 @@ HttpResponse Answer(const MetadataSource& s, const HttpRequest& request) {
     if (s.credentials_id.empty() || path.substr(credentials.size()) != s.credentials_id) {
       return NotFound("Credentials not found for the given id");
     }
-    return Json(200, RoleCredentials(s.role_arn, s.scope.account, s.clock->Now()));
+    return Json(200, RoleCredentials(s.role_arn, Issue(s)));
   }
   if (path.rfind("/v4/", 0) != 0 && path.rfind("/v3/", 0) != 0) return NotFound("no such path");
   std::string rest = path.substr(4);
@@ -53,6 +68,13 @@ HttpResponse Answer(const MetadataSource& s, const HttpRequest& request) {
 }
 
 }  // namespace
+
+void RevokeIssued(const MetadataSource& source) {
+  if (source.issuer == nullptr || !source.issued) return;
+  std::lock_guard<std::mutex> lock(source.issued->mu);
+  for (const auto& key : source.issued->keys) source.issuer->Revoke(key);
+  source.issued->keys.clear();
+}
 
 RawHandler MetadataHandler(MetadataLookup lookup) {
   return

@@ -8,8 +8,11 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
+#include "auth/credential_issuer.h"
 #include "core/clock.h"
 #include "protocol/provider.h"
 #include "services/ecs/ecs_store.h"
@@ -27,10 +30,25 @@ struct MetadataSource {
   std::string credentials_id;                     // empty: the task has no role
   std::string role_arn;
   const Clock* clock = nullptr;
+  // Issues the role's credentials (valid 6 hours; each request gets fresh ones, as SDKs ask
+  // again before they expire) and keeps their key ids in `issued`, for RevokeIssued when the
+  // task is gone. Null: credentials of the account's kind nimbus gave before it issued any
+  // (access key = the account id; open mode only).
+  auth::CredentialIssuer* issuer = nullptr;
+  std::shared_ptr<struct IssuedKeys> issued;
   // Docker-shaped stats of the task's containers ({"<DockerId>": stats}), null when the runtime
   // gives none. Called on an event loop; must not block long.
   std::function<Value()> stats;
 };
+
+// Key ids issued to one task.
+struct IssuedKeys {
+  std::mutex mu;
+  std::vector<std::string> keys;
+};
+
+// Revokes every credential issued to the task of `source`.
+void RevokeIssued(const MetadataSource& source);
 
 // Which task a request comes from (null: none nimbus knows; answered 404). Thread-safe.
 using MetadataLookup = std::function<std::shared_ptr<const MetadataSource>(const HttpRequest&)>;

@@ -162,13 +162,12 @@ Value TaskMetadata(const Value& task, const Value& task_definition,
   return out;
 }
 
-Value RoleCredentials(const std::string& role_arn, const std::string& account,
-                      std::chrono::system_clock::time_point now) {
+Value RoleCredentials(const std::string& role_arn, const auth::IssuedCredential& issued) {
   return {{"RoleArn", role_arn},
-          {"AccessKeyId", account},
-          {"SecretAccessKey", "nimbus"},
-          {"Token", "nimbus"},
-          {"Expiration", FormatIso8601(now + std::chrono::hours(6))}};
+          {"AccessKeyId", issued.credential.access_key_id},
+          {"SecretAccessKey", issued.credential.secret_access_key},
+          {"Token", issued.credential.session_token},
+          {"Expiration", FormatIso8601(issued.expiration)}};
 }
 
 }  // namespace nimbus::ecs

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <string>
 
+#include "auth/credential_issuer.h"
 #include "protocol/call.h"
 
 namespace nimbus::ecs {
@@ -31,10 +32,9 @@ Value ContainerMetadata(const Value& task, const Value& task_definition, const s
 // container's metadata.
 Value TaskMetadata(const Value& task, const Value& task_definition, const MetadataNetwork& network);
 
-// Credentials for `role_arn` that act in `account` when they sign calls to nimbus (the access
-// key is the account id, as nimbus gives Lambda functions), expiring 6 hours after `now`.
-Value RoleCredentials(const std::string& role_arn, const std::string& account,
-                      std::chrono::system_clock::time_point now);
+// The task role's credentials as the agent answers them: RoleArn, AccessKeyId,
+// SecretAccessKey, Token, Expiration.
+Value RoleCredentials(const std::string& role_arn, const auth::IssuedCredential& issued);
 
 // "2020-10-02T00:15:07.620912Z" of a DescribeTasks timestamp (seconds since the epoch).
 std::string MetadataTime(double seconds);

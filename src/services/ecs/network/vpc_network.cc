@@ -57,6 +57,7 @@ class VpcTaskNetwork : public TaskNetwork {
                  AccountVpcs* vpcs)
       : mode_(std::move(mode)), network_(std::move(network)), pool_(pool), vpcs_(vpcs) {}
   ~VpcTaskNetwork() override {
+    if (source_) RevokeIssued(*source_);
     outbound_.reset();  // stops pasta (blocks up to about a second)
     metadata_.reset();
     if (vpc_endpoint_) {
@@ -125,6 +126,7 @@ class VpcTaskNetwork : public TaskNetwork {
     for (const auto& [token, name] : source->containers) tokens_[name] = token;
     has_role_ = !source->credentials_id.empty();
     credentials_id_ = source->credentials_id;
+    source_ = source;
     if (vpc == nullptr) {
       std::shared_ptr<const MetadataSource> fixed = std::move(source);
       auto opened =
@@ -190,6 +192,7 @@ class VpcTaskNetwork : public TaskNetwork {
   std::unique_ptr<Listener> metadata_;                      // host mode's
   std::shared_ptr<VpcEndpoint> vpc_endpoint_;
   std::shared_ptr<TaskStats> stats_;
+  std::shared_ptr<const MetadataSource> source_;
   std::unique_ptr<sandbox::OutboundLink> outbound_;
   std::string address_;
   std::map<std::string, std::string> tokens_;  // container name -> its metadata URI token
@@ -263,7 +266,8 @@ class VpcNetworkProvider : public TaskNetworkProvider {
         store_(std::move(options.store)),
         clock_(options.clock),
         host_endpoint_url_(std::move(options.host_endpoint_url)),
-        outbound_(std::move(options.outbound)) {}
+        outbound_(std::move(options.outbound)),
+        issuer_(options.issuer) {}
 
   Result<std::unique_ptr<TaskNetwork>> Create(const TaskNetworkRequest& request) override {
     const std::string& mode = request.network_mode;
@@ -345,6 +349,8 @@ class VpcNetworkProvider : public TaskNetworkProvider {
     source->task_definition = request.task_definition;
     source->network = network.metadata_network();
     source->clock = clock_;
+    source->issuer = issuer_;
+    source->issued = std::make_shared<IssuedKeys>();
     int netns = network.netns_fd();
     auto stats = std::make_shared<TaskStats>(
         sandbox::UniqueFd(netns >= 0 ? ::fcntl(netns, F_DUPFD_CLOEXEC, 3) : -1), *clock_);
@@ -422,6 +428,7 @@ class VpcNetworkProvider : public TaskNetworkProvider {
   const Clock* const clock_;
   const std::string host_endpoint_url_;
   const std::shared_ptr<sandbox::Outbound> outbound_;
+  auth::CredentialIssuer* const issuer_;
   std::atomic<size_t> next_loop_{0};
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<VpcEndpoint>> endpoints_;  // by account

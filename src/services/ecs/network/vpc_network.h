@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/credential_issuer.h"
 #include "core/clock.h"
 #include "protocol/listener.h"
 #include "sandbox/netns.h"
@@ -47,6 +48,8 @@ struct VpcNetworkOptions {
   // Connects each bridge and awsvpc task to the outside world (pasta; --ecs-outbound on).
   // Null: tasks reach only their VPC and nimbus.
   std::shared_ptr<sandbox::Outbound> outbound;
+  // Issues task-role credentials (ServiceContext::credentials; they work in strict mode too).
+  auth::CredentialIssuer* issuer = nullptr;
 };
 
 // Thread-safe.
