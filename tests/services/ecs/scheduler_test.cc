@@ -191,6 +191,12 @@ TEST(EcsSchedulerTest, CircuitBreakerBacksOffTripsAndRollsBack) {
             "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1");
   EXPECT_TRUE(
       Has(w.Events(), "(deployment " + failing + ") deployment failed: tasks failed to start."));
+  // Tasks that never reached RUNNING set off the throttle and its event (once).
+  int throttled = 0;
+  for (const auto& e : w.Events()) {
+    throttled += e == "(service web) is unable to consistently start tasks successfully." ? 1 : 0;
+  }
+  EXPECT_EQ(throttled, 1);
   auto record = w.Call(ops::DescribeServiceDeployments,
                        {{"serviceDeploymentArns", {s["currentServiceDeployment"]}}});
   ASSERT_TRUE(record.ok());

@@ -136,8 +136,12 @@ class Pass {
     int64_t grace = Int(body_, "healthCheckGracePeriodSeconds", 0);
     for (const TaskRow& t : tasks_) {
       in.tasks.push_back(ViewOf(t, now_, e_.services->timing, grace));
-      if (in.tasks.back().healthy && in.tasks.back().deployment == primary_) {
+      const RolloutTask& v = in.tasks.back();
+      if (v.healthy && v.deployment == primary_) {
         Info(primary_)["failed"] = 0;  // failedTasks counts consecutive failures
+      }
+      if (v.running && state_["deployments"].contains(v.deployment)) {
+        ClearThrottle(Info(v.deployment));
       }
     }
     RolloutPlan plan = PlanRollout(in);
@@ -165,15 +169,36 @@ class Pass {
         }
         auto task = e_.store->GetTask(scope_, tid);
         if (!task.ok() || !*task || entry == nullptr) continue;
-        if (Str(*entry, "rolloutState") == "IN_PROGRESS" && CountsAsFailure((*task)->body)) {
-          int64_t failed = Int(it.value(), "failed") + 1;
-          it.value()["failed"] = failed;
-          // Back off relaunching a failing deployment: 1 s per consecutive failure, up to 30 s.
-          it.value()["retryAtMs"] = now_ms_ + std::min<int64_t>(failed, 30) * 1000;
+        const Value& body = (*task)->body;
+        if (Str(*entry, "rolloutState") == "IN_PROGRESS" && CountsAsFailure(body)) {
+          it.value()["failed"] = Int(it.value(), "failed") + 1;  // the circuit breaker's count
+        }
+        if (!body.contains("startedAt") && Str(body, "stopCode") == "TaskFailedToStart") {
+          Throttle(it.value());
         }
       }
       it.value()["tasks"] = kept;
     }
+  }
+
+  // AWS's service throttle logic: a deployment whose tasks keep failing before RUNNING waits
+  // longer before each new launch (here 1 s more per failure in a row, up to AWS's 15 min)
+  // and says so once; a task that reaches RUNNING ends it (ClearThrottle).
+  void Throttle(Value& info) {
+    int64_t failures = Int(info, "startFailures") + 1;
+    info["startFailures"] = failures;
+    info["retryAtMs"] = now_ms_ + std::min<int64_t>(failures, 900) * 1000;
+    if (failures >= 2 && !Bool(info, "throttled")) {
+      info["throttled"] = true;
+      AddEvent(body_, ServicePrefix(body_) + " is unable to consistently start tasks successfully.",
+               now_, SystemRandom());
+    }
+  }
+
+  void ClearThrottle(Value& info) {
+    info.erase("startFailures");
+    info.erase("retryAtMs");
+    info.erase("throttled");
   }
 
   void PinPrimary() {
