@@ -1,4 +1,4 @@
-"""ECS services on real containers, driven by boto3 and both AWS CLIs: the scheduler keeps the
+"""ECS services on real containers, driven by boto3, both AWS CLIs and @aws-sdk/client-ecs: the scheduler keeps the
 desired count (a stopped task is replaced, scale out and in with AWS's stop code and reason),
 deployments move PRIMARY/ACTIVE with rolloutState and counts, rolling updates stay within
 minimumHealthyPercent and maximumPercent, the circuit breaker fails a broken revision and rolls
@@ -9,6 +9,8 @@ nimbus runs with --ecs-task-healthy-seconds 1 (AWS counts a task without health 
 after 40 s RUNNING), so rollouts finish in seconds. Waits are generous: the machine may be
 loaded."""
 import json
+import os
+import shutil
 import subprocess
 import time
 import unittest
@@ -342,6 +344,18 @@ class EcsServices(unittest.TestCase):
                          v2=True)
         self.assertEqual(out["services"][0]["runningCount"], 1)
         self.n.aws("ecs", "delete-service", "--cluster", "svc", "--service", "cli", "--force")
+
+    @unittest.skipUnless(shutil.which("node") and os.path.isdir(os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "js", "node_modules", "@aws-sdk",
+        "client-ecs")), "node or @aws-sdk/client-ecs missing (make test installs them)")
+    def test_js_sdk_services_stable(self):
+        res = self.n.node("ecs_service_stable.mjs", "svc", "js", self.family(), "2")
+        out = json.loads(res.stdout.decode())
+        self.assertEqual((out["runningCount"], out["desiredCount"]), (2, 2), out)
+        self.assertEqual([d["status"] for d in out["deployments"]], ["PRIMARY"])
+        self.assertRegex(out["deployments"][0]["id"], r"^ecs-svc/\d{19}$")
+        self.assertTrue(out["createdAt"])
+        self.ecs.delete_service(cluster="svc", service="js", force=True)
 
     # -- bad input --------------------------------------------------------------------------
     def test_bad_input(self):
