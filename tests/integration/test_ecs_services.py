@@ -1,9 +1,10 @@
-"""ECS services on real containers, driven by boto3, both AWS CLIs and @aws-sdk/client-ecs: the scheduler keeps the
-desired count (a stopped task is replaced, scale out and in with AWS's stop code and reason),
-deployments move PRIMARY/ACTIVE with rolloutState and counts, rolling updates stay within
-minimumHealthyPercent and maximumPercent, the circuit breaker fails a broken revision and rolls
-back, service events are worded as AWS's, the services-stable waiter of boto3 and both CLIs,
-service deployments and revisions, bad input.
+"""ECS services on real containers, driven by boto3, both AWS CLIs and @aws-sdk/client-ecs:
+the scheduler keeps the desired count (a stopped task is replaced, scale out and in with AWS's
+stop code and reason), deployments move PRIMARY/ACTIVE with rolloutState and counts, rolling
+updates stay within minimumHealthyPercent and maximumPercent, the circuit breaker fails a
+broken revision and rolls back, service events are worded as AWS's, the services-stable waiter
+of boto3, both CLIs and the JS SDK, service deployments and revisions, software version
+consistency (the field note) and `nimbus ecs drift`, a restart mid-deployment, bad input.
 
 nimbus runs with --ecs-task-healthy-seconds 1 (AWS counts a task without health checks healthy
 after 40 s RUNNING), so rollouts finish in seconds. Waits are generous: the machine may be
