@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 
+#include "auth/crypto.h"
+
 namespace nimbus::auth {
 
 std::string KeyIdForAccount(std::string_view account_id, RandomSource& random) {
@@ -30,9 +32,36 @@ std::string KeyIdForAccount(std::string_view account_id, RandomSource& random) {
   return key;  // 4 + 16 characters, as AWS's key ids
 }
 
+std::optional<Principal> AssumedRolePrincipal(std::string_view role_arn,
+                                              std::string_view session) {
+  constexpr std::string_view kPrefix = "arn:aws:iam::";
+  if (!role_arn.starts_with(kPrefix)) return std::nullopt;
+  std::string_view rest = role_arn.substr(kPrefix.size());
+  const size_t colon = rest.find(':');
+  if (colon != 12 || rest.substr(0, 12).find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view account = rest.substr(0, 12), resource = rest.substr(13);
+  if (!resource.starts_with("role/") || resource.size() == 5 || resource.back() == '/') {
+    return std::nullopt;
+  }
+  std::string_view name = resource.substr(resource.rfind('/') + 1);
+  // A role's unique id is fixed for the role: here derived from its ARN.
+  const Sha256Digest digest = Sha256(role_arn);
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string id = "AROA";
+  for (size_t i = 0; i < 17; ++i) id += kAlphabet[digest[i] & 31];
+  Principal p;
+  p.arn = "arn:aws:sts::" + std::string(account) + ":assumed-role/" + std::string(name) + "/" +
+          std::string(session);
+  p.user_id = id + ":" + std::string(session);
+  return p;
+}
+
 IssuedCredential CredentialIssuer::Issue(std::string_view account_id,
-                                         std::chrono::seconds lifetime) {
+                                         std::chrono::seconds lifetime, Principal principal) {
   IssuedCredential out;
+  out.principal = std::move(principal);
   out.credential.account_id = std::string(account_id);
   out.credential.secret_access_key = RandomHex(40, random_);
   out.credential.session_token = "IQoJnimbus" + RandomHex(96, random_);
@@ -48,10 +77,16 @@ IssuedCredential CredentialIssuer::Issue(std::string_view account_id,
 }
 
 std::optional<Credential> CredentialIssuer::Find(std::string_view access_key_id) const {
+  auto issued = Lookup(access_key_id);
+  if (!issued) return std::nullopt;
+  return std::move(issued->credential);
+}
+
+std::optional<IssuedCredential> CredentialIssuer::Lookup(std::string_view access_key_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = issued_.find(std::string(access_key_id));
   if (it == issued_.end() || it->second.expiration <= clock_.Now()) return std::nullopt;
-  return it->second.credential;
+  return it->second;
 }
 
 void CredentialIssuer::Revoke(std::string_view access_key_id) {

@@ -42,5 +42,22 @@ TEST(CredentialIssuerTest, IssuedCredentialsAreFoundUntilTheyExpireOrAreRevoked)
   EXPECT_FALSE(issuer.Find(b.credential.access_key_id).has_value());
 }
 
+TEST(CredentialIssuerTest, AnAssumedRolesPrincipalIsItsSessionWithTheRolesFixedId) {
+  auto p = AssumedRolePrincipal("arn:aws:iam::123456789012:role/service/app-role", "build-1");
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->arn, "arn:aws:sts::123456789012:assumed-role/app-role/build-1");
+  EXPECT_EQ(p->user_id.size(), 21u + 1 + 7);
+  EXPECT_TRUE(p->user_id.starts_with("AROA")) << p->user_id;
+  EXPECT_TRUE(p->user_id.ends_with(":build-1")) << p->user_id;
+  auto other = AssumedRolePrincipal("arn:aws:iam::123456789012:role/service/app-role", "x");
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(other->user_id.substr(0, 21), p->user_id.substr(0, 21));
+  for (const char* bad : {"", "arn:aws:iam::123456789012:user/bob", "arn:aws:iam::12345:role/r",
+                          "arn:aws:iam::123456789012:role/", "arn:aws:s3:::bucket",
+                          "arn:aws:iam::123456789012:role/path/"}) {
+    EXPECT_FALSE(AssumedRolePrincipal(bad, "s").has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace nimbus::auth

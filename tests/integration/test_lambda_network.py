@@ -352,6 +352,7 @@ class StrictModeAcrossAccounts(unittest.TestCase):
         self.assertNotIn("FunctionError", r, r["Body"])
         out = json.loads(r["Body"])
         self.assertEqual(out["account"], "111111111111")
+        self.assertEqual(out["arn"], "arn:aws:sts::111111111111:assumed-role/lambda-role/sdk")
         self.assertIsInstance(out["groups"], list)
         # A made-up key of that form, or the account-as-key nimbus used to give, is refused.
         for key, token in (("LSIAAAAAAAAAAAAAAAAA", "made-up"), ("111111111111", "nimbus")):

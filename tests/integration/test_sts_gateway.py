@@ -75,11 +75,11 @@ class StsWithRealClients(unittest.TestCase):
     def test_unimplemented_operation_is_501_naming_it(self):
         from botocore.exceptions import ClientError
         with self.assertRaises(ClientError) as cm:
-            self.n.client("sts").get_session_token()
+            self.n.client("sts").get_federation_token(Name="bob")
         err = cm.exception.response
         self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], 501)
         self.assertEqual(err["Error"]["Code"], "NotImplemented")
-        self.assertIn("STS.GetSessionToken", err["Error"]["Message"])
+        self.assertIn("STS.GetFederationToken", err["Error"]["Message"])
 
     def test_malformed_http_gets_400_and_server_keeps_serving(self):
         out = self.n.raw(b"THIS IS NOT HTTP\r\n\r\n")

@@ -37,6 +37,7 @@ struct FunctionSnapshot {
   std::string version;             // "$LATEST" or "1", "2", ...
   std::string runtime;             // "provided.al2023", "python3.12", "nodejs20.x", ...
   std::string handler;
+  std::string role;                // the execution role's ARN (the environment's credentials act as it)
   std::string package_type = "Zip";  // "Zip" | "Image"
   std::string code_sha256;         // base64 sha256 of the zip, as AWS reports CodeSha256
   std::string code_dir;            // extracted, read-only code directory (mounted at /var/task)

@@ -1,26 +1,126 @@
+#include <memory>
+#include <regex>
+#include <string>
+
+#include "auth/credential_issuer.h"
+#include "core/clock.h"
 #include "services/kit/arn.h"
+#include "services/kit/input.h"
 #include "services/kit/operations.h"
 #include "services/sts/sts_service.h"
 
 namespace nimbus {
 namespace {
 
-struct Sts {};  // no state
+struct Sts {
+  auth::CredentialIssuer* issuer = nullptr;  // the server's, or own_issuer's
+  std::unique_ptr<auth::CredentialIssuer> own_issuer;  // in harnesses without a server
+  bool strict = false;
+};
 
-OpResult GetCallerIdentity(Sts&, const CallContext& call, const Value&) {
-  // nimbus has no IAM users: every key acts as its account's root identity, as LocalStack and
-  // a root access key on AWS do.
-  return Value{{"UserId", call.account_id},
-               {"Account", call.account_id},
-               {"Arn", MakeArn("iam", Scope{call.account_id, ""}, "root")}};
+AwsError Invalid(const std::string& value, const std::string& field, const std::string& rule) {
+  return AwsError("ValidationError", "1 validation error detected: Value '" + value + "' at '" +
+                                         field + "' failed to satisfy constraint: " + rule);
+}
+
+// DurationSeconds within [min, max] (AWS's constraint message), `def` when absent.
+Result<std::chrono::seconds, AwsError> Duration(const Value& input, int64_t min, int64_t max,
+                                                int64_t def) {
+  const int64_t d = Int(input, "DurationSeconds", def);
+  if (d < min) {
+    return Invalid(std::to_string(d), "durationSeconds",
+                   "Member must have value greater than or equal to " + std::to_string(min));
+  }
+  if (d > max) {
+    return Invalid(std::to_string(d), "durationSeconds",
+                   "Member must have value less than or equal to " + std::to_string(max));
+  }
+  return std::chrono::seconds(d);
+}
+
+Value CredentialsOf(const auth::IssuedCredential& issued) {
+  return {{"AccessKeyId", issued.credential.access_key_id},
+          {"SecretAccessKey", issued.credential.secret_access_key},
+          {"SessionToken", issued.credential.session_token},
+          {"Expiration", FormatIso8601(issued.expiration)}};
+}
+
+std::string RootArn(const std::string& account) {
+  return MakeArn("iam", Scope{account, ""}, "root");
+}
+
+OpResult GetCallerIdentity(Sts& sts, const CallContext& call, const Value&) {
+  // nimbus has no IAM users: a key of its own acts as its account's root identity (as on
+  // LocalStack, and as a root access key on AWS); credentials nimbus issued as their principal.
+  if (auto issued = sts.issuer->Lookup(call.access_key_id);
+      issued && !issued->principal.arn.empty()) {
+    return Value{{"UserId", issued->principal.user_id},
+                 {"Account", issued->credential.account_id},
+                 {"Arn", issued->principal.arn}};
+  }
+  return Value{
+      {"UserId", call.account_id}, {"Account", call.account_id}, {"Arn", RootArn(call.account_id)}};
+}
+
+OpResult AssumeRole(Sts& sts, const CallContext& call, const Value& input) {
+  auto role_arn = RequiredStr(input, "RoleArn", "ValidationError");
+  if (!role_arn.ok()) return role_arn.error();
+  auto session = RequiredStr(input, "RoleSessionName", "ValidationError");
+  if (!session.ok()) return session.error();
+  static const std::regex kSessionName(R"([\w+=,.@-]*)");
+  if (session->size() < 2 || session->size() > 64) {
+    return Invalid(*session, "roleSessionName",
+                   session->size() < 2 ? "Member must have length greater than or equal to 2"
+                                       : "Member must have length less than or equal to 64");
+  }
+  if (!std::regex_match(*session, kSessionName)) {
+    return Invalid(*session, "roleSessionName",
+                   "Member must satisfy regular expression pattern: [\\w+=,.@-]*");
+  }
+  if (role_arn->size() < 20) {
+    return Invalid(*role_arn, "roleArn", "Member must have length greater than or equal to 20");
+  }
+  auto principal = auth::AssumedRolePrincipal(*role_arn, *session);
+  if (!principal) return AwsError("ValidationError", *role_arn + " is invalid");
+  auto lifetime = Duration(input, 900, 43200, 3600);
+  if (!lifetime.ok()) return lifetime.error();
+  const std::string account = role_arn->substr(13, 12);
+  if (sts.strict && account != call.account_id) {
+    return AwsError("AccessDenied",
+                    "User: " + RootArn(call.account_id) +
+                        " is not authorized to perform: sts:AssumeRole on resource: " + *role_arn,
+                    403);
+  }
+  auth::IssuedCredential issued = sts.issuer->Issue(account, *lifetime, *principal);
+  return Value{{"Credentials", CredentialsOf(issued)},
+               {"AssumedRoleUser",
+                {{"AssumedRoleId", issued.principal.user_id}, {"Arn", issued.principal.arn}}}};
+}
+
+OpResult GetSessionToken(Sts& sts, const CallContext& call, const Value& input) {
+  if (sts.issuer->Lookup(call.access_key_id)) {
+    return AwsError("AccessDenied", "Cannot call GetSessionToken with session credentials", 403);
+  }
+  auto lifetime = Duration(input, 900, 129600, 43200);
+  if (!lifetime.ok()) return lifetime.error();
+  return Value{{"Credentials", CredentialsOf(sts.issuer->Issue(call.account_id, *lifetime))}};
 }
 
 constexpr Operation<Sts> kOperations[] = {
     {"GetCallerIdentity", GetCallerIdentity},
+    {"AssumeRole", AssumeRole},
+    {"GetSessionToken", GetSessionToken},
 };
 
-Result<std::unique_ptr<Provider>> Create(ServiceContext&) {
-  return MakeProvider("sts", std::make_shared<Sts>(), kOperations);
+Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
+  auto sts = std::make_shared<Sts>();
+  sts->strict = ctx.strict_auth;
+  sts->issuer = ctx.credentials;
+  if (sts->issuer == nullptr) {
+    sts->own_issuer = std::make_unique<auth::CredentialIssuer>(*ctx.clock);
+    sts->issuer = sts->own_issuer.get();
+  }
+  return MakeProvider("sts", std::move(sts), kOperations);
 }
 
 }  // namespace

@@ -83,6 +83,7 @@ std::shared_ptr<const FunctionSnapshot> LambdaControl::BuildSnapshot(const Funct
     s->image_command = strings("Command");
     if (ic) s->image_working_dir = Str(*ic, "WorkingDirectory");
   }
+  s->role = Str(c, "Role");
   s->memory_mb = static_cast<int>(Int(c, "MemorySize", 128));
   s->timeout_seconds = static_cast<int>(Int(c, "Timeout", 3));
   if (const Value* e = Member(c, "EphemeralStorage")) {

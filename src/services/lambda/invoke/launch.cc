@@ -129,7 +129,17 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
   // environment its execution role's: issued ones work in strict mode too.
   auth::Credential credential{fn.account_id, "nimbus", fn.account_id, "nimbus"};
   if (deps_.credentials != nullptr) {
-    credential = deps_.credentials->Issue(fn.account_id, kEnvironmentCredentialLifetime).credential;
+    // Acting as the execution role's session named after the function, as on AWS (in the
+    // function's account: nimbus lets a role of another account be named, AWS would not).
+    std::string role = fn.role;
+    if (role.size() > 25 && role.starts_with("arn:aws:iam::")) {
+      role = "arn:aws:iam::" + fn.account_id + role.substr(25);
+    }
+    credential = deps_.credentials
+                     ->Issue(fn.account_id, kEnvironmentCredentialLifetime,
+                             auth::AssumedRolePrincipal(role, fn.function_name)
+                                 .value_or(auth::Principal{}))
+                     .credential;
   }
   reserved["AWS_ACCESS_KEY_ID"] = credential.access_key_id;
   reserved["AWS_ACCESS_KEY"] = credential.access_key_id;
