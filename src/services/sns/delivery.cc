@@ -7,9 +7,11 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/ids.h"
+#include "core/waiter.h"
 #include "protocol/wire.h"
 #include "services/lambda/api/async_invoker.h"
 #include "services/sqs/api/queue_sender.h"
@@ -64,6 +66,32 @@ HttpHeaders SnsHeaders(const std::string& type, const std::string& message_id,
   h.Add("User-Agent", "Amazon Simple Notification Service Agent");
   h.Add("Accept-Encoding", "gzip,deflate");
   return h;
+}
+
+// The SQS message a delivery of `m` to `queue_arn` sends: `body`, with `m`'s attributes when
+// `raw` (String.Array as String, at most 10), and FIFO ids for a FIFO queue.
+sqs::OutgoingMessage SqsMessage(const std::string& queue_arn, const PublishedMessage& m,
+                                const std::string& body, bool raw) {
+  sqs::OutgoingMessage out;
+  out.body = body;
+  if (raw) {
+    for (const auto& [name, a] : m.attributes) {
+      if (out.attributes.size() >= 10) break;
+      sqs::MessageAttribute attr;
+      attr.data_type = a.type.rfind("String.Array", 0) == 0 ? "String" : a.type;
+      if (a.type.rfind("Binary", 0) == 0) {
+        attr.binary_value = wire::Base64Decode(a.value).value_or("");
+      } else {
+        attr.string_value = a.value;
+      }
+      out.attributes[name] = std::move(attr);
+    }
+  }
+  if (queue_arn.size() > 5 && queue_arn.substr(queue_arn.size() - 5) == ".fifo") {
+    out.message_group_id = m.group_id.empty() ? "default" : m.group_id;
+    out.deduplication_id = m.dedup_id.empty() ? m.id : m.dedup_id;
+  }
+  return out;
 }
 
 }  // namespace
@@ -253,8 +281,8 @@ void Deliveries::AfterFailure(const store::WorkItem& item, const Value& job,
       std::string body = raw ? text
                              : NotificationJson(*m, text, "", CertUrl(m->base_url),
                                                 UnsubscribeUrl(m->base_url, sub->arn));
-      Outcome o = SendSqs(dlq, *m, body, true);
-      (void)o;
+      // Rare (every try failed): a blocking send, not worth a coroutine.
+      if (sqs_) (void)sqs_->Send(dlq, SqsMessage(dlq, *m, body, true));
     }
   }
   (void)error;
@@ -398,7 +426,7 @@ asio::awaitable<Deliveries::Outcome> Deliveries::DeliverNotification(const Value
     Outcome o = co_await PostHttp(sub.endpoint, headers, envelope);
     co_return o;
   }
-  if (sub.protocol == "sqs") co_return SendSqs(sub.endpoint, m, envelope, raw);
+  if (sub.protocol == "sqs") co_return co_await SendSqs(sub.endpoint, m, envelope, raw);
   if (sub.protocol == "email" || sub.protocol == "email-json") {
     std::string body = sub.protocol == "email-json" ? envelope : text;
     co_return AppendMail(sub.endpoint, m.subject.value_or("AWS Notification Message"), body);
@@ -424,31 +452,21 @@ asio::awaitable<Deliveries::Outcome> Deliveries::PostHttp(const std::string& url
   co_return Outcome{false, r.status != 0 ? "HTTP " + std::to_string(r.status) : r.error};
 }
 
-Deliveries::Outcome Deliveries::SendSqs(const std::string& queue_arn, const PublishedMessage& m,
-                                        const std::string& body, bool raw) {
-  if (sqs_ == nullptr) return Outcome{false, "SQS is not served by this nimbus"};
-  sqs::OutgoingMessage out;
-  out.body = body;
-  if (raw) {
-    for (const auto& [name, a] : m.attributes) {
-      if (out.attributes.size() >= 10) break;
-      sqs::MessageAttribute attr;
-      attr.data_type = a.type.rfind("String.Array", 0) == 0 ? "String" : a.type;
-      if (a.type.rfind("Binary", 0) == 0) {
-        attr.binary_value = wire::Base64Decode(a.value).value_or("");
-      } else {
-        attr.string_value = a.value;
-      }
-      out.attributes[name] = std::move(attr);
-    }
-  }
-  if (queue_arn.size() > 5 && queue_arn.substr(queue_arn.size() - 5) == ".fifo") {
-    out.message_group_id = m.group_id.empty() ? "default" : m.group_id;
-    out.deduplication_id = m.dedup_id.empty() ? m.id : m.dedup_id;
-  }
-  auto sent = sqs_->Send(queue_arn, std::move(out));
-  if (!sent.ok()) return Outcome{false, sent.error().ToString()};
-  return Outcome{true, ""};
+asio::awaitable<Deliveries::Outcome> Deliveries::SendSqs(const std::string& queue_arn,
+                                                         const PublishedMessage& m,
+                                                         const std::string& body, bool raw) {
+  if (sqs_ == nullptr) co_return Outcome{false, "SQS is not served by this nimbus"};
+  // Sent without blocking the deliveries' loop: other deliveries run while this one's commit
+  // (shared with theirs) is written.
+  auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  auto outcome = std::make_shared<Outcome>();
+  sqs_->SendAsync(queue_arn, SqsMessage(queue_arn, m, body, raw),
+                  [waiter, outcome](Result<sqs::SentMessage> sent) {
+                    *outcome = sent.ok() ? Outcome{true, ""} : Outcome{false, sent.error().ToString()};
+                    waiter->Notify();
+                  });
+  co_await waiter->Wait();
+  co_return *outcome;
 }
 
 Deliveries::Outcome Deliveries::AppendMail(const std::string& to, const std::string& subject,

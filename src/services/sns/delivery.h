@@ -2,7 +2,7 @@
 // subscription (store/work_queue.h, queue "sns"), and confirmation messages are items too, so a
 // delivery survives kill -9 and happens at least once. A worker on one event loop claims due
 // items and delivers them: http POSTs signed bodies (reference G.2, G.3), sqs sends through
-// ServiceLinks::sqs_sender, email/email-json append to a mailbox file. Failures are retried per
+// ServiceLinks::sqs_sender (awaited, not blocking the loop), email/email-json append to a mailbox file. Failures are retried per
 // the subscription's delivery policy (delivery_policy.h), with delays divided by
 // --sns-time-divisor for tests; after the last try the message goes to the subscription's
 // RedrivePolicy dead-letter queue. Thread-safe: Enqueue* from any thread.
@@ -93,8 +93,8 @@ class Deliveries {
                                                       const PublishedMessage& m);
   boost::asio::awaitable<Outcome> PostHttp(const std::string& url, const HttpHeaders& headers,
                                            const std::string& body);
-  Outcome SendSqs(const std::string& queue_arn, const PublishedMessage& m, const std::string& body,
-                  bool raw);
+  boost::asio::awaitable<Outcome> SendSqs(const std::string& queue_arn, const PublishedMessage& m,
+                                          const std::string& body, bool raw);
   Outcome AppendMail(const std::string& to, const std::string& subject, const std::string& body);
   // After a failed try: schedules the next one, or gives up (to the DLQ) and completes.
   void AfterFailure(const store::WorkItem& item, const Value& job, const SubscriptionRow* sub,

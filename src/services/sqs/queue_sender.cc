@@ -1,6 +1,8 @@
 #include "services/sqs/queue_sender.h"
 
 #include <future>
+#include <mutex>
+#include <optional>
 
 #include "services/kit/arn.h"
 
@@ -12,9 +14,18 @@ class EngineQueueSender : public QueueSender {
   explicit EngineQueueSender(std::shared_ptr<Engine> engine) : engine_(std::move(engine)) {}
 
   Result<SentMessage> Send(const std::string& queue_arn, OutgoingMessage message) override {
+    std::promise<Result<SentMessage>> outcome;
+    auto future = outcome.get_future();
+    SendAsync(queue_arn, std::move(message),
+              [&outcome](Result<SentMessage> r) { outcome.set_value(std::move(r)); });
+    return future.get();
+  }
+
+  void SendAsync(const std::string& queue_arn, OutgoingMessage message, SendDone done) override {
     auto arn = ParseArn(queue_arn);
     if (!arn || arn->service != "sqs") {
-      return Status::InvalidArgument("not an SQS queue ARN: " + queue_arn);
+      done(Status::InvalidArgument("not an SQS queue ARN: " + queue_arn));
+      return;
     }
     SendRequest r;
     r.body = std::move(message.body);
@@ -22,16 +33,41 @@ class EngineQueueSender : public QueueSender {
     if (message.delay_seconds) r.delay_seconds = *message.delay_seconds;
     r.group_id = std::move(message.message_group_id);
     r.dedup_id = std::move(message.deduplication_id);
-    auto durable = std::make_shared<std::promise<Status>>();
-    auto done = durable->get_future();
+    // The engine answers the entry now and the commit later, on its writer thread, possibly
+    // before Send returns here: whichever comes second calls `done`.
+    struct Pending {
+      std::mutex mu;
+      std::optional<Result<SentMessage>> entry;
+      std::optional<Status> durable;
+      SendDone done;
+      void Complete(std::unique_lock<std::mutex>& lock) {
+        if (!entry || !durable) return;
+        Result<SentMessage> out = durable->ok() ? std::move(*entry) : Result<SentMessage>(*durable);
+        SendDone call = std::move(done);
+        lock.unlock();
+        call(std::move(out));
+      }
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->done = std::move(done);
     auto sent = engine_->Send(arn->scope, arn->resource, {r}, "AIDANIMBUSSQSSENDER",
-                              [durable](const Status& st) { durable->set_value(st); });
-    if (!sent.ok()) return LinkStatus(sent.error());
-    Status st = done.get();
-    if (!st.ok()) return st;
+                              [pending](const Status& st) {
+                                std::unique_lock lock(pending->mu);
+                                pending->durable = st;
+                                pending->Complete(lock);
+                              });
+    std::unique_lock lock(pending->mu);
+    if (!sent.ok()) {  // refused as a whole: no commit will report
+      SendDone call = std::move(pending->done);
+      lock.unlock();
+      call(LinkStatus(sent.error()));
+      return;
+    }
     const auto& one = sent->front();
-    if (!one.ok()) return LinkStatus(one.error());
-    return SentMessage{one->id, one->md5_of_body, one->sequence_number};
+    pending->entry = one.ok() ? Result<SentMessage>(SentMessage{one->id, one->md5_of_body,
+                                                                one->sequence_number})
+                              : Result<SentMessage>(LinkStatus(one.error()));
+    pending->Complete(lock);
   }
 
  private:

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,10 +46,18 @@ struct SentMessage {
 };
 
 // Thread-safe. Send blocks the calling thread until the message is durable (one group commit,
-// usually well under 10 ms): prefer calling it off the event loops when sending in bulk.
+// usually well under 10 ms): on an event loop, or to have many sends share a commit, use
+// SendAsync.
 class QueueSender {
  public:
+  using SendDone = std::function<void(Result<SentMessage>)>;
+
   virtual ~QueueSender() = default;
+  // Send without waiting: `done` is called once with what Send would return, on SQS's writer
+  // thread once the message is durable (or at once, on the calling thread, when it is refused).
+  // `done` must be quick and must not block (wake a waiter, post work).
+  virtual void SendAsync(const std::string& queue_arn, OutgoingMessage message,
+                         SendDone done) = 0;
   // Sends `message` to the queue `queue_arn` ("arn:aws:sqs:<region>:<account>:<name>"); the
   // ARN's account and region select the queue (no access policy is checked: nimbus is open).
   // Fails NotFound when no such queue exists, InvalidArgument (with AWS's message) when the
