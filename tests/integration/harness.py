@@ -217,6 +217,20 @@ class Nimbus:
                 return lines
             time.sleep(0.05)
 
+    def wait_task_status(self, ecs, task_arn, status, timeout=90):
+        """The task (DescribeTasks through client `ecs`) once its lastStatus is `status`; an
+        AssertionError when it stops first or `timeout` seconds pass."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            task = ecs.describe_tasks(tasks=[task_arn])["tasks"][0]
+            if task["lastStatus"] == status:
+                return task
+            if task["lastStatus"] == "STOPPED":
+                raise AssertionError("task stopped waiting for %s: %s" % (status, task))
+            time.sleep(0.1)
+        raise AssertionError("task not %s after %d s: %s" % (
+            status, timeout, ecs.describe_tasks(tasks=[task_arn])["tasks"][0]))
+
     def wait_for_log(self, needle, timeout=5):
         deadline = time.time() + timeout
         while time.time() < deadline:

@@ -114,24 +114,10 @@ class EcsNetwork(unittest.TestCase):
         return self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
 
     def wait_status(self, arn, status, timeout=WAIT):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            task = self.describe(arn)
-            if task["lastStatus"] == status:
-                return task
-            if task["lastStatus"] == "STOPPED":
-                self.fail("task stopped waiting for %s: %s" % (status, task))
-            time.sleep(0.1)
-        self.fail("task not %s after %d s: %s" % (status, timeout, self.describe(arn)))
+        return self.n.wait_task_status(self.ecs, arn, status, timeout)
 
     def output(self, arn, expect, name="app", timeout=WAIT):
-        prefix = "ecs %s/%s: " % (arn.rsplit("/", 1)[1], name)
-        deadline = time.time() + timeout
-        while True:
-            lines = [l[len(prefix):] for l in list(self.n.stderr_lines) if l.startswith(prefix)]
-            if any(expect in l for l in lines) or time.time() > deadline:
-                return lines
-            time.sleep(0.05)
+        return self.n.container_output(arn, name, expect, timeout)
 
     def stop(self, arn):
         self.ecs.stop_task(task=arn)
@@ -211,10 +197,7 @@ class EcsNetwork(unittest.TestCase):
             containerDefinitions=[self.container(script=probe, image=self.other_uri + ":latest")])
         other_arn = other.run_task(taskDefinition="probe",
                                    networkConfiguration=SUBNET)["tasks"][0]["taskArn"]
-        deadline = time.time() + WAIT
-        while other.describe_tasks(tasks=[other_arn])["tasks"][0]["lastStatus"] != "STOPPED":
-            self.assertLess(time.time(), deadline)
-            time.sleep(0.1)
+        self.n.wait_task_status(other, other_arn, "STOPPED")
         self.assertIn("unreached", self.output(other_arn, "reached"))
         self.stop(server_arn)
 
@@ -312,11 +295,7 @@ class EcsNetwork(unittest.TestCase):
                                        portMappings=[{"containerPort": 8080}])])
         arn = ecs.run_task(taskDefinition="meta", launchType="FARGATE",
                            networkConfiguration=SUBNET)["tasks"][0]["taskArn"]
-        deadline = time.time() + WAIT
-        while ecs.describe_tasks(tasks=[arn])["tasks"][0]["lastStatus"] != "STOPPED":
-            self.assertLess(time.time(), deadline)
-            time.sleep(0.1)
-        task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        task = self.n.wait_task_status(ecs, arn, "STOPPED")
         self.assertEqual(task["containers"][0]["exitCode"], 0, task)
         address = {d["name"]: d["value"]
                    for d in task["attachments"][0]["details"]}["privateIPv4Address"]
@@ -386,11 +365,14 @@ class EcsNetwork(unittest.TestCase):
             ecs = n.client("ecs")
             uri, _ = push_image(n, "net")
             port = free_port()
-            ecs.register_task_definition(
-                family="held", networkMode="awsvpc",
-                containerDefinitions=[dict(self.container(script="sleep 600"),
-                                           image=uri + ":latest",
-                                           portMappings=[{"containerPort": port}])])
+
+            def register(uri):
+                n.client("ecs").register_task_definition(
+                    family="held", networkMode="awsvpc",
+                    containerDefinitions=[dict(self.container(script="sleep 600"),
+                                               image=uri + ":latest",
+                                               portMappings=[{"containerPort": port}])])
+            register(uri)
             arn = ecs.run_task(taskDefinition="held",
                                networkConfiguration=SUBNET)["tasks"][0]["taskArn"]
             ecs.get_waiter("tasks_running").wait(tasks=[arn],
@@ -412,11 +394,7 @@ class EcsNetwork(unittest.TestCase):
             # (The registry's port changed with the restart: the image URI too.)
             uri = n.client("ecr").describe_repositories(
                 repositoryNames=["net"])["repositories"][0]["repositoryUri"]
-            ecs.register_task_definition(
-                family="held", networkMode="awsvpc",
-                containerDefinitions=[dict(self.container(script="sleep 600"),
-                                           image=uri + ":latest",
-                                           portMappings=[{"containerPort": port}])])
+            register(uri)
             again = ecs.run_task(taskDefinition="held",
                                  networkConfiguration=SUBNET)["tasks"][0]["taskArn"]
             ecs.get_waiter("tasks_running").wait(tasks=[again],

@@ -62,15 +62,7 @@ class EcsTasks(unittest.TestCase):
         return self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
 
     def wait_status(self, arn, status, timeout=WAIT):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            task = self.describe(arn)
-            if task["lastStatus"] == status:
-                return task
-            if task["lastStatus"] == "STOPPED":
-                self.fail("task stopped waiting for %s: %s" % (status, task))
-            time.sleep(0.1)
-        self.fail("task not %s after %d s: %s" % (status, timeout, self.describe(arn)))
+        return self.n.wait_task_status(self.ecs, arn, status, timeout)
 
     def output(self, arn, name="app", expect=None, timeout=WAIT):
         """Lines container `name` of task `arn` wrote (once one contains `expect`)."""

@@ -1,5 +1,7 @@
 #include "services/ecs/network/port_forwarder.h"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -106,8 +108,12 @@ asio::awaitable<void> Accept(std::shared_ptr<ForwarderState> state) {
 class Forwarder : public PortForwarder {
  public:
   Forwarder(std::shared_ptr<ForwarderState> state, uint16_t port)
-      : state_(std::move(state)), port_(port) {}
+      : state_(std::move(state)), port_(port), native_(state_->acceptor.native_handle()) {}
   ~Forwarder() override {
+    // The port refuses connections from now on (shutdown of a listening socket is a plain
+    // syscall, safe beside the loop's pending accept, which it ends); the loop then closes
+    // the acceptor and the forwarded connections.
+    ::shutdown(native_, SHUT_RDWR);
     asio::post(state_->loop, [s = state_] { s->Close(); });
   }
   uint16_t port() const override { return port_; }
@@ -115,6 +121,7 @@ class Forwarder : public PortForwarder {
  private:
   std::shared_ptr<ForwarderState> state_;
   uint16_t port_;
+  int native_;  // the listening socket's descriptor, closed only by the loop after shutdown
 };
 
 }  // namespace
