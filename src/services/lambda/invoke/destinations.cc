@@ -7,6 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include <boost/asio/this_coro.hpp>
+
+#include "core/waiter.h"
 #include "services/lambda/invoke/event_queue.h"
 #include "services/lambda/invoke/platform_text.h"
 
@@ -47,29 +50,37 @@ void ReportDropped(const std::string& destination, const std::string& why) {
 
 // Sends `body` with `attributes` to the SQS queue or SNS topic `target`; false (and a stderr
 // line) when it cannot. Other services: false without a line.
-bool SendToQueueOrTopic(const DestinationLinks& links, const std::string& target,
-                        const std::string& body,
-                        const std::map<std::string, std::pair<std::string, std::string>>& attrs) {
+// An SQS send is awaited (the loop runs on meanwhile); an SNS publish is written at once, as a
+// Publish handler does.
+boost::asio::awaitable<bool> SendToQueueOrTopic(
+    DestinationLinks links, std::string target, std::string body,
+    std::map<std::string, std::pair<std::string, std::string>> attrs) {
   std::string service = ArnService(target);
   if (service == "sqs") {
     if (!links.sqs) {
       ReportDropped(target, "SQS is not running");
-      return true;
+      co_return true;
     }
     sqs::OutgoingMessage m;
-    m.body = body;
+    m.body = std::move(body);
     for (const auto& [name, typed] : attrs) {
       m.attributes[name] = sqs::MessageAttribute{typed.first, typed.second, ""};
     }
-    auto sent = links.sqs->Send(target, std::move(m));
-    if (!sent.ok()) ReportDropped(target, sent.error().ToString());
-    return true;
+    auto waiter = std::make_shared<Waiter>(co_await boost::asio::this_coro::executor);
+    auto error = std::make_shared<std::string>();
+    links.sqs->SendAsync(target, std::move(m), [waiter, error](Result<sqs::SentMessage> sent) {
+      if (!sent.ok()) *error = sent.error().ToString();
+      waiter->Notify();
+    });
+    co_await waiter->Wait();
+    if (!error->empty()) ReportDropped(target, *error);
+    co_return true;
   }
   if (service == "sns") {
     auto publisher = links.sns ? links.sns->Get() : nullptr;
     if (!publisher) {
       ReportDropped(target, "SNS is not running");
-      return true;
+      co_return true;
     }
     sns::TopicMessage m;
     m.message = body;
@@ -78,9 +89,9 @@ bool SendToQueueOrTopic(const DestinationLinks& links, const std::string& target
     }
     auto published = publisher->Publish(target, m);
     if (!published.ok()) ReportDropped(target, published.error().ToString());
-    return true;
+    co_return true;
   }
-  return false;
+  co_return false;
 }
 
 }  // namespace
@@ -106,33 +117,35 @@ std::string InvocationRecord(const InvocationRecordInput& in) {
   return record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void DeliverToDestination(FunctionRegistry& registry, EventQueue& queue,
-                          const DestinationLinks& links, const std::string& account_id,
-                          const std::string& region, const std::string& destination,
-                          const std::string& record) {
+boost::asio::awaitable<void> DeliverToDestination(FunctionRegistry& registry, EventQueue& queue,
+                                                  DestinationLinks links, std::string account_id,
+                                                  std::string region, std::string destination,
+                                                  std::string record) {
+  if (destination.empty()) co_return;
   std::string service = ArnService(destination);
   if (service != "lambda") {
-    if (!SendToQueueOrTopic(links, destination, record, {})) {
+    if (!co_await SendToQueueOrTopic(links, destination, std::move(record), {})) {
       ReportUnavailable(service, destination);
     }
-    return;
+    co_return;
   }
   auto target = registry.ResolveInvoke(account_id, region, destination, "");
   if (!target.ok()) {
     ReportDropped(destination, target.error().message);
-    return;
+    co_return;
   }
   Status queued = queue.Enqueue(*target, record);
   if (!queued.ok()) ReportDropped(destination, queued.ToString());
 }
 
-void DeliverToDeadLetter(const DestinationLinks& links, const std::string& target_arn,
-                         const std::string& payload, const DeadLetterInput& in) {
+boost::asio::awaitable<void> DeliverToDeadLetter(DestinationLinks links, std::string target_arn,
+                                                 std::string payload, DeadLetterInput in) {
+  if (target_arn.empty()) co_return;
   std::map<std::string, std::pair<std::string, std::string>> attrs = {
       {"RequestID", {"String", in.request_id}},
       {"ErrorCode", {"Number", in.error_code}},
       {"ErrorMessage", {"String", in.error_message.substr(0, 1024)}}};
-  if (!SendToQueueOrTopic(links, target_arn, payload, attrs)) {
+  if (!co_await SendToQueueOrTopic(links, target_arn, std::move(payload), std::move(attrs))) {
     ReportDropped(target_arn, "a dead-letter target must be an SQS queue or SNS topic");
   }
 }

@@ -10,6 +10,10 @@
 #include <cstdint>
 #include <string>
 
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/awaitable.hpp>
+
 #include "services/lambda/data_plane.h"
 #include "services/lambda/function_registry.h"
 
@@ -37,13 +41,14 @@ struct InvocationRecordInput {
 // are embedded as JSON, others as strings.
 std::string InvocationRecord(const InvocationRecordInput& in);
 
-// Sends `record` to `destination` (an ARN) on behalf of a function of account/region. A target
-// that does not exist (or a malformed ARN) drops the record with a stderr line. An SQS or SNS
-// target is written durably before it returns (blocking the caller for one commit).
-void DeliverToDestination(FunctionRegistry& registry, EventQueue& queue,
-                          const DestinationLinks& links, const std::string& account_id,
-                          const std::string& region, const std::string& destination,
-                          const std::string& record);
+// Sends `record` to `destination` (an ARN; nothing when empty) on behalf of a function of
+// account/region. A target that does not exist (or a malformed ARN) drops the record with a
+// stderr line. Done once the record is durable: an SQS send is awaited (the loop serves other
+// work meanwhile), an SNS publish is written before it returns.
+boost::asio::awaitable<void> DeliverToDestination(FunctionRegistry& registry, EventQueue& queue,
+                                                  DestinationLinks links, std::string account_id,
+                                                  std::string region, std::string destination,
+                                                  std::string record);
 
 // What a dead-letter message says of the failed event (its message attributes).
 struct DeadLetterInput {
@@ -53,10 +58,10 @@ struct DeadLetterInput {
 };
 
 // Sends the failed event `payload` to the DeadLetterConfig target `target_arn` (an SQS queue or
-// SNS topic) with RequestID, ErrorCode and ErrorMessage attributes, as Lambda does. Failures
-// are said on stderr.
-void DeliverToDeadLetter(const DestinationLinks& links, const std::string& target_arn,
-                         const std::string& payload, const DeadLetterInput& in);
+// SNS topic; nothing when empty) with RequestID, ErrorCode and ErrorMessage attributes, as
+// Lambda does. Failures are said on stderr.
+boost::asio::awaitable<void> DeliverToDeadLetter(DestinationLinks links, std::string target_arn,
+                                                 std::string payload, DeadLetterInput in);
 
 // The errorMessage of a function's error JSON `result` (the whole text when it has none).
 std::string ErrorMessageOf(const std::string& result);

@@ -122,22 +122,21 @@ asio::awaitable<void> EventQueue::Deliver(store::WorkItem item, QueuedEvent e) {
     r.timestamp_ms = clock_.NowMillis();
     return r;
   };
+  // Both are awaited right away (they copy what they use).
   auto deliver = [&](const std::string& destination, const InvocationRecordInput& r) {
-    if (destination.empty()) return;
-    DeliverToDestination(*plane_.deps().registry, *this, plane_.deps().destinations, e.account_id,
-                         e.region, destination, InvocationRecord(r));
+    return DeliverToDestination(*plane_.deps().registry, *this, plane_.deps().destinations,
+                                e.account_id, e.region, destination, InvocationRecord(r));
   };
   // The function's DeadLetterConfig target gets the event of one that failed for good.
   auto dead_letter = [&](const std::string& error_message) {
-    const std::string& target = resolved->function->dead_letter_target_arn;
-    if (target.empty()) return;
-    DeliverToDeadLetter(plane_.deps().destinations, target, e.payload,
-                        {e.request_id, "200", error_message});
+    return DeliverToDeadLetter(plane_.deps().destinations,
+                               resolved->function->dead_letter_target_arn, e.payload,
+                               {e.request_id, "200", error_message});
   };
   if (now - e.enqueued_ms > int64_t{config.maximum_event_age_seconds} * 1000) {
     // Too old: dropped (to the on-failure destination, if any, queued before the event goes).
-    deliver(config.on_failure_destination, record("EventAgeExceeded", item.attempts));
-    dead_letter("Event age exceeded: the event was older than MaximumEventAgeInSeconds");
+    co_await deliver(config.on_failure_destination, record("EventAgeExceeded", item.attempts));
+    co_await dead_letter("Event age exceeded: the event was older than MaximumEventAgeInSeconds");
     Complete(item.id);
     co_return;
   }
@@ -157,9 +156,9 @@ asio::awaitable<void> EventQueue::Deliver(store::WorkItem item, QueuedEvent e) {
     r.has_response = true;
     r.function_error = inv->function_error;
     r.response_payload = inv->result;
-    deliver(inv->function_error ? config.on_failure_destination : config.on_success_destination,
-            r);
-    if (inv->function_error) dead_letter(ErrorMessageOf(inv->result));
+    co_await deliver(
+        inv->function_error ? config.on_failure_destination : config.on_success_destination, r);
+    if (inv->function_error) co_await dead_letter(ErrorMessageOf(inv->result));
     Complete(item.id);
   }
 }
