@@ -285,7 +285,8 @@ class EcsNetwork(unittest.TestCase):
                   'echo "TSTATS:$(wget -q -O - $ECS_CONTAINER_METADATA_URI_V4/task/stats)"; '
                   'echo "ENV:$AWS_ENDPOINT_URL"; '
                   'wget -q -O /tmp/api "%s"; '
-                  'echo "API:$(sed -n "s/.*<Account>\\([0-9]*\\)<.*/\\1/p" /tmp/api)"'
+                  'echo "API:$(sed -n "s/.*<Account>\\([0-9]*\\)<.*/\\1/p" /tmp/api)"; '
+                  'exec sleep 600'
                   % url)
         ecs.register_task_definition(
             family="meta", networkMode="awsvpc", cpu="256", memory="512",
@@ -295,8 +296,8 @@ class EcsNetwork(unittest.TestCase):
                                        portMappings=[{"containerPort": 8080}])])
         arn = ecs.run_task(taskDefinition="meta", launchType="FARGATE",
                            networkConfiguration=SUBNET)["tasks"][0]["taskArn"]
-        task = self.n.wait_task_status(ecs, arn, "STOPPED")
-        self.assertEqual(task["containers"][0]["exitCode"], 0, task)
+        task = self.n.wait_task_status(ecs, arn, "RUNNING")
+        self.output(arn, "API:")  # the script's last line: it now sleeps, the task runs on
         address = {d["name"]: d["value"]
                    for d in task["attachments"][0]["details"]}["privateIPv4Address"]
         meta = self.marked(arn, "META:")
@@ -334,7 +335,15 @@ class EcsNetwork(unittest.TestCase):
             "sts", endpoint_url=self.n.endpoint, region_name="us-east-1",
             aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["Token"])
-        self.assertEqual(sts.get_caller_identity()["Account"], account)
+        identity = sts.get_caller_identity()  # the task role's session, named after the task
+        self.assertEqual(identity["Account"], account)
+        self.assertEqual(identity["Arn"], "arn:aws:sts::%s:assumed-role/app/%s"
+                         % (account, arn.rsplit("/", 1)[1]))
+        ecs.stop_task(task=arn)
+        self.n.wait_task_status(ecs, arn, "STOPPED")
+        # Revoked with the task: open mode now sees only a key of that account (strict mode
+        # would refuse it).
+        self.assertEqual(sts.get_caller_identity()["Arn"], "arn:aws:iam::%s:root" % account)
         for key in ("SecretAccessKey", "Token", "Expiration"):
             self.assertIn(key, creds)
         self.assertEqual(self.marked(arn, "OTHER:"), {})  # another id: 404

@@ -24,7 +24,15 @@ auth::IssuedCredential Issue(const MetadataSource& s) {
     const std::string& a = s.scope.account;
     return {{a, "nimbus", a, "nimbus"}, s.clock->Now() + kRoleCredentialLifetime};
   }
-  auth::IssuedCredential issued = s.issuer->Issue(s.scope.account, kRoleCredentialLifetime);
+  // Acting as the task role's session named after the task, as ECS names it (in the task's
+  // account: nimbus lets a role of another account be named, AWS would not).
+  std::string role = s.role_arn;
+  if (role.size() > 25 && role.starts_with("arn:aws:iam::")) {
+    role = "arn:aws:iam::" + s.scope.account + role.substr(25);
+  }
+  auth::IssuedCredential issued =
+      s.issuer->Issue(s.scope.account, kRoleCredentialLifetime,
+                      auth::AssumedRolePrincipal(role, s.task_id).value_or(auth::Principal{}));
   if (s.issued) {
     std::lock_guard<std::mutex> lock(s.issued->mu);
     s.issued->keys.push_back(issued.credential.access_key_id);
