@@ -141,6 +141,24 @@ TEST(EcsSchedulerTest, ATaskCountsHealthyFortySecondsAfterRunning) {
   EXPECT_EQ((**task).body["group"], "service:web");
 }
 
+TEST(EcsSchedulerTest, TasksGetTheServiceTagsAndEcsManagedTags) {
+  World w;
+  ASSERT_TRUE(w.Call(ops::RegisterTaskDefinition, Definition("busybox")).ok());
+  ASSERT_TRUE(w.Call(ops::CreateService, {{"serviceName", "web"},
+                                          {"taskDefinition", "web"},
+                                          {"desiredCount", 1},
+                                          {"propagateTags", "SERVICE"},
+                                          {"enableECSManagedTags", true},
+                                          {"tags", {{{"key", "team"}, {"value", "a"}}}}})
+                  .ok());
+  w.Pass();
+  ASSERT_EQ(w.runtime->started.size(), 1u);
+  auto task = w.state.store->GetTask(w.scope, w.runtime->started[0]);
+  EXPECT_EQ((**task).tags, Value::parse(R"([{"key":"team","value":"a"},
+      {"key":"aws:ecs:clusterName","value":"default"},
+      {"key":"aws:ecs:serviceName","value":"web"}])"));
+}
+
 TEST(EcsSchedulerTest, CircuitBreakerBacksOffTripsAndRollsBack) {
   World w;
   ASSERT_TRUE(w.Call(ops::RegisterTaskDefinition, Definition("good")).ok());

@@ -338,7 +338,12 @@ class Pass {
     }
     std::string propagate = Str(body_, "propagateTags", "NONE");
     if (propagate == "TASK_DEFINITION") in["propagateTags"] = "TASK_DEFINITION";
-    if (propagate == "SERVICE" && !row_.tags.empty()) in["tags"] = row_.tags;
+    Value tags = propagate == "SERVICE" ? row_.tags : Value::array();
+    if (Bool(body_, "enableECSManagedTags")) {  // what ECS adds to a service's tasks
+      tags.push_back({{"key", "aws:ecs:clusterName"}, {"value", row_.cluster}});
+      tags.push_back({{"key", "aws:ecs:serviceName"}, {"value", row_.name}});
+    }
+    if (!tags.empty()) in["tags"] = tags;
     Value& info = Info(primary_);
     auto rows = ops::StartTasks(e_, call, **td, row_.cluster, in, count, PinsOf(info["pins"]));
     if (!rows.ok()) return Log(row_.name, rows.error().message);
