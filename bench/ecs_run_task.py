@@ -14,9 +14,15 @@ runc IMAGE sleep 60` (returns once the container runs), N times, each removed af
 Then --concurrent N tasks (default 100) started at once: time until all are RUNNING, and
 nimbus's RSS growth per running task (VmRSS a second after, minus a second before).
 
+Then the cost of task networking: --mode-runs tasks (default 20) of each networkMode, one at a
+time, RunTask -> RUNNING and startedAt - createdAt: none (a loopback-only namespace, what the
+runs above use), bridge (a veth onto the account's VPC bridge, the metadata endpoint) and
+awsvpc (the same and an ENI in DescribeTasks), and awsvpc with one published port.
+
 Goal (issue 19 item 9): run p50 <= 20 ms and >= 10x faster than podman; <= 200 KiB of nimbus
 RSS per task. Prints p50/p90/min/max.
-Usage: bench/ecs_run_task.py [--runs N] [--podman-runs N] [--concurrent N] [--nimbus PATH]
+Usage: bench/ecs_run_task.py [--runs N] [--podman-runs N] [--concurrent N] [--mode-runs N]
+                             [--nimbus PATH]
 Needs root, busybox-static, skopeo, podman, runc. Noisy when others compile: say so."""
 import argparse
 import os
@@ -86,7 +92,33 @@ def bench_concurrent(n, ecs, count):
     return took, before, after
 
 
-def bench_nimbus(runs, binary, concurrent_tasks=0):
+def bench_network_modes(ecs, uri, runs):
+    """{label: (client ms list, server ms list)} for each network mode."""
+    out = {}
+    vpc = {"networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-bench"]}}}
+    modes = [("none", "none", {}, []), ("bridge", "bridge", {}, []),
+             ("awsvpc", "awsvpc", vpc, []),
+             ("awsvpc + 1 published port", "awsvpc", vpc, [{"containerPort": 18081}])]
+    for label, mode, run_extra, ports in modes:
+        family = "net-" + label.split()[0] + ("-port" if ports else "")
+        ecs.register_task_definition(family=family, networkMode=mode, containerDefinitions=[{
+            "name": "app", "image": uri + ":latest", "memory": 64, "stopTimeout": 2,
+            "portMappings": ports,
+            "entryPoint": ["/bin/sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.02; done"]}])
+        client, server = [], []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            arn = ecs.run_task(taskDefinition=family, **run_extra)["tasks"][0]["taskArn"]
+            task = wait_status(ecs, arn, "RUNNING")
+            client.append((time.perf_counter() - t0) * 1000)
+            server.append((task["startedAt"] - task["createdAt"]).total_seconds() * 1000)
+            ecs.stop_task(task=arn)
+            wait_status(ecs, arn, "STOPPED", timeout=60)
+        out[label] = (client, server)
+    return out
+
+
+def bench_nimbus(runs, binary, concurrent_tasks=0, mode_runs=0):
     os.environ["NIMBUS_BIN"] = binary
     from harness import Nimbus
     from images import push_image
@@ -94,7 +126,7 @@ def bench_nimbus(runs, binary, concurrent_tasks=0):
     try:
         ecs = n.client("ecs")
         uri, _ = push_image(n, "bench")
-        ecs.register_task_definition(family="bench", containerDefinitions=[{
+        ecs.register_task_definition(family="bench", networkMode="none", containerDefinitions=[{
             "name": "app", "image": uri + ":latest", "memory": 64,
             "stopTimeout": 5,
             "entryPoint": ["/bin/sh", "-c",
@@ -118,7 +150,8 @@ def bench_nimbus(runs, binary, concurrent_tasks=0):
         concurrent = None
         if concurrent_tasks:
             concurrent = bench_concurrent(n, ecs, concurrent_tasks)
-        return run, server, stop, concurrent
+        modes = bench_network_modes(ecs, uri, mode_runs) if mode_runs else {}
+        return run, server, stop, concurrent, modes
     finally:
         n.stop()
         shutil.rmtree(n.data_dir, ignore_errors=True)
@@ -156,8 +189,11 @@ def main():
     ap.add_argument("--nimbus", default=os.path.join(ROOT, "build", "nimbus"))
     ap.add_argument("--concurrent", type=int, default=100,
                     help="then this many tasks at once: time to all RUNNING, RSS per task")
+    ap.add_argument("--mode-runs", type=int, default=20,
+                    help="then this many tasks of each networkMode (0: skip)")
     args = ap.parse_args()
-    run, server, stop, concurrent = bench_nimbus(args.runs, args.nimbus, args.concurrent)
+    run, server, stop, concurrent, modes = bench_nimbus(args.runs, args.nimbus, args.concurrent,
+                                                        args.mode_runs)
     n50 = stats("nimbus RunTask -> RUNNING (client)", run)
     stats("nimbus startedAt - createdAt", server)
     stats("nimbus StopTask -> STOPPED (trap)", stop)
@@ -165,6 +201,9 @@ def main():
         took, before, after = concurrent
         print("nimbus %d tasks at once: all RUNNING in %.2f s; RSS %d -> %d KiB: %.0f KiB per task"
               % (args.concurrent, took, before, after, (after - before) / args.concurrent))
+    for label, (client, server_ms) in modes.items():
+        stats("%s RunTask -> RUNNING" % label, client)
+        stats("%s startedAt - createdAt" % label, server_ms)
     if shutil.which("podman"):
         p50 = stats("podman run -d --network=none runc", bench_podman(args.podman_runs))
         print("podman p50 / nimbus p50: %.1fx" % (p50 / n50))
