@@ -261,6 +261,20 @@ void CgroupParent::RemoveStale() const {
     for (const auto& kv : layout_.v1_roots) scan(kv.first);
   }
   for (auto& [name, cg] : stale) {
+    // A group's (SandboxManager::CreateGroup) sandboxes first: a cgroup with children stays.
+    for (const auto& [controller, dir] : cg.dirs_) {
+      DIR* d = ::opendir(dir.c_str());
+      while (dirent* e = d ? ::readdir(d) : nullptr) {
+        std::string n = e->d_name;
+        if (e->d_type != DT_DIR || n == "." || n == "..") continue;
+        SandboxCgroup child;
+        child.version_ = layout_.version;
+        child.dirs_[controller] = dir + "/" + n;
+        (void)child.Kill();
+        (void)child.Remove();
+      }
+      if (d) ::closedir(d);
+    }
     (void)cg.Kill();
     (void)cg.Remove();
   }

@@ -61,7 +61,7 @@ void CgroupPool::Discard(PreparedCgroup& cg) {
   (void)cg.cgroup.Remove();
 }
 
-Result<PreparedCgroup> CgroupPool::Make(CgroupKey key) {
+Result<PreparedCgroup> CgroupPool::Make(CgroupKey key, const std::string& group) {
   uint64_t seq;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -78,7 +78,8 @@ Result<PreparedCgroup> CgroupPool::Make(CgroupKey key) {
                     ? key.cpus
                     : PickCpus(parent_.host_cpus(), VisibleCoresForMemory(key.memory_mb), seq);
   limits.pids_max = key.pids_max;
-  auto cg = parent_.Create(OwnerTag() + "-" + std::to_string(seq), limits);
+  auto cg = parent_.Create(
+      (group.empty() ? "" : group + "/") + OwnerTag() + "-" + std::to_string(seq), limits);
   if (!cg.ok()) return cg.error();
   PreparedCgroup p{std::move(*cg), {}, {}};
   auto above2 = [](int fd) {  // the child rebuilds 0..2

@@ -55,11 +55,16 @@ class CgroupPool {
   // spot. Either way the pool refills in the background. Errors as CgroupParent::Create, or
   // opening its files.
   Result<PreparedCgroup> Take(CgroupKey key);
+  // A new cgroup with `key`'s limits inside the parent's child `group` (a directory name in
+  // each hierarchy, e.g. a SandboxGroup's), made on the spot: the group's limits apply on top.
+  Result<PreparedCgroup> TakeUnder(const std::string& group, CgroupKey key) {
+    return Make(key, group);
+  }
   // Blocks until the background thread has nothing left to make (tests).
   void WaitIdle();
 
  private:
-  Result<PreparedCgroup> Make(CgroupKey key);
+  Result<PreparedCgroup> Make(CgroupKey key, const std::string& group = "");
   static void Discard(PreparedCgroup& cg);
   std::optional<CgroupKey> Missing();  // a key below depth; caller holds mu_
   void Refill();

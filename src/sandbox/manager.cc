@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -373,9 +374,11 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Launch(const SandboxSpec& spec)
 
   PreparedCgroup cg;  // its descriptors are closed once the child runs
   if (impl.cgroups) {
-    auto taken =
-        impl.cgroup_pool->Take(CgroupKey{spec.memory_mb, spec.pids_limit, spec.unthrottled_start,
-                                         spec.cpu_millis, spec.cpu_shares, spec.cpus});
+    CgroupKey key{spec.memory_mb,  spec.pids_limit, spec.unthrottled_start,
+                  spec.cpu_millis, spec.cpu_shares, spec.cpus};
+    auto taken = spec.group && spec.group->cgroup_
+                     ? impl.cgroup_pool->TakeUnder(spec.group->name_, std::move(key))
+                     : impl.cgroup_pool->Take(std::move(key));
     if (!taken.ok()) return Status::Internal("cgroup: " + taken.error().message());
     cg = std::move(*taken);
     sb->cgroup_ = std::move(cg.cgroup);
@@ -447,6 +450,22 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Exec(const Sandbox& target, con
   }
   NIMBUS_RETURN_IF_ERROR(Start(plan, 0, -1, *sb, null.valid() ? null.get() : -1));
   return sb;
+}
+
+Result<std::unique_ptr<SandboxGroup>> SandboxManager::CreateGroup(const SandboxGroupSpec& spec) {
+  Impl& impl = *impl_;
+  std::unique_ptr<SandboxGroup> group(new SandboxGroup());
+  group->cleaner_ = impl.cleaner;
+  if (!impl.cgroups) return group;
+  static std::atomic<uint64_t> sequence{0};
+  group->name_ = OwnerTag() + "-g" + std::to_string(++sequence);
+  CgroupLimits limits;
+  limits.memory_bytes = uint64_t{spec.memory_mb} << 20;
+  if (spec.cpu_millis > 0) limits.cpu = CpuQuotaForMillis(spec.cpu_millis);
+  auto cg = impl.cgroups->Create(group->name_, limits);
+  if (!cg.ok()) return Status::Internal("cgroup: " + cg.error().message());
+  group->cgroup_ = std::move(*cg);
+  return group;
 }
 
 Status SandboxManager::Start(ChildPlan& plan, uint64_t clone_flags, int cgroup_dir_fd, Sandbox& sb,

@@ -72,6 +72,17 @@ Sandbox::~Sandbox() {
   }
 }
 
+SandboxGroup::~SandboxGroup() {
+  if (!cgroup_) return;
+  Remains remains;
+  remains.cgroup = std::move(cgroup_);
+  if (cleaner_) {
+    cleaner_->Post(std::move(remains));
+  } else {
+    Finish(std::move(remains));
+  }
+}
+
 void Sandbox::SignalAll(int sig) {
   if (reaped_) return;
   if (exit_fd_.valid() && ::syscall(SYS_pidfd_send_signal, exit_fd_.get(), sig, nullptr, 0) == 0) {

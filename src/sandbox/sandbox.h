@@ -36,6 +36,7 @@
 namespace nimbus::sandbox {
 
 class Cleaner;
+class SandboxGroup;
 struct ChildPlan;
 
 // Lambda's sbx_user1051.
@@ -103,6 +104,9 @@ struct SandboxSpec {
     bool read_only = false;
   };
   std::vector<Bind> binds;
+  // Set: the sandbox's cgroup lives inside this group's, whose limits (shared by every sandbox
+  // of the group) apply on top of its own. Not owned; must outlive the Sandbox.
+  const SandboxGroup* group = nullptr;
   // Container roots: the image's root remounted read-only once set up (ECS
   // readonlyRootFilesystem); binds and /dev/shm stay as they are.
   bool read_only_root = false;
@@ -296,6 +300,30 @@ class Sandbox {
   mutable std::atomic<uint64_t> resident_bytes_{0};
 };
 
+// Limits several sandboxes share (an ECS task's memory and cpu across its containers).
+struct SandboxGroupSpec {
+  uint32_t memory_mb = 0;   // hard limit of them all together, swap off; 0: none
+  uint32_t cpu_millis = 0;  // CPU quota of them all (1000: one CPU); 0: none
+};
+
+// A cgroup that holds sandboxes launched with SandboxSpec::group. Made by
+// SandboxManager::CreateGroup; not copyable. Destroy it after its sandboxes: its removal is
+// queued on the manager's cleanup thread behind theirs. Without cgroups it is an empty shell.
+// An OOM kill its limit causes shows on the victim's Sandbox::WasOomKilled.
+class SandboxGroup {
+ public:
+  ~SandboxGroup();
+  SandboxGroup(const SandboxGroup&) = delete;
+  SandboxGroup& operator=(const SandboxGroup&) = delete;
+
+ private:
+  friend class SandboxManager;
+  SandboxGroup() = default;
+  std::string name_;  // the cgroup's name under the manager's parent
+  std::optional<SandboxCgroup> cgroup_;
+  std::shared_ptr<Cleaner> cleaner_;
+};
+
 struct SandboxManagerOptions {
   enum class Isolation { kAuto, kNamespaces, kUserNamespace, kNone };
   // kAuto: namespaces as root, else a user namespace when the kernel allows it, else none.
@@ -347,6 +375,9 @@ class SandboxManager {
   // Unavailable when the target has no namespaces of its own. Thread-safe as Launch, but not
   // concurrently with calls on `target` from another thread.
   Result<std::unique_ptr<Sandbox>> Exec(const Sandbox& target, const ExecSpec& spec);
+  // A group for sandboxes that share `spec`'s limits. Internal on a cgroup write error; without
+  // cgroups (capabilities()) a group that limits nothing.
+  Result<std::unique_ptr<SandboxGroup>> CreateGroup(const SandboxGroupSpec& spec);
   // Blocks until every Sandbox destroyed so far is torn down (init reaped, cgroups removed,
   // /tmp unmounted) and no /tmp volume or cgroup is being prepared. Cgroups and volumes made
   // ahead for later launches stay until the manager is destroyed.

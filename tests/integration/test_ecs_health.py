@@ -7,7 +7,8 @@ run on its own lives on while unhealthy (as AWS documents); a service counts a t
 once its check passes and replaces an unhealthy one ("Task failed container health checks").
 dependsOn HEALTHY waits for the dependency and fails when it exits first. ulimits become the container's resource
 limits (raising a hard limit above nimbus's own fails the start without CAP_SYS_RESOURCE); a
-"shared" Docker volume outlives its task and is seen by the next one.
+"shared" Docker volume outlives its task and is seen by the next one; the task's memory holds
+across its containers together.
 
 nimbus runs with --ecs-health-check-second-ms 100: every interval, timeout and startPeriod
 second lasts 100 ms (AWS's minimum interval of 5 s becomes 0.5 s). Waits are generous: the
@@ -224,6 +225,22 @@ class EcsHealth(unittest.TestCase):
         self.assertEqual(task["stopCode"], "TaskFailedToStart", task)
         self.assertTrue(task["stoppedReason"].startswith("CannotStartContainerError: "), task)
         self.assertIn("setrlimit nofile: Operation not permitted", task["stoppedReason"])
+
+    def test_task_memory_holds_across_containers(self):
+        # Each container alone fits the task's 64 MiB (its own limit, as none is given); the two
+        # together do not: the task's cgroup has the OOM killer strike one of them.
+        hold = ["sh", "-c", "dd if=/dev/zero bs=40M count=1 2>/dev/null | sleep 3"]
+        EcsHealth.families += 1
+        family = "mem%d" % EcsHealth.families
+        self.ecs.register_task_definition(family=family, memory="64", containerDefinitions=[
+            {"name": "app", "image": self.img, "entryPoint": hold},
+            {"name": "side", "image": self.img, "entryPoint": hold, "essential": False}])
+        arn = self.ecs.run_task(taskDefinition=family)["tasks"][0]["taskArn"]
+        task = self.stopped(arn)
+        killed = [c for c in task["containers"] if c.get("exitCode") == 137]
+        self.assertTrue(killed, task)
+        self.assertEqual(killed[0]["reason"],
+                         "OutOfMemoryError: Container killed due to memory usage")
 
     def test_shared_docker_volume_outlives_its_task(self):
         def shared(name, autoprovision=True):

@@ -184,6 +184,31 @@ TEST_F(SandboxImageTest, ResourceLimits) {
   EXPECT_EQ(refused.error().message(), "setrlimit nofile: Operation not permitted");
 }
 
+// An ECS task's memory across its containers: a group's limit holds sandboxes whose own limits
+// would each allow more; the group's OOM kill shows on its victim.
+TEST_F(SandboxImageTest, AGroupSharesItsLimitsAcrossSandboxes) {
+  fs::create_symlink("busybox", base_.path() + "/bin/dd");
+  fs::create_symlink("busybox", base_.path() + "/bin/sleep");
+  for (uint32_t group_mb : {256u, 48u}) {
+    auto group = manager_->CreateGroup({group_mb, 2000});
+    ASSERT_TRUE(group.ok()) << group.error().ToString();
+    std::vector<std::unique_ptr<Sandbox>> boxes;
+    for (int i = 0; i < 2; ++i) {  // each holds a 32 MiB buffer for a while (the pipe is full)
+      SandboxSpec s = Image("dd if=/dev/zero bs=32M count=1 2>/dev/null | sleep 2");
+      s.memory_mb = 256;
+      s.group = group->get();
+      auto sb = manager_->Launch(s);
+      ASSERT_TRUE(sb.ok()) << sb.error().ToString();
+      boxes.push_back(std::move(*sb));
+    }
+    for (auto& sb : boxes) Collect(*sb);
+    EXPECT_EQ(boxes[0]->WasOomKilled() || boxes[1]->WasOomKilled(), group_mb == 48) << group_mb;
+    boxes.clear();
+    group->reset();
+  }
+  manager_->WaitForCleanup();
+}
+
 // docker exec: a second process in a running container sees its root (and what it wrote), its
 // hostname and pid namespace, runs as the spec says, and goes with Kill without the container.
 TEST_F(SandboxImageTest, ExecRunsInsideARunningContainer) {

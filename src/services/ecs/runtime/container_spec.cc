@@ -142,6 +142,7 @@ Result<sandbox::SandboxSpec> BuildContainerSpec(const ContainerSpecInput& in) {
     if (limit.resource == RLIMIT_NOFILE) spec.open_files_limit = 0;
   }
   spec.netns_fd = in.netns_fd;
+  spec.group = in.group;
   spec.network_none = false;
   return spec;
 }

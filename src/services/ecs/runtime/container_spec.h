@@ -29,6 +29,7 @@ struct ContainerSpecInput {
   std::string hostname;
   std::vector<std::string> extra_env;  // the runtime's variables (network, region, ...)
   int netns_fd = -1;                   // the task's network namespace, -1: the host's
+  const sandbox::SandboxGroup* group = nullptr;  // the task's cgroup, if any
   int host_cpus = 1;
 };
 

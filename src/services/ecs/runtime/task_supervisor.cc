@@ -18,6 +18,7 @@
 #include "services/ecs/runtime/container_spec.h"
 #include "services/ecs/runtime/dependencies.h"
 #include "services/ecs/runtime/task_status.h"
+#include "services/ecs/task_definition.h"
 #include "services/ecs/task_json.h"
 #include "services/kit/input.h"
 
@@ -166,6 +167,20 @@ bool TaskSupervisor::Prepare() {
     return false;
   }
   network_ = std::move(*network);
+  // The task's memory and cpu hold across its containers together.
+  sandbox::SandboxGroupSpec limits;
+  if (auto memory = ParseTaskMemory(Str(launch_.task, "memory")); memory && *memory > 0) {
+    limits.memory_mb = static_cast<uint32_t>(*memory);
+  }
+  if (auto cpu = ParseTaskCpu(Str(launch_.task, "cpu")); cpu && *cpu > 0) {
+    limits.cpu_millis = static_cast<uint32_t>(*cpu * 1000 / 1024);
+  }
+  auto group = deps_.sandboxes->CreateGroup(limits);
+  if (!group.ok()) {
+    Finish("TaskFailedToStart", "ResourceInitializationError: " + group.error().message());
+    return false;
+  }
+  group_ = std::move(*group);
   double now = NowOf(*deps_.store);
   Update([&](Value& task) {
     SetLastStatus(task, "PENDING");
@@ -244,6 +259,7 @@ std::optional<std::string> TaskSupervisor::StartBox(Box& box) {
   in.hostname = box.runtime_id.substr(0, 12);
   in.extra_env = std::move(env);
   in.netns_fd = network_->netns_fd();
+  in.group = group_.get();
   in.host_cpus = deps_.sandboxes->capabilities().host_cpus;
   auto spec = BuildContainerSpec(in);
   if (!spec.ok()) return CannotStart(spec.error().message());
@@ -483,6 +499,7 @@ void TaskSupervisor::Finish(const std::string& stop_code, const std::string& rea
     box->sandbox.reset();
     box->log.reset();  // waits for the last lines
   }
+  group_.reset();  // queued for removal behind the sandboxes
   network_.reset();
   std::error_code ec;
   std::filesystem::remove_all(task_dir_, ec);

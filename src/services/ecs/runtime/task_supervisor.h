@@ -54,6 +54,9 @@ class TaskSupervisor {
   TaskLaunch launch_;
   std::string cluster_, task_arn_, task_dir_;
   std::unique_ptr<TaskNetwork> network_;
+  // The task's cgroup: its memory and cpu across all containers (declared before boxes_:
+  // destroyed after their sandboxes).
+  std::unique_ptr<sandbox::SandboxGroup> group_;
   std::vector<std::unique_ptr<Box>> boxes_;
   sandbox::UniqueFd wake_;  // eventfd: RequestStop / Shutdown
   std::atomic<bool> stop_requested_{false}, shutdown_{false}, done_{false};
