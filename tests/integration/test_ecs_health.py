@@ -74,7 +74,7 @@ class EcsHealth(unittest.TestCase):
         return self.n.container_output(arn, name, expect, timeout)
 
     def stopped(self, arn):
-        return self.wait_for(arn, lambda t: t["lastStatus"] == "STOPPED", "STOPPED")
+        return self.n.wait_task_status(self.ecs, arn, "STOPPED", WAIT)
 
     @staticmethod
     def health(task):
@@ -120,7 +120,7 @@ class EcsHealth(unittest.TestCase):
         task = self.wait_for(arn, lambda t: t["healthStatus"] == "HEALTHY", "recovery")
         self.assertEqual(self.health(task)["app"], "HEALTHY")
         self.ecs.stop_task(task=arn)
-        self.wait_for(arn, lambda t: t["lastStatus"] == "STOPPED", "STOPPED")
+        self.stopped(arn)
 
     def test_a_probe_past_its_timeout_fails(self):
         arn = self.run_task(container(
@@ -130,7 +130,7 @@ class EcsHealth(unittest.TestCase):
         task = self.wait_for(arn, lambda t: t["healthStatus"] == "UNHEALTHY", "UNHEALTHY")
         self.assertEqual(task["lastStatus"], "RUNNING")
         self.ecs.stop_task(task=arn)
-        self.wait_for(arn, lambda t: t["lastStatus"] == "STOPPED", "STOPPED")
+        self.stopped(arn)
 
     def test_services_count_health_and_replace_unhealthy_tasks(self):
         self.ecs.create_cluster(clusterName="hc")
@@ -181,7 +181,7 @@ class EcsHealth(unittest.TestCase):
                                    "interval": 5}),
             container("app", image=self.img, entryPoint=["sh", "-c", "echo app-ran"],
                       dependsOn=[{"containerName": "db", "condition": "HEALTHY"}]))
-        task = self.wait_for(arn, lambda t: t["lastStatus"] == "STOPPED", "STOPPED")
+        task = self.stopped(arn)
         by_name = {c["name"]: c for c in task["containers"]}
         self.assertEqual(by_name["app"]["exitCode"], 0, task)
         self.assertEqual(by_name["db"]["healthStatus"], "HEALTHY", task)
@@ -192,7 +192,7 @@ class EcsHealth(unittest.TestCase):
                       healthCheck={"command": ["CMD", "false"], "interval": 5}),
             container("app", image=self.img, entryPoint=["sh", "-c", "echo never"],
                       dependsOn=[{"containerName": "db", "condition": "HEALTHY"}]))
-        task = self.wait_for(arn, lambda t: t["lastStatus"] == "STOPPED", "STOPPED")
+        task = self.stopped(arn)
         self.assertEqual(task["stopCode"], "TaskFailedToStart", task)
         self.assertEqual(task["stoppedReason"], "DependencyError: dependency db (HEALTHY): it "
                                                 "exited before its health check passed")
