@@ -5,6 +5,8 @@
 #include <optional>
 #include <utility>
 
+#include "sandbox/veth.h"
+
 namespace nimbus::sandbox {
 
 NetnsPool::NetnsPool(NetworkNamespaces& namespaces, NetnsPoolOptions options)
@@ -62,6 +64,9 @@ Result<PreparedNetwork> NetnsPool::Make() {
   auto ns = namespaces_.Create(options_.lo_addresses);
   if (!ns.ok()) return ns.error();
   PreparedNetwork network{std::move(*ns), {}};
+  for (const auto& [key, value] : options_.net_sysctls) {
+    if (Status st = SetNetSysctl(network.netns.get(), key, value); !st.ok()) return st;
+  }
   for (const auto& endpoint : options_.endpoints) {
     auto socket = namespaces_.Listen(network.netns.get(), endpoint, options_.backlog);
     if (!socket.ok()) return socket.error();

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -36,6 +37,8 @@ struct NetnsPoolOptions {
   size_t ready = 4;
   // Connects every namespace to the outside world (not owned; outlives the pool). Null: none.
   Outbound* outbound = nullptr;
+  // Network sysctls set in every namespace: {key under /proc/sys/net/, value} (SetNetSysctl).
+  std::vector<std::pair<std::string, std::string>> net_sysctls;
 };
 
 // Thread-safe. Owns a background thread.

@@ -164,6 +164,29 @@ Status ConfigureLink(const std::string& name, const std::optional<Ipv4Cidr>& add
   return Status::Ok();
 }
 
+// In the calling thread's namespace: a route to the single address `destination` through
+// `gateway` on link `device`.
+Status AddHostRoute(const std::string& device, const std::string& destination,
+                    const std::string& gateway) {
+  auto to = ParseIpv4(destination);
+  auto via = ParseIpv4(gateway);
+  if (!to || !via) return Status::InvalidArgument("bad route " + destination + " via " + gateway);
+  UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!s.valid()) return Status::Unavailable(ErrnoStatus("socket", errno).message());
+  rtentry route{};
+  route.rt_dst = SocketAddress(*to);
+  route.rt_gateway = SocketAddress(*via);
+  route.rt_genmask = SocketAddress(in_addr{htonl(0xffffffffu)});
+  route.rt_flags = RTF_UP | RTF_GATEWAY | RTF_HOST;
+  std::string dev = device;
+  route.rt_dev = dev.data();
+  if (::ioctl(s.get(), SIOCADDRT, &route) != 0) {
+    return Status::Unavailable(
+        ErrnoStatus("route " + destination + " via " + gateway, errno).message());
+  }
+  return Status::Ok();
+}
+
 Status CheckCidr(const Ipv4Cidr& cidr) {
   if (!ParseIpv4(cidr.address) || cidr.prefix < 0 || cidr.prefix > 32) {
     return Status::InvalidArgument("not an IPv4 address/prefix: '" + cidr.address + "/" +
@@ -217,35 +240,15 @@ Status AddVeth(const VethSpec& spec) {
     (void)DeleteLink(spec.bridge_netns, spec.bridge_side);
     return made;
   }
-  Status configured =
-      InNamespace(spec.task_netns, [&] { return ConfigureLink(spec.task_side, spec.address); });
+  Status configured = InNamespace(spec.task_netns, [&] {
+    Status st = ConfigureLink(spec.task_side, spec.address);
+    for (const auto& [destination, gateway] : spec.host_routes) {
+      if (st.ok()) st = AddHostRoute(spec.task_side, destination, gateway);
+    }
+    return st;
+  });
   if (!configured.ok()) (void)DeleteLink(spec.bridge_netns, spec.bridge_side);
   return configured;
-}
-
-Status AddHostRoute(int netns, const std::string& device, const std::string& destination,
-                    const std::string& gateway) {
-  auto to = ParseIpv4(destination);
-  auto via = ParseIpv4(gateway);
-  if (!to || !via || !ValidName(device)) {
-    return Status::InvalidArgument("bad route " + destination + " via " + gateway);
-  }
-  return InNamespace(netns, [&] {
-    UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!s.valid()) return Status::Unavailable(ErrnoStatus("socket", errno).message());
-    rtentry route{};
-    route.rt_dst = SocketAddress(*to);
-    route.rt_gateway = SocketAddress(*via);
-    route.rt_genmask = SocketAddress(in_addr{htonl(0xffffffffu)});
-    route.rt_flags = RTF_UP | RTF_GATEWAY | RTF_HOST;
-    std::string dev = device;
-    route.rt_dev = dev.data();
-    if (::ioctl(s.get(), SIOCADDRT, &route) != 0) {
-      return Status::Unavailable(
-          ErrnoStatus("route " + destination + " via " + gateway, errno).message());
-    }
-    return Status::Ok();
-  });
 }
 
 Status SetNetSysctl(int netns, const std::string& key, const std::string& value) {

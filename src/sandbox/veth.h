@@ -8,6 +8,8 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 
@@ -33,18 +35,15 @@ struct VethSpec {
   std::string task_side;         // its name there, e.g. "eth0"
   std::array<uint8_t, 6> mac{};  // the task end's hardware address
   Ipv4Cidr address;              // the task end's address
+  // Routes to single addresses through gateways on the task end: {destination, gateway}.
+  std::vector<std::pair<std::string, std::string>> host_routes;
 };
 
 // Makes the veth pair of `spec`: the bridge end enslaved to the bridge and up; the task end
-// moved into the task's namespace with its address and MAC, up. On failure nothing is left.
+// moved into the task's namespace with its address and MAC, up, with its host routes. On
+// failure nothing is left.
 // Errors: InvalidArgument, Unavailable naming the step.
 Status AddVeth(const VethSpec& spec);
-
-// In namespace `netns`: a route to the single address `destination` through `gateway` on link
-// `device` (e.g. 169.254.170.2 via the VPC's router on eth0). Errors: InvalidArgument,
-// Unavailable naming the failure.
-Status AddHostRoute(int netns, const std::string& device, const std::string& destination,
-                    const std::string& gateway);
 
 // Writes `value` to the network sysctl /proc/sys/net/`key` (e.g. "ipv4/ip_unprivileged_port_start")
 // of namespace `netns`. Errors: InvalidArgument (a key with ".."), Unavailable naming it.

@@ -97,12 +97,8 @@ Result<VpcLease> AccountVpcs::Attach(const std::string& account, int task_netns)
   spec.task_side = kTaskSide;
   spec.mac = lease.mac;
   spec.address = {Ipv4Text(lease.address), lease.subnet.prefix};
+  spec.host_routes = {{kTaskEndpointAddress, Ipv4Text(lease.subnet.gateway())}};
   Status st = sandbox::AddVeth(spec);
-  if (st.ok()) {
-    st = sandbox::AddHostRoute(task_netns, kTaskSide, kTaskEndpointAddress,
-                               Ipv4Text(lease.subnet.gateway()));
-    if (!st.ok()) (void)sandbox::DeleteLink(vpc_netns, lease.bridge_side);
-  }
   if (!st.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     vpcs_[account]->addresses.Release(lease.address);

@@ -285,13 +285,6 @@ class VpcNetworkProvider : public TaskNetworkProvider {
     auto ns = pool.Take();
     if (!ns.ok()) return Status::Internal("network namespace: " + ns.error().message());
     int netns = ns->netns.get();
-    // As Docker does in a container's own namespace: any port may be bound (root in the
-    // container has no capability over a namespace nimbus made, so httpd -p 80 would fail).
-    if (Status st = sandbox::SetNetSysctl(netns, "ipv4/ip_unprivileged_port_start", "0");
-        !st.ok()) {
-      pool.Release(std::move(*ns));
-      return Status::Internal("network namespace: " + st.message());
-    }
     auto network = std::make_unique<VpcTaskNetwork>(mode, std::move(*ns), &pool, &vpcs_);
     // none: no network, so no endpoint either (as on AWS, where the agent is not reachable).
     if (mode == "none") return std::unique_ptr<TaskNetwork>(std::move(network));
@@ -321,6 +314,9 @@ class VpcNetworkProvider : public TaskNetworkProvider {
     if (!pool_) {
       sandbox::NetnsPoolOptions options;
       options.ready = 2;
+      // As Docker does in a container's own namespace: any port may be bound (root in the
+      // container has no capability over a namespace nimbus made, so httpd -p 80 would fail).
+      options.net_sysctls = {{"ipv4/ip_unprivileged_port_start", "0"}};
       pool_ = std::make_unique<sandbox::NetnsPool>(*namespaces_, options);
     }
     return *pool_;
