@@ -403,9 +403,16 @@ class EcsNetwork(unittest.TestCase):
                        for d in before["attachments"][0]["details"]}["privateIPv4Address"]
             socket.create_connection(("127.0.0.1", port), timeout=10).close()  # published
             n.restart(signal.SIGKILL)
-            # The kernel took the namespaces, links and listeners with the process.
-            with self.assertRaises(ConnectionRefusedError):
-                socket.create_connection(("127.0.0.1", port), timeout=10).close()
+            # The kernel took the namespaces, links and listeners with the process (and with
+            # the containers, which die with it: a moment later).
+            deadline = time.time() + WAIT
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=10).close()
+                except ConnectionRefusedError:
+                    break
+                self.assertLess(time.time(), deadline, "port %d still open" % port)
+                time.sleep(0.1)
             assert_host_network_unchanged(self, self.host_before)
             ecs = n.client("ecs")
             task = ecs.describe_tasks(tasks=[arn])["tasks"][0]

@@ -61,7 +61,16 @@ HttpResponse Answer(const MetadataSource& s, const HttpRequest& request) {
   if (container == s.containers.end()) return NotFound("no such container");
   auto row = s.store->GetTask(s.scope, s.task_id);
   if (!row.ok() || !row->has_value()) return NotFound("task not found");
-  const Value& task = (*row)->body;
+  Value task = std::move((*row)->body);
+  if (s.started) {  // a started container is RUNNING with its id, whatever the store says yet
+    auto started = s.started();
+    for (Value& c : task["containers"]) {
+      auto it = started.find(c.value("name", ""));
+      if (it == started.end()) continue;
+      if (c.value("runtimeId", "").empty()) c["runtimeId"] = it->second;
+      if (c.value("lastStatus", "") == "PENDING") c["lastStatus"] = "RUNNING";
+    }
+  }
   if (what.empty() || what == "/") {
     return Json(200, ContainerMetadata(task, s.task_definition, container->second, s.network));
   }

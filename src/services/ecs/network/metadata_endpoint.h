@@ -39,6 +39,9 @@ struct MetadataSource {
   // Docker-shaped stats of the task's containers ({"<DockerId>": stats}), null when the runtime
   // gives none. Called on an event loop; must not block long.
   std::function<Value()> stats;
+  // Container name -> runtime id of the containers already started (the store learns them only
+  // once the whole task is RUNNING; a container may ask before), or null.
+  std::function<std::map<std::string, std::string>()> started;
 };
 
 // Key ids issued to one task.

@@ -1,5 +1,6 @@
 #include "services/ecs/network/port_forwarder.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -134,6 +135,8 @@ Result<std::unique_ptr<PortForwarder>> PortForwarder::Open(asio::io_context& loo
   error_code ec;
   tcp::acceptor& a = state->acceptor;
   a.open(tcp::v4(), ec);
+  // Asio opens sockets without CLOEXEC: no process nimbus starts may keep the port open.
+  if (!ec) ::fcntl(a.native_handle(), F_SETFD, FD_CLOEXEC);
   if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) a.bind(tcp::endpoint(asio::ip::address_v4::loopback(), host_port), ec);
   if (ec == asio::error::address_in_use) {

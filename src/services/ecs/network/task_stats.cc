@@ -151,6 +151,13 @@ void TaskStats::Add(const std::string& name, const std::string& runtime_id,
   containers_[runtime_id] = Container{name, cgroups, Value(), ""};
 }
 
+std::map<std::string, std::string> TaskStats::Started() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, std::string> out;
+  for (const auto& [id, c] : containers_) out[c.name] = id;
+  return out;
+}
+
 Value TaskStats::Sample() {
   Value networks =
       netns_.valid() ? NetworksFromProcNetDev(ProcNetDevIn(netns_.get())) : Value::object();

@@ -28,6 +28,8 @@ class TaskStats {
   void Add(const std::string& name, const std::string& runtime_id, const ContainerCgroups& cgroups);
   // {"<runtimeId>": stats} of every container started so far.
   Value Sample();
+  // Container name -> runtime id of every container started so far.
+  std::map<std::string, std::string> Started();
 
  private:
   struct Container {

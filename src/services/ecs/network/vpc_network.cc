@@ -351,6 +351,7 @@ class VpcNetworkProvider : public TaskNetworkProvider {
     auto stats = std::make_shared<TaskStats>(
         sandbox::UniqueFd(netns >= 0 ? ::fcntl(netns, F_DUPFD_CLOEXEC, 3) : -1), *clock_);
     source->stats = [stats] { return stats->Sample(); };
+    source->started = [stats] { return stats->Started(); };
     network.SetStats(stats);
     const Value* defs = Member(request.task_definition, "containerDefinitions");
     if (defs != nullptr && defs->is_array()) {
