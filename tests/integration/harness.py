@@ -52,6 +52,22 @@ def exchange(host, port, data, read_timeout=5):
         return b"".join(chunks)
 
 
+class ClientErrorAssertions:
+    """Mixin for unittest.TestCase: assert_error(code, fn, message=None, **kw) calls fn(**kw),
+    expects botocore's ClientError with error code `code` (and `message` within its message) and
+    returns the exception."""
+
+    def assert_error(self, code, fn, message=None, **kw):
+        from botocore.exceptions import ClientError
+        with self.assertRaises(ClientError) as cm:
+            fn(**kw)
+        err = cm.exception.response["Error"]
+        self.assertEqual(err["Code"], code, err)
+        if message is not None:
+            self.assertIn(message, err["Message"])
+        return cm.exception
+
+
 class Nimbus:
     def __init__(self, *args, data_dir=None, env=None):
         self.args = list(args)

@@ -7,9 +7,7 @@ import json
 import time
 import unittest
 
-from botocore.exceptions import ClientError
-
-from harness import Nimbus, log_events
+from harness import ClientErrorAssertions, Nimbus, log_events
 from lambda_util import create
 
 APP = """
@@ -38,7 +36,7 @@ def wait_for(fn, timeout=60, what="condition"):
     raise AssertionError("timed out waiting for " + what)
 
 
-class LambdaSqs(unittest.TestCase):
+class LambdaSqs(ClientErrorAssertions, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.n = Nimbus().start()
@@ -61,14 +59,6 @@ class LambdaSqs(unittest.TestCase):
                                                                 attrs.items()})["QueueUrl"]
         arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
         return url, arn["Attributes"]["QueueArn"]
-
-    def assert_error(self, code, fn, message=None, **kw):
-        with self.assertRaises(ClientError) as cm:
-            fn(**kw)
-        err = cm.exception.response["Error"]
-        self.assertEqual(err["Code"], code, err)
-        if message is not None:
-            self.assertIn(message, err["Message"])
 
     def got(self, body_prefix):
         """The records the consumer printed whose body starts with body_prefix."""

@@ -7,14 +7,14 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from harness import AWS_V2, Nimbus
+from harness import ClientErrorAssertions, AWS_V2, Nimbus
 
 
 def now_ms():
     return int(time.time() * 1000)
 
 
-class LogsWithRealClients(unittest.TestCase):
+class LogsWithRealClients(ClientErrorAssertions, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.n = Nimbus().start()
@@ -35,15 +35,6 @@ class LogsWithRealClients(unittest.TestCase):
             self.logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[
                 {"timestamp": t + i, "message": m} for i, m in enumerate(messages)])
         return t
-
-    def assert_error(self, code, fn, message=None, **kw):
-        with self.assertRaises(ClientError) as cm:
-            fn(**kw)
-        err = cm.exception.response["Error"]
-        self.assertEqual(err["Code"], code, err)
-        if message is not None:
-            self.assertIn(message, err["Message"])
-        return err
 
     # -- AWS CLI v1 -------------------------------------------------------------------------
     def test_cli_v1_round_trip(self):

@@ -9,12 +9,10 @@ import threading
 import time
 import unittest
 
-from botocore.exceptions import ClientError
-
-from harness import Nimbus
+from harness import ClientErrorAssertions, Nimbus
 
 
-class SqsWithRealClients(unittest.TestCase):
+class SqsWithRealClients(ClientErrorAssertions, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.n = Nimbus().start()
@@ -27,15 +25,6 @@ class SqsWithRealClients(unittest.TestCase):
     def queue(self, name, **attrs):
         return self.sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in
                                                                  attrs.items()})["QueueUrl"]
-
-    def assert_error(self, code, fn, message=None, **kw):
-        with self.assertRaises(ClientError) as cm:
-            fn(**kw)
-        err = cm.exception.response["Error"]
-        self.assertEqual(err["Code"], code, err)
-        if message is not None:
-            self.assertIn(message, err["Message"])
-        return cm.exception
 
     # -- queues ----------------------------------------------------------------------------
     def test_queue_url_create_idempotent_and_conflict(self):
