@@ -16,10 +16,12 @@ Container output goes to nimbus's stderr (--ecs-echo-container-output 1), where 
 it. Waits are generous: the machine may be loaded."""
 import ipaddress
 import json
+import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -27,7 +29,7 @@ import unittest
 import boto3
 
 from harness import NIMBUS_BIN, Nimbus
-from images import have_busybox, push_image
+from images import Entry, have_busybox, push_image
 
 WAIT = 90  # seconds: a loaded 2-core machine
 SUBNET = {"awsvpcConfiguration": {"subnets": ["subnet-0a1b2c3d"], "securityGroups": ["sg-1"]}}
@@ -277,6 +279,47 @@ class EcsNetwork(unittest.TestCase):
                 except ValueError:
                     return line[len(marker):]
         self.fail("no %s line from %s: %s" % (marker, arn, self.output(arn, marker, name=name)))
+
+    def test_boto3_inside_a_task_calls_nimbus_as_the_task_role(self):
+        """This test's own Python and boto3, bound read-only into a busybox container: boto3
+        finds the endpoint (AWS_ENDPOINT_URL) and the task role's credentials
+        (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) by itself, as on AWS."""
+        account = "111111111111"
+        ecs = self.n.client("ecs", access_key=account)
+        python = os.path.realpath(sys.executable)
+        site = os.path.dirname(os.path.dirname(os.path.realpath(boto3.__file__)))
+        paths = sorted({p for p in ("/usr", sys.prefix, site)
+                        if p == "/usr" or not p.startswith("/usr/")})
+        paths = [p for p in paths if not any(p != q and p.startswith(q + "/") for q in paths)]
+        uri, _ = push_image(self.n, "py", account=account, layers=[
+            [Entry(p, kind="dir") for p in paths] +
+            [Entry("lib64", kind="symlink", target="usr/lib64"),
+             Entry("lib", kind="symlink", target="usr/lib")]])
+        code = ("import boto3; me = boto3.client('sts').get_caller_identity(); "
+                "print('ME:' + me['Account'] + ' ' + me['Arn']); "
+                "boto3.client('logs').create_log_group(logGroupName='/from/task'); print('DONE')")
+        ecs.register_task_definition(
+            family="py", networkMode="awsvpc", cpu="256", memory="512",
+            requiresCompatibilities=["FARGATE"], taskRoleArn="arn:aws:iam::%s:role/app" % account,
+            volumes=[{"name": "v%d" % i, "host": {"sourcePath": p}} for i, p in enumerate(paths)],
+            containerDefinitions=[{
+                "name": "app", "image": uri + ":latest", "memory": 256,
+                # Through sh: nimbus looks an entrypoint up in the image's layers, not in
+                # what mountPoints add (Docker finds it at exec time).
+                "entryPoint": ["/bin/sh", "-c", 'exec %s -c "%s"' % (python, code)],
+                "environment": [{"name": "AWS_REGION", "value": "us-east-1"},
+                                {"name": "PYTHONPATH", "value": site}],
+                "mountPoints": [{"sourceVolume": "v%d" % i, "containerPath": p, "readOnly": True}
+                                for i, p in enumerate(paths)]}])
+        arn = ecs.run_task(taskDefinition="py", launchType="FARGATE",
+                           networkConfiguration=SUBNET)["tasks"][0]["taskArn"]
+        task = self.n.wait_task_status(ecs, arn, "STOPPED")
+        out = self.n.container_output(arn, expect="DONE", timeout=10)
+        self.assertEqual(task["containers"][0].get("exitCode"), 0, (task, out))
+        self.assertIn("ME:%s arn:aws:sts::%s:assumed-role/app/%s" % (account, account,
+                                                                    arn.rsplit("/", 1)[1]), out)
+        groups = self.n.client("logs", access_key=account).describe_log_groups()["logGroups"]
+        self.assertIn("/from/task", [g["logGroupName"] for g in groups])
 
     def test_metadata_credentials_and_api_from_inside_a_task(self):
         account = "111111111111"
