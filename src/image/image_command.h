@@ -37,8 +37,14 @@ Command MergeCommand(const std::vector<std::string>& image_entrypoint,
 // first PATH entry (of `path`, ':'-separated) that has it, as the OCI runtime's exec does.
 // NotFound with Docker's words ("exec: \"x\": executable file not found in $PATH") when none
 // has it. An overlayfs whiteout (char device 0/0) in a higher layer hides a file of a lower one.
+// A path at or under a `mounts` target is looked up in that mount's host directory instead (the
+// innermost mount wins), as the runtime's exec sees the container's bind mounts.
+struct MountedDir {
+  std::string host_dir, target;  // target: absolute, inside the container
+};
 Result<std::string> ResolveExecutable(const std::vector<std::string>& layers,
                                       const std::string& program, const std::string& path,
-                                      const std::string& working_dir);
+                                      const std::string& working_dir,
+                                      const std::vector<MountedDir>& mounts = {});
 
 }  // namespace nimbus::image

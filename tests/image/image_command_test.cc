@@ -57,5 +57,28 @@ TEST(ImageCommandTest, ResolvesExecutablesInTheImageLayers) {
   EXPECT_FALSE(ResolveExecutable(layers, "bin", "/", "/").ok());  // a directory
 }
 
+TEST(ImageCommandTest, SeesTheContainersBindMountsAsExecDoes) {
+  store::testing::TempDir dir;
+  std::string layer = dir.path() + "/layer", outer = dir.path() + "/outer",
+              inner = dir.path() + "/inner";
+  for (const auto& d : {layer + "/opt/tools/bin", outer + "/tools/bin", inner + "/bin"}) {
+    ASSERT_EQ(::system(("mkdir -p " + d).c_str()), 0);
+  }
+  std::ofstream(layer + "/opt/tools/bin/old") << "x";  // hidden by the mount over /opt
+  std::ofstream(outer + "/tools/bin/outer") << "x";
+  std::ofstream(inner + "/bin/tool") << "x";
+  Strings layers = {layer};
+  std::vector<MountedDir> mounts = {{outer, "/opt"}, {inner, "/opt/tools"}};
+  EXPECT_EQ(*ResolveExecutable(layers, "/opt/tools/bin/tool", "", "/", mounts),
+            "/opt/tools/bin/tool");
+  EXPECT_EQ(*ResolveExecutable(layers, "tool", "/usr/bin:/opt/tools/bin", "/", mounts),
+            "/opt/tools/bin/tool");
+  // The innermost mount has the say: /opt's own tools/bin is under /opt/tools's mount.
+  EXPECT_FALSE(ResolveExecutable(layers, "/opt/tools/bin/outer", "", "/", mounts).ok());
+  EXPECT_FALSE(ResolveExecutable(layers, "/opt/tools/bin/old", "", "/", mounts).ok());
+  EXPECT_EQ(*ResolveExecutable(layers, "/opt/tools/bin/old", "", "/"), "/opt/tools/bin/old");
+  EXPECT_FALSE(ResolveExecutable(layers, "/opt/tools/bin", "", "/", mounts).ok());  // a dir
+}
+
 }  // namespace
 }  // namespace nimbus::image

@@ -304,9 +304,8 @@ class EcsNetwork(unittest.TestCase):
             volumes=[{"name": "v%d" % i, "host": {"sourcePath": p}} for i, p in enumerate(paths)],
             containerDefinitions=[{
                 "name": "app", "image": uri + ":latest", "memory": 256,
-                # Through sh: nimbus looks an entrypoint up in the image's layers, not in
-                # what mountPoints add (Docker finds it at exec time).
-                "entryPoint": ["/bin/sh", "-c", 'exec %s -c "%s"' % (python, code)],
+                # The program comes with a mountPoint: found there, as Docker's exec finds it.
+                "entryPoint": [python, "-c", code],
                 "environment": [{"name": "AWS_REGION", "value": "us-east-1"},
                                 {"name": "PYTHONPATH", "value": site}],
                 "mountPoints": [{"sourceVolume": "v%d" % i, "containerPath": p, "readOnly": True}

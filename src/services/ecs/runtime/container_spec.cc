@@ -87,8 +87,16 @@ Result<sandbox::SandboxSpec> BuildContainerSpec(const ContainerSpecInput& in) {
 
   spec.working_dir = Str(def, "workingDirectory", config.working_dir);
   if (spec.working_dir.empty()) spec.working_dir.push_back('/');
+  if (in.task_definition != nullptr) {
+    auto binds = PrepareContainerBinds(*in.task_definition, def, in.task_volumes_dir,
+                                       in.shared_volumes_dir, in.root_id, in.image->layers);
+    if (!binds.ok()) return binds.error();
+    spec.binds = std::move(*binds);
+  }
+  std::vector<image::MountedDir> mounts;  // the program may come with a mountPoint, as in Docker
+  for (const auto& b : spec.binds) mounts.push_back({b.host_dir, b.target});
   auto exe = image::ResolveExecutable(in.image->layers, argv[0], EnvValue(spec.env, "PATH"),
-                                      spec.working_dir);
+                                      spec.working_dir, mounts);
   if (!exe.ok()) return Status::FailedPrecondition(exe.error().message());
   argv[0] = *exe;
   spec.argv = std::move(argv);
@@ -111,12 +119,6 @@ Result<sandbox::SandboxSpec> BuildContainerSpec(const ContainerSpecInput& in) {
   root.work_dir = in.work_dir;
   spec.image = std::move(root);
   spec.read_only_root = Bool(def, "readonlyRootFilesystem");
-  if (in.task_definition != nullptr) {
-    auto binds = PrepareContainerBinds(*in.task_definition, def, in.task_volumes_dir,
-                                       in.shared_volumes_dir, in.root_id, in.image->layers);
-    if (!binds.ok()) return binds.error();
-    spec.binds = std::move(*binds);
-  }
 
   // Limits: the container's hard limit (or the task's memory), cpu units as shares, the task's
   // cpu as a quota (else all of the host's).
