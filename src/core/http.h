@@ -38,6 +38,7 @@ class HttpHeaders {
 
 class HttpBodyStream;      // core/http_body.h
 class HttpResponseStream;  // core/http_body.h
+class HttpUpgrade;         // core/http_upgrade.h
 
 // True when a and b are equal ignoring ASCII case.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
@@ -72,6 +73,9 @@ struct HttpResponse {
   // A body produced while it is sent (core/http_body.h): when set, the server sends it with
   // Transfer-Encoding: chunked and ignores `body` and `file`.
   std::shared_ptr<HttpResponseStream> stream;
+  // With status 101: the server writes the status line and `headers` alone, then hands the
+  // connection to this (core/http_upgrade.h) and closes it once it returns.
+  std::shared_ptr<HttpUpgrade> upgrade;
   // Set by handlers that want the connection closed after this response.
   bool close = false;
   // For the access log: "Service.Operation" that served the request (empty = none).

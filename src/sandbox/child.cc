@@ -130,8 +130,8 @@ int RunOp(const ChildOp& op) {
   // Descriptors: keep only the plan's; stdin/stdout/stderr of init become /dev/null.
   int keep[24];
   int nkeep = 0;
-  for (int fd : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd, p.tmp_mount_fd,
-                 p.init_fd, p.user_namespace_fd, p.seccomp_fd}) {
+  for (int fd : {p.stdout_fd, p.stderr_fd, p.stdin_fd, p.report_fd, p.status_fd, p.lifeline_fd,
+                 p.tmp_mount_fd, p.init_fd, p.user_namespace_fd, p.seccomp_fd}) {
     if (fd >= 3 && nkeep < 24) keep[nkeep++] = fd;
   }
   for (int fd : p.cgroup_procs_fds) {
@@ -226,7 +226,7 @@ int RunOp(const ChildOp& op) {
     }
   }
   // init inherits these across its exec (it makes them close-on-exec again for the function).
-  for (int fd : {p.stdout_fd, p.stderr_fd, p.report_fd, p.status_fd, p.lifeline_fd,
+  for (int fd : {p.stdout_fd, p.stderr_fd, p.stdin_fd, p.report_fd, p.status_fd, p.lifeline_fd,
                  p.user_namespace_fd, p.seccomp_fd}) {
     if (fd >= 0 && ::fcntl(fd, F_SETFD, 0) != 0) Fail(p, kStageFds, errno);
   }

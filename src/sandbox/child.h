@@ -86,6 +86,8 @@ struct ChildPlan {
   int tmp_mount_fd = -1;              // the /tmp volume (kAttach's fd), closed after the ops
   int stdout_fd = -1;
   int stderr_fd = -1;
+  int stdin_fd = -1;      // exec with a terminal: the function's stdin (init's STDIN)
+  bool terminal = false;  // ... which is its controlling terminal (init's TERMINAL)
   int report_fd = -1;          // CLOEXEC; ChildReport on failure, EOF once the function exec'd
   int status_fd = -1;          // init writes the function's raw wait status (int32) here
   int lifeline_fd = -1;        // read end; EOF means nimbus died: kill everything

@@ -8,7 +8,9 @@
 // USERNS a user namespace the function joins, SECCOMP a file holding its sock_filter program,
 // IN_PLACE 1 when init execs the function itself (which becomes PID 1, STATUS unused), CAPS its
 // capability set (bit N = capability N); OOM_SCORE_ADJ is the value the function process gets
-// back ("" = leave init's).
+// back ("" = leave init's). A terminal exec (ExecSpec::terminal_fd) appends "STDIN TERMINAL": the
+// function's stdin, and 1 when it is a terminal the function takes as its controlling one in a
+// session of its own.
 #pragma once
 
 #include <stdint.h>

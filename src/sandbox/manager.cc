@@ -443,12 +443,18 @@ Result<std::unique_ptr<Sandbox>> SandboxManager::Exec(const Sandbox& target, con
   std::unique_ptr<Sandbox> sb(new Sandbox());
   sb->own_pid_namespace_ = false;
   sb->cleaner_ = impl.cleaner;
-  UniqueFd null;
-  if (spec.discard_output) {
+  UniqueFd null, terminal;
+  if (spec.terminal_fd >= 0) {  // stdin, stdout and stderr; a copy >= 3 (the child's 0-2 are rebuilt)
+    terminal = Above2(UniqueFd(::fcntl(spec.terminal_fd, F_DUPFD_CLOEXEC, 3)));
+    if (!terminal.valid()) return ErrnoStatus("dup terminal", errno);
+    plan.stdin_fd = terminal.get();
+    plan.terminal = true;
+  } else if (spec.discard_output) {
     null = Above2(UniqueFd(::open("/dev/null", O_WRONLY | O_CLOEXEC)));
     if (!null.valid()) return ErrnoStatus("open /dev/null", errno);
   }
-  NIMBUS_RETURN_IF_ERROR(Start(plan, 0, -1, *sb, null.valid() ? null.get() : -1));
+  int output = terminal.valid() ? terminal.get() : null.valid() ? null.get() : -1;
+  NIMBUS_RETURN_IF_ERROR(Start(plan, 0, -1, *sb, output));
   return sb;
 }
 

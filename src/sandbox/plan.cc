@@ -348,6 +348,7 @@ void SetInitArguments(ChildPlan& p) {
     config += std::to_string(v) + " ";
   }
   config += std::to_string(p.capabilities);
+  if (p.stdin_fd >= 0) config += " " + std::to_string(p.stdin_fd) + (p.terminal ? " 1" : " 0");
   p.init_argv = {const_cast<char*>(p.Keep("init")), const_cast<char*>(p.Keep(config)),
                  const_cast<char*>(p.Keep(p.oom_score_adj ? p.oom_score_adj : ""))};
   for (char* a : p.argv) p.init_argv.push_back(a);  // ends with its nullptr

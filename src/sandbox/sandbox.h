@@ -167,6 +167,11 @@ struct ExecSpec {
   // stdout and stderr to /dev/null instead of pipes (the result's stdout_fd()/stderr_fd() are
   // then -1): for a check whose output nobody reads, which would otherwise block on a full pipe.
   bool discard_output = false;
+  // A terminal's replica side (e.g. of a pty nimbus opened; ECS Exec) as the process's stdin,
+  // stdout and stderr and its controlling terminal, in a session of its own (no output pipes:
+  // stdout_fd()/stderr_fd() are -1). Not owned: close your copy once Exec returned, so that
+  // the master sees EOF when the process is gone. -1: no terminal.
+  int terminal_fd = -1;
 };
 
 // Exit of the function process (not of init).

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
+#include "core/http_upgrade.h"
 #include "server/http_conn.h"
 #include "server/http_server.h"
 #include "server/request_body.h"
@@ -98,6 +100,51 @@ asio::awaitable<void> Linger(HttpServer::Conn& conn) {
     if (n == 0) break;
     discarded += n;
   }
+}
+
+// The raw stream of a connection after 101 (core/http_upgrade.h): what the client sent after
+// its head first, then the socket, without a read deadline (the upgrade keeps its own).
+class ConnStream : public UpgradedStream {
+ public:
+  ConnStream(HttpServer::Conn& conn, std::string leftover, std::chrono::seconds write_timeout)
+      : conn_(conn), leftover_(std::move(leftover)), write_timeout_(write_timeout) {}
+  asio::awaitable<size_t> ReadSome(char* dst, size_t max) override {
+    if (closed_) co_return 0;
+    if (!leftover_.empty()) {
+      size_t n = std::min(max, leftover_.size());
+      std::memcpy(dst, leftover_.data(), n);
+      leftover_.erase(0, n);
+      co_return n;
+    }
+    co_return co_await conn_.ReadSome(dst, max, HttpServer::Conn::Clock::time_point::max());
+  }
+  asio::awaitable<bool> Write(std::string_view bytes) override {
+    if (closed_) co_return false;
+    co_return co_await conn_.Write(bytes, {}, write_timeout_);
+  }
+  void Close() override {
+    if (closed_) return;
+    closed_ = true;
+    error_code ignored;
+    conn_.socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    conn_.socket.cancel(ignored);
+  }
+
+ private:
+  HttpServer::Conn& conn_;
+  std::string leftover_;
+  std::chrono::seconds write_timeout_;
+  bool closed_ = false;
+};
+
+// "HTTP/1.1 101 Switching Protocols" and the response's headers: no Content-Length or Date,
+// which a 1xx must not carry.
+std::string SwitchingProtocolsHead(const HttpResponse& response) {
+  std::string head = "HTTP/1.1 101 Switching Protocols\r\n";
+  for (const auto& [name, value] : response.headers.entries()) {
+    head += name + ": " + value + "\r\n";
+  }
+  return head + "\r\n";
 }
 
 std::string PeerAddress(HttpServer::Conn& conn) {
@@ -201,6 +248,25 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
     bool reusable = body.complete() || (!response.close && co_await body.Finish(kMaxDrain));
     if (!body.complete()) unread_body = true;
     bool keep_alive = reusable && head->keep_alive && !response.close && !stopping_.load();
+    if (response.status == 101 && response.upgrade && body.complete()) {
+      std::string h = SwitchingProtocolsHead(response);
+      bool ok = co_await conn->Write(h, {}, options_.idle_timeout);
+      // Not busy: a stopping server closes the connection rather than waiting for its end.
+      conn->busy = false;
+      if (observer_ && acceptor->observed) observer_(request, response, 0, {});
+      if (ok && !stopping_.load()) {
+        ConnStream stream(*conn, std::move(buf), options_.idle_timeout);
+        buf.clear();
+        auto upgrade = std::move(response.upgrade);
+        try {
+          co_await upgrade->Run(stream);
+        } catch (const std::exception&) {
+          // Run must not throw; the connection closes all the same.
+        }
+        stream.Close();
+      }
+      break;
+    }
     bool is_head = request.method == "HEAD";
     uint64_t length = response.file.path.empty() ? response.body.size() : response.file.length;
     if (response.stream) response.headers.Set("Transfer-Encoding", "chunked");

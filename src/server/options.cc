@@ -137,6 +137,8 @@ Usage:
                                      and the commands to trust it
   nimbus ecs drift [--cluster C]     list ECS service containers whose running image digest
                                      differs from the digest their tag names now
+  nimbus ecs exec --task T -- CMD     run CMD in a running ECS task's container (ECS Exec; see
+                                     nimbus ecs exec --help)
   nimbus --version                   print the version
   nimbus --help                      print this help
 

@@ -11,6 +11,7 @@
 // zombies, exits with the function's status (writing its raw wait status to STATUS first) and
 // SIGKILLs everything when LIFELINE reports EOF (nimbus died). Inherited from the child: every
 // signal blocked, default dispositions, its own session, PR_SET_PDEATHSIG, stdio on /dev/null.
+#include <asm/ioctls.h>
 #include <asm/unistd.h>
 #include <linux/capability.h>
 #include <linux/errno.h>
@@ -88,6 +89,8 @@ struct Config {
   int seccomp = -1;         // the filter's file, read into `filter` before the function starts
   bool in_place = false;    // exec the function as this process (it becomes PID 1)
   uint64_t capabilities = 0;
+  int in = -1;            // the function's stdin (exec into a sandbox); -1: init's (/dev/null)
+  bool terminal = false;  // stdin is a terminal: the function leads a session with it
   sock_fprog filter = {0, nullptr};
   const char* oom_score_adj = nullptr;
   char** argv = nullptr;
@@ -141,6 +144,11 @@ bool ParseConfig(int argc, char** argv, char** envp, Config& c) {
   c.seccomp = static_cast<int>(v[9]);
   c.in_place = v[10] != 0;
   c.capabilities = static_cast<uint64_t>(v[11]);
+  int64_t in = -1, terminal = 0;  // optional: SandboxManager::Exec's STDIN and TERMINAL
+  if (NextInt(s, in) && NextInt(s, terminal)) {
+    c.in = static_cast<int>(in);
+    c.terminal = terminal != 0;
+  }
   c.oom_score_adj = argv[2][0] ? argv[2] : nullptr;
   c.argv = argv + 3;
   c.envp = envp;
@@ -197,6 +205,11 @@ void DropPrivileges(const Config& c) {
   const Config& c = *static_cast<const Config*>(arg);
   long rc = Sys(__NR_dup3, c.out, 1, 0);
   if (rc >= 0) rc = Sys(__NR_dup3, c.err, 2, 0);
+  if (rc >= 0 && c.in >= 0) rc = Sys(__NR_dup3, c.in, 0, 0);
+  if (rc >= 0 && c.terminal) {
+    rc = Sys(__NR_setsid);
+    if (rc >= 0) rc = Sys(__NR_ioctl, 0, TIOCSCTTY, 0);
+  }
   if (rc < 0) Fail(c, kStageFds, rc);
   if (c.oom_score_adj) {
     long fd = Sys(__NR_openat, AT_FDCWD, Arg("/proc/self/oom_score_adj"), O_WRONLY | O_CLOEXEC);
@@ -275,6 +288,7 @@ void SignalAll(const Config& c, long main_pid, int sig) {
   Sys(__NR_close, c.report);
   Sys(__NR_close, c.out);
   Sys(__NR_close, c.err);
+  if (c.in >= 0) Sys(__NR_close, c.in);
 
   long self = Sys(__NR_getpid);
   for (;;) {

@@ -6,6 +6,7 @@
 #include "services/ecs/ecs_service.h"
 #include "services/ecs/ecs_state.h"
 #include "services/ecs/network/vpc_network.h"
+#include "services/ecs/exec/exec_endpoint.h"
 #include "services/ecs/ops.h"
 #include "services/ecs/runtime/container_runtime.h"
 #include "services/ecs/runtime/debug_log_driver.h"
@@ -35,6 +36,7 @@ constexpr Operation<EcsState> kOperations[] = {
     {"StopTask", ops::StopTask},
     {"DescribeTasks", ops::DescribeTasks},
     {"ListTasks", ops::ListTasks},
+    {"ExecuteCommand", ops::ExecuteCommand},
     {"TagResource", ops::TagResource},
     {"UntagResource", ops::UntagResource},
     {"ListTagsForResource", ops::ListTagsForResource},
@@ -120,6 +122,23 @@ Result<std::shared_ptr<sandbox::Outbound>> MakeOutbound(ServiceContext& ctx) {
   return pasta;
 }
 
+// The operations' provider plus ECS Exec's data channel route.
+class EcsProvider : public Provider {
+ public:
+  EcsProvider(std::unique_ptr<Provider> ops, std::shared_ptr<EcsState> state)
+      : ops_(std::move(ops)), state_(std::move(state)) {}
+  std::string_view service_name() const override { return ops_->service_name(); }
+  void RegisterOperations(OperationTable& table) override { ops_->RegisterOperations(table); }
+  void RegisterRoutes(RouteTable& routes) override {
+    routes.AddRoute(exec::kDataChannelPath,
+                    exec::MakeDataChannelHandler(state_->exec_sessions, state_->runtime));
+  }
+
+ private:
+  std::unique_ptr<Provider> ops_;
+  std::shared_ptr<EcsState> state_;
+};
+
 Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   auto outbound = MakeOutbound(ctx);
   if (!outbound.ok()) return outbound.error();
@@ -143,7 +162,13 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
     state->scheduler = std::make_shared<ServiceScheduler>(*state, ctx.links.images);
     state->services->wake = [scheduler = state->scheduler.get()] { scheduler->Wake(); };
   }
-  return MakeProvider("ecs", std::move(state), kOperations);
+  std::string host = ctx.host.empty() || ctx.host == "0.0.0.0" ? "127.0.0.1" : ctx.host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  state->exec_sessions = std::make_shared<exec::ExecSessions>(
+      "ws://" + host + ":" + std::to_string(ctx.port),
+      std::chrono::seconds(ctx.flags.Int("--ecs-exec-idle-timeout", 1200)));
+  auto ops = MakeProvider("ecs", state, kOperations);
+  return std::unique_ptr<Provider>(new EcsProvider(std::move(ops), std::move(state)));
 }
 
 }  // namespace
@@ -166,7 +191,10 @@ ServiceFactory EcsService() {
             "let bridge and awsvpc tasks reach the outside world through pasta (Debian package\n"
             "passt), which must be installed (default off: a task reaches only its account's\n"
             "VPC and nimbus)",
-            "off"}},
+            "off"},
+           {"--ecs-exec-idle-timeout", "SECONDS",
+            "ECS Exec sessions nothing went through for this long end (AWS: 20 minutes)", "1200",
+            true, 1, 86400}},
           Create};
 }
 

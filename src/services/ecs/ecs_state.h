@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "services/ecs/ecs_store.h"
+#include "services/ecs/exec/exec_sessions.h"
 #include "services/ecs/runtime/task_runtime.h"
 #include "services/ecs/services/service_control.h"
 
@@ -18,6 +19,7 @@ struct EcsState {
   std::shared_ptr<ServiceControl> services;  // null only in harnesses that serve no services
   // Declared last, so destroyed first: its thread stops before the runtime and stores go.
   std::shared_ptr<ServiceScheduler> scheduler;  // null when no scheduler runs
+  std::shared_ptr<exec::ExecSessions> exec_sessions;  // ECS Exec; never null
 };
 
 }  // namespace nimbus::ecs

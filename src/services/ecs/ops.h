@@ -30,6 +30,7 @@ OpResult StartTask(EcsState& e, const CallContext& call, const Value& in);
 OpResult StopTask(EcsState& e, const CallContext& call, const Value& in);
 OpResult DescribeTasks(EcsState& e, const CallContext& call, const Value& in);
 OpResult ListTasks(EcsState& e, const CallContext& call, const Value& in);
+OpResult ExecuteCommand(EcsState& e, const CallContext& call, const Value& in);
 
 // What RunTask does once the request is checked, for the service scheduler too: stores `count`
 // tasks of `td` in `cluster` (startedBy, group, overrides, tags... from `in`) and hands them to
@@ -68,6 +69,12 @@ Result<std::string, AwsError> UseCluster(EcsStore& s, const CallContext& call, c
 // family); nullopt when it is malformed or does not exist.
 Result<std::optional<TaskDefRow>> LookupTaskDefinition(EcsStore& s, const CallContext& call,
                                                        const std::string& text);
+
+// The task `text` (an id or ARN) names in `cluster`, or nullopt; InvalidParameterException
+// when its ARN names another cluster.
+Result<std::optional<TaskRow>, AwsError> FindTask(EcsStore& s, const CallContext& call,
+                                                  const std::string& cluster,
+                                                  const std::string& text);
 
 // Whether the input's `include` list names `what` (e.g. "TAGS").
 bool Includes(const Value& in, const char* what);

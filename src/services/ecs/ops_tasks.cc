@@ -44,22 +44,6 @@ Result<TaskDefRow, AwsError> RunnableDefinition(EcsStore& s, const CallContext& 
   return std::move(**td);
 }
 
-// The task `text` names in `cluster`, or nullopt.
-Result<std::optional<TaskRow>, AwsError> FindTask(EcsStore& s, const CallContext& call,
-                                                  const std::string& cluster,
-                                                  const std::string& text) {
-  auto ref = ParseTaskRef(ScopeOf(call), text);
-  if (!ref) return std::optional<TaskRow>();
-  if (!ref->cluster.empty() && ref->cluster != cluster) {
-    return Invalid("Invalid identifier: Identifier is for cluster " + ref->cluster +
-                   ". Your cluster is " + cluster);
-  }
-  auto row = s.GetTask(ScopeOf(call), ref->id);
-  if (!row.ok()) return InternalError("ServerException", row.error());
-  if (*row && (*row)->cluster != cluster) return std::optional<TaskRow>();
-  return std::move(*row);
-}
-
 // The definition a task runs: an awslogs container without a `mode` option gets the account's
 // defaultLogDriverMode (non-blocking unless the account changed it: AWS's default since June
 // 2025), as ECS fills it in at launch; the registered definition keeps what was registered.
@@ -77,6 +61,21 @@ Value WithDefaultLogMode(Value td, const std::string& mode) {
 }
 
 }  // namespace
+
+Result<std::optional<TaskRow>, AwsError> FindTask(EcsStore& s, const CallContext& call,
+                                                  const std::string& cluster,
+                                                  const std::string& text) {
+  auto ref = ParseTaskRef(ScopeOf(call), text);
+  if (!ref) return std::optional<TaskRow>();
+  if (!ref->cluster.empty() && ref->cluster != cluster) {
+    return Invalid("Invalid identifier: Identifier is for cluster " + ref->cluster +
+                   ". Your cluster is " + cluster);
+  }
+  auto row = s.GetTask(ScopeOf(call), ref->id);
+  if (!row.ok()) return InternalError("ServerException", row.error());
+  if (*row && (*row)->cluster != cluster) return std::optional<TaskRow>();
+  return std::move(*row);
+}
 
 OpResult RunTask(EcsState& e, const CallContext& call, const Value& in) {
   EcsStore& s = *e.store;

@@ -188,6 +188,10 @@ Value NewTask(const NewTaskInput& in, const std::string& task_id, RandomSource& 
       if (v) c[key] = std::to_string(*v);
     }
     if (Member(def, "healthCheck")) c["healthStatus"] = "UNKNOWN";
+    if (Bool(req, "enableExecuteCommand")) {  // ECS Exec's agent, started with the container
+      c["managedAgents"] =
+          Value::array({Value{{"name", "ExecuteCommandAgent"}, {"lastStatus", "PENDING"}}});
+    }
     containers.push_back(std::move(c));
   }
   task["containers"] = std::move(containers);

@@ -43,6 +43,20 @@ class ContainerRuntime : public TaskRuntime {
     if (it != tasks_.end()) it->second.supervisor->RequestStop();
   }
 
+  Result<std::unique_ptr<sandbox::Sandbox>> Exec(const Scope& scope, const std::string& task_id,
+                                                     const std::string& container,
+                                                     const std::vector<std::string>& argv,
+                                                     int terminal_fd) override {
+    std::shared_ptr<TaskSupervisor> supervisor;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = tasks_.find(Key(scope, task_id));
+      if (it != tasks_.end()) supervisor = it->second.supervisor;
+    }
+    if (!supervisor) return Status::FailedPrecondition("the task is not running");
+    return supervisor->Exec(container, argv, terminal_fd);
+  }
+
  private:
   struct Running {
     std::shared_ptr<TaskSupervisor> supervisor;

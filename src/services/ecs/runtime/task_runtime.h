@@ -5,9 +5,13 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "core/status.h"
 #include "protocol/call.h"
+#include "sandbox/sandbox.h"
 #include "services/kit/scope.h"
 
 namespace nimbus::ecs {
@@ -35,6 +39,20 @@ class TaskRuntime {
   // caller has already set desiredStatus STOPPED, stopCode and stoppedReason. A task the runtime
   // does not run (e.g. started before a restart) is left as it is.
   virtual void Stop(const Scope& scope, const std::string& task_id) = 0;
+  // ECS Exec: starts `argv` (argv[0] looked up in the container's PATH unless it holds a '/')
+  // as root in container `container` of a task this runtime runs, with the container's
+  // environment, working directory and capabilities, on `terminal_fd` (a pty's replica, not
+  // owned: the caller closes its copy afterwards). FailedPrecondition when the task or the
+  // container is not running here (the message says which); NotFound when argv[0] is not in the
+  // container; Internal for a setup failure. Blocks for the setup (about a millisecond).
+  virtual Result<std::unique_ptr<sandbox::Sandbox>> Exec(const Scope& scope,
+                                                             const std::string& task_id,
+                                                             const std::string& container,
+                                                             const std::vector<std::string>& argv,
+                                                             int terminal_fd) {
+    (void)scope, (void)task_id, (void)container, (void)argv, (void)terminal_fd;
+    return Status::FailedPrecondition("this runtime runs no containers");
+  }
 };
 
 }  // namespace nimbus::ecs

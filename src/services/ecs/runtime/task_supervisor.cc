@@ -38,6 +38,20 @@ std::string CannotStart(const std::string& what) {
          what + ": unknown";
 }
 
+// The ECS Exec agent of container `c` as AWS shows it once the task was run with
+// enableExecuteCommand: {lastStartedAt, name ExecuteCommandAgent, lastStatus}.
+void SetExecAgent(const Value& task, Value& c, const char* status, double now) {
+  if (!Bool(task, "enableExecuteCommand")) return;
+  Value agent = {{"name", "ExecuteCommandAgent"}, {"lastStatus", status}};
+  if (c.contains("managedAgents") && c["managedAgents"].is_array() && !c["managedAgents"].empty() &&
+      c["managedAgents"][0].contains("lastStartedAt")) {
+    agent["lastStartedAt"] = c["managedAgents"][0]["lastStartedAt"];
+  } else if (std::string(status) == "RUNNING") {
+    agent["lastStartedAt"] = now;
+  }
+  c["managedAgents"] = Value::array({agent});
+}
+
 std::string Clip(std::string s, size_t n) {
   if (s.size() > n) s.resize(n);
   return s;
@@ -265,17 +279,21 @@ std::optional<std::string> TaskSupervisor::StartBox(Box& box) {
   if (!spec.ok()) return CannotStart(spec.error().message());
   auto sandbox = deps_.sandboxes->Launch(*spec);
   if (!sandbox.ok()) return CannotStart(sandbox.error().message());
-  box.sandbox = std::move(*sandbox);
-  box.live = true;
+  {
+    std::lock_guard<std::mutex> lock(exec_mu_);
+    box.sandbox = std::move(*sandbox);
+    box.live = true;
+  }
+  // What a health check's probe and ECS Exec start in the container from (sandbox exec).
+  box.probe.env = spec->env;
+  box.probe.working_dir = spec->working_dir.empty() ? "/" : spec->working_dir;
+  box.probe.uid = spec->uid;
+  box.probe.gid = spec->gid;
+  box.probe.capabilities = spec->capabilities;
+  box.probe.open_files_limit = spec->open_files_limit;
+  box.probe.resource_limits = spec->resource_limits;
+  box.probe.discard_output = true;
   if (box.health_config) {
-    box.probe.env = spec->env;
-    box.probe.working_dir = spec->working_dir;
-    box.probe.uid = spec->uid;
-    box.probe.gid = spec->gid;
-    box.probe.capabilities = spec->capabilities;
-    box.probe.open_files_limit = spec->open_files_limit;
-    box.probe.resource_limits = spec->resource_limits;
-    box.probe.discard_output = true;
     Box* b = &box;
     box.health = std::make_unique<HealthMonitor>(*box.health_config, Steady::now(),
                                                  [this, b] { return StartProbe(*b); });
@@ -291,6 +309,7 @@ std::optional<std::string> TaskSupervisor::StartBox(Box& box) {
         (*c)["lastStatus"] = "RUNNING";
         (*c)["runtimeId"] = box.runtime_id;
         (*c)["imageDigest"] = box.image.digest;
+        SetExecAgent(task, *c, "RUNNING", NowOf(*deps_.store));
       }
     });
   }
@@ -364,7 +383,10 @@ void TaskSupervisor::WriteRunning() {
     for (auto& box : boxes_) {
       Value* c = FindContainer(task, box->name);
       if (c == nullptr || !box->progress.started) continue;
-      if (!box->progress.exit_code) (*c)["lastStatus"] = "RUNNING";
+      if (!box->progress.exit_code) {
+        (*c)["lastStatus"] = "RUNNING";
+        SetExecAgent(task, *c, "RUNNING", now);
+      }
       (*c)["runtimeId"] = box->runtime_id;
       (*c)["imageDigest"] = box->image.digest;
     }
@@ -417,9 +439,11 @@ void TaskSupervisor::WriteHealth(Box& box) {
 }
 
 void TaskSupervisor::RecordExit(Box& box) {
+  std::unique_lock<std::mutex> lock(exec_mu_);
   auto status = box.sandbox->TryWait();
   if (!status) return;
   box.live = false;
+  lock.unlock();
   box.health.reset();  // its probe goes too
   int code = status->exited ? status->code : 128 + status->signal;
   bool oom = box.sandbox->WasOomKilled();
@@ -429,6 +453,7 @@ void TaskSupervisor::RecordExit(Box& box) {
     if (Value* c = FindContainer(task, box.name)) {
       (*c)["lastStatus"] = "STOPPED";
       (*c)["exitCode"] = code;
+      SetExecAgent(task, *c, "STOPPED", 0);
       if (oom) (*c)["reason"] = kOomReason;
     }
     if (box.essential && !task.contains("stopCode")) {
@@ -496,7 +521,11 @@ void TaskSupervisor::Finish(const std::string& stop_code, const std::string& rea
   });
   for (auto& box : boxes_) {
     box->health.reset();
-    box->sandbox.reset();
+    {
+      std::lock_guard<std::mutex> lock(exec_mu_);
+      box->live = false;
+      box->sandbox.reset();
+    }
     box->log.reset();  // waits for the last lines
   }
   group_.reset();  // queued for removal behind the sandboxes
@@ -505,6 +534,31 @@ void TaskSupervisor::Finish(const std::string& stop_code, const std::string& rea
   std::filesystem::remove_all(task_dir_, ec);
   double now = NowOf(*deps_.store);
   Update([&](Value& task) { MarkStopped(task, stop_code, reason, "", now); });
+}
+
+Result<std::unique_ptr<sandbox::Sandbox>> TaskSupervisor::Exec(
+    const std::string& container, const std::vector<std::string>& argv, int terminal_fd) {
+  if (argv.empty()) return Status::InvalidArgument("empty command");
+  std::lock_guard<std::mutex> lock(exec_mu_);
+  for (auto& box : boxes_) {
+    if (box->name != container) continue;
+    if (!box->live || !box->sandbox) {
+      return Status::FailedPrecondition("container " + container + " is not running");
+    }
+    // ECS Exec runs as root (the agent's user), with the container's environment and limits.
+    sandbox::ExecSpec spec = box->probe;
+    spec.discard_output = false;
+    auto exe = image::ResolveExecutable(box->image.layers, argv[0], EnvValue(spec.env, "PATH"),
+                                        spec.working_dir);
+    if (!exe.ok()) return exe.error();
+    spec.argv = argv;
+    spec.argv[0] = *exe;
+    spec.uid = 0;
+    spec.gid = 0;
+    spec.terminal_fd = terminal_fd;
+    return deps_.sandboxes->Exec(*box->sandbox, spec);
+  }
+  return Status::FailedPrecondition("the task has no container " + container);
 }
 
 }  // namespace nimbus::ecs

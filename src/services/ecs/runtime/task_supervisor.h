@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ class TaskSupervisor {
   // nimbus is stopping: kill every container now and write nothing more.
   void Shutdown();
   bool done() const { return done_.load(); }
+  // TaskRuntime::Exec for one of this task's containers. Any thread.
+  Result<std::unique_ptr<sandbox::Sandbox>> Exec(const std::string& container,
+                                                     const std::vector<std::string>& argv,
+                                                     int terminal_fd);
 
  private:
   struct Box;
@@ -58,6 +63,9 @@ class TaskSupervisor {
   // destroyed after their sandboxes).
   std::unique_ptr<sandbox::SandboxGroup> group_;
   std::vector<std::unique_ptr<Box>> boxes_;
+  // Guards each box's sandbox and `live` against Exec from other threads (the supervisor's own
+  // reads need no lock: it is their only writer).
+  mutable std::mutex exec_mu_;
   sandbox::UniqueFd wake_;  // eventfd: RequestStop / Shutdown
   std::atomic<bool> stop_requested_{false}, shutdown_{false}, done_{false};
   bool stopping_ = false;

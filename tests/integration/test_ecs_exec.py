@@ -1,0 +1,236 @@
+"""ECS Exec against a real container: ExecuteCommand's answers and AWS's errors through boto3,
+the session's single-use token, `nimbus ecs exec` (nimbus's own client of the Session Manager
+data channel) running `ls /` and exit codes without a terminal and an interactive shell in tmux,
+and the same stream through npm ssm-session (a third-party implementation of the protocol).
+
+AWS's session-manager-plugin (what `aws ecs execute-command` starts) is not packaged for Debian
+and not on this machine, so the CLI's own command is not run here."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import NIMBUS_BIN, Nimbus
+from images import have_busybox, push_image
+
+WAIT = 90  # seconds: a loaded 2-core machine
+HERE = os.path.dirname(os.path.abspath(__file__))
+NOT_ENABLED = ("The execute command failed because execute command was not enabled when the "
+               "task was run or the execute command agent isn't running. Wait and try again or "
+               "run a new task with execute command enabled and try again.")
+
+
+def ws_open(host, port, path, token):
+    """A raw WebSocket to `path` that sent the open-data-channel frame with `token`; returns the
+    socket and the first server frame's opcode."""
+    s = socket.create_connection((host, port), timeout=WAIT)
+    s.sendall(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+               % (path, host, port)).encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    assert b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head, head  # RFC 6455's example accept key
+    payload = json.dumps({"MessageSchemaVersion": "1.0", "RequestId": "r", "TokenValue": token,
+                          "ClientId": "c", "ClientVersion": "test"}).encode()
+    mask = b"\x01\x02\x03\x04"
+    frame = bytes([0x81, 0x80 | len(payload)]) + mask if len(payload) < 126 else (
+        bytes([0x81, 0x80 | 126]) + len(payload).to_bytes(2, "big") + mask)
+    s.sendall(frame + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    first = s.recv(1)
+    return s, first[0] & 0x0F if first else None
+
+
+@unittest.skipUnless(have_busybox(), "needs busybox-static and skopeo")
+class EcsExec(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.n = Nimbus().start()
+        cls.ecs = cls.n.client("ecs")
+        cls.uri, _ = push_image(cls.n, "shell")
+        cls.ecs.register_task_definition(family="exec", containerDefinitions=[{
+            "name": "app", "image": cls.uri + ":latest", "memory": 64,
+            "entryPoint": ["sleep", "3600"]}])
+        cls.task = cls.run_task(enableExecuteCommand=True)
+        cls.plain = cls.run_task()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.n.stop()
+
+    @classmethod
+    def run_task(cls, **kw):
+        arn = cls.ecs.run_task(taskDefinition="exec", **kw)["tasks"][0]["taskArn"]
+        deadline = time.time() + WAIT
+        while time.time() < deadline:
+            task = cls.ecs.describe_tasks(tasks=[arn])["tasks"][0]
+            if task["lastStatus"] == "RUNNING":
+                return task
+            if task["lastStatus"] == "STOPPED":
+                raise AssertionError("task stopped: %s" % task)
+            time.sleep(0.1)
+        raise AssertionError("task not RUNNING after %d s" % WAIT)
+
+    def execute(self, task=None, **kw):
+        args = dict(task=(task or self.task)["taskArn"], command="/bin/sh", interactive=True)
+        args.update(kw)
+        return self.ecs.execute_command(**args)
+
+    def error_of(self, **kw):
+        with self.assertRaises(self.ecs.exceptions.ClientError) as cm:
+            self.execute(**kw)
+        return cm.exception.response["Error"]
+
+    def nimbus_exec(self, *command, task=None, **run):
+        env = self.n.client_env()
+        return subprocess.run(
+            [NIMBUS_BIN, "ecs", "exec", "--endpoint-url", self.n.endpoint, "--task",
+             (task or self.task)["taskArn"], "--"] + list(command),
+            capture_output=True, env=env, timeout=WAIT, stdin=subprocess.DEVNULL, **run)
+
+    # -- ExecuteCommand ---------------------------------------------------------------------
+    def test_session_and_managed_agent(self):
+        out = self.execute()
+        self.assertEqual(out["taskArn"], self.task["taskArn"])
+        self.assertEqual(out["clusterArn"], self.task["clusterArn"])
+        self.assertEqual(out["containerName"], "app")
+        self.assertEqual(out["containerArn"], self.task["containers"][0]["containerArn"])
+        self.assertTrue(out["interactive"])
+        session = out["session"]
+        self.assertRegex(session["sessionId"], r"^ecs-execute-command-[0-9a-f]{17}$")
+        self.assertTrue(session["streamUrl"].startswith(
+            "ws://%s:%d/v1/data-channel/%s?" % (self.n.host, self.n.port, session["sessionId"])))
+        self.assertTrue(session["tokenValue"])
+        agent = self.ecs.describe_tasks(tasks=[self.task["taskArn"]])["tasks"][0][
+            "containers"][0]["managedAgents"][0]
+        self.assertEqual((agent["name"], agent["lastStatus"]), ("ExecuteCommandAgent", "RUNNING"))
+        self.assertIn("lastStartedAt", agent)
+        self.assertNotIn("managedAgents", self.plain["containers"][0])
+
+    def test_token_is_single_use(self):
+        session = self.execute()["session"]
+        path = session["streamUrl"].split(str(self.n.port), 1)[1]
+        first, op = ws_open(self.n.host, self.n.port, path, session["tokenValue"])
+        self.assertEqual(op, 0x2)  # a binary message: the handshake request
+        second, op = ws_open(self.n.host, self.n.port, path, session["tokenValue"])
+        self.assertEqual(op, 0x8)  # close: the token was used
+        wrong, op = ws_open(self.n.host, self.n.port, path, "not-the-token")
+        self.assertEqual(op, 0x8)
+        for s in (first, second, wrong):
+            s.close()
+
+    def test_errors(self):
+        err = self.error_of(interactive=False)
+        self.assertEqual((err["Code"], err["Message"]),
+                         ("InvalidParameterException",
+                          "Interactive is the only mode supported currently."))
+        err = self.error_of(task=self.plain)
+        self.assertEqual((err["Code"], err["Message"]), ("InvalidParameterException", NOT_ENABLED))
+        err = self.error_of(task={"taskArn": "0123456789abcdef0123456789abcdef"})
+        self.assertEqual(err["Code"], "InvalidParameterException")
+        err = self.error_of(cluster="nope")
+        self.assertEqual(err["Code"], "ClusterNotFoundException")
+        err = self.error_of(container="nope")
+        self.assertEqual(err["Code"], "InvalidParameterException")
+        self.assertIn("nope", err["Message"])
+        # nimbus's client reports an error the way the AWS CLI does, with its exit code.
+        res = self.nimbus_exec("ls", task=self.plain)
+        self.assertEqual(res.returncode, 254)
+        self.assertIn(b"An error occurred (InvalidParameterException) when calling the "
+                      b"ExecuteCommand operation: " + NOT_ENABLED.encode(), res.stderr)
+
+    def test_stopped_task(self):
+        task = self.run_task(enableExecuteCommand=True)
+        self.ecs.stop_task(task=task["taskArn"])
+        err = self.error_of(task=task)
+        self.assertEqual((err["Code"], err["Message"]), ("InvalidParameterException", NOT_ENABLED))
+
+    # -- nimbus ecs exec --------------------------------------------------------------------
+    def test_ls_and_exit_codes(self):
+        res = self.nimbus_exec("ls", "-1", "/")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        entries = res.stdout.replace(b"\r\n", b"\n").split()
+        for name in (b"bin", b"dev", b"etc", b"proc", b"tmp"):
+            self.assertIn(name, entries)
+        self.assertNotIn(b"\n\n", res.stdout.replace(b"\r\n", b"\n").strip())
+        res = self.nimbus_exec("sh", "-c", "echo out; echo err >&2; exit 7")
+        self.assertEqual(res.returncode, 7)
+        self.assertEqual(res.stdout, b"out\r\nerr\r\n")  # one terminal: stdout and stderr
+        # Root in the container's namespaces: its hostname, its pid 1, its files.
+        res = self.nimbus_exec("sh", "-c", "id -u; hostname; cat /proc/1/cmdline | tr '\\0' ' '")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        uid, hostname, cmdline = res.stdout.decode().split("\r\n")[:3]
+        self.assertEqual(uid, "0")
+        self.assertEqual(hostname, self.task["containers"][0]["runtimeId"][:12])
+        self.assertIn("sleep 3600", cmdline)
+        res = self.nimbus_exec("no-such-program")
+        self.assertEqual(res.returncode, 127)
+        self.assertIn(b"executable file not found in $PATH", res.stdout)
+
+    def test_interactive_shell_in_tmux(self):
+        if shutil.which("tmux") is None:
+            self.skipTest("needs tmux")
+        tmp = tempfile.mkdtemp(prefix="nimbus-exec-")
+        rc_file = os.path.join(tmp, "rc")
+        name = "nimbus-exec-%d" % os.getpid()
+        script = "%s ecs exec --endpoint-url %s --task %s -- /bin/sh; echo $? > %s" % (
+            NIMBUS_BIN, self.n.endpoint, self.task["taskArn"], rc_file)
+        env = self.n.client_env()
+        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", script],
+                       check=True, env=env)
+        try:
+            def screen():
+                return subprocess.run(["tmux", "capture-pane", "-p", "-t", name],
+                                      capture_output=True, env=env).stdout.decode()
+
+            def wait_screen(needle):
+                deadline = time.time() + WAIT
+                while time.time() < deadline:
+                    text = screen()
+                    if needle in text:
+                        return text
+                    time.sleep(0.1)
+                self.fail("%r not on the screen: %r" % (needle, screen()))
+
+            wait_screen("/ #")
+            subprocess.run(["tmux", "send-keys", "-t", name, "echo $((6*7)) $COLUMNS", "Enter"],
+                           check=True, env=env)
+            wait_screen("42")
+            subprocess.run(["tmux", "send-keys", "-t", name, "stty size", "Enter"], check=True,
+                           env=env)
+            wait_screen("30 100")  # the pty has the client terminal's size
+            subprocess.run(["tmux", "send-keys", "-t", name, "exit 5", "Enter"], check=True,
+                           env=env)
+            deadline = time.time() + WAIT
+            while time.time() < deadline and not os.path.exists(rc_file):
+                time.sleep(0.1)
+            time.sleep(0.2)
+            with open(rc_file) as f:
+                self.assertEqual(f.read().strip(), "5")
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, env=env)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    # -- npm ssm-session --------------------------------------------------------------------
+    def test_ssm_session_npm(self):
+        if not os.path.isdir(os.path.join(HERE, "js", "node_modules", "ssm-session")):
+            self.skipTest("npm ssm-session is not installed (make install-npm-deps)")
+        # ssm-session has no handshake (as clients before it): its first message starts the
+        # command. A line-editing shell would ask the terminal where its cursor is: `read`.
+        session = self.execute(command="sh -c 'read a; echo got-$a-$((40+2)); exit 3'")["session"]
+        res = self.n.node("ssm_exec.mjs", session["streamUrl"], session["tokenValue"], "hello",
+                          check=False)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        out = json.loads(res.stdout.decode().strip().splitlines()[-1])
+        self.assertIn("hello\r\ngot-hello-42\r\n", out["output"])
+        self.assertEqual(out["closed"]["SessionId"], session["sessionId"])
+        self.assertEqual(out["closed"]["ExitCode"], 3)
+
+
+if __name__ == "__main__":
+    unittest.main()
