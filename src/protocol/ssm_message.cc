@@ -128,6 +128,18 @@ Result<Message> Decode(std::string_view b) {
   return m;
 }
 
+Message StreamData(std::string_view message_type, int64_t sequence, PayloadType payload_type,
+                   std::string payload, uint64_t now_ms) {
+  Message m;
+  m.message_type = std::string(message_type);
+  m.created_ms = now_ms;
+  m.sequence_number = sequence;
+  m.message_id = NewUuid();
+  m.payload_type = payload_type;
+  m.payload = std::move(payload);
+  return m;
+}
+
 Message AcknowledgeFor(const Message& acked, uint64_t now_ms) {
   nlohmann::json body = {{"AcknowledgedMessageType", acked.message_type},
                          {"AcknowledgedMessageId", acked.message_id},

@@ -69,6 +69,11 @@ std::string Encode(const Message& message);
 // service evidently accepts such messages.
 Result<Message> Decode(std::string_view bytes);
 
+// A stream message (kInputStreamData from a client, kOutputStreamData from the agent) numbered
+// `sequence`, with a fresh message id, created at `now_ms`.
+Message StreamData(std::string_view message_type, int64_t sequence, PayloadType payload_type,
+                   std::string payload, uint64_t now_ms);
+
 // {"AcknowledgedMessageType","AcknowledgedMessageId","AcknowledgedMessageSequenceNumber",
 // "IsSequentialMessage":true} for `acked`, wrapped in an `acknowledge` message (flags 3, seq 0).
 Message AcknowledgeFor(const Message& acked, uint64_t now_ms);

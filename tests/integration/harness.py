@@ -68,6 +68,25 @@ class ClientErrorAssertions:
         return cm.exception
 
 
+class EcsTaskHelpers:
+    """Mixin for unittest.TestCase with `self.n` (a Nimbus) and `self.ecs` (its ECS client):
+    run_task (no failures; the task's ARN), describe, and wait_status (lastStatus reached within
+    task_wait seconds)."""
+
+    task_wait = 90  # seconds: a loaded 2-core machine
+
+    def run_task(self, family, **kw):
+        out = self.ecs.run_task(taskDefinition=family, **kw)
+        self.assertEqual(out["failures"], [])
+        return out["tasks"][0]["taskArn"]
+
+    def describe(self, arn):
+        return self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
+
+    def wait_status(self, arn, status, timeout=None):
+        return self.n.wait_task_status(self.ecs, arn, status, timeout or self.task_wait)
+
+
 class Nimbus:
     def __init__(self, *args, data_dir=None, env=None):
         self.args = list(args)

@@ -28,7 +28,7 @@ import unittest
 
 import boto3
 
-from harness import NIMBUS_BIN, Nimbus
+from harness import NIMBUS_BIN, EcsTaskHelpers, Nimbus
 from images import Entry, have_busybox, push_image
 
 WAIT = 90  # seconds: a loaded 2-core machine
@@ -81,7 +81,7 @@ def http_get(port, timeout=WAIT):
 
 
 @unittest.skipUnless(have_busybox(), "needs busybox-static and skopeo")
-class EcsNetwork(unittest.TestCase):
+class EcsNetwork(EcsTaskHelpers, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.host_before = host_network()
@@ -119,16 +119,6 @@ class EcsNetwork(unittest.TestCase):
         c.update(extra)
         return c
 
-    def run_task(self, family, **kw):
-        out = self.ecs.run_task(taskDefinition=family, **kw)
-        self.assertEqual(out["failures"], [])
-        return out["tasks"][0]["taskArn"]
-
-    def describe(self, arn):
-        return self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
-
-    def wait_status(self, arn, status, timeout=WAIT):
-        return self.n.wait_task_status(self.ecs, arn, status, timeout)
 
     def output(self, arn, expect, name="app", timeout=WAIT):
         return self.n.container_output(arn, name, expect, timeout)

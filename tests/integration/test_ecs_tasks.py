@@ -15,7 +15,7 @@ import signal
 import time
 import unittest
 
-from harness import Nimbus
+from harness import EcsTaskHelpers, Nimbus
 from images import have_busybox, push_image
 
 WAIT = 90  # seconds: a loaded 2-core machine
@@ -28,7 +28,7 @@ def container(name="app", image=None, **extra):
 
 
 @unittest.skipUnless(have_busybox(), "needs busybox-static and skopeo")
-class EcsTasks(unittest.TestCase):
+class EcsTasks(EcsTaskHelpers, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.n = Nimbus("--ecs-echo-container-output", "1").start()
@@ -53,16 +53,6 @@ class EcsTasks(unittest.TestCase):
                                           **extra)
         return family
 
-    def run_task(self, family, **kw):
-        out = self.ecs.run_task(taskDefinition=family, **kw)
-        self.assertEqual(out["failures"], [])
-        return out["tasks"][0]["taskArn"]
-
-    def describe(self, arn):
-        return self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
-
-    def wait_status(self, arn, status, timeout=WAIT):
-        return self.n.wait_task_status(self.ecs, arn, status, timeout)
 
     def output(self, arn, name="app", expect=None, timeout=WAIT):
         """Lines container `name` of task `arn` wrote (once one contains `expect`)."""

@@ -130,13 +130,8 @@ class Channel {
   }
 
   asio::awaitable<void> SendStream(PayloadType type, std::string payload) {
-    ssm::Message m;
-    m.message_type = std::string(ssm::kOutputStreamData);
-    m.created_ms = NowMs();
-    m.sequence_number = next_out_++;
-    m.message_id = NewUuid();
-    m.payload_type = type;
-    m.payload = std::move(payload);
+    ssm::Message m =
+        ssm::StreamData(ssm::kOutputStreamData, next_out_++, type, std::move(payload), NowMs());
     std::string bytes = ssm::Encode(m);
     unacked_[m.sequence_number] = Unacked{bytes, Clock::now()};
     co_await conn_.Send(ws::Opcode::kBinary, bytes);

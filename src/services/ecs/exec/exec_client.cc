@@ -111,13 +111,8 @@ class ClientSession {
   }
 
   void SendInput(PayloadType type, std::string payload) {
-    ssm::Message m;
-    m.message_type = std::string(ssm::kInputStreamData);
-    m.created_ms = NowMs();
-    m.sequence_number = next_out_++;
-    m.message_id = NewUuid();
-    m.payload_type = type;
-    m.payload = std::move(payload);
+    ssm::Message m =
+        ssm::StreamData(ssm::kInputStreamData, next_out_++, type, std::move(payload), NowMs());
     std::string bytes = ssm::Encode(m);
     unacked_[m.sequence_number] = {bytes, Clock::now()};
     SendFrame(ws::Opcode::kBinary, bytes);
