@@ -7,6 +7,7 @@
 #include "services/kit/arn.h"
 #include "services/kit/input.h"
 #include "services/kit/operations.h"
+#include "services/kit/violations.h"
 #include "services/sts/sts_service.h"
 
 namespace nimbus {
@@ -18,23 +19,13 @@ struct Sts {
   bool strict = false;
 };
 
-AwsError Invalid(const std::string& value, const std::string& field, const std::string& rule) {
-  return AwsError("ValidationError", "1 validation error detected: Value '" + value + "' at '" +
-                                         field + "' failed to satisfy constraint: " + rule);
-}
-
 // DurationSeconds within [min, max] (AWS's constraint message), `def` when absent.
 Result<std::chrono::seconds, AwsError> Duration(const Value& input, int64_t min, int64_t max,
                                                 int64_t def) {
   const int64_t d = Int(input, "DurationSeconds", def);
-  if (d < min) {
-    return Invalid(std::to_string(d), "durationSeconds",
-                   "Member must have value greater than or equal to " + std::to_string(min));
-  }
-  if (d > max) {
-    return Invalid(std::to_string(d), "durationSeconds",
-                   "Member must have value less than or equal to " + std::to_string(max));
-  }
+  Violations v;
+  v.Range(d, min, max, "durationSeconds");
+  if (!v.empty()) return v.Error("ValidationError");
   return std::chrono::seconds(d);
 }
 
@@ -68,18 +59,15 @@ OpResult AssumeRole(Sts& sts, const CallContext& call, const Value& input) {
   auto session = RequiredStr(input, "RoleSessionName", "ValidationError");
   if (!session.ok()) return session.error();
   static const std::regex kSessionName(R"([\w+=,.@-]*)");
-  if (session->size() < 2 || session->size() > 64) {
-    return Invalid(*session, "roleSessionName",
-                   session->size() < 2 ? "Member must have length greater than or equal to 2"
-                                       : "Member must have length less than or equal to 64");
+  Violations v;  // the first broken constraint is answered, in this order
+  v.MinLength(*session, 2, "roleSessionName");
+  if (v.empty()) v.MaxLength(*session, 64, "roleSessionName");
+  if (v.empty() && !std::regex_match(*session, kSessionName)) {
+    v.Add(*session, "roleSessionName",
+          "Member must satisfy regular expression pattern: [\\w+=,.@-]*");
   }
-  if (!std::regex_match(*session, kSessionName)) {
-    return Invalid(*session, "roleSessionName",
-                   "Member must satisfy regular expression pattern: [\\w+=,.@-]*");
-  }
-  if (role_arn->size() < 20) {
-    return Invalid(*role_arn, "roleArn", "Member must have length greater than or equal to 20");
-  }
+  if (v.empty()) v.MinLength(*role_arn, 20, "roleArn");
+  if (!v.empty()) return v.Error("ValidationError");
   auto principal = auth::AssumedRolePrincipal(*role_arn, *session);
   if (!principal) return AwsError("ValidationError", *role_arn + " is invalid");
   auto lifetime = Duration(input, 900, 43200, 3600);

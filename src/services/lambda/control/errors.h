@@ -1,6 +1,4 @@
-// Lambda's AWS errors, worded as AWS words them, and a collector for model-constraint
-// violations ("1 validation error detected: Value '0' at 'timeout' failed to satisfy
-// constraint: Member must have value greater than or equal to 1").
+// Lambda's AWS errors, worded as AWS words them (model-constraint violations: kit/violations.h).
 #pragma once
 
 #include <string>
@@ -8,6 +6,7 @@
 
 #include "core/aws_error.h"
 #include "protocol/call.h"
+#include "services/kit/violations.h"
 
 namespace nimbus::lambda {
 
@@ -66,47 +65,7 @@ inline AwsError ServiceError(std::string message) {
   return AwsError("ServiceException", std::move(message), 500, false);
 }
 
-// Collects constraint violations; Error() is empty (ok) when there are none.
-class Violations {
- public:
-  // Value '<value>' at '<field>' failed to satisfy constraint: <constraint>.
-  void Add(const std::string& value, const std::string& field, const std::string& constraint) {
-    items_.push_back("Value '" + value + "' at '" + field +
-                     "' failed to satisfy constraint: " + constraint);
-  }
-  void Min(long long value, long long min, const std::string& field) {
-    if (value < min) {
-      Add(std::to_string(value), field,
-          "Member must have value greater than or equal to " + std::to_string(min));
-    }
-  }
-  void Max(long long value, long long max, const std::string& field) {
-    if (value > max) {
-      Add(std::to_string(value), field,
-          "Member must have value less than or equal to " + std::to_string(max));
-    }
-  }
-  void Range(long long value, long long min, long long max, const std::string& field) {
-    Min(value, min, field);
-    Max(value, max, field);
-  }
-  void MaxLength(const std::string& value, size_t max, const std::string& field) {
-    if (value.size() > max) {
-      Add(value, field, "Member must have length less than or equal to " + std::to_string(max));
-    }
-  }
-  bool empty() const { return items_.empty(); }
-  // ValidationException "N validation error(s) detected: a; b".
-  AwsError Error() const {
-    std::string msg =
-        std::to_string(items_.size()) +
-        (items_.size() == 1 ? " validation error detected: " : " validation errors detected: ");
-    for (size_t i = 0; i < items_.size(); ++i) msg += (i ? "; " : "") + items_[i];
-    return ValidationError(msg);
-  }
-
- private:
-  std::vector<std::string> items_;
-};
+// Constraint violations in Lambda's words (Error(): ValidationException): kit's collector.
+using Violations = nimbus::Violations;
 
 }  // namespace nimbus::lambda
