@@ -58,6 +58,10 @@ std::optional<Principal> AssumedRolePrincipal(std::string_view role_arn,
   return p;
 }
 
+Credential AccountKeyCredential(std::string_view account_id) {
+  return {std::string(account_id), "nimbus", std::string(account_id), "nimbus"};
+}
+
 IssuedCredential CredentialIssuer::Issue(std::string_view account_id,
                                          std::chrono::seconds lifetime, Principal principal) {
   IssuedCredential out;

@@ -60,6 +60,10 @@ class CredentialIssuer {
   std::unordered_map<std::string, IssuedCredential> issued_;
 };
 
+// What nimbus gives a function or task when it has no issuer (in-process harnesses): the
+// account id as the key, secret and token "nimbus"; open mode accepts it, strict mode refuses it.
+Credential AccountKeyCredential(std::string_view account_id);
+
 // The key id layout: "LSIA" + base32 of 10 bytes whose first 6 hold `account_id` (bits 7..46)
 // and `random` bits elsewhere. AccountForAccessKey(KeyIdForAccount(a, r)) == a.
 std::string KeyIdForAccount(std::string_view account_id, RandomSource& random);

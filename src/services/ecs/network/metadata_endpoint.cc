@@ -21,8 +21,7 @@ constexpr std::chrono::hours kRoleCredentialLifetime{6};
 
 auth::IssuedCredential Issue(const MetadataSource& s) {
   if (s.issuer == nullptr) {
-    const std::string& a = s.scope.account;
-    return {{a, "nimbus", a, "nimbus"}, s.clock->Now() + kRoleCredentialLifetime};
+    return {auth::AccountKeyCredential(s.scope.account), s.clock->Now() + kRoleCredentialLifetime};
   }
   // Acting as the task role's session named after the task, as ECS names it (in the task's
   // account: nimbus lets a role of another account be named, AWS would not).

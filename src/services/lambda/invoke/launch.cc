@@ -127,7 +127,7 @@ Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
   };
   // Credentials of the function's own account when it calls nimbus back, as AWS gives an
   // environment its execution role's: issued ones work in strict mode too.
-  auth::Credential credential{fn.account_id, "nimbus", fn.account_id, "nimbus"};
+  auth::Credential credential = auth::AccountKeyCredential(fn.account_id);
   if (deps_.credentials != nullptr) {
     // Acting as the execution role's session named after the function, as on AWS (in the
     // function's account: nimbus lets a role of another account be named, AWS would not).
