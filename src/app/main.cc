@@ -23,6 +23,7 @@
 #include "server/options.h"
 #include "server/sigv4_authenticator.h"
 #include "services/ecs/cli/ecs_command.h"
+#include "services/ecs/exec/session_manager_plugin.h"
 #include "services/registry/registry.h"
 #include "services/sns/sns_service.h"
 
@@ -186,6 +187,14 @@ int Cert(const std::string& data_dir) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // Called through the session-manager-plugin link the AWS CLI runs for `aws ecs
+  // execute-command`, or as `nimbus session-manager-plugin ...`.
+  if (argc > 0 && std::filesystem::path(argv[0]).filename() == "session-manager-plugin") {
+    return nimbus::ecs::exec::RunSessionManagerPlugin(args);
+  }
+  if (!args.empty() && args[0] == "session-manager-plugin") {
+    return nimbus::ecs::exec::RunSessionManagerPlugin({args.begin() + 1, args.end()});
+  }
   const std::vector<nimbus::FlagSpec> service_flags = nimbus::FlagsOf(nimbus::AllServices());
   auto cl = nimbus::ParseCommandLine(args, service_flags);
   if (!cl.ok()) return Fail(cl.error().message()), 2;

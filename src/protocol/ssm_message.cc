@@ -164,4 +164,21 @@ Result<int64_t> AcknowledgedSequence(const Message& ack) {
   return body["AcknowledgedMessageSequenceNumber"].get<int64_t>();
 }
 
+std::vector<Message> InOrder::Take(Message m) {
+  std::vector<Message> ready;
+  if (m.sequence_number < next_) return ready;  // a resend of what was taken
+  if (m.sequence_number > next_) {
+    if (early_.size() < max_early_) early_.emplace(m.sequence_number, std::move(m));
+    return ready;
+  }
+  ready.push_back(std::move(m));
+  ++next_;
+  for (auto it = early_.find(next_); it != early_.end(); it = early_.find(next_)) {
+    ready.push_back(std::move(it->second));
+    early_.erase(it);
+    ++next_;
+  }
+  return ready;
+}
+
 }  // namespace nimbus::ssm

@@ -7,8 +7,10 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -80,5 +82,23 @@ Message AcknowledgeFor(const Message& acked, uint64_t now_ms);
 
 // The sequence number an acknowledge message names, or InvalidArgument.
 Result<int64_t> AcknowledgedSequence(const Message& ack);
+
+// Puts one direction's numbered stream messages back in order (both ends acknowledge every
+// stream message they get, then handle them in sequence): a resend of a message already taken
+// is dropped, one from the future is kept (up to `max_early` of them) until the gap is filled.
+// Not thread-safe.
+class InOrder {
+ public:
+  explicit InOrder(size_t max_early = 1000) : max_early_(max_early) {}
+  // The messages `m` makes ready, in sequence order: none, `m`, or `m` and kept ones after it.
+  std::vector<Message> Take(Message m);
+  // The sequence number expected next.
+  int64_t next() const { return next_; }
+
+ private:
+  size_t max_early_;
+  int64_t next_ = 0;
+  std::map<int64_t, Message> early_;
+};
 
 }  // namespace nimbus::ssm

@@ -139,6 +139,9 @@ Usage:
                                      differs from the digest their tag names now
   nimbus ecs exec --task T -- CMD     run CMD in a running ECS task's container (ECS Exec; see
                                      nimbus ecs exec --help)
+  nimbus session-manager-plugin ...  AWS's Session Manager plugin, which `aws ecs execute-command`
+                                     runs; the build links build/session-manager-plugin to nimbus
+                                     (put that dir on PATH)
   nimbus --version                   print the version
   nimbus --help                      print this help
 

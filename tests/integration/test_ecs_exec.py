@@ -3,10 +3,11 @@ the session's single-use token, `nimbus ecs exec` (nimbus's own client of the Se
 data channel) running `ls /` and exit codes without a terminal and an interactive shell in tmux,
 and the same stream through npm ssm-session (a third-party implementation of the protocol).
 
-AWS's session-manager-plugin (what `aws ecs execute-command` starts) is not packaged for Debian
-and not on this machine, so the CLI's own command is not run here."""
+`aws ecs execute-command` itself (both CLIs) runs nimbus's session-manager-plugin: the build's
+link to nimbus is put first on PATH (AWS's plugin is not packaged for Debian)."""
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -14,11 +15,12 @@ import tempfile
 import time
 import unittest
 
-from harness import NIMBUS_BIN, Nimbus
+from harness import AWS_V1, AWS_V2, NIMBUS_BIN, Nimbus
 from images import have_busybox, push_image
 
 WAIT = 90  # seconds: a loaded 2-core machine
 HERE = os.path.dirname(os.path.abspath(__file__))
+PLUGIN_DIR = os.path.dirname(os.path.abspath(NIMBUS_BIN))  # holds the session-manager-plugin link
 NOT_ENABLED = ("The execute command failed because execute command was not enabled when the "
                "task was run or the execute command agent isn't running. Wait and try again or "
                "run a new task with execute command enabled and try again.")
@@ -172,49 +174,113 @@ class EcsExec(unittest.TestCase):
         self.assertEqual(res.returncode, 127)
         self.assertIn(b"executable file not found in $PATH", res.stdout)
 
-    def test_interactive_shell_in_tmux(self):
-        if shutil.which("tmux") is None:
-            self.skipTest("needs tmux")
+    def in_tmux(self, command, env):
+        """Runs `command` in a detached 100x30 tmux session; yields (screen, wait_screen, keys)
+        and the file its exit status is written to."""
         tmp = tempfile.mkdtemp(prefix="nimbus-exec-")
         rc_file = os.path.join(tmp, "rc")
-        name = "nimbus-exec-%d" % os.getpid()
-        script = "%s ecs exec --endpoint-url %s --task %s -- /bin/sh; echo $? > %s" % (
-            NIMBUS_BIN, self.n.endpoint, self.task["taskArn"], rc_file)
-        env = self.n.client_env()
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", script],
-                       check=True, env=env)
-        try:
-            def screen():
-                return subprocess.run(["tmux", "capture-pane", "-p", "-t", name],
-                                      capture_output=True, env=env).stdout.decode()
+        name = "nimbus-exec-%d-%d" % (os.getpid(), int(time.time() * 1000))
+        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30",
+                        "%s; echo $? > %s; sleep 600" % (command, rc_file)], check=True, env=env)
 
-            def wait_screen(needle):
-                deadline = time.time() + WAIT
-                while time.time() < deadline:
-                    text = screen()
-                    if needle in text:
-                        return text
-                    time.sleep(0.1)
-                self.fail("%r not on the screen: %r" % (needle, screen()))
+        def screen():
+            return subprocess.run(["tmux", "capture-pane", "-p", "-t", name],
+                                  capture_output=True, env=env).stdout.decode()
 
-            wait_screen("/ #")
-            subprocess.run(["tmux", "send-keys", "-t", name, "echo $((6*7)) $COLUMNS", "Enter"],
-                           check=True, env=env)
-            wait_screen("42")
-            subprocess.run(["tmux", "send-keys", "-t", name, "stty size", "Enter"], check=True,
-                           env=env)
-            wait_screen("30 100")  # the pty has the client terminal's size
-            subprocess.run(["tmux", "send-keys", "-t", name, "exit 5", "Enter"], check=True,
-                           env=env)
+        def wait_screen(needle):
+            deadline = time.time() + WAIT
+            while time.time() < deadline:
+                text = screen()
+                if needle in text:
+                    return text
+                time.sleep(0.1)
+            self.fail("%r not on the screen: %r" % (needle, screen()))
+
+        def keys(text):
+            subprocess.run(["tmux", "send-keys", "-t", name, text, "Enter"], check=True, env=env)
+
+        def exit_status():
             deadline = time.time() + WAIT
             while time.time() < deadline and not os.path.exists(rc_file):
                 time.sleep(0.1)
             time.sleep(0.2)
             with open(rc_file) as f:
-                self.assertEqual(f.read().strip(), "5")
-        finally:
+                return f.read().strip()
+
+        def cleanup():
             subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, env=env)
             shutil.rmtree(tmp, ignore_errors=True)
+        self.addCleanup(cleanup)
+        return wait_screen, keys, exit_status
+
+    def test_interactive_shell_in_tmux(self):
+        if shutil.which("tmux") is None:
+            self.skipTest("needs tmux")
+        wait_screen, keys, exit_status = self.in_tmux(
+            "%s ecs exec --endpoint-url %s --task %s -- /bin/sh" % (
+                NIMBUS_BIN, self.n.endpoint, self.task["taskArn"]), self.n.client_env())
+        wait_screen("/ #")
+        keys("echo $((6*7)) $COLUMNS")
+        wait_screen("42")
+        keys("stty size")
+        wait_screen("30 100")  # the pty has the client terminal's size
+        keys("exit 5")
+        self.assertEqual(exit_status(), "5")
+
+    # -- aws ecs execute-command (nimbus's session-manager-plugin) ----------------------------
+    def plugin_env(self):
+        env = self.n.client_env()
+        env["PATH"] = PLUGIN_DIR + os.pathsep + env.get("PATH", "")
+        return env
+
+    def cli_exec(self, cli, command, task=None):
+        return subprocess.run(
+            [cli, "--endpoint-url", self.n.endpoint, "ecs", "execute-command", "--task",
+             (task or self.task)["taskArn"], "--interactive", "--command", command],
+            capture_output=True, env=self.plugin_env(), timeout=WAIT, stdin=subprocess.DEVNULL)
+
+    def test_plugin_contract(self):
+        env = self.plugin_env()
+        res = subprocess.run(["session-manager-plugin"], capture_output=True, env=env)
+        self.assertEqual(res.returncode, 0)
+        self.assertEqual(res.stderr, b"\nThe Session Manager plugin was installed successfully. "
+                                     b"Use the AWS CLI to start a session.\n\n")
+        res = subprocess.run([NIMBUS_BIN, "session-manager-plugin", "--version"],
+                             capture_output=True, env=env)
+        self.assertEqual(res.returncode, 0)
+        self.assertRegex(res.stdout.decode(), r"^\d+\.\d+\.\d+\.\d+")
+
+    def test_aws_cli_execute_command(self):
+        for cli in (AWS_V1, AWS_V2):
+            with self.subTest(cli=cli):
+                res = self.cli_exec(cli, "sh -c 'echo out; ls -1 /; exit 7'")
+                # The plugin exits 0 whatever the command's status, as AWS's does.
+                self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+                text = res.stdout.decode()
+                m = re.match(r"^\nStarting session with SessionId: (ecs-execute-command-"
+                             r"[0-9a-f]{17})\nout\r\n", text)
+                self.assertTrue(m, text)
+                self.assertIn("\r\nproc\r\n", text)
+                self.assertTrue(text.endswith(
+                    "\r\n\n\nExiting session with sessionId: %s.\n\n" % m.group(1)), text)
+        # An API error is the CLI's own, before the plugin runs.
+        res = self.cli_exec(AWS_V2, "ls", task=self.plain)
+        self.assertEqual(res.returncode, 254)
+        self.assertIn(NOT_ENABLED.encode(), res.stderr)
+
+    def test_aws_cli_interactive_shell_in_tmux(self):
+        if shutil.which("tmux") is None:
+            self.skipTest("needs tmux")
+        wait_screen, keys, exit_status = self.in_tmux(
+            "%s --endpoint-url %s ecs execute-command --task %s --interactive --command /bin/sh"
+            % (AWS_V2, self.n.endpoint, self.task["taskArn"]), self.plugin_env())
+        wait_screen("/ #")
+        keys("echo $((6*7)); stty size")
+        wait_screen("42\n30 100")
+        keys("exit 5")
+        text = wait_screen("Exiting session with sessionId: ecs-execute-command-")
+        self.assertIn("Starting session with SessionId: ecs-execute-command-", text)
+        self.assertEqual(exit_status(), "0")
 
     # -- npm ssm-session --------------------------------------------------------------------
     def test_ssm_session_npm(self):

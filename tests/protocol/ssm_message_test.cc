@@ -101,5 +101,30 @@ TEST(SsmMessage, AcknowledgeNamesTheMessage) {
   EXPECT_FALSE(AcknowledgedSequence(junk).ok());
 }
 
+Message Numbered(int64_t seq) {
+  Message m;
+  m.sequence_number = seq;
+  m.payload = std::to_string(seq);
+  return m;
+}
+
+std::vector<int64_t> Numbers(const std::vector<Message>& ms) {
+  std::vector<int64_t> out;
+  for (const Message& m : ms) out.push_back(m.sequence_number);
+  return out;
+}
+
+TEST(SsmInOrder, HandsMessagesOutInSequenceDroppingResends) {
+  InOrder in(2);
+  EXPECT_EQ(Numbers(in.Take(Numbered(0))), std::vector<int64_t>{0});
+  EXPECT_TRUE(in.Take(Numbered(0)).empty());  // a resend
+  EXPECT_TRUE(in.Take(Numbered(2)).empty());  // early: kept
+  EXPECT_TRUE(in.Take(Numbered(3)).empty());
+  EXPECT_TRUE(in.Take(Numbered(4)).empty());  // past max_early: dropped (resent later)
+  EXPECT_EQ(Numbers(in.Take(Numbered(1))), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(in.next(), 4);
+  EXPECT_EQ(Numbers(in.Take(Numbered(4))), std::vector<int64_t>{4});
+}
+
 }  // namespace
 }  // namespace nimbus::ssm

@@ -145,19 +145,7 @@ class Channel {
     }
     if (m.message_type != ssm::kInputStreamData) co_return;
     co_await conn_.Send(ws::Opcode::kBinary, ssm::Encode(ssm::AcknowledgeFor(m, NowMs())));
-    if (m.sequence_number < next_in_) co_return;  // a resend of what was handled
-    if (m.sequence_number > next_in_) {
-      if (early_.size() < kMaxBufferedInput) early_.emplace(m.sequence_number, m);
-      co_return;
-    }
-    co_await Handle(m);
-    ++next_in_;
-    for (auto it = early_.find(next_in_); it != early_.end(); it = early_.find(next_in_)) {
-      ssm::Message next = std::move(it->second);
-      early_.erase(it);
-      co_await Handle(next);
-      ++next_in_;
-    }
+    for (const ssm::Message& ready : in_order_.Take(m)) co_await Handle(ready);
   }
 
   asio::awaitable<void> Handle(const ssm::Message& m) {
@@ -343,9 +331,8 @@ class Channel {
   std::unique_ptr<sandbox::Sandbox> process_;
   std::optional<winsize> size_;
   int64_t next_out_ = 0;  // sequence number of the next output message
-  int64_t next_in_ = 0;   // sequence number of the next client message to handle
   std::map<int64_t, Unacked> unacked_;
-  std::map<int64_t, ssm::Message> early_;
+  ssm::InOrder in_order_{kMaxBufferedInput};  // the client's stream messages, in order
   Clock::time_point last_activity_, handshake_sent_;
   bool handshake_done_ = false, pump_done_ = false, done_ = false, idle_ended_ = false;
   int live_ = 0;  // coroutines spawned and not finished

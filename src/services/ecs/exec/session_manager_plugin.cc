@@ -1,0 +1,104 @@
+#include "services/ecs/exec/session_manager_plugin.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "services/ecs/cli/api_client.h"
+#include "services/ecs/exec/stream_client.h"
+
+namespace nimbus::ecs::exec {
+namespace {
+
+constexpr char kSsmTarget[] = "AmazonSSM";
+
+// A member of the session JSON: StartSession answers SessionId, ExecuteCommand sessionId (AWS's
+// plugin reads both: Go's JSON matches names without regard to case).
+std::string Member(const nlohmann::json& session, const std::string& upper) {
+  std::string lower = upper;
+  lower[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower[0])));
+  for (const std::string& name : {upper, lower}) {
+    auto it = session.find(name);
+    if (it != session.end() && it->is_string()) return it->get<std::string>();
+  }
+  return "";
+}
+
+std::optional<std::string> ResumeToken(const cli::ApiTarget& target, const std::string& id) {
+  auto out = cli::CallJson(target, "ssm", kSsmTarget, "ResumeSession", {{"SessionId", id}});
+  if (!out.ok()) return std::nullopt;
+  std::string token = out->value("TokenValue", "");
+  if (token.empty()) {  // the session ended meanwhile (AWS's plugin says so, then exits 0)
+    std::cout << "Session: " << id << " timed out.\n" << std::flush;
+    std::exit(0);
+  }
+  return token;
+}
+
+int CannotStart(const cli::ApiTarget& target, const std::string& id, const std::string& why) {
+  if (!id.empty()) {  // best effort, as AWS's plugin: the session may be gone already
+    auto ignored =
+        cli::CallJson(target, "ssm", kSsmTarget, "TerminateSession", {{"SessionId", id}});
+    (void)ignored;
+  }
+  std::cerr << "Cannot perform start session: " << why << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int RunSessionManagerPlugin(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::cerr << "\nThe Session Manager plugin was installed successfully. Use the AWS CLI to "
+                 "start a session.\n\n";
+    return 0;
+  }
+  if (args.size() == 1 && args[0] == "--version") {
+    std::cout << kPluginVersion << "\n";
+    return 0;
+  }
+  if (args.size() < 3) {
+    std::cerr << "\nUnknown operation " << args[0]
+              << ". \nUse session-manager-plugin --version to check the version.\n\n";
+    return 0;
+  }
+  if (args[2] != "StartSession") {
+    std::cerr << "Invalid Operation";
+    return 0;
+  }
+  cli::ApiTarget target = cli::ApiTargetFromEnvironment();
+  if (!args[1].empty()) target.region = args[1];
+  if (args.size() > 5 && !args[5].empty()) target.endpoint = args[5];
+  std::string response = args[0];
+  if (response.starts_with("AWS_SSM_START_SESSION_RESPONSE")) {
+    const char* value = std::getenv(response.c_str());
+    response = value != nullptr ? value : "";
+    ::unsetenv(args[0].c_str());
+  }
+  auto session = nlohmann::json::parse(response, nullptr, false);
+  if (!session.is_object()) return CannotStart(target, "", "the session is not a JSON object");
+  StreamSession stream{Member(session, "SessionId"), Member(session, "StreamUrl"),
+                       Member(session, "TokenValue")};
+  if (stream.session_id.empty() || stream.stream_url.empty() || stream.token.empty()) {
+    return CannotStart(target, stream.session_id,
+                       "the session needs SessionId, StreamUrl and TokenValue");
+  }
+  std::cout << "\nStarting session with SessionId: " << stream.session_id << "\n" << std::flush;
+  StreamClientOptions options;
+  options.client_version = kPluginVersion;
+  options.resume = [&] { return ResumeToken(target, stream.session_id); };
+  auto end = RunStreamClient(stream, options);
+  if (!end.ok()) return CannotStart(target, stream.session_id, end.error().message());
+  if (!end->closed) {
+    return CannotStart(target, stream.session_id, "the data channel's connection was lost");
+  }
+  if (end->output.empty()) {
+    std::cout << "\n\nExiting session with sessionId: " << stream.session_id << ".\n\n";
+  } else {
+    std::cout << "\n\nSessionId: " << stream.session_id << " : " << end->output << "\n\n";
+  }
+  std::cout << std::flush;
+  return 0;
+}
+
+}  // namespace nimbus::ecs::exec
