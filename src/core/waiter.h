@@ -1,6 +1,7 @@
 // Wake-ups between threads and coroutines: Waiter, a one-shot notification one coroutine awaits
 // (with a deadline) and any thread fires (Lambda: an invocation's outcome, a parked GET /next;
-// SQS long polls), and Signal, a re-armable one (a streamed response's producer and consumer).
+// SQS long polls), and Signal, a re-armable one (a streamed response's producer and consumer; a
+// work queue's consumer sleeping until its next due item).
 // Both live in a shared_ptr so a late Notify() is harmless.
 #pragma once
 
@@ -56,14 +57,17 @@ class Signal : public std::enable_shared_from_this<Signal> {
  public:
   explicit Signal(boost::asio::any_io_executor executor) : timer_(std::move(executor)) {}
 
-  // Returns once Notify() was called after the previous Wait() returned. Executor thread only.
-  boost::asio::awaitable<void> Wait() {
-    if (pending_.exchange(false)) co_return;
-    timer_.expires_at(std::chrono::steady_clock::time_point::max());
+  // Returns once Notify() was called after the previous Wait() returned, or at `deadline`; true
+  // when notified. Executor thread only.
+  boost::asio::awaitable<bool> Wait(std::chrono::steady_clock::time_point deadline) {
+    if (pending_.exchange(false)) co_return true;
+    timer_.expires_at(deadline);
     boost::system::error_code ec;
     co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-    pending_ = false;
+    co_return pending_.exchange(false);
   }
+  // Waits until Notify() (no deadline); the same coroutine frame as Wait(deadline), not a second.
+  boost::asio::awaitable<bool> Wait() { return Wait(std::chrono::steady_clock::time_point::max()); }
   // Thread-safe.
   void Notify() {
     if (pending_.exchange(true)) return;

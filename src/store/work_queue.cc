@@ -38,6 +38,7 @@ Result<int64_t> WorkQueue::Enqueue(std::string_view queue, std::string_view payl
                           return false;
                         });
   if (!st.ok()) return st;
+  Changed(queue);
   return id;
 }
 
@@ -70,9 +71,30 @@ Status WorkQueue::Complete(std::span<const int64_t> ids) {
 }
 
 Status WorkQueue::Retry(int64_t id, int attempts, int64_t due_ms) {
-  auto done = db_.Exec("UPDATE work_items SET attempts=?, due_ms=?, lease=0 WHERE id=?",
-                       {attempts, due_ms, id});
-  return done.ok() ? Status::Ok() : done.error();
+  std::string queue;
+  Status st =
+      db_.Query("UPDATE work_items SET attempts=?, due_ms=?, lease=0 WHERE id=? RETURNING queue",
+                {attempts, due_ms, id}, [&](const Row& r) {
+                  queue = r.Text(0);
+                  return false;
+                });
+  if (!st.ok()) return st;
+  Changed(queue);
+  return Status::Ok();
+}
+
+void WorkQueue::OnChange(std::string_view queue, std::function<void()> wake) {
+  std::lock_guard<std::mutex> lock(wake_mu_);
+  if (wake) {
+    wake_.insert_or_assign(std::string(queue), std::move(wake));
+  } else if (auto it = wake_.find(queue); it != wake_.end()) {
+    wake_.erase(it);
+  }
+}
+
+void WorkQueue::Changed(std::string_view queue) {
+  std::lock_guard<std::mutex> lock(wake_mu_);
+  if (auto it = wake_.find(queue); it != wake_.end()) it->second();
 }
 
 Result<std::optional<int64_t>> WorkQueue::NextDue(std::string_view queue) {

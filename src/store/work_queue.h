@@ -7,11 +7,17 @@
 // again until Retry releases it, and a restart (a new WorkQueue) frees every lease, so an
 // item is processed at least once. Complete removes it.
 //
+// A consumer need not poll: OnChange registers a wake-up that Enqueue and Retry call, so it can
+// sleep until NextDue and be woken at once by new work.
+//
 // Thread-safe: every call goes through the Database (serialized).
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,10 +58,21 @@ class WorkQueue {
   // Items of `queue` (leased or not).
   Result<int64_t> Count(std::string_view queue);
 
+  // Calls `wake` after each successful Enqueue or Retry of an item of `queue` (on the calling
+  // thread, with the queue's own lock held, so `wake` must only signal, never call back into the
+  // queue), replacing any earlier one; an empty `wake` removes it. Inside a caller's
+  // transaction the item is not visible until it commits: a consumer woken then waits in its
+  // next Claim or NextDue for the database lock, and a rolled back item makes a spurious wake-up.
+  void OnChange(std::string_view queue, std::function<void()> wake);
+
  private:
   WorkQueue(Database& db, int64_t generation) : db_(db), generation_(generation) {}
+  void Changed(std::string_view queue);
+
   Database& db_;
   int64_t generation_;
+  std::mutex wake_mu_;
+  std::map<std::string, std::function<void()>, std::less<>> wake_;  // guarded by wake_mu_
 };
 
 }  // namespace nimbus::store

@@ -74,5 +74,27 @@ TEST(SignalTest, RearmsAfterEachWaitAndKeepsANotifyThatCameFirst) {
   EXPECT_EQ(woken, 2);
 }
 
+TEST(SignalTest, WaitWithADeadlineEndsAtItOrAtANotify) {
+  asio::io_context io;
+  auto signal = std::make_shared<Signal>(io.get_executor());
+  std::optional<bool> timed_out, notified;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        timed_out = co_await signal->Wait(std::chrono::steady_clock::now());
+        notified = co_await signal->Wait(std::chrono::steady_clock::now() + 1h);
+      },
+      asio::detached);
+  while (!timed_out.has_value()) io.run_one();  // a deadline already passed: no Notify needed
+  io.poll();
+  EXPECT_EQ(timed_out, false);
+  EXPECT_FALSE(notified.has_value());
+  io.restart();
+  std::thread notifier([&] { signal->Notify(); });
+  notifier.join();
+  io.run();
+  EXPECT_EQ(notified, true);
+}
+
 }  // namespace
 }  // namespace nimbus

@@ -63,5 +63,35 @@ TEST(WorkQueueTest, EnqueueInsideATransactionRollsBackWithIt) {
   EXPECT_EQ(*(*q)->Count("a"), 0);
 }
 
+TEST(WorkQueueTest, EnqueueAndRetryWakeTheirQueuesConsumer) {
+  testing::TempDir tmp;
+  auto db = Database::Open(tmp.path());
+  ASSERT_TRUE(db.ok());
+  auto q = WorkQueue::Open(**db, 1);
+  ASSERT_TRUE(q.ok());
+  WorkQueue& queue = **q;
+  int a_wakes = 0, b_wakes = 0;
+  queue.OnChange("a", [&] { ++a_wakes; });
+  queue.OnChange("b", [&] { ++b_wakes; });
+  auto id = queue.Enqueue("a", "x", 0);
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(a_wakes, 1);
+  EXPECT_EQ(b_wakes, 0);
+  ASSERT_EQ(queue.Claim("a", 0, 10)->size(), 1u);  // claiming changes nothing due: no wake-up
+  EXPECT_EQ(a_wakes, 1);
+  ASSERT_TRUE(queue.Retry(*id, 1, 100).ok());  // released, due later: the consumer re-plans
+  EXPECT_EQ(a_wakes, 2);
+  int64_t ids[] = {*id};
+  ASSERT_TRUE(queue.Complete(ids).ok());
+  EXPECT_EQ(a_wakes, 2);
+  ASSERT_TRUE(queue.Retry(*id, 2, 100).ok());  // gone: nothing changed
+  EXPECT_EQ(a_wakes, 2);
+  queue.OnChange("a", nullptr);
+  ASSERT_TRUE(queue.Enqueue("a", "y", 0).ok());
+  EXPECT_EQ(a_wakes, 2);
+  ASSERT_TRUE(queue.Enqueue("b", "z", 0).ok());
+  EXPECT_EQ(b_wakes, 1);
+}
+
 }  // namespace
 }  // namespace nimbus::store

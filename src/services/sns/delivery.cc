@@ -5,8 +5,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -120,7 +118,6 @@ Status Deliveries::EnqueueNotification(const PublishedMessage& m,
     }
     return Status::Ok();
   });
-  if (st.ok()) Wake();
   return st;
 }
 
@@ -147,9 +144,7 @@ Status Deliveries::EnqueueConfirmation(const SubscriptionRow& sub, const std::st
             {"p", sub.protocol}, {"e", sub.endpoint}, {"topic", sub.topic_arn},
             {"id", message_id},  {"body", body}};
   auto id = queue_.Enqueue(kQueue, job.dump(), clock_.NowMillis());
-  if (!id.ok()) return id.error();
-  Wake();
-  return Status::Ok();
+  return id.ok() ? Status::Ok() : id.error();
 }
 
 std::string Deliveries::CertUrl(const std::string& base_url) const {
@@ -159,7 +154,8 @@ std::string Deliveries::CertUrl(const std::string& base_url) const {
 
 void Deliveries::Start(asio::io_context& loop) {
   loop_ = &loop;
-  timer_ = std::make_unique<asio::steady_timer>(loop);
+  wake_ = std::make_shared<Signal>(loop.get_executor());
+  queue_.OnChange(kQueue, [wake = wake_] { wake->Notify(); });
   http_ = std::make_unique<HttpClient>(loop, options_.extra_ca_file);
   running_ = 1;
   asio::co_spawn(loop, Run(), asio::detached);
@@ -167,15 +163,12 @@ void Deliveries::Start(asio::io_context& loop) {
 
 void Deliveries::Stop() {
   stopping_ = true;
+  queue_.OnChange(kQueue, nullptr);
   Wake();
 }
 
 void Deliveries::Wake() {
-  if (loop_ == nullptr) return;
-  woken_ = true;
-  asio::post(*loop_, [this] {
-    if (timer_) timer_->cancel();
-  });
+  if (wake_) wake_->Notify();
 }
 
 void Deliveries::FlushDone() {
@@ -197,8 +190,8 @@ void Deliveries::FlushDone() {
 
 asio::awaitable<void> Deliveries::Run() {
   while (!stopping_) {
-    woken_ = false;
-    FlushDone();
+    auto now = std::chrono::steady_clock::now();
+    if (done_.size() >= kFlushAt || (!done_.empty() && now >= flush_by_)) FlushDone();
     size_t claimed = 0;
     if (in_flight_ < kMaxInFlight) {
       auto items = queue_.Claim(kQueue, clock_.NowMillis(), kMaxInFlight - in_flight_);
@@ -211,29 +204,33 @@ asio::awaitable<void> Deliveries::Run() {
       }
     }
     if (claimed > 0 && in_flight_ < kMaxInFlight) continue;
+    // Asleep until the next due item, the flush of finished ones, or a wake-up (new or retried
+    // work, a first finished delivery, Stop); a failed read tries again after a second.
     auto next = queue_.NextDue(kQueue);
-    int64_t wait_ms = 1000;
-    if (next.ok() && *next && in_flight_ < kMaxInFlight) {
-      wait_ms = std::clamp<int64_t>(**next - clock_.NowMillis(), 0, 1000);
+    auto wake_at = std::chrono::steady_clock::time_point::max();
+    if (!next.ok()) {
+      wake_at = now + std::chrono::seconds(1);
+    } else if (*next && in_flight_ < kMaxInFlight) {
+      wake_at = now + std::chrono::milliseconds(std::max<int64_t>(0, **next - clock_.NowMillis()));
     }
-    if (!done_.empty()) wait_ms = std::min<int64_t>(wait_ms, 5);
-    if (woken_ || wait_ms == 0) continue;
-    timer_->expires_after(std::chrono::milliseconds(wait_ms));
-    boost::system::error_code ec;
-    co_await timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!done_.empty()) wake_at = std::min(wake_at, flush_by_);
+    co_await wake_->Wait(wake_at);
   }
   FlushDone();
   while (in_flight_ > 0) {
-    timer_->expires_after(std::chrono::milliseconds(10));
-    boost::system::error_code ec;
-    co_await timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await wake_->Wait(std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
   }
   running_ = 0;
 }
 
 void Deliveries::Finish(const store::WorkItem& item, const Value& job) {
   done_.emplace_back(item.id, job.value("k", "") == "n" ? job.value("m", "") : "");
-  if (done_.size() >= kFlushAt) Wake();
+  if (done_.size() == 1) {  // written within 5 ms, with whatever finishes meanwhile
+    flush_by_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(5);
+    Wake();
+  } else if (done_.size() >= kFlushAt) {
+    Wake();
+  }
 }
 
 RetryPolicy Deliveries::PolicyOf(const SubscriptionRow& sub) {
@@ -268,7 +265,6 @@ void Deliveries::AfterFailure(const store::WorkItem& item, const Value& job,
     int64_t ms = static_cast<int64_t>(*delay * 1000.0 / std::max(1, options_.time_divisor));
     Status st = queue_.Retry(item.id, attempts, clock_.NowMillis() + ms);
     (void)st;  // a failed write leaves the item leased until restart: delivered again then
-    Wake();
     return;
   }
   // Out of retries: the subscription's dead-letter queue, if any, then done.

@@ -5,10 +5,13 @@
 // ServiceLinks::sqs_sender (awaited, not blocking the loop), email/email-json append to a mailbox file. Failures are retried per
 // the subscription's delivery policy (delivery_policy.h), with delays divided by
 // --sns-time-divisor for tests; after the last try the message goes to the subscription's
-// RedrivePolicy dead-letter queue. Thread-safe: Enqueue* from any thread.
+// RedrivePolicy dead-letter queue. The worker sleeps until the next due item; new or retried
+// work wakes it at once (WorkQueue::OnChange), so an idle nimbus does not poll. Thread-safe:
+// Enqueue* from any thread.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -20,10 +23,10 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "core/waiter.h"
 #include "services/sns/delivery_policy.h"
 #include "services/sns/http_client.h"
 #include "services/sns/message.h"
@@ -56,7 +59,7 @@ class Deliveries {
              std::shared_ptr<sqs::QueueSender> sqs, DeliveryOptions options);
 
   // Queues the deliveries of `m` to `subs` (already filtered), durably, with the message; runs
-  // inside the caller's transaction when there is one. Wakes the worker.
+  // inside the caller's transaction when there is one (the queue wakes the worker).
   Status EnqueueNotification(const PublishedMessage& m, const std::vector<SubscriptionRow>& subs);
   // Queues a SubscriptionConfirmation or UnsubscribeConfirmation to an http/email endpoint.
   Status EnqueueConfirmation(const SubscriptionRow& sub, const std::string& type,
@@ -114,14 +117,14 @@ class Deliveries {
   std::shared_ptr<lambda::AsyncInvoker> lambda_;
   DeliveryOptions options_;
   boost::asio::io_context* loop_ = nullptr;
-  std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::shared_ptr<Signal> wake_;  // the worker's: set by Start
   std::unique_ptr<HttpClient> http_;
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> woken_{false};
   std::atomic<int> running_{0};
   int in_flight_ = 0;                        // worker loop only
   std::map<std::string, int64_t> throttle_;  // subscription -> next allowed ms (worker loop)
   std::vector<std::pair<int64_t, std::string>> done_;  // (item, message id) to complete
+  std::chrono::steady_clock::time_point flush_by_;     // when done_ is written at the latest
   // Subscriptions with their retry policies, valid while the store's version() is
   // `subs_version_` (worker loop).
   struct CachedSub {

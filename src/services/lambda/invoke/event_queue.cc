@@ -6,8 +6,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -23,6 +21,7 @@ namespace asio = boost::asio;
 namespace {
 constexpr int kThrottleRetryMs = 1000;
 constexpr int kClaimBatch = 64;
+constexpr int kErrorRetryMs = 1000;  // after a failed read of the queue
 }  // namespace
 
 EventQueue::EventQueue(DataPlaneImpl& plane, store::Database& db, const Clock& clock,
@@ -33,11 +32,7 @@ Status EventQueue::Migrate() {
   auto queue = store::WorkQueue::Open(db_);
   if (!queue.ok()) return queue.error();
   queue_ = std::move(*queue);
-  NIMBUS_RETURN_IF_ERROR(MoveLegacyQueuedEvents(db_, *queue_));
-  auto count = queue_->Count(kEventQueueName);
-  if (!count.ok()) return count.error();
-  pending_ = *count;
-  return Status::Ok();
+  return MoveLegacyQueuedEvents(db_, *queue_);
 }
 
 Status EventQueue::Enqueue(const ResolvedInvoke& target, const std::string& payload) {
@@ -52,13 +47,20 @@ Status EventQueue::Enqueue(const ResolvedInvoke& target, const std::string& payl
   event.payload = payload;
   event.enqueued_ms = now;
   auto queued = queue_->Enqueue(kEventQueueName, EncodeQueuedEvent(event), now);
-  if (!queued.ok()) return queued.error();
-  ++pending_;
-  return Status::Ok();
+  return queued.ok() ? Status::Ok() : queued.error();
 }
 
 void EventQueue::Start(asio::io_context& loop) {
+  wake_ = std::make_shared<Signal>(loop.get_executor());
+  queue_->OnChange(kEventQueueName, [wake = wake_] { wake->Notify(); });
   asio::co_spawn(loop, Worker(), asio::detached);
+}
+
+void EventQueue::Stop() {
+  stopping_ = true;
+  if (!wake_) return;
+  queue_->OnChange(kEventQueueName, nullptr);
+  wake_->Notify();
 }
 
 void EventQueue::Retry(int64_t id, int attempts, int64_t due_ms) {
@@ -71,34 +73,42 @@ void EventQueue::Retry(int64_t id, int attempts, int64_t due_ms) {
 
 void EventQueue::Complete(int64_t id) {
   const int64_t ids[] = {id};
-  if (queue_->Complete(ids).ok()) --pending_;
+  Status st = queue_->Complete(ids);
+  (void)st;  // stays leased until the next start, which runs it again
 }
 
 asio::awaitable<void> EventQueue::Worker() {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto executor = co_await asio::this_coro::executor;
   while (!stopping_) {
-    timer.expires_after(std::chrono::milliseconds(50));
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (pending_.load() <= 0 || stopping_) continue;
-    // A read first: an idle poll (events only due later, or all running) takes no write lock.
+    // A read first: a wake-up with nothing due (events only due later, or all running) takes no
+    // write lock.
     int64_t now = clock_.NowMillis();
     auto next = queue_->NextDue(kEventQueueName);
-    if (!next.ok() || !next->has_value() || **next > now) continue;
-    // Claimed items are leased: a later poll does not hand them out again while they run.
-    auto due = queue_->Claim(kEventQueueName, now, kClaimBatch);
-    if (!due.ok()) continue;
-    for (store::WorkItem& item : *due) {
-      auto event = DecodeQueuedEvent(item.payload);
-      if (!event) {
-        std::fprintf(stderr, "nimbus: lambda event %lld is unreadable: dropped\n",
-                     static_cast<long long>(item.id));
-        Complete(item.id);
+    if (next.ok() && next->has_value() && **next <= now) {
+      // Claimed items are leased: NextDue and Claim skip them while they run.
+      auto due = queue_->Claim(kEventQueueName, now, kClaimBatch);
+      if (due.ok()) {
+        for (store::WorkItem& item : *due) {
+          auto event = DecodeQueuedEvent(item.payload);
+          if (!event) {
+            std::fprintf(stderr, "nimbus: lambda event %lld is unreadable: dropped\n",
+                         static_cast<long long>(item.id));
+            Complete(item.id);
+            continue;
+          }
+          asio::co_spawn(executor, Deliver(std::move(item), std::move(*event)), asio::detached);
+        }
         continue;
       }
-      asio::co_spawn(timer.get_executor(), Deliver(std::move(item), std::move(*event)),
-                     asio::detached);
     }
+    // Asleep until the next due event or new work (a failed read tries again after a while).
+    auto wake_at = std::chrono::steady_clock::time_point::max();
+    if (!next.ok() || (next->has_value() && **next <= now)) {
+      wake_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(kErrorRetryMs);
+    } else if (next->has_value()) {
+      wake_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(**next - now);
+    }
+    co_await wake_->Wait(wake_at);
   }
 }
 

@@ -2,7 +2,9 @@
 // (store/work_queue.h, queue "lambda") before Invoke answers 202, run in the background, retried
 // on function error (MaximumRetryAttempts, default 2, after ~1 and ~2 minutes), retried with
 // backoff on throttling, dropped past MaximumEventAgeInSeconds. Survive restart and kill -9
-// (at least once: an event whose run was cut short by a crash runs again). Thread-safe.
+// (at least once: an event whose run was cut short by a crash runs again). The worker sleeps
+// until the next due event and an Enqueue or Retry wakes it at once (WorkQueue::OnChange): no
+// polling. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -15,6 +17,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "core/clock.h"
+#include "core/waiter.h"
 #include "core/status.h"
 #include "services/lambda/function_registry.h"
 #include "services/lambda/invoke/queued_event.h"
@@ -36,7 +39,8 @@ class EventQueue {
   Status Enqueue(const ResolvedInvoke& target, const std::string& payload);
   // Starts the worker on `loop`.
   void Start(boost::asio::io_context& loop);
-  void Stop() { stopping_ = true; }
+  // Ends the worker (events running finish; queued ones wait for the next start).
+  void Stop();
 
  private:
   boost::asio::awaitable<void> Worker();
@@ -49,8 +53,8 @@ class EventQueue {
   const Clock& clock_;
   int retry_base_seconds_;
   std::unique_ptr<store::WorkQueue> queue_;  // set by Migrate
+  std::shared_ptr<Signal> wake_;             // set by Start: new or retried work, or Stop
   std::atomic<bool> stopping_{false};
-  std::atomic<int64_t> pending_{0};  // queued events (a hint to skip idle polls)
 };
 
 }  // namespace nimbus::lambda
