@@ -4,7 +4,9 @@ data channel) running `ls /` and exit codes without a terminal and an interactiv
 and the same stream through npm ssm-session (a third-party implementation of the protocol).
 
 `aws ecs execute-command` itself (both CLIs) runs nimbus's session-manager-plugin: the build's
-link to nimbus is put first on PATH (AWS's plugin is not packaged for Debian)."""
+link to nimbus is put first on PATH (AWS's plugin is not packaged for Debian). SSM's
+StartSession, ResumeSession (after a dropped connection), TerminateSession and DescribeSessions
+through boto3, the plugin and `aws ssm start-session`."""
 import json
 import os
 import re
@@ -281,6 +283,136 @@ class EcsExec(unittest.TestCase):
         text = wait_screen("Exiting session with sessionId: ecs-execute-command-")
         self.assertIn("Starting session with SessionId: ecs-execute-command-", text)
         self.assertEqual(exit_status(), "0")
+
+    # -- SSM: StartSession, ResumeSession, TerminateSession, DescribeSessions -------------------
+    def ssm_target(self, task=None):
+        task = task or self.task
+        return "ecs:%s_%s_%s" % (task["clusterArn"].split("/")[-1], task["taskArn"].split("/")[-1],
+                                 task["containers"][0]["runtimeId"])
+
+    def plugin(self, session, target, **run):
+        """Runs session-manager-plugin as `aws ssm start-session` does."""
+        return subprocess.run(
+            ["session-manager-plugin", json.dumps(session), "us-east-1", "StartSession", "",
+             json.dumps({"Target": target}), self.n.endpoint],
+            capture_output=True, env=self.plugin_env(), timeout=WAIT, **run)
+
+    def session_of(self, session_id, state):
+        for s in self.n.client("ssm").describe_sessions(State=state)["Sessions"]:
+            if s["SessionId"] == session_id:
+                return s
+        return None
+
+    def wait_session(self, session_id, state, status):
+        deadline = time.time() + WAIT
+        while time.time() < deadline:
+            s = self.session_of(session_id, state)
+            if s and s["Status"] == status:
+                return s
+            time.sleep(0.1)
+        self.fail("session %s not %s/%s: %s" % (session_id, state, status,
+                                                 self.session_of(session_id, state)))
+
+    def test_ssm_start_session_and_errors(self):
+        ssm = self.n.client("ssm")
+        target = self.ssm_target()
+        out = ssm.start_session(Target=target, DocumentName="AWS-StartInteractiveCommand",
+                                Parameters={"command": ["sh -c 'echo via-ssm-$((40+2))'"]})
+        self.assertRegex(out["SessionId"], r"^root-[0-9a-f]{17}$")
+        self.assertTrue(out["StreamUrl"].startswith("ws://"))
+        res = self.plugin(out, target, stdin=subprocess.DEVNULL)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        self.assertIn(b"via-ssm-42\r\n", res.stdout)
+        self.assertIn(b"Exiting session with sessionId: %s." % out["SessionId"].encode(),
+                      res.stdout)
+        done = self.wait_session(out["SessionId"], "History", "Terminated")
+        self.assertEqual(done["Target"], target)
+        self.assertEqual(done["DocumentName"], "AWS-StartInteractiveCommand")
+        self.assertTrue(done["Owner"].startswith("arn:aws:iam::"))
+        self.assertGreaterEqual(done["EndDate"], done["StartDate"])
+        # ExecuteCommand's sessions are SSM's too.
+        exec_id = self.execute()["session"]["sessionId"]
+        self.assertEqual(self.session_of(exec_id, "Active")["Target"], target)
+        ssm.terminate_session(SessionId=exec_id)
+        self.wait_session(exec_id, "History", "Terminated")
+        # AWS's errors.
+        for bad in ("i-0123456789abcdef0", self.ssm_target(self.plain), "ecs:nope",
+                    "ecs:default_0123456789abcdef0123456789abcdef_" + "0" * 64):
+            with self.assertRaises(ssm.exceptions.TargetNotConnected) as cm:
+                ssm.start_session(Target=bad)
+            self.assertEqual(cm.exception.response["Error"]["Message"],
+                             "%s is not connected." % bad)
+        with self.assertRaises(ssm.exceptions.InvalidDocument):
+            ssm.start_session(Target=target, DocumentName="AWS-StartPortForwardingSession")
+        with self.assertRaises(ssm.exceptions.DoesNotExistException):
+            ssm.resume_session(SessionId="root-0123456789abcdef0")
+        self.assertEqual(ssm.terminate_session(SessionId="root-0123456789abcdef0")["SessionId"],
+                         "root-0123456789abcdef0")
+        with self.assertRaises(ssm.exceptions.ClientError) as cm:
+            ssm.describe_sessions(State="Active", Filters=[{"key": "AccessType",
+                                                             "value": "Standard"}])
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidFilterKey")
+        with self.assertRaises(ssm.exceptions.ClientError) as cm:
+            ssm.describe_instance_information()
+        err = cm.exception.response
+        self.assertEqual((err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Code"]),
+                         (501, "NotImplemented"))
+        self.assertIn("DescribeInstanceInformation", err["Error"]["Message"])
+
+    def test_ssm_resume_after_a_dropped_connection(self):
+        ssm = self.n.client("ssm")
+        target = self.ssm_target()
+        out = ssm.start_session(Target=target, DocumentName="AWS-StartInteractiveCommand",
+                                Parameters={"command": ["sh -c 'echo resumed-$((20+1))'"]})
+        path = out["StreamUrl"].split(str(self.n.port), 1)[1]
+        first, op = ws_open(self.n.host, self.n.port, path, out["TokenValue"])
+        self.assertEqual(op, 0x2)  # the handshake request, which this client never acknowledges
+        self.wait_session(out["SessionId"], "Active", "Connected")
+        first.close()  # dropped without a close frame or an acknowledgement
+        self.wait_session(out["SessionId"], "Active", "Disconnected")
+        resumed = ssm.resume_session(SessionId=out["SessionId"])
+        self.assertEqual(resumed["SessionId"], out["SessionId"])
+        self.assertNotEqual(resumed["TokenValue"], out["TokenValue"])
+        # The plugin takes the stream over with the new token: the agent resends what the first
+        # connection left unacknowledged (the handshake), and the command runs.
+        res = self.plugin(resumed, target, stdin=subprocess.DEVNULL)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        self.assertIn(b"resumed-21\r\n", res.stdout)
+        self.wait_session(out["SessionId"], "History", "Terminated")
+        self.assertNotIn("TokenValue", ssm.resume_session(SessionId=out["SessionId"]))
+
+    def test_ssm_terminate_session_ends_the_command(self):
+        ssm = self.n.client("ssm")
+        target = self.ssm_target()
+        out = ssm.start_session(Target=target, DocumentName="AWS-StartInteractiveCommand",
+                                Parameters={"command": ["sleep 600"]})
+        proc = subprocess.Popen(
+            ["session-manager-plugin", json.dumps(out), "us-east-1", "StartSession", "",
+             json.dumps({"Target": target}), self.n.endpoint],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=self.plugin_env())
+        try:
+            self.wait_session(out["SessionId"], "Active", "Connected")
+            self.assertEqual(ssm.terminate_session(SessionId=out["SessionId"])["SessionId"],
+                             out["SessionId"])
+            stdout, stderr = proc.communicate(timeout=WAIT)
+            self.assertEqual(proc.returncode, 0, stdout + stderr)
+            self.assertIn(b"Exiting session with sessionId: %s." % out["SessionId"].encode(),
+                          stdout)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.wait_session(out["SessionId"], "History", "Terminated")
+        ssm.terminate_session(SessionId=out["SessionId"])  # idempotent
+        # The CLI's own `ssm start-session` reaches the same sessions.
+        res = subprocess.run(
+            [AWS_V1, "--endpoint-url", self.n.endpoint, "ssm", "start-session", "--target",
+             target, "--document-name", "AWS-StartInteractiveCommand", "--parameters",
+             json.dumps({"command": ["echo from-cli-start-session"]})],
+            capture_output=True, env=self.plugin_env(), timeout=WAIT, stdin=subprocess.DEVNULL)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        self.assertIn(b"from-cli-start-session\r\n", res.stdout)
 
     # -- npm ssm-session --------------------------------------------------------------------
     def test_ssm_session_npm(self):

@@ -5,8 +5,9 @@
 #include "services/ecs/awslogs/log_driver.h"
 #include "services/ecs/ecs_service.h"
 #include "services/ecs/ecs_state.h"
-#include "services/ecs/network/vpc_network.h"
 #include "services/ecs/exec/exec_endpoint.h"
+#include "services/ecs/exec_control.h"
+#include "services/ecs/network/vpc_network.h"
 #include "services/ecs/ops.h"
 #include "services/ecs/runtime/container_runtime.h"
 #include "services/ecs/runtime/debug_log_driver.h"
@@ -167,6 +168,7 @@ Result<std::unique_ptr<Provider>> Create(ServiceContext& ctx) {
   state->exec_sessions = std::make_shared<exec::ExecSessions>(
       "ws://" + host + ":" + std::to_string(ctx.port),
       std::chrono::seconds(ctx.flags.Int("--ecs-exec-idle-timeout", 1200)));
+  ctx.links.ecs_exec = MakeExecSessionControl(state);
   auto ops = MakeProvider("ecs", state, kOperations);
   return std::unique_ptr<Provider>(new EcsProvider(std::move(ops), std::move(state)));
 }

@@ -58,6 +58,9 @@ OpResult ExecuteCommand(EcsState& e, const CallContext& call, const Value& in) {
                     "The execute command failed due to an internal error. Try again later.");
   }
   exec::ExecTarget target{ScopeOf(call), *cluster, (*found)->id, Str(*container, "name"), argv};
+  // As SSM knows it (DescribeSessions; what the CLI passes its plugin).
+  target.ssm_target = "ecs:" + *cluster + "_" + (*found)->id + "_" + Str(*container, "runtimeId");
+  target.owner = MakeArn("iam", Scope{call.account_id, ""}, "root");
   exec::IssuedSession session = e.exec_sessions->Issue(std::move(target));
   return Value{{"clusterArn", Str(task, "clusterArn")},
                {"containerArn", Str(*container, "containerArn")},

@@ -44,6 +44,9 @@ class ImageReader;
 namespace image {
 class ImageCache;
 }
+namespace ecs {
+class ExecSessionControl;
+}
 
 // What services publish for each other, filled in table order while the services are built
 // (a service may use only what one listed before it published, except through a LateLink, read
@@ -70,6 +73,8 @@ struct ServiceLinks {
   // ECR builds it over ecr_images (image/image_cache.h): images (nimbus's or another
   // registry's) resolved and unpacked into sandbox root file systems, for ECS and Lambda.
   std::shared_ptr<image::ImageCache> images;
+  // ECS (ecs/api/exec_sessions.h): ECS Exec sessions, for SSM's Session Manager operations.
+  std::shared_ptr<ecs::ExecSessionControl> ecs_exec;
 };
 
 // Everything a service's create function may use. Owned by main (or a harness); what it points

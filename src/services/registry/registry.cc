@@ -6,6 +6,7 @@
 #include "services/logs/logs_service.h"
 #include "services/sns/sns_service.h"
 #include "services/sqs/sqs_service.h"
+#include "services/ssm/ssm_service.h"
 #include "services/sts/sts_service.h"
 
 namespace nimbus {
@@ -21,6 +22,7 @@ const std::vector<ServiceFactory>& AllServices() {
       lambda::LambdaService(),
       ecs::EcsService(),
       sns::SnsService(),     // after SQS and Lambda (sqs_sender, lambda_invoker); sets sns_publisher
+      ssm::SsmService(),     // after ECS: it uses ServiceLinks::ecs_exec
       // clang-format on
   };
   return kServices;

@@ -5,27 +5,30 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdlib>
-#include <map>
-#include <optional>
-#include <utility>
-
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <deque>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
 
 #include "core/ids.h"
 #include "protocol/ssm_message.h"
 #include "protocol/websocket.h"
-#include "sandbox/sandbox.h"
 #include "sandbox/fd.h"
+#include "sandbox/sandbox.h"
 
 namespace nimbus::ecs::exec {
 namespace {
@@ -39,7 +42,10 @@ constexpr auto kAwait = asio::use_awaitable;
 constexpr auto kResendAfter = std::chrono::milliseconds(300);
 constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr auto kFinalAckWait = std::chrono::seconds(10);
+constexpr auto kBackoff = std::chrono::milliseconds(5);
+constexpr auto kMaxReattachWindow = std::chrono::seconds(120);
 constexpr size_t kMaxBufferedInput = 1000;  // out-of-order client messages kept
+constexpr size_t kMaxUnacked = 256;         // output messages in flight before the pty waits
 
 uint64_t NowMs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -73,68 +79,145 @@ Result<Pty> OpenPty() {
   return p;
 }
 
-class Channel {
- public:
-  Channel(ws::Connection& conn, asio::any_io_executor ex, std::string session_id,
-          std::chrono::seconds idle_timeout, std::shared_ptr<TaskRuntime> runtime)
-      : conn_(conn),
-        ex_(ex),
-        session_id_(std::move(session_id)),
-        idle_timeout_(idle_timeout),
-        runtime_(std::move(runtime)),
-        pty_(ex),
-        exit_(ex) {}
+// One client connection to a session's stream, on the connection's event loop. The channel
+// sends through it from its own loop: a send is started on the link's loop and counted, so the
+// connection outlives every send the channel began.
+struct Link {
+  ws::Connection* conn;
+  asio::any_io_executor ex;
+  bool open = true;  // false once the connection's coroutine stops receiving
+  int sending = 0;
+};
 
-  asio::awaitable<void> Serve(ExecTarget target) {
-    target_ = std::move(target);
-    last_activity_ = Clock::now();
-    handshake_sent_ = Clock::now();
-    nlohmann::json request = {
-        {"AgentVersion", "3.3.1142.0"},
-        {"RequestedClientActions",
-         {{{"ActionType", "SessionType"},
-           {"ActionParameters",
-            {{"SessionType", "InteractiveCommands"}, {"Properties", nlohmann::json::object()}}}}}}};
-    co_await SendStream(PayloadType::kHandshakeRequest, request.dump());
-    Spawn([this]() -> asio::awaitable<void> { co_await Housekeeping(); });
-    while (auto message = co_await conn_.Receive()) {
-      if (message->opcode != ws::Opcode::kBinary) continue;
-      auto decoded = ssm::Decode(message->data);
-      if (!decoded.ok()) continue;
-      last_activity_ = Clock::now();
-      co_await Dispatch(*decoded);
+// A session's agent end. Lives on the event loop of the connection that started it (every
+// member is used there only), from the first redeemed token until the command has exited and
+// channel_closed went out, the session was terminated, or its client stayed away longer than
+// the reattach window. Owned by its coroutines and its current connection.
+class Channel : public LiveChannel, public std::enable_shared_from_this<Channel> {
+ public:
+  Channel(asio::any_io_executor ex, std::string session_id, std::shared_ptr<ExecSessions> sessions,
+          std::shared_ptr<TaskRuntime> runtime, ExecTarget target)
+      : ex_(ex),
+        session_id_(std::move(session_id)),
+        sessions_(std::move(sessions)),
+        runtime_(std::move(runtime)),
+        target_(std::move(target)),
+        pty_(ex),
+        exit_(ex),
+        wake_(ex) {}
+
+  asio::any_io_executor executor() const { return ex_; }
+
+  void Terminate() override {
+    asio::post(ex_, [self = shared_from_this()] { self->Stop(); });
+  }
+
+  // (On ex_.) A client connection took over the stream: the first one gets the handshake,
+  // a later one (after ResumeSession) what it has not acknowledged.
+  void Attach(std::shared_ptr<Link> link) {
+    if (finished_) {
+      CloseLink(link);
+      return;
     }
-    // The client left, or the session ended: nothing more runs.
-    done_ = true;
-    if (process_) process_->Kill();
-    error_code ignored;
-    pty_.close(ignored);
-    exit_.close(ignored);
-    while (live_ > 0) co_await Sleep(std::chrono::milliseconds(1));
+    if (link_ && link_ != link) CloseLink(link_);  // a resume while the old one lingers
+    link_ = std::move(link);
+    attached_at_ = last_activity_ = Clock::now();
+    sessions_->SetStatus(session_id_, SessionStatus::kConnected);
+    if (!started_) {
+      started_ = true;
+      handshake_sent_ = Clock::now();
+      nlohmann::json request = {{"AgentVersion", "3.3.1142.0"},
+                                {"RequestedClientActions",
+                                 {{{"ActionType", "SessionType"},
+                                   {"ActionParameters",
+                                    {{"SessionType", "InteractiveCommands"},
+                                     {"Properties", nlohmann::json::object()}}}}}}};
+      SendStream(PayloadType::kHandshakeRequest, request.dump());
+      Spawn(ex_, [self = shared_from_this()]() -> asio::awaitable<void> {
+        co_await self->ProcessInput();
+      });
+      Spawn(ex_, [self = shared_from_this()]() -> asio::awaitable<void> {
+        co_await self->Housekeeping();
+      });
+      return;
+    }
+    for (auto& [seq, u] : unacked_) {
+      u.sent = Clock::now();
+      Transmit(u.bytes);
+    }
+  }
+
+  // (On ex_.) The connection went away; the session waits for a resume.
+  void Detach(const std::shared_ptr<Link>& link) {
+    if (link_ != link) return;
+    link_.reset();
+    detached_since_ = Clock::now();
+    if (!finished_) sessions_->SetStatus(session_id_, SessionStatus::kDisconnected);
+  }
+
+  // (On ex_.) A message from the client, handled in arrival order.
+  void Receive(ssm::Message m) {
+    last_activity_ = Clock::now();
+    inbox_.push_back(std::move(m));
+    wake_.cancel();
   }
 
  private:
   template <class F>
-  void Spawn(F f) {
-    ++live_;
+  static void Spawn(asio::any_io_executor ex, F f) {
     asio::co_spawn(
-        ex_,
-        [this, f = std::move(f)]() -> asio::awaitable<void> {
+        ex,
+        [f = std::move(f)]() -> asio::awaitable<void> {
           try {
             co_await f();
           } catch (const std::exception&) {
           }
-          --live_;
         },
         asio::detached);
   }
 
-  asio::awaitable<void> SendStream(PayloadType type, std::string payload) {
+  // Closes a connection (a close frame, then the stream) from its own loop.
+  static void CloseLink(std::shared_ptr<Link> link) {
+    Spawn(link->ex, [link]() -> asio::awaitable<void> {
+      if (!link->open) co_return;
+      ++link->sending;
+      co_await link->conn->Close(1000);
+      --link->sending;
+    });
+  }
+
+  // Sends bytes through the current connection, if any (a resume resends what matters).
+  void Transmit(std::string bytes) {
+    if (!link_) return;
+    Spawn(link_->ex, [link = link_, bytes = std::move(bytes)]() -> asio::awaitable<void> {
+      if (!link->open) co_return;
+      ++link->sending;
+      co_await link->conn->Send(ws::Opcode::kBinary, bytes);
+      --link->sending;
+    });
+  }
+
+  void SendStream(PayloadType type, std::string payload) {
     ssm::Message m =
         ssm::StreamData(ssm::kOutputStreamData, next_out_++, type, std::move(payload), NowMs());
     std::string bytes = ssm::Encode(m);
     unacked_[m.sequence_number] = Unacked{bytes, Clock::now()};
-    co_await conn_.Send(ws::Opcode::kBinary, bytes);
+    Transmit(std::move(bytes));
+  }
+
+  // The client's messages one at a time, in arrival order, until the channel finished.
+  asio::awaitable<void> ProcessInput() {
+    while (!finished_) {
+      if (inbox_.empty()) {
+        wake_.expires_at(Clock::time_point::max());
+        error_code ec;
+        co_await wake_.async_wait(asio::redirect_error(kAwait, ec));
+        continue;
+      }
+      ssm::Message m = std::move(inbox_.front());
+      inbox_.pop_front();
+      co_await Dispatch(m);
+    }
   }
 
   asio::awaitable<void> Dispatch(const ssm::Message& m) {
@@ -144,7 +227,7 @@ class Channel {
       co_return;
     }
     if (m.message_type != ssm::kInputStreamData) co_return;
-    co_await conn_.Send(ws::Opcode::kBinary, ssm::Encode(ssm::AcknowledgeFor(m, NowMs())));
+    Transmit(ssm::Encode(ssm::AcknowledgeFor(m, NowMs())));
     for (const ssm::Message& ready : in_order_.Take(m)) co_await Handle(ready);
   }
 
@@ -154,7 +237,7 @@ class Channel {
       // size or input starts the command.
       handshake_done_ = true;
       if (m.payload_type == PayloadType::kSize) co_await Handle(m);
-      co_await StartCommand();
+      StartCommand();
       if (m.payload_type == PayloadType::kSize) co_return;
     }
     switch (m.payload_type) {
@@ -166,9 +249,9 @@ class Channel {
               std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - handshake_sent_);
           nlohmann::json complete = {{"HandshakeTimeToComplete", took.count()},
                                      {"CustomerMessage", ""}};
-          co_await SendStream(PayloadType::kHandshakeComplete, complete.dump());
+          SendStream(PayloadType::kHandshakeComplete, complete.dump());
         }
-        co_await StartCommand();
+        StartCommand();
         break;
       case PayloadType::kOutput:
         if (pty_.is_open() && !m.payload.empty()) {
@@ -190,7 +273,7 @@ class Channel {
         if (m.payload.size() == 4 &&
             static_cast<uint32_t>(static_cast<uint8_t>(m.payload[3])) ==
                 static_cast<uint32_t>(ssm::ClientFlag::kTerminateSession)) {
-          if (process_) process_->Kill();
+          Stop();
         }
         break;
       default:
@@ -198,11 +281,12 @@ class Channel {
     }
   }
 
-  asio::awaitable<void> StartCommand() {
+  void StartCommand() {
+    if (finished_ || closing_) return;
     auto pty = OpenPty();
     if (!pty.ok()) {
-      co_await Fail("Unable to start command: " + pty.error().message(), 126);
-      co_return;
+      Fail("Unable to start command: " + pty.error().message(), 126);
+      return;
     }
     winsize ws = size_.value_or(winsize{24, 80, 0, 0});
     ::ioctl(pty->master.get(), TIOCSWINSZ, &ws);
@@ -211,28 +295,32 @@ class Channel {
     pty->replica.reset();  // the command alone holds it: EOF (EIO) once it is gone
     if (!process.ok()) {
       int code = process.error().code() == StatusCode::kNotFound ? 127 : 126;
-      co_await Fail("Unable to start command: " + process.error().message(), code);
-      co_return;
+      Fail("Unable to start command: " + process.error().message(), code);
+      return;
     }
     process_ = std::move(*process);
     int exit_fd = ::fcntl(process_->exit_fd(), F_DUPFD_CLOEXEC, 3);
     if (exit_fd >= 0) exit_.assign(exit_fd);
     pty_.assign(pty->master.release());
-    Spawn([this]() -> asio::awaitable<void> { co_await PumpOutput(); });
-    Spawn([this]() -> asio::awaitable<void> { co_await AwaitExit(); });
+    Spawn(ex_,
+          [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->PumpOutput(); });
+    Spawn(ex_,
+          [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->AwaitExit(); });
   }
 
-  // The pty's output, as it comes, until the replica is closed or the read is cancelled.
+  // The pty's output, as it comes, until the replica is closed or the read is cancelled; held
+  // back while too much of it is unacknowledged (a slow or absent client).
   asio::awaitable<void> PumpOutput() {
     char buf[4096];
     for (;;) {
+      while (unacked_.size() >= kMaxUnacked && !finished_) co_await Sleep(kBackoff);
       error_code ec;
       size_t n = co_await pty_.async_read_some(asio::buffer(buf), asio::redirect_error(kAwait, ec));
-      if (n > 0 && !done_) {
+      if (n > 0 && !finished_) {
         last_activity_ = Clock::now();
-        co_await SendStream(PayloadType::kOutput, std::string(buf, n));
+        SendStream(PayloadType::kOutput, std::string(buf, n));
       }
-      if (ec || done_) break;
+      if (ec || finished_) break;
     }
     pump_done_ = true;
   }
@@ -244,12 +332,12 @@ class Channel {
       co_await exit_.async_wait(asio::posix::descriptor_base::wait_read,
                                 asio::redirect_error(kAwait, ec));
     }
-    if (done_) co_return;
+    if (finished_) co_return;
     std::optional<sandbox::ExitStatus> status;
     while (!(status = process_->TryWait())) co_await Sleep(std::chrono::milliseconds(5));
     // The replica may still be held by something the command left running: take what is
     // there now instead of waiting for its end.
-    while (!pump_done_ && !done_) {
+    while (!pump_done_ && !finished_) {
       int pending = 0;
       if (::ioctl(pty_.native_handle(), FIONREAD, &pending) != 0 || pending == 0) {
         error_code ignored;
@@ -257,59 +345,111 @@ class Channel {
       }
       co_await Sleep(std::chrono::milliseconds(2));
     }
-    int code = status->exited ? status->code : 128 + status->signal;
-    co_await Close(code, "");
+    co_await Close(status->exited ? status->code : 128 + status->signal, "");
   }
 
   // Reports a command that could not start, then ends the channel.
-  asio::awaitable<void> Fail(const std::string& message, int code) {
-    co_await SendStream(PayloadType::kOutput, message + "\r\n");
-    co_await Close(code, "");
+  void Fail(const std::string& message, int code) {
+    SendStream(PayloadType::kOutput, message + "\r\n");
+    Spawn(ex_, [self = shared_from_this(), code]() -> asio::awaitable<void> {
+      co_await self->Close(code, "");
+    });
   }
 
-  // Waits (a while) for the client to acknowledge every output message, then channel_closed and
-  // the WebSocket's closing handshake.
+  // TerminateSession (the API, or the client's flag): the command is killed (its end closes
+  // the channel); a session without one closes now.
+  void Stop() {
+    if (finished_) return;
+    sessions_->SetStatus(session_id_, SessionStatus::kTerminating);
+    if (process_ && !closing_) {
+      process_->Kill();
+      return;
+    }
+    Spawn(ex_, [self = shared_from_this()]() -> asio::awaitable<void> {
+      co_await self->Close(137, "");
+    });
+  }
+
+  // Waits (a while) for the client to acknowledge every output message, or to come back
+  // when it is away, then channel_closed and the WebSocket's closing handshake.
   asio::awaitable<void> Close(int exit_code, const std::string& output) {
-    auto until = Clock::now() + kFinalAckWait;
-    while (!unacked_.empty() && !conn_.closed() && Clock::now() < until) {
+    if (closing_) co_return;
+    closing_ = true;
+    auto waiting_since = Clock::now();
+    while (!finished_) {
+      auto now = Clock::now();
+      if (link_) {
+        if (unacked_.empty() || now - std::max(waiting_since, attached_at_) > kFinalAckWait) break;
+      } else if (now - detached_since_ > ReattachWindow()) {
+        break;
+      }
       co_await Sleep(std::chrono::milliseconds(5));
     }
-    if (conn_.closed()) co_return;
-    nlohmann::json closed = {{"MessageId", NewUuid()},
-                             {"CreatedDate", std::to_string(NowMs())},
-                             {"DestinationId", ""},
-                             {"SessionId", session_id_},
-                             {"MessageType", std::string(ssm::kChannelClosed)},
-                             {"SchemaVersion", 1},
-                             {"Output", output},
-                             {"ExitCode", exit_code}};
-    ssm::Message m;
-    m.message_type = std::string(ssm::kChannelClosed);
-    m.created_ms = NowMs();
-    m.message_id = NewUuid();
-    m.payload_type = PayloadType::kOutput;
-    m.payload = closed.dump();
-    co_await conn_.Send(ws::Opcode::kBinary, ssm::Encode(m));
-    co_await conn_.Close(1000);
+    if (finished_) co_return;
+    if (link_) {
+      nlohmann::json closed = {{"MessageId", NewUuid()},
+                               {"CreatedDate", std::to_string(NowMs())},
+                               {"DestinationId", ""},
+                               {"SessionId", session_id_},
+                               {"MessageType", std::string(ssm::kChannelClosed)},
+                               {"SchemaVersion", 1},
+                               {"Output", output},
+                               {"ExitCode", exit_code}};
+      ssm::Message m;
+      m.message_type = std::string(ssm::kChannelClosed);
+      m.created_ms = NowMs();
+      m.message_id = NewUuid();
+      m.payload_type = PayloadType::kOutput;
+      m.payload = closed.dump();
+      Spawn(link_->ex, [link = link_, bytes = ssm::Encode(m)]() -> asio::awaitable<void> {
+        if (!link->open) co_return;
+        ++link->sending;
+        co_await link->conn->Send(ws::Opcode::kBinary, bytes);
+        co_await link->conn->Close(1000);
+        --link->sending;
+      });
+    }
+    Finish();
   }
 
-  // Resends output the client has not acknowledged; ends a session idle for too long.
+  void Finish() {
+    finished_ = true;
+    sessions_->SetStatus(session_id_, SessionStatus::kTerminated);
+    if (process_) process_->Kill();
+    error_code ignored;
+    pty_.close(ignored);
+    exit_.close(ignored);
+    wake_.cancel();
+  }
+
+  // How long a session whose client went away waits for it to resume.
+  std::chrono::seconds ReattachWindow() const {
+    return std::min<std::chrono::seconds>(sessions_->idle_timeout(), kMaxReattachWindow);
+  }
+
+  // Resends output the client has not acknowledged; ends a session idle for too long, or
+  // whose client stayed away past the reattach window.
   asio::awaitable<void> Housekeeping() {
-    while (!done_ && !conn_.closed()) {
+    while (!finished_) {
       co_await Sleep(kTick);
       auto now = Clock::now();
-      for (auto& [seq, u] : unacked_) {
-        if (now - u.sent < kResendAfter) continue;
-        u.sent = now;
-        co_await conn_.Send(ws::Opcode::kBinary, u.bytes);
-        if (done_) co_return;
+      if (link_) {
+        for (auto& [seq, u] : unacked_) {
+          if (now - u.sent < kResendAfter) continue;
+          u.sent = now;
+          Transmit(u.bytes);
+        }
       }
-      if (now - last_activity_ > idle_timeout_ && !idle_ended_) {
+      bool idle = now - last_activity_ > sessions_->idle_timeout();
+      bool gone = !link_ && now - detached_since_ > ReattachWindow();
+      if ((idle || gone) && !idle_ended_) {
         idle_ended_ = true;
-        if (process_) {
+        if (process_ && !closing_) {
           process_->Kill();  // AwaitExit closes the channel
         } else {
-          co_await Close(137, "Session terminated due to inactivity.");
+          Spawn(ex_, [self = shared_from_this()]() -> asio::awaitable<void> {
+            co_await self->Close(137, "Session terminated due to inactivity.");
+          });
         }
       }
     }
@@ -320,22 +460,24 @@ class Channel {
     Clock::time_point sent;
   };
 
-  ws::Connection& conn_;
   asio::any_io_executor ex_;
   std::string session_id_;
-  std::chrono::seconds idle_timeout_;
+  std::shared_ptr<ExecSessions> sessions_;
   std::shared_ptr<TaskRuntime> runtime_;
   ExecTarget target_;
+  std::shared_ptr<Link> link_;           // the client's connection, while it is there
   asio::posix::stream_descriptor pty_;   // the pty's master
   asio::posix::stream_descriptor exit_;  // a copy of the command's pidfd
+  asio::steady_timer wake_;              // ProcessInput's wake-up
+  std::deque<ssm::Message> inbox_;
   std::unique_ptr<sandbox::Sandbox> process_;
   std::optional<winsize> size_;
   int64_t next_out_ = 0;  // sequence number of the next output message
   std::map<int64_t, Unacked> unacked_;
   ssm::InOrder in_order_{kMaxBufferedInput};  // the client's stream messages, in order
-  Clock::time_point last_activity_, handshake_sent_;
-  bool handshake_done_ = false, pump_done_ = false, done_ = false, idle_ended_ = false;
-  int live_ = 0;  // coroutines spawned and not finished
+  Clock::time_point last_activity_, handshake_sent_, attached_at_, detached_since_;
+  bool started_ = false, handshake_done_ = false, pump_done_ = false, closing_ = false,
+       finished_ = false, idle_ended_ = false;
 };
 
 }  // namespace
@@ -352,14 +494,31 @@ asio::awaitable<void> DataChannelSession::Run(UpgradedStream& stream) {
   if (frame.is_object() && frame.contains("TokenValue") && frame["TokenValue"].is_string()) {
     token = frame["TokenValue"].get<std::string>();
   }
-  auto target = sessions_->Redeem(session_id_, token);
-  if (!target) {
+  auto ex = co_await asio::this_coro::executor;
+  ExecSessions::Redeemed redeemed = sessions_->Redeem(session_id_, token);
+  std::shared_ptr<Channel> channel;
+  if (redeemed.start) {
+    channel =
+        std::make_shared<Channel>(ex, session_id_, sessions_, runtime_, std::move(*redeemed.start));
+    sessions_->SetChannel(session_id_, channel);
+  } else if (redeemed.live) {
+    channel = std::static_pointer_cast<Channel>(redeemed.live);
+  } else {
     co_await conn.Close(1008, "invalid or used token");
     co_return;
   }
-  Channel channel(conn, co_await asio::this_coro::executor, session_id_, sessions_->idle_timeout(),
-                  runtime_);
-  co_await channel.Serve(std::move(*target));
+  auto link = std::make_shared<Link>(Link{&conn, ex});
+  asio::post(channel->executor(), [channel, link] { channel->Attach(link); });
+  while (auto message = co_await conn.Receive()) {
+    if (message->opcode != ws::Opcode::kBinary) continue;
+    auto decoded = ssm::Decode(message->data);
+    if (!decoded.ok()) continue;
+    asio::post(channel->executor(),
+               [channel, m = std::move(*decoded)]() mutable { channel->Receive(std::move(m)); });
+  }
+  link->open = false;
+  asio::post(channel->executor(), [channel, link] { channel->Detach(link); });
+  while (link->sending > 0) co_await Sleep(std::chrono::milliseconds(1));
 }
 
 }  // namespace nimbus::ecs::exec

@@ -7,7 +7,12 @@
 // sizes, the TerminateSession flag) acknowledged, put in order and handed to the pty; when the
 // command has exited and its output is acknowledged, channel_closed (with the exit code in an
 // extra "ExitCode" member, for nimbus's own client) and the closing handshake. A session that
-// sees no traffic for the idle timeout ends (its command is killed).
+// sees no traffic for the idle timeout ends (its command is killed). The session outlives its
+// connection: when the client goes away the command keeps running (its output held back once
+// too much is unacknowledged) and a connection with a token from SSM ResumeSession takes the
+// stream over, getting what was not acknowledged again; a session whose client stays away for
+// the reattach window (the idle timeout, at most 2 minutes) ends. TerminateSession reaches it
+// through ExecSessions.
 #pragma once
 
 #include <memory>

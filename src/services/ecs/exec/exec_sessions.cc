@@ -2,42 +2,171 @@
 
 #include <openssl/crypto.h>
 
-#include <iterator>
-
 #include "core/ids.h"
 
 namespace nimbus::ecs::exec {
 
-IssuedSession ExecSessions::Issue(ExecTarget target) {
-  IssuedSession s;
-  s.session_id = "ecs-execute-command-" + RandomHex(17);
-  s.token = RandomHex(64);
-  s.stream_url = base_url_ + "/v1/data-channel/" + s.session_id + "?role=publish_subscribe";
-  auto now = Clock::now();
-  std::lock_guard<std::mutex> lock(mu_);
-  ForgetExpiredLocked(now);
-  pending_[s.session_id] = Pending{s.token, std::move(target), now};
-  return s;
+const char* StatusName(SessionStatus status) {
+  switch (status) {
+    case SessionStatus::kConnecting:
+      return "Connecting";
+    case SessionStatus::kConnected:
+      return "Connected";
+    case SessionStatus::kDisconnected:
+      return "Disconnected";
+    case SessionStatus::kTerminating:
+      return "Terminating";
+    case SessionStatus::kTerminated:
+      return "Terminated";
+  }
+  return "Failed";
 }
 
-std::optional<ExecTarget> ExecSessions::Redeem(const std::string& session_id,
-                                               const std::string& token) {
+std::string ExecSessions::NewToken(Session& s) {
+  s.token = RandomHex(64);
+  s.token_issued = Clock::now();
+  return s.token;
+}
+
+IssuedSession ExecSessions::Issue(ExecTarget target, const std::string& id_prefix) {
+  IssuedSession issued;
+  issued.session_id = id_prefix + "-" + RandomHex(17);
+  issued.stream_url =
+      base_url_ + "/v1/data-channel/" + issued.session_id + "?role=publish_subscribe";
+  Session s;
+  s.info.session_id = issued.session_id;
+  s.info.target = target.ssm_target;
+  s.info.owner = target.owner;
+  s.info.document = target.document;
+  s.info.start = std::chrono::system_clock::now();
+  s.target = std::move(target);
+  issued.token = NewToken(s);
   std::lock_guard<std::mutex> lock(mu_);
   ForgetExpiredLocked(Clock::now());
-  auto it = pending_.find(session_id);
-  if (it == pending_.end() || it->second.token.size() != token.size() ||
-      CRYPTO_memcmp(it->second.token.data(), token.data(), token.size()) != 0) {
-    return std::nullopt;
-  }
-  ExecTarget target = std::move(it->second.target);
-  pending_.erase(it);
-  return target;
+  sessions_.emplace(issued.session_id, std::move(s));
+  return issued;
 }
 
-void ExecSessions::ForgetExpiredLocked(Clock::time_point now) {
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    it = now - it->second.issued > kRedeemWindow ? pending_.erase(it) : std::next(it);
+ExecSessions::Redeemed ExecSessions::Redeem(const std::string& session_id,
+                                            const std::string& token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ForgetExpiredLocked(Clock::now());
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end() || it->second.info.end) return {};
+  Session& s = it->second;
+  if (s.token.empty() || s.token.size() != token.size() ||
+      CRYPTO_memcmp(s.token.data(), token.data(), token.size()) != 0) {
+    return {};
   }
+  s.token.clear();
+  Redeemed r;
+  if (!s.started) {
+    s.started = true;
+    r.start = s.target;
+  } else {
+    r.live = s.channel.lock();
+  }
+  return r;
+}
+
+void ExecSessions::SetChannel(const std::string& session_id, std::weak_ptr<LiveChannel> channel) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sessions_.find(session_id);
+  if (it != sessions_.end()) it->second.channel = std::move(channel);
+}
+
+void ExecSessions::SetStatus(const std::string& session_id, SessionStatus status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end() || it->second.info.end) return;
+  if (status == SessionStatus::kTerminated) {
+    EndLocked(it->second);
+    TrimHistoryLocked();
+  } else if (it->second.info.status != SessionStatus::kTerminating) {
+    it->second.info.status = status;
+  }
+}
+
+Result<IssuedSession> ExecSessions::Resume(const Scope& scope, const std::string& session_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ForgetExpiredLocked(Clock::now());
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end() || !(it->second.target.scope == scope)) {
+    return Status::NotFound("Session " + session_id + " does not exist.");
+  }
+  IssuedSession issued;
+  issued.session_id = session_id;
+  if (it->second.info.end || it->second.info.status == SessionStatus::kTerminating) {
+    return issued;
+  }
+  issued.stream_url = base_url_ + "/v1/data-channel/" + session_id + "?role=publish_subscribe";
+  issued.token = NewToken(it->second);
+  return issued;
+}
+
+void ExecSessions::Terminate(const Scope& scope, const std::string& session_id) {
+  std::shared_ptr<LiveChannel> live;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sessions_.find(session_id);
+    if (it == sessions_.end() || !(it->second.target.scope == scope) || it->second.info.end) {
+      return;
+    }
+    Session& s = it->second;
+    s.token.clear();
+    live = s.channel.lock();
+    if (live) {
+      s.info.status = SessionStatus::kTerminating;  // the channel ends it
+    } else {
+      EndLocked(s);  // never opened, or its channel is gone
+      TrimHistoryLocked();
+    }
+  }
+  if (live) live->Terminate();
+}
+
+std::vector<SessionInfo> ExecSessions::List(const Scope& scope, bool active) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ForgetExpiredLocked(Clock::now());
+  std::vector<SessionInfo> out;
+  for (const auto& [id, s] : sessions_) {
+    if (s.target.scope == scope && s.info.end.has_value() != active) out.push_back(s.info);
+  }
+  return out;
+}
+
+void ExecSessions::EndLocked(Session& s) {
+  s.info.status = SessionStatus::kTerminated;
+  s.info.end = std::chrono::system_clock::now();
+  s.token.clear();
+  s.channel.reset();
+  ++ended_;
+}
+
+void ExecSessions::TrimHistoryLocked() {
+  if (ended_ <= kMaxHistory) return;
+  auto oldest = sessions_.end();
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    if (it->second.info.end &&
+        (oldest == sessions_.end() || *it->second.info.end < *oldest->second.info.end)) {
+      oldest = it;
+    }
+  }
+  if (oldest != sessions_.end()) {
+    sessions_.erase(oldest);
+    --ended_;
+  }
+}
+
+// A session whose token was not redeemed within kRedeemWindow and that has no live channel
+// ends (a resumed one whose client never came back too).
+void ExecSessions::ForgetExpiredLocked(Clock::time_point now) {
+  for (auto& [id, s] : sessions_) {
+    if (s.info.end || s.token.empty() || now - s.token_issued <= kRedeemWindow) continue;
+    s.token.clear();
+    if (!s.channel.lock()) EndLocked(s);
+  }
+  TrimHistoryLocked();
 }
 
 std::vector<std::string> SplitCommand(const std::string& command) {
