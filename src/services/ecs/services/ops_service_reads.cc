@@ -35,6 +35,14 @@ Result<std::vector<std::string>, AwsError> Refs(const Value& in, const char* key
   return out;
 }
 
+// The service store, once the services AWS would have purged by now (with their history) are
+// gone: best effort, a read answers from what is there.
+ServiceStore& ForgetDeleted(EcsState& e) {
+  ServiceStore& store = *e.services->store;
+  (void)store.ForgetDeletedBefore(e.store->clock().NowMillis() - kDeletedServiceMillis);
+  return store;
+}
+
 // Describe by ARN over `get`: found bodies and MISSING failures.
 template <class Get>
 OpResult DescribeByArn(const Value& in, const char* key, const char* out_key, Get get) {
@@ -61,8 +69,7 @@ OpResult DescribeServices(EcsState& e, const CallContext& call, const Value& in)
   if (!cluster.ok()) return cluster.error();
   auto refs = Refs(in, "services", 10);
   if (!refs.ok()) return refs.error();
-  ServiceStore& store = *e.services->store;
-  (void)store.ForgetDeletedBefore(e.store->clock().NowMillis() - kDeletedServiceMillis);
+  ServiceStore& store = ForgetDeleted(e);
   bool tags = Includes(in, "TAGS");
   Value services = Value::array(), failures = Value::array();
   for (const std::string& ref : *refs) {
@@ -131,7 +138,7 @@ OpResult ListServiceDeployments(EcsState& e, const CallContext& call, const Valu
   if (!e.services) return NoServices();
   auto cluster = UseCluster(*e.store, call, in);
   if (!cluster.ok()) return cluster.error();
-  ServiceStore& store = *e.services->store;
+  ServiceStore& store = ForgetDeleted(e);
   auto name = ServiceNameOf(ScopeOf(call), *cluster, Str(in, "service"));
   std::optional<ServiceRow> row;
   if (name && !name->empty()) {
@@ -188,7 +195,7 @@ OpResult ListServiceDeployments(EcsState& e, const CallContext& call, const Valu
 
 OpResult DescribeServiceDeployments(EcsState& e, const CallContext& call, const Value& in) {
   if (!e.services) return NoServices();
-  ServiceStore& store = *e.services->store;
+  ServiceStore& store = ForgetDeleted(e);
   return DescribeByArn(
       in, "serviceDeploymentArns", "serviceDeployments",
       [&](const std::string& arn) { return store.GetDeployment(ScopeOf(call), arn); });
@@ -196,7 +203,7 @@ OpResult DescribeServiceDeployments(EcsState& e, const CallContext& call, const 
 
 OpResult DescribeServiceRevisions(EcsState& e, const CallContext& call, const Value& in) {
   if (!e.services) return NoServices();
-  ServiceStore& store = *e.services->store;
+  ServiceStore& store = ForgetDeleted(e);
   return DescribeByArn(in, "serviceRevisionArns", "serviceRevisions", [&](const std::string& arn) {
     return store.GetRevision(ScopeOf(call), arn);
   });

@@ -225,6 +225,10 @@ OpResult CreateService(EcsState& e, const CallContext& call, const Value& in) {
   if (*existing && (*existing)->status != "INACTIVE") {
     return Invalid("Creation of service was not idempotent.");
   }
+  if (*existing) {  // a deleted service of that name: the new one starts without its history
+    Status forgot = sc.store->ForgetHistory(ScopeOf(call), *cluster, name);
+    if (!forgot.ok()) return InternalError("ServerException", forgot);
+  }
   ServiceRow row{*cluster,       name, "ACTIVE", std::move(body), in.value("tags", Value::array()),
                  Value::object()};
   row.state["updatedMs"] = s.clock().NowMillis();

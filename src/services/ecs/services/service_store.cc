@@ -1,5 +1,7 @@
 #include "services/ecs/services/service_store.h"
 
+#include "services/kit/arn.h"
+
 namespace nimbus::ecs {
 namespace {
 
@@ -106,9 +108,43 @@ Result<std::vector<ServiceStore::Key>> ServiceStore::LiveServices() {
 }
 
 Status ServiceStore::ForgetDeletedBefore(int64_t before_ms) {
-  auto done =
-      db_.Exec("DELETE FROM ecs_services WHERE status='INACTIVE' AND updated_ms<?", {before_ms});
-  return done.ok() ? Status::Ok() : done.error();
+  std::vector<Key> gone;
+  Status st = db_.Query(
+      "SELECT account, region, cluster, name FROM ecs_services WHERE status='INACTIVE'"
+      " AND updated_ms<?",
+      {before_ms}, [&](const store::Row& r) {
+        gone.push_back(Key{Scope{r.Text(0), r.Text(1)}, r.Text(2), r.Text(3)});
+        return true;
+      });
+  if (!st.ok() || gone.empty()) return st;
+  return db_.Transaction([&]() -> Status {
+    for (const Key& k : gone) {
+      Status forgot = ForgetHistory(k.scope, k.cluster, k.name);
+      if (!forgot.ok()) return forgot;
+      auto done = db_.Exec(
+          "DELETE FROM ecs_services WHERE account=? AND region=? AND cluster=? AND name=?"
+          " AND status='INACTIVE'",
+          {k.scope.account, k.scope.region, k.cluster, k.name});
+      if (!done.ok()) return done.error();
+    }
+    return Status::Ok();
+  });
+}
+
+Status ServiceStore::ForgetHistory(const Scope& s, const std::string& cluster,
+                                   const std::string& name) {
+  auto deployments = db_.Exec(
+      "DELETE FROM ecs_service_deployments WHERE account=? AND region=? AND cluster=?"
+      " AND service=?",
+      {s.account, s.region, cluster, name});
+  if (!deployments.ok()) return deployments.error();
+  // Revision ARNs name their service: ...:service-revision/<cluster>/<service>/<id>.
+  std::string prefix = MakeArn("ecs", s, "service-revision/" + cluster + "/" + name + "/");
+  auto revisions = db_.Exec(
+      "DELETE FROM ecs_service_revisions WHERE account=? AND region=?"
+      " AND substr(arn, 1, length(?))=?",
+      {s.account, s.region, prefix, prefix});
+  return revisions.ok() ? Status::Ok() : revisions.error();
 }
 
 Status ServiceStore::PutRevision(const Scope& s, const std::string& arn, const Value& body) {

@@ -48,8 +48,12 @@ class ServiceStore {
     std::string cluster, name;
   };
   Result<std::vector<Key>> LiveServices();
-  // Forgets INACTIVE services deleted before `before_ms` (AWS describes them about an hour).
+  // Forgets INACTIVE services deleted before `before_ms` (AWS describes them about an hour),
+  // with their history: AWS then answers ServiceNotFoundException for them.
   Status ForgetDeletedBefore(int64_t before_ms);
+  // Forgets a service's deployments and revisions (a deleted service's, when it is purged or
+  // its name is taken by a new service).
+  Status ForgetHistory(const Scope& s, const std::string& cluster, const std::string& name);
 
   // Service revisions and service deployments by ARN (bodies as Describe* shows them).
   Status PutRevision(const Scope& s, const std::string& arn, const Value& body);
