@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,11 +22,13 @@ namespace nimbus::sns {
 class CertServer {
  public:
   // Listens on `host`:`port` (0 = any free port) with `tls`'s certificate, answering GET `path`
-  // with `body` (a PEM) and 404 otherwise. Fails when the port cannot be bound.
+  // with what `body` gives (a PEM, asked for on each such request, on the loop) and 404
+  // otherwise. Fails when the port cannot be bound; TLS is set up on the loop before the first
+  // accept (a certificate OpenSSL refuses then closes the port, said on stderr).
   static Result<std::unique_ptr<CertServer>> Start(boost::asio::io_context& loop,
                                                    const std::string& host, uint16_t port,
                                                    const LocalTls& tls, std::string path,
-                                                   std::string body);
+                                                   std::function<std::string()> body);
   ~CertServer();
   uint16_t port() const { return port_; }
   void Stop();

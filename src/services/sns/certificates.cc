@@ -107,8 +107,9 @@ Status WritePemFile(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
-std::string NewRsaKeyPem() {
-  EVP_PKEY* key = EVP_RSA_gen(2048);
+namespace {
+
+std::string KeyPem(EVP_PKEY* key) {
   if (key == nullptr) return "";
   std::string pem = ToPem(key, [](BIO* b, EVP_PKEY* k) {
     return PEM_write_bio_PrivateKey(b, k, nullptr, nullptr, 0, nullptr, nullptr);
@@ -116,6 +117,12 @@ std::string NewRsaKeyPem() {
   EVP_PKEY_free(key);
   return pem;
 }
+
+}  // namespace
+
+std::string NewRsaKeyPem() { return KeyPem(EVP_RSA_gen(2048)); }
+
+std::string NewEcKeyPem() { return KeyPem(EVP_EC_gen("P-256")); }
 
 std::string SelfSignedCertPem(const std::string& key_pem, const std::string& common_name, bool ca) {
   EVP_PKEY* key = ReadKey(key_pem);
@@ -150,7 +157,7 @@ Result<LocalTls> LocalTls::Open(const std::string& dir) {
   t.server_cert = ReadPemFile(cert_path);
   t.server_key = ReadPemFile(key_path);
   if (ca.empty() || ca_key.empty()) {
-    ca_key = NewRsaKeyPem();
+    ca_key = NewEcKeyPem();
     ca = SelfSignedCertPem(ca_key, "nimbus local CA", true);
     if (ca.empty()) return Status::Internal("creating nimbus's local CA failed");
     if (Status st = WritePemFile(ca_key_path, ca_key); !st.ok()) return st;
@@ -158,13 +165,13 @@ Result<LocalTls> LocalTls::Open(const std::string& dir) {
     t.server_cert.clear();
   }
   if (t.server_cert.empty() || t.server_key.empty()) {
-    t.server_key = NewRsaKeyPem();
+    t.server_key = NewEcKeyPem();
     t.server_cert = ServerCertPem(t.server_key, ca, ca_key);
     if (t.server_cert.empty()) return Status::Internal("issuing nimbus's https certificate failed");
     if (Status st = WritePemFile(key_path, t.server_key); !st.ok()) return st;
     if (Status st = WritePemFile(cert_path, t.server_cert); !st.ok()) return st;
+    if (Status st = store::SyncDir(dir); !st.ok()) return st;  // only when something was made
   }
-  if (Status st = store::SyncDir(dir); !st.ok()) return st;
   return t;
 }
 

@@ -132,15 +132,22 @@ struct HttpClient::Tls {
 };
 
 HttpClient::HttpClient(asio::io_context& loop, const std::string& extra_ca_file)
-    : loop_(loop), tls_(std::make_unique<Tls>()) {
+    : loop_(loop), extra_ca_file_(extra_ca_file) {}
+
+HttpClient::Tls& HttpClient::TlsState() {
+  if (tls_) return *tls_;
+  // Made on first use: the system trust store costs 10-30 ms to parse, which start-up need not
+  // pay for deliveries that may never go to an https endpoint.
+  tls_ = std::make_unique<Tls>();
   boost::system::error_code ec;
   tls_->ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                             asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                             asio::ssl::context::no_tlsv1_1,
                         ec);
   tls_->ctx.set_default_verify_paths(ec);
-  if (!extra_ca_file.empty()) tls_->ctx.load_verify_file(extra_ca_file, ec);
+  if (!extra_ca_file_.empty()) tls_->ctx.load_verify_file(extra_ca_file_, ec);
   tls_->ctx.set_verify_mode(asio::ssl::verify_peer, ec);
+  return *tls_;
 }
 
 HttpClient::~HttpClient() = default;
@@ -149,7 +156,7 @@ asio::awaitable<HttpOutcome> HttpClient::SendTls(const HttpTarget& target,
                                                  const std::string& request,
                                                  std::chrono::milliseconds timeout) {
   HttpOutcome out;
-  asio::ssl::stream<Socket> stream(loop_, tls_->ctx);
+  asio::ssl::stream<Socket> stream(loop_, TlsState().ctx);
   asio::steady_timer timer(loop_);
   bool timed_out = false;
   timer.expires_after(timeout);

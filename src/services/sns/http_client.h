@@ -54,8 +54,11 @@ class HttpClient {
   // One request over a fresh TLS connection (not kept: https endpoints are few and slow).
   boost::asio::awaitable<HttpOutcome> SendTls(const HttpTarget& target, const std::string& request,
                                               std::chrono::milliseconds timeout);
-  boost::asio::io_context& loop_;
   struct Tls;
+  // The TLS client context, made on first use.
+  Tls& TlsState();
+  boost::asio::io_context& loop_;
+  std::string extra_ca_file_;
   std::unique_ptr<Tls> tls_;
   std::map<std::string, std::vector<std::unique_ptr<Socket>>> idle_;  // by "host:port"
 };

@@ -93,6 +93,9 @@ OpResult CreateTopic(SnsState& s, const CallContext& call, const Value& in) {
     }
     return InvalidParameter("Topic Name");
   }
+  // Deliveries to the topic's subscribers are signed: a fresh data dir's key is made now, in the
+  // background, rather than by the first of them.
+  s.signer->Prepare();
   TopicRow topic;
   topic.name = name;
   topic.arn = MakeArn("sns", ScopeOf(call), name);

@@ -77,9 +77,9 @@ class SnsProvider : public Provider {
   Result<std::string> StartHttps(const std::string& dir, const std::string& host, uint16_t port) {
     auto tls = LocalTls::Open(dir);
     if (!tls.ok()) return tls.error();
-    auto server =
-        CertServer::Start(loop_, host, port, *tls, "/" + state_->signer->certificate_name(),
-                          state_->signer->certificate_pem());
+    const Signer* signer = state_->signer.get();
+    auto server = CertServer::Start(loop_, host, port, *tls, "/" + signer->certificate_name(),
+                                    [signer] { return signer->certificate_pem(); });
     if (!server.ok()) return server.error();
     https_ = std::move(*server);
     ca_path_ = tls->ca_path;
