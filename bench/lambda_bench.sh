@@ -20,13 +20,17 @@
 # per invoke, to a file here. It slows down as it serves, so each of its runs starts it afresh.
 # It is heavy (~280 MB), so it is installed on demand from bench/peer-sls (npm ci from the
 # committed lock), not by scripts/install-npm-deps.sh.
-# Usage: bench/lambda_bench.sh [BUILD] ; env SECONDS_PER_RUN (default 4), COLD_RUNS (default 30)
+# Usage: bench/lambda_bench.sh [BUILD] ; env SECONDS_PER_RUN (default 4), COLD_RUNS (default 30),
+# BENCH_ONLY (an extended regex on the row labels, e.g. 'native\)|ceiling|echo' for the rows of
+# the ceiling ratio alone: peers whose rows it skips are neither installed nor started).
 set -euo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
 root=$PWD
 source bench/lib.sh
 secs=${SECONDS_PER_RUN:-4}
+only=${BENCH_ONLY:-.}
+wanted() { grep -Eq -- "$only" <<<"$1"; }
 cold_runs=${COLD_RUNS:-30}
 client="$root/$build/bench/lambda_invoke_bench"
 zip_native="$root/$build/examples/hello-cpp.zip"
@@ -35,11 +39,11 @@ elf_native="$root/$build/examples/hello-cpp/hello-cpp"
 [ -x "$root/$build/bench/runtime_api_ceiling" ] ||
   { echo "missing runtime_api_ceiling: ninja -C $build runtime_api_ceiling" >&2; exit 1; }
 [ -f "$zip_native" ] || { echo "missing $zip_native: ninja -C $build examples" >&2; exit 1; }
-if [ ! -d bench/peer/node_modules/lambda-local ]; then
+if wanted "lambda-local (node)" && [ ! -d bench/peer/node_modules/lambda-local ]; then
   (cd bench/peer && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
-if [ ! -d bench/peer-sls/node_modules/serverless-offline ] ||
-   [ ! -d bench/peer-sls/node_modules/serverless ]; then
+if wanted "sls-offline (node)" && { [ ! -d bench/peer-sls/node_modules/serverless-offline ] ||
+   [ ! -d bench/peer-sls/node_modules/serverless ]; }; then
   echo "installing serverless-offline (bench/peer-sls, npm ci, about a minute)" >&2
   (cd bench/peer-sls && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
@@ -106,10 +110,12 @@ EOF
 
 # The peer: lambda-local in HTTP (watch) mode, least verbose, on a free port.
 peer_port=$(free_port)
-(cd "$work/node" && exec node "$root/bench/peer/node_modules/lambda-local/build/cli.js" \
-  -l index.js -h handler -v 0 -t 30 --watch "$peer_port" >"$work/peer.out" 2>&1) &
-peer_pid=$!
-wait_listening "$peer_port" 100 0.1 || true
+if wanted "lambda-local (node)"; then
+  (cd "$work/node" && exec node "$root/bench/peer/node_modules/lambda-local/build/cli.js" \
+    -l index.js -h handler -v 0 -t 30 --watch "$peer_port" >"$work/peer.out" 2>&1) &
+  peer_pid=$!
+  wait_listening "$peer_port" 100 0.1 || true
+fi
 
 # The second peer: serverless-offline (default mode, see the top) serving the same index.js through
 # its Lambda invoke endpoint on a free lambdaPort (the only port it opens: the function has no HTTP
@@ -134,7 +140,7 @@ start_sls() {
   wait_listening "$sls_port" 300 0.1 ||
     { echo "serverless-offline did not listen in 30 s:" >&2; cat "$work/sls.out" >&2; exit 1; }
 }
-start_sls
+if wanted "sls-offline (node)"; then start_sls; fi
 
 # The ceiling: a do-nothing broker in front of 32 hello-cpp runtimes (host libraries).
 ceiling_port=$(free_port)
@@ -187,6 +193,7 @@ targets=("nimbus (native)|$port|/2015-03-31/functions/native/invocations"
 echo "### Lambda warm invoke, 1 KB payload, ${secs}s per run (+1s warm-up), $(nproc) cores"
 for t in "${targets[@]}"; do
   IFS='|' read -r label p path <<<"$t"
+  wanted "$label" || continue
   # Warm-up at the highest concurrency first, so every run below meets warm environments
   # (nimbus scales out to one environment per concurrent invoke, as Lambda does).
   "$client" load 127.0.0.1 "$p" "$path" --conns 32 --seconds 2 --warmup 1 >/dev/null
@@ -210,12 +217,13 @@ done
 echo
 printf '%-20s %9s %9s %9s %9s %9s %9s\n' "target" "p50 ms" "p99 ms" "inv/s c1" "inv/s c2" \
   "inv/s c8" "inv/s c32"
-for t in "${targets[@]}"; do printf '%s\n' "${rows[${t%%|*}]}"; done
+for t in "${targets[@]}"; do [ -n "${rows[${t%%|*}]:-}" ] && printf '%s\n' "${rows[${t%%|*}]}"; done
 # The ceiling's broker does only what every emulator that runs the runtime in its own process
 # and serves the Runtime API over loopback TCP must do, so ceiling / peer is the most any such
 # emulator can reach against that peer on this host: the second line says whether 20x can be.
 for peer in "lambda-local (node)|lambda-local" "sls-offline (node)|serverless-offline@13"; do
   IFS='|' read -r label name <<<"$peer"
+  [ -n "${peak[$label]:-}" ] && [ -n "${peak[nimbus (native)]:-}" ] || continue
   printf 'nimbus (native) / %s at peak (best of c1..c32): %s / %s inv/s = %sx\n' "$name" \
     "${peak[nimbus (native)]}" "${peak[$label]}" \
     "$(awk -v a="${peak[nimbus (native)]}" -v b="${peak[$label]}" 'BEGIN{printf "%.1f", (b > 0) ? a / b : 0}')"
@@ -225,7 +233,8 @@ for peer in "lambda-local (node)|lambda-local" "sls-offline (node)|serverless-of
     "${peak[echo (no function)]}" \
     "$(awk -v a="${peak[echo (no function)]}" -v b="${peak[$label]}" 'BEGIN{printf "%.1f", (b > 0) ? a / b : 0}')"
 done
-printf 'nimbus (native) / ceiling at peak: %s / %s inv/s = %s%%\n' "${peak[nimbus (native)]}" \
+[ -n "${peak[nimbus (native)]:-}" ] && [ -n "${peak[ceiling (native)]:-}" ] &&
+  printf 'nimbus (native) / ceiling at peak: %s / %s inv/s = %s%%\n' "${peak[nimbus (native)]}" \
   "${peak[ceiling (native)]}" \
   "$(awk -v a="${peak[nimbus (native)]}" -v b="${peak[ceiling (native)]}" 'BEGIN{printf "%.0f", (b > 0) ? 100 * a / b : 0}')"
 printf 'native cold start, 1024 MB: first response p50 %s ms (p90 %s), REPORT Init Duration p50 %s ms\n' \

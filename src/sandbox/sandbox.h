@@ -271,9 +271,10 @@ class Sandbox {
   bool HitPidsLimit() const { return cgroup_ && cgroup_->PidsLimitHit(); }
   // Freeze / thaw every process (cgroup freezer; v1 freezer.state, v2 cgroup.freeze), as Lambda
   // freezes an environment between invokes. Unavailable without a freezer.
+  // Thread-safe against each other and Kill/Signal (Lambda's data plane thaws without its lock).
   Status Freeze();
   Status Thaw();
-  bool frozen() const { return frozen_; }
+  bool frozen() const { return frozen_.load(std::memory_order_acquire); }
 
   // The sandbox's cgroup directory for `controller` ("memory", "cpu", ...; any for v2), or ""
   // without cgroups. For diagnostics and tests.
@@ -292,7 +293,7 @@ class Sandbox {
   pid_t pid_ = -1;
   bool own_pid_namespace_ = false;
   bool reaped_ = false;
-  bool frozen_ = false;
+  std::atomic<bool> frozen_{false};
   ExitStatus status_;
   UniqueFd exit_fd_;    // pidfd
   UniqueFd status_fd_;  // read end: the function's raw wait status from init

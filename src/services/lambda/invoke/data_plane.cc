@@ -61,13 +61,15 @@ DataPlaneImpl::DataPlaneImpl(DataPlaneDeps deps, std::unique_ptr<sandbox::Sandbo
       sandboxes_(std::move(sandboxes)),
       runtimes_dir_(std::move(runtimes_dir)),
       networks_(std::move(networks)),
-      shipper_(deps_.logs.get()) {
+      urls_(*deps_.registry, *deps_.clock, *this),
+      shipper_(deps_.logs.get()),
+      pool_(deps_.options.account_concurrency) {
   for (asio::io_context* loop : deps_.loops) {
     freeze_timers_.push_back(std::make_unique<asio::steady_timer>(*loop));
   }
   freeze_armed_.assign(deps_.loops.size(), false);
-  events_ = std::make_unique<EventQueue>(*this, *deps_.db, *deps_.clock,
-                                         deps_.options.async_retry_base_seconds);
+  events_ = std::make_unique<EventQueue>(*this, *deps_.registry, deps_.destinations, *deps_.db,
+                                         *deps_.clock, deps_.options.async_retry_base_seconds);
   deps_.registry->AddChangeListener(
       [this](const std::string& account, const std::string& region, const std::string& name) {
         Retire(account, region, name);
@@ -83,7 +85,7 @@ DataPlaneImpl::~DataPlaneImpl() {
     std::lock_guard<std::mutex> lock(mu_);
     if (shutting_down_) deadline = std::min(deadline, shutdown_kill_at_);
     shutting_down_ = true;
-    for (auto& [key, pool] : pools_) all.insert(all.end(), pool.begin(), pool.end());
+    all = pool_.All();
   }
   for (auto& env : all) {
     if (env->sandbox) env->sandbox->SignalTerminate();
@@ -112,13 +114,15 @@ void DataPlaneImpl::RegisterOperations(OperationTable& table) {
   AddOperations(table, *this, kOperations);
 }
 
+void DataPlaneImpl::RegisterRoutes(RouteTable& routes) { urls_.RegisterRoutes(routes); }
+
 void DataPlaneImpl::Shutdown() {
   events_->Stop();
   std::lock_guard<std::mutex> lock(mu_);
   shutting_down_ = true;
   shutdown_kill_at_ = std::chrono::steady_clock::now() + kShutdownGrace;
-  for (auto& [key, pool] : pools_) {
-    for (auto& env : pool) {
+  pool_.ForEach([&](const std::shared_ptr<Environment>& env) {
+    {
       // A parked /next stays parked (Next): the runtime learns of the shutdown from SIGTERM, as
       // on Lambda, not from an error that could reach it before the signal does.
       if (env->sandbox) env->sandbox->SignalTerminate();
@@ -128,20 +132,18 @@ void DataPlaneImpl::Shutdown() {
       }
       env->state = Environment::State::kDead;
     }
-  }
+  });
 }
 
 bool DataPlaneImpl::Stopped() {
   std::lock_guard<std::mutex> lock(mu_);
   const bool kill = shutting_down_ && std::chrono::steady_clock::now() >= shutdown_kill_at_;
   bool stopped = true;
-  for (const auto& [key, pool] : pools_) {
-    for (const auto& env : pool) {
-      if (!env->sandbox) continue;     // AwaitExit releases it once the environment exited
-      if (kill) env->sandbox->Kill();  // SIGTERM's grace is over
-      stopped = false;
-    }
-  }
+  pool_.ForEach([&](const std::shared_ptr<Environment>& env) {
+    if (!env->sandbox) return;       // AwaitExit releases it once the environment exited
+    if (kill) env->sandbox->Kill();  // SIGTERM's grace is over
+    stopped = false;
+  });
   return stopped;
 }
 
@@ -161,11 +163,9 @@ asio::awaitable<void> DataPlaneImpl::Reaper() {
     std::lock_guard<std::mutex> lock(mu_);
     if (shutting_down_) co_return;
     auto now = std::chrono::steady_clock::now();
-    for (auto& [key, pool] : pools_) {
-      for (auto env : std::vector<std::shared_ptr<Environment>>(pool)) {
-        if (env->state == Environment::State::kIdle && now - env->last_used >= idle) {
-          Kill(env, "idle");
-        }
+    for (const auto& env : pool_.All()) {
+      if (env->state == Environment::State::kIdle && now - env->last_used >= idle) {
+        Kill(env, "idle");
       }
     }
   }

@@ -23,14 +23,17 @@
 #include "sandbox/sandbox.h"
 #include "services/lambda/data_plane.h"
 #include "services/lambda/invoke/environment_network.h"
+#include "services/lambda/invoke/environment_pool.h"
 #include "services/lambda/invoke/invocation.h"
+#include "services/lambda/invoke/invocation_runner.h"
+#include "services/lambda/invoke/url_server.h"
 #include "services/output/log_shipper.h"
 
 namespace nimbus::lambda {
 
 class EventQueue;
 
-class DataPlaneImpl : public DataPlane {
+class DataPlaneImpl : public DataPlane, public InvocationRunner {
  public:
   // Without a pool in `networks`, environments share the host's network.
   DataPlaneImpl(DataPlaneDeps deps, std::unique_ptr<sandbox::SandboxManager> sandboxes,
@@ -38,7 +41,7 @@ class DataPlaneImpl : public DataPlane {
   ~DataPlaneImpl() override;
 
   void RegisterOperations(OperationTable& table) override;
-  // Function URLs (url_serve.cc): by Host and under kUrlPathPrefix.
+  // Function URLs (url_server.h).
   void RegisterRoutes(RouteTable& routes) override;
   void Shutdown() override;
   bool Stopped() override;
@@ -49,27 +52,20 @@ class DataPlaneImpl : public DataPlane {
       const ResolvedInvoke& target, std::string payload) override;
   Status StartEventQueue();
 
-  // Runs `inv` to completion (or timeout/crash) on an environment. Returns an AwsError only
-  // when the invocation could not start (throttled, no environment); function failures are
-  // outcomes on `inv`. `executor` is the caller's.
-  boost::asio::awaitable<Result<bool, AwsError>> Run(std::shared_ptr<Invocation> inv);
+  // InvocationRunner (scheduler.cc).
+  boost::asio::awaitable<Result<bool, AwsError>> Run(std::shared_ptr<Invocation> inv) override;
 
   // The Invoke operation.
   boost::asio::awaitable<OpResult> Invoke(const CallContext& call, Value input);
   // The InvokeWithResponseStream operation (stream_op.cc).
   boost::asio::awaitable<OpResult> InvokeWithResponseStream(const CallContext& call, Value input);
-  // A request to a function URL, by Host or path form (url_serve.cc).
-  boost::asio::awaitable<HttpResponse> ServeFunctionUrl(HttpRequest& request,
-                                                        const RequestVerifier& verifier);
-  // The path form of function URLs: <prefix><url-id>/<path>.
-  static constexpr std::string_view kUrlPathPrefix = "/_nimbus-lambda/url/";
-
   const DataPlaneDeps& deps() const { return deps_; }
 
  private:
   // Scheduling (scheduler.cc).
-  // Picks (or creates, `fresh`) the environment for `inv`, preferring one served on event
-  // loop `loop` (the caller's). Caller must not hold mu_.
+  // Picks (or creates, `fresh`) the environment for `inv` (pool_), preferring one served on
+  // event loop `loop` (the caller's), wakes its parked /next and thaws it if it was frozen,
+  // both after mu_ is released. Caller must not hold mu_.
   Result<std::shared_ptr<Environment>, AwsError> Assign(const std::shared_ptr<Invocation>& inv,
                                                         size_t loop, bool& fresh);
   // Index in deps_.loops of the loop running `executor` (round robin when it is none of them).
@@ -132,6 +128,7 @@ class DataPlaneImpl : public DataPlane {
   std::string runtimes_dir_;
   EnvironmentNetworks networks_;  // the pool first: environments' networks come from it
   std::unique_ptr<EventQueue> events_;
+  FunctionUrlServer urls_;
   output::LogShipper shipper_;
 
   std::mutex mu_;
@@ -140,9 +137,7 @@ class DataPlaneImpl : public DataPlane {
   // Stopped(), which the server polls; or by the destructor if the loops stopped first).
   static constexpr std::chrono::seconds kShutdownGrace{2};
   std::chrono::steady_clock::time_point shutdown_kill_at_{};
-  std::map<std::string, std::vector<std::shared_ptr<Environment>>> pools_;  // by pool key
-  std::map<std::string, int> account_busy_;   // in-flight invocations per account/region
-  std::map<std::string, int> function_busy_;  // per account/region/function (all versions)
+  EnvironmentPool pool_;
   std::vector<std::unique_ptr<boost::asio::steady_timer>> freeze_timers_;  // one per loop
   std::vector<bool> freeze_armed_;                                         // per loop
   mutable std::atomic<size_t> next_loop_{0};

@@ -10,7 +10,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/ids.h"
-#include "services/lambda/invoke/data_plane_impl.h"
 #include "services/lambda/invoke/destinations.h"
 #include "services/lambda/invoke/invoke_request.h"
 
@@ -24,9 +23,15 @@ constexpr int kClaimBatch = 64;
 constexpr int kErrorRetryMs = 1000;  // after a failed read of the queue
 }  // namespace
 
-EventQueue::EventQueue(DataPlaneImpl& plane, store::Database& db, const Clock& clock,
+EventQueue::EventQueue(InvocationRunner& runner, FunctionRegistry& registry,
+                       DestinationLinks destinations, store::Database& db, const Clock& clock,
                        int retry_base_seconds)
-    : plane_(plane), db_(db), clock_(clock), retry_base_seconds_(retry_base_seconds) {}
+    : runner_(runner),
+      registry_(registry),
+      destinations_(std::move(destinations)),
+      db_(db),
+      clock_(clock),
+      retry_base_seconds_(retry_base_seconds) {}
 
 Status EventQueue::Migrate() {
   auto queue = store::WorkQueue::Open(db_);
@@ -113,8 +118,7 @@ asio::awaitable<void> EventQueue::Worker() {
 }
 
 asio::awaitable<void> EventQueue::Deliver(store::WorkItem item, QueuedEvent e) {
-  auto resolved = plane_.deps().registry->ResolveInvoke(e.account_id, e.region, e.function_name,
-                                                        e.qualifier);
+  auto resolved = registry_.ResolveInvoke(e.account_id, e.region, e.function_name, e.qualifier);
   if (!resolved.ok()) {  // the function or version is gone: nothing left to run it
     Complete(item.id);
     co_return;
@@ -134,13 +138,12 @@ asio::awaitable<void> EventQueue::Deliver(store::WorkItem item, QueuedEvent e) {
   };
   // Both are awaited right away (they copy what they use).
   auto deliver = [&](const std::string& destination, const InvocationRecordInput& r) {
-    return DeliverToDestination(*plane_.deps().registry, *this, plane_.deps().destinations,
-                                e.account_id, e.region, destination, InvocationRecord(r));
+    return DeliverToDestination(registry_, *this, destinations_, e.account_id, e.region,
+                                destination, InvocationRecord(r));
   };
   // The function's DeadLetterConfig target gets the event of one that failed for good.
   auto dead_letter = [&](const std::string& error_message) {
-    return DeliverToDeadLetter(plane_.deps().destinations,
-                               resolved->function->dead_letter_target_arn, e.payload,
+    return DeliverToDeadLetter(destinations_, resolved->function->dead_letter_target_arn, e.payload,
                                {e.request_id, "200", error_message});
   };
   if (now - e.enqueued_ms > int64_t{config.maximum_event_age_seconds} * 1000) {
@@ -154,7 +157,7 @@ asio::awaitable<void> EventQueue::Deliver(store::WorkItem item, QueuedEvent e) {
   target.invoked_arn = e.invoked_arn;
   auto inv = MakeInvocation(target, e.request_id, e.payload, NewTraceId(clock_),
                             co_await asio::this_coro::executor);
-  auto ran = co_await plane_.Run(inv);
+  auto ran = co_await runner_.Run(inv);
   if (!ran.ok()) {  // throttled or no environment: back on the queue with backoff
     Retry(item.id, item.attempts, clock_.NowMillis() + kThrottleRetryMs);
   } else if (inv->function_error && item.attempts < config.maximum_retry_attempts) {

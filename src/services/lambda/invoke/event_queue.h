@@ -19,19 +19,22 @@
 #include "core/clock.h"
 #include "core/waiter.h"
 #include "core/status.h"
+#include "services/lambda/data_plane.h"
 #include "services/lambda/function_registry.h"
+#include "services/lambda/invoke/invocation_runner.h"
 #include "services/lambda/invoke/queued_event.h"
 #include "store/database.h"
 #include "store/work_queue.h"
 
 namespace nimbus::lambda {
 
-class DataPlaneImpl;
-
+// Thread-safe; the references outlive it.
 class EventQueue {
  public:
-  EventQueue(DataPlaneImpl& plane, store::Database& db, const Clock& clock,
-             int retry_base_seconds);
+  // Events run on `runner`, resolved through `registry`; their records and dead letters go to
+  // `destinations`; the first retry of a function error comes `retry_base_seconds` later.
+  EventQueue(InvocationRunner& runner, FunctionRegistry& registry, DestinationLinks destinations,
+             store::Database& db, const Clock& clock, int retry_base_seconds);
   // Opens the work queue and moves events an earlier nimbus queued in its own table onto it.
   // Must succeed before Enqueue or Start.
   Status Migrate();
@@ -41,6 +44,11 @@ class EventQueue {
   void Start(boost::asio::io_context& loop);
   // Ends the worker (events running finish; queued ones wait for the next start).
   void Stop();
+  // Has the worker look for due events now: what a clock moved by hand needs (tests); new and
+  // retried work wakes it by itself, and it sleeps until the next due time otherwise.
+  void Wake() {
+    if (wake_) wake_->Notify();
+  }
 
  private:
   boost::asio::awaitable<void> Worker();
@@ -48,7 +56,9 @@ class EventQueue {
   void Retry(int64_t id, int attempts, int64_t due_ms);
   void Complete(int64_t id);
 
-  DataPlaneImpl& plane_;
+  InvocationRunner& runner_;
+  FunctionRegistry& registry_;
+  DestinationLinks destinations_;
   store::Database& db_;
   const Clock& clock_;
   int retry_base_seconds_;

@@ -29,19 +29,17 @@ void DataPlaneImpl::FreezeIdle(size_t loop) {
   if (shutting_down_) return;
   const auto now = std::chrono::steady_clock::now();
   const Environment* next = nullptr;  // the idle one whose freeze is due first
-  for (auto& [key, pool] : pools_) {
-    for (auto& env : pool) {
-      if (env->loop != loop || env->state != Environment::State::kIdle || !env->sandbox ||
-          env->sandbox->frozen()) {
-        continue;
-      }
-      if (env->last_used + kFreezeAfter <= now) {
-        (void)env->sandbox->Freeze();  // on failure it simply stays thawed
-      } else if (!next || env->last_used < next->last_used) {
-        next = env.get();
-      }
+  pool_.ForEach([&](const std::shared_ptr<Environment>& env) {
+    if (env->loop != loop || env->state != Environment::State::kIdle || !env->sandbox ||
+        env->sandbox->frozen()) {
+      return;
     }
-  }
+    if (env->last_used + kFreezeAfter <= now) {
+      (void)env->sandbox->Freeze();  // on failure it simply stays thawed
+    } else if (!next || env->last_used < next->last_used) {
+      next = env.get();
+    }
+  });
   if (next) ScheduleFreezeLocked(*next);
 }
 

@@ -64,7 +64,7 @@ class Environment {
   std::unique_ptr<Listener> endpoint;  // its AWS_ENDPOINT_URL, inside its network namespace
   sandbox::PreparedNetwork network;    // its namespace and outbound link (given back at exit)
   std::string credential_key;          // its issued access key id (revoked at exit), or ""
-  std::unique_ptr<sandbox::Sandbox> sandbox;
+  std::shared_ptr<sandbox::Sandbox> sandbox;  // shared: a thaw in flight holds a reference
   size_t loop = 0;                  // index into DataPlaneDeps::loops: its Runtime API's loop
   boost::asio::any_io_executor io;  // that loop's executor: where its pipes and exit are watched
 

@@ -47,13 +47,14 @@ std::shared_ptr<Invocation> MakeInvocation(const CallContext& call, InvokeReques
                                            const Clock& clock,
                                            boost::asio::any_io_executor executor);
 
-class DataPlaneImpl;
+class InvocationRunner;
 class ResponseChannel;
 
-// Runs `inv` on `plane` to its end whether or not the caller still reads, then hands `channel`
+// Runs `inv` on `runner` to its end whether or not the caller still reads, then hands `channel`
 // a buffered response as one piece and the outcome (a function error's errorType and message
 // as InvokeComplete's ErrorCode and ErrorDetails, the Tail log). stream_op.cc.
-boost::asio::awaitable<void> RunIntoChannel(DataPlaneImpl* plane, std::shared_ptr<Invocation> inv,
+boost::asio::awaitable<void> RunIntoChannel(InvocationRunner& runner,
+                                            std::shared_ptr<Invocation> inv,
                                             std::shared_ptr<ResponseChannel> channel);
 
 // X-Amz-Log-Result / InvokeComplete.LogResult: the last 4 KB of `inv`'s log, base64.

@@ -17,17 +17,6 @@
 
 namespace nimbus::lambda {
 
-namespace {
-
-AwsError Throttle(std::string reason) {
-  AwsError e("TooManyRequestsException", "Rate Exceeded.", 429);
-  e.fields = {{"Type", "User"}, {"Reason", std::move(reason)}};
-  e.headers.emplace_back("Retry-After", "1");
-  return e;
-}
-
-}  // namespace
-
 size_t DataPlaneImpl::LoopOf(const boost::asio::any_io_executor& executor) const {
   auto& context = boost::asio::query(executor, boost::asio::execution::context);
   for (size_t i = 0; i < deps_.loops.size(); ++i) {
@@ -38,55 +27,29 @@ size_t DataPlaneImpl::LoopOf(const boost::asio::any_io_executor& executor) const
 
 Result<std::shared_ptr<Environment>, AwsError> DataPlaneImpl::Assign(
     const std::shared_ptr<Invocation>& inv, size_t loop, bool& fresh) {
-  const FunctionSnapshot& fn = *inv->fn;
   std::unique_lock<std::mutex> lock(mu_);
   if (shutting_down_) return AwsError("ServiceException", "nimbus is shutting down", 503, false);
-  int& function_busy = function_busy_[fn.function_key];
-  int& account_busy = account_busy_[fn.account_key];
-  if (fn.reserved_concurrency && function_busy >= *fn.reserved_concurrency) {
-    return Throttle("ReservedFunctionConcurrentInvocationLimitExceeded");
-  }
-  if (account_busy >= deps_.options.account_concurrency) {
-    return Throttle("ConcurrentInvocationLimitExceeded");
-  }
-  auto& pool = pools_[fn.version_key];
-  // An environment not frozen yet first: a thaw is a cgroup write and a walk of its tasks
-  // under the lock, and makes a freeze due again; then one whose Runtime API is served on the
-  // caller's loop: the whole exchange stays on one thread (no cross-thread wake-ups).
-  auto rank = [loop](const Environment& e) {
-    return (e.sandbox && e.sandbox->frozen() ? 0 : 2) + (e.loop == loop ? 1 : 0);
-  };
-  std::shared_ptr<Environment> env;
-  for (auto& candidate : pool) {
-    if (candidate->state == Environment::State::kIdle && !candidate->retired &&
-        candidate->fn->generation == fn.generation) {
-      if (!env || rank(*candidate) > rank(*env)) env = candidate;
-      if (rank(*env) == 3) break;
-    }
-  }
-  fresh = env == nullptr;
+  auto assigned = pool_.Assign(inv, loop);
+  if (!assigned.ok()) return assigned.take_error();
+  std::shared_ptr<Environment> env = assigned->env;
+  fresh = assigned->fresh;
   if (fresh) {
-    env = std::make_shared<Environment>();
     env->id = RandomHex(32);
-    env->pool_key = fn.version_key;
-    env->fn = inv->fn;
-    env->executed_version = inv->executed_version;
     env->log_stream = LogStreamName(deps_.clock->Now(), inv->executed_version, env->id);
     env->created = std::chrono::steady_clock::now();
-    env->loop = loop;
     env->io = deps_.loops[loop]->get_executor();
-    pool.push_back(env);
-  } else {
-    env->state = Environment::State::kBusy;
-    if (env->sandbox && env->sandbox->frozen()) (void)env->sandbox->Thaw();
+    return env;
   }
-  env->current = inv;
-  env->delivered = false;
-  ++function_busy;
-  ++account_busy;
-  std::shared_ptr<Waiter> parked = fresh ? nullptr : env->next_waiter;
+  std::shared_ptr<Waiter> parked = env->next_waiter;
+  // The thaw (a cgroup write, and a walk of its tasks) runs after the lock: the environment is
+  // busy now, so no freeze comes in between, and this reference keeps its sandbox (its cgroup)
+  // alive should it die meanwhile (AwaitExit drops the environment's own).
+  std::shared_ptr<sandbox::Sandbox> thaw = assigned->frozen ? env->sandbox : nullptr;
   lock.unlock();
-  if (parked) parked->Notify();  // a wake-up of another loop takes its queue's lock: not under mu_
+  // Wake its runtime first (a wake-up of another loop takes that queue's lock: not under mu_),
+  // so that the /next answer is made there while this thread thaws.
+  if (parked) parked->Notify();
+  if (thaw) (void)thaw->Thaw();
   return env;
 }
 
@@ -96,8 +59,7 @@ void DataPlaneImpl::FinishLocked(Environment& env, Invocation& inv, bool functio
   inv.finished = true;
   inv.function_error = function_error;
   inv.result = std::move(result);
-  --function_busy_[inv.fn->function_key];
-  --account_busy_[inv.fn->account_key];
+  pool_.Release(inv);
   if (env.current.get() == &inv) {
     env.current.reset();
     env.delivered = false;
@@ -111,8 +73,7 @@ void DataPlaneImpl::Kill(const std::shared_ptr<Environment>& env, const std::str
   // Caller holds mu_.
   if (env->state == Environment::State::kDead) return;
   env->state = Environment::State::kDead;
-  auto& pool = pools_[env->pool_key];
-  std::erase(pool, env);
+  pool_.Remove(env);
   if (env->current && !env->current->finished) {
     FinishLocked(*env, *env->current, true,
                  ErrorPayload("Runtime.Unknown", "RequestId: " + env->current->request_id +
@@ -131,10 +92,9 @@ void DataPlaneImpl::Retire(const std::string& account, const std::string& region
   std::set<std::string> versions;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [key, pool] : pools_) {
-      if (!key.starts_with(prefix)) continue;
-      for (const auto& env : pool) versions.insert(env->executed_version);
-    }
+    pool_.ForEach([&](const std::shared_ptr<Environment>& env) {
+      if (env->pool_key.starts_with(prefix)) versions.insert(env->executed_version);
+    });
   }
   std::map<std::string, uint64_t> current;  // version -> generation; absent: gone
   for (const std::string& version : versions) {
@@ -142,14 +102,11 @@ void DataPlaneImpl::Retire(const std::string& account, const std::string& region
     if (resolved.ok()) current[version] = resolved->function->generation;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [key, pool] : pools_) {
-    if (!key.starts_with(prefix)) continue;
-    for (auto env : std::vector<std::shared_ptr<Environment>>(pool)) {
-      auto it = current.find(env->executed_version);
-      if (it != current.end() && it->second == env->fn->generation) continue;
-      env->retired = true;
-      if (env->state == Environment::State::kIdle) Kill(env, "environment retired");
-    }
+  for (const auto& env : pool_.All(prefix)) {
+    auto it = current.find(env->executed_version);
+    if (it != current.end() && it->second == env->fn->generation) continue;
+    env->retired = true;
+    if (env->state == Environment::State::kIdle) Kill(env, "environment retired");
   }
 }
 

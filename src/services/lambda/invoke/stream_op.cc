@@ -89,9 +89,10 @@ class EventStreamBody : public HttpResponseStream {
 
 }  // namespace
 
-boost::asio::awaitable<void> RunIntoChannel(DataPlaneImpl* plane, std::shared_ptr<Invocation> inv,
+boost::asio::awaitable<void> RunIntoChannel(InvocationRunner& runner,
+                                            std::shared_ptr<Invocation> inv,
                                             std::shared_ptr<ResponseChannel> channel) {
-  auto ran = co_await plane->Run(inv);
+  auto ran = co_await runner.Run(inv);
   StreamOutcome outcome;
   if (!ran.ok()) {
     outcome.error = ran.take_error();
@@ -116,7 +117,7 @@ boost::asio::awaitable<OpResult> DataPlaneImpl::InvokeWithResponseStream(const C
   auto inv = MakeInvocation(call, *request, *deps_.clock, executor);
   auto channel = std::make_shared<ResponseChannel>(executor);
   inv->stream = channel;
-  boost::asio::co_spawn(executor, RunIntoChannel(this, inv, channel), boost::asio::detached);
+  boost::asio::co_spawn(executor, RunIntoChannel(*this, inv, channel), boost::asio::detached);
   // The head goes out with the first bytes, or the outcome: an invocation that could not
   // start is an ordinary error response.
   co_await channel->WaitStarted();

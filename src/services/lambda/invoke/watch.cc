@@ -177,7 +177,7 @@ asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env)
       co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
   }
-  std::unique_ptr<sandbox::Sandbox> box;
+  std::shared_ptr<sandbox::Sandbox> box;  // the last reference, unless a thaw holds one
   std::unique_ptr<Listener> listener, endpoint;
   sandbox::PreparedNetwork network;
   std::string credential_key;
@@ -206,7 +206,7 @@ asio::awaitable<void> DataPlaneImpl::AwaitExit(std::shared_ptr<Environment> env)
     }
     if (env->state != Environment::State::kDead) {
       env->state = Environment::State::kDead;
-      std::erase(pools_[env->pool_key], env);
+      pool_.Remove(env);
     }
     if (env->next_waiter) env->next_waiter->Notify();
     // Every process of the environment is gone, so its pipes hold all it will ever write

@@ -1,9 +1,5 @@
-// Function URLs served: http://<url-id>.lambda-url.<region>.localhost:<port>/<path> (by Host)
-// and http://<host>:<port>/_nimbus-lambda/url/<url-id>/<path> (for clients that cannot set the
-// Host). AuthType AWS_IAM is checked in strict mode (SigV4 for service lambda, the function's
-// own account); CORS preflights are answered without invoking; the request becomes the payload
-// format 2.0 event of a RequestResponse invoke, BUFFERED answers the mapped result and
-// RESPONSE_STREAM forwards a streamed response as it arrives (its prelude as the head).
+#include "services/lambda/invoke/url_server.h"
+
 #include <deque>
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 
@@ -13,7 +9,6 @@
 
 #include "core/http_body.h"
 #include "core/ids.h"
-#include "services/lambda/invoke/data_plane_impl.h"
 #include "services/lambda/invoke/invoke_request.h"
 #include "services/lambda/invoke/response_channel.h"
 #include "services/lambda/invoke/url_event.h"
@@ -62,31 +57,31 @@ class UrlStreamBody : public HttpResponseStream {
   bool done_ = false;
 };
 
-// ServeFunctionUrl with every answer, refusals included, named in the access log.
-boost::asio::awaitable<HttpResponse> ServeLabelled(DataPlaneImpl* plane, HttpRequest& request,
+// Serve with every answer, refusals included, named in the access log.
+boost::asio::awaitable<HttpResponse> ServeLabelled(FunctionUrlServer* server, HttpRequest& request,
                                                    const RequestVerifier& verifier) {
-  HttpResponse response = co_await plane->ServeFunctionUrl(request, verifier);
+  HttpResponse response = co_await server->Serve(request, verifier);
   response.operation = "Lambda.InvokeFunctionUrl";
   co_return response;
 }
 
 }  // namespace
 
-void DataPlaneImpl::RegisterRoutes(RouteTable& routes) {
-  routes.AddHostRoute("lambda-url", std::string(kUrlPathPrefix),
+void FunctionUrlServer::RegisterRoutes(RouteTable& routes) {
+  routes.AddHostRoute("lambda-url", std::string(kPathPrefix),
                       [this](HttpRequest& request, const RequestVerifier& verifier) {
                         return ServeLabelled(this, request, verifier);
                       });
 }
 
-boost::asio::awaitable<HttpResponse> DataPlaneImpl::ServeFunctionUrl(
-    HttpRequest& request, const RequestVerifier& verifier) {
+boost::asio::awaitable<HttpResponse> FunctionUrlServer::Serve(HttpRequest& request,
+                                                              const RequestVerifier& verifier) {
   std::string_view host = request.headers.Get("Host");
   host = host.substr(0, host.find(':'));
   UrlEventContext ctx;
-  const bool path_form = request.path.starts_with(kUrlPathPrefix);
+  const bool path_form = request.path.starts_with(kPathPrefix);
   if (path_form) {
-    std::string_view rest = std::string_view(request.path).substr(kUrlPathPrefix.size());
+    std::string_view rest = std::string_view(request.path).substr(kPathPrefix.size());
     ctx.url_id = LowerLabel(rest.substr(0, rest.find('/')));
     size_t slash = rest.find('/');
     ctx.raw_path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
@@ -94,7 +89,7 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::ServeFunctionUrl(
     ctx.url_id = LowerLabel(host);
     ctx.raw_path = request.path.empty() ? "/" : request.path;
   }
-  std::optional<FunctionUrlTarget> target = deps_.registry->ResolveFunctionUrl(ctx.url_id);
+  std::optional<FunctionUrlTarget> target = registry_.ResolveFunctionUrl(ctx.url_id);
   // The region a host names is part of the URL: another region's host finds nothing there.
   if (target && !path_form) {
     std::string_view after = host.substr(host.find('.') + 1);  // lambda-url.<region>...
@@ -124,8 +119,8 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::ServeFunctionUrl(
     co_return r;
   }
 
-  auto resolved = deps_.registry->ResolveInvoke(target->account_id, target->region,
-                                                target->function_name, target->qualifier);
+  auto resolved = registry_.ResolveInvoke(target->account_id, target->region, target->function_name,
+                                          target->qualifier);
   if (!resolved.ok()) co_return FromAwsError(resolved.error());
   CallContext call;
   call.request_id = request_id;
@@ -138,10 +133,10 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::ServeFunctionUrl(
   invoke.type = "RequestResponse";
   invoke.target = std::move(*resolved);
   auto executor = co_await boost::asio::this_coro::executor;
-  auto inv = MakeInvocation(call, invoke, *deps_.clock, executor);
+  auto inv = MakeInvocation(call, invoke, clock_, executor);
   ctx.request_id = request_id;
   ctx.trace_id = inv->trace_id;
-  ctx.epoch_ms = deps_.clock->NowMillis();
+  ctx.epoch_ms = clock_.NowMillis();
   ctx.source_ip = request.remote_address.substr(0, request.remote_address.rfind(':'));
   inv->payload = BuildUrlEvent(request, ctx);
   if (inv->payload.size() > kMaxUrlPayload) {
@@ -152,14 +147,14 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::ServeFunctionUrl(
 
   HttpResponse response;
   if (!target->streaming) {
-    auto ran = co_await Run(inv);
+    auto ran = co_await runner_.Run(inv);
     if (!ran.ok()) co_return FromAwsError(ran.error());
     response = inv->function_error ? UrlError(502, "", "Internal Server Error")
                                    : MapUrlResult(inv->result);
   } else {
     auto channel = std::make_shared<ResponseChannel>(executor);
     inv->stream = channel;
-    boost::asio::co_spawn(executor, RunIntoChannel(this, inv, channel), boost::asio::detached);
+    boost::asio::co_spawn(executor, RunIntoChannel(runner_, inv, channel), boost::asio::detached);
     co_await channel->WaitStarted();
     if (auto early = channel->OutcomeBeforeBytes()) {
       if (early->error) co_return FromAwsError(*early->error);
