@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "services/ecs/cli/api_client.h"
+#include "services/ecs/cli/profile_keys.h"
 #include "services/ecs/exec/stream_client.h"
 
 namespace nimbus::ecs::exec {
@@ -68,6 +69,15 @@ int RunSessionManagerPlugin(const std::vector<std::string>& args) {
   }
   cli::ApiTarget target = cli::ApiTargetFromEnvironment();
   if (!args[1].empty()) target.region = args[1];
+  // The profile the CLI ran with (--profile or AWS_PROFILE) signs the plugin's SSM calls, as
+  // AWS's plugin does; without one, the environment's keys.
+  if (args.size() > 3 && !args[3].empty()) {
+    if (auto keys = cli::ReadProfileKeys(args[3])) {
+      target.access_key_id = keys->access_key_id;
+      target.secret_access_key = keys->secret_access_key;
+      target.session_token = keys->session_token;
+    }
+  }
   if (args.size() > 5 && !args[5].empty()) target.endpoint = args[5];
   std::string response = args[0];
   if (response.starts_with("AWS_SSM_START_SESSION_RESPONSE")) {

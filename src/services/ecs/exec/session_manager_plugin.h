@@ -13,8 +13,8 @@
 // X." (or "SessionId: X : <Output>") and exits 0, whatever the command's exit status (as
 // AWS's plugin does: `aws ecs execute-command` does not pass it on). A session it could not
 // run is ended with SSM TerminateSession and exits 1 after "Cannot perform start session: ...".
-// Credentials for those SSM calls come from the AWS_* environment variables (PROFILE is not
-// read from ~/.aws).
+// Those SSM calls are signed with PROFILE's keys from the AWS CLI's files when the CLI passed a
+// profile that has them, else with the AWS_* environment variables' (cli/profile_keys.h).
 #pragma once
 
 #include <string>
