@@ -13,7 +13,9 @@ import re
 import shutil
 import socket
 import subprocess
+import select
 import tempfile
+import threading
 import time
 import unittest
 
@@ -48,6 +50,71 @@ def ws_open(host, port, path, token):
     s.sendall(frame + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
     first = s.recv(1)
     return s, first[0] & 0x0F if first else None
+
+
+class CuttableProxy:
+    """A TCP proxy on 127.0.0.1 to (host, port) whose open connections the test can cut."""
+
+    def __init__(self, host, port):
+        self.target = (host, port)
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.open = []
+        self.every = []  # every socket, closed by close()
+        self.accepted = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.open.append((client, upstream))
+                self.every += [client, upstream]
+                self.accepted += 1
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        """Ends every open connection (both sides see the end); returns how many."""
+        with self.lock:
+            pairs, self.open = self.open, []
+        for pair in pairs:
+            for s in pair:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        return len(pairs)
+
+    def close(self):
+        self.listener.close()
+        self.cut()
+        with self.lock:
+            for s in self.every:
+                s.close()
 
 
 @unittest.skipUnless(have_busybox(), "needs busybox-static and skopeo")
@@ -413,6 +480,41 @@ class EcsExec(unittest.TestCase):
             capture_output=True, env=self.plugin_env(), timeout=WAIT, stdin=subprocess.DEVNULL)
         self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
         self.assertIn(b"from-cli-start-session\r\n", res.stdout)
+
+    def test_plugin_resumes_a_dropped_connection(self):
+        # The plugin's stream goes through a proxy that cuts it mid-session: the plugin asks
+        # ResumeSession for a token, reconnects, and the session goes on where it was.
+        proxy = CuttableProxy(self.n.host, self.n.port)
+        self.addCleanup(proxy.close)
+        out = self.execute(command="sh -c 'echo ready; read x; echo got-$x-$((1+2))'")
+        session = dict(out["session"])
+        session["streamUrl"] = session["streamUrl"].replace(
+            ":%d/" % self.n.port, ":%d/" % proxy.port)
+        proc = subprocess.Popen(
+            ["session-manager-plugin", json.dumps(session), "us-east-1", "StartSession", "",
+             json.dumps({"Target": self.ssm_target()}), self.n.endpoint],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=self.plugin_env())
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        seen = b""
+        deadline = time.time() + WAIT
+        while b"ready" not in seen and time.time() < deadline:
+            if select.select([proc.stdout], [], [], 0.5)[0]:
+                chunk = os.read(proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                seen += chunk
+        self.assertIn(b"ready", seen)
+        self.assertEqual(proxy.cut(), 1)
+        deadline = time.time() + WAIT
+        while proxy.accepted < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(proxy.accepted, 2)  # the plugin came back
+        stdout, stderr = proc.communicate(b"hello\n", timeout=WAIT)
+        self.assertEqual(proc.returncode, 0, seen + stdout + stderr)
+        self.assertIn(b"got-hello-3\r\n", seen + stdout)
+        self.assertIn(b"Exiting session with sessionId: %s." % session["sessionId"].encode(),
+                      stdout)
 
     # -- npm ssm-session --------------------------------------------------------------------
     def test_ssm_session_npm(self):

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "services/ecs/cli/api_client.h"
+#include "services/ecs/exec/ssm_calls.h"
 #include "services/ecs/exec/stream_client.h"
 
 namespace nimbus::ecs::exec {
@@ -84,7 +85,9 @@ int RunExecClient(const std::vector<std::string>& args) {
   const Value session = out->value("session", Value::object());
   StreamSession stream{session.value("sessionId", ""), session.value("streamUrl", ""),
                        session.value("tokenValue", "")};
-  auto end = RunStreamClient(stream, StreamClientOptions{});
+  StreamClientOptions options;  // a dropped connection resumes through SSM, as the plugin's
+  options.resume = [&] { return ResumeSession(target, stream.session_id).token; };
+  auto end = RunStreamClient(stream, options);
   if (!end.ok()) {
     std::cerr << "nimbus ecs exec: " << end.error().message() << "\n";
     return 255;

@@ -3,7 +3,8 @@
 // opens the session's streamUrl and speaks the Session Manager data channel as
 // session-manager-plugin does: the terminal in raw mode when stdin is one (restored at exit),
 // its size sent at the start and on SIGWINCH, stdin as input (EOF of a stdin that is not a
-// terminal is sent as ^D), the command's output on stdout. Blocking, single-threaded.
+// terminal is sent as ^D), the command's output on stdout; a dropped connection is resumed
+// through SSM ResumeSession (exec/stream_client.h). Blocking, single-threaded.
 #pragma once
 
 #include <string>

@@ -6,12 +6,11 @@
 
 #include "services/ecs/cli/api_client.h"
 #include "services/ecs/cli/profile_keys.h"
+#include "services/ecs/exec/ssm_calls.h"
 #include "services/ecs/exec/stream_client.h"
 
 namespace nimbus::ecs::exec {
 namespace {
-
-constexpr char kSsmTarget[] = "AmazonSSM";
 
 // A member of the session JSON: StartSession answers SessionId, ExecuteCommand sessionId (AWS's
 // plugin reads both: Go's JSON matches names without regard to case).
@@ -26,22 +25,16 @@ std::string Member(const nlohmann::json& session, const std::string& upper) {
 }
 
 std::optional<std::string> ResumeToken(const cli::ApiTarget& target, const std::string& id) {
-  auto out = cli::CallJson(target, "ssm", kSsmTarget, "ResumeSession", {{"SessionId", id}});
-  if (!out.ok()) return std::nullopt;
-  std::string token = out->value("TokenValue", "");
-  if (token.empty()) {  // the session ended meanwhile (AWS's plugin says so, then exits 0)
+  Resumed resumed = ResumeSession(target, id);
+  if (resumed.ended) {  // the session ended meanwhile (AWS's plugin says so, then exits 0)
     std::cout << "Session: " << id << " timed out.\n" << std::flush;
     std::exit(0);
   }
-  return token;
+  return resumed.token;
 }
 
 int CannotStart(const cli::ApiTarget& target, const std::string& id, const std::string& why) {
-  if (!id.empty()) {  // best effort, as AWS's plugin: the session may be gone already
-    auto ignored =
-        cli::CallJson(target, "ssm", kSsmTarget, "TerminateSession", {{"SessionId", id}});
-    (void)ignored;
-  }
+  if (!id.empty()) TerminateSession(target, id);  // as AWS's plugin: best effort
   std::cerr << "Cannot perform start session: " << why << "\n";
   return 1;
 }
