@@ -70,9 +70,17 @@ DataPlaneImpl::DataPlaneImpl(DataPlaneDeps deps, std::unique_ptr<sandbox::Sandbo
   freeze_armed_.assign(deps_.loops.size(), false);
   events_ = std::make_unique<EventQueue>(*this, *deps_.registry, deps_.destinations, *deps_.db,
                                          *deps_.clock, deps_.options.async_retry_base_seconds);
+  if (deps_.images) {
+    image_prep_ = std::make_unique<ImagePrep>(*deps_.images, sandboxes_->capabilities().id_offset);
+  }
   deps_.registry->AddChangeListener(
       [this](const std::string& account, const std::string& region, const std::string& name) {
         Retire(account, region, name);
+        // A created or changed image function's layers unpack now, not at its first invoke.
+        if (image_prep_) {
+          auto latest = deps_.registry->ResolveInvoke(account, region, name, "$LATEST");
+          if (latest.ok()) image_prep_->Prefetch(latest->function);
+        }
       });
 }
 

@@ -24,6 +24,7 @@
 #include "services/lambda/data_plane.h"
 #include "services/lambda/invoke/environment_network.h"
 #include "services/lambda/invoke/environment_pool.h"
+#include "services/lambda/invoke/image_prep.h"
 #include "services/lambda/invoke/invocation.h"
 #include "services/lambda/invoke/invocation_runner.h"
 #include "services/lambda/invoke/url_server.h"
@@ -70,7 +71,9 @@ class DataPlaneImpl : public DataPlane, public InvocationRunner {
                                                         size_t loop, bool& fresh);
   // Index in deps_.loops of the loop running `executor` (round robin when it is none of them).
   size_t LoopOf(const boost::asio::any_io_executor& executor) const;
-  Status Launch(const std::shared_ptr<Environment>& env);
+  // Starts `env`'s sandbox: a container image function's from `image` (its plan, ImagePrep),
+  // others' from their code (image null). On the caller's loop; blocking (clone, mounts).
+  Status Launch(const std::shared_ptr<Environment>& env, ImageLaunch* image);
   void Retire(const std::string& account, const std::string& region, const std::string& name);
   void Kill(const std::shared_ptr<Environment>& env, const std::string& why);
   void FinishLocked(Environment& env, Invocation& inv, bool function_error, std::string result);
@@ -127,6 +130,7 @@ class DataPlaneImpl : public DataPlane, public InvocationRunner {
   std::unique_ptr<sandbox::SandboxManager> sandboxes_;
   std::string runtimes_dir_;
   EnvironmentNetworks networks_;  // the pool first: environments' networks come from it
+  std::unique_ptr<ImagePrep> image_prep_;  // null without an image registry
   std::unique_ptr<EventQueue> events_;
   FunctionUrlServer urls_;
   output::LogShipper shipper_;

@@ -41,22 +41,11 @@ std::vector<std::string> EntryPoint(const FunctionSnapshot& fn) {
 
 }  // namespace
 
-Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env) {
+Status DataPlaneImpl::Launch(const std::shared_ptr<Environment>& env, ImageLaunch* image_plan) {
   const FunctionSnapshot& fn = *env->fn;
-  // A container image: its layers ready (unpacked once, then found in the cache) before the
-  // network, so that a deleted image costs nothing else.
-  const bool image = fn.package_type == "Image";
+  const bool image = image_plan != nullptr;
   ImageLaunch image_launch;
-  if (image) {
-    if (deps_.images == nullptr)
-      return Status::Unavailable("no image registry to run " + fn.image_uri);
-    auto prepared = PrepareImageLaunch(*deps_.images, fn, sandboxes_->capabilities().id_offset);
-    if (!prepared.ok()) {
-      if (prepared.error().code() == StatusCode::kNotFound) deps_.registry->ReportImageDeleted(fn);
-      return prepared.error();
-    }
-    image_launch = std::move(*prepared);
-  }
+  if (image) image_launch = std::move(*image_plan);
   std::weak_ptr<Environment> weak = env;
   auto runtime_api = [this, weak](HttpRequest& request) { return ServeRuntimeApi(weak, request); };
   // Where the function reaches nimbus: inside a network namespace of its own when there are

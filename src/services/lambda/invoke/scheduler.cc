@@ -3,6 +3,7 @@
 // concurrency), else throttle with 429.
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -117,7 +118,27 @@ boost::asio::awaitable<Result<bool, AwsError>> DataPlaneImpl::Run(std::shared_pt
   if (!assigned.ok()) co_return assigned.take_error();
   std::shared_ptr<Environment> env = *assigned;
   if (fresh) {
-    Status launched = Launch(env);
+    // A container image's plan comes from ImagePrep's worker (prefetched when the function was
+    // created or changed): its layers are not unpacked on this loop.
+    std::optional<ImageLaunch> image;
+    Status launched = Status::Ok();
+    if (inv->fn->package_type == "Image") {
+      if (!image_prep_) {
+        launched = Status::Unavailable("no image registry to run " + inv->fn->image_uri);
+      } else {
+        std::shared_ptr<const FunctionSnapshot> fn = inv->fn;
+        auto plan = co_await image_prep_->Get(fn);
+        if (plan.ok()) {
+          image = std::move(*plan);
+        } else {
+          if (plan.error().code() == StatusCode::kNotFound) {
+            deps_.registry->ReportImageDeleted(*fn);
+          }
+          launched = plan.error();
+        }
+      }
+    }
+    if (launched.ok()) launched = Launch(env, image ? &*image : nullptr);
     if (!launched.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
       if (launched.code() == StatusCode::kNotFound && inv->fn->package_type == "Image") {
