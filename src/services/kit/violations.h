@@ -44,8 +44,14 @@ class Violations {
       Add(value, field, "Member must have length less than or equal to " + std::to_string(max));
     }
   }
+  // Value at '<field>' failed to satisfy constraint: <constraint> (what AWS says of a list or a
+  // value it does not echo).
+  void AddWithoutValue(const std::string& field, const std::string& constraint) {
+    items_.push_back("Value at '" + field + "' failed to satisfy constraint: " + constraint);
+  }
   bool empty() const { return items_.empty(); }
-  // 400 `code` (ValidationException for most json services, ValidationError for query ones)
+  // 400 `code` (ValidationException for most json services, ValidationError for query ones,
+  // InvalidParameterException for CloudWatch Logs)
   // with "N validation error(s) detected: a; b".
   AwsError Error(const std::string& code = "ValidationException") const {
     std::string msg =

@@ -16,14 +16,13 @@ class LogStoreSink : public LogSink {
     }
   }
 
-  Status PrepareStream(const std::string& account, const std::string& region,
-                       const std::string& group, const std::string& stream,
+  Status PrepareStream(const Scope& scope, const std::string& group, const std::string& stream,
                        bool create_group) override {
     if (!create_group) {
-      auto existing = store_->GetGroup(account, region, group);
+      auto existing = store_->GetGroup(scope, group);
       if (!existing.ok()) return existing.error();
     }
-    return store_->EnsureStream(account, region, group, stream);
+    return store_->EnsureStream(scope, group, stream);
   }
 
  private:

@@ -91,12 +91,12 @@ void LogStore::ForgetCache() {
   stream_cache_.clear();
 }
 
-Result<int64_t> LogStore::GroupId(std::string_view account, std::string_view region,
-                                  std::string_view group, std::optional<int>* retention) {
+Result<int64_t> LogStore::GroupId(const Scope& scope, std::string_view group,
+                                  std::optional<int>* retention) {
   std::optional<int64_t> id;
   Status st = db_.Query(
       "SELECT id, retention_days FROM logs_groups WHERE account=? AND region=? AND name=?",
-      {account, region, group}, [&](const store::Row& row) {
+      {scope.account, scope.region, group}, [&](const store::Row& row) {
         id = row.Int(0);
         if (retention != nullptr && !row.IsNull(1)) *retention = static_cast<int>(row.Int(1));
         return false;
@@ -106,15 +106,15 @@ Result<int64_t> LogStore::GroupId(std::string_view account, std::string_view reg
   return *id;
 }
 
-Result<LogStore::Ids> LogStore::StreamIds(std::string_view account, std::string_view region,
-                                          std::string_view group, std::string_view stream) {
-  std::string key = CacheKey(account, region, group, stream);
+Result<LogStore::Ids> LogStore::StreamIds(const Scope& scope, std::string_view group,
+                                          std::string_view stream) {
+  std::string key = CacheKey(scope.account, scope.region, group, stream);
   {
     std::lock_guard lock(cache_mu_);
     auto it = stream_cache_.find(key);
     if (it != stream_cache_.end()) return it->second;
   }
-  auto gid = GroupId(account, region, group);
+  auto gid = GroupId(scope, group);
   if (!gid.ok()) return gid.error();
   std::optional<int64_t> sid;
   Status st = db_.Query("SELECT id FROM logs_streams WHERE group_id=? AND name=?", {*gid, stream},
@@ -131,26 +131,23 @@ Result<LogStore::Ids> LogStore::StreamIds(std::string_view account, std::string_
   return ids;
 }
 
-Status LogStore::CheckStream(std::string_view account, std::string_view region,
-                             std::string_view group, std::string_view stream) {
-  auto ids = StreamIds(account, region, group, stream);
+Status LogStore::CheckStream(const Scope& scope, std::string_view group, std::string_view stream) {
+  auto ids = StreamIds(scope, group, stream);
   return ids.ok() ? Status::Ok() : ids.error();
 }
 
-Status LogStore::EnsureGroup(std::string_view account, std::string_view region,
-                             std::string_view group) {
+Status LogStore::EnsureGroup(const Scope& scope, std::string_view group) {
   auto r = db_.Exec(
       "INSERT INTO logs_groups(account, region, name, creation_time) VALUES(?,?,?,?) "
       "ON CONFLICT(account, region, name) DO NOTHING",
-      {account, region, group, clock_.NowMillis()});
+      {scope.account, scope.region, group, clock_.NowMillis()});
   return r.ok() ? Status::Ok() : r.error();
 }
 
-Status LogStore::EnsureStream(std::string_view account, std::string_view region,
-                              std::string_view group, std::string_view stream) {
+Status LogStore::EnsureStream(const Scope& scope, std::string_view group, std::string_view stream) {
   return db_.Transaction([&]() -> Status {
-    NIMBUS_RETURN_IF_ERROR(EnsureGroup(account, region, group));
-    auto gid = GroupId(account, region, group);
+    NIMBUS_RETURN_IF_ERROR(EnsureGroup(scope, group));
+    auto gid = GroupId(scope, group);
     if (!gid.ok()) return gid.error();
     auto r = db_.Exec(
         "INSERT INTO logs_streams(group_id, name, creation_time) VALUES(?,?,?) "
@@ -160,30 +157,29 @@ Status LogStore::EnsureStream(std::string_view account, std::string_view region,
   });
 }
 
-Status LogStore::Append(std::string_view account, std::string_view region, std::string_view group,
-                        std::string_view stream, const std::vector<LogEvent>& events) {
+Status LogStore::Append(const Scope& scope, std::string_view group, std::string_view stream,
+                        const std::vector<LogEvent>& events) {
   if (events.empty()) return Status::Ok();
-  auto ids = StreamIds(account, region, group, stream);
+  auto ids = StreamIds(scope, group, stream);
   if (!ids.ok()) return ids.error();
   Status st = InsertEvents(*ids, events);
   // A cached id may belong to a stream deleted meanwhile: retry once with fresh ids.
   if (!st.ok() && st.message().find("FOREIGN KEY") != std::string::npos) {
     ForgetCache();
-    ids = StreamIds(account, region, group, stream);
+    ids = StreamIds(scope, group, stream);
     if (!ids.ok()) return ids.error();
     st = InsertEvents(*ids, events);
   }
   return st;
 }
 
-Status LogStore::AppendEnsuring(std::string_view account, std::string_view region,
-                                std::string_view group, std::string_view stream,
+Status LogStore::AppendEnsuring(const Scope& scope, std::string_view group, std::string_view stream,
                                 const std::vector<LogEvent>& events) {
-  if (events.empty()) return EnsureStream(account, region, group, stream);
-  Status st = Append(account, region, group, stream, events);
+  if (events.empty()) return EnsureStream(scope, group, stream);
+  Status st = Append(scope, group, stream, events);
   if (st.code() != StatusCode::kNotFound) return st;
-  NIMBUS_RETURN_IF_ERROR(EnsureStream(account, region, group, stream));
-  return Append(account, region, group, stream, events);
+  NIMBUS_RETURN_IF_ERROR(EnsureStream(scope, group, stream));
+  return Append(scope, group, stream, events);
 }
 
 std::vector<Status> LogStore::AppendEnsuringAll(const std::vector<LogBatch>& batches) {
@@ -191,7 +187,7 @@ std::vector<Status> LogStore::AppendEnsuringAll(const std::vector<LogBatch>& bat
   results.reserve(batches.size());
   Status st = db_.Transaction([&]() -> Status {
     for (const LogBatch& b : batches) {
-      results.push_back(AppendEnsuring(b.account_id, b.region, b.group, b.stream, b.lines));
+      results.push_back(AppendEnsuring(b.scope, b.group, b.stream, b.lines));
     }
     return Status::Ok();
   });
@@ -240,12 +236,12 @@ Status LogStore::InsertEvents(const Ids& ids, const std::vector<LogEvent>& event
   });
 }
 
-Status LogStore::CreateGroup(std::string_view account, std::string_view region,
-                             const GroupInfo& info, std::string_view tags_json) {
+Status LogStore::CreateGroup(const Scope& scope, const GroupInfo& info,
+                             std::string_view tags_json) {
   auto r = db_.Exec(
       "INSERT INTO logs_groups(account, region, name, creation_time, kms_key_id, class, tags)"
       " VALUES(?,?,?,?,?,?,?)",
-      {account, region, std::string_view(info.name), clock_.NowMillis(),
+      {scope.account, scope.region, std::string_view(info.name), clock_.NowMillis(),
        std::string_view(info.kms_key_id),
        std::string_view(info.log_group_class.empty() ? "STANDARD" : info.log_group_class),
        tags_json});
@@ -256,10 +252,9 @@ Status LogStore::CreateGroup(std::string_view account, std::string_view region,
   return r.error();
 }
 
-Status LogStore::DeleteGroup(std::string_view account, std::string_view region,
-                             std::string_view group) {
+Status LogStore::DeleteGroup(const Scope& scope, std::string_view group) {
   Status st = db_.Transaction([&]() -> Status {
-    auto gid = GroupId(account, region, group);
+    auto gid = GroupId(scope, group);
     if (!gid.ok()) return gid.error();
     auto r = db_.Exec("DELETE FROM logs_chunks WHERE group_id=?", {*gid});
     if (r.ok()) r = db_.Exec("DELETE FROM logs_streams WHERE group_id=?", {*gid});
@@ -270,9 +265,8 @@ Status LogStore::DeleteGroup(std::string_view account, std::string_view region,
   return st;
 }
 
-Status LogStore::CreateStream(std::string_view account, std::string_view region,
-                              std::string_view group, std::string_view stream) {
-  auto gid = GroupId(account, region, group);
+Status LogStore::CreateStream(const Scope& scope, std::string_view group, std::string_view stream) {
+  auto gid = GroupId(scope, group);
   if (!gid.ok()) return gid.error();
   auto r = db_.Exec("INSERT INTO logs_streams(group_id, name, creation_time) VALUES(?,?,?)",
                     {*gid, stream, clock_.NowMillis()});
@@ -283,10 +277,9 @@ Status LogStore::CreateStream(std::string_view account, std::string_view region,
   return r.error();
 }
 
-Status LogStore::DeleteStream(std::string_view account, std::string_view region,
-                              std::string_view group, std::string_view stream) {
+Status LogStore::DeleteStream(const Scope& scope, std::string_view group, std::string_view stream) {
   Status st = db_.Transaction([&]() -> Status {
-    auto ids = StreamIds(account, region, group, stream);
+    auto ids = StreamIds(scope, group, stream);
     if (!ids.ok()) return ids.error();
     int64_t bytes = 0;
     NIMBUS_RETURN_IF_ERROR(db_.Query("SELECT stored_bytes FROM logs_streams WHERE id=?",

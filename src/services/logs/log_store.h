@@ -4,12 +4,15 @@
 // Other services do not use it directly: they get the LogSink (api/log_sink.h) the logs service
 // publishes over it. Within logs (the service creates ONE store):
 //
-//   auto logs = logs::MakeLogStore(*ctx.db, *ctx.clock);     // once, in logs_provider.cc
-//   logs->AppendEnsuring(account, region, group, stream, events);  // or, step by step:
-//   logs->EnsureGroup(account, region, "/aws/lambda/fn");     // idempotent
-//   logs->EnsureStream(account, region, "/aws/lambda/fn", "2024/01/31/[$LATEST]0123...");
-//   logs->Append(account, region, "/aws/lambda/fn", stream, {{ts_ms, "START RequestId: ..."},
-//                                                            {ts_ms, "END RequestId: ..."}});
+//   auto logs = logs::MakeLogStore(*ctx.db, *ctx.clock);  // once, in logs_provider.cc
+//   logs->AppendEnsuring(scope, group, stream, events);     // or, step by step:
+//   logs->EnsureGroup(scope, "/aws/lambda/fn");             // idempotent
+//   logs->EnsureStream(scope, "/aws/lambda/fn", "2024/01/31/[$LATEST]0123...");
+//   logs->Append(scope, "/aws/lambda/fn", stream, {{ts_ms, "START RequestId: ..."},
+//                                                  {ts_ms, "END RequestId: ..."}});
+//
+// Every group lives in a Scope (kit/scope.h: the caller's account and region), as every
+// service's state does.
 //
 // Durability: every mutating call returns after its SQLite transaction committed (WAL,
 // synchronous=FULL), so an OK survives kill -9. Cost: Append is one transaction (one fsync)
@@ -83,18 +86,17 @@ class LogStore {
 
   // --- Internal API for other services -------------------------------------------------
   // Creates the group if missing. OK when it exists.
-  Status EnsureGroup(std::string_view account, std::string_view region, std::string_view group);
+  Status EnsureGroup(const Scope& scope, std::string_view group);
   // Creates the group and the stream if missing. OK when they exist.
-  Status EnsureStream(std::string_view account, std::string_view region, std::string_view group,
-                      std::string_view stream);
+  Status EnsureStream(const Scope& scope, std::string_view group, std::string_view stream);
   // Appends events (any order; negative timestamps become 0) to an existing stream in one
   // transaction. NotFound when the group or stream does not exist. Empty `events`: no-op.
-  Status Append(std::string_view account, std::string_view region, std::string_view group,
-                std::string_view stream, const std::vector<LogEvent>& events);
+  Status Append(const Scope& scope, std::string_view group, std::string_view stream,
+                const std::vector<LogEvent>& events);
 
   // Append that first creates the group and stream when missing (what a log shipper wants).
-  Status AppendEnsuring(std::string_view account, std::string_view region, std::string_view group,
-                        std::string_view stream, const std::vector<LogEvent>& events);
+  Status AppendEnsuring(const Scope& scope, std::string_view group, std::string_view stream,
+                        const std::vector<LogEvent>& events);
 
   // AppendEnsuring for several streams in one transaction (one commit: what a shipper that
   // batches many streams wants). Returns one status per batch, in order; a failing batch is
@@ -103,36 +105,28 @@ class LogStore {
 
   // --- Used by the provider -----------------------------------------------------------------
   // OK when the stream exists; NotFound (group or stream) otherwise.
-  Status CheckStream(std::string_view account, std::string_view region, std::string_view group,
-                     std::string_view stream);
+  Status CheckStream(const Scope& scope, std::string_view group, std::string_view stream);
   // Now, by the store's clock (epoch ms).
   int64_t NowMillis() const { return clock_.NowMillis(); }
   // AlreadyExists when present. `tags_json` is a JSON object text ("{}" for none).
-  Status CreateGroup(std::string_view account, std::string_view region, const GroupInfo& info,
-                     std::string_view tags_json);
+  Status CreateGroup(const Scope& scope, const GroupInfo& info, std::string_view tags_json);
   // NotFound when missing. Deletes its streams and events.
-  Status DeleteGroup(std::string_view account, std::string_view region, std::string_view group);
-  Result<GroupInfo> GetGroup(std::string_view account, std::string_view region,
-                             std::string_view group);
+  Status DeleteGroup(const Scope& scope, std::string_view group);
+  Result<GroupInfo> GetGroup(const Scope& scope, std::string_view group);
   // Groups in ASCII order with names > `after`, starting with `prefix`, containing
   // `contains` (case-sensitive; both may be empty); at most `limit`.
-  Result<std::vector<GroupInfo>> ListGroups(std::string_view account, std::string_view region,
-                                            std::string_view prefix, std::string_view contains,
-                                            std::string_view after, int limit);
+  Result<std::vector<GroupInfo>> ListGroups(const Scope& scope, std::string_view prefix,
+                                            std::string_view contains, std::string_view after,
+                                            int limit);
   // Sets (value) or removes (nullopt) the retention. NotFound when the group is missing.
-  Status SetRetention(std::string_view account, std::string_view region, std::string_view group,
-                      std::optional<int> days);
+  Status SetRetention(const Scope& scope, std::string_view group, std::optional<int> days);
   // Tags as JSON object text. NotFound when the group is missing.
-  Result<std::string> GetTags(std::string_view account, std::string_view region,
-                              std::string_view group);
-  Status SetTags(std::string_view account, std::string_view region, std::string_view group,
-                 std::string_view tags_json);
+  Result<std::string> GetTags(const Scope& scope, std::string_view group);
+  Status SetTags(const Scope& scope, std::string_view group, std::string_view tags_json);
 
   // AlreadyExists / NotFound (group) as AWS. DeleteStream: NotFound when missing.
-  Status CreateStream(std::string_view account, std::string_view region, std::string_view group,
-                      std::string_view stream);
-  Status DeleteStream(std::string_view account, std::string_view region, std::string_view group,
-                      std::string_view stream);
+  Status CreateStream(const Scope& scope, std::string_view group, std::string_view stream);
+  Status DeleteStream(const Scope& scope, std::string_view group, std::string_view stream);
   // Streams of a group, ordered by name or by (lastEventTimestamp, name), ascending or not,
   // after the cursor (name, last-event key) of the previous page; at most `limit`.
   struct StreamQuery {
@@ -142,16 +136,16 @@ class LogStore {
     std::optional<std::pair<int64_t, std::string>> after;  // (last event key, name)
     int limit = 50;
   };
-  Result<std::vector<StreamInfo>> ListStreams(std::string_view account, std::string_view region,
-                                              std::string_view group, const StreamQuery& q);
+  Result<std::vector<StreamInfo>> ListStreams(const Scope& scope, std::string_view group,
+                                              const StreamQuery& q);
 
   // Events of one stream inside `range`, strictly after (forward) or before (!forward) `from`
   // when given, in ascending order; at most `limit` events and about `max_bytes` (message +
   // 26 bytes each). NotFound when the group or stream is missing.
-  Result<std::vector<StoredEvent>> ReadStream(std::string_view account, std::string_view region,
-                                              std::string_view group, std::string_view stream,
-                                              TimeRange range, std::optional<EventPos> from,
-                                              bool forward, int limit, int64_t max_bytes);
+  Result<std::vector<StoredEvent>> ReadStream(const Scope& scope, std::string_view group,
+                                              std::string_view stream, TimeRange range,
+                                              std::optional<EventPos> from, bool forward, int limit,
+                                              int64_t max_bytes);
 
   // Events of a group in (timestamp, id) order inside `range`, after `after`, in streams for
   // which `stream_ok` holds and matching `match`. Stops after `limit` matches or `max_bytes`;
@@ -163,8 +157,7 @@ class LogStore {
     EventPos resume;  // when more: continue strictly after this position
   };
   static constexpr int kMaxFilterScan = 200000;
-  Result<FilterResult> Filter(std::string_view account, std::string_view region,
-                              std::string_view group, TimeRange range,
+  Result<FilterResult> Filter(const Scope& scope, std::string_view group, TimeRange range,
                               std::optional<EventPos> after,
                               const std::function<bool(std::string_view)>& stream_ok,
                               const std::function<bool(std::string_view)>& match, int limit,
@@ -178,10 +171,9 @@ class LogStore {
     int64_t group = 0;
     int64_t stream = 0;
   };
-  Result<int64_t> GroupId(std::string_view account, std::string_view region, std::string_view group,
+  Result<int64_t> GroupId(const Scope& scope, std::string_view group,
                           std::optional<int>* retention = nullptr);
-  Result<Ids> StreamIds(std::string_view account, std::string_view region, std::string_view group,
-                        std::string_view stream);
+  Result<Ids> StreamIds(const Scope& scope, std::string_view group, std::string_view stream);
   Status InsertEvents(const Ids& ids, const std::vector<LogEvent>& events);
   void ForgetCache();
   // Lower bound of readable timestamps for a retention (events older are expired).

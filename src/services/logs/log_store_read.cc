@@ -58,13 +58,12 @@ constexpr char kStreamsByTimeDesc[] =
 
 }  // namespace
 
-Result<GroupInfo> LogStore::GetGroup(std::string_view account, std::string_view region,
-                                     std::string_view group) {
+Result<GroupInfo> LogStore::GetGroup(const Scope& scope, std::string_view group) {
   std::optional<GroupInfo> out;
   Status st = db_.Query(
       "SELECT name, creation_time, retention_days, stored_bytes, kms_key_id,"
       " class FROM logs_groups WHERE account=? AND region=? AND name=?",
-      {account, region, group}, [&](const store::Row& row) {
+      {scope.account, scope.region, group}, [&](const store::Row& row) {
         out = GroupFromRow(row);
         return false;
       });
@@ -73,9 +72,7 @@ Result<GroupInfo> LogStore::GetGroup(std::string_view account, std::string_view 
   return *out;
 }
 
-Result<std::vector<GroupInfo>> LogStore::ListGroups(std::string_view account,
-                                                    std::string_view region,
-                                                    std::string_view prefix,
+Result<std::vector<GroupInfo>> LogStore::ListGroups(const Scope& scope, std::string_view prefix,
                                                     std::string_view contains,
                                                     std::string_view after, int limit) {
   static const std::string sql = std::string(kGroupColumns) +
@@ -83,30 +80,28 @@ Result<std::vector<GroupInfo>> LogStore::ListGroups(std::string_view account,
                                  "AND substr(name, 1, length(?4))=?4 "
                                  "AND instr(name, ?5) > 0 ORDER BY name LIMIT ?6";
   std::vector<GroupInfo> out;
-  Status st =
-      db_.Query(sql, {account, region, after, prefix, contains, limit}, [&](const store::Row& row) {
-        out.push_back(GroupFromRow(row));
-        return true;
-      });
+  Status st = db_.Query(sql, {scope.account, scope.region, after, prefix, contains, limit},
+                        [&](const store::Row& row) {
+                          out.push_back(GroupFromRow(row));
+                          return true;
+                        });
   if (!st.ok()) return st;
   return out;
 }
 
-Status LogStore::SetRetention(std::string_view account, std::string_view region,
-                              std::string_view group, std::optional<int> days) {
-  auto r =
-      db_.Exec("UPDATE logs_groups SET retention_days=? WHERE account=? AND region=? AND name=?",
-               {days ? store::Param(*days) : store::Param(nullptr), account, region, group});
+Status LogStore::SetRetention(const Scope& scope, std::string_view group, std::optional<int> days) {
+  auto r = db_.Exec(
+      "UPDATE logs_groups SET retention_days=? WHERE account=? AND region=? AND name=?",
+      {days ? store::Param(*days) : store::Param(nullptr), scope.account, scope.region, group});
   if (!r.ok()) return r.error();
   if (*r == 0) return Status::NotFound("The specified log group does not exist.");
   return Status::Ok();
 }
 
-Result<std::string> LogStore::GetTags(std::string_view account, std::string_view region,
-                                      std::string_view group) {
+Result<std::string> LogStore::GetTags(const Scope& scope, std::string_view group) {
   std::optional<std::string> tags;
   Status st = db_.Query("SELECT tags FROM logs_groups WHERE account=? AND region=? AND name=?",
-                        {account, region, group}, [&](const store::Row& row) {
+                        {scope.account, scope.region, group}, [&](const store::Row& row) {
                           tags = row.Text(0);
                           return false;
                         });
@@ -115,20 +110,17 @@ Result<std::string> LogStore::GetTags(std::string_view account, std::string_view
   return *tags;
 }
 
-Status LogStore::SetTags(std::string_view account, std::string_view region, std::string_view group,
-                         std::string_view tags_json) {
+Status LogStore::SetTags(const Scope& scope, std::string_view group, std::string_view tags_json) {
   auto r = db_.Exec("UPDATE logs_groups SET tags=? WHERE account=? AND region=? AND name=?",
-                    {tags_json, account, region, group});
+                    {tags_json, scope.account, scope.region, group});
   if (!r.ok()) return r.error();
   if (*r == 0) return Status::NotFound("The specified log group does not exist.");
   return Status::Ok();
 }
 
-Result<std::vector<StreamInfo>> LogStore::ListStreams(std::string_view account,
-                                                      std::string_view region,
-                                                      std::string_view group,
+Result<std::vector<StreamInfo>> LogStore::ListStreams(const Scope& scope, std::string_view group,
                                                       const StreamQuery& q) {
-  auto gid = GroupId(account, region, group);
+  auto gid = GroupId(scope, group);
   if (!gid.ok()) return gid.error();
   const char* sql = q.by_last_event ? (q.descending ? kStreamsByTimeDesc : kStreamsByTime)
                                     : (q.descending ? kStreamsByNameDesc : kStreamsByName);
@@ -144,16 +136,14 @@ Result<std::vector<StreamInfo>> LogStore::ListStreams(std::string_view account,
   return out;
 }
 
-Result<std::vector<StoredEvent>> LogStore::ReadStream(std::string_view account,
-                                                      std::string_view region,
-                                                      std::string_view group,
+Result<std::vector<StoredEvent>> LogStore::ReadStream(const Scope& scope, std::string_view group,
                                                       std::string_view stream, TimeRange range,
                                                       std::optional<EventPos> from, bool forward,
                                                       int limit, int64_t max_bytes) {
   std::optional<int> retention;
-  auto gid = GroupId(account, region, group, &retention);
+  auto gid = GroupId(scope, group, &retention);
   if (!gid.ok()) return gid.error();
-  auto ids = StreamIds(account, region, group, stream);
+  auto ids = StreamIds(scope, group, stream);
   if (!ids.ok()) return ids.error();
   range.start = std::max(range.start, RetentionFloor(retention));
   EventPos pos =
@@ -177,11 +167,11 @@ Result<std::vector<StoredEvent>> LogStore::ReadStream(std::string_view account,
 }
 
 Result<LogStore::FilterResult> LogStore::Filter(
-    std::string_view account, std::string_view region, std::string_view group, TimeRange range,
-    std::optional<EventPos> after, const std::function<bool(std::string_view)>& stream_ok,
+    const Scope& scope, std::string_view group, TimeRange range, std::optional<EventPos> after,
+    const std::function<bool(std::string_view)>& stream_ok,
     const std::function<bool(std::string_view)>& match, int limit, int64_t max_bytes) {
   std::optional<int> retention;
-  auto gid = GroupId(account, region, group, &retention);
+  auto gid = GroupId(scope, group, &retention);
   if (!gid.ok()) return gid.error();
   range.start = std::max(range.start, RetentionFloor(retention));
   EventPos pos = after.value_or(EventPos{INT64_MIN, INT64_MIN});

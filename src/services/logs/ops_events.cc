@@ -22,22 +22,22 @@ Result<TimeRange, AwsError> RangeOf(const Value& in) {
   TimeRange r;
   Violations v;
   if (auto s = OptInt(in, "startTime")) {
-    v.Range("startTime", *s, 0, INT64_MAX);
+    v.Range(*s, 0, INT64_MAX, "startTime");
     r.start = *s;
   }
   if (auto e = OptInt(in, "endTime")) {
-    v.Range("endTime", *e, 0, INT64_MAX);
+    v.Range(*e, 0, INT64_MAX, "endTime");
     r.end = *e;
   }
-  if (!v.empty()) return v.Error();
+  if (!v.empty()) return v.Error(kInvalidParameter);
   return r;
 }
 
 Result<int, AwsError> LimitOf(const Value& in) {
   int64_t limit = OptInt(in, "limit").value_or(10000);
   Violations v;
-  v.Range("limit", limit, 1, 10000);
-  if (!v.empty()) return v.Error();
+  v.Range(limit, 1, 10000, "limit");
+  if (!v.empty()) return v.Error(kInvalidParameter);
   return static_cast<int>(limit);
 }
 
@@ -47,9 +47,9 @@ OpResult PutLogEvents(LogStore& store, const CallContext& call, const Value& in)
   std::string group = Str(in, "logGroupName");
   std::string stream = Str(in, "logStreamName");
   Violations v;
-  v.GroupName("logGroupName", group);
-  v.StreamName("logStreamName", stream);
-  if (!v.empty()) return v.Error();
+  CheckGroupName(v, "logGroupName", group);
+  CheckStreamName(v, "logStreamName", stream);
+  if (!v.empty()) return v.Error(kInvalidParameter);
   std::vector<LogEvent> events;
   auto list = in.find("logEvents");
   if (list != in.end() && list->is_array()) {
@@ -58,15 +58,14 @@ OpResult PutLogEvents(LogStore& store, const CallContext& call, const Value& in)
       events.push_back(LogEvent{OptInt(e, "timestamp").value_or(0), Str(e, "message")});
     }
   }
-  auto info = store.GetGroup(call.account_id, call.region, group);
+  auto info = store.GetGroup(ScopeOf(call), group);
   if (!info.ok()) return ToAwsError(info.error());
   auto verdict = CheckBatch(events, store.NowMillis(), info->retention_days);
   if (!verdict.ok()) return verdict.error();
   std::vector<LogEvent> accepted(std::make_move_iterator(events.begin() + verdict->begin),
                                  std::make_move_iterator(events.begin() + verdict->end));
-  Status st = accepted.empty()
-                  ? store.CheckStream(call.account_id, call.region, group, stream)
-                  : store.Append(call.account_id, call.region, group, stream, accepted);
+  Status st = accepted.empty() ? store.CheckStream(ScopeOf(call), group, stream)
+                               : store.Append(ScopeOf(call), group, stream, accepted);
   if (!st.ok()) return ToAwsError(st);
   Value out = Value::object();
   std::string token = std::to_string(store.NowMillis());
@@ -84,8 +83,8 @@ OpResult GetLogEvents(LogStore& store, const CallContext& call, const Value& in)
   if (!group.ok()) return group.error();
   std::string stream = Str(in, "logStreamName");
   Violations v;
-  v.StreamName("logStreamName", stream);
-  if (!v.empty()) return v.Error();
+  CheckStreamName(v, "logStreamName", stream);
+  if (!v.empty()) return v.Error(kInvalidParameter);
   auto range = RangeOf(in);
   if (!range.ok()) return range.error();
   auto limit = LimitOf(in);
@@ -99,8 +98,8 @@ OpResult GetLogEvents(LogStore& store, const CallContext& call, const Value& in)
   bool forward = token ? token->forward : Bool(in, "startFromHead");
   std::optional<EventPos> from;
   if (token) from = token->pos;
-  auto events = store.ReadStream(call.account_id, call.region, *group, stream, *range, from,
-                                 forward, *limit, kMaxResponseBytes);
+  auto events = store.ReadStream(ScopeOf(call), *group, stream, *range, from, forward, *limit,
+                                 kMaxResponseBytes);
   if (!events.ok()) return ToAwsError(events.error());
   Value out = {{"events", Value::array()}};
   for (const StoredEvent& e : *events) {
@@ -145,15 +144,15 @@ OpResult FilterLogEvents(LogStore& store, const CallContext& call, const Value& 
   if (has_names) {
     const Value& list = *in.find("logStreamNames");
     if (!list.is_array() || list.empty()) {
-      v.Add(std::nullopt, "logStreamNames", "Member must have length greater than or equal to 1");
+      v.AddWithoutValue("logStreamNames", "Member must have length greater than or equal to 1");
     } else if (list.size() > 100) {
-      v.Add(std::nullopt, "logStreamNames", "Member must have length less than or equal to 100");
+      v.AddWithoutValue("logStreamNames", "Member must have length less than or equal to 100");
     } else {
       for (const Value& n : list) names.insert(n.is_string() ? n.get<std::string>() : "");
     }
   }
-  if (in.contains("logStreamNamePrefix")) v.StreamName("logStreamNamePrefix", prefix);
-  if (!v.empty()) return v.Error();
+  if (in.contains("logStreamNamePrefix")) CheckStreamName(v, "logStreamNamePrefix", prefix);
+  if (!v.empty()) return v.Error(kInvalidParameter);
   auto pattern = FilterPattern::Parse(Str(in, "filterPattern"));
   if (!pattern.ok()) return InvalidParameter(pattern.error().message());
   std::optional<EventPos> after;
@@ -166,8 +165,8 @@ OpResult FilterLogEvents(LogStore& store, const CallContext& call, const Value& 
     return s.substr(0, prefix.size()) == prefix;
   };
   auto match = [&](std::string_view m) { return pattern->Matches(m); };
-  auto res = store.Filter(call.account_id, call.region, *group, *range, after, stream_ok, match,
-                          *limit, kMaxResponseBytes);
+  auto res = store.Filter(ScopeOf(call), *group, *range, after, stream_ok, match, *limit,
+                          kMaxResponseBytes);
   if (!res.ok()) return ToAwsError(res.error());
   Value out = {{"events", Value::array()}, {"searchedLogStreams", Value::array()}};
   for (const StoredEvent& e : res->events) {

@@ -17,8 +17,8 @@ const Value* Member(const Value& in, const char* key) {
 Result<std::string, AwsError> GroupNameOf(const Value& in) {
   std::string name = Str(in, "logGroupName");
   Violations v;
-  v.GroupName("logGroupName", name);
-  if (!v.empty()) return v.Error();
+  CheckGroupName(v, "logGroupName", name);
+  if (!v.empty()) return v.Error(kInvalidParameter);
   return name;
 }
 
@@ -44,7 +44,7 @@ Value ParseTags(const std::string& text) {
 // Merges `add` into the group's tags, or removes `remove`'s keys.
 OpResult UpdateTags(LogStore& store, const CallContext& call, const std::string& group,
                     const Value* add, const Value* remove) {
-  auto text = store.GetTags(call.account_id, call.region, group);
+  auto text = store.GetTags(ScopeOf(call), group);
   if (!text.ok()) return ToAwsError(text.error());
   Value tags = ParseTags(*text);
   if (add != nullptr && add->is_object()) {
@@ -58,7 +58,7 @@ OpResult UpdateTags(LogStore& store, const CallContext& call, const std::string&
   if (tags.size() > 50) {
     return AwsError("TooManyTagsException", "A resource can have no more than 50 tags.");
   }
-  Status st = store.SetTags(call.account_id, call.region, group,
+  Status st = store.SetTags(ScopeOf(call), group,
                             tags.dump(-1, ' ', false, Value::error_handler_t::replace));
   if (!st.ok()) return ToAwsError(st);
   return Value::object();
@@ -92,11 +92,11 @@ OpResult CreateLogGroup(LogStore& store, const CallContext& call, const Value& i
     Violations v;
     v.Add(info.log_group_class, "logGroupClass",
           "Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]");
-    return v.Error();
+    return v.Error(kInvalidParameter);
   }
   const Value* given = Member(in, "tags");
   Value tags = given != nullptr && given->is_object() ? *given : Value::object();
-  Status st = store.CreateGroup(call.account_id, call.region, info,
+  Status st = store.CreateGroup(ScopeOf(call), info,
                                 tags.dump(-1, ' ', false, Value::error_handler_t::replace));
   if (!st.ok()) return ToAwsError(st);
   return Value::object();
@@ -105,7 +105,7 @@ OpResult CreateLogGroup(LogStore& store, const CallContext& call, const Value& i
 OpResult DeleteLogGroup(LogStore& store, const CallContext& call, const Value& in) {
   auto name = GroupNameOf(in);
   if (!name.ok()) return name.error();
-  Status st = store.DeleteGroup(call.account_id, call.region, *name);
+  Status st = store.DeleteGroup(ScopeOf(call), *name);
   if (!st.ok()) return ToAwsError(st);
   return Value::object();
 }
@@ -118,18 +118,18 @@ OpResult DescribeLogGroups(LogStore& store, const CallContext& call, const Value
         "LogGroupNamePrefix and LogGroupNamePattern are mutually exclusive parameters.");
   }
   Violations v;
-  if (in.contains("logGroupNamePrefix")) v.GroupName("logGroupNamePrefix", prefix);
+  if (in.contains("logGroupNamePrefix")) CheckGroupName(v, "logGroupNamePrefix", prefix);
   int64_t limit = OptInt(in, "limit").value_or(50);
-  v.Range("limit", limit, 1, 50);
-  if (!v.empty()) return v.Error();
+  v.Range(limit, 1, 50, "limit");
+  if (!v.empty()) return v.Error(kInvalidParameter);
   std::string after;
   if (in.contains("nextToken")) {
     auto decoded = DecodePageToken("groups", Str(in, "nextToken"));
     if (!decoded) return InvalidParameter("The specified nextToken is invalid.");
     after = *decoded;
   }
-  auto groups = store.ListGroups(call.account_id, call.region, prefix, pattern, after,
-                                 static_cast<int>(limit) + 1);
+  auto groups =
+      store.ListGroups(ScopeOf(call), prefix, pattern, after, static_cast<int>(limit) + 1);
   if (!groups.ok()) return ToAwsError(groups.error());
   Value out = {{"logGroups", Value::array()}};
   bool more = groups->size() > static_cast<size_t>(limit);
@@ -149,9 +149,9 @@ OpResult PutRetentionPolicy(LogStore& store, const CallContext& call, const Valu
     Violations v;
     v.Add(std::to_string(days), "retentionInDays",
           "Member must satisfy enum value set: " + RetentionValueSet());
-    return v.Error();
+    return v.Error(kInvalidParameter);
   }
-  Status st = store.SetRetention(call.account_id, call.region, *name, static_cast<int>(days));
+  Status st = store.SetRetention(ScopeOf(call), *name, static_cast<int>(days));
   if (!st.ok()) return ToAwsError(st);
   return Value::object();
 }
@@ -159,7 +159,7 @@ OpResult PutRetentionPolicy(LogStore& store, const CallContext& call, const Valu
 OpResult DeleteRetentionPolicy(LogStore& store, const CallContext& call, const Value& in) {
   auto name = GroupNameOf(in);
   if (!name.ok()) return name.error();
-  Status st = store.SetRetention(call.account_id, call.region, *name, std::nullopt);
+  Status st = store.SetRetention(ScopeOf(call), *name, std::nullopt);
   if (!st.ok()) return ToAwsError(st);
   return Value::object();
 }
@@ -179,7 +179,7 @@ OpResult UntagLogGroup(LogStore& store, const CallContext& call, const Value& in
 OpResult ListTagsLogGroup(LogStore& store, const CallContext& call, const Value& in) {
   auto name = GroupNameOf(in);
   if (!name.ok()) return name.error();
-  auto text = store.GetTags(call.account_id, call.region, *name);
+  auto text = store.GetTags(ScopeOf(call), *name);
   if (!text.ok()) return ToAwsError(text.error());
   return Value{{"tags", ParseTags(*text)}};
 }
@@ -199,7 +199,7 @@ OpResult UntagResource(LogStore& store, const CallContext& call, const Value& in
 OpResult ListTagsForResource(LogStore& store, const CallContext& call, const Value& in) {
   auto group = GroupOfResource(call, in);
   if (!group.ok()) return group.error();
-  auto text = store.GetTags(call.account_id, call.region, *group);
+  auto text = store.GetTags(ScopeOf(call), *group);
   if (!text.ok()) return ToAwsError(text.error());
   return Value{{"tags", ParseTags(*text)}};
 }

@@ -14,9 +14,9 @@ struct GroupAndStream {
 Result<GroupAndStream, AwsError> NamesOf(const Value& in) {
   GroupAndStream out{Str(in, "logGroupName"), Str(in, "logStreamName")};
   Violations v;
-  v.GroupName("logGroupName", out.group);
-  v.StreamName("logStreamName", out.stream);
-  if (!v.empty()) return v.Error();
+  CheckGroupName(v, "logGroupName", out.group);
+  CheckStreamName(v, "logStreamName", out.stream);
+  if (!v.empty()) return v.Error(kInvalidParameter);
   return out;
 }
 
@@ -38,7 +38,7 @@ Value StreamJson(const CallContext& call, const std::string& group, const Stream
 OpResult CreateLogStream(LogStore& store, const CallContext& call, const Value& in) {
   auto names = NamesOf(in);
   if (!names.ok()) return names.error();
-  Status st = store.CreateStream(call.account_id, call.region, names->group, names->stream);
+  Status st = store.CreateStream(ScopeOf(call), names->group, names->stream);
   if (!st.ok()) return ToAwsError(st);
   return Value::object();
 }
@@ -46,7 +46,7 @@ OpResult CreateLogStream(LogStore& store, const CallContext& call, const Value& 
 OpResult DeleteLogStream(LogStore& store, const CallContext& call, const Value& in) {
   auto names = NamesOf(in);
   if (!names.ok()) return names.error();
-  Status st = store.DeleteStream(call.account_id, call.region, names->group, names->stream);
+  Status st = store.DeleteStream(ScopeOf(call), names->group, names->stream);
   if (!st.ok()) return ToAwsError(st);
   return Value::object();
 }
@@ -60,12 +60,12 @@ OpResult DescribeLogStreams(LogStore& store, const CallContext& call, const Valu
   q.descending = Bool(in, "descending");
   int64_t limit = OptInt(in, "limit").value_or(50);
   Violations v;
-  if (in.contains("logStreamNamePrefix")) v.StreamName("logStreamNamePrefix", q.prefix);
+  if (in.contains("logStreamNamePrefix")) CheckStreamName(v, "logStreamNamePrefix", q.prefix);
   if (order != "LogStreamName" && order != "LastEventTime") {
     v.Add(order, "orderBy", "Member must satisfy enum value set: [LogStreamName, LastEventTime]");
   }
-  v.Range("limit", limit, 1, 50);
-  if (!v.empty()) return v.Error();
+  v.Range(limit, 1, 50, "limit");
+  if (!v.empty()) return v.Error(kInvalidParameter);
   q.by_last_event = order == "LastEventTime";
   if (q.by_last_event && in.contains("logStreamNamePrefix")) {
     return InvalidParameter("Cannot order by LastEventTime with a logStreamNamePrefix.");
@@ -75,7 +75,7 @@ OpResult DescribeLogStreams(LogStore& store, const CallContext& call, const Valu
     if (!q.after) return InvalidParameter("The specified nextToken is invalid.");
   }
   q.limit = static_cast<int>(limit) + 1;
-  auto streams = store.ListStreams(call.account_id, call.region, *group, q);
+  auto streams = store.ListStreams(ScopeOf(call), *group, q);
   if (!streams.ok()) return ToAwsError(streams.error());
   bool more = streams->size() > static_cast<size_t>(limit);
   if (more) streams->pop_back();

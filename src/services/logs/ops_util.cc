@@ -45,8 +45,8 @@ Result<std::string, AwsError> ResolveGroup(const CallContext& call, const Value&
     name = *from_arn;
   }
   Violations v;
-  v.GroupName(field, name);
-  if (!v.empty()) return v.Error();
+  CheckGroupName(v, field, name);
+  if (!v.empty()) return v.Error(kInvalidParameter);
   return name;
 }
 

@@ -23,53 +23,20 @@ AwsError InvalidParameter(std::string message) {
   return AwsError("InvalidParameterException", std::move(message));
 }
 
-void Violations::Add(std::optional<std::string_view> value, std::string_view field,
-                     std::string_view constraint) {
-  std::string item;
-  if (value) {
-    item = "Value '" + std::string(*value) + "' at '" + std::string(field) + "'";
-  } else {
-    item = "Value at '" + std::string(field) + "'";
-  }
-  item += " failed to satisfy constraint: ";
-  item += constraint;
-  items_.push_back(std::move(item));
-}
-
-void Violations::GroupName(std::string_view field, std::string_view name) {
+void CheckGroupName(Violations& v, const std::string& field, const std::string& name) {
   if (!std::all_of(name.begin(), name.end(), IsGroupNameChar) || name.empty()) {
-    Add(name, field, "Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+");
+    v.Add(name, field, "Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+");
   }
-  if (name.empty()) Add(name, field, "Member must have length greater than or equal to 1");
-  if (name.size() > 512) Add(name, field, "Member must have length less than or equal to 512");
+  v.MinLength(name, 1, field);
+  v.MaxLength(name, 512, field);
 }
 
-void Violations::StreamName(std::string_view field, std::string_view name) {
-  if (name.find_first_of(":*") != std::string_view::npos) {
-    Add(name, field, "Member must satisfy regular expression pattern: [^:*]*");
+void CheckStreamName(Violations& v, const std::string& field, const std::string& name) {
+  if (name.find_first_of(":*") != std::string::npos) {
+    v.Add(name, field, "Member must satisfy regular expression pattern: [^:*]*");
   }
-  if (name.empty()) Add(name, field, "Member must have length greater than or equal to 1");
-  if (name.size() > 512) Add(name, field, "Member must have length less than or equal to 512");
-}
-
-void Violations::Range(std::string_view field, int64_t value, int64_t min, int64_t max) {
-  std::string v = std::to_string(value);
-  if (value < min) {
-    Add(v, field, "Member must have value greater than or equal to " + std::to_string(min));
-  } else if (value > max) {
-    Add(v, field, "Member must have value less than or equal to " + std::to_string(max));
-  }
-}
-
-AwsError Violations::Error() const {
-  std::string msg =
-      std::to_string(items_.size()) +
-      (items_.size() == 1 ? " validation error detected: " : " validation errors detected: ");
-  for (size_t i = 0; i < items_.size(); ++i) {
-    if (i > 0) msg += "; ";
-    msg += items_[i];
-  }
-  return InvalidParameter(std::move(msg));
+  v.MinLength(name, 1, field);
+  v.MaxLength(name, 512, field);
 }
 
 bool IsValidRetention(int64_t days) {
@@ -89,10 +56,10 @@ Result<BatchVerdict, AwsError> CheckBatch(const std::vector<LogEvent>& events, i
                                           std::optional<int> retention_days) {
   Violations v;
   if (events.empty()) {
-    v.Add(std::nullopt, "logEvents", "Member must have length greater than or equal to 1");
+    v.AddWithoutValue("logEvents", "Member must have length greater than or equal to 1");
   }
   if (events.size() > kMaxBatchEvents) {
-    v.Add(std::nullopt, "logEvents", "Member must have length less than or equal to 10000");
+    v.AddWithoutValue("logEvents", "Member must have length less than or equal to 10000");
   }
   for (size_t i = 0; i < events.size() && i < kMaxBatchEvents; ++i) {
     if (events[i].message.empty()) {
@@ -100,7 +67,7 @@ Result<BatchVerdict, AwsError> CheckBatch(const std::vector<LogEvent>& events, i
             "Member must have length greater than or equal to 1");
     }
   }
-  if (!v.empty()) return v.Error();
+  if (!v.empty()) return v.Error(kInvalidParameter);
   int64_t bytes = 0;
   for (const LogEvent& e : events) {
     bytes += static_cast<int64_t>(e.message.size()) + kEventOverheadBytes;

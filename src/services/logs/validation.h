@@ -1,5 +1,5 @@
-// Input validation of the logs API, worded as AWS words it (InvalidParameterException).
-// Pure functions; thread-safe.
+// Input validation of the logs API, worded as AWS words it (InvalidParameterException; the
+// "N validation error(s) detected" collector is kit's Violations). Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -9,27 +9,18 @@
 #include <vector>
 
 #include "core/aws_error.h"
+#include "services/kit/violations.h"
 #include "services/logs/log_store.h"
 
 namespace nimbus::logs {
 
-// Collects model-constraint violations into AWS's "N validation error(s) detected: ..." form.
-class Violations {
- public:
-  // `value` is quoted into the message ("Value 'x' at 'field' failed to satisfy constraint:
-  // <constraint>"); pass nullopt to leave the value out (lists, large values).
-  void Add(std::optional<std::string_view> value, std::string_view field,
-           std::string_view constraint);
-  void GroupName(std::string_view field, std::string_view name);   // 1-512, [\.\-_/#A-Za-z0-9]+
-  void StreamName(std::string_view field, std::string_view name);  // 1-512, [^:*]*
-  void Range(std::string_view field, int64_t value, int64_t min, int64_t max);
-  bool empty() const { return items_.empty(); }
-  // InvalidParameterException with all violations; only meaningful when !empty().
-  AwsError Error() const;
+// The code of every logs validation error: v.Error(kInvalidParameter).
+inline constexpr const char* kInvalidParameter = "InvalidParameterException";
 
- private:
-  std::vector<std::string> items_;
-};
+// Adds the violations of a log group name (1-512, [\.\-_/#A-Za-z0-9]+) or a log stream name
+// (1-512, [^:*]*) given as `field`.
+void CheckGroupName(Violations& v, const std::string& field, const std::string& name);
+void CheckStreamName(Violations& v, const std::string& field, const std::string& name);
 
 // InvalidParameterException with `message`.
 AwsError InvalidParameter(std::string message);

@@ -15,14 +15,16 @@ LogShipper::~LogShipper() {
   thread_.join();
 }
 
-size_t LogShipper::Ship(const std::string& account, const std::string& region,
-                        const std::string& group, const std::string& stream,
+size_t LogShipper::Ship(const Scope& scope, const std::string& group, const std::string& stream,
                         std::vector<logs::LogLine> lines, size_t max_queued_bytes) {
   if (lines.empty()) return 0;
   std::lock_guard<std::mutex> lock(mu_);
   const bool was_empty = queue_.empty();
-  auto it = queue_.find(std::tie(account, region, group, stream));  // no key copies if queued
-  if (it == queue_.end()) it = queue_.try_emplace(Key{account, region, group, stream}).first;
+  // No key copies if queued.
+  auto it = queue_.find(std::tie(scope.account, scope.region, group, stream));
+  if (it == queue_.end()) {
+    it = queue_.try_emplace(Key{scope.account, scope.region, group, stream}).first;
+  }
   auto& q = it->second;
   for (auto& l : lines) {
     q.bytes += l.message.size();
@@ -41,10 +43,10 @@ size_t LogShipper::Ship(const std::string& account, const std::string& region,
   return dropped;
 }
 
-size_t LogShipper::QueuedBytes(const std::string& account, const std::string& region,
-                               const std::string& group, const std::string& stream) {
+size_t LogShipper::QueuedBytes(const Scope& scope, const std::string& group,
+                               const std::string& stream) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = queue_.find(std::tie(account, region, group, stream));
+  auto it = queue_.find(std::tie(scope.account, scope.region, group, stream));
   return it == queue_.end() ? 0 : it->second.bytes;
 }
 
@@ -75,7 +77,7 @@ void LogShipper::Loop() {
       for (auto& [key, queued] : batch) {
         auto& [account, region, group, stream] = key;
         batches.push_back(
-            logs::LogBatch{account, region, group, stream, std::move(queued.lines)});
+            logs::LogBatch{Scope{account, region}, group, stream, std::move(queued.lines)});
       }
       sink_->Append(std::move(batches));
     }

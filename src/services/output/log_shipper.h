@@ -21,16 +21,14 @@ class LogShipper {
   // `sink` (may be null: lines are dropped) must outlive the shipper.
   explicit LogShipper(logs::LogSink* sink);
   ~LogShipper();
-  // Queues `lines` for group/stream of account/region; they are written in the order shipped.
+  // Queues `lines` for group/stream in `scope`; they are written in the order shipped.
   // While more than `max_queued_bytes` of message text waits for this stream, its oldest
   // waiting lines are dropped (Docker's non-blocking log mode; the newest line is always kept).
   // Returns how many lines were dropped.
-  size_t Ship(const std::string& account, const std::string& region, const std::string& group,
-              const std::string& stream, std::vector<logs::LogLine> lines,
-              size_t max_queued_bytes = SIZE_MAX);
+  size_t Ship(const Scope& scope, const std::string& group, const std::string& stream,
+              std::vector<logs::LogLine> lines, size_t max_queued_bytes = SIZE_MAX);
   // Message bytes of `stream` waiting to be written (what a blocking producer waits on).
-  size_t QueuedBytes(const std::string& account, const std::string& region,
-                     const std::string& group, const std::string& stream);
+  size_t QueuedBytes(const Scope& scope, const std::string& group, const std::string& stream);
   // Blocks until everything queued so far is written (tests, shutdown).
   void Flush();
 

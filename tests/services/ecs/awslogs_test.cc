@@ -176,17 +176,19 @@ class FakeSink : public logs::LogSink {
     std::unique_lock<std::mutex> lock(mu);
     released.wait(lock, [&] { return !hold; });
     for (auto& b : batches) {
-      for (auto& l : b.lines) lines[b.region + "|" + b.group + "|" + b.stream].push_back(l.message);
+      for (auto& l : b.lines) {
+        lines[b.scope.region + "|" + b.group + "|" + b.stream].push_back(l.message);
+      }
     }
   }
-  Status PrepareStream(const std::string&, const std::string& region, const std::string& group,
-                       const std::string& stream, bool create_group) override {
+  Status PrepareStream(const Scope& scope, const std::string& group, const std::string& stream,
+                       bool create_group) override {
     std::lock_guard<std::mutex> lock(mu);
     if (!groups.count(group) && !create_group) {
       return Status::NotFound("The specified log group does not exist.");
     }
     groups.insert(group);
-    lines[region + "|" + group + "|" + stream];
+    lines[scope.region + "|" + group + "|" + stream];
     return Status::Ok();
   }
   void Release() {
@@ -280,9 +282,9 @@ TEST(AwslogsDriverTest, NonBlockingDropsOldestWhileTheStoreLags) {
   auto driver = Driver::Start(f.deps, f.who, false);
   ASSERT_TRUE(driver.ok());
   (*driver)->Feed(0, "first\n");
-  f.shipper.Ship("x", "x", "x", "x", {{0, "wake"}});
+  f.shipper.Ship(Scope{"x", "x"}, "x", "x", {{0, "wake"}});
   // Wait until the writer holds "first" (taken off the queue, stuck in Append).
-  while (f.shipper.QueuedBytes("000000000000", "us-east-1", "g", "rid") != 0) {
+  while (f.shipper.QueuedBytes(Scope{"000000000000", "us-east-1"}, "g", "rid") != 0) {
     std::this_thread::yield();
   }
   for (int i = 0; i < 50; ++i) (*driver)->Feed(0, "message-" + std::to_string(100 + i) + "\n");

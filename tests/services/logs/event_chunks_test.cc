@@ -65,19 +65,20 @@ TEST_F(ChunkStoreTest, OverlappingAppendsReadInTimeOrderBothWaysAndPage) {
   auto append = [&](std::vector<int64_t> offsets) {
     std::vector<LogEvent> ev;
     for (int64_t o : offsets) ev.push_back({kNow + o, "t" + std::to_string(o)});
-    ASSERT_TRUE(store_->AppendEnsuring(kAcct, kRegion, "g", "s", ev).ok());
+    ASSERT_TRUE(store_->AppendEnsuring(Scope{kAcct, kRegion}, "g", "s", ev).ok());
   };
   append({10, 30});
   append({0, 40});
   append({20, 25});
-  auto all = store_->ReadStream(kAcct, kRegion, "g", "s", {}, std::nullopt, true, 100, 1 << 20);
+  auto all =
+      store_->ReadStream(Scope{kAcct, kRegion}, "g", "s", {}, std::nullopt, true, 100, 1 << 20);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(Times(*all), (std::vector<int64_t>{0, 10, 20, 25, 30, 40}));
   // Pages of two, forward from each page's last position.
   std::vector<int64_t> paged;
   std::optional<EventPos> from;
   for (int i = 0; i < 4; ++i) {
-    auto page = store_->ReadStream(kAcct, kRegion, "g", "s", {}, from, true, 2, 1 << 20);
+    auto page = store_->ReadStream(Scope{kAcct, kRegion}, "g", "s", {}, from, true, 2, 1 << 20);
     ASSERT_TRUE(page.ok());
     if (page->empty()) break;
     for (int64_t t : Times(*page)) paged.push_back(t);
@@ -85,16 +86,17 @@ TEST_F(ChunkStoreTest, OverlappingAppendsReadInTimeOrderBothWaysAndPage) {
   }
   EXPECT_EQ(paged, Times(*all));
   // Backward: the newest two, then the two before them.
-  auto last = store_->ReadStream(kAcct, kRegion, "g", "s", {}, std::nullopt, false, 2, 1 << 20);
+  auto last =
+      store_->ReadStream(Scope{kAcct, kRegion}, "g", "s", {}, std::nullopt, false, 2, 1 << 20);
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(Times(*last), (std::vector<int64_t>{30, 40}));
   auto before =
-      store_->ReadStream(kAcct, kRegion, "g", "s", {}, last->front().pos, false, 2, 1 << 20);
+      store_->ReadStream(Scope{kAcct, kRegion}, "g", "s", {}, last->front().pos, false, 2, 1 << 20);
   ASSERT_TRUE(before.ok());
   EXPECT_EQ(Times(*before), (std::vector<int64_t>{20, 25}));
   // A time window.
-  auto window = store_->ReadStream(kAcct, kRegion, "g", "s", {kNow + 10, kNow + 30}, std::nullopt,
-                                   true, 100, 1 << 20);
+  auto window = store_->ReadStream(Scope{kAcct, kRegion}, "g", "s", {kNow + 10, kNow + 30},
+                                   std::nullopt, true, 100, 1 << 20);
   ASSERT_TRUE(window.ok());
   EXPECT_EQ(Times(*window), (std::vector<int64_t>{10, 20, 25}));
 }
@@ -102,12 +104,14 @@ TEST_F(ChunkStoreTest, OverlappingAppendsReadInTimeOrderBothWaysAndPage) {
 TEST_F(ChunkStoreTest, FilterMergesStreamsAndSkipsUnwantedOnes) {
   Open();
   ASSERT_TRUE(
-      store_->AppendEnsuring(kAcct, kRegion, "g", "a", {{kNow + 1, "a1"}, {kNow + 3, "a3"}}).ok());
+      store_->AppendEnsuring(Scope{kAcct, kRegion}, "g", "a", {{kNow + 1, "a1"}, {kNow + 3, "a3"}})
+          .ok());
   ASSERT_TRUE(
-      store_->AppendEnsuring(kAcct, kRegion, "g", "b", {{kNow + 2, "b2"}, {kNow + 4, "b4"}}).ok());
-  ASSERT_TRUE(store_->AppendEnsuring(kAcct, kRegion, "g", "c", {{kNow + 2, "c2"}}).ok());
+      store_->AppendEnsuring(Scope{kAcct, kRegion}, "g", "b", {{kNow + 2, "b2"}, {kNow + 4, "b4"}})
+          .ok());
+  ASSERT_TRUE(store_->AppendEnsuring(Scope{kAcct, kRegion}, "g", "c", {{kNow + 2, "c2"}}).ok());
   auto res = store_->Filter(
-      kAcct, kRegion, "g", {}, std::nullopt, [](std::string_view s) { return s != "c"; },
+      Scope{kAcct, kRegion}, "g", {}, std::nullopt, [](std::string_view s) { return s != "c"; },
       [](std::string_view) { return true; }, 3, 1 << 20);
   ASSERT_TRUE(res.ok());
   ASSERT_EQ(res->events.size(), 3u);
@@ -117,7 +121,7 @@ TEST_F(ChunkStoreTest, FilterMergesStreamsAndSkipsUnwantedOnes) {
   EXPECT_EQ(res->events[2].message, "a3");
   EXPECT_TRUE(res->more);
   auto rest = store_->Filter(
-      kAcct, kRegion, "g", {}, res->resume, [](std::string_view s) { return s != "c"; },
+      Scope{kAcct, kRegion}, "g", {}, res->resume, [](std::string_view s) { return s != "c"; },
       [](std::string_view) { return true; }, 3, 1 << 20);
   ASSERT_TRUE(rest.ok());
   ASSERT_EQ(rest->events.size(), 1u);
@@ -151,7 +155,8 @@ TEST_F(ChunkStoreTest, MigratesEventsStoredOneRowEach) {
   };
   ASSERT_TRUE(db_->Migrate("logs", v1).ok());
   Open();
-  auto events = store_->ReadStream(kAcct, kRegion, "g", "s", {}, std::nullopt, true, 10, 1 << 20);
+  auto events =
+      store_->ReadStream(Scope{kAcct, kRegion}, "g", "s", {}, std::nullopt, true, 10, 1 << 20);
   ASSERT_TRUE(events.ok()) << events.error().ToString();
   ASSERT_EQ(events->size(), 2u);
   EXPECT_EQ((*events)[0].message, "first");

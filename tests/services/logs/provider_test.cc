@@ -67,7 +67,7 @@ TEST(LogsProviderTest, PublishesTheSinkOtherServicesShipTo) {
   ASSERT_NE(h.links().log_sink, nullptr);
   int64_t t = ProviderHarness::kStartMillis;
   h.links().log_sink->Append({LogBatch{
-      "000000000000", "us-east-1", "/aws/lambda/f", "s", {{t, "START"}, {t + 1, "END"}}}});
+      Scope{"000000000000", "us-east-1"}, "/aws/lambda/f", "s", {{t, "START"}, {t + 1, "END"}}}});
   auto got =
       h.Call("logs", "GetLogEvents",
              {{"logGroupName", "/aws/lambda/f"}, {"logStreamName", "s"}, {"startFromHead", true}});

@@ -24,10 +24,10 @@ class LogsTest : public ::testing::Test {
 
   // Appends n events "m<i>" at kNow + i through the internal API.
   void Fill(const std::string& group, const std::string& stream, int n, int64_t base = kNow) {
-    ASSERT_TRUE(store_->EnsureStream("000000000000", "us-east-1", group, stream).ok());
+    ASSERT_TRUE(store_->EnsureStream(Scope{"000000000000", "us-east-1"}, group, stream).ok());
     std::vector<LogEvent> events;
     for (int i = 0; i < n; ++i) events.push_back({base + i, "m" + std::to_string(i)});
-    ASSERT_TRUE(store_->Append("000000000000", "us-east-1", group, stream, events).ok());
+    ASSERT_TRUE(store_->Append(Scope{"000000000000", "us-east-1"}, group, stream, events).ok());
   }
 
   Value Call(ops::Op op, const Value& in) {
@@ -49,33 +49,34 @@ class LogsTest : public ::testing::Test {
 };
 
 TEST_F(LogsTest, InternalApiIsIdempotentAndAppendNeedsStream) {
-  EXPECT_TRUE(store_->EnsureGroup("000000000000", "us-east-1", "/aws/lambda/f").ok());
-  EXPECT_TRUE(store_->EnsureGroup("000000000000", "us-east-1", "/aws/lambda/f").ok());
-  Status st = store_->Append("000000000000", "us-east-1", "/aws/lambda/f", "s", {{kNow, "x"}});
+  EXPECT_TRUE(store_->EnsureGroup(Scope{"000000000000", "us-east-1"}, "/aws/lambda/f").ok());
+  EXPECT_TRUE(store_->EnsureGroup(Scope{"000000000000", "us-east-1"}, "/aws/lambda/f").ok());
+  Status st =
+      store_->Append(Scope{"000000000000", "us-east-1"}, "/aws/lambda/f", "s", {{kNow, "x"}});
   EXPECT_EQ(st.code(), StatusCode::kNotFound);
   Fill("/aws/lambda/f", "s", 3);
   Fill("/aws/lambda/f", "s", 2);  // EnsureStream again is fine
-  auto streams = store_->ListStreams("000000000000", "us-east-1", "/aws/lambda/f", {});
+  auto streams = store_->ListStreams(Scope{"000000000000", "us-east-1"}, "/aws/lambda/f", {});
   ASSERT_TRUE(streams.ok());
   ASSERT_EQ(streams->size(), 1u);
   EXPECT_EQ((*streams)[0].first_event, kNow);
   EXPECT_EQ((*streams)[0].last_event, kNow + 2);
   EXPECT_EQ((*streams)[0].last_ingestion, kNow);
-  auto group = store_->GetGroup("000000000000", "us-east-1", "/aws/lambda/f");
+  auto group = store_->GetGroup(Scope{"000000000000", "us-east-1"}, "/aws/lambda/f");
   ASSERT_TRUE(group.ok());
   EXPECT_EQ(group->stored_bytes, 10);  // "m0".."m2", "m0".."m1"
   // Other accounts and regions do not see it.
-  EXPECT_FALSE(store_->GetGroup("111111111111", "us-east-1", "/aws/lambda/f").ok());
-  EXPECT_FALSE(store_->GetGroup("000000000000", "eu-west-1", "/aws/lambda/f").ok());
+  EXPECT_FALSE(store_->GetGroup(Scope{"111111111111", "us-east-1"}, "/aws/lambda/f").ok());
+  EXPECT_FALSE(store_->GetGroup(Scope{"000000000000", "eu-west-1"}, "/aws/lambda/f").ok());
 }
 
 TEST_F(LogsTest, AppendEnsuringCreatesGroupAndStream) {
   ASSERT_TRUE(store_
-                  ->AppendEnsuring("000000000000", "us-east-1", "/aws/lambda/g",
+                  ->AppendEnsuring(Scope{"000000000000", "us-east-1"}, "/aws/lambda/g",
                                    "2024/01/01/[$LATEST]abc", {{kNow, "START"}, {kNow, "END"}})
                   .ok());
   ASSERT_TRUE(store_
-                  ->AppendEnsuring("000000000000", "us-east-1", "/aws/lambda/g",
+                  ->AppendEnsuring(Scope{"000000000000", "us-east-1"}, "/aws/lambda/g",
                                    "2024/01/01/[$LATEST]abc", {{kNow + 1, "REPORT"}})
                   .ok());
   Value out = Call(ops::GetLogEvents, {{"logGroupName", "/aws/lambda/g"},
@@ -85,19 +86,19 @@ TEST_F(LogsTest, AppendEnsuringCreatesGroupAndStream) {
 
 TEST_F(LogsTest, AppendEnsuringAllWritesEveryStreamInOneCall) {
   std::vector<LogBatch> batches = {
-      {"000000000000", "us-east-1", "/aws/lambda/a", "s1", {{kNow, "a1"}, {kNow + 1, "a2"}}},
-      {"000000000000", "us-east-1", "/aws/lambda/b", "s2", {{kNow, "b1"}}},
-      {"000000000000", "us-east-1", "/aws/lambda/a", "s3", {}},
+      {Scope{"000000000000", "us-east-1"}, "/aws/lambda/a", "s1", {{kNow, "a1"}, {kNow + 1, "a2"}}},
+      {Scope{"000000000000", "us-east-1"}, "/aws/lambda/b", "s2", {{kNow, "b1"}}},
+      {Scope{"000000000000", "us-east-1"}, "/aws/lambda/a", "s3", {}},
   };
   std::vector<Status> results = store_->AppendEnsuringAll(batches);
   ASSERT_EQ(results.size(), 3u);
   for (const Status& st : results) EXPECT_TRUE(st.ok()) << st.ToString();
-  auto a = store_->ReadStream("000000000000", "us-east-1", "/aws/lambda/a", "s1", {}, std::nullopt,
-                              true, 10, 1 << 20);
+  auto a = store_->ReadStream(Scope{"000000000000", "us-east-1"}, "/aws/lambda/a", "s1", {},
+                              std::nullopt, true, 10, 1 << 20);
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->size(), 2u);
-  EXPECT_EQ(store_->GetGroup("000000000000", "us-east-1", "/aws/lambda/b")->stored_bytes, 2);
-  EXPECT_TRUE(store_->CheckStream("000000000000", "us-east-1", "/aws/lambda/a", "s3").ok());
+  EXPECT_EQ(store_->GetGroup(Scope{"000000000000", "us-east-1"}, "/aws/lambda/b")->stored_bytes, 2);
+  EXPECT_TRUE(store_->CheckStream(Scope{"000000000000", "us-east-1"}, "/aws/lambda/a", "s3").ok());
 }
 
 TEST_F(LogsTest, GetLogEventsPagesForwardToTheSameTokenAtTheEnd) {
@@ -221,14 +222,15 @@ TEST_F(LogsTest, PutLogEventsValidatesAndReportsRejected) {
 
 TEST_F(LogsTest, DeleteStreamAndGroupRemoveEvents) {
   Fill("g", "s", 3);
-  EXPECT_TRUE(store_->DeleteStream("000000000000", "us-east-1", "g", "s").ok());
-  EXPECT_EQ(store_->Append("000000000000", "us-east-1", "g", "s", {{kNow, "x"}}).code(),
+  EXPECT_TRUE(store_->DeleteStream(Scope{"000000000000", "us-east-1"}, "g", "s").ok());
+  EXPECT_EQ(store_->Append(Scope{"000000000000", "us-east-1"}, "g", "s", {{kNow, "x"}}).code(),
             StatusCode::kNotFound);
   Fill("g", "s", 3);
-  auto group = store_->GetGroup("000000000000", "us-east-1", "g");
+  auto group = store_->GetGroup(Scope{"000000000000", "us-east-1"}, "g");
   EXPECT_EQ(group->stored_bytes, 6);
-  EXPECT_TRUE(store_->DeleteGroup("000000000000", "us-east-1", "g").ok());
-  EXPECT_EQ(store_->DeleteGroup("000000000000", "us-east-1", "g").code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->DeleteGroup(Scope{"000000000000", "us-east-1"}, "g").ok());
+  EXPECT_EQ(store_->DeleteGroup(Scope{"000000000000", "us-east-1"}, "g").code(),
+            StatusCode::kNotFound);
   int64_t rows = -1;
   ASSERT_TRUE(db_->Query("SELECT count(*) FROM logs_chunks", {},
                          [&](const store::Row& r) {

@@ -17,21 +17,21 @@ std::vector<LogEvent> Events(std::initializer_list<int64_t> ts) {
 
 TEST(Names, GroupAndStreamConstraintsWordedLikeAws) {
   Violations v;
-  v.GroupName("logGroupName", "ok/name_1.#-");
-  v.StreamName("logStreamName", "2024/01/01/[$LATEST]abc");
+  CheckGroupName(v, "logGroupName", "ok/name_1.#-");
+  CheckStreamName(v, "logStreamName", "2024/01/01/[$LATEST]abc");
   EXPECT_TRUE(v.empty());
-  v.GroupName("logGroupName", "bad:name");
+  CheckGroupName(v, "logGroupName", "bad:name");
   ASSERT_FALSE(v.empty());
-  AwsError e = v.Error();
+  AwsError e = v.Error(kInvalidParameter);
   EXPECT_EQ(e.code, "InvalidParameterException");
   EXPECT_EQ(e.message,
             "1 validation error detected: Value 'bad:name' at 'logGroupName' failed to satisfy "
             "constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+");
-  v.StreamName("logStreamName", std::string(513, 'a'));
-  EXPECT_EQ(v.Error().message.substr(0, 28), "2 validation errors detected");
+  CheckStreamName(v, "logStreamName", std::string(513, 'a'));
+  EXPECT_EQ(v.Error(kInvalidParameter).message.substr(0, 28), "2 validation errors detected");
   Violations s;
-  s.StreamName("logStreamName", "a*b");
-  EXPECT_NE(s.Error().message.find("[^:*]*"), std::string::npos);
+  CheckStreamName(s, "logStreamName", "a*b");
+  EXPECT_NE(s.Error(kInvalidParameter).message.find("[^:*]*"), std::string::npos);
 }
 
 TEST(Retention, AcceptsOnlyAwsValues) {

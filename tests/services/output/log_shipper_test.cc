@@ -18,11 +18,10 @@ class RecordingSink : public logs::LogSink {
     ++appends;
     for (auto& b : batches) {
       for (auto& l : b.lines)
-        streams[b.account_id + "/" + b.group + "/" + b.stream].push_back(l.message);
+        streams[b.scope.account + "/" + b.group + "/" + b.stream].push_back(l.message);
     }
   }
-  Status PrepareStream(const std::string&, const std::string&, const std::string&,
-                       const std::string&, bool) override {
+  Status PrepareStream(const Scope&, const std::string&, const std::string&, bool) override {
     return Status::Ok();
   }
   std::mutex mu;
@@ -34,7 +33,7 @@ TEST(LogShipperTest, LinesInOrderPerStream) {
   RecordingSink sink;
   LogShipper shipper(&sink);
   for (int i = 0; i < 100; ++i) {
-    shipper.Ship("1", "us-east-1", "g", i % 2 ? "odd" : "even", {{i, std::to_string(i)}});
+    shipper.Ship(Scope{"1", "us-east-1"}, "g", i % 2 ? "odd" : "even", {{i, std::to_string(i)}});
   }
   shipper.Flush();
   std::lock_guard<std::mutex> lock(sink.mu);
@@ -51,14 +50,14 @@ TEST(LogShipperTest, DestructionWritesWhatWasQueued) {
   RecordingSink sink;
   {
     LogShipper shipper(&sink);
-    shipper.Ship("1", "r", "g", "s", {{1, "last words"}});
+    shipper.Ship(Scope{"1", "r"}, "g", "s", {{1, "last words"}});
   }
   EXPECT_EQ(sink.streams["1/g/s"], (std::vector<std::string>{"last words"}));
 }
 
 TEST(LogShipperTest, NoSinkDropsQuietly) {
   LogShipper shipper(nullptr);
-  shipper.Ship("1", "r", "g", "s", {{1, "x"}});
+  shipper.Ship(Scope{"1", "r"}, "g", "s", {{1, "x"}});
   shipper.Flush();
 }
 

@@ -38,12 +38,10 @@ asio::awaitable<void> FlushOldEvents(std::shared_ptr<Driver> driver, std::shared
 
 }  // namespace
 
-Driver::Driver(const DriverDeps& deps, Options options, std::string account, std::string region,
-               std::string stream)
+Driver::Driver(const DriverDeps& deps, Options options, Scope scope, std::string stream)
     : deps_(deps),
       options_(std::move(options)),
-      account_(std::move(account)),
-      region_(std::move(region)),
+      scope_(std::move(scope)),
       group_(options_.group),
       stream_(std::move(stream)),
       events_(options_.line_start ? &*options_.line_start : nullptr) {}
@@ -52,13 +50,12 @@ Result<std::shared_ptr<Driver>> Driver::Start(const DriverDeps& deps, const Cont
                                               bool fargate) {
   auto options = ParseOptions(who.options);
   if (!options.ok()) return Status::InvalidArgument(Reason(options.error().message(), fargate));
-  std::string region = options->region.empty() ? who.region : options->region;
+  Scope scope{who.account_id, options->region.empty() ? who.region : options->region};
   std::string stream = StreamName(*options, who.container_name, who.task_id, who.runtime_id);
   if (deps.sink == nullptr || deps.shipper == nullptr) {
     return Status::Unavailable(Reason("the CloudWatch Logs service is not running", fargate));
   }
-  Status made = deps.sink->PrepareStream(who.account_id, region, options->group, stream,
-                                         options->create_group);
+  Status made = deps.sink->PrepareStream(scope, options->group, stream, options->create_group);
   if (made.code() == StatusCode::kNotFound) {
     std::string what =
         "failed to create Cloudwatch log stream: ResourceNotFoundException: " + made.message();
@@ -66,8 +63,7 @@ Result<std::shared_ptr<Driver>> Driver::Start(const DriverDeps& deps, const Cont
     return Status::NotFound(Reason(what, fargate));
   }
   if (!made.ok()) return Status(made.code(), Reason(made.message(), fargate));
-  return std::make_shared<Driver>(deps, std::move(*options), who.account_id, std::move(region),
-                                  std::move(stream));
+  return std::make_shared<Driver>(deps, std::move(*options), std::move(scope), std::move(stream));
 }
 
 void Driver::Feed(int which, std::string_view data) {
@@ -94,12 +90,12 @@ void Driver::Ship(bool final) {
 void Driver::ShipLocked(std::vector<logs::LogLine> events) {
   if (events.empty()) return;
   size_t limit = options_.non_blocking ? options_.max_buffer_size : SIZE_MAX;
-  dropped_ += deps_.shipper->Ship(account_, region_, group_, stream_, std::move(events), limit);
+  dropped_ += deps_.shipper->Ship(scope_, group_, stream_, std::move(events), limit);
 }
 
 bool Driver::Behind() {
   return !options_.non_blocking &&
-         deps_.shipper->QueuedBytes(account_, region_, group_, stream_) > kBlockingHighWater;
+         deps_.shipper->QueuedBytes(scope_, group_, stream_) > kBlockingHighWater;
 }
 
 uint64_t Driver::dropped() const {

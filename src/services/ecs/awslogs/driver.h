@@ -67,13 +67,12 @@ class Driver : public std::enable_shared_from_this<Driver> {
 
   const std::string& group() const { return group_; }
   const std::string& stream() const { return stream_; }
-  const std::string& region() const { return region_; }
+  const std::string& region() const { return scope_.region; }
   // Lines dropped so far by non-blocking mode.
   uint64_t dropped() const;
 
   // Use Start.
-  Driver(const DriverDeps& deps, Options options, std::string account, std::string region,
-         std::string stream);
+  Driver(const DriverDeps& deps, Options options, Scope scope, std::string stream);
 
   // Feeds output of stdout (0) or stderr (1) as read; the pumps call it (tests may too).
   void Feed(int which, std::string_view data);
@@ -89,7 +88,8 @@ class Driver : public std::enable_shared_from_this<Driver> {
 
   DriverDeps deps_;
   Options options_;
-  std::string account_, region_, group_, stream_;
+  Scope scope_;  // the task's account, the logs' region
+  std::string group_, stream_;
   mutable std::mutex mu_;
   output::LineSplitter lines_[2]{output::LineSplitter(EventAssembler::kMaxEventBytes),
                                  output::LineSplitter(EventAssembler::kMaxEventBytes)};

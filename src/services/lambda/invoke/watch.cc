@@ -91,7 +91,7 @@ DataPlaneImpl::EndSample DataPlaneImpl::SampleEnd(Environment& env) {
 
 void DataPlaneImpl::ShipLogs(Environment& env) {
   if (env.pending.empty()) return;
-  shipper_.Ship(env.fn->account_id, env.fn->region, env.fn->log_group, env.log_stream,
+  shipper_.Ship(Scope{env.fn->account_id, env.fn->region}, env.fn->log_group, env.log_stream,
                 std::move(env.pending));
   env.pending.clear();
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "services/kit/scope.h"
 
 namespace nimbus::logs {
 
@@ -18,7 +19,8 @@ struct LogLine {
 
 // One stream's new lines.
 struct LogBatch {
-  std::string account_id, region, group, stream;
+  Scope scope;
+  std::string group, stream;
   std::vector<LogLine> lines;
 };
 
@@ -32,9 +34,8 @@ class LogSink {
   // Makes `stream` exist in `group` before any line is shipped (what a log driver does when its
   // container starts): creates the group too when `create_group`, else NotFound "The specified
   // log group does not exist." when it is missing. Durable when OK.
-  virtual Status PrepareStream(const std::string& account_id, const std::string& region,
-                               const std::string& group, const std::string& stream,
-                               bool create_group) = 0;
+  virtual Status PrepareStream(const Scope& scope, const std::string& group,
+                               const std::string& stream, bool create_group) = 0;
 };
 
 }  // namespace nimbus::logs
