@@ -188,13 +188,19 @@ class EcsServices(unittest.TestCase):
         self.create("cb", good, 1, deploymentConfiguration={
             "deploymentCircuitBreaker": {"enable": True, "rollback": True}})
         stable = self.wait_stable("cb")["deployments"][0]["id"]
+        before = {t["taskArn"] for t in self.tasks("cb")}
         broken = self.family(entryPoint=["/bin/sh", "-c", "exit 3"])
         failed = self.ecs.update_service(cluster="svc", service="cb",
                                          taskDefinition=broken)["service"]["deployments"][0]["id"]
+        # As on AWS: the last completed deployment is PRIMARY again under its own id, and its
+        # task, which minimumHealthyPercent 100 kept running, stays.
         s = self.wait_for("cb", lambda s: len(s["deployments"]) == 1
                           and s["deployments"][0]["rolloutState"] == "COMPLETED"
-                          and s["deployments"][0]["id"] != stable
-                          and s["deployments"][0]["id"] != failed, "rolled back")
+                          and s["deployments"][0]["id"] == stable
+                          and any("rolling back" in m for m in self.messages(s)), "rolled back")
+        self.assertEqual({t["taskArn"] for t in self.tasks("cb")}, before)
+        self.assertEqual(self.messages(s).count(
+            "(service cb) (deployment %s) deployment completed." % stable), 2)
         dep = s["deployments"][0]
         self.assertEqual(dep["taskDefinition"], good)
         self.assertEqual(s["taskDefinition"], good)

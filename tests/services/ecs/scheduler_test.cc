@@ -198,15 +198,17 @@ TEST(EcsSchedulerTest, CircuitBreakerBacksOffTripsAndRollsBack) {
     fail_new();
     w.Pass();
   }
-  // The failed deployment (no tasks left) gives way to a new one of the stable revision.
+  // As on AWS, the last completed deployment is PRIMARY again under its own id; the failed one
+  // (no tasks left) is gone. Its task never stopped (minimumHealthyPercent 100), so the
+  // service is steady at once and the rollback completes in the same pass.
   Value s = w.Service();
-  ASSERT_EQ(s["deployments"].size(), 2u);
-  EXPECT_EQ(s["deployments"][1]["id"], stable);
-  EXPECT_NE(s["deployments"][0]["id"], failing);
-  EXPECT_EQ(s["deployments"][0]["rolloutStateReason"],
-            "ECS deployment circuit breaker: rolling back to deploymentId " + stable + ".");
+  ASSERT_EQ(s["deployments"].size(), 1u);
+  EXPECT_EQ(s["deployments"][0]["id"], stable);
+  EXPECT_EQ(s["deployments"][0]["status"], "PRIMARY");
+  EXPECT_EQ(s["deployments"][0]["rolloutState"], "COMPLETED");
   EXPECT_EQ(s["deployments"][0]["taskDefinition"],
             "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1");
+  EXPECT_TRUE(Has(w.Events(), "(service web) rolling back to deployment " + stable + "."));
   EXPECT_TRUE(
       Has(w.Events(), "(deployment " + failing + ") deployment failed: tasks failed to start."));
   // Tasks that never reached RUNNING set off the throttle and its event (once).
@@ -219,27 +221,29 @@ TEST(EcsSchedulerTest, CircuitBreakerBacksOffTripsAndRollsBack) {
                        {{"serviceDeploymentArns", {s["currentServiceDeployment"]}}});
   ASSERT_TRUE(record.ok());
   Value r = (*record)["serviceDeployments"][0];
-  EXPECT_EQ(r["status"], "ROLLBACK_IN_PROGRESS");
+  EXPECT_EQ(r["status"], "ROLLBACK_SUCCESSFUL");
   EXPECT_EQ(r["deploymentCircuitBreaker"]["status"], "TRIGGERED");
   EXPECT_EQ(r["deploymentCircuitBreaker"]["failureCount"], 3);
   EXPECT_EQ(r["deploymentCircuitBreaker"]["threshold"], 3);
-  // The old task kept running throughout (minimumHealthyPercent 100); the rollback's task
-  // replaces it once healthy, and the rollback completes.
+  // The old task stays: nothing replaces it.
   auto first = w.state.store->GetTask(w.scope, w.runtime->started[0]);
   EXPECT_EQ((**first).body["lastStatus"], "RUNNING");
+  size_t started = w.runtime->started.size();
   w.Later(30);
   w.Pass();
   w.RunAll();
-  w.Later(40);
   w.Pass();
-  w.RunAll();
-  w.Pass();
+  EXPECT_EQ(w.runtime->started.size(), started);
   s = w.Service();
   ASSERT_EQ(s["deployments"].size(), 1u);
-  EXPECT_EQ(s["deployments"][0]["rolloutState"], "COMPLETED");
-  record = w.Call(ops::DescribeServiceDeployments,
-                  {{"serviceDeploymentArns", {s["currentServiceDeployment"]}}});
-  EXPECT_EQ((*record)["serviceDeployments"][0]["status"], "ROLLBACK_SUCCESSFUL");
+  EXPECT_EQ(s["deployments"][0]["id"], stable);
+  int completed = 0;
+  for (const auto& e : w.Events()) {
+    completed += e == "(service web) (deployment " + stable + ") deployment completed." ? 1 : 0;
+  }
+  EXPECT_EQ(completed, 2);  // its own completion, then the rollback's
+  first = w.state.store->GetTask(w.scope, w.runtime->started[0]);
+  EXPECT_EQ((**first).body["lastStatus"], "RUNNING");
 }
 
 TEST(EcsSchedulerTest, HealthChecksDecideAndGraceHoldsOffReplacement) {

@@ -2,6 +2,7 @@
 // deployment's images, trip the circuit breaker, plan the rollout (rollout.h), start and stop
 // tasks, then write counts, rollout states, records and events.
 #include <cstdio>
+#include <optional>
 #include <set>
 
 #include "services/ecs/ops.h"
@@ -257,9 +258,23 @@ class Pass {
       }
     });
     if (!rollback) return;
-    // Roll back: a new PRIMARY deployment of the last completed one's revision and digests.
+    // Roll back as AWS does: the last completed deployment is PRIMARY again, under its own id,
+    // so its tasks still running stay ("rolling back to deployment X", then "(deployment X)
+    // deployment completed." once the service is steady); the failed one drains as ACTIVE.
     auto revision = e_.services->store->GetRevision(scope_, Str(stable, "revision"));
     if (!revision.ok() || !*revision) return;
+    const std::string stable_id = Str(stable, "id");
+    const Value previous = state_["deployments"].value(stable_id, Value::object());
+    std::optional<double> created;
+    Value rest = Value::array();
+    for (Value& d : body_["deployments"]) {
+      if (Str(d, "id") != stable_id) {
+        rest.push_back(std::move(d));
+      } else if (d.contains("createdAt") && d["createdAt"].is_number()) {
+        created = d["createdAt"].get<double>();
+      }
+    }
+    body_["deployments"] = std::move(rest);
     DeploymentSpec spec;
     spec.task_definition = Str(**revision, "taskDefinition");
     spec.launch_type = Str(**revision, "launchType", "EC2");
@@ -267,19 +282,22 @@ class Pass {
     spec.network_configuration = (*revision)->value("networkConfiguration", Value());
     spec.desired_count = Int(body_, "desiredCount");
     NewDeployment made = MakeDeployment(scope_, body_, state_, spec, now_, SystemRandom());
+    made.id = stable_id;
+    made.entry["id"] = stable_id;
+    if (created) made.entry["createdAt"] = *created;
+    made.revision_arn = Str(stable, "revision");
+    made.service_deployment_arn = record_arn;
     made.entry["rolloutStateReason"] =
-        "ECS deployment circuit breaker: rolling back to deploymentId " + Str(stable, "id") + ".";
+        "ECS deployment circuit breaker: rolling back to deploymentId " + stable_id + ".";
     AddDeployment(body_, state_, made);
-    body_["currentServiceDeployment"] = record_arn;
-    Value& info = Info(made.id);
-    info["revision"] = Str(stable, "revision");
-    info["serviceDeployment"] = record_arn;
+    Value& info = Info(stable_id);
+    info["tasks"] = previous.value("tasks", Value::array());
     info["pins"] = stable.value("pins", Value::object());
     info["pinned"] = true;
     info["rollback"] = true;
-    primary_ = made.id;
-    AddEvent(body_, ServicePrefix(body_) + " rolling back to deployment " + Str(stable, "id") + ".",
-             now_, SystemRandom());
+    primary_ = stable_id;
+    AddEvent(body_, ServicePrefix(body_) + " rolling back to deployment " + stable_id + ".", now_,
+             SystemRandom());
   }
 
   bool MayLaunch() {
