@@ -64,6 +64,9 @@ class CuttableProxy:
         self.lock = threading.Lock()
         self.open = []
         self.every = []  # every socket, closed by close()
+        self.knocked = 0  # connections accepted (forwarded once the gate is open)
+        self.gate = threading.Event()
+        self.gate.set()
         self.accepted = 0
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -73,10 +76,14 @@ class CuttableProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            with self.lock:
+                self.knocked += 1
+                self.every.append(client)
+            self.gate.wait()
             upstream = socket.create_connection(self.target)
             with self.lock:
                 self.open.append((client, upstream))
-                self.every += [client, upstream]
+                self.every.append(upstream)
                 self.accepted += 1
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
@@ -110,6 +117,7 @@ class CuttableProxy:
         return len(pairs)
 
     def close(self):
+        self.gate.set()
         self.listener.close()
         self.cut()
         with self.lock:
@@ -515,6 +523,37 @@ class EcsExec(unittest.TestCase):
         self.assertIn(b"got-hello-3\r\n", seen + stdout)
         self.assertIn(b"Exiting session with sessionId: %s." % session["sessionId"].encode(),
                       stdout)
+
+    def test_plugin_ends_when_the_session_ended_while_it_was_away(self):
+        # The stream is cut and the plugin's reconnection held at the proxy while the session is
+        # terminated: its token no longer opens the stream, ResumeSession says the session
+        # ended, and the plugin says so and exits 0, as AWS's does.
+        proxy = CuttableProxy(self.n.host, self.n.port)
+        self.addCleanup(proxy.close)
+        out = self.execute(command="sleep 600")
+        session = dict(out["session"])
+        session["streamUrl"] = session["streamUrl"].replace(
+            ":%d/" % self.n.port, ":%d/" % proxy.port)
+        proc = subprocess.Popen(
+            ["session-manager-plugin", json.dumps(session), "us-east-1", "StartSession", "",
+             json.dumps({"Target": self.ssm_target()}), self.n.endpoint],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=self.plugin_env())
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.wait_session(session["sessionId"], "Active", "Connected")
+        proxy.gate.clear()
+        self.assertEqual(proxy.cut(), 1)
+        deadline = time.time() + WAIT
+        while proxy.knocked < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(proxy.knocked, 2)  # the plugin is coming back, with a resumed token
+        self.n.client("ssm").terminate_session(SessionId=session["sessionId"])
+        self.wait_session(session["sessionId"], "History", "Terminated")
+        proxy.gate.set()
+        stdout, stderr = proc.communicate(timeout=WAIT)
+        self.assertEqual(proc.returncode, 0, stdout + stderr)
+        self.assertTrue(stdout.endswith(
+            b"Session: %s timed out.\n" % session["sessionId"].encode()), stdout + stderr)
 
     # -- npm ssm-session --------------------------------------------------------------------
     def test_ssm_session_npm(self):

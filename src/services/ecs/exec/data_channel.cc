@@ -360,6 +360,7 @@ class Channel : public LiveChannel, public std::enable_shared_from_this<Channel>
   // the channel); a session without one closes now.
   void Stop() {
     if (finished_) return;
+    terminating_ = true;
     sessions_->SetStatus(session_id_, SessionStatus::kTerminating);
     if (process_ && !closing_) {
       process_->Kill();
@@ -380,8 +381,8 @@ class Channel : public LiveChannel, public std::enable_shared_from_this<Channel>
       auto now = Clock::now();
       if (link_) {
         if (unacked_.empty() || now - std::max(waiting_since, attached_at_) > kFinalAckWait) break;
-      } else if (now - detached_since_ > ReattachWindow()) {
-        break;
+      } else if (terminating_ || now - detached_since_ > ReattachWindow()) {
+        break;  // a terminated session does not wait for its client to come back
       }
       co_await Sleep(std::chrono::milliseconds(5));
     }
@@ -477,7 +478,7 @@ class Channel : public LiveChannel, public std::enable_shared_from_this<Channel>
   ssm::InOrder in_order_{kMaxBufferedInput};  // the client's stream messages, in order
   Clock::time_point last_activity_, handshake_sent_, attached_at_, detached_since_;
   bool started_ = false, handshake_done_ = false, pump_done_ = false, closing_ = false,
-       finished_ = false, idle_ended_ = false;
+       finished_ = false, idle_ended_ = false, terminating_ = false;
 };
 
 }  // namespace

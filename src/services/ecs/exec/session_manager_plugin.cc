@@ -1,6 +1,7 @@
 #include "services/ecs/exec/session_manager_plugin.h"
 
 #include <cstdlib>
+#include <optional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -22,15 +23,6 @@ std::string Member(const nlohmann::json& session, const std::string& upper) {
     if (it != session.end() && it->is_string()) return it->get<std::string>();
   }
   return "";
-}
-
-std::optional<std::string> ResumeToken(const cli::ApiTarget& target, const std::string& id) {
-  Resumed resumed = ResumeSession(target, id);
-  if (resumed.ended) {  // the session ended meanwhile (AWS's plugin says so, then exits 0)
-    std::cout << "Session: " << id << " timed out.\n" << std::flush;
-    std::exit(0);
-  }
-  return resumed.token;
 }
 
 int CannotStart(const cli::ApiTarget& target, const std::string& id, const std::string& why) {
@@ -89,9 +81,18 @@ int RunSessionManagerPlugin(const std::vector<std::string>& args) {
   std::cout << "\nStarting session with SessionId: " << stream.session_id << "\n" << std::flush;
   StreamClientOptions options;
   options.client_version = kPluginVersion;
-  options.resume = [&] { return ResumeToken(target, stream.session_id); };
+  bool ended = false;  // ResumeSession says the session ended while the stream was down
+  options.resume = [&]() -> std::optional<std::string> {
+    Resumed resumed = ResumeSession(target, stream.session_id);
+    ended = resumed.ended;
+    return resumed.token;
+  };
   auto end = RunStreamClient(stream, options);
   if (!end.ok()) return CannotStart(target, stream.session_id, end.error().message());
+  if (!end->closed && ended) {  // AWS's plugin says so and exits 0
+    std::cout << "Session: " << stream.session_id << " timed out.\n" << std::flush;
+    return 0;
+  }
   if (!end->closed) {
     return CannotStart(target, stream.session_id, "the data channel's connection was lost");
   }
