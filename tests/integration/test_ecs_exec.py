@@ -365,12 +365,15 @@ class EcsExec(unittest.TestCase):
         return "ecs:%s_%s_%s" % (task["clusterArn"].split("/")[-1], task["taskArn"].split("/")[-1],
                                  task["containers"][0]["runtimeId"])
 
+    def plugin_argv(self, session, target):
+        """session-manager-plugin's command line as `aws ssm start-session` makes it."""
+        return ["session-manager-plugin", json.dumps(session), "us-east-1", "StartSession", "",
+                json.dumps({"Target": target}), self.n.endpoint]
+
     def plugin(self, session, target, **run):
         """Runs session-manager-plugin as `aws ssm start-session` does."""
-        return subprocess.run(
-            ["session-manager-plugin", json.dumps(session), "us-east-1", "StartSession", "",
-             json.dumps({"Target": target}), self.n.endpoint],
-            capture_output=True, env=self.plugin_env(), timeout=WAIT, **run)
+        return subprocess.run(self.plugin_argv(session, target), capture_output=True,
+                              env=self.plugin_env(), timeout=WAIT, **run)
 
     def session_of(self, session_id, state):
         for s in self.n.client("ssm").describe_sessions(State=state)["Sessions"]:
@@ -461,11 +464,9 @@ class EcsExec(unittest.TestCase):
         target = self.ssm_target()
         out = ssm.start_session(Target=target, DocumentName="AWS-StartInteractiveCommand",
                                 Parameters={"command": ["sleep 600"]})
-        proc = subprocess.Popen(
-            ["session-manager-plugin", json.dumps(out), "us-east-1", "StartSession", "",
-             json.dumps({"Target": target}), self.n.endpoint],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=self.plugin_env())
+        proc = subprocess.Popen(self.plugin_argv(out, target), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=self.plugin_env())
         try:
             self.wait_session(out["SessionId"], "Active", "Connected")
             self.assertEqual(ssm.terminate_session(SessionId=out["SessionId"])["SessionId"],
@@ -489,21 +490,25 @@ class EcsExec(unittest.TestCase):
         self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
         self.assertIn(b"from-cli-start-session\r\n", res.stdout)
 
+    def plugin_via_proxy(self, command):
+        """ExecuteCommand for `command`, and the plugin started (pipes for its stdio) on that
+        session with the stream going through a CuttableProxy; returns (proxy, session, proc)."""
+        proxy = CuttableProxy(self.n.host, self.n.port)
+        self.addCleanup(proxy.close)
+        session = dict(self.execute(command=command)["session"])
+        session["streamUrl"] = session["streamUrl"].replace(
+            ":%d/" % self.n.port, ":%d/" % proxy.port)
+        proc = subprocess.Popen(self.plugin_argv(session, self.ssm_target()),
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=self.plugin_env())
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        return proxy, session, proc
+
     def test_plugin_resumes_a_dropped_connection(self):
         # The plugin's stream goes through a proxy that cuts it mid-session: the plugin asks
         # ResumeSession for a token, reconnects, and the session goes on where it was.
-        proxy = CuttableProxy(self.n.host, self.n.port)
-        self.addCleanup(proxy.close)
-        out = self.execute(command="sh -c 'echo ready; read x; echo got-$x-$((1+2))'")
-        session = dict(out["session"])
-        session["streamUrl"] = session["streamUrl"].replace(
-            ":%d/" % self.n.port, ":%d/" % proxy.port)
-        proc = subprocess.Popen(
-            ["session-manager-plugin", json.dumps(session), "us-east-1", "StartSession", "",
-             json.dumps({"Target": self.ssm_target()}), self.n.endpoint],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=self.plugin_env())
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        proxy, session, proc = self.plugin_via_proxy(
+            "sh -c 'echo ready; read x; echo got-$x-$((1+2))'")
         seen = b""
         deadline = time.time() + WAIT
         while b"ready" not in seen and time.time() < deadline:
@@ -528,18 +533,7 @@ class EcsExec(unittest.TestCase):
         # The stream is cut and the plugin's reconnection held at the proxy while the session is
         # terminated: its token no longer opens the stream, ResumeSession says the session
         # ended, and the plugin says so and exits 0, as AWS's does.
-        proxy = CuttableProxy(self.n.host, self.n.port)
-        self.addCleanup(proxy.close)
-        out = self.execute(command="sleep 600")
-        session = dict(out["session"])
-        session["streamUrl"] = session["streamUrl"].replace(
-            ":%d/" % self.n.port, ":%d/" % proxy.port)
-        proc = subprocess.Popen(
-            ["session-manager-plugin", json.dumps(session), "us-east-1", "StartSession", "",
-             json.dumps({"Target": self.ssm_target()}), self.n.endpoint],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=self.plugin_env())
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        proxy, session, proc = self.plugin_via_proxy("sleep 600")
         self.wait_session(session["sessionId"], "Active", "Connected")
         proxy.gate.clear()
         self.assertEqual(proxy.cut(), 1)
