@@ -426,10 +426,14 @@ class EcsExec(unittest.TestCase):
             ssm.resume_session(SessionId="root-0123456789abcdef0")
         self.assertEqual(ssm.terminate_session(SessionId="root-0123456789abcdef0")["SessionId"],
                          "root-0123456789abcdef0")
-        with self.assertRaises(ssm.exceptions.ClientError) as cm:
-            ssm.describe_sessions(State="Active", Filters=[{"key": "AccessType",
-                                                             "value": "Standard"}])
-        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidFilterKey")
+        history = ssm.describe_sessions(State="History", Filters=[
+            {"key": "Target", "value": target}, {"key": "AccessType", "value": "Standard"},
+            {"key": "InvokedAfter", "value": "2020-01-01T00:00:00Z"}])["Sessions"]
+        self.assertIn(out["SessionId"], [s["SessionId"] for s in history])
+        self.assertEqual(ssm.describe_sessions(State="History", Filters=[
+            {"key": "InvokedBefore", "value": "2020-01-01T00:00:00Z"}])["Sessions"], [])
+        with self.assertRaises(ssm.exceptions.InvalidFilterKey):
+            ssm.describe_sessions(State="Active", Filters=[{"key": "Bogus", "value": "x"}])
         with self.assertRaises(ssm.exceptions.ClientError) as cm:
             ssm.describe_instance_information()
         err = cm.exception.response

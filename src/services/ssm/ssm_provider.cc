@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "protocol/wire.h"
 #include "services/ecs/api/exec_sessions.h"
 #include "services/kit/input.h"
 #include "services/kit/operations.h"
@@ -98,10 +100,18 @@ OpResult DescribeSessions(Ssm& ssm, const CallContext& call, const Value& in) {
                       "between 1 and 200");
   }
   std::vector<std::pair<std::string, std::string>> filters;
+  std::optional<double> after, before;  // InvokedAfter / InvokedBefore, epoch seconds
   if (auto f = in.find("Filters"); f != in.end() && f->is_array()) {
     for (const Value& filter : *f) {
       std::string key = Str(filter, "key"), value = Str(filter, "value");
-      if (key != "Target" && key != "Owner" && key != "Status" && key != "SessionId") {
+      if (key == "InvokedAfter" || key == "InvokedBefore") {
+        auto when = wire::ParseTimestamp(value);
+        if (!when) return Validation("The filter value " + value + " is not a timestamp.");
+        (key == "InvokedAfter" ? after : before) = *when;
+        continue;
+      }
+      if (key != "Target" && key != "Owner" && key != "Status" && key != "SessionId" &&
+          key != "AccessType") {
         return AwsError("InvalidFilterKey", "The filter key " + key + " is not supported.");
       }
       filters.emplace_back(key, value);
@@ -122,13 +132,17 @@ OpResult DescribeSessions(Ssm& ssm, const CallContext& call, const Value& in) {
   size_t matched = 0;
   std::string next;
   for (const auto& s : sessions) {
+    static const std::string kStandard = "Standard";  // every nimbus session's AccessType
     bool keep = std::all_of(filters.begin(), filters.end(), [&](const auto& f) {
-      const std::string& have = f.first == "Target"   ? s.target
-                                : f.first == "Owner"  ? s.owner
-                                : f.first == "Status" ? s.status
-                                                      : s.session_id;
+      const std::string& have = f.first == "Target"       ? s.target
+                                : f.first == "Owner"      ? s.owner
+                                : f.first == "Status"     ? s.status
+                                : f.first == "AccessType" ? kStandard
+                                                          : s.session_id;
       return have == f.second;
     });
+    keep =
+        keep && (!after || Seconds(s.start) >= *after) && (!before || Seconds(s.start) <= *before);
     if (!keep || matched++ < offset) continue;
     if (list.size() == static_cast<size_t>(max)) {
       next = std::to_string(matched - 1);
@@ -137,6 +151,7 @@ OpResult DescribeSessions(Ssm& ssm, const CallContext& call, const Value& in) {
     Value v = {{"SessionId", s.session_id},     {"Target", s.target}, {"Status", s.status},
                {"StartDate", Seconds(s.start)}, {"Owner", s.owner},   {"Details", ""}};
     if (!s.document.empty()) v["DocumentName"] = s.document;
+    v["AccessType"] = "Standard";
     if (s.end) v["EndDate"] = Seconds(*s.end);
     list.push_back(std::move(v));
   }
