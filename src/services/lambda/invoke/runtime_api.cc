@@ -4,79 +4,48 @@
 #include <nlohmann/json.hpp>
 
 #include "core/http_body.h"
-#include "core/json_validate.h"
 #include "services/lambda/invoke/data_plane_impl.h"
 #include "services/lambda/invoke/platform_text.h"
+#include "services/lambda/invoke/runtime_api_protocol.h"
 
 namespace nimbus::lambda {
 
 namespace {
 
 constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024 + 100;  // 6 MiB + 100, as AWS's emulator
-constexpr std::string_view kPrefix = "/2018-06-01/runtime/";
-
-HttpResponse RuntimeError(int status, std::string_view type, std::string_view message) {
-  HttpResponse r;
-  r.status = status;
-  r.body = ErrorPayload(type, message);
-  r.headers.Add("Content-Type", "application/json");
-  r.operation = "Lambda.RuntimeAPI";
-  return r;
-}
-
-HttpResponse Accepted() {
-  HttpResponse r;
-  r.status = 202;
-  r.body = R"({"status":"OK"})";
-  r.headers.Add("Content-Type", "application/json");
-  r.operation = "Lambda.RuntimeAPI";
-  return r;
-}
-
-// The error object a runtime posted: its body when it is JSON, else one built from the
-// Lambda-Runtime-Function-Error-Type header.
-std::string ErrorBody(const HttpRequest& request) {
-  if (IsValidJson(request.body)) return request.body;
-  std::string type(request.headers.Get("Lambda-Runtime-Function-Error-Type"));
-  if (type.empty()) type = "Unhandled";
-  return ErrorPayload(type, request.body);
-}
 
 }  // namespace
 
 boost::asio::awaitable<HttpResponse> DataPlaneImpl::ServeRuntimeApi(std::weak_ptr<Environment> weak,
                                                                    HttpRequest& request) {
   std::shared_ptr<Environment> env = weak.lock();
-  if (!env) co_return RuntimeError(500, "Runtime.Unknown", "execution environment is gone");
-  std::string_view path = request.path;
-  if (!path.starts_with(kPrefix)) {
-    co_return RuntimeError(404, "InvalidRequest", "unknown Runtime API path");
-  }
-  path.remove_prefix(kPrefix.size());
+  if (!env) co_return RuntimeApiError(500, "Runtime.Unknown", "execution environment is gone");
+  const RuntimeApiRoute route = RouteRuntimeApi(request.method, request.path);
+  using Kind = RuntimeApiRoute::Kind;
   // A chunked body comes unread (streamed_result.cc takes a streamed response's as it arrives).
-  if (request.body_stream != nullptr && !path.ends_with("/response")) {
+  if (request.body_stream != nullptr && route.kind != Kind::kResponse) {
     if (!co_await std::exchange(request.body_stream, nullptr)->ReadAll(request.body)) {
       co_return HttpResponse{};  // the server answers
     }
   }
-  if (path == "invocation/next") {
-    if (request.method != "GET") co_return RuntimeError(405, "InvalidRequest", "use GET");
-    co_return co_await Next(env);
-  }
-  if (path == "init/error" && request.method == "POST") co_return PostInitError(*env, request);
-  if (path.starts_with("invocation/") && request.method == "POST") {
-    std::string_view rest = path.substr(11);
-    size_t slash = rest.find('/');
-    if (slash != std::string_view::npos) {
-      std::string_view id = rest.substr(0, slash), what = rest.substr(slash + 1);
-      if (what == "response" && request.body_stream != nullptr) {
-        co_return co_await PostStreamedResult(env, std::string(id), request);
+  switch (route.kind) {
+    case Kind::kNext:
+      co_return co_await Next(env);
+    case Kind::kWrongMethod:
+      co_return RuntimeApiError(405, "InvalidRequest", "use GET");
+    case Kind::kInitError:
+      co_return PostInitError(*env, request);
+    case Kind::kResponse:
+      if (request.body_stream != nullptr) {
+        co_return co_await PostStreamedResult(env, std::string(route.request_id), request);
       }
-      if (what == "response") co_return PostResult(*env, id, false, request);
-      if (what == "error") co_return PostResult(*env, id, true, request);
-    }
+      co_return PostResult(*env, route.request_id, false, request);
+    case Kind::kError:
+      co_return PostResult(*env, route.request_id, true, request);
+    case Kind::kUnknown:
+      break;
   }
-  co_return RuntimeError(404, "InvalidRequest", "unknown Runtime API path");
+  co_return RuntimeApiError(404, "InvalidRequest", "unknown Runtime API path");
 }
 
 boost::asio::awaitable<HttpResponse> DataPlaneImpl::Next(std::shared_ptr<Environment> env) {
@@ -92,7 +61,7 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::Next(std::shared_ptr<Environ
       waiter.reset();
       if (env->state == Environment::State::kDead) {
         if (!shutting_down_ || !env->sandbox) {
-          HttpResponse r = RuntimeError(500, "Runtime.Unknown", "execution environment stopped");
+          HttpResponse r = RuntimeApiError(500, "Runtime.Unknown", "execution environment stopped");
           r.close = true;
           co_return r;
         }
@@ -112,7 +81,7 @@ boost::asio::awaitable<HttpResponse> DataPlaneImpl::Next(std::shared_ptr<Environ
           if (env->sandbox) (void)env->sandbox->EndUnthrottledStart();
         }
         if (env->current && env->delivered && !env->current->finished) {
-          co_return RuntimeError(403, "InvalidStateTransition",
+          co_return RuntimeApiError(403, "InvalidStateTransition",
                                  "State transition from Invoke to Ready is not allowed");
         }
         if (env->current && !env->delivered) {
@@ -176,7 +145,7 @@ HttpResponse DataPlaneImpl::PostResult(Environment& env, std::string_view reques
   }
   if (!env.current || !env.delivered || env.current->request_id != request_id ||
       env.current->finished) {
-    return RuntimeError(400, "InvalidRequestID", "Invalid request ID");
+    return RuntimeApiError(400, "InvalidRequestID", "Invalid request ID");
   }
   std::shared_ptr<Invocation> inv = env.current;
   if (!is_error && request.body.size() > kMaxResponseBytes) {
@@ -186,25 +155,25 @@ HttpResponse DataPlaneImpl::PostResult(Environment& env, std::string_view reques
     PlatformEndLocked(env, *inv, "", &sample);
     FinishLocked(env, *inv, true, ErrorPayload("Function.ResponseSizeTooLarge", message));
     ShipLogs(env);
-    return RuntimeError(413, "RequestEntityTooLarge",
+    return RuntimeApiError(413, "RequestEntityTooLarge",
                         "Exceeded maximum allowed payload size (" +
                             std::to_string(kMaxResponseBytes) + " bytes).");
   }
-  std::string result = is_error ? ErrorBody(request) : std::move(request.body);
+  std::string result = is_error ? PostedErrorBody(request) : std::move(request.body);
   PlatformEndLocked(env, *inv, "", &sample);
   FinishLocked(env, *inv, is_error, std::move(result));
   ShipLogs(env);
   lock.unlock();
-  return Accepted();
+  return RuntimeApiAccepted();
 }
 
 HttpResponse DataPlaneImpl::PostInitError(Environment& env, HttpRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
   if (env.init_done) {
-    return RuntimeError(403, "InvalidStateTransition",
+    return RuntimeApiError(403, "InvalidStateTransition",
                         "State transition from Ready to InitError is not allowed");
   }
-  env.init_error = ErrorBody(request);
+  env.init_error = PostedErrorBody(request);
   auto parsed = nlohmann::json::parse(env.init_error, nullptr, false);
   env.init_error_type = parsed.is_object() && parsed.value("errorType", nlohmann::json()).is_string()
                             ? parsed["errorType"].get<std::string>()
@@ -225,7 +194,7 @@ HttpResponse DataPlaneImpl::PostInitError(Environment& env, HttpRequest& request
     FinishLocked(env, inv, true, env.init_error);
   }
   ShipLogs(env);
-  return Accepted();
+  return RuntimeApiAccepted();
 }
 
 }  // namespace nimbus::lambda
