@@ -27,28 +27,47 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
   explicit Waiter(boost::asio::any_io_executor executor) : timer_(executor) {}
 
   // Waits until Notify() or `deadline`. True when notified. Call from the executor's thread.
+  // May be called again after a deadline passed.
   boost::asio::awaitable<bool> Wait(std::chrono::steady_clock::time_point deadline) {
-    if (notified_.load()) co_return true;
+    if (notified()) co_return true;
     timer_.expires_at(deadline);
     boost::system::error_code ec;
     co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-    co_return notified_.load();
+    co_return notified();
+  }
+  // Wait() for a waiter one of several may be woken through (a queue's long polls): once it
+  // returns false (the deadline passed first) a later Notify() is refused and returns false, so
+  // the notifier wakes another. Call once.
+  boost::asio::awaitable<bool> WaitOnce(std::chrono::steady_clock::time_point deadline) {
+    if (notified()) co_return true;
+    timer_.expires_at(deadline);
+    boost::system::error_code ec;
+    co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    int pending = kPending;
+    co_return !state_.compare_exchange_strong(pending, kExpired);
   }
   // Waits until Notify() (no deadline); the same coroutine frame as Wait(deadline), not a second.
   boost::asio::awaitable<bool> Wait() { return Wait(std::chrono::steady_clock::time_point::max()); }
 
   // Thread-safe; idempotent. On the executor's own thread the timer is cancelled at once (which
   // queues the waiter's resumption, never runs it inline); elsewhere the cancel is posted there.
-  void Notify() {
-    if (notified_.exchange(true)) return;
+  // True when this call delivered the wake-up; false when the waiter was notified before or
+  // its WaitOnce() already ended at the deadline.
+  bool Notify() {
+    int pending = kPending;
+    if (!state_.compare_exchange_strong(pending, kNotified)) return false;
     boost::asio::dispatch(timer_.get_executor(),
                           [self = shared_from_this()] { self->timer_.cancel(); });
+    return true;
   }
-  bool notified() const { return notified_.load(); }
+  bool notified() const { return state_.load() == kNotified; }
+  // True until Notify() succeeded or WaitOnce() ended at its deadline.
+  bool pending() const { return state_.load() == kPending; }
 
  private:
+  static constexpr int kPending = 0, kNotified = 1, kExpired = 2;
   boost::asio::steady_timer timer_;
-  std::atomic<bool> notified_{false};
+  std::atomic<int> state_{kPending};
 };
 
 // A re-armable wake-up for one coroutine on `executor`: Notify() from any thread ends the

@@ -51,6 +51,35 @@ TEST(WaiterTest, NotifyFromAnotherThreadWakesTheWaitAndLaterWaitsReturnAtOnce) {
   EXPECT_EQ(second, true);
 }
 
+TEST(WaiterTest, WaitOnceRefusesANotifyAfterItsDeadlineSoANotifierCanWakeAnother) {
+  asio::io_context io;
+  auto expired = std::make_shared<Waiter>(io.get_executor());
+  auto woken = std::make_shared<Waiter>(io.get_executor());
+  std::optional<bool> expired_result, woken_result;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        expired_result = co_await expired->WaitOnce(std::chrono::steady_clock::now());
+      },
+      asio::detached);
+  io.run();
+  EXPECT_EQ(expired_result, false);
+  EXPECT_FALSE(expired->pending());
+  EXPECT_FALSE(expired->Notify());  // the wait is over: this wake-up would be lost
+  EXPECT_TRUE(woken->pending());
+  EXPECT_TRUE(woken->Notify());
+  EXPECT_FALSE(woken->Notify());  // once
+  io.restart();
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        woken_result = co_await woken->WaitOnce(std::chrono::steady_clock::now() + 10s);
+      },
+      asio::detached);
+  io.run();
+  EXPECT_EQ(woken_result, true);
+}
+
 TEST(SignalTest, RearmsAfterEachWaitAndKeepsANotifyThatCameFirst) {
   asio::io_context io;
   auto signal = std::make_shared<Signal>(io.get_executor());

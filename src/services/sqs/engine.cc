@@ -153,7 +153,8 @@ std::optional<AwsError> Engine::DeleteQueue(const Scope& scope, const std::strin
     std::lock_guard lock(mu_);
     auto it = queues_.find(ScopedKey(scope, name));
     if (it == queues_.end()) return QueueDoesNotExist();
-    waiters = std::move(it->second->waiters);
+    waiters.assign(std::make_move_iterator(it->second->waiters.begin()),
+                   std::make_move_iterator(it->second->waiters.end()));
     int64_t id = it->second->id;
     journal_.Submit([id](store::Database& db) { return queue_store::DeleteQueue(db, id); });
     deleted_ms_[it->first] = clock_.NowMillis();

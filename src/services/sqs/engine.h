@@ -144,6 +144,8 @@ class Engine {
   // Adds `m` to `q` (seq assigned), journals it and wakes one long poll. mu_ held.
   Message& Append(Queue& q, Message m, Journal::Done done);
   void WakeAll(Queue& q);  // mu_ held
+  // Wakes the oldest long poll still waiting (one message for one poll). mu_ held.
+  void WakeOne(Queue& q);
   // Journals a message's new state or its removal (coalesced within a commit).
   void JournalUpdate(int64_t queue_id, const Message& m);
   void JournalDelete(int64_t queue_id, uint64_t seq);

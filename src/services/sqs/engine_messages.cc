@@ -107,6 +107,14 @@ void Engine::WakeAll(Queue& q) {
   q.waiters.clear();
 }
 
+void Engine::WakeOne(Queue& q) {
+  while (!q.waiters.empty()) {
+    std::shared_ptr<Waiter> w = std::move(q.waiters.front());
+    q.waiters.pop_front();
+    if (w->Notify()) return;
+  }
+}
+
 Message& Engine::Append(Queue& q, Message m, Journal::Done done) {
   m.seq = q.next_seq++;
   if (q.fifo) m.sequence_number = std::to_string(kSequenceBase + m.seq);
@@ -114,7 +122,7 @@ Message& Engine::Append(Queue& q, Message m, Journal::Done done) {
   journal_.Submit([id = q.id, copy = it->second](
                       store::Database& db) { return queue_store::InsertMessage(db, id, copy); },
                   std::move(done), {q.id, it->second.seq}, Journal::Kind::kInsert);
-  WakeAll(q);
+  WakeOne(q);
   return it->second;
 }
 
@@ -275,8 +283,8 @@ Result<ReceiveOutcome, AwsError> Engine::Receive(const Scope& scope, const std::
   if (out.messages.empty()) {
     out.next_visible_in_ms = next_visible > 0 ? std::max<int64_t>(1, next_visible - now) : 0;
     if (waiter) {
-      // Drop polls that ended without a wake-up (only this list still holds them).
-      std::erase_if(q->waiters, [](const auto& w) { return w.use_count() == 1; });
+      // Drop polls that ended without a wake-up.
+      std::erase_if(q->waiters, [](const auto& w) { return !w->pending(); });
       q->waiters.push_back(waiter);
     }
   }
@@ -308,7 +316,7 @@ std::optional<AwsError> Engine::DeleteMessage(const Scope& scope, const std::str
   JournalDelete(q->id, m->seq);
   bool fifo = q->fifo;
   q->messages.erase(m->seq);
-  if (fifo) WakeAll(*q);  // the group may be unblocked
+  if (fifo) WakeOne(*q);  // the group's next message may be receivable
   return std::nullopt;
 }
 
@@ -336,7 +344,7 @@ std::optional<AwsError> Engine::ChangeVisibility(const Scope& scope, const std::
   }
   m->visible_at_ms = now + seconds * 1000;
   JournalUpdate(q->id, *m);
-  if (seconds == 0) WakeAll(*q);
+  if (seconds == 0) WakeOne(*q);
   return std::nullopt;
 }
 

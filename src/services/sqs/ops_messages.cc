@@ -274,7 +274,7 @@ awaitable<OpResult> ReceiveMessage(Engine& e, const CallContext& call, Value in)
       wake = std::min(wake, std::chrono::steady_clock::now() +
                                 std::chrono::milliseconds(outcome.next_visible_in_ms));
     }
-    co_await waiter->Wait(wake);
+    co_await waiter->WaitOnce(wake);
   }
   Value messages = Value::array();
   for (const auto& r : outcome.messages) {

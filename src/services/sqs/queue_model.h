@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -61,8 +62,9 @@ struct Queue {
   int64_t last_purge_ms = -1;
   std::map<std::string, DedupEntry> dedup;  // FIFO: by deduplication id (scoped key)
   std::map<std::string, ReceiveAttempt> attempts;
-  // Long polls parked on this queue, woken by a send or a message becoming visible.
-  std::vector<std::shared_ptr<Waiter>> waiters;
+  // Long polls parked on this queue, oldest first: a message sent or made visible wakes one
+  // (Waiter::WaitOnce: a poll that ended is skipped), a queue change all.
+  std::deque<std::shared_ptr<Waiter>> waiters;
 };
 
 }  // namespace nimbus::sqs
