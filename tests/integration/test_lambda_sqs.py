@@ -1,8 +1,9 @@
 """Lambda event source mappings from SQS with boto3 (and the CLI): CRUD with AWS's states and
-errors for bad input; messages invoke the function with AWS's Records[] event and are deleted on
-success; ReportBatchItemFailures returns only the reported messages, a function error the whole
-batch, and SQS's redrive moves them to the DLQ after maxReceiveCount; a disabled mapping stops
-polling; mappings resume after a restart."""
+errors for bad input, tags on mappings; messages invoke the function with AWS's Records[] event
+and are deleted on success; FilterCriteria invokes for matches and deletes the rest;
+ReportBatchItemFailures returns only the reported messages, a function error the whole batch, and
+SQS's redrive moves them to the DLQ after maxReceiveCount; a disabled mapping stops polling;
+mappings resume after a restart."""
 import json
 import time
 import unittest
@@ -159,6 +160,59 @@ class LambdaSqs(ClientErrorAssertions, unittest.TestCase):
                           UUID="00000000-0000-0000-0000-000000000000", BatchSize=2)
         self.assertEqual(self.lam.list_event_source_mappings(EventSourceArn=arn)
                          ["EventSourceMappings"], [])
+
+    def test_tags_on_a_mapping(self):
+        _, arn = self.queue("tagged")
+        m = self.lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="consumer",
+                                                 Enabled=False, Tags={"team": "a"})
+        mapping_arn = m["EventSourceMappingArn"]
+        self.assertNotIn("LastProcessingResult", m)  # null for SQS sources, as AWS documents
+        self.assertEqual(self.lam.list_tags(Resource=mapping_arn)["Tags"], {"team": "a"})
+        self.lam.tag_resource(Resource=mapping_arn, Tags={"env": "dev"})
+        self.lam.untag_resource(Resource=mapping_arn, TagKeys=["team"])
+        self.assertEqual(self.lam.list_tags(Resource=mapping_arn)["Tags"], {"env": "dev"})
+        cli = self.n.aws("lambda", "list-tags", "--resource", mapping_arn)
+        self.assertEqual(cli["Tags"], {"env": "dev"})
+        # Functions' tags still go to the function.
+        fn_arn = self.lam.get_function(FunctionName="consumer")["Configuration"]["FunctionArn"]
+        self.lam.tag_resource(Resource=fn_arn, Tags={"fn": "yes"})
+        self.assertEqual(self.lam.list_tags(Resource=fn_arn)["Tags"].get("fn"), "yes")
+        self.assert_error("InvalidParameterValueException", self.lam.tag_resource,
+                          "Number of tags exceeds resource tag limit.", Resource=mapping_arn,
+                          Tags={"k%d" % i: "v" for i in range(50)})
+        self.lam.delete_event_source_mapping(UUID=m["UUID"])
+        self.assert_error("ResourceNotFoundException", self.lam.list_tags, Resource=mapping_arn)
+
+    def test_filter_criteria_invokes_matches_and_deletes_the_rest(self):
+        url, arn = self.queue("filtered")
+        self.assert_error("InvalidParameterValueException", self.lam.create_event_source_mapping,
+                          "Invalid filter pattern definition.", EventSourceArn=arn,
+                          FunctionName="consumer",
+                          FilterCriteria={"Filters": [{"Pattern": '{"body": "keep"}'}]})
+        self.assert_error("InvalidParameterValueException", self.lam.create_event_source_mapping,
+                          "KMSKeyArn", EventSourceArn=arn, FunctionName="consumer",
+                          KMSKeyArn="arn:aws:kms:us-east-1:000000000000:key/x")
+        criteria = {"Filters": [{"Pattern": json.dumps({"body": {"kind": ["keep"]}})},
+                                {"Pattern": json.dumps({"body": [{"prefix": "filter-keep"}]})}]}
+        m = self.lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="consumer",
+                                                 FilterCriteria=criteria,
+                                                 ScalingConfig={"MaximumConcurrency": 2})
+        self.assertEqual(m["FilterCriteria"], criteria)
+        self.assertEqual(self.lam.get_event_source_mapping(UUID=m["UUID"])["FilterCriteria"],
+                         criteria)
+        for body in ('{"kind": "keep", "n": 1}', '{"kind": "drop", "n": 2}', "filter-keep-3",
+                     "filter-drop-4"):
+            self.sqs.send_message(QueueUrl=url, MessageBody=body)
+        # Matched messages invoke and are deleted; the others are deleted without an invoke.
+        wait_for(lambda: self.counts(url) == (0, 0), what="every message handled or dropped")
+        wait_for(lambda: self.got('{"kind": "keep"') and self.got("filter-keep"),
+                 what="the matched messages at the function")
+        self.assertEqual(self.got('{"kind": "drop"'), [])
+        self.assertEqual(self.got("filter-drop"), [])
+        cleared = self.lam.update_event_source_mapping(UUID=m["UUID"], FilterCriteria={})
+        self.assertNotIn("FilterCriteria", cleared)
+        self.sqs.send_message(QueueUrl=url, MessageBody="filter-drop-now-kept")
+        wait_for(lambda: self.got("filter-drop-now-kept"), what="an unfiltered message")
 
     # -- polling ---------------------------------------------------------------------------
     def test_messages_reach_the_function_and_are_deleted(self):

@@ -197,6 +197,46 @@ TEST_F(SqsPollerTest, ItemFailuresAreIgnoredWithoutReportBatchItemFailures) {
   EXPECT_EQ(queue->deleted.size(), 2u);
 }
 
+TEST_F(SqsPollerTest, MessagesNoFilterMatchesAreDeletedWithoutAnInvocation) {
+  mapping.filter_criteria = {{"Filters",
+                              {{{"Pattern", R"({"body":{"kind":["keep"]}})"}},
+                               {{"Pattern", R"({"body":[{"prefix":"plain-keep"}]})"}}}}};
+  queue->Add("a", R"({"kind":"keep","n":1})");
+  queue->Add("b", R"({"kind":"drop"})");
+  queue->Add("c", "plain-keep me");
+  queue->Add("d", "plain-drop");
+  pollers->Apply(mapping.uuid, mapping);
+  RunUntil([&] { return queue->deleted.size() == 4; });
+  EXPECT_EQ(queue->deleted, (std::set<std::string>{"rh-a", "rh-b", "rh-c", "rh-d"}));
+  std::set<std::string> invoked;
+  for (const auto& e : plane.events) {
+    for (const auto& r : e["Records"]) invoked.insert(r["messageId"].get<std::string>());
+  }
+  EXPECT_EQ(invoked, (std::set<std::string>{"a", "c"}));
+  // The function gets the body as sent, not the parsed form filtering looked at.
+  for (const auto& e : plane.events) {
+    for (const auto& r : e["Records"]) EXPECT_TRUE(r["body"].is_string());
+  }
+}
+
+TEST_F(SqsPollerTest, ABatchStopsShortOfSixMegabytesAndTheRestGoesNext) {
+  mapping.batch_size = 100;
+  mapping.max_batching_window_seconds = 1;
+  mapping.max_concurrency = 1;
+  std::string big(250 * 1024, 'x');
+  for (int i = 0; i < 30; ++i) queue->Add("m" + std::to_string(i), big);  // 7.5 MB
+  pollers->Apply(mapping.uuid, mapping);
+  RunUntil([&] { return queue->deleted.size() == 30; });
+  ASSERT_GE(plane.events.size(), 2u);
+  size_t total = 0;
+  for (const auto& e : plane.events) {
+    EXPECT_LE(e.dump().size(), 6u * 1024 * 1024);
+    total += e["Records"].size();
+  }
+  EXPECT_EQ(total, 30u);
+  EXPECT_GE(plane.events[0]["Records"].size(), 20u);  // full up to the cap, not one by one
+}
+
 TEST_F(SqsPollerTest, ADisabledOrDeletedMappingDoesNotPoll) {
   mapping.enabled = false;
   queue->Add("a", "1");

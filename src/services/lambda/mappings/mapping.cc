@@ -28,6 +28,7 @@ Value MappingOutput(const EventSourceMapping& m, std::string_view state) {
     out["FunctionResponseTypes"].push_back("ReportBatchItemFailures");
   }
   if (m.max_concurrency) out["ScalingConfig"] = {{"MaximumConcurrency", *m.max_concurrency}};
+  if (!m.filter_criteria.is_null()) out["FilterCriteria"] = m.filter_criteria;
   return out;
 }
 
@@ -44,6 +45,8 @@ Value ToJson(const EventSourceMapping& m) {
              {"report_failures", m.report_batch_item_failures},
              {"last_modified", m.last_modified}};
   if (m.max_concurrency) j["max_concurrency"] = *m.max_concurrency;
+  if (!m.filter_criteria.is_null()) j["filter_criteria"] = m.filter_criteria;
+  if (!m.tags.empty()) j["tags"] = m.tags;
   return j;
 }
 
@@ -60,6 +63,14 @@ bool FromJson(const Value& j, EventSourceMapping& m) {
   m.enabled = Bool(j, "enabled", true);
   m.report_batch_item_failures = Bool(j, "report_failures", false);
   if (auto c = OptInt(j, "max_concurrency")) m.max_concurrency = static_cast<int>(*c);
+  if (const Value* f = Member(j, "filter_criteria"); f != nullptr && f->is_object()) {
+    m.filter_criteria = *f;
+  }
+  if (const Value* t = Member(j, "tags"); t != nullptr && t->is_object()) {
+    for (auto it = t->begin(); it != t->end(); ++it) {
+      if (it->is_string()) m.tags[it.key()] = it->get<std::string>();
+    }
+  }
   if (const Value* t = Member(j, "last_modified"); t != nullptr && t->is_number()) {
     m.last_modified = t->get<double>();
   }

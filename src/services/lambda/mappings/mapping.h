@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,8 @@ struct EventSourceMapping {
   bool enabled = true;
   bool report_batch_item_failures = false;  // FunctionResponseTypes [ReportBatchItemFailures]
   std::optional<int> max_concurrency;       // ScalingConfig.MaximumConcurrency, 2..1000
+  Value filter_criteria;                    // FilterCriteria as given (null: none)
+  std::map<std::string, std::string> tags;  // TagResource / CreateEventSourceMapping Tags
   double last_modified = 0;                 // epoch seconds
 };
 

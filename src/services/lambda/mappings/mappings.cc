@@ -6,6 +6,7 @@
 #include "services/kit/operations.h"
 #include "services/lambda/control/errors.h"
 #include "services/lambda/control/names.h"
+#include "services/lambda/mappings/event_filter.h"
 #include "services/lambda/mappings/mapping_store.h"
 
 namespace nimbus::lambda {
@@ -29,11 +30,36 @@ constexpr const char* kNotForSqs[] = {"StartingPosition",
                                       "AmazonManagedKafkaEventSourceConfig",
                                       "SelfManagedKafkaEventSourceConfig",
                                       "DocumentDBEventSourceConfig"};
-// Members AWS takes for SQS that nimbus does not serve yet: refused rather than ignored.
-constexpr const char* kNotYet[] = {"FilterCriteria", "Tags",          "KMSKeyArn",
-                                   "MetricsConfig",  "LoggingConfig", "ProvisionedPollerConfig"};
+// Members AWS takes for SQS that nimbus does not serve: refused rather than ignored. KMSKeyArn
+// encrypts the filter criteria at rest (nimbus has no KMS); the others configure CloudWatch
+// metrics, ESM logs and provisioned pollers, which nimbus does not emulate.
+constexpr const char* kNotYet[] = {"KMSKeyArn", "MetricsConfig", "LoggingConfig",
+                                   "ProvisionedPollerConfig"};
+constexpr size_t kMaxTags = 50;
 
 AwsError MappingNotFound() { return NotFound("The resource you requested does not exist."); }
+
+// Adds `in`'s Tags to `tags`, within Lambda's limit of 50 per resource.
+std::optional<AwsError> MergeTags(const Value& in, std::map<std::string, std::string>& tags) {
+  const Value* given = Member(in, "Tags");
+  if (given == nullptr || !given->is_object()) return std::nullopt;
+  auto next = tags;
+  for (auto it = given->begin(); it != given->end(); ++it) {
+    if (!it->is_string()) return ValidationError("Tag values must be strings");
+    next[it.key()] = it->get<std::string>();
+  }
+  if (next.size() > kMaxTags) return InvalidParam("Number of tags exceeds resource tag limit.");
+  tags = std::move(next);
+  return std::nullopt;
+}
+
+// The uuid of an event source mapping ARN of `call`'s account and region; nullopt otherwise.
+std::optional<std::string> MappingUuidOf(const CallContext& call, const std::string& arn) {
+  std::string prefix =
+      "arn:aws:lambda:" + call.region + ":" + call.account_id + ":event-source-mapping:";
+  if (!arn.starts_with(prefix)) return std::nullopt;
+  return arn.substr(prefix.size());
+}
 
 }  // namespace
 
@@ -59,6 +85,42 @@ void EventSourceMappings::RegisterOperations(OperationTable& table) {
       {"ListEventSourceMappings", Member<&EventSourceMappings::List>},
   };
   AddOperations(table, *this, kOperations);
+  // Tags of mappings share the operations of functions' tags: a mapping ARN is served here,
+  // any other resource by the handler registered before (LambdaControl's).
+  for (const char* op : {"TagResource", "UntagResource", "ListTags"}) {
+    const OperationTable::Entry* before = table.Find(op);
+    SyncHandler others = before != nullptr ? before->sync : nullptr;
+    table.Add(op, [this, others](const CallContext& call, const Value& in) -> OpResult {
+      if (Str(in, "Resource").find(":event-source-mapping:") != std::string::npos ||
+          others == nullptr) {
+        return Tags(call, in);
+      }
+      return others(call, in);
+    });
+  }
+}
+
+OpResult EventSourceMappings::Tags(const CallContext& call, const Value& in) {
+  std::string resource = Str(in, "Resource");
+  auto uuid = MappingUuidOf(call, resource);
+  if (!uuid) return MappingNotFound();
+  std::lock_guard write(write_mu_);
+  Value lookup = {{"UUID", *uuid}};
+  auto found = Find(call, lookup);
+  if (!found.ok()) return found.error();
+  if (call.operation == "ListTags") return Value{{"Tags", found->tags}};
+  EventSourceMapping m = *found;
+  if (call.operation == "UntagResource") {
+    if (const Value* keys = Member(in, "TagKeys"); keys != nullptr && keys->is_array()) {
+      for (const Value& k : *keys) {
+        if (k.is_string()) m.tags.erase(k.get<std::string>());
+      }
+    }
+  } else if (auto e = MergeTags(in, m.tags)) {
+    return *e;
+  }
+  if (auto e = Commit(m, false)) return *e;
+  return Value::object();
 }
 
 void EventSourceMappings::Listen(Listener listener) {
@@ -138,6 +200,11 @@ std::optional<AwsError> EventSourceMappings::ApplySettings(const Value& in, Even
     m.enabled = e->get<bool>();
   }
   if (!viol.empty()) return viol.Error();
+  if (const Value* criteria = Member(in, "FilterCriteria")) {
+    auto filter = EventFilter::Parse(*criteria);
+    if (!filter.ok()) return filter.error();
+    m.filter_criteria = filter->empty() ? Value() : filter->criteria();
+  }
   if (!deps_.queues) return InvalidParam("SQS is not running in this nimbus");
   auto facts = deps_.queues->Describe(m.event_source_arn);
   if (!facts.ok()) {
@@ -212,6 +279,7 @@ OpResult EventSourceMappings::Create(const CallContext& call, const Value& in) {
   m.event_source_arn = source;
   if (auto e = ApplyFunction(call, *name, m)) return *e;
   if (auto e = ApplySettings(in, m, /*creating=*/true)) return *e;
+  if (auto e = MergeTags(in, m.tags)) return *e;
   m.last_modified = deps_.clock->NowMillis() / 1000.0;
   std::lock_guard write(write_mu_);
   {

@@ -38,7 +38,8 @@ class EventSourceMappings {
   // Applies the schema and loads every mapping. Fails on a database error.
   static Result<std::unique_ptr<EventSourceMappings>> Open(MappingDeps deps);
 
-  // Registers the five operations in the lambda provider's table.
+  // Registers the five operations in the lambda provider's table, and wraps the TagResource,
+  // UntagResource and ListTags registered before (the functions') so mapping ARNs come here.
   void RegisterOperations(OperationTable& table);
 
   OpResult Create(const CallContext& call, const Value& in);
@@ -46,6 +47,9 @@ class EventSourceMappings {
   OpResult Update(const CallContext& call, const Value& in);
   OpResult Delete(const CallContext& call, const Value& in);
   OpResult List(const CallContext& call, const Value& in);
+  // TagResource, UntagResource and ListTags on a mapping's ARN
+  // (arn:aws:lambda:<region>:<account>:event-source-mapping:<uuid>).
+  OpResult Tags(const CallContext& call, const Value& in);
 
   // Called after each change with the mapping's uuid and what it is now (nullopt: deleted).
   using Listener =

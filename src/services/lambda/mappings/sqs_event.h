@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/call.h"
 #include "services/sqs/api/queue_reader.h"
 
 namespace nimbus::lambda {
@@ -18,6 +19,16 @@ namespace nimbus::lambda {
 // "eventSourceARN","awsRegion"}]}, as AWS shapes it.
 std::string SqsEvent(const std::vector<sqs::PolledMessage>& batch, const std::string& queue_arn,
                      const std::string& region);
+// One message's record of that event (JSON text), and the event of records made so.
+std::string SqsRecord(const sqs::PolledMessage& m, const std::string& queue_arn,
+                      const std::string& region);
+std::string SqsEvent(const std::vector<std::string>& records);
+// The bytes SqsEvent adds around its records besides one comma each: {"Records":[...]}.
+inline constexpr size_t kEventFraming = 14;
+
+// A record as event filtering sees it: the record's JSON with `body` parsed when it is JSON
+// (Lambda filters SQS messages on their body this way).
+Value FilterView(const std::string& record);
 
 // Which messages of `batch` a successful invocation's `response` reports failed, as Lambda
 // reads {"batchItemFailures":[{"itemIdentifier":"<messageId>"}]}: none for an empty or null

@@ -9,6 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "core/waiter.h"
+#include "services/lambda/mappings/event_filter.h"
 #include "services/lambda/mappings/sqs_event.h"
 
 namespace nimbus::lambda {
@@ -20,13 +21,17 @@ namespace {
 constexpr int kDefaultPollers = 5;                     // Lambda starts with five batches at once
 constexpr auto kLongPoll = std::chrono::seconds(20);   // the longest ReceiveMessage wait
 constexpr auto kRetryAfter = std::chrono::seconds(5);  // function or queue missing, throttled
+constexpr size_t kMaxBatchBytes = 6 * 1024 * 1024;     // a synchronous invocation's payload
 }  // namespace
 
 struct SqsPollers::Group {
   EventSourceMapping mapping;
+  EventFilter filter;  // the mapping's FilterCriteria
   std::atomic<bool> stopped{false};
   std::mutex mu;
   std::vector<std::shared_ptr<Waiter>> parked;  // per slot: what its poller waits on
+  // Per slot: messages received that did not fit its last batch (6 MB), the next one's start.
+  std::vector<Batch> carried;
 
   // Parks `waiter` as slot's (notified at once when the group is stopped).
   void Park(size_t slot, const std::shared_ptr<Waiter>& waiter) {
@@ -59,9 +64,13 @@ void SqsPollers::Apply(const std::string& uuid, const std::optional<EventSourceM
   if (!now || !now->enabled) return;
   auto group = std::make_shared<Group>();
   group->mapping = *now;
+  if (auto filter = EventFilter::Parse(now->filter_criteria); filter.ok()) {
+    group->filter = std::move(*filter);  // checked when the mapping was written
+  }
   size_t pollers = now->max_concurrency ? static_cast<size_t>(*now->max_concurrency)
                                         : static_cast<size_t>(kDefaultPollers);
   group->parked.resize(pollers);
+  group->carried.resize(pollers);
   groups_[uuid] = group;
   for (size_t slot = 0; slot < pollers; ++slot) {
     asio::io_context& loop = *deps_.loops[next_loop_++ % deps_.loops.size()];
@@ -85,30 +94,61 @@ asio::awaitable<void> SqsPollers::Poll(std::shared_ptr<Group> group, size_t slot
       co_await group->Sleep(slot, steady_clock::now() + kRetryAfter);
       continue;
     }
-    std::vector<sqs::PolledMessage> batch = co_await Gather(group, slot);
-    if (group->stopped || batch.empty()) continue;
+    Batch batch = co_await Gather(group, slot);
+    if (group->stopped || batch.messages.empty()) continue;
     co_await Deliver(group, slot, *target, std::move(batch));
   }
 }
 
-asio::awaitable<std::vector<sqs::PolledMessage>> SqsPollers::Gather(std::shared_ptr<Group> group,
-                                                                    size_t slot) {
+bool SqsPollers::Add(Group& group, Batch& batch, sqs::PolledMessage&& message) {
+  const EventSourceMapping& m = group.mapping;
+  std::string record = SqsRecord(message, m.event_source_arn, m.region);
+  if (!group.filter.empty() && !group.filter.Matches(FilterView(record))) {
+    // Lambda deletes the messages no filter matches.
+    Status st = deps_.queues->Delete(m.event_source_arn, message.receipt_handle);
+    if (!st.ok() && st.code() != StatusCode::kNotFound) {
+      std::fprintf(stderr,
+                   "nimbus: event source mapping %s could not delete filtered message %s: %s\n",
+                   m.uuid.c_str(), message.message_id.c_str(), st.ToString().c_str());
+    }
+    return true;
+  }
+  if (!batch.messages.empty() && kEventFraming + batch.bytes + record.size() + 1 > kMaxBatchBytes) {
+    return false;
+  }
+  batch.bytes += record.size() + 1;
+  batch.records.push_back(std::move(record));
+  batch.messages.push_back(std::move(message));
+  return true;
+}
+
+asio::awaitable<SqsPollers::Batch> SqsPollers::Gather(std::shared_ptr<Group> group, size_t slot) {
   const EventSourceMapping& m = group->mapping;
   auto executor = co_await asio::this_coro::executor;
-  std::vector<sqs::PolledMessage> batch;
+  Batch batch = std::exchange(group->carried[slot], Batch{});
   std::optional<steady_clock::time_point> window_end;
-  while (!group->stopped && static_cast<int>(batch.size()) < m.batch_size) {
-    int want = std::min(10, m.batch_size - static_cast<int>(batch.size()));
+  if (!batch.messages.empty()) {  // what the last batch left opens this one's window
+    window_end = steady_clock::now() + std::chrono::seconds(m.max_batching_window_seconds);
+  }
+  while (!group->stopped && static_cast<int>(batch.messages.size()) < m.batch_size) {
+    int want = std::min(10, m.batch_size - static_cast<int>(batch.messages.size()));
     auto waiter = std::make_shared<Waiter>(executor);
     auto got = deps_.queues->Receive(m.event_source_arn, want, std::nullopt, waiter);
     if (!got.ok()) {  // the queue is gone (or SQS stopping): try again later
-      if (batch.empty()) co_await group->Sleep(slot, steady_clock::now() + kRetryAfter);
+      if (batch.messages.empty()) co_await group->Sleep(slot, steady_clock::now() + kRetryAfter);
       break;
     }
-    for (auto& message : got->messages) batch.push_back(std::move(message));
+    bool full = false;
+    for (auto& message : got->messages) {
+      if (full || !Add(*group, batch, std::move(message))) {
+        full = true;  // over 6 MB: the rest starts the next batch
+        Add(*group, group->carried[slot], std::move(message));
+      }
+    }
+    if (full) break;
     auto now = steady_clock::now();
     if (!got->messages.empty()) {
-      if (m.max_batching_window_seconds == 0) break;  // what is there now is the batch
+      if (m.max_batching_window_seconds == 0 && !batch.messages.empty()) break;
       if (!window_end) window_end = now + std::chrono::seconds(m.max_batching_window_seconds);
       continue;
     }
@@ -118,17 +158,16 @@ asio::awaitable<std::vector<sqs::PolledMessage>> SqsPollers::Gather(std::shared_
       wake = std::min(wake, now + std::chrono::milliseconds(got->next_visible_in_ms));
     }
     group->Park(slot, waiter);
-    co_await waiter->Wait(wake);
+    co_await waiter->WaitOnce(wake);
   }
   co_return batch;
 }
 
 asio::awaitable<void> SqsPollers::Deliver(std::shared_ptr<Group> group, size_t slot,
-                                          const ResolvedInvoke& target,
-                                          std::vector<sqs::PolledMessage> batch) {
+                                          const ResolvedInvoke& target, Batch input) {
   const EventSourceMapping& m = group->mapping;
-  auto outcome =
-      co_await deps_.plane->InvokeSync(target, SqsEvent(batch, m.event_source_arn, m.region));
+  std::vector<sqs::PolledMessage> batch = std::move(input.messages);
+  auto outcome = co_await deps_.plane->InvokeSync(target, SqsEvent(input.records));
   if (!outcome.ok()) {  // throttled or no environment: the batch comes back after its timeout
     co_await group->Sleep(slot, steady_clock::now() + std::chrono::seconds(1));
     co_return;

@@ -52,14 +52,22 @@ class SqsPollers {
 
  private:
   struct Group;  // one mapping's pollers
+  // Messages for one invocation with their records (sqs_event.h) and the records' size.
+  struct Batch {
+    std::vector<sqs::PolledMessage> messages;
+    std::vector<std::string> records;
+    size_t bytes = 0;
+  };
   boost::asio::awaitable<void> Poll(std::shared_ptr<Group> group, size_t slot);
-  // Receives one batch (empty when stopped or the queue cannot be read).
-  boost::asio::awaitable<std::vector<sqs::PolledMessage>> Gather(std::shared_ptr<Group> group,
-                                                                 size_t slot);
+  // Receives one batch (empty when stopped or the queue cannot be read): up to BatchSize
+  // messages the mapping's filter matches, within the batching window and 6 MB of event.
+  boost::asio::awaitable<Batch> Gather(std::shared_ptr<Group> group, size_t slot);
+  // Adds `message` to `batch` (true), deletes it when the filter matches none (true), or
+  // leaves both when its record would take a non-empty batch past 6 MB (false).
+  bool Add(Group& group, Batch& batch, sqs::PolledMessage&& message);
   // Invokes the function with `batch` and deletes what succeeded.
   boost::asio::awaitable<void> Deliver(std::shared_ptr<Group> group, size_t slot,
-                                       const ResolvedInvoke& target,
-                                       std::vector<sqs::PolledMessage> batch);
+                                       const ResolvedInvoke& target, Batch batch);
 
   PollerDeps deps_;
   std::mutex mu_;
