@@ -1,7 +1,7 @@
 """Async-invocation destinations: OnSuccess / OnFailure to another Lambda function, an SQS queue
 or an SNS topic receive AWS's invocation record; a function's DeadLetterConfig queue or topic
 gets the failed event with RequestID, ErrorCode and ErrorMessage attributes; EventBridge targets
-are stored but not delivered (nimbus says so once) and break nothing."""
+are refused when configured (nimbus serves no event bus), as are ARNs of other services."""
 import json
 import time
 import unittest
@@ -12,6 +12,7 @@ from lambda_util import create, invoke
 
 APP = """
 import json
+import time
 def ok(event, context):
     return {"doubled": event.get("n", 0) * 2}
 def fail(event, context):
@@ -164,26 +165,33 @@ class LambdaDestinations(unittest.TestCase):
         self.assertEqual(json.loads(m["Body"]), {"n": 10})
         self.assertEqual(m["MessageAttributes"]["ErrorMessage"]["StringValue"], "no good: 10")
 
-    def test_eventbridge_is_stored_not_delivered(self):
+    def test_eventbridge_is_refused_when_configured(self):
         create(self.lam, "elsewhere", {"app.py": APP}, handler="app.ok")
         bus = "arn:aws:events:us-east-1:000000000000:event-bus/default"
-        self.lam.put_function_event_invoke_config(
-            FunctionName="elsewhere", DestinationConfig={"OnSuccess": {"Destination": bus}})
-        cfg = self.lam.get_function_event_invoke_config(FunctionName="elsewhere")
-        self.assertEqual(cfg["DestinationConfig"]["OnSuccess"]["Destination"], bus)
-        for i in range(2):
-            invoke(self.lam, "elsewhere", {"n": i}, InvocationType="Event")
-        self.wait_stderr("delivery to events is not available")
-        time.sleep(1)
-        self.assertEqual(sum("delivery to events" in line for line in self.n.stderr_lines), 1)
-        # Missing Lambda targets are dropped too; nimbus keeps serving.
+        from botocore.exceptions import ClientError
+        for key in ("OnSuccess", "OnFailure"):
+            with self.assertRaises(ClientError) as cm:
+                self.lam.put_function_event_invoke_config(
+                    FunctionName="elsewhere", DestinationConfig={key: {"Destination": bus}})
+            err = cm.exception.response["Error"]
+            self.assertEqual(err["Code"], "InvalidParameterValueException")
+            self.assertIn("nimbus does not serve EventBridge", err["Message"])
+        with self.assertRaises(ClientError) as cm:
+            self.lam.put_function_event_invoke_config(
+                FunctionName="elsewhere",
+                DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::bucket"}})
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "The destination ARN arn:aws:s3:::bucket is invalid.")
+        # Nothing was stored.
+        with self.assertRaises(ClientError):
+            self.lam.get_function_event_invoke_config(FunctionName="elsewhere")
+        # Missing Lambda targets are dropped at delivery (said on stderr); nimbus keeps serving.
         self.lam.put_function_event_invoke_config(
             FunctionName="elsewhere",
             DestinationConfig={"OnSuccess": {"Destination": self.sink_arn + "-gone"}})
         invoke(self.lam, "elsewhere", {"n": 3}, InvocationType="Event")
         self.wait_stderr("-gone dropped")
         self.assertEqual(json.loads(invoke(self.lam, "elsewhere", {"n": 4})["Body"]), {"doubled": 8})
-
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,5 +1,6 @@
 // Put/Update/Get/Delete/ListFunctionEventInvokeConfig(s). Configs are keyed by qualifier
 // ("$LATEST" when none is given).
+#include "services/kit/arn.h"
 #include "services/kit/input.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
@@ -12,6 +13,25 @@ std::string QualifierKey(const std::string& q) { return q.empty() ? std::string(
 AwsError NoConfig(const FunctionState& f, const std::string& q) {
   return NotFound("The function " + QualifiedArn(f.region, f.account, f.name, q) +
                   " doesn't have an EventInvokeConfig");
+}
+
+// A DestinationConfig target nimbus cannot deliver to, refused when it is configured rather
+// than dropped at delivery: EventBridge (nimbus serves no event buses) and ARNs of services
+// Lambda does not send records to. nullopt for Lambda functions, SQS queues and SNS topics.
+std::optional<AwsError> CheckDestination(const std::string& key, const Value& target) {
+  const Value* arn = Member(target, "Destination");
+  if (arn == nullptr || !arn->is_string()) return std::nullopt;
+  const std::string& text = arn->get_ref<const std::string&>();
+  auto parsed = ParseArn(text);
+  std::string service = parsed ? parsed->service : "";
+  if (service == "lambda" || service == "sqs" || service == "sns") return std::nullopt;
+  if (service == "events") {
+    return InvalidParam("The destination ARN " + text + " (" + key +
+                        ") is an EventBridge event bus: nimbus does not serve EventBridge, so it "
+                        "cannot deliver invocation records there. Use a Lambda function, an SQS "
+                        "queue or an SNS topic.");
+  }
+  return InvalidParam("The destination ARN " + text + " is invalid.");
 }
 
 }  // namespace
@@ -27,6 +47,13 @@ OpResult LambdaControl::PutFunctionEventInvokeConfig(const CallContext& call, co
     viol.Range(*a, 60, 21600, "maximumEventAgeInSeconds");
   }
   if (!viol.empty()) return viol.Error();
+  if (const Value* d = Member(in, "DestinationConfig")) {
+    for (const char* key : {"OnSuccess", "OnFailure"}) {
+      if (const Value* t = Member(*d, key)) {
+        if (auto e = CheckDestination(key, *t)) return *e;
+      }
+    }
+  }
   bool update = call.operation == "UpdateFunctionEventInvokeConfig";
   std::lock_guard write(write_mu_);
   FunctionPtr cur = Find(ref.account, ref.region, ref.name);
