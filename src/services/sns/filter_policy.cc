@@ -9,6 +9,8 @@
 #include <optional>
 #include <vector>
 
+#include "core/http.h"
+
 namespace nimbus::sns {
 namespace {
 
@@ -59,17 +61,6 @@ struct Condition {
 using Error = std::string;
 
 bool SameNumber(double a, double b) { return std::fabs(a - b) < 5e-6; }
-
-bool LowerEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -140,7 +131,7 @@ bool MatchScalar(const Condition& c, const Scalar& v) {
     case Condition::kSuffix:
       return is_string && EndsWith(v.text, c.text);
     case Condition::kEqualsIgnoreCase:
-      return is_string && LowerEquals(v.text, c.text);
+      return is_string && EqualsIgnoreCase(v.text, c.text);
     case Condition::kAnythingBut:
       return std::none_of(c.values.begin(), c.values.end(),
                           [&](const Scalar& x) { return EqualScalar(x, v); });

@@ -1,9 +1,8 @@
 #include "services/lambda/mappings/event_filter.h"
 
-#include <cctype>
-#include <cmath>
 #include <string_view>
 
+#include "core/http.h"
 #include "services/lambda/control/errors.h"
 
 namespace nimbus::lambda {
@@ -31,17 +30,6 @@ struct Rule {
   bool low_inclusive = false, high_inclusive = false;
   bool exists = true;
 };
-
-bool LowerEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Equality of a rule's literal and a record's scalar (numbers by value, as Lambda compares).
 bool SameScalar(const Value& rule, const Value& v) {
@@ -179,7 +167,7 @@ bool ScalarMatches(const Rule& r, const Value& v) {
     case Rule::kSuffix:
       return v.is_string() && v.get_ref<const std::string&>().ends_with(r.text);
     case Rule::kEqualsIgnoreCase:
-      return v.is_string() && LowerEquals(v.get_ref<const std::string&>(), r.text);
+      return v.is_string() && EqualsIgnoreCase(v.get_ref<const std::string&>(), r.text);
     case Rule::kAnythingBut:
       for (const Value& x : r.values) {
         if (SameScalar(x, v)) return false;
