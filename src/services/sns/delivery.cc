@@ -402,21 +402,27 @@ asio::awaitable<Deliveries::Outcome> Deliveries::DeliverNotification(const Value
   bool raw = sub.Attr("RawMessageDelivery") == "true";
   std::string cert_url = CertUrl(m.base_url);
   std::string unsubscribe = UnsubscribeUrl(m.base_url, sub.arn);
-  std::string signature;
+  std::string signature, envelope;
   if (!raw || sub.protocol == "lambda") {
-    std::string key = m.id + '\n' + text;
-    if (auto it = signatures_.find(key); it != signatures_.end()) {
-      signature = it->second;
-    } else {
+    // Signed and serialized once per message and protocol (the text depends on the protocol
+    // only), not once per subscription.
+    std::string key = m.id + '\n' + sub.protocol;
+    auto it = rendered_.find(key);
+    if (it == rendered_.end()) {
       const std::string* subject = m.subject ? &*m.subject : nullptr;
-      signature = signer_.Sign(
+      Rendered r;
+      r.signature = signer_.Sign(
           StringToSign("Notification", text, m.id, subject, "", m.timestamp, "", m.topic_arn),
           m.signature_version);
-      if (signatures_.size() > 256) signatures_.clear();
-      signatures_[key] = signature;
+      r.envelope.emplace(m, text, r.signature, cert_url);
+      if (rendered_.size() > 256) rendered_.clear();
+      it = rendered_.emplace(std::move(key), std::move(r)).first;
     }
+    signature = it->second.signature;
+    envelope = raw ? text : it->second.envelope->For(unsubscribe);
+  } else {
+    envelope = text;
   }
-  std::string envelope = raw ? text : NotificationJson(m, text, signature, cert_url, unsubscribe);
   if (IsHttp(sub.protocol)) {
     HttpHeaders headers = SnsHeaders("Notification", m.id, m.topic_arn, sub.arn, raw);
     Outcome o = co_await PostHttp(sub.endpoint, headers, envelope);

@@ -136,7 +136,12 @@ class Deliveries {
   uint64_t subs_version_ = 0;
   // Recent messages and signatures (worker loop), so a fan-out reads and signs once.
   std::map<std::string, std::shared_ptr<const PublishedMessage>> messages_;
-  std::map<std::string, std::string> signatures_;  // message id + '\n' + text -> signature
+  // What every delivery of a message to one protocol shares: its signature and envelope.
+  struct Rendered {
+    std::string signature;
+    std::optional<NotificationTemplate> envelope;
+  };
+  std::map<std::string, Rendered> rendered_;  // by message id + '\n' + protocol
 };
 
 }  // namespace nimbus::sns

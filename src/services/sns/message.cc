@@ -99,6 +99,30 @@ std::string NotificationJson(const PublishedMessage& m, const std::string& text,
   return o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+NotificationTemplate::NotificationTemplate(const PublishedMessage& m, const std::string& text,
+                                           const std::string& signature,
+                                           const std::string& cert_url) {
+  // Quotes inside the JSON's strings are escaped, so `"UnsubscribeURL":"<marker>"` occurs once.
+  static const std::string kMarker = "nimbus-unsubscribe-url";
+  static const std::string kMember = "\"UnsubscribeURL\":\"" + kMarker + "\"";
+  std::string json = NotificationJson(m, text, signature, cert_url, kMarker);
+  size_t at = json.rfind(kMember);
+  size_t value = at + kMember.size() - kMarker.size() - 2;  // the opening quote
+  head_ = json.substr(0, value);
+  tail_ = json.substr(at + kMember.size());
+}
+
+std::string NotificationTemplate::For(const std::string& unsubscribe_url) const {
+  std::string url = nlohmann::json(unsubscribe_url)
+                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  out.reserve(head_.size() + url.size() + tail_.size());
+  out += head_;
+  out += url;
+  out += tail_;
+  return out;
+}
+
 std::string ConfirmationJson(const std::string& type, const std::string& message_id,
                              const std::string& token, const std::string& topic_arn,
                              const std::string& message, const std::string& subscribe_url,

@@ -41,6 +41,18 @@ std::string UnsubscribeUrl(const std::string& base, const std::string& subscript
 std::string NotificationJson(const PublishedMessage& m, const std::string& text,
                              const std::string& signature, const std::string& cert_url,
                              const std::string& unsubscribe_url);
+// NotificationJson of one message for its many subscriptions: serialized once, each delivery
+// splicing in its UnsubscribeURL (the one member that differs), byte for byte what
+// NotificationJson gives. Immutable after construction.
+class NotificationTemplate {
+ public:
+  NotificationTemplate(const PublishedMessage& m, const std::string& text,
+                       const std::string& signature, const std::string& cert_url);
+  std::string For(const std::string& unsubscribe_url) const;
+
+ private:
+  std::string head_, tail_;  // around the UnsubscribeURL's JSON string
+};
 // A SubscriptionConfirmation or UnsubscribeConfirmation body.
 std::string ConfirmationJson(const std::string& type, const std::string& message_id,
                              const std::string& token, const std::string& topic_arn,
