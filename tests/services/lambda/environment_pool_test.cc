@@ -139,6 +139,39 @@ TEST_F(EnvironmentPoolTest, ReservedAndAccountConcurrencyThrottle) {
   EXPECT_TRUE(pool.Assign(Inv(fn), 0).ok());
 }
 
+TEST_F(EnvironmentPoolTest, IdleThawedEnvironmentsOfTheLoopFreezeOnceIdleLongEnough) {
+  using std::chrono::milliseconds;
+  const auto now = std::chrono::steady_clock::now();
+  EnvironmentPool wide{10, [this](const Environment& e) { return frozen.count(&e) > 0; }};
+  std::vector<std::shared_ptr<Environment>> envs;
+  for (size_t loop : {0, 0, 0, 0, 1}) {
+    auto a = wide.Assign(Inv(fn), loop);
+    ASSERT_TRUE(a.ok());
+    envs.push_back(a->env);
+  }
+  for (auto& e : envs) {
+    wide.Release(*e->current);
+    e->current.reset();
+    e->state = Environment::State::kIdle;
+  }
+  envs[0]->last_used = now - milliseconds(6);  // due
+  envs[1]->last_used = now - milliseconds(2);  // due in 3 ms
+  envs[2]->last_used = now - milliseconds(9);  // idle long enough, but frozen already
+  frozen.insert(envs[2].get());
+  envs[3]->last_used = now - milliseconds(9);  // busy again
+  envs[3]->state = Environment::State::kBusy;
+  envs[4]->last_used = now - milliseconds(9);  // another loop's
+  auto plan = wide.DueForFreeze(0, now, milliseconds(5));
+  ASSERT_EQ(plan.due.size(), 1u);
+  EXPECT_EQ(plan.due[0], envs[0]);
+  ASSERT_TRUE(plan.next.has_value());
+  EXPECT_EQ(*plan.next, envs[1]->last_used + milliseconds(5));
+  auto other = wide.DueForFreeze(1, now, milliseconds(5));
+  ASSERT_EQ(other.due.size(), 1u);
+  EXPECT_EQ(other.due[0], envs[4]);
+  EXPECT_FALSE(other.next.has_value());
+}
+
 TEST_F(EnvironmentPoolTest, RemovedEnvironmentsAreGoneAndAllFiltersByPrefix) {
   auto a = pool.Assign(Inv(fn), 0);
   auto other = Function("other");

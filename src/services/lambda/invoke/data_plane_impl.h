@@ -96,8 +96,10 @@ class DataPlaneImpl : public DataPlane, public InvocationRunner {
   // kFreezeAfter is frozen (its background work stops) and thawed when an invoke is assigned.
   // Schedules the freeze of `env`, just parked in /next. Caller holds mu_, on env's loop.
   void ScheduleFreezeLocked(const Environment& env);
-  // Freezes loop `loop`'s environments idle for kFreezeAfter and re-arms for the others. On
-  // that loop.
+  // Arms loop `loop`'s freeze timer for `at` unless it is armed. Caller holds mu_.
+  void ArmFreezeLocked(size_t loop, std::chrono::steady_clock::time_point at);
+  // Freezes loop `loop`'s environments idle for kFreezeAfter (EnvironmentPool::DueForFreeze)
+  // and re-arms for the others. On that loop.
   void FreezeIdle(size_t loop);
 
   // Watching (watch.cc): pipes to logs, process exit.

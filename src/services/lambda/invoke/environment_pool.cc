@@ -86,6 +86,22 @@ std::vector<std::shared_ptr<Environment>> EnvironmentPool::All(std::string_view 
   return all;
 }
 
+EnvironmentPool::FreezeDue EnvironmentPool::DueForFreeze(
+    size_t loop, std::chrono::steady_clock::time_point now,
+    std::chrono::steady_clock::duration after) const {
+  FreezeDue plan;
+  ForEach([&](const std::shared_ptr<Environment>& env) {
+    if (env->loop != loop || env->state != Environment::State::kIdle || frozen_(*env)) return;
+    const auto at = env->last_used + after;
+    if (at <= now) {
+      plan.due.push_back(env);
+    } else if (!plan.next || at < *plan.next) {
+      plan.next = at;
+    }
+  });
+  return plan;
+}
+
 int EnvironmentPool::FunctionBusy(const std::string& function_key) const {
   auto it = function_busy_.find(function_key);
   return it == function_busy_.end() ? 0 : it->second;

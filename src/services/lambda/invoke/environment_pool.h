@@ -8,7 +8,9 @@
 #pragma once
 
 #include <functional>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -59,6 +61,15 @@ class EnvironmentPool {
   // Every environment, a copy to walk while removing; with a `key_prefix` ("<function key>/"),
   // only those of versions whose pool key starts with it.
   std::vector<std::shared_ptr<Environment>> All(std::string_view key_prefix = "") const;
+
+  // Idle environments of loop `loop` that are not frozen: those idle for `after` or more at
+  // `now` (due: freeze them), and when the first of the others will be (none: nullopt).
+  struct FreezeDue {
+    std::vector<std::shared_ptr<Environment>> due;
+    std::optional<std::chrono::steady_clock::time_point> next;
+  };
+  FreezeDue DueForFreeze(size_t loop, std::chrono::steady_clock::time_point now,
+                         std::chrono::steady_clock::duration after) const;
 
   // In-flight invocations counted against a function (FunctionSnapshot::function_key) or an
   // account (account_key).

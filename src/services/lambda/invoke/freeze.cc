@@ -14,11 +14,16 @@ constexpr std::chrono::milliseconds kFreezeAfter{5};
 }  // namespace
 
 void DataPlaneImpl::ScheduleFreezeLocked(const Environment& env) {
-  if (!sandboxes_->capabilities().freezer || !env.sandbox || freeze_armed_[env.loop]) return;
-  freeze_armed_[env.loop] = true;
-  auto& timer = *freeze_timers_[env.loop];
-  timer.expires_at(env.last_used + kFreezeAfter);
-  timer.async_wait([this, loop = env.loop](boost::system::error_code ec) {
+  if (!sandboxes_->capabilities().freezer || !env.sandbox) return;
+  ArmFreezeLocked(env.loop, env.last_used + kFreezeAfter);
+}
+
+void DataPlaneImpl::ArmFreezeLocked(size_t loop, std::chrono::steady_clock::time_point at) {
+  if (freeze_armed_[loop]) return;
+  freeze_armed_[loop] = true;
+  auto& timer = *freeze_timers_[loop];
+  timer.expires_at(at);
+  timer.async_wait([this, loop](boost::system::error_code ec) {
     if (!ec) FreezeIdle(loop);
   });
 }
@@ -27,20 +32,11 @@ void DataPlaneImpl::FreezeIdle(size_t loop) {
   std::lock_guard lock(mu_);
   freeze_armed_[loop] = false;
   if (shutting_down_) return;
-  const auto now = std::chrono::steady_clock::now();
-  const Environment* next = nullptr;  // the idle one whose freeze is due first
-  pool_.ForEach([&](const std::shared_ptr<Environment>& env) {
-    if (env->loop != loop || env->state != Environment::State::kIdle || !env->sandbox ||
-        env->sandbox->frozen()) {
-      return;
-    }
-    if (env->last_used + kFreezeAfter <= now) {
-      (void)env->sandbox->Freeze();  // on failure it simply stays thawed
-    } else if (!next || env->last_used < next->last_used) {
-      next = env.get();
-    }
-  });
-  if (next) ScheduleFreezeLocked(*next);
+  auto plan = pool_.DueForFreeze(loop, std::chrono::steady_clock::now(), kFreezeAfter);
+  for (const auto& env : plan.due) {
+    if (env->sandbox) (void)env->sandbox->Freeze();  // on failure it simply stays thawed
+  }
+  if (plan.next) ArmFreezeLocked(loop, *plan.next);
 }
 
 }  // namespace nimbus::lambda
