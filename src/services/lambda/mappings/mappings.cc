@@ -119,7 +119,8 @@ OpResult EventSourceMappings::Tags(const CallContext& call, const Value& in) {
   } else if (auto e = MergeTags(in, m.tags)) {
     return *e;
   }
-  if (auto e = Commit(m, false)) return *e;
+  // Tags do not change how the mapping polls: its pollers keep running.
+  if (auto e = Commit(m, false, /*notify=*/false)) return *e;
   return Value::object();
 }
 
@@ -239,7 +240,8 @@ std::optional<AwsError> EventSourceMappings::ApplySettings(const Value& in, Even
   return std::nullopt;
 }
 
-std::optional<AwsError> EventSourceMappings::Commit(const EventSourceMapping& m, bool erase) {
+std::optional<AwsError> EventSourceMappings::Commit(const EventSourceMapping& m, bool erase,
+                                                    bool notify) {
   Status st = erase ? DeleteMappingRow(*deps_.db, m.uuid) : SaveMapping(*deps_.db, m);
   if (!st.ok()) return ServiceError("cannot store the event source mapping: " + st.message());
   Listener listener;
@@ -252,7 +254,9 @@ std::optional<AwsError> EventSourceMappings::Commit(const EventSourceMapping& m,
     }
     listener = listener_;
   }
-  if (listener) listener(m.uuid, erase ? std::nullopt : std::optional<EventSourceMapping>(m));
+  if (listener && notify) {
+    listener(m.uuid, erase ? std::nullopt : std::optional<EventSourceMapping>(m));
+  }
   return std::nullopt;
 }
 

@@ -66,8 +66,9 @@ class EventSourceMappings {
                                         EventSourceMapping& m);
   // The mapping `in`'s UUID names in the caller's account and region, or ResourceNotFound.
   Result<EventSourceMapping, AwsError> Find(const CallContext& call, const Value& in);
-  // Persists and publishes `m` (or removes it), then tells the listener. Caller holds write_mu_.
-  std::optional<AwsError> Commit(const EventSourceMapping& m, bool erase);
+  // Persists and publishes `m` (or removes it), then tells the listener (unless !notify: a
+  // change the pollers need not see). Caller holds write_mu_.
+  std::optional<AwsError> Commit(const EventSourceMapping& m, bool erase, bool notify = true);
 
   MappingDeps deps_;
   std::mutex write_mu_;  // serializes writes and the listener's calls
