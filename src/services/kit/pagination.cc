@@ -31,4 +31,22 @@ std::optional<size_t> DecodeOffsetToken(std::string_view token) {
   return v;
 }
 
+KeyPager::KeyPager(std::string_view tag, std::string_view token, int64_t max)
+    : tag_(tag), max_(max) {
+  if (token.empty()) return;
+  after_ = DecodeTaggedToken(tag, token);
+  valid_ = after_.has_value();
+}
+
+KeyPager::Step KeyPager::Offer(std::string_view key) {
+  if (after_ && key <= *after_) return kSkip;
+  if (taken_ >= max_) {
+    if (!next_) next_ = EncodeTaggedToken(tag_, last_);
+    return kFull;
+  }
+  ++taken_;
+  last_.assign(key);
+  return kTake;
+}
+
 }  // namespace nimbus

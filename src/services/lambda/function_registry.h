@@ -17,6 +17,7 @@
 
 #include "core/aws_error.h"
 #include "core/status.h"
+#include "services/kit/scoped_key.h"
 
 namespace nimbus::lambda {
 
@@ -62,18 +63,20 @@ struct FunctionSnapshot {
   // an older generation are retired.
   uint64_t generation = 0;
   // What the data plane counts concurrency and pools environments by, filled by the registry
-  // with the rest: "<account>/<region>", then "/<name>", then "/<version>".
+  // with the rest: ScopedKey(scope, ""), FunctionKey (ScopedKey(scope, name)), then
+  // FunctionKey + "/<version>".
   std::string account_key, function_key, version_key;
   // Set once this process found code_dir and layer_dirs on disk (they are caches of the blobs,
   // re-extracted when missing), so warm invokes skip the check. Shared by copies; thread-safe.
   std::shared_ptr<std::atomic<bool>> code_ready = std::make_shared<std::atomic<bool>>(false);
 };
 
-// The key a function's snapshots carry as function_key: "<account>/<region>/<name>". Its
-// versions' version_key extend it with "/<version>".
+// The key a function's snapshots carry as function_key, and the control plane keeps functions
+// by: kit's ScopedKey of its scope and name. Its versions' version_key extend it with
+// "/<version>".
 inline std::string FunctionKey(const std::string& account, const std::string& region,
                                const std::string& name) {
-  return account + "/" + region + "/" + name;
+  return ScopedKey(Scope{account, region}, name);
 }
 
 // What an Invoke names after resolving FunctionName (name, partial or full ARN) and Qualifier.

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "services/kit/arn.h"
+#include "services/kit/scoped_key.h"
 #include "services/logs/event_chunk.h"
 
 namespace nimbus::logs {
@@ -49,15 +50,12 @@ const store::Migration kMigrations[] = {
      "DROP TABLE logs_events;"},
 };
 
-std::string CacheKey(std::string_view a, std::string_view r, std::string_view g,
-                     std::string_view s) {
-  std::string key;
-  key.reserve(a.size() + r.size() + g.size() + s.size() + 3);
-  key.append(a).push_back('\0');
-  key.append(r).push_back('\0');
-  key.append(g).push_back('\0');
-  key.append(s);
-  return key;
+// A stream's key in the id cache: its group and name (neither holds a NUL) in its scope.
+std::string CacheKey(const Scope& scope, std::string_view group, std::string_view stream) {
+  std::string name(group);
+  name.push_back('\0');
+  name.append(stream);
+  return ScopedKey(scope, name);
 }
 
 bool IsUniqueViolation(const Status& st) {
@@ -108,7 +106,7 @@ Result<int64_t> LogStore::GroupId(const Scope& scope, std::string_view group,
 
 Result<LogStore::Ids> LogStore::StreamIds(const Scope& scope, std::string_view group,
                                           std::string_view stream) {
-  std::string key = CacheKey(scope.account, scope.region, group, stream);
+  std::string key = CacheKey(scope, group, stream);
   {
     std::lock_guard lock(cache_mu_);
     auto it = stream_cache_.find(key);

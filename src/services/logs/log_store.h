@@ -182,7 +182,7 @@ class LogStore {
   store::Database& db_;
   const Clock& clock_;
   std::mutex cache_mu_;
-  std::map<std::string, Ids, std::less<>> stream_cache_;  // "acct\0region\0group\0stream"
+  std::map<std::string, Ids, std::less<>> stream_cache_;  // by CacheKey (log_store.cc)
 };
 
 // Creates the store and applies its schema (module "logs"). Share the returned instance

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "services/kit/arn.h"
+#include "services/kit/scoped_key.h"
 #include "services/sqs/errors.h"
 #include "services/sqs/queue_store.h"
 
@@ -23,10 +24,6 @@ bool ValidQueueName(const std::string& name, bool fifo) {
 }
 
 }  // namespace
-
-std::string ScopedKey(const Scope& scope, const std::string& name) {
-  return scope.account + '\n' + scope.region + '\n' + name;
-}
 
 Engine::Engine(store::Database& db, const Clock& clock) : db_(db), clock_(clock), journal_(db) {}
 

@@ -157,12 +157,9 @@ class Engine {
   std::mutex mu_;
   bool stopping_ = false;
   int64_t next_queue_id_ = 1;
-  std::map<std::string, std::unique_ptr<Queue>> queues_;  // by ScopedKey(scope, name)
+  std::map<std::string, std::unique_ptr<Queue>> queues_;  // by ScopedKey(scope, name) (kit)
   std::map<std::string, int64_t> deleted_ms_;             // recently deleted names
   std::map<std::string, MoveTask> move_tasks_;            // by handle
 };
-
-// The key of queue `name` in `scope` (sorted by scope, then name).
-std::string ScopedKey(const Scope& scope, const std::string& name);
 
 }  // namespace nimbus::sqs

@@ -5,6 +5,7 @@
 #include "services/kit/errors.h"
 #include "services/kit/input.h"
 #include "services/kit/pagination.h"
+#include "services/kit/scoped_key.h"
 
 namespace nimbus {
 namespace {
@@ -75,6 +76,41 @@ TEST(PaginationTest, TaggedAndOffsetTokensRoundTripAndRefuseOthers) {
 
 namespace nimbus {
 namespace {
+
+TEST(PaginationTest, KeyPagerWalksPagesAfterTheLastKeyReturned) {
+  const std::vector<std::string> keys = {"a", "b", "c", "d", "e"};
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    KeyPager page("t/", token, 2);
+    ASSERT_TRUE(page.valid());
+    for (const std::string& k : keys) {
+      KeyPager::Step step = page.Offer(k);
+      if (step == KeyPager::kSkip) continue;
+      if (step == KeyPager::kFull) break;
+      seen.push_back(k);
+    }
+    token = page.next_token().value_or("");
+    ++pages;
+  } while (!token.empty());
+  EXPECT_EQ(seen, keys);
+  EXPECT_EQ(pages, 3);
+  // A page that ends exactly with the list has no next token.
+  KeyPager all("t/", "", 5);
+  for (const std::string& k : keys) EXPECT_EQ(all.Offer(k), KeyPager::kTake);
+  EXPECT_FALSE(all.next_token().has_value());
+  EXPECT_FALSE(KeyPager("t/", "not a token", 2).valid());
+  EXPECT_FALSE(KeyPager("t/", EncodeTaggedToken("other/", "a"), 2).valid());
+}
+
+TEST(ScopedKeyTest, KeepsAScopesKeysTogetherAndApart) {
+  Scope a{"111111111111", "us-east-1"}, b{"111111111111", "us-east-10"};
+  EXPECT_NE(ScopedKey(a, "x"), ScopedKey(b, "x"));
+  EXPECT_TRUE(ScopedKey(a, "fn").starts_with(ScopedKey(a, "")));
+  EXPECT_FALSE(ScopedKey(b, "fn").starts_with(ScopedKey(a, "")));
+  EXPECT_LT(ScopedKey(a, "a"), ScopedKey(a, "b"));
+}
 
 TEST(ErrorsTest, StatusBecomesTheServicesCodes) {
   constexpr StatusErrorCodes kCodes = {"NotFoundX", "ExistsX", "InvalidX", "InternalX"};

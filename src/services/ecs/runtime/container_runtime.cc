@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "services/ecs/runtime/task_supervisor.h"
+#include "services/kit/scoped_key.h"
 
 namespace nimbus::ecs {
 namespace {
@@ -29,7 +30,7 @@ class ContainerRuntime : public TaskRuntime {
   }
 
   void Start(TaskLaunch launch) override {
-    std::string key = Key(launch.scope, launch.task_id);
+    std::string key = ScopedKey(launch.scope, launch.task_id);
     auto supervisor = std::make_shared<TaskSupervisor>(deps_, std::move(launch));
     std::lock_guard<std::mutex> lock(mu_);
     ReapLocked();
@@ -39,7 +40,7 @@ class ContainerRuntime : public TaskRuntime {
 
   void Stop(const Scope& scope, const std::string& task_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = tasks_.find(Key(scope, task_id));
+    auto it = tasks_.find(ScopedKey(scope, task_id));
     if (it != tasks_.end()) it->second.supervisor->RequestStop();
   }
 
@@ -50,7 +51,7 @@ class ContainerRuntime : public TaskRuntime {
     std::shared_ptr<TaskSupervisor> supervisor;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      auto it = tasks_.find(Key(scope, task_id));
+      auto it = tasks_.find(ScopedKey(scope, task_id));
       if (it != tasks_.end()) supervisor = it->second.supervisor;
     }
     if (!supervisor) return Status::FailedPrecondition("the task is not running");
@@ -62,10 +63,6 @@ class ContainerRuntime : public TaskRuntime {
     std::shared_ptr<TaskSupervisor> supervisor;
     std::thread thread;
   };
-
-  static std::string Key(const Scope& scope, const std::string& id) {
-    return scope.account + "/" + scope.region + "/" + id;
-  }
 
   // Joins the threads of tasks that have stopped.
   void ReapLocked() {

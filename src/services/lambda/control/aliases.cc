@@ -1,6 +1,7 @@
 // CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases.
 #include "core/ids.h"
 #include "services/kit/input.h"
+#include "services/kit/pagination.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
 
@@ -164,19 +165,17 @@ OpResult LambdaControl::ListAliases(const CallContext& call, const Value& in) {
   viol.Range(max, 1, 10000, "maxItems");
   if (!viol.empty()) return viol.Error();
   std::string version = Str(in, "FunctionVersion");
-  std::string marker = Str(in, "Marker");
+  KeyPager page("nimbus/lambda-aliases/", Str(in, "Marker"), max);
+  if (!page.valid()) return InvalidMarker();
   Value out = {{"Aliases", Value::array()}};
-  std::string last;
   for (const auto& [name, alias] : found->second->aliases) {
-    if (!marker.empty() && name <= marker) continue;
     if (!version.empty() && Str(alias, "FunctionVersion") != version) continue;
-    if (static_cast<int64_t>(out["Aliases"].size()) == max) {
-      out["NextMarker"] = last;
-      break;
-    }
+    KeyPager::Step step = page.Offer(name);
+    if (step == KeyPager::kSkip) continue;
+    if (step == KeyPager::kFull) break;
     out["Aliases"].push_back(alias);
-    last = name;
   }
+  if (auto next = page.next_token()) out["NextMarker"] = *next;
   return out;
 }
 

@@ -63,7 +63,7 @@ OpResult LambdaControl::GetAccountSettings(const CallContext& call, const Value&
   int64_t code_size = 0, count = 0;
   {
     std::shared_lock lock(state_mu_);
-    std::string prefix = call.account_id + "/" + call.region + "/";
+    std::string prefix = ScopedKey(ScopeOf(call), "");
     for (auto it = functions_.lower_bound(prefix);
          it != functions_.end() && it->first.starts_with(prefix); ++it) {
       ++count;

@@ -111,7 +111,9 @@ const VersionState* LambdaControl::VersionFor(const FunctionState& f,
 Status LambdaControl::Commit(std::shared_ptr<FunctionState> next, bool erase) {
   NIMBUS_RETURN_IF_ERROR(erase ? DeleteFunctionRow(*opts_.db, *next)
                                : SaveFunction(*opts_.db, *next));
-  std::string key = Key(next->account, next->region, next->name);
+  // Copies: `next` is moved into the map below.
+  const std::string account = next->account, region = next->region, name = next->name;
+  std::string key = Key(account, region, name);
   if (!erase) {
     next->latest.snapshot = BuildSnapshot(*next, next->latest);
     for (auto& [n, v] : next->versions) v.snapshot = BuildSnapshot(*next, v);
@@ -132,9 +134,6 @@ Status LambdaControl::Commit(std::shared_ptr<FunctionState> next, bool erase) {
     std::lock_guard lock(listeners_mu_);
     listeners = listeners_;
   }
-  const std::string name = key.substr(key.rfind('/') + 1);
-  const std::string account = key.substr(0, key.find('/'));
-  const std::string region = key.substr(account.size() + 1, key.rfind('/') - account.size() - 1);
   for (const auto& l : listeners) l(account, region, name);
   return Status::Ok();
 }
@@ -183,7 +182,7 @@ int LambdaControl::ReservedTotal(const std::string& account, const std::string& 
                                  const std::string& except_name) const {
   std::shared_lock lock(state_mu_);
   int total = 0;
-  std::string prefix = account + "/" + region + "/";
+  std::string prefix = ScopedKey(Scope{account, region}, "");
   for (auto it = functions_.lower_bound(prefix);
        it != functions_.end() && it->first.starts_with(prefix); ++it) {
     if (it->second->name != except_name && it->second->reserved_concurrency) {

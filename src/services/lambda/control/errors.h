@@ -33,6 +33,11 @@ inline AwsError NotInState(const std::string& state) {
 inline AwsError InvalidParam(std::string message) {
   return AwsError("InvalidParameterValueException", std::move(message), 400);
 }
+// 400 InvalidParameterValueException for a Marker that no list of this kind handed out (list
+// markers are kit page tokens: KeyPager).
+inline AwsError InvalidMarker() {
+  return AwsError("InvalidParameterValueException", "The marker is not valid.", 400);
+}
 // 400 ValidationException.
 inline AwsError ValidationError(std::string message) {
   return AwsError("ValidationException", std::move(message), 400);

@@ -2,6 +2,7 @@
 // ("$LATEST" when none is given).
 #include "services/kit/arn.h"
 #include "services/kit/input.h"
+#include "services/kit/pagination.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
 
@@ -123,18 +124,16 @@ OpResult LambdaControl::ListFunctionEventInvokeConfigs(const CallContext& call, 
   Violations viol;
   viol.Range(max, 1, 50, "maxItems");
   if (!viol.empty()) return viol.Error();
-  std::string marker = Str(in, "Marker");
+  KeyPager page("nimbus/lambda-event-configs/", Str(in, "Marker"), max);
+  if (!page.valid()) return InvalidMarker();
   Value out = {{"FunctionEventInvokeConfigs", Value::array()}};
-  std::string last;
   for (const auto& [q, config] : found->second->event_configs) {
-    if (!marker.empty() && q <= marker) continue;
-    if (static_cast<int64_t>(out["FunctionEventInvokeConfigs"].size()) == max) {
-      out["NextMarker"] = last;
-      break;
-    }
+    KeyPager::Step step = page.Offer(q);
+    if (step == KeyPager::kSkip) continue;
+    if (step == KeyPager::kFull) break;
     out["FunctionEventInvokeConfigs"].push_back(config);
-    last = q;
   }
+  if (auto next = page.next_token()) out["NextMarker"] = *next;
   return out;
 }
 

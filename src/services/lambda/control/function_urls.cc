@@ -6,6 +6,7 @@
 
 #include "core/ids.h"
 #include "services/kit/input.h"
+#include "services/kit/pagination.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
 
@@ -276,18 +277,16 @@ OpResult LambdaControl::ListFunctionUrlConfigs(const CallContext& call, const Va
   if (!viol.empty()) return viol.Error();
   FunctionPtr f = Find(ref->account, ref->region, ref->name);
   if (f == nullptr) return NoSuchFunction();
-  std::string marker = Str(in, "Marker");
+  KeyPager page("nimbus/lambda-url-configs/", Str(in, "Marker"), max);
+  if (!page.valid()) return InvalidMarker();
   Value out = {{"FunctionUrlConfigs", Value::array()}};
-  std::string last;
   for (const auto& [q, stored] : f->url_configs) {
-    if (!marker.empty() && q <= marker) continue;
-    if (static_cast<int64_t>(out["FunctionUrlConfigs"].size()) == max) {
-      out["NextMarker"] = last;
-      break;
-    }
+    KeyPager::Step step = page.Offer(q);
+    if (step == KeyPager::kSkip) continue;
+    if (step == KeyPager::kFull) break;
     out["FunctionUrlConfigs"].push_back(UrlConfigOut(*f, q, stored));
-    last = q;
   }
+  if (auto next = page.next_token()) out["NextMarker"] = *next;
   return out;
 }
 

@@ -1,6 +1,7 @@
 // PublishLayerVersion, GetLayerVersion(ByArn), ListLayers, ListLayerVersions,
 // DeleteLayerVersion.
 #include "services/kit/input.h"
+#include "services/kit/pagination.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
 
@@ -135,31 +136,29 @@ OpResult LambdaControl::GetLayerVersionByArn(const CallContext& call, const Valu
 
 OpResult LambdaControl::ListLayers(const CallContext& call, const Value& in) {
   std::string runtime = Str(in, "CompatibleRuntime"), arch = Str(in, "CompatibleArchitecture");
-  std::string marker = Str(in, "Marker");
   int64_t max = Int(in, "MaxItems", 50);
   Violations viol;
   viol.Range(max, 1, 50, "maxItems");
   if (!viol.empty()) return viol.Error();
+  KeyPager page("nimbus/lambda-layers/", Str(in, "Marker"), max);
+  if (!page.valid()) return InvalidMarker();
   Value out = {{"Layers", Value::array()}};
   std::shared_lock lock(state_mu_);
-  std::string prefix = call.account_id + "/" + call.region + "/", last;
+  std::string prefix = ScopedKey(ScopeOf(call), "");
   for (auto it = layers_.lower_bound(prefix); it != layers_.end() && it->first.starts_with(prefix);
        ++it) {
     const LayerState& l = *it->second;
-    if (!marker.empty() && l.name <= marker) continue;
-    for (auto v = l.versions.rbegin(); v != l.versions.rend(); ++v) {
-      if (!Matches(v->second.body, runtime, arch)) continue;
-      if (static_cast<int64_t>(out["Layers"].size()) == max) {
-        out["NextMarker"] = last;
-        return out;
-      }
-      out["Layers"].push_back({{"LayerName", l.name},
-                               {"LayerArn", LayerArn(l.region, l.account, l.name)},
-                               {"LatestMatchingVersion", ListItem(v->second.body)}});
-      last = l.name;
-      break;
-    }
+    auto v = l.versions.rbegin();  // the newest version that matches
+    while (v != l.versions.rend() && !Matches(v->second.body, runtime, arch)) ++v;
+    if (v == l.versions.rend()) continue;
+    KeyPager::Step step = page.Offer(l.name);
+    if (step == KeyPager::kSkip) continue;
+    if (step == KeyPager::kFull) break;
+    out["Layers"].push_back({{"LayerName", l.name},
+                             {"LayerArn", LayerArn(l.region, l.account, l.name)},
+                             {"LatestMatchingVersion", ListItem(v->second.body)}});
   }
+  if (auto next = page.next_token()) out["NextMarker"] = *next;
   return out;
 }
 
@@ -167,27 +166,27 @@ OpResult LambdaControl::ListLayerVersions(const CallContext& call, const Value& 
   auto name = ParseLayerName(Str(in, "LayerName"), call.account_id, call.region);
   if (!name.ok()) return name.error();
   std::string runtime = Str(in, "CompatibleRuntime"), arch = Str(in, "CompatibleArchitecture");
-  int64_t marker = Int(in, "Marker", 0);
-  if (auto m = OptStr(in, "Marker")) marker = std::strtoll(m->c_str(), nullptr, 10);
   int64_t max = Int(in, "MaxItems", 50);
   Violations viol;
   viol.Range(max, 1, 50, "maxItems");
   if (!viol.empty()) return viol.Error();
+  KeyPager page("nimbus/lambda-layer-versions/", Str(in, "Marker"), max);
+  if (!page.valid()) return InvalidMarker();
   Value out = {{"LayerVersions", Value::array()}};
   std::shared_lock lock(state_mu_);
   auto it = layers_.find(Key(call.account_id, call.region, *name));
   if (it == layers_.end()) return out;
-  int64_t last = 0;
   for (auto v = it->second->versions.rbegin(); v != it->second->versions.rend(); ++v) {
-    if (marker > 0 && v->first >= marker) continue;
     if (!Matches(v->second.body, runtime, arch)) continue;
-    if (static_cast<int64_t>(out["LayerVersions"].size()) == max) {
-      out["NextMarker"] = std::to_string(last);
-      break;
-    }
+    // Newest first: keys that ascend as versions descend.
+    char key[24];
+    std::snprintf(key, sizeof(key), "%019lld", static_cast<long long>(INT64_MAX - v->first));
+    KeyPager::Step step = page.Offer(key);
+    if (step == KeyPager::kSkip) continue;
+    if (step == KeyPager::kFull) break;
     out["LayerVersions"].push_back(ListItem(v->second.body));
-    last = v->first;
   }
+  if (auto next = page.next_token()) out["NextMarker"] = *next;
   return out;
 }
 

@@ -111,7 +111,7 @@ std::shared_ptr<const FunctionSnapshot> LambdaControl::BuildSnapshot(const Funct
     s->log_group = Str(*lc, "LogGroup", s->log_group);
   s->revision_id = Str(c, "RevisionId");
   s->generation = v.generation;
-  s->account_key = s->account_id + "/" + s->region;
+  s->account_key = ScopedKey(Scope{s->account_id, s->region}, "");
   s->function_key = Key(s->account_id, s->region, s->function_name);
   s->version_key = s->function_key + "/" + s->version;
   return s;

@@ -1,6 +1,7 @@
 // PublishVersion, ListVersionsByFunction, ListFunctions.
 #include "core/ids.h"
 #include "services/kit/input.h"
+#include "services/kit/pagination.h"
 #include "services/lambda/control/control_plane.h"
 #include "services/lambda/control/errors.h"
 
@@ -17,17 +18,18 @@ Result<int64_t, AwsError> MaxItems(const Value& in) {
 }
 
 // Pages `items` (already in order, each with a sortable key) after `marker`.
-Value Page(const std::vector<std::pair<std::string, Value>>& items, const std::string& marker,
-           int64_t max, const char* list_member) {
+OpResult Page(const std::vector<std::pair<std::string, Value>>& items, const std::string& marker,
+              int64_t max, const char* list_member) {
+  KeyPager page(std::string("nimbus/lambda-") + list_member + "/", marker, max);
+  if (!page.valid()) return InvalidMarker();
   Value out = {{list_member, Value::array()}};
-  size_t i = 0;
-  if (!marker.empty()) {
-    while (i < items.size() && items[i].first <= marker) ++i;
+  for (const auto& [key, item] : items) {
+    KeyPager::Step step = page.Offer(key);
+    if (step == KeyPager::kSkip) continue;
+    if (step == KeyPager::kFull) break;
+    out[list_member].push_back(item);
   }
-  for (; i < items.size() && static_cast<int64_t>(out[list_member].size()) < max; ++i) {
-    out[list_member].push_back(items[i].second);
-  }
-  if (i < items.size()) out["NextMarker"] = items[i - 1].first;
+  if (auto next = page.next_token()) out["NextMarker"] = *next;
   return out;
 }
 
@@ -151,7 +153,7 @@ OpResult LambdaControl::ListFunctions(const CallContext& call, const Value& in) 
   std::vector<FunctionPtr> all;
   {
     std::shared_lock lock(state_mu_);
-    std::string prefix = call.account_id + "/" + call.region + "/";
+    std::string prefix = ScopedKey(ScopeOf(call), "");
     for (auto it = functions_.lower_bound(prefix);
          it != functions_.end() && it->first.starts_with(prefix); ++it) {
       all.push_back(it->second);
