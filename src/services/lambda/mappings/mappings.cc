@@ -4,6 +4,7 @@
 #include "services/kit/arn.h"
 #include "services/kit/input.h"
 #include "services/kit/operations.h"
+#include "services/kit/pagination.h"
 #include "services/lambda/control/errors.h"
 #include "services/lambda/control/names.h"
 #include "services/lambda/mappings/event_filter.h"
@@ -358,24 +359,23 @@ OpResult EventSourceMappings::List(const CallContext& call, const Value& in) {
     if (!ref.ok()) return ref.error();
     fn = *ref;
   }
-  std::string marker = Str(in, "Marker");
+  KeyPager page("nimbus/lambda-mappings/", Str(in, "Marker"), max);
+  if (!page.valid()) return InvalidMarker();
   Value out = {{"EventSourceMappings", Value::array()}};
   std::lock_guard lock(mu_);
-  for (auto it = marker.empty() ? mappings_.begin() : mappings_.upper_bound(marker);
-       it != mappings_.end(); ++it) {
-    const EventSourceMapping& m = it->second;
+  for (const auto& [uuid, m] : mappings_) {
     if (m.account != call.account_id || m.region != call.region) continue;
     if (!source.empty() && m.event_source_arn != source) continue;
     if (fn &&
         (m.function_name != fn->name || (!fn->qualifier.empty() && m.qualifier != fn->qualifier))) {
       continue;
     }
-    if (static_cast<int64_t>(out["EventSourceMappings"].size()) == max) {
-      out["NextMarker"] = std::prev(it)->first;
-      break;
-    }
+    KeyPager::Step step = page.Offer(uuid);
+    if (step == KeyPager::kSkip) continue;
+    if (step == KeyPager::kFull) break;
     out["EventSourceMappings"].push_back(MappingOutput(m, SettledState(m)));
   }
+  if (auto next = page.next_token()) out["NextMarker"] = *next;
   return out;
 }
 
