@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,6 +125,9 @@ class Pasta : public Outbound {
       if (in < 0 || out < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) {
         ::_exit(127);
       }
+      // Nothing else of nimbus's: Asio opens its sockets without close-on-exec, and a client
+      // connection pasta held a copy of would never see nimbus close it.
+      (void)::syscall(SYS_close_range, 3U, ~0U, 0U);
       ::execve(binary_.c_str(), argv.data(), empty_env);
       ::_exit(127);
     }

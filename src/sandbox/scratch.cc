@@ -77,6 +77,8 @@ bool Run(const std::vector<std::string>& args) {
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  // Nothing else of nimbus's (Asio opens its sockets without close-on-exec).
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   pid_t pid = -1;
   int rc = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp);
   posix_spawn_file_actions_destroy(&fa);

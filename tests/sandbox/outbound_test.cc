@@ -93,6 +93,39 @@ TEST_F(OutboundTest, LinkedNamespaceHasTheHostsRoutesUntilTheLinkGoes) {
   EXPECT_TRUE(Entries(dir_.path() + "/links").empty());
 }
 
+TEST_F(OutboundTest, PastaInheritsNoneOfNimbussDescriptors) {
+  // Asio opens sockets without close-on-exec; a pipe stands in for them.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  char self[64];
+  ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(fds[0])).c_str(), self, sizeof self);
+  ASSERT_GT(n, 0);
+  const std::string pipe(self, static_cast<size_t>(n));  // "pipe:[<inode>]"
+  auto ns = namespaces_->Create({});
+  ASSERT_TRUE(ns.ok()) << ns.error().ToString();
+  auto link = outbound_->Connect(ns->get());
+  ASSERT_TRUE(link.ok()) << link.error().ToString();
+  std::string pid_file;
+  for (const std::string& e : Entries(dir_.path() + "/links")) {
+    if (e.ends_with(".pid")) pid_file = dir_.path() + "/links/" + e;
+  }
+  std::ifstream in(pid_file);
+  int pid = 0;
+  in >> pid;
+  ASSERT_GT(pid, 0) << pid_file;
+  std::vector<std::string> held;
+  for (const std::string& fd : Entries("/proc/" + std::to_string(pid) + "/fd")) {
+    char target[256];
+    ssize_t len = ::readlink(("/proc/" + std::to_string(pid) + "/fd/" + fd).c_str(), target,
+                             sizeof target);
+    if (len > 0) held.emplace_back(target, static_cast<size_t>(len));
+  }
+  EXPECT_FALSE(held.empty());
+  for (const std::string& h : held) EXPECT_NE(h, pipe);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
 TEST_F(OutboundTest, FailureIsAnErrorValueAndLeavesNothing) {
   auto link = outbound_->Connect(12345);  // no such descriptor
   ASSERT_FALSE(link.ok());
