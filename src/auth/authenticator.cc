@@ -175,14 +175,14 @@ Result<HeadVerdict, AuthFailure> Authenticator::AuthenticateStrict(const HttpReq
     if (IsSha256Hex(*declared)) {
       if (body_unread) {
         pending = true;
-      } else if (Sha256Hex(request.body) != *declared) {
+      } else if (PayloadSha256Hex(request) != *declared) {
         return AuthFailure{AuthFailureKind::kSignatureMismatch, {}, {}, {}};
       }
     }
   } else if (body_unread) {
     pending = true;  // the signature covers the body's hash
   } else if (std::optional<AuthFailure> f =
-                 VerifySignature(request, p, key, Sha256Hex(request.body))) {
+                 VerifySignature(request, p, key, PayloadSha256Hex(request))) {
     return std::move(*f);
   }
   return HeadVerdict{AuthContext{cred->account_id, std::move(p.access_key_id), std::move(p.region),

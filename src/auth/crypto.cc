@@ -51,6 +51,25 @@ Sha256Digest Sha256(std::string_view data) {
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ != nullptr) EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), Sha256Md(), nullptr);
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Sha256Stream::Update(std::string_view data) {
+  if (ctx_ != nullptr && !data.empty()) {
+    EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+  }
+}
+
+std::string Sha256Stream::FinishHex() {
+  Sha256Digest out{};
+  unsigned int len = 0;
+  if (ctx_ != nullptr) EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out.data(), &len);
+  return HexEncode(out);
+}
+
 Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
   constexpr size_t kBlock = 64;
   uint8_t k[kBlock] = {};

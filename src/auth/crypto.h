@@ -24,6 +24,21 @@ std::string HexEncode(const Sha256Digest& digest);
 inline std::string_view AsView(const Sha256Digest& d) {
   return {reinterpret_cast<const char*>(d.data()), d.size()};
 }
+// SHA-256 fed piece by piece (a body as it arrives). Not thread-safe; not copyable.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void Update(std::string_view data);
+  // Lower-case hex of the digest of everything fed; call once, after the last Update.
+  std::string FinishHex();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX*
+};
+
 // Equality that takes the same time for every pair of equal-length inputs.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

@@ -178,6 +178,10 @@ std::optional<std::string> DeclaredPayloadHash(const HttpRequest& request, const
   return std::nullopt;
 }
 
+std::string PayloadSha256Hex(const HttpRequest& request) {
+  return request.body_sha256.empty() ? Sha256Hex(request.body) : request.body_sha256;
+}
+
 bool IsSha256Hex(std::string_view s) {
   if (s.size() != 64) return false;
   for (char c : s) {
@@ -214,7 +218,7 @@ std::optional<AuthFailure> VerifySignature(const HttpRequest& request, const Sig
 std::optional<AuthFailure> VerifySignature(const HttpRequest& request, const SigV4Request& p,
                                            const Sha256Digest& signing_key) {
   std::optional<std::string> declared = DeclaredPayloadHash(request, p);
-  return VerifySignature(request, p, signing_key, declared ? *declared : Sha256Hex(request.body));
+  return VerifySignature(request, p, signing_key, declared ? *declared : PayloadSha256Hex(request));
 }
 
 void SignRequest(HttpRequest& request, const SigningParams& params) {

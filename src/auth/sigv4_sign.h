@@ -57,6 +57,10 @@ std::string SignatureHex(const Sha256Digest& signing_key, std::string_view strin
 std::optional<std::string> DeclaredPayloadHash(const HttpRequest& request,
                                                const SigV4Request& parsed);
 
+// The lower-case hex SHA-256 of `request`'s body: HttpRequest::body_sha256 when the server
+// computed it as the body arrived, else hashed now.
+std::string PayloadSha256Hex(const HttpRequest& request);
+
 // True when `s` is 64 lower-case hex digits (a SHA-256 as SigV4 writes it).
 bool IsSha256Hex(std::string_view s);
 

@@ -51,6 +51,9 @@ struct HttpRequest {
   int version_minor = 1;  // HTTP/1.<minor>
   HttpHeaders headers;
   std::string body;     // de-chunked body bytes
+  // Lower-case hex SHA-256 of `body` when the server computed it as the body arrived (strict
+  // mode's payload check); "" otherwise (whoever needs it hashes `body`).
+  std::string body_sha256;
   // Set while a handler that reads bodies itself runs and the body has not been read yet
   // (core/http_body.h); nullptr otherwise.
   HttpBodyStream* body_stream = nullptr;

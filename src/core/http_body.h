@@ -18,9 +18,25 @@
 
 namespace nimbus {
 
+// Sees every byte of a body as it comes off the connection (through Next and ReadAll alike)
+// and then judges the whole, so a body can be checked (e.g. against its signed SHA-256) in the
+// same pass that reads it, before its consumer acts on its end.
+class HttpBodyCheck {
+ public:
+  virtual ~HttpBodyCheck() = default;
+  virtual void Update(std::string_view bytes) = 0;
+  // Called once, when the last byte was seen. nullopt: the body holds. Otherwise the body
+  // fails (Next gives nullopt instead of its end, ReadAll false) and the server answers with
+  // this response instead of the handler's, then closes the connection.
+  virtual std::optional<HttpResponse> Verdict() = 0;
+};
+
 class HttpBodyStream {
  public:
   virtual ~HttpBodyStream() = default;
+
+  // Attaches `check` (which must outlive the stream) before the first read; null detaches.
+  virtual void SetCheck(HttpBodyCheck* check) = 0;
 
   // The declared length (Content-Length); nullopt for a chunked body.
   virtual std::optional<uint64_t> length() const = 0;

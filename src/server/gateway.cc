@@ -36,6 +36,27 @@ HttpResponse UnknownService(const HttpRequest& request, std::string_view scope_s
 // An awaitable that yields `response` at once.
 boost::asio::awaitable<HttpResponse> Ready(HttpResponse response) { co_return response; }
 
+// Hashes a body as it is read and, when given a judge, has it judge the SHA-256 at the body's
+// last byte: a body its signature does not cover then fails there, before anyone acts on it.
+class PayloadCheck : public HttpBodyCheck {
+ public:
+  using Judge = Gateway::BodyJudge;
+  explicit PayloadCheck(Judge judge) : judge_(std::move(judge)) {}
+  void Update(std::string_view bytes) override { hash_.Update(bytes); }
+  std::optional<HttpResponse> Verdict() override {
+    hex_ = hash_.FinishHex();
+    if (!judge_) return std::nullopt;
+    return judge_(hex_);
+  }
+  // The body's lower-case hex SHA-256 once it was read whole; "" before.
+  const std::string& hex() const { return hex_; }
+
+ private:
+  auth::Sha256Stream hash_;
+  Judge judge_;
+  std::string hex_;
+};
+
 }  // namespace
 
 Gateway::Gateway(std::vector<std::unique_ptr<ServiceEndpoint>> services,
@@ -146,7 +167,9 @@ HttpResponse Gateway::Health() const {
 
 boost::asio::awaitable<HttpResponse> Gateway::Handle(HttpRequest& request) {
   if (const VerifiedHandler* host_route = HostRouteOf(request)) {
-    if (!co_await ReadRequestBody(request)) co_return HttpResponse{};  // the server answers
+    // A signed request's handler verifies it (Verify) with the body's hash, computed here.
+    const bool hash = auth_.strict() && request.headers.Has("Authorization");
+    if (!co_await ReadBodyChecked(request, hash, nullptr)) co_return HttpResponse{};
     co_return co_await (*host_route)(request, *this);
   }
   const Route* route = nullptr;
@@ -187,14 +210,30 @@ const ServiceEndpoint* Gateway::FallbackService(const HttpRequest& request) cons
   return services_.empty() ? nullptr : services_.front().get();
 }
 
-boost::asio::awaitable<bool> Gateway::ReadBody(HttpRequest& request, AuthOutcome& auth) {
-  // Not `co_return co_await ...` in a branch: GCC 12 miscompiled that here (SIGILL on resume).
+boost::asio::awaitable<bool> Gateway::ReadBodyChecked(HttpRequest& request, bool hash,
+                                                      BodyJudge judge) {
+  HttpBodyStream* stream = request.body_stream;
+  if (stream == nullptr || !hash) co_return co_await ReadRequestBody(request);
+  PayloadCheck check(std::move(judge));
+  stream->SetCheck(&check);
   const bool read = co_await ReadRequestBody(request);
-  if (read && auth.body_pending) {
-    const std::string body_sha256 = auth::Sha256Hex(request.body);
-    auth = auth_.VerifyBody(request, std::move(auth), body_sha256);
-  }
+  stream->SetCheck(nullptr);
+  if (read) request.body_sha256 = check.hex();
   co_return read;
+}
+
+boost::asio::awaitable<bool> Gateway::ReadBody(HttpRequest& request, AuthOutcome& auth,
+                                               const ServiceEndpoint* service) {
+  // The body is hashed as it arrives and judged at its last byte: a body its signature does
+  // not cover fails the read itself, the server answering with the refusal.
+  auto judge = [&](std::string_view sha256_hex) -> std::optional<HttpResponse> {
+    auth = auth_.VerifyBody(request, std::move(auth), sha256_hex);
+    if (auth.ok) return std::nullopt;
+    const ServiceEndpoint* in = service != nullptr ? service : FallbackService(request);
+    if (in == nullptr) return UnknownService(request, auth.scope_service);
+    return Refuse(request, *in, auth, false);
+  };
+  co_return co_await ReadBodyChecked(request, auth.body_pending, judge);
 }
 
 // Not a coroutine: a request without a body to read is handed to the service's Dispatch
@@ -257,7 +296,7 @@ boost::asio::awaitable<HttpResponse> Gateway::HandleAwsBody(HttpRequest& request
     // Query-protocol requests may name their service only in the body (Action, Version): read
     // it (in strict mode only once the head held up) and route again; in strict mode the
     // scope is then checked against that service.
-    if (!co_await ReadBody(request, auth)) co_return HttpResponse{};  // the server answers
+    if (!co_await ReadBody(request, auth, nullptr)) co_return HttpResponse{};  // server answers
     if (auth_.strict() && auth.ok) {
       auth = Authenticate(request, /*body_unread=*/false, router);
     } else {
@@ -272,7 +311,7 @@ boost::asio::awaitable<HttpResponse> Gateway::HandleAwsBody(HttpRequest& request
     co_return Refuse(request, *service, auth, /*too_large=*/true);
   }
   if (auth.ok && request.body_stream != nullptr) {
-    if (!co_await ReadBody(request, auth)) co_return HttpResponse{};  // the server answers
+    if (!co_await ReadBody(request, auth, service)) co_return HttpResponse{};  // server answers
   }
   if (!auth.ok) co_return Refuse(request, *service, auth, false);
   co_return co_await service->Dispatch(request, std::move(auth.identity));

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
@@ -66,6 +68,9 @@ class RequestAuthenticator {
 
 class Gateway : public RouteTable, private RequestVerifier {
  public:
+  // Judges a body by its lower-case hex SHA-256: nullopt when it holds, else the refusal.
+  using BodyJudge = std::function<std::optional<HttpResponse>(std::string_view sha256_hex)>;
+
   // Takes ownership of the services (checked by ServiceEndpoint::Create) and lets each register
   // its raw routes; `auth` must outlive the gateway.
   Gateway(std::vector<std::unique_ptr<ServiceEndpoint>> services, const RequestAuthenticator& auth);
@@ -116,9 +121,14 @@ class Gateway : public RouteTable, private RequestVerifier {
   HttpResponse Refuse(const HttpRequest& request, const ServiceEndpoint& service,
                       const AuthOutcome& auth, bool too_large) const;
   // Reads the body (request.body_stream) into request.body and, when `auth` asks for it,
-  // completes authentication with its hash. False when the body could not be read (the server
-  // answers); `auth` then says nothing new.
-  boost::asio::awaitable<bool> ReadBody(HttpRequest& request, AuthOutcome& auth);
+  // completes authentication with its hash, computed as the body arrives (a mismatch fails the
+  // read at the last byte: the server answers with the refusal in `service`'s protocol, or
+  // FallbackService's when null). False when the body could not be read (the server answers).
+  boost::asio::awaitable<bool> ReadBody(HttpRequest& request, AuthOutcome& auth,
+                                        const ServiceEndpoint* service);
+  // Reads the body; with `hash`, its SHA-256 is computed as it arrives (request.body_sha256)
+  // and handed to `judge` (if any) at the last byte, whose refusal fails the read.
+  boost::asio::awaitable<bool> ReadBodyChecked(HttpRequest& request, bool hash, BodyJudge judge);
   // The service whose protocol answers a request refused before it could be routed (strict
   // mode, unsigned or invalid, and nothing in the head names a service): the first query
   // service for a form body, else the first JSON one. nullptr when none is served.

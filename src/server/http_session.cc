@@ -180,6 +180,7 @@ asio::awaitable<void> HttpServer::Session(Loop& loop, std::unique_ptr<Conn> conn
   bool first_request = true;
   while (!stopping_.load(std::memory_order_relaxed)) {
     request.body.clear();
+    request.body_sha256.clear();  // the last request's
     request.body_stream = nullptr;
     Result<RequestHead, HttpParseError> head = RequestHead{};
     // The head has head_timeout from its first byte (from the accept for the first request),

@@ -42,6 +42,11 @@ HttpServer::Conn::Clock::time_point RequestBody::ReadDeadline() {
 void RequestBody::Complete() {
   complete_ = true;
   done_at_ = std::chrono::steady_clock::now();
+  if (check_ == nullptr) return;
+  if (std::optional<HttpResponse> refusal = check_->Verdict()) {
+    failed_ = true;  // the consumer gets nullopt instead of the body's end
+    error_ = std::move(refusal);
+  }
 }
 
 void RequestBody::FailRead(HttpServer::Conn::Clock::time_point deadline) {
@@ -93,6 +98,7 @@ asio::awaitable<std::optional<std::string_view>> RequestBody::Next() {
       data = scratch_.get();
     }
     consumed_ += n;
+    Saw(std::string_view(data, n));
     if (consumed_ == length_) Complete();
     co_return std::string_view(data, n);
   }
@@ -104,6 +110,7 @@ asio::awaitable<std::optional<std::string_view>> RequestBody::Next() {
       co_return std::nullopt;
     }
     buf_.erase(0, *used);
+    Saw(piece_);
     if (decoder_.done()) Complete();
     if (!piece_.empty() || complete_) {
       consumed_ += piece_.size();
@@ -135,6 +142,7 @@ asio::awaitable<bool> RequestBody::ReadAll(std::string& out) {
       co_return false;
     }
     size_t take = static_cast<size_t>(std::min<uint64_t>(buf_.size(), length_ - consumed_));
+    Saw(std::string_view(buf_).substr(0, take));
     out.append(buf_, 0, take);
     buf_.erase(0, take);
     consumed_ += take;
@@ -150,11 +158,12 @@ asio::awaitable<bool> RequestBody::ReadAll(std::string& out) {
         co_return false;
       }
       received_ += n;
+      Saw(std::string_view(out.data() + at, n));  // hashed while still in the cache
       at += n;
       consumed_ += n;
     }
     Complete();
-    co_return true;
+    co_return !failed_;
   }
   size_t start = out.size();
   while (!complete_) {
@@ -166,7 +175,7 @@ asio::awaitable<bool> RequestBody::ReadAll(std::string& out) {
     }
     out.append(*piece);
   }
-  co_return true;
+  co_return !failed_;
 }
 
 asio::awaitable<bool> RequestBody::Finish(uint64_t max_drain) {

@@ -35,6 +35,7 @@ class RequestBody : public HttpBodyStream {
 
   // True when the request has a body at all.
   bool present() const { return framing_ != BodyFraming::kNone; }
+  void SetCheck(HttpBodyCheck* check) override { check_ = check; }
   std::optional<uint64_t> length() const override;
   uint64_t consumed() const override { return consumed_; }
   boost::asio::awaitable<std::optional<std::string_view>> Next() override;
@@ -60,7 +61,12 @@ class RequestBody : public HttpBodyStream {
   // Sends the "100 Continue" the client waits for (none when the whole body is here already).
   // Call only when ContinueOwed().
   boost::asio::awaitable<bool> SendContinue();
+  // The body's last byte was read: asks the check (if any) for its verdict.
   void Complete();
+  // Shows `bytes` (just read) to the check.
+  void Saw(std::string_view bytes) {
+    if (check_ != nullptr) check_->Update(bytes);
+  }
   // The deadline of the next socket read under pace_ (starts the rate clock on first use).
   HttpServer::Conn::Clock::time_point ReadDeadline();
   void Fail(int status, const std::string& message);
@@ -85,6 +91,7 @@ class RequestBody : public HttpBodyStream {
   std::string piece_;                // the last piece handed out from buf_ / the decoder
   std::unique_ptr<char[]> scratch_;  // direct socket reads of a Content-Length body
   std::optional<HttpResponse> error_;
+  HttpBodyCheck* check_ = nullptr;
   std::optional<std::chrono::steady_clock::time_point> done_at_;
 };
 

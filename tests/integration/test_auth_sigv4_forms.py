@@ -254,6 +254,49 @@ class SigV4Forms(unittest.TestCase):
                     self.assertTrue(r.message() and r.message().startswith(message),
                                     "%r does not start with %r" % (r.message(), message))
 
+    def test_a_body_swapped_after_signing_acts_on_nothing(self):
+        # Issue 17 finding 3 through a real client: boto3 signs CreateLogGroup for one group and
+        # the body that goes out names another. The body's hash is compared as it arrives and
+        # the request refused at its last byte: no group is created, under either name.
+        import botocore.exceptions
+        logs = self.n.client("logs", access_key=KEY, secret_key=SECRET)
+
+        def swap(request, **_):
+            request.body = request.body.replace(b"signed-group", b"sent-group!!")
+        logs.meta.events.register("before-send.logs.CreateLogGroup", swap)
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            logs.create_log_group(logGroupName="signed-group")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidSignatureException")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+        logs.meta.events.unregister("before-send.logs.CreateLogGroup", swap)
+        # The same swap in the streamed form (chunked, pieces of 7 bytes), and a body cut short.
+        signed = '{"logGroupName": "signed-group"}'
+        for sent in ('{"logGroupName": "sent-group!!"}', signed[:-1]):
+            raw = sign("POST", self.host, "/", [
+                ("X-Amz-Target", "Logs_20140328.CreateLogGroup"),
+                ("Content-Type", "application/x-amz-json-1.1")], signed, "logs", "us-east-1",
+                KEY, SECRET)
+            raw.set("Transfer-Encoding", "chunked")
+            raw.body = b"".join(b"%x\r\n%s\r\n" % (len(sent[i:i + 7]), sent[i:i + 7].encode())
+                                for i in range(0, len(sent), 7)) + b"0\r\n\r\n"
+            r = send(self.n.host, self.n.port, raw.encode(content_length=False))
+            self.assertEqual((r.status, r.code()), (403, "InvalidSignatureException"), r)
+            self.assertEqual(r.message(), MISMATCH)
+        groups = logs.describe_log_groups()["logGroups"]
+        self.assertEqual([g for g in groups if "group" in g["logGroupName"]], [])
+        # Signed and sent alike (streamed too), it is created.
+        raw = sign("POST", self.host, "/", [
+            ("X-Amz-Target", "Logs_20140328.CreateLogGroup"),
+            ("Content-Type", "application/x-amz-json-1.1")], signed, "logs", "us-east-1",
+            KEY, SECRET)
+        raw.set("Transfer-Encoding", "chunked")
+        raw.body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(signed), signed.encode())
+        self.assertEqual(send(self.n.host, self.n.port, raw.encode(content_length=False)).status,
+                         200)
+        names = [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]]
+        self.assertIn("signed-group", names)
+        logs.delete_log_group(logGroupName="signed-group")
+
     def test_request_without_host_is_400(self):
         raw = self.sts().set("Host", None)
         r = send(self.n.host, self.n.port, raw)
