@@ -16,6 +16,7 @@
 
 #include "core/http_body.h"
 #include "server/http_server.h"
+#include "server/loopback_exchange.h"
 
 namespace nimbus {
 namespace {
@@ -82,28 +83,7 @@ boost::asio::awaitable<HttpResponse> Handler(HttpRequest& request) {
   co_return r;
 }
 
-// Sends `raw` on a new connection to 127.0.0.1:`port`, returns all that comes back until the
-// server closes (or 5 s of silence).
-std::string Exchange(uint16_t port, const std::string& raw) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string got;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) {
-    (void)!::send(fd, raw.data(), raw.size(), 0);
-    char buf[4096];
-    pollfd p{fd, POLLIN, 0};
-    while (::poll(&p, 1, 5000) == 1) {
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      got.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  return got;
-}
+using testing::LoopbackExchange;
 
 std::string Post(const std::string& path, const std::string& want, const std::string& body,
                  bool chunked) {
@@ -144,7 +124,8 @@ class BodyCheckTest : public ::testing::TestWithParam<bool> {  // chunked?
 };
 
 TEST_P(BodyCheckTest, AStreamingConsumerNeverSeesTheEndOfARefusedBody) {
-  std::string got = Exchange(port_, Post("/stream", "signed body", "sent body!!", GetParam()));
+  std::string got =
+      LoopbackExchange(port_, Post("/stream", "signed body", "sent body!!", GetParam()));
   EXPECT_NE(got.find("HTTP/1.1 403"), std::string::npos) << got;
   EXPECT_NE(got.find("refused after 11 bytes"), std::string::npos) << got;
   EXPECT_EQ(got.find("handler's answer"), std::string::npos) << got;
@@ -153,7 +134,8 @@ TEST_P(BodyCheckTest, AStreamingConsumerNeverSeesTheEndOfARefusedBody) {
 }
 
 TEST_P(BodyCheckTest, AStreamingConsumerGetsABodyThatHolds) {
-  std::string got = Exchange(port_, Post("/stream", "signed body", "signed body", GetParam()));
+  std::string got =
+      LoopbackExchange(port_, Post("/stream", "signed body", "signed body", GetParam()));
   EXPECT_NE(got.find("HTTP/1.1 200"), std::string::npos) << got;
   EXPECT_NE(got.find("stored 11"), std::string::npos) << got;
   EXPECT_EQ(g_committed.load(), 1);
@@ -161,16 +143,17 @@ TEST_P(BodyCheckTest, AStreamingConsumerGetsABodyThatHolds) {
 }
 
 TEST_P(BodyCheckTest, AWholeReadFailsOnARefusedBody) {
-  std::string got = Exchange(port_, Post("/whole", "signed body", "sent body!!", GetParam()));
+  std::string got =
+      LoopbackExchange(port_, Post("/whole", "signed body", "sent body!!", GetParam()));
   EXPECT_NE(got.find("HTTP/1.1 403"), std::string::npos) << got;
   EXPECT_NE(got.find("refused after 11 bytes"), std::string::npos) << got;
-  got = Exchange(port_, Post("/whole", "signed body", "signed body", GetParam()));
+  got = LoopbackExchange(port_, Post("/whole", "signed body", "signed body", GetParam()));
   EXPECT_NE(got.find("stored 11"), std::string::npos) << got;
 }
 
 TEST_P(BodyCheckTest, AShorterBodyIsJudgedOnlyOnceComplete) {
   // A prefix of what was signed is refused at its end, not accepted early.
-  std::string got = Exchange(port_, Post("/stream", "signed body", "signed", GetParam()));
+  std::string got = LoopbackExchange(port_, Post("/stream", "signed body", "signed", GetParam()));
   EXPECT_NE(got.find("refused after 6 bytes"), std::string::npos) << got;
   EXPECT_EQ(g_committed.load(), 0);
 }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "server/http_server.h"
+#include "server/loopback_exchange.h"
 
 namespace nimbus {
 namespace {
@@ -49,24 +50,8 @@ int ListeningSocket(uint16_t& port) {
 
 // One GET on a new connection to 127.0.0.1:`port`; the response's body (after the head).
 std::string Get(uint16_t port, const std::string& path) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string got;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) {
-    std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    (void)!::send(fd, req.data(), req.size(), 0);
-    char buf[4096];
-    pollfd p{fd, POLLIN, 0};
-    while (::poll(&p, 1, 5000) == 1) {
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      got.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
+  std::string got = testing::LoopbackExchange(
+      port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   size_t body = got.find("\r\n\r\n");
   return body == std::string::npos ? "" : got.substr(body + 4);
 }
